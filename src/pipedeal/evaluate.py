@@ -1,0 +1,91 @@
+"""The pure evaluation: terms + events + quotes + calendars, as of a date -> figures.
+
+No I/O, no clock, no database: everything arrives as arguments, so the same
+inputs give the same answer in the CLI, the tests and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .calendars import HolidayCalendar, TradingCalendar
+from .ledger import Context, DealState, Located, fold
+from .pricing import (
+    Allocation,
+    CapitalizationAfterClosing,
+    Pricing,
+    allocate,
+    capitalization_after_closing,
+    price_the_deal,
+)
+from .problems import InputError, Problem
+from .quotes import QuoteBook
+from .registration import Deadline, registration_deadlines
+from .terms import Terms
+
+
+@dataclass(frozen=True)
+class Calendars:
+    """RULES §1: the calendar each clause counts in."""
+
+    trading: TradingCalendar
+    sec: HolidayCalendar
+    company: HolidayCalendar
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    terms: Terms
+    as_of: dt.date
+    closing_date: dt.date | None
+    pricing: Pricing | None
+    allocations: tuple[Allocation, ...]
+    capitalization: CapitalizationAfterClosing
+    deadlines: tuple[Deadline, ...]
+    state: DealState
+    events_applied: int
+    problems: tuple[Problem, ...]
+
+
+def evaluate(
+    terms: Terms,
+    events: Sequence[Located],
+    quotes: QuoteBook,
+    calendars: Calendars,
+    as_of: dt.date,
+    overrides: dict[str, object] | None = None,
+) -> Evaluation:
+    """The deal as of ``as_of``; ``overrides`` replace interpretation keys.
+
+    Refused events (a sale beyond holdings, ...) raise ``InputError``: a figure
+    computed over an impossible history would look right and be wrong.
+    """
+    terms = terms.with_interpretations(overrides or {})
+    allocations = tuple(allocate(terms))
+    ctx = Context(terms, calendars.company, allocations)
+    state, refused = fold(events, ctx, until=as_of)
+    if refused:
+        raise InputError(refused)
+    known = sorted((item.event for item in events if item.event.date <= as_of),
+                   key=lambda event: event.date)
+    closing = state.closing_date
+    pricing = None
+    deadlines: tuple[Deadline, ...] = ()
+    if closing is not None:
+        pricing = price_the_deal(terms, quotes, calendars.trading, closing)
+        deadlines = tuple(registration_deadlines(terms, closing, known, calendars.sec, as_of))
+    capitalization = capitalization_after_closing(terms, list(allocations))
+    return Evaluation(
+        terms=terms,
+        as_of=as_of,
+        closing_date=closing,
+        pricing=pricing,
+        allocations=allocations,
+        capitalization=capitalization,
+        deadlines=deadlines,
+        state=state,
+        events_applied=len(known),
+        problems=capitalization.problems,
+    )

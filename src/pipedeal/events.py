@@ -1,0 +1,473 @@
+"""The closed set of primitive events (RULES.md §6) and the JSON Lines reader.
+
+Every fact of a deal's life is one immutable event. Like FINOS CDM's primitive
+events, the set is closed: a type or field the vocabulary does not name is
+refused, never guessed at. Parties and warrants are referred to by the ids of
+the terms file and of the warrant register.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+from fractions import Fraction
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .problems import InputError, Problem, pydantic_field
+
+Statement = Literal["primary", "additional"]
+PositiveShares = Annotated[int, Field(gt=0)]
+Ref = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class EventBase(BaseModel):
+    """Fields every event has: RULES.md §6 "type, date ... recorded_at, source, note"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    date: dt.date
+    recorded_at: AwareDatetime | dt.datetime | None = None
+    source: str | None = None
+    note: str | None = None
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        """Ids of parties this event names (checked against the terms)."""
+        return ()
+
+
+class _Span(EventBase):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Span:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Closing(EventBase):
+    """SPA 2.1(a)(i): the Shares and Warrants are bought and delivered."""
+
+    type: Literal["closing"]
+
+
+class RsFiled(EventBase):
+    """RRA 3(a): the Registration Statement is filed with the Commission."""
+
+    type: Literal["rs_filed"]
+    statement: Statement = "primary"
+    form: str | None = None
+    file_number: str | None = None
+
+
+class RsAmended(EventBase):
+    """RRA 3(c), 5(a): a (pre-effective) amendment to a Registration Statement is filed.
+
+    Not in RULES.md §6; recorded because the real FOCUS docket has an S-3/A.
+    It computes nothing: an amendment neither meets nor misses a deadline.
+    """
+
+    type: Literal["rs_amended"]
+    statement: Statement = "primary"
+    form: str | None = None
+    file_number: str | None = None
+
+
+class FullReview(EventBase):
+    """RRA 3(a): the Commission gives the statement a "full review" (150 days)."""
+
+    type: Literal["full_review"]
+    statement: Statement = "primary"
+
+
+class SecClearance(EventBase):
+    """RRA 3(a): SEC clearance to request acceleration of effectiveness."""
+
+    type: Literal["sec_clearance"]
+    statement: Statement = "primary"
+
+
+class RsEffective(EventBase):
+    """RRA 3(a), SPA 1.7: the Commission declares the statement effective."""
+
+    type: Literal["rs_effective"]
+    statement: Statement = "primary"
+
+
+class EffectivenessLapsed(EventBase):
+    """RRA 3(b), 3(e)(iii): effectiveness is not maintained."""
+
+    type: Literal["effectiveness_lapsed"]
+    reason: Literal["stop_order", "financial_statements", "other"]
+    statement: Statement = "primary"
+
+
+class EffectivenessRestored(EventBase):
+    type: Literal["effectiveness_restored"]
+    statement: Statement = "primary"
+
+
+class Blackout(_Span):
+    """RRA 3(g): notice of a Potential Material Event; ``date`` is the notice."""
+
+    type: Literal["blackout"]
+
+
+class InvestorDelay(_Span):
+    """RRA 4: a delay caused by the Investors is not a Registration Default."""
+
+    type: Literal["investor_delay"]
+    investor: Ref | None = None
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        return (self.investor,) if self.investor else ()
+
+
+class UnderwriterRequest(_Span):
+    """RRA 3(e)(ii): the Commission asks that the Investors be named as underwriters."""
+
+    type: Literal["underwriter_request"]
+    investor: Ref | None = None
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        return (self.investor,) if self.investor else ()
+
+
+class _InvestorEvent(EventBase):
+    investor: Ref
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        return (self.investor,)
+
+
+class InsufficientSharesNotice(_InvestorEvent):
+    """RRA 3(a): an Investor's notice that the registered shares are insufficient."""
+
+    type: Literal["insufficient_shares_notice"]
+
+
+class SharesSold(_InvestorEvent):
+    """RRA 3(e)(B): shares sold are no longer "still held"."""
+
+    type: Literal["shares_sold"]
+    shares: PositiveShares
+
+
+class RepurchaseElected(EventBase):
+    """RRA 3(e)(A): the Company elects in writing to repurchase instead of paying LDs."""
+
+    type: Literal["repurchase_elected"]
+
+
+class RepurchasePaid(EventBase):
+    type: Literal["repurchase_paid"]
+
+
+class LdDemand(_InvestorEvent):
+    """RRA 3(e): liquidated damages are payable "within five (5) calendar days of demand"."""
+
+    type: Literal["ld_demand"]
+
+
+class LdPaid(_InvestorEvent):
+    type: Literal["ld_paid"]
+    amount: Annotated[Decimal, Field(gt=0, allow_inf_nan=False, decimal_places=2)]
+
+
+class WarrantExercise(EventBase):
+    """W 3: exercise for cash or, when allowed, cashless."""
+
+    type: Literal["warrant_exercise"]
+    warrant: Ref
+    shares: PositiveShares
+    method: Literal["cash", "cashless"]
+
+
+class WarrantTransfer(EventBase):
+    """W 1, 7(a): transfer of all or part of a Warrant with the Assignment Form."""
+
+    type: Literal["warrant_transfer"]
+    warrant: Ref
+    to: Ref
+    shares: PositiveShares
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        return (self.to,)
+
+
+class WarrantDivide(EventBase):
+    """W 7(b): a Warrant divided into new Warrants of the stated denominations."""
+
+    type: Literal["warrant_divide"]
+    warrant: Ref
+    into: Annotated[list[PositiveShares], Field(min_length=2)]
+
+
+_RATIO = re.compile(r"^\s*(\d+)\s*:\s*(\d+)\s*$")
+
+
+class _Recapitalization(EventBase):
+    """W 11(a): shares × new/old, Exercise Price × old/new, retroactive to the record date."""
+
+    record_date: dt.date | None = None
+    ratio: str
+
+    @field_validator("ratio")
+    @classmethod
+    def _ratio_form(cls, value: str) -> str:
+        match = _RATIO.match(value)
+        if not match or int(match.group(1)) == 0 or int(match.group(2)) == 0:
+            raise ValueError(f'ratio {value!r} must be "new:old" with whole numbers, e.g. "3:2"')
+        return f"{int(match.group(1))}:{int(match.group(2))}"
+
+    @property
+    def factor(self) -> Fraction:
+        new, old = (int(part) for part in self.ratio.split(":"))
+        return Fraction(new, old)
+
+
+class StockSplit(_Recapitalization):
+    type: Literal["stock_split"]
+
+    @model_validator(mode="after")
+    def _increases(self) -> StockSplit:
+        if self.factor <= 1:
+            raise ValueError(f"a stock split must increase the share count; {self.ratio} does not")
+        return self
+
+
+class StockDividend(_Recapitalization):
+    type: Literal["stock_dividend"]
+
+    @model_validator(mode="after")
+    def _increases(self) -> StockDividend:
+        if self.factor <= 1:
+            raise ValueError(f"a stock dividend must add shares; {self.ratio} does not")
+        return self
+
+
+class ReverseSplit(_Recapitalization):
+    type: Literal["reverse_split"]
+
+    @model_validator(mode="after")
+    def _decreases(self) -> ReverseSplit:
+        if self.factor >= 1:
+            raise ValueError(f"a reverse split must reduce the share count; {self.ratio} does not")
+        return self
+
+
+class Reclassification(_Recapitalization):
+    type: Literal["reclassification"]
+
+
+class Asset(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    asset: str
+    quantity: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+
+
+class Merger(EventBase):
+    """W 11 (second (a)): the Warrant then buys the Other Property per share."""
+
+    type: Literal["merger"]
+    per_share: Annotated[list[Asset], Field(min_length=1)]
+
+
+class PriceReduction(_Span):
+    """W 12: the Board reduces the Exercise Price for a period."""
+
+    type: Literal["price_reduction"]
+    price: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+
+
+class CorporateActionNotice(EventBase):
+    """W 14: notice of a record date and of a corporate action, 30 days ahead."""
+
+    type: Literal["corporate_action_notice"]
+    action: str
+    record_date: dt.date
+    effective_date: dt.date
+
+
+class Financing(EventBase):
+    """SPA 6.9: a sale of securities for cash, checked against the bid."""
+
+    type: Literal["financing"]
+    shares: PositiveShares
+    price: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+    bid: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+    exemption: Literal[
+        "none", "employee_plan", "compensatory", "existing_warrants", "investor_approval"
+    ] = "none"
+
+
+class Notice(EventBase):
+    """SPA 12.1, RRA 8: a notice and when it is deemed effective."""
+
+    type: Literal["notice"]
+    date: dt.date | None = None  # type: ignore[assignment]  # defaults to the day sent
+    sent_at: AwareDatetime
+    method: Literal["hand", "fax", "courier", "mail"]
+    sender: Ref = Field(alias="from")
+    to: Ref
+    subject: str
+    received_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> Notice:
+        if self.method == "mail" and self.received_at is None:
+            raise ValueError("a mailed notice is effective on actual receipt: give received_at")
+        if self.date is None:
+            object.__setattr__(self, "date", self.sent_at.date())
+        return self
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        return (self.sender, self.to)
+
+
+class EffectivenessPeriodEnd(EventBase):
+    """RRA 3(b): the Effectiveness Period ends (all sold, counsel's opinion, ...)."""
+
+    type: Literal["effectiveness_period_end"]
+    reason: Literal[
+        "none_outstanding", "all_sold", "rule144_opinion", "all_transferred_unlegended", "rule144k"
+    ]
+
+
+Event = Annotated[
+    Union[  # noqa: UP007 - a discriminated union reads better spelled out
+        Closing,
+        RsFiled,
+        RsAmended,
+        FullReview,
+        SecClearance,
+        RsEffective,
+        EffectivenessLapsed,
+        EffectivenessRestored,
+        Blackout,
+        InvestorDelay,
+        UnderwriterRequest,
+        InsufficientSharesNotice,
+        SharesSold,
+        RepurchaseElected,
+        RepurchasePaid,
+        LdDemand,
+        LdPaid,
+        WarrantExercise,
+        WarrantTransfer,
+        WarrantDivide,
+        StockSplit,
+        StockDividend,
+        ReverseSplit,
+        Reclassification,
+        Merger,
+        PriceReduction,
+        CorporateActionNotice,
+        Financing,
+        Notice,
+        EffectivenessPeriodEnd,
+    ],
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+EVENT_TYPES: tuple[str, ...] = tuple(
+    model.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+    for model in Event.__origin__.__args__  # type: ignore[attr-defined]
+)
+
+
+def event_json_schema() -> dict[str, Any]:
+    """The JSON Schema of one line of an event file."""
+    schema = EVENT_ADAPTER.json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "pipedeal event (one JSON object per line)"
+    return schema
+
+
+def event_to_json(event: EventBase) -> dict[str, Any]:
+    """The event as the JSON object of its file line (canonical, aliases applied)."""
+    return event.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def parse_event(data: Any) -> EventBase:
+    return EVENT_ADAPTER.validate_python(data)
+
+
+def parse_events(text: str, filename: str) -> list[tuple[int, EventBase]]:
+    """Read a JSON Lines event file; every bad line is a problem naming line and field.
+
+    Returns ``(line number, event)`` pairs; raises ``InputError`` listing all
+    problems (not just the first) so a user fixes a file in one pass.
+    """
+    events: list[tuple[int, EventBase]] = []
+    problems: list[Problem] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem("EVENT-JSON", f"not JSON: {exc.msg}", filename, number))
+            continue
+        try:
+            events.append((number, parse_event(data)))
+        except ValidationError as exc:
+            problems.extend(_validation_problems(exc, data, filename, number))
+    if problems:
+        raise InputError(problems)
+    return events
+
+
+def _validation_problems(
+    exc: ValidationError, data: Any, filename: str, line: int
+) -> list[Problem]:
+    if not isinstance(data, dict):
+        return [Problem("EVENT-NOT-OBJECT", "each line must be a JSON object", filename, line)]
+    kind = data.get("type")
+    if kind is None:
+        return [Problem("EVENT-NO-TYPE", "the event has no type", filename, line, "type")]
+    if kind not in EVENT_TYPES:
+        known = ", ".join(EVENT_TYPES)
+        return [
+            Problem("EVENT-UNKNOWN-TYPE", f"unknown event type {kind!r} (known: {known})",
+                    filename, line, "type")
+        ]
+    problems = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        # The discriminated union prefixes every location with the type tag.
+        if loc and loc[0] == kind:
+            loc = loc[1:]
+        message = error["msg"]
+        code = "EVENT-INVALID"
+        if error["type"] == "extra_forbidden":
+            message, code = f"unknown field for a {kind} event", "EVENT-UNKNOWN-FIELD"
+        elif error["type"] == "missing":
+            message, code = f"a {kind} event needs this field", "EVENT-MISSING-FIELD"
+        elif error["type"].startswith("date") or error["type"].startswith("datetime"):
+            message, code = f"not a valid date: {error['msg']}", "EVENT-BAD-DATE"
+        problems.append(
+            Problem(code, message, filename, line, pydantic_field(loc) or None)
+        )
+    return problems

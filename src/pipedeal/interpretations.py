@@ -1,0 +1,148 @@
+"""The contract's own ambiguities, made explicit.
+
+RULES.md: "Where the text is ambiguous or self-contradictory, the engine exposes
+an interpretation key with a default and the alternatives; every output that
+depends on one says so and can show the figure under each alternative."
+Each key here is one such reading, with the clause that forces the choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class InterpretationKey:
+    key: str
+    clause: str
+    question: str
+    default: object
+    alternatives: tuple[object, ...]
+    text: str
+
+    @property
+    def values(self) -> tuple[object, ...]:
+        return (self.default, *self.alternatives)
+
+    def parse(self, raw: str) -> object:
+        """Read a value given on the command line (``--set KEY=VALUE``)."""
+        for value in self.values:
+            if isinstance(value, bool):
+                if raw.strip().lower() == str(value).lower():
+                    return value
+            elif str(value) == raw.strip():
+                return value
+        choices = ", ".join(_show(v) for v in self.values)
+        raise ValueError(f"{self.key} cannot be {raw!r}: choose one of {choices}")
+
+
+def _show(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+CATALOGUE: tuple[InterpretationKey, ...] = (
+    InterpretationKey(
+        key="effectiveness_days",
+        clause="RRA 3(a), 3(e)",
+        question="How many days after the Closing must the Registration Statement be effective?",
+        default=120,
+        alternatives=(150,),
+        text='RRA 3(a) says "one hundred fifty (120) days"; RRA 3(e) says '
+        '"one hundred twenty (120) days".',
+    ),
+    InterpretationKey(
+        key="additional_effectiveness_days",
+        clause="RRA 3(a), 3(e)(iv)",
+        question="How many days after the investor's notice must an additional statement be effective?",
+        default=120,
+        alternatives=(90,),
+        text='RRA 3(a) says "within ninety (120) days"; RRA 3(e)(iv) says '
+        '"one hundred twenty (120) days".',
+    ),
+    InterpretationKey(
+        key="roll_deadlines",
+        clause="RULES §1; Securities Act Rule 0-3; W 10",
+        question="Does a deadline that lands on a closed day move to the next open day?",
+        default=True,
+        alternatives=(False,),
+        text="The agreement counts calendar days; Rule 0-3 lets an SEC filing due on a "
+        "closed day be made on the next business day.",
+    ),
+    InterpretationKey(
+        key="exercise_price_rounding",
+        clause="W preamble; SPA 1.10",
+        question="Is 110% of the Market Price rounded?",
+        default="none",
+        alternatives=("cent", "tenth_cent"),
+        text='The Exercise Price is "110% of the Market Price"; the text names no rounding.',
+    ),
+    InterpretationKey(
+        key="ld_market_value",
+        clause="RRA 3(e)(B)",
+        question="Which price values the shares still held for liquidated damages?",
+        default="daily_close",
+        alternatives=("closing_date",),
+        text='"aggregate market value as of the Closing Date" against "the closing price '
+        '... for each day during such Registration Default".',
+    ),
+    InterpretationKey(
+        key="ld_schedule_clock",
+        clause="RRA 3(e)(B)",
+        question="Does the 1%-then-2% clock restart with each separate default period?",
+        default="per_default_period",
+        alternatives=("cumulative",),
+        text='"one percent (1%) ... for the first two months and two percent (2%) for every '
+        'month thereafter".',
+    ),
+    InterpretationKey(
+        key="ld_day_count",
+        clause="RRA 3(e)(B)",
+        question="How is a monthly rate pro rated to a day?",
+        default="actual_month",
+        alternatives=("thirty", "actual_365"),
+        text='"pro rated on a daily basis".',
+    ),
+    InterpretationKey(
+        key="cashless_test",
+        clause="W 3",
+        question="When must there be no registration in effect for a cashless exercise?",
+        default="at_election",
+        alternatives=("ever_after_one_year",),
+        text='"If there is no registration in effect permitting the resale by the Holder of '
+        'the Warrant Shares at any time from and after one year from the issuance date".',
+    ),
+    InterpretationKey(
+        key="fraction_cash",
+        clause="W 4",
+        question="How much cash is paid for a fractional Warrant Share?",
+        default="fraction_times_exercise_price",
+        alternatives=("literal_exercise_price",),
+        text='"a cash adjustment in respect of such final fraction in an amount equal to the '
+        'Exercise Price".',
+    ),
+    InterpretationKey(
+        key="rule144k_years",
+        clause="RRA 3(b)(v); Rule 144(k)",
+        question="After how many years may the shares be sold under Rule 144(k)?",
+        default=2,
+        alternatives=(1,),
+        text="Rule 144(k) as in force in 1999: two years from acquisition (one year since 2008).",
+    ),
+)
+
+BY_KEY: dict[str, InterpretationKey] = {entry.key: entry for entry in CATALOGUE}
+
+
+def parse_overrides(assignments: list[str]) -> dict[str, object]:
+    """Read ``KEY=VALUE`` pairs for ``--set``; an unknown key or value is an error."""
+    overrides: dict[str, object] = {}
+    for assignment in assignments:
+        key, sep, raw = assignment.partition("=")
+        key = key.strip()
+        if not sep:
+            raise ValueError(f"--set {assignment!r}: write KEY=VALUE")
+        if key not in BY_KEY:
+            known = ", ".join(BY_KEY)
+            raise ValueError(f"--set {assignment!r}: unknown interpretation key (known: {known})")
+        overrides[key] = BY_KEY[key].parse(raw)
+    return overrides

@@ -1,0 +1,116 @@
+"""Exact money and price arithmetic.
+
+RULES.md §2: money is ``Decimal``, never float; payments round half-up to the
+cent once, at the amount due; a division that does not terminate keeps 10
+decimal places, half-up (OCF's own precision).
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+TENTH_CENT = Decimal("0.001")
+TEN_PLACES = Decimal("1E-10")
+
+# Wide enough that no product or quotient of deal figures is silently rounded
+# before the single rounding RULES.md allows.
+EXACT = Context(prec=60, rounding=ROUND_HALF_UP)
+
+
+def to_cent(amount: Decimal) -> Decimal:
+    """Round half-up to the cent: the one rounding of an amount due."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_ten_places(value: Decimal) -> Decimal:
+    """Round half-up to 10 decimal places, for a quotient that does not terminate."""
+    return value.quantize(TEN_PLACES, rounding=ROUND_HALF_UP)
+
+
+def exact_div(numerator: Decimal, denominator: Decimal) -> Decimal:
+    """Divide exactly when the quotient terminates, else keep 10 places half-up."""
+    ratio = Fraction(Decimal(numerator)) / Fraction(Decimal(denominator))
+    return fraction_to_decimal(ratio)
+
+
+def fraction_to_decimal(value: Fraction) -> Decimal:
+    """An exact rational as a Decimal: exact when it terminates, else 10 places half-up."""
+    if _terminates(value.denominator):
+        return EXACT.divide(Decimal(value.numerator), Decimal(value.denominator))
+    return to_ten_places(EXACT.divide(Decimal(value.numerator), Decimal(value.denominator)))
+
+
+def _terminates(denominator: int) -> bool:
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    return denominator == 1
+
+
+def exact_mul(*factors: Decimal) -> Decimal:
+    result = Decimal(1)
+    for factor in factors:
+        result = EXACT.multiply(result, Decimal(factor))
+    return result
+
+
+def plain(value: Decimal) -> str:
+    """A decimal as a plain string with no exponent and no needless trailing zeros."""
+    text = format(value.normalize(EXACT), "f")
+    return text
+
+
+def money_str(value: Decimal) -> str:
+    """An amount of money as a string with at least two decimal places."""
+    text = plain(value)
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
+
+
+_FRACTION = re.compile(
+    r"""^\s*
+    (?P<sign>-)?
+    (?:
+        (?P<whole>\d+)(?:\s+|-)(?P<num>\d+)/(?P<den>\d+)   # 1 13/16, 1-13/16
+      | (?P<num_only>\d+)/(?P<den_only>\d+)              # 29/32
+      | (?P<decimal>\d+(?:\.\d*)?|\.\d+)                 # 1.8125
+    )\s*$""",
+    re.VERBOSE,
+)
+
+
+class PriceFormatError(ValueError):
+    """A price cell that is neither a decimal nor a fraction."""
+
+
+def parse_price(text: str) -> Decimal:
+    """Read a quoted price exactly.
+
+    RULES.md §2: "Pre-2001 Nasdaq quotes are fractions: the price importer
+    accepts ``1 13/16``, ``1-13/16``, ``29/32`` as well as decimals, and stores
+    exact decimals." A fraction whose denominator is not a product of 2s and 5s
+    has no exact decimal and is refused rather than rounded.
+    """
+    match = _FRACTION.match(text)
+    if not match:
+        raise PriceFormatError(f"{text!r} is not a price (use 1.8125, 1 13/16, 1-13/16 or 29/32)")
+    sign = -1 if match["sign"] else 1
+    if match["decimal"] is not None:
+        try:
+            return sign * Decimal(match["decimal"])
+        except InvalidOperation as exc:  # pragma: no cover - the pattern admits only digits
+            raise PriceFormatError(f"{text!r} is not a price") from exc
+    whole = int(match["whole"] or 0)
+    numerator = int(match["num"] or match["num_only"])
+    denominator = int(match["den"] or match["den_only"])
+    if denominator == 0:
+        raise PriceFormatError(f"{text!r} divides by zero")
+    if match["whole"] is not None and numerator >= denominator:
+        raise PriceFormatError(f"{text!r}: the fraction part must be less than one")
+    value = whole + Fraction(numerator, denominator)
+    if not _terminates(value.denominator):
+        raise PriceFormatError(f"{text!r} has no exact decimal value")
+    return sign * fraction_to_decimal(value)

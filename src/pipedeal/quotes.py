@@ -1,0 +1,191 @@
+"""Daily quotes of the Common Stock, read exactly (RULES.md §2, §6).
+
+SPA 13.6 names Bloomberg as the reporting entity; pipedeal takes whatever the
+user imports from it (or elsewhere) as a CSV with a header: ``date`` and any
+of ``open, high, low, close, bid, ask, volume``. Pre-2001 Nasdaq prices are
+fractions (``1 13/16``); they are stored as exact decimals.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from decimal import Decimal
+
+from .money import PriceFormatError, parse_price, plain
+from .problems import InputError, Problem
+
+PRICE_COLUMNS = ("open", "high", "low", "close", "bid", "ask")
+COLUMNS = ("date", *PRICE_COLUMNS, "volume")
+
+
+@dataclass(frozen=True)
+class Quote:
+    date: dt.date
+    open: Decimal | None = None
+    high: Decimal | None = None
+    low: Decimal | None = None
+    close: Decimal | None = None
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+    volume: int | None = None
+
+    def as_row(self) -> dict[str, str]:
+        row = {"date": self.date.isoformat()}
+        for column in PRICE_COLUMNS:
+            value = getattr(self, column)
+            row[column] = "" if value is None else plain(value)
+        row["volume"] = "" if self.volume is None else str(self.volume)
+        return row
+
+    def merged(self, newer: Quote) -> Quote:
+        """This day's quote with the fields ``newer`` gives replacing ours."""
+        changes = {
+            f.name: getattr(newer, f.name)
+            for f in fields(newer)
+            if f.name != "date" and getattr(newer, f.name) is not None
+        }
+        return replace(self, **changes)
+
+
+class QuoteBook:
+    """The quotes of one security, by date; immutable once built."""
+
+    def __init__(self, quotes: Iterable[Quote] = ()):
+        self._by_date: dict[dt.date, Quote] = {}
+        for quote in quotes:
+            known = self._by_date.get(quote.date)
+            self._by_date[quote.date] = known.merged(quote) if known else quote
+        self._dates = sorted(self._by_date)
+
+    def __len__(self) -> int:
+        return len(self._by_date)
+
+    def get(self, day: dt.date) -> Quote | None:
+        return self._by_date.get(day)
+
+    def value(self, day: dt.date, column: str) -> Decimal | None:
+        quote = self._by_date.get(day)
+        return None if quote is None else getattr(quote, column)
+
+    def dates(self) -> list[dt.date]:
+        return list(self._dates)
+
+    def quotes(self) -> list[Quote]:
+        return [self._by_date[day] for day in self._dates]
+
+    def merged(self, newer: Iterable[Quote]) -> QuoteBook:
+        return QuoteBook([*self.quotes(), *newer])
+
+    def as_mapping(self) -> Mapping[dt.date, Quote]:
+        return dict(self._by_date)
+
+
+def parse_quotes(text: str, filename: str) -> list[Quote]:
+    """Read a quote CSV; a bad cell is a problem naming its line and column."""
+    reader = csv.reader(io.StringIO(text))
+    problems: list[Problem] = []
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except StopIteration:
+        raise InputError([Problem("QUOTES-EMPTY", "the file is empty", filename, 1)]) from None
+    if "date" not in header:
+        problems.append(Problem("QUOTES-NO-DATE", "the header has no 'date' column", filename, 1))
+    for name in header:
+        if name not in COLUMNS:
+            problems.append(
+                Problem("QUOTES-UNKNOWN-COLUMN",
+                        f"unknown column {name!r} (known: {', '.join(COLUMNS)})",
+                        filename, 1, name)
+            )
+    if len(set(header)) != len(header):
+        problems.append(Problem("QUOTES-DUPLICATE-COLUMN", "a column is named twice", filename, 1))
+    if problems:
+        raise InputError(problems)
+
+    quotes: list[Quote] = []
+    seen: dict[dt.date, int] = {}
+    for row in reader:
+        number = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(
+                Problem("QUOTES-ROW-WIDTH",
+                        f"{len(row)} cells where the header has {len(header)}", filename, number)
+            )
+            continue
+        cells = dict(zip(header, (cell.strip() for cell in row), strict=True))
+        quote = _read_row(cells, filename, number, problems)
+        if quote is None:
+            continue
+        if quote.date in seen:
+            problems.append(
+                Problem("QUOTES-DUPLICATE-DATE",
+                        f"{quote.date} is already given on line {seen[quote.date]}",
+                        filename, number, "date")
+            )
+            continue
+        seen[quote.date] = number
+        quotes.append(quote)
+    if problems:
+        raise InputError(problems)
+    return quotes
+
+
+def _read_row(cells: dict[str, str], filename: str, line: int, problems: list[Problem]):
+    try:
+        day = dt.date.fromisoformat(cells["date"])
+    except ValueError:
+        problems.append(
+            Problem("QUOTES-BAD-DATE", f"{cells['date']!r} is not an ISO date (YYYY-MM-DD)",
+                    filename, line, "date")
+        )
+        return None
+    values: dict[str, object] = {}
+    ok = True
+    for column in PRICE_COLUMNS:
+        raw = cells.get(column, "")
+        if not raw:
+            continue
+        try:
+            price = parse_price(raw)
+        except PriceFormatError as exc:
+            problems.append(Problem("QUOTES-BAD-PRICE", str(exc), filename, line, column))
+            ok = False
+            continue
+        if price <= 0:
+            problems.append(
+                Problem("QUOTES-BAD-PRICE", f"{raw!r} is not a positive price", filename, line, column)
+            )
+            ok = False
+            continue
+        values[column] = price
+    raw_volume = cells.get("volume", "").replace(",", "")
+    if raw_volume:
+        if raw_volume.isdigit():
+            values["volume"] = int(raw_volume)
+        else:
+            problems.append(
+                Problem("QUOTES-BAD-VOLUME", f"{raw_volume!r} is not a whole number of shares",
+                        filename, line, "volume")
+            )
+            ok = False
+    high, low = values.get("high"), values.get("low")
+    if ok and high is not None and low is not None and low > high:  # type: ignore[operator]
+        problems.append(Problem("QUOTES-LOW-ABOVE-HIGH", f"low {low} is above high {high}",
+                                filename, line, "low"))
+        ok = False
+    return Quote(date=day, **values) if ok else None  # type: ignore[arg-type]
+
+
+def quotes_to_csv(quotes: Iterable[Quote]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    for quote in quotes:
+        writer.writerow(quote.as_row())
+    return buffer.getvalue()
