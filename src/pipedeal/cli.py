@@ -1,0 +1,315 @@
+"""The ``pipedeal`` command: a thin layer over the pure core and the ledger.
+
+A user's mistake (a bad file, an unknown key, an impossible event) prints the
+problems with file, line and field and exits with status 2; only a bug in
+pipedeal itself may show a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .problems import InputError, Problem
+
+app = typer.Typer(
+    help="pipedeal: the life of a PIPE deal, every figure traced to its clause.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+events_app = typer.Typer(help="The append-only event ledger.", no_args_is_help=True)
+prices_app = typer.Typer(help="Daily quotes of the Common Stock.", no_args_is_help=True)
+schema_app = typer.Typer(help="JSON Schemas of pipedeal's input files.", no_args_is_help=True)
+app.add_typer(events_app, name="events")
+app.add_typer(prices_app, name="prices")
+app.add_typer(schema_app, name="schema")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+DealOption = Annotated[str, typer.Option("--deal", help="A bundled deal name or a TERMS.toml path.")]
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Ledger database URL (default $PIPEDEAL_DB, else sqlite:///pipedeal.db)."),
+]
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date (YYYY-MM-DD).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the stable JSON instead of tables.")]
+
+
+def _fail(problems: list[Problem]) -> None:
+    err.print(f"[bold red]pipedeal: {len(problems)} problem(s); nothing was written.[/]")
+    for problem in problems:
+        err.print(f"  [red]{problem.where()}[/]: {problem.message} [dim]\\[{problem.code}][/]",
+                  soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _run(action, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return action(*args, **kwargs)
+    except InputError as exc:
+        _fail(exc.problems)
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def _store_url(db: str | None) -> str:
+    from .storage import ledger as store
+
+    return store.resolve_url(db)
+
+
+def _evaluate(deal: str, db: str | None, as_of: str | None, events: Path | None,
+              prices: Path | None, assignments: list[str] | None = None):
+    from .evaluate import evaluate
+    from .interpretations import parse_overrides
+    from .workspace import calendars_for, default_db_url, load_inputs, parse_day
+
+    day = parse_day(as_of, "--as-of") if as_of else _today()
+    try:
+        overrides = parse_overrides(assignments or [])
+    except ValueError as exc:
+        raise InputError([Problem("CLI-BAD-SET", str(exc), "command line", field="--set")]) from None
+    url = db if db is not None else default_db_url()
+    inputs = load_inputs(deal, db_url=url, events_file=events, prices_file=prices)
+    calendars = calendars_for(inputs.terms)
+    return inputs, evaluate(inputs.terms, inputs.events, inputs.quotes, calendars, day, overrides)
+
+
+@app.command()
+def report(
+    deal: DealOption = "focus-1999",
+    as_of: AsOfOption = None,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+    events: Annotated[Path | None, typer.Option(help="An event file instead of the ledger.")] = None,
+    prices: Annotated[Path | None, typer.Option(help="A quote CSV instead of the ledger's.")] = None,
+) -> None:
+    """The deal as of a date: quotes, Market and Exercise Price, allocations,
+    capitalization and the registration deadlines with their status."""
+    from .report import to_json
+
+    inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices)
+    data = to_json(evaluation)
+    if json_output:
+        out.print_json(json.dumps(data))
+        return
+    from .render import render_report
+
+    render_report(out, data, inputs)
+
+
+@app.command()
+def evaluate(
+    deal: DealOption = "focus-1999",
+    events: Annotated[Path | None, typer.Option(help="The event file (JSON Lines).")] = None,
+    prices: Annotated[Path | None, typer.Option(help="The quote file (CSV).")] = None,
+    as_of: AsOfOption = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE: override an interpretation key.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="JSON (the only output of evaluate).")] = True,
+) -> None:
+    """A pure function of files, printed as the stable JSON: no database is read or written."""
+    from .report import to_json
+
+    _, evaluation = _run(_evaluate, deal, "", as_of, events, prices, set_)
+    sys.stdout.write(json.dumps(to_json(evaluation), indent=2) + "\n")
+
+
+@app.command()
+def init(
+    deal: DealOption = "focus-1999",
+    db: DbOption = None,
+    empty: Annotated[bool, typer.Option(help="Do not import a bundled deal's events and quotes.")] = False,
+) -> None:
+    """Create the ledger database (Alembic migrations) and register the deal."""
+    _run(_init, deal, db, empty)
+
+
+def _init(deal: str, db: str | None, empty: bool) -> None:
+    from .storage import ledger as store
+    from .workspace import resolve_terms
+
+    terms, text, source, bundle = resolve_terms(deal)
+    url = _store_url(db)
+    store.init_workspace(url, terms.deal.name, text)
+    out.print(f"Ledger [bold]{url}[/] holds deal [bold]{terms.deal.name}[/] ({source}).")
+    if bundle is not None and not empty and not store.list_events(url, terms.deal.name):
+        _import_events(url, terms.deal.name, bundle / "events.jsonl")
+        _import_quotes(url, terms.deal.name, bundle / "quotes.csv")
+
+
+def _validator(url: str, deal: str):
+    from .ledger import Located, check_append, make_context
+    from .storage import ledger as store
+    from .terms_file import parse_terms
+    from .workspace import calendars_for
+
+    terms = parse_terms(store.deal_terms(url, deal), f"{deal} (ledger terms)")
+    ctx = make_context(terms, calendars_for(terms).company)
+
+    def validate(existing, located):
+        return check_append(ctx, existing, [Located(event, file, line) for file, line, event in located])
+
+    return validate
+
+
+def _import_events(url: str, deal: str, path: Path) -> None:
+    from .storage import ledger as store
+    from .workspace import read_event_file
+
+    located = [(item.file, item.line, item.event) for item in read_event_file(path)]
+    count = store.append_events(url, deal, located, _validator(url, deal))
+    out.print(f"Recorded {count} event(s) from {path}.")
+
+
+def _import_quotes(url: str, deal: str, path: Path) -> None:
+    from .storage import ledger as store
+    from .workspace import read_quote_file
+
+    book = read_quote_file(path)
+    count = store.import_quotes(url, deal, book.quotes())
+    out.print(f"Recorded {count} quote day(s) from {path}.")
+
+
+@events_app.command("import")
+def events_import(
+    file: Annotated[Path, typer.Argument(help="A JSON Lines event file.")],
+    deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
+    db: DbOption = None,
+) -> None:
+    """Append every event of a file, all or nothing."""
+    _run(lambda: _import_events(_store_url(db), deal, file))
+
+
+@events_app.command("add")
+def events_add(
+    event_type: Annotated[str, typer.Argument(metavar="TYPE", help="The event type, e.g. shares_sold.")],
+    fields: Annotated[list[str] | None, typer.Argument(metavar="FIELD=VALUE...", help="e.g. date=2000-03-01 investor=raptor shares=1000")] = None,
+    deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
+    db: DbOption = None,
+) -> None:
+    """Append one event given as TYPE FIELD=VALUE ..."""
+    _run(_add_event, event_type, fields or [], deal, db)
+
+
+def _add_event(event_type: str, fields: list[str], deal: str, db: str | None) -> None:
+    from decimal import Decimal
+
+    from .events import parse_events
+    from .storage import ledger as store
+
+    data: dict[str, Any] = {"type": event_type}
+    for assignment in fields:
+        key, sep, raw = assignment.partition("=")
+        if not sep:
+            raise InputError([Problem("CLI-BAD-FIELD", f"{assignment!r}: write FIELD=VALUE",
+                                      "command line", None, assignment)])
+        try:
+            value: Any = json.loads(raw, parse_float=Decimal)
+        except json.JSONDecodeError:
+            value = raw
+        data["from" if key == "from" else key] = value
+    line = json.dumps(data, default=str)
+    parsed = parse_events(line, "command line")
+    url = _store_url(db)
+    located = [("command line", None, event) for _, event in parsed]
+    store.append_events(url, deal, located, _validator(url, deal))
+    out.print(f"Recorded 1 {event_type} event.")
+
+
+@events_app.command("list")
+def events_list(
+    deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
+    db: DbOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """The ledger's events in recorded order, with their hashes."""
+    from .events import event_to_json
+    from .storage import ledger as store
+
+    rows = _run(store.list_events, _store_url(db), deal)
+    if json_output:
+        payload = [{"seq": row.seq, "recorded_at": row.recorded_at.isoformat(),
+                    "hash": row.hash, "event": event_to_json(row.event)} for row in rows]
+        out.print_json(json.dumps(payload))
+        return
+    table = Table(title=f"Ledger of {deal}: {len(rows)} event(s)")
+    for column in ("#", "date", "type", "details", "source", "recorded", "hash"):
+        table.add_column(column)
+    for row in rows:
+        data = event_to_json(row.event)
+        details = ", ".join(f"{k}={v}" for k, v in data.items()
+                            if k not in {"type", "date", "source", "note", "recorded_at"})
+        table.add_row(str(row.seq), data["date"], data["type"], details, data.get("source", ""),
+                      row.recorded_at.strftime("%Y-%m-%d %H:%M"), row.hash[:12])
+    out.print(table)
+
+
+@prices_app.command("import")
+def prices_import(
+    file: Annotated[Path, typer.Argument(help="A quote CSV: date and any of open,high,low,close,bid,ask,volume.")],
+    deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
+    db: DbOption = None,
+) -> None:
+    """Import daily quotes (decimals or 1999 fractions such as 1 13/16), all or nothing."""
+    _run(lambda: _import_quotes(_store_url(db), deal, file))
+
+
+@app.command()
+def verify(
+    deal: Annotated[str | None, typer.Option("--deal", help="Only this deal.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Recompute the ledger's hash chain; report edited, deleted or reordered rows."""
+    from .storage import ledger as store
+
+    findings = _run(store.verify, _store_url(db), deal)
+    if not findings:
+        out.print("[green]Ledger verified: every row matches its hash chain.[/]")
+        return
+    for finding in findings:
+        err.print(f"[red]{finding.code}[/] deal {finding.deal}, row {finding.seq}: {finding.message}")
+    raise typer.Exit(1)
+
+
+@schema_app.command("events")
+def schema_events() -> None:
+    """The JSON Schema of one line of an event file."""
+    from .events import event_json_schema
+
+    sys.stdout.write(json.dumps(event_json_schema(), indent=2) + "\n")
+
+
+@app.command()
+def clauses(json_output: JsonOption = False) -> None:
+    """Every operative clause of the agreement, with the rule and tests that implement it."""
+    from .clauses import CLAUSES
+
+    if json_output:
+        out.print_json(json.dumps([clause.as_dict() for clause in CLAUSES]))
+        return
+    table = Table(title="Operative clauses of the FOCUS agreement", show_lines=False)
+    for column in ("clause", "what", "text", "rule", "tests"):
+        table.add_column(column, overflow="fold")
+    for clause in CLAUSES:
+        table.add_row(clause.id, clause.kind, clause.text, clause.rule or "[yellow]not yet[/]",
+                      "\n".join(clause.tests) or "[yellow]not yet[/]")
+    out.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Where a deal's inputs come from: bundled files, user files, or the ledger database.
+
+This is the I/O layer between the pure core and the CLI. It imports
+SQLAlchemy only when a database is actually used, so ``pipedeal report`` on
+files stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .evaluate import Calendars
+from .events import parse_events
+from .ledger import Located
+from .problems import InputError, Problem
+from .quotes import QuoteBook, parse_quotes
+from .terms import Terms
+from .terms_file import DEFAULT_DEAL, bundled_deal_dir, bundled_deal_names, parse_terms
+
+DEFAULT_SQLITE = "pipedeal.db"
+
+
+@dataclass(frozen=True)
+class DealInputs:
+    terms: Terms
+    terms_text: str
+    terms_source: str
+    events: list[Located]
+    events_source: str
+    quotes: QuoteBook
+    quotes_source: str
+
+
+def read_text(path: Path, code: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError([Problem(code, exc.strerror or str(exc), str(path))]) from None
+
+
+def resolve_terms(deal: str) -> tuple[Terms, str, str, Path | None]:
+    """A bundled deal by name, or a terms file by path: (terms, text, source, bundle dir)."""
+    bundle = bundled_deal_dir(deal)
+    if bundle is not None:
+        path = bundle / "terms.toml"
+        text = path.read_text(encoding="utf-8")
+        return parse_terms(text, f"{deal}/terms.toml"), text, f"bundled deal {deal}", bundle
+    path = Path(deal)
+    if not path.exists():
+        names = ", ".join(bundled_deal_names())
+        raise InputError([Problem(
+            "DEAL-UNKNOWN", f"no bundled deal and no terms file named {deal!r} "
+            f"(bundled: {names})", deal)])
+    text = read_text(path, "TERMS-UNREADABLE")
+    return parse_terms(text, str(path)), text, str(path), None
+
+
+def read_event_file(path: Path) -> list[Located]:
+    text = read_text(path, "EVENTS-UNREADABLE")
+    return [Located(event, str(path), line) for line, event in parse_events(text, str(path))]
+
+
+def read_quote_file(path: Path) -> QuoteBook:
+    return QuoteBook(parse_quotes(read_text(path, "QUOTES-UNREADABLE"), str(path)))
+
+
+def default_db_url() -> str | None:
+    """The ledger to use when none is named: $PIPEDEAL_DB, or ./pipedeal.db if it exists."""
+    if os.environ.get("PIPEDEAL_DB"):
+        return os.environ["PIPEDEAL_DB"]
+    if Path(DEFAULT_SQLITE).is_file():
+        return f"sqlite:///{DEFAULT_SQLITE}"
+    return None
+
+
+def load_inputs(
+    deal: str,
+    *,
+    db_url: str | None = None,
+    events_file: Path | None = None,
+    prices_file: Path | None = None,
+) -> DealInputs:
+    """Terms, events and quotes for a deal.
+
+    Files named on the command line win; else a ledger database that holds
+    the deal; else the files bundled with the deal.
+    """
+    if db_url and events_file is None:
+        from .storage import ledger as store
+
+        if deal in store.list_deals(db_url):
+            terms_text = store.deal_terms(db_url, deal)
+            terms = parse_terms(terms_text, f"{deal} (ledger terms)")
+            stored = store.list_events(db_url, deal)
+            events = [Located(row.event, "ledger", row.seq) for row in stored]
+            quotes = (read_quote_file(prices_file) if prices_file
+                      else QuoteBook(store.load_quotes(db_url, deal)))
+            return DealInputs(terms, terms_text, f"ledger {db_url}", events,
+                              f"ledger {db_url} ({len(events)} events)", quotes,
+                              str(prices_file) if prices_file else f"ledger {db_url}")
+    terms, terms_text, terms_source, bundle = resolve_terms(deal)
+    if events_file is not None:
+        events, events_source = read_event_file(events_file), str(events_file)
+    elif bundle is not None:
+        events = read_event_file(bundle / "events.jsonl")
+        events_source = f"bundled {deal}/events.jsonl"
+    else:
+        events, events_source = [], "no events"
+    if prices_file is not None:
+        quotes, quotes_source = read_quote_file(prices_file), str(prices_file)
+    elif bundle is not None and (bundle / "quotes.csv").is_file():
+        quotes = read_quote_file(bundle / "quotes.csv")
+        quotes_source = f"bundled {deal}/quotes.csv (illustrative)"
+    else:
+        quotes, quotes_source = QuoteBook(), "no quotes"
+    return DealInputs(terms, terms_text, terms_source, events, events_source, quotes, quotes_source)
+
+
+def calendars_for(terms: Terms) -> Calendars:
+    """RULES §1: the Principal Market's Trading Days, SEC business days, and the
+    Company's local business days (W 10)."""
+    from .calendars import load_trading_calendar, local_calendar, sec_calendar
+
+    try:
+        trading = load_trading_calendar(terms.deal.principal_market)
+    except ValueError as exc:
+        raise InputError([Problem("CALENDAR-UNKNOWN-MARKET", str(exc), field="deal.principal_market")]) from None
+    company = terms.company
+    return Calendars(trading, sec_calendar(), local_calendar(company.country, company.subdivision))
+
+
+def parse_day(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError([Problem("CLI-BAD-DATE", f"{text!r} is not a date (YYYY-MM-DD)", "command line",
+                                  field=option)]) from None

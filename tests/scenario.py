@@ -1,0 +1,69 @@
+"""Building blocks for scenario tests: the FOCUS deal, its calendars, and event logs.
+
+Tests read like a docket: "closing on 1999-11-24, S-3 filed on 2000-01-13",
+built from real calendars and the real bundled terms (no mocks).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from pathlib import Path
+
+from pipedeal.evaluate import Calendars, Evaluation, evaluate
+from pipedeal.events import parse_event
+from pipedeal.ledger import Located, make_context
+from pipedeal.quotes import QuoteBook, parse_quotes
+from pipedeal.terms import Terms
+from pipedeal.terms_file import BUNDLED_DEALS, parse_terms
+from pipedeal.workspace import calendars_for
+
+FOCUS_DIR = BUNDLED_DEALS / "focus-1999"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def D(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+@functools.cache
+def focus_terms() -> Terms:
+    return parse_terms((FOCUS_DIR / "terms.toml").read_text(), "focus-1999/terms.toml")
+
+
+def focus_terms_text() -> str:
+    return (FOCUS_DIR / "terms.toml").read_text()
+
+
+@functools.cache
+def focus_calendars() -> Calendars:
+    return calendars_for(focus_terms())
+
+
+@functools.cache
+def focus_quotes() -> QuoteBook:
+    return QuoteBook(parse_quotes((FOCUS_DIR / "quotes.csv").read_text(), "quotes.csv"))
+
+
+def focus_context():
+    return make_context(focus_terms(), focus_calendars().company)
+
+
+def log(*events: dict) -> list[Located]:
+    """An event log from dicts, each located at its position (line numbers from 1)."""
+    return [Located(parse_event(event), "test.jsonl", number)
+            for number, event in enumerate(events, start=1)]
+
+
+CLOSING = {"type": "closing", "date": "1999-11-24"}
+
+
+def evaluate_focus(events: list[Located], as_of: str, quotes: QuoteBook | None = None,
+                   terms: Terms | None = None, **overrides) -> Evaluation:
+    return evaluate(terms or focus_terms(), events, quotes or focus_quotes(), focus_calendars(),
+                    D(as_of), overrides)
+
+
+def jsonl(*events: dict) -> str:
+    return "".join(json.dumps(event) + "\n" for event in events)
