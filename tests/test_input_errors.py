@@ -31,7 +31,7 @@ def test_a_terms_file_missing_a_required_key_points_at_its_table():
     text = focus_terms_text().replace("common_authorized = 30000000\n", "")
     with pytest.raises(InputError) as caught:
         parse_terms(text, "deal.toml")
-    [(code, line, field)] = where(caught.value)
+    [(_, line, field)] = where(caught.value)
     assert field == "capitalization.common_authorized"
     assert text.splitlines()[line - 1].startswith("[capitalization]")
 

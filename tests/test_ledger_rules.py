@@ -7,8 +7,8 @@ from fractions import Fraction
 import pytest
 from scenario import CLOSING, focus_context, log
 
-from pipedeal.ledger import Located, check_append, fold
 from pipedeal.events import parse_event
+from pipedeal.ledger import Located, check_append, fold
 
 
 def problems(*events):
@@ -126,3 +126,12 @@ def test_a_valid_append_has_no_problems():
     existing = [parse_event(CLOSING)]
     new = [Located(parse_event({"type": "rs_filed", "date": "2000-01-13"}), "new.jsonl", 1)]
     assert check_append(focus_context(), existing, new) == []
+
+
+def test_unexercised_warrants_expire_after_the_termination_date():
+    from scenario import evaluate_focus
+
+    before = evaluate_focus(log(CLOSING), "2004-12-01").state.certificates
+    after = evaluate_focus(log(CLOSING), "2004-12-02").state.certificates
+    assert {c.status for c in before.values()} == {"outstanding"}
+    assert {c.status for c in after.values()} == {"expired"}

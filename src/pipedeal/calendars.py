@@ -653,7 +653,7 @@ def load_trading_calendar(
     end: date = DEFAULT_END,
     cache_dir: str | os.PathLike[str] | None = None,
 ) -> TradingCalendar:
-    """RULES §1 Trading Days of the Principal Market ``mic`` over ``[start, end]``, cached.
+    """SPA 1.25, RULES §1: Trading Days of the Principal Market ``mic`` over ``[start, end]``, cached.
 
     Looks in ``cache_dir``, else ``$PIPEDEAL_CACHE_DIR``, else
     ``platformdirs.user_cache_dir("pipedeal")``.  A hit reads a ~25 KB file

@@ -194,7 +194,10 @@ def events_import(
 @events_app.command("add")
 def events_add(
     event_type: Annotated[str, typer.Argument(metavar="TYPE", help="The event type, e.g. shares_sold.")],
-    fields: Annotated[list[str] | None, typer.Argument(metavar="FIELD=VALUE...", help="e.g. date=2000-03-01 investor=raptor shares=1000")] = None,
+    fields: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="FIELD=VALUE...", help="e.g. date=2000-03-01 investor=raptor shares=1000"),
+    ] = None,
     deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
     db: DbOption = None,
 ) -> None:

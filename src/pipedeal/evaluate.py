@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .calendars import HolidayCalendar, TradingCalendar
-from .ledger import Context, DealState, Located, fold
+from .ledger import Context, DealState, Located, expire_warrants, fold
 from .pricing import (
     Allocation,
     CapitalizationAfterClosing,
@@ -68,6 +68,7 @@ def evaluate(
     state, refused = fold(events, ctx, until=as_of)
     if refused:
         raise InputError(refused)
+    state = expire_warrants(state, as_of, ctx)
     known = sorted((item.event for item in events if item.event.date <= as_of),
                    key=lambda event: event.date)
     closing = state.closing_date

@@ -153,7 +153,7 @@ def _check_parties(event: ev.EventBase, terms: Terms) -> None:
 
 
 def _close(state: DealState, event: ev.Closing, ctx: Context) -> DealState:
-    """SPA 2.1(a)(i): on the Closing each Investor receives its Shares and one
+    """SPA 1.4, 2.1(a)(i): on the Closing each Investor receives its Shares and one
     Warrant (W-1, W-2, ... in the order of the terms file)."""
     if state.closing_date is not None:
         raise Rejected("EVENT-DUPLICATE-CLOSING",
@@ -339,6 +339,20 @@ def fold(
             problems.append(Problem(refusal.code, refusal.message, item.file, item.line,
                                     refusal.field))
     return state, problems
+
+
+def expire_warrants(state: DealState, as_of: dt.date, ctx: Context) -> DealState:
+    """W preamble: exercisable "on or prior to the close of business on December 1,
+    2004 ... but not thereafter": after the (W 10-moved) Termination Date an
+    unexercised Warrant is expired."""
+    _, last = ctx.exercise_window
+    if as_of <= last:
+        return state
+    certificates = {
+        cid: replace(c, status="expired", closed_on=last) if c.status == "outstanding" else c
+        for cid, c in state.certificates.items()
+    }
+    return replace(state, certificates=certificates)
 
 
 def check_append(

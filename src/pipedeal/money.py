@@ -8,8 +8,8 @@ decimal places, half-up (OCF's own precision).
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from fractions import Fraction
 
 CENT = Decimal("0.01")
 TENTH_CENT = Decimal("0.001")

@@ -110,7 +110,7 @@ def price_the_deal(
 
 
 def allocate(terms: Terms) -> list[Allocation]:
-    """SPA 2.1(a), 1.15: each Investor buys subscription / Purchase Price Shares and
+    """SPA 1.15, 2.1(a): each Investor buys subscription / Purchase Price Shares and
     Warrants for 10% of them (recitals: 1,250,000 shares and 125,000 warrant shares).
 
     A subscription that does not buy a whole number of shares, or coverage that

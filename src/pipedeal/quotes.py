@@ -85,7 +85,7 @@ class QuoteBook:
 
 
 def parse_quotes(text: str, filename: str) -> list[Quote]:
-    """Read a quote CSV; a bad cell is a problem naming its line and column."""
+    """SPA 13.6: the reported prices, read from a CSV; a bad cell names its line and column."""
     reader = csv.reader(io.StringIO(text))
     problems: list[Problem] = []
     try:

@@ -18,7 +18,7 @@ from .ledger import Located
 from .problems import InputError, Problem
 from .quotes import QuoteBook, parse_quotes
 from .terms import Terms
-from .terms_file import DEFAULT_DEAL, bundled_deal_dir, bundled_deal_names, parse_terms
+from .terms_file import bundled_deal_dir, bundled_deal_names, parse_terms
 
 DEFAULT_SQLITE = "pipedeal.db"
 

@@ -1,0 +1,168 @@
+"""Every operative clause of the FOCUS agreement: each duty, number or date,
+the rule that implements it, and the tests that hold it to the text.
+
+``rule`` is the dotted path of the implementing function (its docstring
+starts with the clause); ``tests`` are pytest node ids. ``None`` and ``()``
+mean "not yet": the list is the plan as much as the record.
+``tests/test_clauses.py`` checks that every rule and test named here exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Clause:
+    id: str
+    kind: str  # duty | number | date | definition | calendar
+    text: str
+    rule: str | None = None
+    tests: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {"clause": self.id, "kind": self.kind, "text": self.text,
+                "rule": self.rule, "tests": list(self.tests),
+                "status": "implemented" if self.rule else "not yet"}
+
+
+P = "tests/test_pricing.py::"
+R = "tests/test_registration_deadlines.py::"
+L = "tests/test_ledger_rules.py::"
+C = "tests/test_calendars.py::"
+Q = "tests/test_quotes.py::"
+
+CLAUSES: tuple[Clause, ...] = (
+    Clause("SPA 1.4, 2.1(a)(i)", "date",
+           '"Upon execution and delivery of this Agreement, each Investor shall deliver ... funds"',
+           "pipedeal.ledger._close",
+           (L + "test_the_closing_issues_one_warrant_per_investor_in_terms_order",
+            L + "test_a_second_closing_is_refused")),
+    Clause("SPA 1.10", "number",
+           '"the average of the closing bid prices ... during the five Trading Day period ending '
+           'on the Trading Day immediately prior to the Closing Date"',
+           "pipedeal.pricing.market_price",
+           (P + "test_the_market_price_averages_the_closing_bids_of_the_five_trading_days_before_closing",
+            P + "test_a_closing_after_a_holiday_skips_it_in_the_five_trading_days",
+            P + "test_a_missing_closing_bid_is_an_error_naming_the_dates",
+            C + "test_market_price_window_is_the_5_trading_days_ending_the_day_before_closing")),
+    Clause("SPA 1.15, 2.1(a)", "number", '"Purchase Price" shall mean $1.60 per share of Common Stock',
+           "pipedeal.pricing.allocate",
+           (P + "test_focus_investors_receive_871500_3500_and_375000_shares_with_10_percent_warrants",
+            P + "test_a_subscription_that_buys_a_fractional_share_is_an_error")),
+    Clause("SPA 1.25", "calendar",
+           '"Trading Day" shall mean any day during which the Principal Market shall be open',
+           "pipedeal.calendars.load_trading_calendar",
+           (C + "test_nasdaq_closed_from_september_11_through_14_2001_and_reopens_monday_17",
+            C + "test_nasdaq_closed_for_the_reagan_funeral_on_2004_06_11")),
+    Clause("SPA 4.3", "number",
+           '"30,000,000 shares of Common Stock ... 21,012,701 shares are issued and outstanding"',
+           "pipedeal.pricing.capitalization_after_closing",
+           (P + "test_capitalization_after_the_closing_and_the_warrant_reserve",)),
+    Clause("SPA 4.2, 6.2; W 15", "duty",
+           '"shall continue to reserve and keep available at all times ... the Warrant Shares"',
+           "pipedeal.pricing.capitalization_after_closing",
+           (P + "test_an_under_reserved_warrant_pool_is_a_reported_breach",)),
+    Clause("SPA 6.3", "duty", '"copies of any correspondence ... which questions or threatens '
+           'delisting ... within three (3) Trading Days"'),
+    Clause("SPA 6.9", "duty", '"will not enter into any sale of its securities for cash at a '
+           'discount to its then-current bid price until 90 days after the effective date"'),
+    Clause("SPA 12.1; RRA 8", "duty", '"deemed effective (a) upon hand delivery or delivery by '
+           'facsimile ... (b) on the first business day following ... courier ... (c) upon actual '
+           'receipt"'),
+    Clause("SPA 13.6", "definition", '"The reporting entity relied upon ... shall be Bloomberg, '
+           'L.P."', "pipedeal.quotes.parse_quotes", (Q + "test_a_quote_in_1999_fractions_is_stored_exactly",)),
+    Clause("SPA 13.10", "duty", '"shall not be unreasonably withheld nor delayed by more than two '
+           '(2) Trading Days"'),
+    Clause("W preamble (price)", "number", '"110% of the Market Price on the Closing Date"',
+           "pipedeal.pricing.exercise_price",
+           (P + "test_exercise_price_rounding_alternatives",
+            P + "test_a_half_tenth_of_a_cent_rounds_up_not_to_even")),
+    Clause("W preamble (window), W 3", "date",
+           '"at any time on or after December 1, 1999 ... and on or prior to the close of '
+           'business on December 1, 2004"',
+           "pipedeal.ledger.Context.exercise_window",
+           (L + "test_exercising_outside_the_window_is_refused",
+            L + "test_the_first_and_last_days_of_the_window_are_inside_it")),
+    Clause("W 1, 7(a)", "duty", '"transferable, in whole or in part ... upon surrender of this '
+           'Warrant together with the Assignment Form"', "pipedeal.ledger._transfer",
+           (L + "test_a_partial_transfer_splits_the_warrant_between_assignee_and_assignor",
+            L + "test_a_transfer_to_a_party_not_in_the_terms_is_refused")),
+    Clause("W 3 (exercise)", "duty", '"If this Warrant shall have been exercised in part, the '
+           'Company shall ... deliver ... a new Warrant"', "pipedeal.ledger._exercise",
+           (L + "test_a_partial_cash_exercise_leaves_a_new_warrant_for_the_rest",
+            L + "test_exercising_beyond_the_balance_is_refused")),
+    Clause("W 3 (delivery)", "duty", '"Certificates ... shall be delivered ... within three (3) '
+           'Trading Days"'),
+    Clause("W 3 (cashless)", "number", '"[(A-B) (X)] by (A)"'),
+    Clause("W 4", "number", '"a cash adjustment in respect of such final fraction in an amount '
+           'equal to the Exercise Price"'),
+    Clause("W 7(b)", "duty", '"This Warrant may be divided or combined with other Warrants"',
+           "pipedeal.ledger._divide", (L + "test_a_division_must_add_up_to_the_warrant",)),
+    Clause("W 9", "duty", '"will make and deliver a new Warrant ... of like tenor"'),
+    Clause("W 10", "calendar", '"on the next succeeding day not a Saturday, Sunday or legal '
+           'holiday"', "pipedeal.calendars.warrant_roll",
+           (C + "test_warrant_action_due_saturday_before_patriots_day_2004_moves_to_tuesday",)),
+    Clause("W 11(a)", "number", '"multiplying the Exercise Price ... by the number of Warrant '
+           'Shares ... immediately prior ... and dividing by the number ... resulting"',
+           "pipedeal.ledger._recapitalize",
+           (L + "test_a_3_for_2_split_multiplies_warrants_and_holdings",)),
+    Clause("W 11 (reorganization)", "number", '"the number of shares ... and Other Property '
+           'receivable ... by a holder of the number of shares of Common Stock"'),
+    Clause("W 12", "number", '"reduce the then current Exercise Price to any amount and for any '
+           'period of time"'),
+    Clause("W 13", "duty", '"notice of such adjustment ... setting forth the computation"'),
+    Clause("W 14", "duty", '"at least 30 days\' prior written notice"'),
+    Clause("RRA 3(a) (filing)", "date", '"within thirty (30) days after the Closing Date a '
+           'registration statement"', "pipedeal.registration.filing_deadline",
+           (R + "test_filing_due_on_christmas_eve_1999_rolls_to_monday_the_27th",
+            R + "test_the_real_s3_filed_on_2000_01_13_missed_the_filing_deadline",
+            R + "test_filing_on_the_rolled_deadline_is_on_time",
+            R + "test_an_unfiled_statement_is_missed_once_the_deadline_passes")),
+    Clause("RRA 3(a), 3(e)(ii) (effectiveness)", "date", '"within one hundred fifty (120) days '
+           '... (or, if ... a "full review" ..., 150 days ...) or, if earlier, within five (5) '
+           'days of SEC clearance"', "pipedeal.registration.effectiveness_deadline",
+           (R + "test_effectiveness_is_due_120_or_150_days_after_closing",
+            R + "test_a_full_review_gives_150_days_whatever_the_effectiveness_days_reading",
+            R + "test_sec_clearance_plus_five_days_governs_when_earlier")),
+    Clause("RRA 3(a) (notice of effectiveness)", "duty", '"notify the Investors of the '
+           'effectiveness ... within one Trading Day"'),
+    Clause("RRA 3(a) (additional statement)", "date", '"file, within thirty (30) days of notice '
+           '... effectiveness within ninety (120) days"'),
+    Clause("RRA 3(b)", "date", '"maintain the Registration Statement ... effective ... until the '
+           'earlier of" (the Effectiveness Period)'),
+    Clause("RRA 3(c) (review)", "duty", '"a reasonable period, not to exceed five (5) Trading '
+           'Days, to review"'),
+    Clause("RRA 3(c) (comment letters)", "duty", '"copies of any comment letters ... within two '
+           '(2) Trading Days of receipt"'),
+    Clause("RRA 3(e)(i)-(iv)", "definition", '"(each a "Registration Default")"'),
+    Clause("RRA 3(e)(A)", "duty", '"The election to repurchase ... within five (5) Trading Days '
+           '... payment ... within five (5) Trading Days of such notice"'),
+    Clause("RRA 3(e)(B)", "number", '"one percent (1%) of the aggregate market value ... for the '
+           'first two months and two percent (2%) for every month thereafter"'),
+    Clause("RRA 3(e) (payment)", "date", '"within five (5) calendar days of demand"'),
+    Clause("RRA 3(e) (financial statements)", "definition", '"after 45 days and within 90 days '
+           'from the end of the Company\'s fiscal year ... shall not constitute a Registration '
+           'Default"'),
+    Clause("RRA 3(e) (collection)", "duty", '"the Company will pay the Investors reasonable costs '
+           'of collection"'),
+    Clause("RRA 3(g) (filing delay)", "date", '"the Company\'s obligation to file ... shall be '
+           'delayed without penalty for not more than twenty (20) days"',
+           "pipedeal.registration.filing_deadline",
+           (R + "test_a_blackout_before_the_filing_date_extends_it_by_its_length",
+            R + "test_blackouts_extend_the_filing_date_by_at_most_20_days_in_all",
+            R + "test_a_blackout_beginning_after_the_filing_date_does_not_extend_it")),
+    Clause("RRA 3(g) (cap)", "number", '"not ... for more than thirty (30) days in the aggregate '
+           'during any twelve month period"'),
+    Clause("RRA 3(g) (notice)", "duty", '"notice in writing at least two (2) Trading Days prior to '
+           'the first day of the blackout period"'),
+    Clause("RRA 4", "definition", '"Any delay or delays caused by the Investors ... shall not '
+           'constitute a Registration Default"'),
+    Clause("RRA 5(g)", "duty", '"within three (3) Trading Days after a Registration Statement ... '
+           'is declared effective, deliver ... to the transfer agent"'),
+    Clause("Rule 0-3; RULES §1", "calendar", "a filing due on a day the SEC is closed may be made "
+           "on the next business day", "pipedeal.registration._roll",
+           (R + "test_filing_due_on_christmas_eve_1999_rolls_to_monday_the_27th",
+            R + "test_without_the_roll_the_filing_is_due_on_christmas_eve",
+            C + "test_christmas_eve_1999_is_an_sec_holiday_but_a_massachusetts_business_day")),
+)
