@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from scenario import CLOSING, D, evaluate_focus, log
 
@@ -104,3 +106,43 @@ def test_facts_after_the_as_of_date_are_not_yet_known():
 def test_an_additional_statement_does_not_meet_the_primary_deadlines():
     events = log(CLOSING, {"type": "rs_filed", "date": "1999-12-01", "statement": "additional"})
     assert deadlines(events, "1999-12-02")["rs_filing"].met_on is None
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pipedeal.registration import effectiveness_deadline, filing_deadline  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(closing=st.dates(min_value=D("1995-01-01"), max_value=D("2035-12-31")),
+       roll=st.booleans())
+def test_any_closing_gives_a_filing_deadline_30_days_on_rolled_to_the_first_sec_business_day(closing, roll):
+    from scenario import focus_calendars, focus_terms
+
+    terms = focus_terms().with_interpretations({"roll_deadlines": roll})
+    sec = focus_calendars().sec
+    deadline = filing_deadline(terms, closing, [], sec, closing)
+    assert (deadline.unrolled_due - closing).days == 30
+    if not roll:
+        assert deadline.due == deadline.unrolled_due
+        return
+    assert sec.is_open(deadline.due)
+    assert deadline.due >= deadline.unrolled_due
+    assert sec.count_open_days(deadline.unrolled_due - dt.timedelta(days=1), deadline.due) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(closing=st.dates(min_value=D("1995-01-01"), max_value=D("2035-06-30")),
+       clearance_after=st.integers(min_value=0, max_value=200))
+def test_the_effectiveness_deadline_is_never_later_than_the_closing_reading_allows(closing, clearance_after):
+    from scenario import focus_calendars, focus_terms
+
+    from pipedeal.events import parse_event
+
+    clearance = parse_event({"type": "sec_clearance", "date": str(closing + dt.timedelta(days=clearance_after))})
+    sec = focus_calendars().sec
+    with_clearance = effectiveness_deadline(focus_terms(), closing, [clearance], sec, closing)
+    without = effectiveness_deadline(focus_terms(), closing, [], sec, closing)
+    assert with_clearance.unrolled_due <= without.unrolled_due
+    assert with_clearance.unrolled_due == min(without.unrolled_due, clearance.date + dt.timedelta(days=5))
