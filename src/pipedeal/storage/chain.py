@@ -1,0 +1,195 @@
+"""The ledger's hash chain and its audit, as pure functions over rows.
+
+Each entry's hash covers the previous entry's hash and everything the entry
+says (deal, seq, when recorded, the event, where it came from), so editing,
+deleting or reordering stored rows is visible to ``audit``. The chain is not
+keyed: it finds tampering by someone who does not also rewrite every later
+hash, and it cannot see the newest rows being cut off the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..events import EventBase, parse_event
+from ..problems import pydantic_field
+
+GENESIS_HASH = "0" * 64
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """The instant in UTC; a naive datetime is read as UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def canonical_json(value: Any) -> str:
+    """The one spelling of a JSON value that is stored and hashed."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def chain_hash(
+    prev_hash: str,
+    deal: str,
+    seq: int,
+    recorded_at: dt.datetime,
+    event: dict[str, Any],
+    source_file: str | None,
+    source_line: int | None,
+) -> str:
+    """sha256 of the previous hash and the entry's canonical JSON."""
+    body = canonical_json(
+        {
+            "deal": deal,
+            "seq": seq,
+            "recorded_at": as_utc(recorded_at).isoformat(),
+            "event": event,
+            "source_file": source_file,
+            "source_line": source_line,
+        }
+    )
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainRow:
+    """A stored ledger row as read back, before anything is trusted."""
+
+    seq: int
+    type: str
+    date: dt.date
+    payload: str
+    recorded_at: dt.datetime  # UTC
+    source_file: str | None
+    source_line: int | None
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something ``verify`` found wrong with a deal's ledger."""
+
+    code: str  # LEDGER-EDITED, LEDGER-DELETED, LEDGER-REORDERED, LEDGER-UNPARSEABLE
+    deal: str
+    seq: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.deal}: {self.message} [{self.code}]"
+
+
+def decode_payload(payload: str) -> EventBase:
+    """The stored event; raises ``ValueError`` when it is not JSON or not a valid event."""
+    try:
+        return parse_event(json.loads(payload))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON: {exc.msg}") from exc
+    except ValidationError as exc:
+        raise ValueError("; ".join(
+            f"{pydantic_field(tuple(error['loc'])) or 'event'}: {error['msg']}"
+            for error in exc.errors())) from exc
+
+
+def audit(deal: str, rows: Sequence[ChainRow]) -> list[Finding]:
+    """Recompute the chain of one deal's rows (in seq order) and say what does not fit.
+
+    First each row's own hash is checked at its seq; a row whose hash fits only
+    at the seq the chain links give it was moved (reordered), otherwise it was
+    edited. Then each row must link to the hash of the row that belongs just
+    before it; a missing predecessor is a deleted row.
+    """
+    findings: list[Finding] = []
+    position = _chain_positions(rows)
+    belongs_at: dict[int, str] = {}  # seq -> hash of the row whose content belongs there
+    moved: set[int] = set()
+    for row in rows:
+        try:
+            event_json = json.loads(row.payload)
+        except json.JSONDecodeError as exc:
+            findings.append(Finding("LEDGER-UNPARSEABLE", deal, row.seq,
+                                    f"row seq {row.seq} payload is not JSON: {exc.msg}"))
+            belongs_at[row.seq] = row.hash
+            continue
+        if _fits(deal, row, row.seq, event_json):
+            belongs_at[row.seq] = row.hash
+            findings.extend(_content_findings(deal, row, event_json))
+            continue
+        at = position.get(row.seq)
+        if at is not None and at != row.seq and _fits(deal, row, at, event_json):
+            findings.append(Finding("LEDGER-REORDERED", deal, row.seq,
+                                    f"row seq {row.seq} was moved: its chain puts it at seq {at}"))
+            belongs_at.setdefault(at, row.hash)
+            moved.add(row.seq)
+            continue
+        findings.append(Finding("LEDGER-EDITED", deal, row.seq, f"row seq {row.seq} was edited"))
+        belongs_at[row.seq] = row.hash
+
+    hashes = {row.hash for row in rows}
+    last_seq = 0
+    for row in rows:
+        if row.seq not in moved:
+            finding = _link_finding(deal, row, last_seq, belongs_at, hashes)
+            if finding:
+                findings.append(finding)
+        last_seq = row.seq
+    return findings
+
+
+def _fits(deal: str, row: ChainRow, seq: int, event_json: Any) -> bool:
+    expected = chain_hash(row.prev_hash, deal, seq, row.recorded_at, event_json,
+                          row.source_file, row.source_line)
+    return expected == row.hash and canonical_json(event_json) == row.payload
+
+
+def _content_findings(deal: str, row: ChainRow, event_json: Any) -> list[Finding]:
+    """The hash fits; the payload must still be an event and agree with its columns."""
+    try:
+        event = decode_payload(row.payload)
+    except ValueError as exc:
+        return [Finding("LEDGER-UNPARSEABLE", deal, row.seq,
+                        f"row seq {row.seq} is not a valid event: {exc}")]
+    if event_json.get("type") != row.type or event.date != row.date:
+        return [Finding("LEDGER-EDITED", deal, row.seq,
+                        f"row seq {row.seq} was edited: its type/date columns disagree "
+                        "with its payload")]
+    return []
+
+
+def _chain_positions(rows: Sequence[ChainRow]) -> dict[int, int]:
+    """Stored seq -> the position the prev_hash links give the row, walking from genesis."""
+    after = {row.prev_hash: row for row in rows}
+    positions: dict[int, int] = {}
+    current, place = GENESIS_HASH, 1
+    while current in after and after[current].seq not in positions:
+        row = after[current]
+        positions[row.seq] = place
+        current, place = row.hash, place + 1
+    return positions
+
+
+def _link_finding(
+    deal: str, row: ChainRow, last_seq: int, belongs_at: dict[int, str], hashes: set[str]
+) -> Finding | None:
+    if row.seq > last_seq + 1:
+        missing = (f"seq {last_seq + 1}" if row.seq == last_seq + 2
+                   else f"seqs {last_seq + 1}..{row.seq - 1}")
+        return Finding("LEDGER-DELETED", deal, row.seq,
+                       f"{missing} missing before row seq {row.seq} (deleted)")
+    expected = GENESIS_HASH if row.seq == 1 else belongs_at.get(row.seq - 1)
+    if row.prev_hash == expected:
+        return None
+    if row.prev_hash in hashes or row.prev_hash == GENESIS_HASH:
+        return Finding("LEDGER-REORDERED", deal, row.seq,
+                       f"row seq {row.seq} does not follow row seq {row.seq - 1} in the chain")
+    return Finding("LEDGER-DELETED", deal, row.seq,
+                   f"the row that seq {row.seq} follows is no longer in the ledger "
+                   "(deleted, or replaced)")

@@ -1,0 +1,191 @@
+"""Connections to a workspace database: URL, transactions, migrations, friendly errors.
+
+SQLite and PostgreSQL differ in how a writer shuts others out: SQLite takes
+the database write lock at ``BEGIN IMMEDIATE`` (so two appenders cannot both
+read the same chain head), PostgreSQL locks the deal's row. Every database
+failure a user can cause (no server, no workspace, a locked file) becomes an
+``InputError`` with a Problem, never a driver traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.pool import NullPool
+
+from ..problems import InputError, Problem
+from .models import VERSION_TABLE, Deal
+
+ENV_VAR = "PIPEDEAL_DB"
+DEFAULT_URL = "sqlite:///pipedeal.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+INIT_HINT = "run `pipedeal init` first"
+
+# The drivers this package installs; a bare postgres:// or postgresql:// means psycopg 3.
+_DRIVERS = {"sqlite": "sqlite", "sqlite+pysqlite": "sqlite", "postgres": "postgresql+psycopg",
+            "postgresql": "postgresql+psycopg", "postgresql+psycopg": "postgresql+psycopg"}
+_URL_HINT = "use sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DATABASE"
+_WRITE = "pipedeal_write"  # execution option: this transaction will write
+_SQLITE_BUSY_SECONDS = 30
+_INIT_LOCK = 0x70697065  # PostgreSQL advisory lock serialising concurrent `init`s
+
+
+def resolve_url(url: str | None) -> str:
+    """The database URL: the explicit one, else ``$PIPEDEAL_DB``, else ./pipedeal.db."""
+    chosen = url or os.environ.get(ENV_VAR) or DEFAULT_URL
+    try:
+        parsed = make_url(chosen)
+    except ArgumentError:
+        raise InputError([Problem("DB-URL", f"not a database URL: {_URL_HINT}")]) from None
+    driver = _DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise InputError([_db_problem(
+            "DB-URL", f"{parsed.drivername!r} is not supported: {_URL_HINT}",
+            parsed.render_as_string(hide_password=True))])
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def shown(url: str) -> str:
+    """The URL fit for a message: no password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _db_problem(code: str, message: str, url: str) -> Problem:
+    """A problem located at the database: its URL (password hidden) stands for the file."""
+    return Problem(code, message, file=url)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+@contextmanager
+def transaction(url: str | None, *, write: bool, create: bool = False) -> Iterator[Connection]:
+    """One transaction on the workspace at ``url``, committed if the block succeeds.
+
+    Unless ``create`` (only ``init`` creates a workspace), the database must
+    exist and be migrated to the current revision. Each call has its own
+    engine, disposed at the end: a CLI command makes one call, and a held pool
+    would keep SQLite files open.
+    """
+    resolved = resolve_url(url)
+    path = sqlite_file(resolved)
+    if not create and path is not None and not path.exists():
+        raise InputError([_db_problem(
+            "WORKSPACE-MISSING", f"there is no pipedeal workspace here: {INIT_HINT}", str(path))])
+    engine = _create_engine(resolved)
+    try:
+        try:
+            connection = engine.connect()
+        except DBAPIError as exc:
+            raise InputError([_db_problem(
+                "DB-UNREACHABLE", f"cannot open the database: {_reason(exc)}", shown(resolved)
+            )]) from None
+        with connection, connection.execution_options(**{_WRITE: write}).begin():
+            if not create:
+                _require_current(connection, resolved)
+            yield connection
+    except DBAPIError as exc:
+        raise InputError([_db_problem(
+            "DB-ERROR", f"the database refused: {_reason(exc)}", shown(resolved)
+        )]) from exc
+    finally:
+        engine.dispose()
+
+
+def _create_engine(url: str) -> Engine:
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_engine(url, poolclass=NullPool)
+    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": _SQLITE_BUSY_SECONDS})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself: the driver's own is always DEFERRED.
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection: Connection) -> None:
+        write = connection.get_execution_options().get(_WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _reason(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration built in code: users need no alembic.ini."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The newest migration shipped with this version of pipedeal."""
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
+
+
+def upgrade(connection: Connection) -> None:
+    """Bring the schema to the newest migration inside the caller's transaction.
+
+    On PostgreSQL concurrent upgrades would race to create the same tables, so
+    they queue on an advisory lock (SQLite's BEGIN IMMEDIATE already does).
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INIT_LOCK})
+    command.upgrade(_alembic_config(connection), "head")
+
+
+def downgrade(connection: Connection, revision: str) -> None:
+    command.downgrade(_alembic_config(connection), revision)
+
+
+def _require_current(connection: Connection, url: str) -> None:
+    revision = current_revision(connection)
+    if revision is None:
+        raise InputError([_db_problem(
+            "WORKSPACE-MISSING", f"the database holds no pipedeal workspace: {INIT_HINT}",
+            shown(url))])
+    if revision != head_revision():
+        raise InputError([_db_problem(
+            "WORKSPACE-OUTDATED",
+            f"the workspace is at schema revision {revision}, this pipedeal needs "
+            f"{head_revision()}: run `pipedeal init` to upgrade it", shown(url))])
+
+
+def deal_id(connection: Connection, name: str, *, lock: bool = False) -> int:
+    """The id of deal ``name``; ``lock`` holds its row until commit (PostgreSQL appenders)."""
+    query = select(Deal.id).where(Deal.name == name)
+    if lock and connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    found = connection.execute(query).scalar_one_or_none()
+    if found is None:
+        raise InputError([Problem(
+            "DEAL-MISSING", f"deal {name!r} is not in this workspace: {INIT_HINT}", field="deal")])
+    return found

@@ -1,0 +1,244 @@
+"""The workspace API: deals, the append-only event ledger and quotes.
+
+A thin layer: the pure core computes from events and quotes and never sees a
+database. Every function takes a database URL (see ``resolve_url``), runs in
+one transaction and returns plain values (events, ``Quote``s, dataclasses).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..events import EventBase, event_to_json
+from ..problems import InputError, Problem
+from ..quotes import PRICE_COLUMNS, Quote, QuoteBook
+from .chain import (
+    GENESIS_HASH,
+    ChainRow,
+    Finding,
+    as_utc,
+    audit,
+    canonical_json,
+    chain_hash,
+    decode_payload,
+)
+from .database import deal_id, transaction, upgrade
+from .models import MAX_NAME, Deal, EventRow, QuoteRow
+
+Located = tuple[str | None, int | None, EventBase]
+"""An event with the file and line it was read from (None when typed in)."""
+
+Validator = Callable[[list[EventBase], list[Located]], list[Problem]]
+"""Checks new events against the deal's existing ones; error problems refuse the import."""
+
+BATCH = 2000
+
+__all__ = [
+    "Finding",
+    "Located",
+    "StoredEvent",
+    "Validator",
+    "append_events",
+    "deal_terms",
+    "import_quotes",
+    "init_workspace",
+    "list_deals",
+    "list_events",
+    "load_quotes",
+    "verify",
+]
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as the ledger holds it, with its place in the hash chain."""
+
+    seq: int
+    event: EventBase
+    recorded_at: dt.datetime
+    source_file: str | None
+    source_line: int | None
+    hash: str
+    prev_hash: str
+
+
+def init_workspace(url: str | None, deal_name: str, terms_toml: str) -> None:
+    """Create or upgrade the schema and register the deal; a re-run with the same terms is a no-op.
+
+    Different terms for an existing deal are refused: the ledger was recorded
+    against the terms it has, and silently swapping them would change history.
+    """
+    if not deal_name.strip() or len(deal_name) > MAX_NAME:
+        raise InputError([Problem(
+            "DEAL-NAME", f"a deal needs a name of 1 to {MAX_NAME} characters", field="deal")])
+    with transaction(url, write=True, create=True) as connection:
+        upgrade(connection)
+        known = connection.execute(
+            select(Deal.terms_toml).where(Deal.name == deal_name)
+        ).scalar_one_or_none()
+        if known is None:
+            connection.execute(insert(Deal).values(
+                name=deal_name, terms_toml=terms_toml, created_at=_now()))
+        elif known != terms_toml:
+            raise InputError([Problem(
+                "DEAL-EXISTS",
+                f"deal {deal_name!r} is already in this workspace with different terms",
+                field="deal")])
+
+
+def append_events(
+    url: str | None,
+    deal_name: str,
+    located: list[Located],
+    validate: Validator,
+    recorded_at: dt.datetime | None = None,
+) -> int:
+    """Append events to the deal's ledger, all or nothing; returns how many were appended.
+
+    One write transaction (SQLite ``BEGIN IMMEDIATE``, PostgreSQL the deal row
+    locked) covers reading the chain head, ``validate`` and the inserts, so no
+    concurrent appender can fork the chain, and a refused or interrupted import
+    leaves the ledger as it was. ``recorded_at`` (else now) stamps events that
+    carry no ``recorded_at`` of their own; a naive datetime is taken as UTC.
+    Error-severity problems from ``validate`` raise ``InputError`` with all of
+    its problems; warnings alone do not stop the import.
+    """
+    stamp = as_utc(recorded_at) if recorded_at else _now()
+    with transaction(url, write=True) as connection:
+        deal = deal_id(connection, deal_name, lock=True)
+        existing = _stored_events(connection, deal, deal_name)
+        problems = validate([stored.event for stored in existing], located)
+        if any(problem.severity == "error" for problem in problems):
+            raise InputError(problems)
+        seq, prev_hash = (existing[-1].seq, existing[-1].hash) if existing else (0, GENESIS_HASH)
+        rows = []
+        for source_file, source_line, event in located:
+            seq += 1
+            payload = event_to_json(event)
+            when = as_utc(event.recorded_at) if event.recorded_at else stamp
+            digest = chain_hash(prev_hash, deal_name, seq, when, payload, source_file, source_line)
+            rows.append({
+                "deal_id": deal, "seq": seq, "type": payload["type"], "date": event.date,
+                "payload": canonical_json(payload), "recorded_at": when,
+                "source_file": source_file, "source_line": source_line,
+                "prev_hash": prev_hash, "hash": digest,
+            })
+            prev_hash = digest
+        _execute_batches(connection, insert(EventRow), rows)
+    return len(rows)
+
+
+def list_events(url: str | None, deal_name: str) -> list[StoredEvent]:
+    """The deal's ledger in seq order, each event re-read through the event models."""
+    with transaction(url, write=False) as connection:
+        return _stored_events(connection, deal_id(connection, deal_name), deal_name)
+
+
+def verify(url: str | None, deal_name: str | None = None) -> list[Finding]:
+    """Recompute the hash chain of one deal (or every deal); an empty list means intact."""
+    with transaction(url, write=False) as connection:
+        if deal_name is None:
+            deals = list(connection.execute(select(Deal.id, Deal.name).order_by(Deal.name)))
+        else:
+            deals = [(deal_id(connection, deal_name), deal_name)]
+        findings: list[Finding] = []
+        for deal, name in deals:
+            findings.extend(audit(name, list(_chain_rows(connection, deal))))
+        return findings
+
+
+def import_quotes(url: str | None, deal_name: str, quotes: Sequence[Quote]) -> int:
+    """Upsert quotes by date in one transaction; returns the number of dates written.
+
+    A re-import replaces the fields it gives for a date and keeps the others
+    (as ``Quote.merged``), so a bid-only file does not erase closing prices.
+    """
+    merged = QuoteBook(quotes).quotes()
+    with transaction(url, write=True) as connection:
+        deal = deal_id(connection, deal_name)
+        if not merged:
+            return 0
+        statement = _upsert(connection)
+        columns = (*PRICE_COLUMNS, "volume")
+        statement = statement.on_conflict_do_update(
+            index_elements=[QuoteRow.deal_id, QuoteRow.date],
+            set_={name: func.coalesce(statement.excluded[name], QuoteRow.__table__.c[name])
+                  for name in columns},
+        )
+        rows = [{"deal_id": deal, "date": quote.date,
+                 **{name: getattr(quote, name) for name in columns}} for quote in merged]
+        _execute_batches(connection, statement, rows)
+    return len(merged)
+
+
+def load_quotes(url: str | None, deal_name: str) -> list[Quote]:
+    """The deal's quotes in date order, prices as the exact decimals imported."""
+    with transaction(url, write=False) as connection:
+        deal = deal_id(connection, deal_name)
+        rows = connection.execute(
+            select(QuoteRow).where(QuoteRow.deal_id == deal).order_by(QuoteRow.date)
+        ).mappings()
+        return [Quote(date=row["date"], volume=row["volume"],
+                      **{name: row[name] for name in PRICE_COLUMNS}) for row in rows]
+
+
+def deal_terms(url: str | None, deal_name: str) -> str:
+    """The terms file text the deal was initialised with."""
+    with transaction(url, write=False) as connection:
+        return connection.execute(
+            select(Deal.terms_toml).where(Deal.id == deal_id(connection, deal_name))
+        ).scalar_one()
+
+
+def list_deals(url: str | None) -> list[str]:
+    """The names of the workspace's deals, sorted."""
+    with transaction(url, write=False) as connection:
+        return list(connection.execute(select(Deal.name).order_by(Deal.name)).scalars())
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _chain_rows(connection: Connection, deal: int) -> Iterator[ChainRow]:
+    rows = connection.execute(
+        select(EventRow.seq, EventRow.type, EventRow.date, EventRow.payload,
+               EventRow.recorded_at, EventRow.source_file, EventRow.source_line,
+               EventRow.prev_hash, EventRow.hash)
+        .where(EventRow.deal_id == deal).order_by(EventRow.seq)
+    )
+    for row in rows:
+        yield ChainRow(*row)
+
+
+def _stored_events(connection: Connection, deal: int, deal_name: str) -> list[StoredEvent]:
+    stored = []
+    for row in _chain_rows(connection, deal):
+        try:
+            event = decode_payload(row.payload)
+        except ValueError as exc:
+            raise InputError([Problem(
+                "LEDGER-UNPARSEABLE",
+                f"deal {deal_name!r} ledger row seq {row.seq} is not a valid event: {exc}",
+                field="payload")]) from None
+        stored.append(StoredEvent(row.seq, event, row.recorded_at, row.source_file,
+                                  row.source_line, row.hash, row.prev_hash))
+    return stored
+
+
+def _upsert(connection: Connection) -> Any:
+    """INSERT ... ON CONFLICT for the connection's backend (both spell it the same)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(QuoteRow)
+
+
+def _execute_batches(connection: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """executemany in slices, so a 100,000-row import does not build one huge parameter list."""
+    for start in range(0, len(rows), BATCH):
+        connection.execute(statement, rows[start:start + BATCH])

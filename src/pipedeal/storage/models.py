@@ -1,0 +1,124 @@
+"""The tables of a pipedeal workspace, as SQLAlchemy 2 typed declarative models.
+
+The models describe the schema for queries; the schema itself is created only
+by the Alembic migrations beside this file, so a database is always at a known
+revision. Money and prices are stored as exact decimal TEXT: SQLite has no
+exact numeric type and a float would silently round a price such as 1 13/16.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .chain import as_utc
+
+# Alembic's bookkeeping table, named so a shared PostgreSQL schema can also
+# hold another application's ``alembic_version``.
+VERSION_TABLE = "pipedeal_alembic_version"
+MAX_NAME = 200
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC instant on every backend.
+
+    PostgreSQL keeps ``timestamptz``; SQLite keeps text without an offset, so
+    values are converted to UTC on the way in and marked UTC on the way out.
+    A naive datetime is taken to be UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else as_utc(value)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        return None if value is None else as_utc(value)
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """An exact decimal stored as its plain digits (``1.8125``, ``1234.50``), never a float."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal) or not value.is_finite():
+            raise ValueError(f"{value!r} is not a finite Decimal")
+        return format(value, "f")
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Deal(Base):
+    """One deal of the workspace and the terms file text it was initialised with."""
+
+    __tablename__ = "deals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(MAX_NAME), unique=True)
+    terms_toml: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class EventRow(Base):
+    """One ledger entry: the event's canonical JSON, where it came from, and its chain link.
+
+    ``type`` and ``date`` repeat fields of ``payload`` so they can be queried;
+    ``verify`` checks they still agree with it.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("deal_id", "seq", name="uq_events_deal_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(40))
+    date: Mapped[dt.date] = mapped_column(Date)
+    payload: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    source_file: Mapped[str | None] = mapped_column(Text)
+    source_line: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class QuoteRow(Base):
+    """One day's quote of the deal's Common Stock; prices are exact decimal text."""
+
+    __tablename__ = "quotes"
+
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    open: Mapped[Decimal | None] = mapped_column(DecimalText)
+    high: Mapped[Decimal | None] = mapped_column(DecimalText)
+    low: Mapped[Decimal | None] = mapped_column(DecimalText)
+    close: Mapped[Decimal | None] = mapped_column(DecimalText)
+    bid: Mapped[Decimal | None] = mapped_column(DecimalText)
+    ask: Mapped[Decimal | None] = mapped_column(DecimalText)
+    volume: Mapped[int | None] = mapped_column(BigInteger)

@@ -1,0 +1,59 @@
+"""Shared fixtures: a fresh SQLite file and a fresh PostgreSQL schema per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+POSTGRES_URL = os.environ.get(
+    "PIPEDEAL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.fixture
+def sqlite_path(tmp_path: Path) -> Path:
+    return tmp_path / "pipedeal.db"
+
+
+@pytest.fixture
+def sqlite_url(sqlite_path: Path) -> str:
+    """A SQLite database file of its own (not created until used)."""
+    return f"sqlite:///{sqlite_path}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL whose connections see only a new, empty schema, dropped after the test.
+
+    The schema is chosen with ``options=-csearch_path=...``, so tables,
+    triggers and functions created through the URL land in it and tests never
+    see each other. No server: skip locally, fail in CI (``CI=true``).
+    """
+    base = make_url(POSTGRES_URL)
+    conninfo = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        admin = psycopg.connect(conninfo, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        message = f"PostgreSQL at {base.render_as_string(hide_password=True)} unreachable: {exc}"
+        if _in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    schema = f"pipedeal_test_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+                hide_password=False
+            )
+        finally:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
