@@ -64,9 +64,9 @@ def _today() -> dt.date:
 
 
 def _store_url(db: str | None) -> str:
-    from .storage import ledger as store
+    from .storage.database import resolve_url
 
-    return store.resolve_url(db)
+    return resolve_url(db)
 
 
 def _evaluate(deal: str, db: str | None, as_of: str | None, events: Path | None,
@@ -240,7 +240,7 @@ def events_list(
     from .events import event_to_json
     from .storage import ledger as store
 
-    rows = _run(store.list_events, _store_url(db), deal)
+    rows = _run(lambda: store.list_events(_store_url(db), deal))
     if json_output:
         payload = [{"seq": row.seq, "recorded_at": row.recorded_at.isoformat(),
                     "hash": row.hash, "event": event_to_json(row.event)} for row in rows]
@@ -276,7 +276,7 @@ def verify(
     """Recompute the ledger's hash chain; report edited, deleted or reordered rows."""
     from .storage import ledger as store
 
-    findings = _run(store.verify, _store_url(db), deal)
+    findings = _run(lambda: store.verify(_store_url(db), deal))
     if not findings:
         out.print("[green]Ledger verified: every row matches its hash chain.[/]")
         return
