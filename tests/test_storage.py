@@ -256,6 +256,19 @@ def test_a_deleted_row_is_found(ledger: str) -> None:
     assert "seq 3 missing" in findings[0].message
 
 
+def test_a_row_cut_from_the_end_is_found_against_the_head(ledger: str) -> None:
+    last = len(list_events(ledger, DEAL))
+    tamper(ledger, f"DELETE FROM events WHERE seq = {last}")
+    findings = verify(ledger, DEAL)
+    assert codes(findings) == [("LEDGER-DELETED", last)]
+    assert "missing at the end" in findings[0].message
+
+
+def test_the_head_cannot_be_moved_backwards(ledger: str) -> None:
+    with pytest.raises(Exception, match="only moves forward"):
+        tamper(ledger, "UPDATE deals SET head_seq = 1")
+
+
 def test_swapped_rows_are_reordered(ledger: str) -> None:
     tamper(ledger,
            "UPDATE events SET seq = -1 WHERE seq = 3",

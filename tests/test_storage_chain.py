@@ -90,6 +90,11 @@ def test_a_rehashed_edit_breaks_the_next_link() -> None:
     assert codes(rows) == [("LEDGER-DELETED", 3)]
 
 
-def test_cutting_off_the_newest_rows_is_not_visible() -> None:
-    """A known limit of an unkeyed chain: a shorter prefix is itself a valid chain."""
-    assert codes(chain(5)[:3]) == []
+def test_cutting_off_the_newest_rows_shows_only_against_the_recorded_head() -> None:
+    """A shorter prefix is itself a valid chain: the deal's head (seq, hash) exposes the cut."""
+    rows = chain(5)
+    assert codes(rows[:3]) == []
+    findings = audit(DEAL, rows[:3], head=(5, rows[-1].hash))
+    assert [(f.code, f.seq) for f in findings] == [("LEDGER-DELETED", 5)]
+    assert "seqs 4..5 missing at the end" in findings[0].message
+    assert audit(DEAL, rows, head=(5, rows[-1].hash)) == []

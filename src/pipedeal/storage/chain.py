@@ -99,13 +99,15 @@ def decode_payload(payload: str) -> EventBase:
             for error in exc.errors())) from exc
 
 
-def audit(deal: str, rows: Sequence[ChainRow]) -> list[Finding]:
+def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = None) -> list[Finding]:
     """Recompute the chain of one deal's rows (in seq order) and say what does not fit.
 
     First each row's own hash is checked at its seq; a row whose hash fits only
     at the seq the chain links give it was moved (reordered), otherwise it was
     edited. Then each row must link to the hash of the row that belongs just
-    before it; a missing predecessor is a deleted row.
+    before it; a missing predecessor is a deleted row. Last, the newest row
+    must be the deal's recorded head (``head``): rows cut from the end leave
+    an intact chain that stops short of it.
     """
     findings: list[Finding] = []
     position = _chain_positions(rows)
@@ -141,7 +143,22 @@ def audit(deal: str, rows: Sequence[ChainRow]) -> list[Finding]:
             if finding:
                 findings.append(finding)
         last_seq = row.seq
+    if head is not None:
+        findings.extend(_head_findings(deal, rows, head))
     return findings
+
+
+def _head_findings(deal: str, rows: Sequence[ChainRow], head: tuple[int, str]) -> list[Finding]:
+    head_seq, head_hash = head
+    last_seq = rows[-1].seq if rows else 0
+    if last_seq < head_seq:
+        missing = f"seq {head_seq}" if last_seq + 1 == head_seq else f"seqs {last_seq + 1}..{head_seq}"
+        return [Finding("LEDGER-DELETED", deal, head_seq,
+                        f"{missing} missing at the end of the ledger (deleted)")]
+    if last_seq == head_seq and rows and rows[-1].hash != head_hash:
+        return [Finding("LEDGER-EDITED", deal, last_seq,
+                        f"row seq {last_seq} is not the row recorded as the ledger's head")]
+    return []
 
 
 def _fits(deal: str, row: ChainRow, seq: int, event_json: Any) -> bool:

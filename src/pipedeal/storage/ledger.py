@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..events import EventBase, event_to_json
@@ -131,6 +131,9 @@ def append_events(
             })
             prev_hash = digest
         _execute_batches(connection, insert(EventRow), rows)
+        if rows:
+            connection.execute(update(Deal).where(Deal.id == deal)
+                               .values(head_seq=seq, head_hash=prev_hash))
     return len(rows)
 
 
@@ -143,13 +146,15 @@ def list_events(url: str | None, deal_name: str) -> list[StoredEvent]:
 def verify(url: str | None, deal_name: str | None = None) -> list[Finding]:
     """Recompute the hash chain of one deal (or every deal); an empty list means intact."""
     with transaction(url, write=False) as connection:
-        if deal_name is None:
-            deals = list(connection.execute(select(Deal.id, Deal.name).order_by(Deal.name)))
-        else:
-            deals = [(deal_id(connection, deal_name), deal_name)]
+        names = [deal_name] if deal_name is not None else list(
+            connection.scalars(select(Deal.name).order_by(Deal.name)))
         findings: list[Finding] = []
-        for deal, name in deals:
-            findings.extend(audit(name, list(_chain_rows(connection, deal))))
+        for name in names:
+            deal = deal_id(connection, name)
+            head = connection.execute(
+                select(Deal.head_seq, Deal.head_hash).where(Deal.id == deal)).one()
+            findings.extend(audit(name, list(_chain_rows(connection, deal)),
+                                  head=(head.head_seq, head.head_hash)))
         return findings
 
 

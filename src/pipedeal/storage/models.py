@@ -83,6 +83,9 @@ class Deal(Base):
     name: Mapped[str] = mapped_column(String(MAX_NAME), unique=True)
     terms_toml: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # The newest event's seq and hash (migration 0002): a cut tail shows against it.
+    head_seq: Mapped[int] = mapped_column(Integer, server_default="0")
+    head_hash: Mapped[str] = mapped_column(String(64), server_default="0" * 64)
 
 
 class EventRow(Base):
