@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .problems import InputError, Problem
@@ -47,16 +48,20 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the stable JSON 
 def _fail(problems: list[Problem]) -> None:
     err.print(f"[bold red]pipedeal: {len(problems)} problem(s); nothing was written.[/]")
     for problem in problems:
-        err.print(f"  [red]{problem.where()}[/]: {problem.message} [dim]\\[{problem.code}][/]",
-                  soft_wrap=True)
+        err.print(f"  [red]{escape(problem.where())}[/]: {escape(problem.message)} "
+                  f"[dim]\\[{escape(problem.code)}][/]", soft_wrap=True)
     raise typer.Exit(2)
 
 
 def _run(action, *args: Any, **kwargs: Any) -> Any:
+    from .calendars import CalendarRangeError
+
     try:
         return action(*args, **kwargs)
     except InputError as exc:
         _fail(exc.problems)
+    except CalendarRangeError as exc:
+        _fail([Problem("CALENDAR-RANGE", str(exc))])
 
 
 def _today() -> dt.date:
@@ -253,7 +258,7 @@ def events_list(
         data = event_to_json(row.event)
         details = ", ".join(f"{k}={v}" for k, v in data.items()
                             if k not in {"type", "date", "source", "note", "recorded_at"})
-        table.add_row(str(row.seq), data["date"], data["type"], details, data.get("source", ""),
+        table.add_row(str(row.seq), data["date"], data["type"], escape(details), escape(data.get("source", "")),
                       row.recorded_at.strftime("%Y-%m-%d %H:%M"), row.hash[:12])
     out.print(table)
 
@@ -281,7 +286,8 @@ def verify(
         out.print("[green]Ledger verified: every row matches its hash chain.[/]")
         return
     for finding in findings:
-        err.print(f"[red]{finding.code}[/] deal {finding.deal}, row {finding.seq}: {finding.message}")
+        err.print(f"[red]{finding.code}[/] deal {escape(finding.deal)}, row {finding.seq}: "
+                  f"{escape(finding.message)}")
     raise typer.Exit(1)
 
 
@@ -305,7 +311,7 @@ def clauses(json_output: JsonOption = False) -> None:
     for column in ("clause", "what", "text", "rule", "tests"):
         table.add_column(column, overflow="fold")
     for clause in CLAUSES:
-        table.add_row(clause.id, clause.kind, clause.text, clause.rule or "[yellow]not yet[/]",
+        table.add_row(escape(clause.id), clause.kind, escape(clause.text), clause.rule or "[yellow]not yet[/]",
                       "\n".join(clause.tests) or "[yellow]not yet[/]")
     out.print(table)
 

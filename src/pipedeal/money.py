@@ -8,7 +8,7 @@ decimal places, half-up (OCF's own precision).
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from fractions import Fraction
 
 CENT = Decimal("0.01")
@@ -18,6 +18,8 @@ TEN_PLACES = Decimal("1E-10")
 # Wide enough that no product or quotient of deal figures is silently rounded
 # before the single rounding RULES.md allows.
 EXACT = Context(prec=60, rounding=ROUND_HALF_UP)
+# For operations that only shift an exact value (scaleb): never round.
+EXACT_UNBOUNDED = Context(prec=MAX_PREC, rounding=ROUND_HALF_UP, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 def to_cent(amount: Decimal) -> Decimal:
@@ -39,8 +41,23 @@ def exact_div(numerator: Decimal, denominator: Decimal) -> Decimal:
 def fraction_to_decimal(value: Fraction) -> Decimal:
     """An exact rational as a Decimal: exact when it terminates, else 10 places half-up."""
     if _terminates(value.denominator):
-        return EXACT.divide(Decimal(value.numerator), Decimal(value.denominator))
+        # n / (2^a 5^b) = n * 10^k / (2^a 5^b) * 10^-k with k = max(a, b): integer
+        # arithmetic, so no context precision can round a long exact value.
+        places = _decimal_places(value.denominator)
+        scaled = value.numerator * 10**places // value.denominator
+        return Decimal(scaled).scaleb(-places, EXACT_UNBOUNDED)
     return to_ten_places(EXACT.divide(Decimal(value.numerator), Decimal(value.denominator)))
+
+
+def _decimal_places(denominator: int) -> int:
+    twos = fives = 0
+    while denominator % 2 == 0:
+        denominator //= 2
+        twos += 1
+    while denominator % 5 == 0:
+        denominator //= 5
+        fives += 1
+    return max(twos, fives)
 
 
 def _terminates(denominator: int) -> bool:
@@ -97,12 +114,13 @@ def parse_price(text: str) -> Decimal:
     match = _FRACTION.match(text)
     if not match:
         raise PriceFormatError(f"{text!r} is not a price (use 1.8125, 1 13/16, 1-13/16 or 29/32)")
-    sign = -1 if match["sign"] else 1
+    negative = bool(match["sign"])
     if match["decimal"] is not None:
         try:
-            return sign * Decimal(match["decimal"])
+            value = Decimal(match["decimal"])  # the constructor is exact; arithmetic would round
         except InvalidOperation as exc:  # pragma: no cover - the pattern admits only digits
             raise PriceFormatError(f"{text!r} is not a price") from exc
+        return value.copy_negate() if negative else value
     whole = int(match["whole"] or 0)
     numerator = int(match["num"] or match["num_only"])
     denominator = int(match["den"] or match["den_only"])
@@ -110,7 +128,8 @@ def parse_price(text: str) -> Decimal:
         raise PriceFormatError(f"{text!r} divides by zero")
     if match["whole"] is not None and numerator >= denominator:
         raise PriceFormatError(f"{text!r}: the fraction part must be less than one")
-    value = whole + Fraction(numerator, denominator)
-    if not _terminates(value.denominator):
+    fraction = whole + Fraction(numerator, denominator)
+    if not _terminates(fraction.denominator):
         raise PriceFormatError(f"{text!r} has no exact decimal value")
-    return sign * fraction_to_decimal(value)
+    exact = fraction_to_decimal(fraction)
+    return exact.copy_negate() if negative else exact

@@ -78,6 +78,7 @@ def market_price(
                 "PRICING-MISSING-QUOTE",
                 f"SPA 1.10 needs the closing {column} of each of the {len(days)} Trading Days "
                 f"before the Closing Date {closing_date}; missing for {listed}",
+                file=quotes.source or "the quotes",
                 field=column,
             )
         ])

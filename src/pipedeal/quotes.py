@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
@@ -19,6 +20,8 @@ from .money import PriceFormatError, parse_price, plain
 from .problems import InputError, Problem
 
 PRICE_COLUMNS = ("open", "high", "low", "close", "bid", "ask")
+# ASCII digits only (str.isdigit accepts "²"), thousands separators only in threes.
+_VOLUME = re.compile(r"^(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)$")
 COLUMNS = ("date", *PRICE_COLUMNS, "volume")
 
 
@@ -54,7 +57,8 @@ class Quote:
 class QuoteBook:
     """The quotes of one security, by date; immutable once built."""
 
-    def __init__(self, quotes: Iterable[Quote] = ()):
+    def __init__(self, quotes: Iterable[Quote] = (), source: str | None = None):
+        self.source = source  # where the quotes came from, to name in errors
         self._by_date: dict[dt.date, Quote] = {}
         for quote in quotes:
             known = self._by_date.get(quote.date)
@@ -78,7 +82,7 @@ class QuoteBook:
         return [self._by_date[day] for day in self._dates]
 
     def merged(self, newer: Iterable[Quote]) -> QuoteBook:
-        return QuoteBook([*self.quotes(), *newer])
+        return QuoteBook([*self.quotes(), *newer], self.source)
 
     def as_mapping(self) -> Mapping[dt.date, Quote]:
         return dict(self._by_date)
@@ -164,10 +168,10 @@ def _read_row(cells: dict[str, str], filename: str, line: int, problems: list[Pr
             ok = False
             continue
         values[column] = price
-    raw_volume = cells.get("volume", "").replace(",", "")
+    raw_volume = cells.get("volume", "")
     if raw_volume:
-        if raw_volume.isdigit():
-            values["volume"] = int(raw_volume)
+        if _VOLUME.match(raw_volume):
+            values["volume"] = int(raw_volume.replace(",", ""))
         else:
             problems.append(
                 Problem("QUOTES-BAD-VOLUME", f"{raw_volume!r} is not a whole number of shares",

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .workspace import DealInputs
@@ -15,9 +16,9 @@ STATUS_STYLE = {"met": "green", "missed": "bold red", "pending": "yellow"}
 
 def render_report(console: Console, data: dict[str, Any], inputs: DealInputs) -> None:
     terms = inputs.terms
-    console.print(f"[bold]{terms.deal.title}[/]  ({data['deal']}, as of {data['as_of']})")
-    console.print(f"[dim]terms: {inputs.terms_source}; events: {inputs.events_source}; "
-                  f"quotes: {inputs.quotes_source}[/]")
+    console.print(f"[bold]{escape(terms.deal.title)}[/]  ({escape(data['deal'])}, as of {data['as_of']})")
+    console.print(f"[dim]terms: {escape(inputs.terms_source)}; events: {escape(inputs.events_source)}; "
+                  f"quotes: {escape(inputs.quotes_source)}[/]")
     if data["closing_date"] is None:
         console.print("[yellow]No Closing recorded by this date: nothing is priced or due yet.[/]")
     else:
@@ -41,7 +42,7 @@ def render_report(console: Console, data: dict[str, Any], inputs: DealInputs) ->
                             ("warrant shares", "right")):
         allocations.add_column(column, justify=justify)  # type: ignore[arg-type]
     for row in data["allocations"]:
-        allocations.add_row(row["name"], f"${Decimal(row['subscription']):,}", f"{row['shares']:,}",
+        allocations.add_row(escape(row["name"]), f"${Decimal(row['subscription']):,}", f"{row['shares']:,}",
                             f"{row['warrant_shares']:,}")
     console.print(allocations)
     cap = data["capitalization"]
@@ -70,13 +71,13 @@ def render_report(console: Console, data: dict[str, Any], inputs: DealInputs) ->
                               row["met_on"] or "")
         console.print(deadlines)
         for row in data["deadlines"]:
-            console.print(f"[bold]{row['id']}[/] ({row['duty']}):")
+            console.print(f"[bold]{row['id']}[/] ({escape(row['duty'])}):")
             for step in row["computation"]:
-                console.print(f"  [dim]{step['clause']}[/]  {step['text']}")
+                console.print(f"  [dim]{escape(step['clause'])}[/]  {escape(step['text'])}")
     keys = ", ".join(f"{key}={_show(value)}" for key, value in data["interpretations"].items())
     console.print(f"[dim]Interpretations in force: {keys}[/]")
     for problem in data["problems"]:
-        console.print(f"[bold red]{problem['code']}[/]: {problem['message']}")
+        console.print(f"[bold red]{escape(problem['code'])}[/]: {escape(problem['message'])}")
 
 
 def _show(value: object) -> str:

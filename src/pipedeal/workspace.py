@@ -36,9 +36,15 @@ class DealInputs:
 
 def read_text(path: Path, code: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError([Problem(code, exc.strerror or str(exc), str(path))]) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError([Problem(code, f"not UTF-8 text (byte {exc.start}: {exc.reason})",
+                                  str(path), line)]) from None
 
 
 def resolve_terms(deal: str) -> tuple[Terms, str, str, Path | None]:
@@ -63,8 +69,8 @@ def read_event_file(path: Path) -> list[Located]:
     return [Located(event, str(path), line) for line, event in parse_events(text, str(path))]
 
 
-def read_quote_file(path: Path) -> QuoteBook:
-    return QuoteBook(parse_quotes(read_text(path, "QUOTES-UNREADABLE"), str(path)))
+def read_quote_file(path: Path, label: str | None = None) -> QuoteBook:
+    return QuoteBook(parse_quotes(read_text(path, "QUOTES-UNREADABLE"), str(path)), label or str(path))
 
 
 def default_db_url() -> str | None:
@@ -97,7 +103,7 @@ def load_inputs(
             stored = store.list_events(db_url, deal)
             events = [Located(row.event, "ledger", row.seq) for row in stored]
             quotes = (read_quote_file(prices_file) if prices_file
-                      else QuoteBook(store.load_quotes(db_url, deal)))
+                      else QuoteBook(store.load_quotes(db_url, deal), f"quotes of {deal} in {db_url}"))
             return DealInputs(terms, terms_text, f"ledger {db_url}", events,
                               f"ledger {db_url} ({len(events)} events)", quotes,
                               str(prices_file) if prices_file else f"ledger {db_url}")
@@ -112,8 +118,8 @@ def load_inputs(
     if prices_file is not None:
         quotes, quotes_source = read_quote_file(prices_file), str(prices_file)
     elif bundle is not None and (bundle / "quotes.csv").is_file():
-        quotes = read_quote_file(bundle / "quotes.csv")
         quotes_source = f"bundled {deal}/quotes.csv (illustrative)"
+        quotes = read_quote_file(bundle / "quotes.csv", quotes_source)
     else:
         quotes, quotes_source = QuoteBook(), "no quotes"
     return DealInputs(terms, terms_text, terms_source, events, events_source, quotes, quotes_source)
