@@ -71,7 +71,8 @@ CLAUSES: tuple[Clause, ...] = (
            'facsimile ... (b) on the first business day following ... courier ... (c) upon actual '
            'receipt"'),
     Clause("SPA 13.6", "definition", '"The reporting entity relied upon ... shall be Bloomberg, '
-           'L.P."', "pipedeal.quotes.parse_quotes", (Q + "test_a_quote_row_of_1999_fractions_is_stored_as_exact_decimals_with_a_comma_volume",
+           'L.P."', "pipedeal.quotes.parse_quotes",
+           (Q + "test_a_quote_row_of_1999_fractions_is_stored_as_exact_decimals_with_a_comma_volume",
             Q + "test_a_non_terminating_bid_is_refused_naming_file_line_and_column")),
     Clause("SPA 13.10", "duty", '"shall not be unreasonably withheld nor delayed by more than two '
            '(2) Trading Days"'),
