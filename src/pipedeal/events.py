@@ -13,7 +13,7 @@ import json
 import re
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
     AwareDatetime,
@@ -244,35 +244,32 @@ class _Recapitalization(EventBase):
         new, old = (int(part) for part in self.ratio.split(":"))
         return Fraction(new, old)
 
+    # Which way the count must move, if the kind of event fixes it.
+    direction: ClassVar[str | None] = None
+
+    @model_validator(mode="after")
+    def _moves_the_right_way(self) -> _Recapitalization:
+        if self.direction is None:
+            return self  # a reclassification may keep the count (1:1) and change the kind
+        moves_right = self.factor < 1 if "reduce" in self.direction else self.factor > 1
+        if not moves_right:
+            raise ValueError(f"{self.direction}; {self.ratio} does not")
+        return self
+
 
 class StockSplit(_Recapitalization):
     type: Literal["stock_split"]
-
-    @model_validator(mode="after")
-    def _increases(self) -> StockSplit:
-        if self.factor <= 1:
-            raise ValueError(f"a stock split must increase the share count; {self.ratio} does not")
-        return self
+    direction: ClassVar[str] = "a stock split must increase the share count"
 
 
 class StockDividend(_Recapitalization):
     type: Literal["stock_dividend"]
-
-    @model_validator(mode="after")
-    def _increases(self) -> StockDividend:
-        if self.factor <= 1:
-            raise ValueError(f"a stock dividend must add shares; {self.ratio} does not")
-        return self
+    direction: ClassVar[str] = "a stock dividend must add shares"
 
 
 class ReverseSplit(_Recapitalization):
     type: Literal["reverse_split"]
-
-    @model_validator(mode="after")
-    def _decreases(self) -> ReverseSplit:
-        if self.factor >= 1:
-            raise ValueError(f"a reverse split must reduce the share count; {self.ratio} does not")
-        return self
+    direction: ClassVar[str] = "a reverse split must reduce the share count"
 
 
 class Reclassification(_Recapitalization):
