@@ -67,3 +67,26 @@ def evaluate_focus(events: list[Located], as_of: str, quotes: QuoteBook | None =
 
 def jsonl(*events: dict) -> str:
     return "".join(json.dumps(event) + "\n" for event in events)
+
+
+def flat_quotes(close: str = "2.00", start: str = "1999-11-01", end: str = "2004-12-31",
+                changes: dict[str, str] | None = None) -> QuoteBook:
+    """Quotes easy to check by hand: every Trading Day closes at ``close`` (or at the
+    price of the latest ``changes`` date on or before it); the five bids before the
+    FOCUS Closing keep their bundled values so the Market Price stays $1.6375."""
+    from decimal import Decimal
+
+    from pipedeal.quotes import Quote
+
+    trading = focus_calendars().trading
+    steps = sorted((D(day), Decimal(price)) for day, price in (changes or {}).items())
+    pinned = {day: focus_quotes().value(day, "bid") for day in
+              (D("1999-11-17"), D("1999-11-18"), D("1999-11-19"), D("1999-11-22"), D("1999-11-23"))}
+    quotes = []
+    for day in trading.open_days(D(start), D(end)):
+        price = Decimal(close)
+        for when, changed in steps:
+            if when <= day:
+                price = changed
+        quotes.append(Quote(day, close=price, bid=pinned.get(day, price), high=price, low=price))
+    return QuoteBook(quotes, "flat quotes")

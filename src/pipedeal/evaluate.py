@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from .calendars import HolidayCalendar, TradingCalendar
+from .damages import (
+    CloseIntegral,
+    InvestorDamages,
+    Repurchase,
+    investor_damages,
+    payment_obligations,
+    repurchase_election,
+)
+from .defaults import Breach, DefaultDays, default_days
 from .ledger import Context, DealState, Located, expire_warrants, fold
 from .pricing import (
     Allocation,
@@ -47,6 +56,11 @@ class Evaluation:
     state: DealState
     events_applied: int
     problems: tuple[Problem, ...]
+    default_days: DefaultDays | None = None
+    damages: dict[str, InvestorDamages] = field(default_factory=dict)
+    repurchase: Repurchase | None = None
+    obligations: tuple[Deadline, ...] = ()
+    breaches: tuple[Breach, ...] = ()
 
 
 def evaluate(
@@ -72,21 +86,24 @@ def evaluate(
     known = sorted((item.event for item in events if item.event.date <= as_of),
                    key=lambda event: event.date)
     closing = state.closing_date
-    pricing = None
-    deadlines: tuple[Deadline, ...] = ()
-    if closing is not None:
-        pricing = price_the_deal(terms, quotes, calendars.trading, closing)
-        deadlines = tuple(registration_deadlines(terms, closing, known, calendars.sec, as_of))
     capitalization = capitalization_after_closing(terms, list(allocations))
-    return Evaluation(
-        terms=terms,
-        as_of=as_of,
-        closing_date=closing,
-        pricing=pricing,
-        allocations=allocations,
-        capitalization=capitalization,
-        deadlines=deadlines,
-        state=state,
-        events_applied=len(known),
-        problems=capitalization.problems,
-    )
+    base = Evaluation(terms=terms, as_of=as_of, closing_date=closing, pricing=None,
+                      allocations=allocations, capitalization=capitalization, deadlines=(),
+                      state=state, events_applied=len(known), problems=capitalization.problems)
+    if closing is None:
+        return base
+    pricing = price_the_deal(terms, quotes, calendars.trading, closing)
+    deadlines = tuple(registration_deadlines(terms, closing, known, calendars.sec, as_of))
+    defaults = default_days(terms, closing, known, deadlines, calendars.trading, as_of)
+    repurchase = repurchase_election(terms, known, defaults.deal_wide(), allocations,
+                                     calendars.trading, as_of)
+    prices = CloseIntegral(quotes)
+    damages = {
+        allocation.investor: investor_damages(terms, allocation, defaults, known, prices, closing,
+                                              calendars.trading, repurchase, as_of)
+        for allocation in allocations
+    }
+    obligations = (*deadlines, *payment_obligations(terms, damages, repurchase))
+    return replace(base, pricing=pricing, deadlines=deadlines, default_days=defaults,
+                   damages=damages, repurchase=repurchase, obligations=obligations,
+                   breaches=defaults.breaches)

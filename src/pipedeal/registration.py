@@ -37,11 +37,14 @@ class Deadline:
     met_on: dt.date | None
     met_by: str | None
     steps: tuple[Step, ...] = field(default=())
+    ref: str | None = None  # what the obligation answers (e.g. the notice it follows)
 
 
-def _first(events: Sequence[ev.EventBase], kind: type, statement: str = "primary"):
+def _first(events: Sequence[ev.EventBase], kind: type, statement: str = "primary",
+           on_or_after: dt.date | None = None):
     for event in events:
-        if isinstance(event, kind) and getattr(event, "statement", statement) == statement:
+        if (isinstance(event, kind) and getattr(event, "statement", statement) == statement
+                and (on_or_after is None or event.date >= on_or_after)):
             return event
     return None
 
@@ -148,12 +151,52 @@ def effectiveness_deadline(
     )
 
 
+def additional_deadlines(
+    terms: Terms, notice: ev.InsufficientSharesNotice, events: Sequence[ev.EventBase],
+    sec: BusinessCalendar, as_of: dt.date,
+) -> list[Deadline]:
+    """RRA 3(a): "file, within thirty (30) days of notice from any Investor, a further
+    Registration Statement ... to effectiveness within ninety (120) days (or, if ... a
+    "full review" ..., 150 days) of the date of such notice"."""
+    reg = terms.registration
+    start = notice.date
+    ref = f"insufficient_shares_notice {start} from {notice.investor}"
+    steps = [Step("RRA 3(a)", f"notice {start} + {reg.additional_filing_days} days = "
+                  f"{days_after(start, reg.additional_filing_days)}")]
+    unrolled = days_after(start, reg.additional_filing_days)
+    due = _roll(unrolled, sec, terms, steps)
+    filed = _first(events, ev.RsFiled, "additional", start)
+    filing = Deadline(
+        id="additional_rs_filing", clause="RRA 3(a), 3(e)(iv)", party=terms.company.id,
+        duty="file the additional Registration Statement", due=due, unrolled_due=unrolled,
+        status=_status(due, filed, as_of), met_on=filed.date if filed else None,
+        met_by="rs_filed" if filed else None, steps=tuple(steps), ref=ref)
+    full_review = _first(events, ev.FullReview, "additional", start)
+    days = reg.additional_full_review_days if full_review else terms.interpretations.additional_effectiveness_days
+    why = "full review" if full_review else f"additional_effectiveness_days={days}"
+    unrolled = days_after(start, days)
+    steps = [Step("RRA 3(a), 3(e)(iv)", f"notice {start} + {days} days ({why}) = {unrolled}")]
+    due = _roll(unrolled, sec, terms, steps)
+    effective = _first(events, ev.RsEffective, "additional", start)
+    effectiveness = Deadline(
+        id="additional_rs_effectiveness", clause="RRA 3(a), 3(e)(iv)", party=terms.company.id,
+        duty="cause the additional Registration Statement to be declared effective", due=due,
+        unrolled_due=unrolled, status=_status(due, effective, as_of),
+        met_on=effective.date if effective else None,
+        met_by="rs_effective" if effective else None, steps=tuple(steps), ref=ref)
+    return [filing, effectiveness]
+
+
 def registration_deadlines(
     terms: Terms, closing: dt.date, events: Sequence[ev.EventBase], sec: BusinessCalendar,
     as_of: dt.date,
 ) -> list[Deadline]:
     known = [event for event in events if event.date <= as_of]
-    return [
+    deadlines = [
         filing_deadline(terms, closing, known, sec, as_of),
         effectiveness_deadline(terms, closing, known, sec, as_of),
     ]
+    for event in known:
+        if isinstance(event, ev.InsufficientSharesNotice):
+            deadlines.extend(additional_deadlines(terms, event, known, sec, as_of))
+    return deadlines

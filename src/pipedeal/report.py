@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import __version__
+from .defaults import CLAUSE_OF_KIND, runs_of
 from .evaluate import Evaluation
 from .ledger import Certificate
 from .money import exact_mul, fraction_to_decimal, money_str, plain
@@ -21,7 +22,7 @@ def _count(value: Fraction) -> str | int:
 
 
 def _deadline(deadline: Deadline) -> dict[str, Any]:
-    return {
+    data = {
         "id": deadline.id,
         "clause": deadline.clause,
         "party": deadline.party,
@@ -36,6 +37,69 @@ def _deadline(deadline: Deadline) -> dict[str, Any]:
              "date": step.date.isoformat() if step.date else None}
             for step in deadline.steps
         ],
+    }
+    if deadline.ref:
+        data["ref"] = deadline.ref
+    return data
+
+
+def _iso(day) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _registration(evaluation: Evaluation) -> dict[str, Any]:
+    defaults = evaluation.default_days
+    if defaults is None:
+        return {"registration_defaults": [], "liquidated_damages": {}, "repurchase": None,
+                "obligations": [], "breaches": [], "effectiveness_period": None}
+    runs = [
+        {"kind": kind, "clause": CLAUSE_OF_KIND[kind], "start": first.isoformat(),
+         "end": last.isoformat(), "days": days}
+        for kind, kind_days in defaults.kinds.items() for first, last, days in runs_of(kind_days)
+    ]
+    runs.sort(key=lambda run: (run["start"], run["kind"]))
+    damages = {
+        investor: {
+            "accrued": money_str(result.accrued),
+            "accrued_exact": plain(fraction_to_decimal(result.accrued_exact)),
+            "demanded": money_str(result.demanded),
+            "paid": money_str(result.paid),
+            "balance": money_str(result.balance),
+            "due": _iso(result.due),
+            "overdue": result.overdue,
+            "collection_costs_payable": result.collection_costs_payable,
+            "default_days": sum(period.days for period in result.periods),
+            "periods": [{"start": p.first.isoformat(), "end": p.last.isoformat(), "days": p.days}
+                        for p in result.periods],
+            "excluded": [{"reason": reason, "clause": clause, "days": days}
+                         for reason, clause, days in result.excluded],
+        }
+        for investor, result in evaluation.damages.items()
+    }
+    repurchase = evaluation.repurchase
+    period = defaults.period
+    return {
+        "registration_defaults": runs,
+        "liquidated_damages": damages,
+        "repurchase": None if repurchase is None else {
+            "status": repurchase.status,
+            "reason": repurchase.reason,
+            "elected_on": _iso(repurchase.elected_on),
+            "default_start": _iso(repurchase.default_start),
+            "election_deadline": _iso(repurchase.election_deadline),
+            "paid_on": _iso(repurchase.paid_on),
+            "payment_deadline": _iso(repurchase.payment_deadline),
+            "amounts": {investor: money_str(amount) for investor, amount in repurchase.amounts.items()},
+        },
+        "obligations": [_deadline(deadline) for deadline in evaluation.obligations],
+        "breaches": [{"code": b.code, "clause": b.clause, "date": b.date.isoformat(),
+                      "message": b.message} for b in evaluation.breaches],
+        "effectiveness_period": {
+            "start": _iso(period.start), "end": period.end.isoformat(), "reason": period.reason,
+            "lots": [{"lot": lot.name, "acquired": lot.acquired.isoformat(),
+                      "rule144k_date": lot.rule144k_date.isoformat(), "bears_damages": lot.bears_damages}
+                     for lot in period.lots],
+        },
     }
 
 
@@ -115,6 +179,7 @@ def to_json(evaluation: Evaluation) -> dict[str, Any]:
         "interpretations": {
             key: value for key, value in evaluation.terms.interpretations.as_dict().items()
         },
+        **_registration(evaluation),
         "events_applied": evaluation.events_applied,
         "problems": [problem.as_dict() for problem in evaluation.problems],
     }

@@ -1,0 +1,465 @@
+"""RRA 3(e)(A)-(B): liquidated damages per investor, demands, payments, repurchase.
+
+The computation runs over segments, not days: a segment is a run of default
+days over which the rate, the month period's length, the shares held and the
+split ratio are all constant, so its accrual is one product (the daily closes
+within it are summed through a prefix integral). docs/liquidated-damages.md
+§3-4 states each rule; tests/test_ld_reference.py checks this against a plain
+day-by-day computation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from . import events as ev
+from . import intervals as iv
+from .calendars import TradingCalendar
+from .defaults import DefaultDays
+from .intervals import Days
+from .money import CENT, fraction_to_decimal
+from .pricing import Allocation
+from .problems import InputError, Problem
+from .quotes import QuoteBook
+from .registration import Deadline
+from .terms import Terms
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+def add_months(anchor: dt.date, months: int) -> dt.date:
+    """``anchor`` plus whole months, keeping its day of the month, clamped to the
+    month's last day (January 31 + 1 month = February 28 or 29)."""
+    total = anchor.month - 1 + months
+    year, month = anchor.year + total // 12, total % 12 + 1
+    for day in (anchor.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(anchor.day, day))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def cents(amount: Fraction) -> Decimal:
+    """Round an exact amount half-up to the cent: the one rounding RRA 3(e) gets."""
+    scaled = amount * 100
+    whole = scaled.numerator // scaled.denominator
+    remainder = scaled - whole
+    if remainder >= Fraction(1, 2):
+        whole += 1
+    return Decimal(whole) * CENT
+
+
+class CloseIntegral:
+    """Sums of the closing price over runs of calendar days, in O(log n) a run.
+
+    RRA 3(e): "the closing price ... on the Principal Market for each day during
+    such Registration Default"; a day with no session takes the last close
+    before it (RULES §3). Prices are scaled to integers so sums stay exact.
+    """
+
+    def __init__(self, quotes: QuoteBook):
+        closes = [(day.toordinal(), quote.close) for day, quote in quotes.as_mapping().items()
+                  if quote.close is not None]
+        closes.sort()
+        self.source = quotes.source
+        self.days = [day for day, _ in closes]
+        places = max((max(0, -close.as_tuple().exponent) for _, close in closes), default=0)
+        self.scale = 10**places
+        self.values = [int(close.scaleb(places)) for _, close in closes]
+        prefix = [0]
+        for index in range(len(self.days) - 1):
+            prefix.append(prefix[-1] + self.values[index] * (self.days[index + 1] - self.days[index]))
+        self.prefix = prefix
+
+    def _below(self, x: int) -> int:
+        """Σ price(d) for d < x (in scaled units), from the first quoted day."""
+        k = bisect_right(self.days, x - 1) - 1
+        if k < 0:
+            return 0
+        return self.prefix[k] + self.values[k] * (x - self.days[k])
+
+    def total(self, first: int, last: int) -> Fraction:
+        return Fraction(self._below(last + 1) - self._below(first), self.scale)
+
+    def close_of(self, day: dt.date) -> Decimal | None:
+        """The close quoted for ``day`` itself, if any."""
+        k = bisect_right(self.days, day.toordinal()) - 1
+        if k < 0 or self.days[k] != day.toordinal():
+            return None
+        return Decimal(self.values[k]) / self.scale
+
+    def check_covers(self, days: Days, trading: TradingCalendar) -> None:
+        """Every Trading Day whose close a default day uses must have one."""
+        missing: list[dt.date] = []
+        for first, last in days:
+            start = trading.previous_open(dt.date.fromordinal(first))
+            end = dt.date.fromordinal(last)
+            sessions = trading.count_open_days(start - ONE_DAY, end)
+            quoted = bisect_right(self.days, last) - bisect_right(self.days, start.toordinal() - 1)
+            if quoted < sessions:
+                have = set(self.days)
+                missing.extend(d for d in trading.open_days(start, end) if d.toordinal() not in have)
+        if missing:
+            shown = ", ".join(day.isoformat() for day in missing[:12])
+            more = f" and {len(missing) - 12} more" if len(missing) > 12 else ""
+            raise InputError([Problem(
+                "LD-MISSING-CLOSE",
+                f"RRA 3(e) values each default day at that day's close; no close for {shown}{more}",
+                quotes_source(self.source), field="close")])
+
+
+def quotes_source(source: str | None) -> str:
+    return source or "the quotes"
+
+
+@dataclass(frozen=True)
+class Holding:
+    """Shares of the Closing still held from ``since`` on, and the split ratio then."""
+
+    since: int
+    shares: Fraction
+    split_factor: Fraction
+
+
+def holdings_timeline(
+    allocation: Allocation, events: Sequence[ev.EventBase], repurchased_on: dt.date | None
+) -> list[Holding]:
+    """RRA 3(e)(B) "shares of Common Stock purchased from the Company and still held":
+    the purchased Shares less sales (on or before each day), times every split."""
+    held = Fraction(allocation.shares)
+    factor = Fraction(1)
+    steps = [Holding(-(10**9), held, factor)]
+    for event in events:
+        if isinstance(event, ev.SharesSold) and event.investor == allocation.investor:
+            held = max(Fraction(0), held - event.shares)
+        elif isinstance(event, ev._Recapitalization):
+            held, factor = held * event.factor, factor * event.factor
+        else:
+            continue
+        steps.append(Holding(event.date.toordinal(), held, factor))
+    if repurchased_on is not None:
+        steps = [step for step in steps if step.since < repurchased_on.toordinal()]
+        steps.append(Holding(repurchased_on.toordinal(), Fraction(0), steps[-1].split_factor))
+    return steps
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Default days with one rate, one divisor, one holding: one line of the computation."""
+
+    first: dt.date
+    last: dt.date
+    days: int
+    month: int  # 0-based month of the default period (or of the joined timeline)
+    month_start: dt.date
+    month_end: dt.date  # exclusive
+    rate: Decimal
+    divisor: Fraction
+    shares: Fraction
+    price_total: Fraction  # Σ of the day prices used (closes, or the split-adjusted Closing close)
+    amount: Fraction
+
+
+@dataclass(frozen=True)
+class Period:
+    first: dt.date
+    last: dt.date
+    days: int
+
+
+@dataclass(frozen=True)
+class Demand:
+    date: dt.date
+    amount: Decimal
+    due: dt.date
+    paid_by_due: Decimal
+    status: str  # met | missed | pending
+    met_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class InvestorDamages:
+    investor: str
+    periods: tuple[Period, ...]
+    segments: tuple[Segment, ...]
+    excluded: tuple[tuple[str, str, int], ...]  # (reason, clause, days)
+    accrued_exact: Fraction
+    accrued: Decimal
+    demands: tuple[Demand, ...]
+    paid: Decimal
+    demanded: Decimal
+    due: dt.date | None
+    balance: Decimal
+    overdue: bool
+
+    @property
+    def collection_costs_payable(self) -> bool:
+        """RRA 3(e): "If the Company does not remit the payment ... the Company will pay
+        the Investors reasonable costs of collection"."""
+        return self.overdue
+
+
+@dataclass(frozen=True)
+class Repurchase:
+    """RRA 3(e)(A): the Company's election to repurchase instead of paying damages."""
+
+    status: str  # valid | void | pending
+    elected_on: dt.date
+    default_start: dt.date | None
+    election_deadline: dt.date | None
+    paid_on: dt.date | None
+    payment_deadline: dt.date | None
+    amounts: dict[str, Decimal] = field(default_factory=dict)
+    reason: str = ""
+    replaced_days: Days = iv.EMPTY
+
+
+def repurchase_election(
+    terms: Terms, events: Sequence[ev.EventBase], deal_days: Days, allocations: Sequence[Allocation],
+    trading: TradingCalendar, as_of: dt.date,
+) -> Repurchase | None:
+    """RRA 3(e)(A): "The election to repurchase ... shall be made ... within five (5)
+    Trading Days of the date on which liquidated damages would otherwise begin to
+    accrue, and payment shall be made within five (5) Trading Days of such notice,
+    or else the Company's election shall be void"."""
+    election = next((e for e in events if isinstance(e, ev.RepurchaseElected) and e.date <= as_of), None)
+    if election is None:
+        return None
+    starts = [run for run in deal_days if run[0] <= election.date.toordinal()]
+    if not starts:
+        return Repurchase("void", election.date, None, None, None, None,
+                          reason="no Registration Default had begun when the election was made")
+    run = starts[-1]
+    begins = dt.date.fromordinal(run[0])
+    ld = terms.liquidated_damages
+    election_due = trading.add_open_days(begins, ld.repurchase_election_trading_days)
+    payment_due = trading.add_open_days(election.date, ld.repurchase_payment_trading_days)
+    payment = next((e for e in events if isinstance(e, ev.RepurchasePaid)
+                    and election.date <= e.date <= as_of), None)
+    paid_on = payment.date if payment else None
+    common = (election.date, begins, election_due, paid_on, payment_due)
+    if election.date > election_due:
+        return Repurchase("void", *common, reason=f"elected after {election_due}, the 5th Trading "
+                          f"Day after damages began to accrue on {begins}")
+    if payment is None:
+        if as_of <= payment_due:
+            return Repurchase("pending", *common, reason=f"payment due by {payment_due}")
+        return Repurchase("void", *common, reason=f"not paid by {payment_due}")
+    if payment.date > payment_due:
+        return Repurchase("void", *common, reason=f"paid {payment.date}, after {payment_due}")
+    amounts = {}
+    for allocation in allocations:
+        held = holdings_timeline(allocation, events, None)
+        shares = _held_on(held, election.date.toordinal()).shares
+        amounts[allocation.investor] = cents(shares * Fraction(terms.pricing.purchase_price))
+    return Repurchase("valid", *common, amounts=amounts,
+                      reason=f"elected by {election_due} and paid by {payment_due}",
+                      replaced_days=(run,))
+
+
+def _held_on(timeline: Sequence[Holding], day: int) -> Holding:
+    index = bisect_right([step.since for step in timeline], day) - 1
+    return timeline[index]
+
+
+class MonthClock:
+    """Month periods counted from an anchor day: month k runs from anchor + k months
+    to anchor + (k + 1) months (``add_months``), as day offsets from the anchor."""
+
+    def __init__(self, anchor: dt.date):
+        self.anchor = anchor
+        self.bounds = [0]
+
+    def month_of(self, offset: int) -> int:
+        while self.bounds[-1] <= offset:
+            self.bounds.append((add_months(self.anchor, len(self.bounds)) - self.anchor).days)
+        return bisect_right(self.bounds, offset) - 1
+
+
+def _clock_runs(days: Days, cumulative: bool) -> list[Days]:
+    """RRA 3(e)(B) "for the first two months": each default period starts its own
+    clock, or (``ld_schedule_clock = cumulative``) one clock runs over all of them."""
+    if cumulative:
+        return [days] if days else []
+    return [(run,) for run in days]
+
+
+def accrue(
+    terms: Terms, days: Days, timeline: Sequence[Holding], prices: CloseIntegral,
+    closing_close: Decimal | None,
+) -> list[Segment]:
+    """The segments of one investor's damages over ``days``."""
+    keys = terms.interpretations
+    schedule = terms.liquidated_damages.schedule
+    change_points = [step.since for step in timeline[1:]]
+    segments: list[Segment] = []
+    for clock in _clock_runs(days, keys.ld_schedule_clock == "cumulative"):
+        months = MonthClock(dt.date.fromordinal(clock[0][0]))
+        anchor, bounds = months.anchor, months.bounds
+        offset = 0  # place of the next day on the clock
+        for first, last in clock:
+            day = first
+            while day <= last:
+                month = months.month_of(offset)
+                month_end_offset = bounds[month + 1]
+                stop = min(last, day + (month_end_offset - offset) - 1)
+                cut = bisect_right(change_points, day)
+                if cut < len(change_points) and change_points[cut] <= stop:
+                    stop = change_points[cut] - 1
+                segments.append(_segment(terms, schedule, day, stop, month, anchor, bounds,
+                                         _held_on(timeline, day), prices, closing_close))
+                offset += stop - day + 1
+                day = stop + 1
+    return segments
+
+
+def _rate(schedule, month: int) -> Decimal:
+    passed = 0
+    for step in schedule:
+        if step.months is None or month < passed + step.months:
+            return step.rate
+        passed += step.months
+    return schedule[-1].rate  # pragma: no cover - the last step is open-ended
+
+
+def _segment(terms, schedule, first, last, month, anchor, bounds, holding, prices, closing_close):
+    keys = terms.interpretations
+    days = last - first + 1
+    rate = _rate(schedule, month)
+    month_days = bounds[month + 1] - bounds[month]
+    divisor = {"actual_month": Fraction(month_days), "thirty": Fraction(30),
+               "actual_365": Fraction(365, 12)}[keys.ld_day_count]
+    if keys.ld_market_value == "closing_date":
+        price_total = Fraction(closing_close) / holding.split_factor * days
+    else:
+        price_total = prices.total(first, last)
+    amount = Fraction(rate) * holding.shares * price_total / divisor
+    return Segment(
+        dt.date.fromordinal(first), dt.date.fromordinal(last), days, month,
+        anchor + dt.timedelta(days=bounds[month]), anchor + dt.timedelta(days=bounds[month + 1]),
+        rate, divisor, holding.shares, price_total, amount)
+
+
+def investor_damages(
+    terms: Terms,
+    allocation: Allocation,
+    defaults: DefaultDays,
+    events: Sequence[ev.EventBase],
+    prices: CloseIntegral,
+    closing: dt.date,
+    trading: TradingCalendar,
+    repurchase: Repurchase | None,
+    as_of: dt.date,
+) -> InvestorDamages:
+    """RRA 3(e)(B): "pay Investor (pro rated on a daily basis), as liquidated damages
+    ... one percent (1%) of the aggregate market value ... for the first two months
+    and two percent (2%) for every month thereafter"."""
+    investor = allocation.investor
+    raw = iv.union(*defaults.kinds.values())
+    days = defaults.for_investor(investor)
+    excluded = []
+    for exclusion in defaults.exclusions:
+        if exclusion.investor in (None, investor):
+            removed = iv.count(iv.intersect(raw, exclusion.days))
+            if removed:
+                excluded.append((exclusion.reason, exclusion.clause, removed))
+    valid = repurchase is not None and repurchase.status == "valid"
+    if valid:
+        days = iv.subtract(days, repurchase.replaced_days)
+    timeline = holdings_timeline(allocation, events, repurchase.paid_on if valid else None)
+    days = _held_days(days, timeline)
+    closing_close = None
+    if terms.interpretations.ld_market_value == "closing_date":
+        closing_close = prices.close_of(closing)
+        if closing_close is None and days:
+            raise InputError([Problem(
+                "LD-MISSING-CLOSE", f"ld_market_value=closing_date values the Shares at the close of "
+                f"the Closing Date {closing}, which the quotes lack", quotes_source(prices.source),
+                field="close")])
+    else:
+        prices.check_covers(days, trading)
+    segments = accrue(terms, days, timeline, prices, closing_close)
+    exact = sum((segment.amount for segment in segments), Fraction(0))
+    accrued = cents(exact)
+    demands, paid, demanded, due, overdue = _demands(
+        terms, investor, events, days, timeline, prices, closing_close, as_of)
+    return InvestorDamages(
+        investor=investor,
+        periods=tuple(Period(*iv.dates(run), run[1] - run[0] + 1) for run in days),
+        segments=tuple(segments), excluded=tuple(excluded), accrued_exact=exact, accrued=accrued,
+        demands=tuple(demands), paid=paid, demanded=demanded, due=due, balance=accrued - paid,
+        overdue=overdue)
+
+
+def _held_days(days: Days, timeline: Sequence[Holding]) -> Days:
+    """Damages stop while the investor holds no Shares (sold everything, repurchased)."""
+    empty = []
+    for index, step in enumerate(timeline):
+        if step.shares == 0:
+            until = timeline[index + 1].since - 1 if index + 1 < len(timeline) else 10**9
+            empty.append((step.since, until))
+    return iv.subtract(days, iv.normalize(empty))
+
+
+def _demands(terms, investor, events, days, timeline, prices, closing_close, as_of):
+    """RRA 3(e): "Payment of the liquidated damages shall be made ... within five (5)
+    calendar days of demand"."""
+    payments = sorted((e.date, e.amount) for e in events
+                      if isinstance(e, ev.LdPaid) and e.investor == investor and e.date <= as_of)
+    paid = sum((amount for _, amount in payments), Decimal("0.00"))
+    demands = []
+    for event in events:
+        if not (isinstance(event, ev.LdDemand) and event.investor == investor and event.date <= as_of):
+            continue
+        through = iv.clip(days, last=event.date)
+        amount = cents(sum((s.amount for s in accrue(terms, through, timeline, prices, closing_close)),
+                           Fraction(0)))
+        due = event.date + dt.timedelta(days=terms.liquidated_damages.payment_days)
+        running, met_on = Decimal(0), None
+        for when, value in payments:
+            running += value
+            if running >= amount:
+                met_on = when
+                break
+        paid_by_due = sum((value for when, value in payments if when <= due), Decimal("0.00"))
+        status = ("met" if met_on and met_on <= due else
+                  "missed" if as_of > due or (met_on and met_on > due) else "pending")
+        demands.append(Demand(event.date, amount, due, paid_by_due, status, met_on))
+    if not demands:
+        return [], paid, Decimal("0.00"), None, False
+    latest = demands[-1]
+    overdue = as_of > latest.due and paid < latest.amount
+    return demands, paid, latest.amount, latest.due, overdue
+
+
+def payment_obligations(terms: Terms, damages: dict[str, InvestorDamages],
+                        repurchase: Repurchase | None) -> list[Deadline]:
+    """Each demand (RRA 3(e): due 5 calendar days after it) and a repurchase payment
+    (RRA 3(e)(A): 5 Trading Days after the election) as obligations."""
+    obligations = []
+    for investor, result in damages.items():
+        for demand in result.demands:
+            obligations.append(Deadline(
+                id="ld_payment", clause="RRA 3(e)", party=terms.company.id,
+                duty=f"pay {investor} liquidated damages of ${demand.amount:,}", due=demand.due,
+                unrolled_due=demand.due, status=demand.status, met_on=demand.met_on,
+                met_by="ld_paid" if demand.met_on else None, ref=f"ld_demand {demand.date} by {investor}"))
+    if repurchase is not None and repurchase.payment_deadline is not None:
+        status = {"valid": "met", "pending": "pending"}.get(repurchase.status, "missed")
+        obligations.append(Deadline(
+            id="repurchase_payment", clause="RRA 3(e)(A)", party=terms.company.id,
+            duty="pay for the repurchased Shares", due=repurchase.payment_deadline,
+            unrolled_due=repurchase.payment_deadline, status=status, met_on=repurchase.paid_on,
+            met_by="repurchase_paid" if repurchase.paid_on else None,
+            ref=f"repurchase_elected {repurchase.elected_on}"))
+    return obligations
+
+
+def as_decimal(value: Fraction) -> Decimal:
+    return fraction_to_decimal(value)
