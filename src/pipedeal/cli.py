@@ -43,6 +43,11 @@ DbOption = Annotated[
 ]
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date (YYYY-MM-DD).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the stable JSON instead of tables.")]
+EventsOption = Annotated[Path | None, typer.Option("--events", help="An event file instead of the ledger.")]
+PricesOption = Annotated[Path | None, typer.Option("--prices", help="A quote CSV instead of the ledger's.")]
+SetOption = Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE: override an interpretation key.")]
+StrictOption = Annotated[bool, typer.Option(
+    "--strict", help="Refuse figures that depend on an interpretation key the terms file leaves unset.")]
 
 
 def _fail(problems: list[Problem]) -> None:
@@ -74,19 +79,32 @@ def _store_url(db: str | None) -> str:
     return resolve_url(db)
 
 
-def _evaluate(deal: str, db: str | None, as_of: str | None, events: Path | None,
-              prices: Path | None, assignments: list[str] | None = None):
-    from .evaluate import evaluate
+def _overrides(assignments: list[str] | None) -> dict[str, object]:
     from .interpretations import parse_overrides
+
+    try:
+        return parse_overrides(assignments or [])
+    except ValueError as exc:
+        raise InputError([Problem("CLI-BAD-SET", str(exc), "command line", field="--set")]) from None
+
+
+def _evaluate(deal: str, db: str | None, as_of: str | None, events: Path | None,
+              prices: Path | None, assignments: list[str] | None = None,
+              strict_keys: tuple[str, ...] = ()):
+    from .evaluate import evaluate
+    from .interpretations import unset_keys
     from .workspace import calendars_for, default_db_url, load_inputs, parse_day
 
     day = parse_day(as_of, "--as-of") if as_of else _today()
-    try:
-        overrides = parse_overrides(assignments or [])
-    except ValueError as exc:
-        raise InputError([Problem("CLI-BAD-SET", str(exc), "command line", field="--set")]) from None
+    overrides = _overrides(assignments)
     url = db if db is not None else default_db_url()
     inputs = load_inputs(deal, db_url=url, events_file=events, prices_file=prices)
+    missing = unset_keys(inputs.terms.interpretations.model_fields_set, overrides, strict_keys)
+    if missing:
+        raise InputError([Problem(
+            "STRICT-UNSET-KEY", f"--strict: the figures depend on {key}, which the terms file leaves "
+            "to its default; choose it under [interpretations] or with --set", inputs.terms_source,
+            field=f"interpretations.{key}") for key in missing])
     calendars = calendars_for(inputs.terms)
     return inputs, evaluate(inputs.terms, inputs.events, inputs.quotes, calendars, day, overrides)
 
@@ -97,14 +115,18 @@ def report(
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
     db: DbOption = None,
-    events: Annotated[Path | None, typer.Option(help="An event file instead of the ledger.")] = None,
-    prices: Annotated[Path | None, typer.Option(help="A quote CSV instead of the ledger's.")] = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
+    set_: SetOption = None,
+    strict: StrictOption = False,
 ) -> None:
     """The deal as of a date: quotes, Market and Exercise Price, allocations,
-    capitalization and the registration deadlines with their status."""
+    capitalization, registration deadlines, Registration Defaults and damages."""
+    from .interpretations import BY_KEY
     from .report import to_json
 
-    inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices)
+    inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_,
+                              tuple(BY_KEY) if strict else ())
     data = to_json(evaluation)
     if json_output:
         out.print_json(json.dumps(data))
@@ -117,17 +139,79 @@ def report(
 @app.command()
 def evaluate(
     deal: DealOption = "focus-1999",
-    events: Annotated[Path | None, typer.Option(help="The event file (JSON Lines).")] = None,
-    prices: Annotated[Path | None, typer.Option(help="The quote file (CSV).")] = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
     as_of: AsOfOption = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE: override an interpretation key.")] = None,
+    set_: SetOption = None,
+    strict: StrictOption = False,
     json_output: Annotated[bool, typer.Option("--json", help="JSON (the only output of evaluate).")] = True,
 ) -> None:
     """A pure function of files, printed as the stable JSON: no database is read or written."""
+    from .interpretations import BY_KEY
     from .report import to_json
 
-    _, evaluation = _run(_evaluate, deal, "", as_of, events, prices, set_)
+    _, evaluation = _run(_evaluate, deal, "", as_of, events, prices, set_, tuple(BY_KEY) if strict else ())
     sys.stdout.write(json.dumps(to_json(evaluation), indent=2) + "\n")
+
+
+@app.command()
+def ld(
+    deal: DealOption = "focus-1999",
+    investor: Annotated[str | None, typer.Option("--investor", help="Only this investor (id).")] = None,
+    as_of: AsOfOption = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Every step, with its clause and text.")] = False,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
+    set_: SetOption = None,
+    strict: StrictOption = False,
+) -> None:
+    """Liquidated damages per investor (RRA 3(e)): defaults, segments, totals, payments."""
+    from .interpretations import LD_KEYS
+    from .render import render_damages
+
+    _, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_, LD_KEYS if strict else ())
+    investors = list(evaluation.damages)
+    if investor is not None:
+        if investor not in investors:
+            _fail([Problem("CLI-UNKNOWN-INVESTOR", f"no investor {investor!r} (investors: "
+                           f"{', '.join(investors)})", "command line", field="--investor")])
+        investors = [investor]
+    if json_output:
+        from .explain import explain_json
+
+        out.print_json(json.dumps(explain_json(evaluation, investors, explain)))
+        return
+    render_damages(out, evaluation, investors, explain)
+
+
+@app.command()
+def ambiguities(
+    deal: DealOption = "focus-1999",
+    as_of: AsOfOption = None,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
+) -> None:
+    """Every interpretation key, the value in force, and each investor's damages under every
+    alternative, side by side: what each reading is worth."""
+    from .ambiguity import money_at_stake
+    from .render import render_ambiguities
+
+    def compute():
+        inputs, evaluation = _evaluate(deal, db, as_of, events, prices)
+        from .workspace import calendars_for
+
+        return money_at_stake(inputs.terms, inputs.events, inputs.quotes, calendars_for(inputs.terms),
+                              evaluation.as_of)
+
+    table = _run(compute)
+    if json_output:
+        out.print_json(json.dumps(table))
+        return
+    render_ambiguities(out, table)
 
 
 @app.command()

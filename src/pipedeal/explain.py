@@ -86,9 +86,11 @@ def segment_text(segment: Segment, day_count: str) -> str:
                f"{segment.month_end - dt.timedelta(days=1)}")
     else:
         per = "30 (ld_day_count=thirty)" if day_count == "thirty" else "365/12 (ld_day_count=actual_365)"
+    average = segment.shares * segment.price_total / segment.days
     return (f"{segment.first} to {segment.last} ({segment.days} day{'s' * (segment.days != 1)}), "
             f"month {segment.month + 1}: {plain(segment.rate * 100)}% x {_shares(segment.shares)} "
-            f"shares x {_money(segment.price_total)} (sum of the day prices) / {per}")
+            f"shares x {_money(segment.price_total)} (sum of the day prices; market value "
+            f"{_money(average)} a day on average) / {per}")
 
 
 def explain_damages(evaluation: Evaluation, investor: str) -> list[Line]:
@@ -128,8 +130,8 @@ def explain_damages(evaluation: Evaluation, investor: str) -> list[Line]:
                           f"ld_schedule_clock={keys.ld_schedule_clock}; day count: "
                           f"ld_day_count={keys.ld_day_count}"))
     lines.append(Line("total", "RRA 3(e)(B)", CLAUSE_TEXT["RRA 3(e)(B) daily"],
-                      f"exact sum {plain(fraction_to_decimal(result.accrued_exact))}, rounded half-up "
-                      f"once to the cent: ${money_str(result.accrued)}", result.accrued))
+                      f"sum of the segments {plain(fraction_to_decimal(result.accrued_exact))} "
+                      "(exact; shown to 10 places), rounded half-up once to the cent", result.accrued))
     for demand in result.demands:
         lines.append(Line("payments", "RRA 3(e)", CLAUSE_TEXT["RRA 3(e) payment"],
                           f"demanded {demand.date}: ${money_str(demand.amount)} due {demand.due} "
@@ -142,3 +144,40 @@ def explain_damages(evaluation: Evaluation, investor: str) -> list[Line]:
         lines.append(Line("payments", "RRA 3(e)", CLAUSE_TEXT["RRA 3(e) collection"],
                           f"overdue since {result.due}: costs of collection are payable"))
     return lines
+
+
+def explain_json(evaluation: Evaluation, investors: list[str], with_steps: bool) -> dict[str, object]:
+    """The ``pipedeal ld --json`` document: per investor the figures, and with
+    ``--explain`` the segments and the cited steps."""
+    from .report import to_json
+
+    data = to_json(evaluation)
+    result: dict[str, object] = {
+        "deal": data["deal"],
+        "as_of": data["as_of"],
+        "registration_defaults": data["registration_defaults"],
+        "interpretations": data["interpretations"],
+        "liquidated_damages": {investor: data["liquidated_damages"][investor] for investor in investors},
+    }
+    if with_steps:
+        result["explanations"] = {
+            investor: {
+                "segments": [
+                    {"start": s.first.isoformat(), "end": s.last.isoformat(), "days": s.days,
+                     "month": s.month + 1, "month_start": s.month_start.isoformat(),
+                     "month_end": (s.month_end - dt.timedelta(days=1)).isoformat(),
+                     "rate": plain(s.rate), "divisor": plain(fraction_to_decimal(s.divisor)),
+                     "shares": plain(fraction_to_decimal(s.shares)),
+                     "price_total": plain(fraction_to_decimal(s.price_total)),
+                     "amount": plain(fraction_to_decimal(s.amount))}
+                    for s in evaluation.damages[investor].segments
+                ],
+                "steps": [
+                    {"section": line.section, "clause": line.clause, "quote": line.quote, "text": line.text,
+                     "amount": None if line.amount is None else plain(line.amount)}
+                    for line in explain_damages(evaluation, investor)
+                ],
+            }
+            for investor in investors
+        }
+    return result

@@ -146,3 +146,13 @@ def parse_overrides(assignments: list[str]) -> dict[str, object]:
             raise ValueError(f"--set {assignment!r}: unknown interpretation key (known: {known})")
         overrides[key] = BY_KEY[key].parse(raw)
     return overrides
+
+
+# The keys a liquidated-damages figure depends on (RRA 3(a), 3(b), 3(e)).
+LD_KEYS = ("effectiveness_days", "additional_effectiveness_days", "roll_deadlines", "ld_market_value",
+           "ld_schedule_clock", "ld_day_count", "rule144k_years")
+
+
+def unset_keys(explicit: set[str], overrides: dict[str, object], keys: tuple[str, ...]) -> list[str]:
+    """``--strict``: the keys among ``keys`` that neither the terms file nor ``--set`` chose."""
+    return [key for key in keys if key not in explicit and key not in overrides]

@@ -74,6 +74,7 @@ def render_report(console: Console, data: dict[str, Any], inputs: DealInputs) ->
             console.print(f"[bold]{row['id']}[/] ({escape(row['duty'])}):")
             for step in row["computation"]:
                 console.print(f"  [dim]{escape(step['clause'])}[/]  {escape(step['text'])}")
+    render_registration(console, data)
     keys = ", ".join(f"{key}={_show(value)}" for key, value in data["interpretations"].items())
     console.print(f"[dim]Interpretations in force: {keys}[/]")
     for problem in data["problems"]:
@@ -82,3 +83,86 @@ def render_report(console: Console, data: dict[str, Any], inputs: DealInputs) ->
 
 def _show(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _money(text: str | Decimal) -> str:
+    return f"${Decimal(text):,.2f}"
+
+
+def render_registration(console: Console, data: dict[str, Any]) -> None:
+    """Registration Defaults and damages in the report (RRA 3(e))."""
+    if data["registration_defaults"]:
+        defaults = Table(title="Registration Defaults (RRA 3(e)): days after the deadline, cure day excluded")
+        for column in ("kind", "clause", "first day", "last day", "days"):
+            defaults.add_column(column, justify="right" if column == "days" else "left")
+        for run in data["registration_defaults"]:
+            defaults.add_row(run["kind"], run["clause"], run["start"], run["end"], str(run["days"]))
+        console.print(defaults)
+    if data["liquidated_damages"]:
+        damages = Table(title="Liquidated damages per investor (RRA 3(e)(B)); `pipedeal ld --explain` shows each step")
+        for column in ("investor", "default days", "accrued", "demanded", "paid", "balance", "due"):
+            damages.add_column(column, justify="left" if column == "investor" else "right")
+        for investor, row in data["liquidated_damages"].items():
+            flag = " [bold red]overdue[/]" if row["overdue"] else ""
+            damages.add_row(escape(investor), str(row["default_days"]), _money(row["accrued"]),
+                            _money(row["demanded"]), _money(row["paid"]), _money(row["balance"]),
+                            (row["due"] or "") + flag)
+        console.print(damages)
+    repurchase = data.get("repurchase")
+    if repurchase:
+        console.print(f"Repurchase election (RRA 3(e)(A)) of {repurchase['elected_on']}: "
+                      f"[bold]{repurchase['status']}[/] ({escape(repurchase['reason'])})")
+    for breach in data.get("breaches", []):
+        console.print(f"[bold red]breach[/] {breach['clause']}: {escape(breach['message'])}")
+
+
+def render_damages(console: Console, evaluation, investors: list[str], explain: bool) -> None:
+    from .explain import explain_damages
+    from .report import to_json
+
+    data = to_json(evaluation)
+    console.print(f"[bold]Liquidated damages[/] of {escape(data['deal'])} as of {data['as_of']} (RRA 3(e))")
+    names = {inv.id: inv.name for inv in evaluation.terms.investors}
+    for investor in investors:
+        row = data["liquidated_damages"][investor]
+        console.rule(f"{escape(names[investor])} ({investor})")
+        if not explain:
+            console.print(f"accrued {_money(row['accrued'])} over {row['default_days']} default day(s); "
+                          f"demanded {_money(row['demanded'])}, paid {_money(row['paid'])}, "
+                          f"balance {_money(row['balance'])}" + (f", due {row['due']}" if row["due"] else ""))
+            continue
+        section = None
+        for line in explain_damages(evaluation, investor):
+            if line.section != section:
+                section = line.section
+                console.print(f"[bold underline]{section}[/]")
+            amount = f"  [bold]= ${line.amount:,}[/]" if line.amount is not None else ""
+            console.print(f"  [cyan]{escape(line.clause)}[/] {escape(line.text)}{amount}")
+            if line.quote:
+                console.print(f"      [dim]{escape(line.quote)}[/]")
+    keys = ", ".join(f"{key}={_show(value)}" for key, value in data["interpretations"].items()
+                     if key.startswith(("ld_", "effectiveness", "additional", "roll", "rule144k")))
+    console.print(f"[dim]Readings in force: {keys}. `pipedeal ambiguities` shows what each is worth.[/]")
+
+
+def render_ambiguities(console: Console, table: dict[str, Any]) -> None:
+    console.print(f"[bold]Interpretation keys of {escape(table['deal'])}[/] and what each reading is worth "
+                  f"as of {table['as_of']}")
+    for entry in table["keys"]:
+        chosen = "set in the terms file" if entry["set_in_terms"] else "[yellow]left to the default[/]"
+        grid = Table(title=f"{entry['key']} ({entry['clause']}): in force {_show(entry['in_force'])}, {chosen}",
+                     caption=escape(entry["text"]), title_justify="left")
+        grid.add_column("value")
+        investors = list(entry["values"][0]["liquidated_damages"])
+        for investor in investors:
+            grid.add_column(investor, justify="right")
+        grid.add_column("total damages", justify="right")
+        if not entry["affects_damages"]:
+            grid.add_column("exercise price", justify="right")
+        for row in entry["values"]:
+            label = f"[bold]{_show(row['value'])}[/] (in force)" if row["in_force"] else str(_show(row["value"]))
+            cells = [label, *(_money(row["liquidated_damages"][i]) for i in investors), _money(row["total"])]
+            if not entry["affects_damages"]:
+                cells.append(row["exercise_price"] or "")
+            grid.add_row(*cells)
+        console.print(grid)
