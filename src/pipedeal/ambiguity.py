@@ -11,7 +11,7 @@ from typing import Any
 from .evaluate import Calendars, evaluate
 from .interpretations import CATALOGUE, LD_KEYS
 from .ledger import Located
-from .money import money_str, plain
+from .money import money_str
 from .quotes import QuoteBook
 from .terms import Terms
 
@@ -36,7 +36,7 @@ def money_at_stake(
                 "in_force": value == in_force[entry.key],
                 "liquidated_damages": {investor: money_str(amount) for investor, amount in damages.items()},
                 "total": money_str(total),
-                "exercise_price": plain(result.pricing.exercise_price) if result.pricing else None,
+                "exercise_price": result.pricing.exercise_price_text if result.pricing else None,
             }
             if value == in_force[entry.key]:
                 base = damages

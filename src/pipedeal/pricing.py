@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from .calendars import TradingCalendar
-from .money import CENT, EXACT, TENTH_CENT, exact_div, exact_mul
+from .money import CENT, EXACT, TENTH_CENT, exact_div, exact_mul, plain
 from .problems import InputError, Problem
 from .quotes import QuoteBook
 from .terms import Terms
@@ -26,6 +26,13 @@ class Pricing:
     exercise_price_exact: Decimal
     exercise_price_rounding: str
     quotes_used: tuple[QuoteUsed, ...]
+
+    @property
+    def exercise_price_text(self) -> str:
+        """As a string: exact, or with the places the rounding kept ("1.80", not "1.8")."""
+        if self.exercise_price_rounding == "none":
+            return plain(self.exercise_price)
+        return format(self.exercise_price, "f")
 
 
 @dataclass(frozen=True)

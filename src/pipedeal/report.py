@@ -131,7 +131,7 @@ def to_json(evaluation: Evaluation) -> dict[str, Any]:
         "closing_date": evaluation.closing_date.isoformat() if evaluation.closing_date else None,
         "pricing": None if pricing is None else {
             "market_price": plain(pricing.market_price),
-            "exercise_price": plain(pricing.exercise_price),
+            "exercise_price": pricing.exercise_price_text,
             "exercise_price_exact": plain(pricing.exercise_price_exact),
             "exercise_price_rounding": pricing.exercise_price_rounding,
             "purchase_price": money_str(terms.pricing.purchase_price),

@@ -1,0 +1,10 @@
+"""Documents typeset from an evaluation: the per-investor LD statement and demand letter.
+
+They present figures the engine has already computed; nothing here computes a
+figure. HTML comes from Jinja2 templates shipped as package data; PDF from
+WeasyPrint (imported only when a PDF is asked for).
+"""
+
+from .ld_statement import render_pdf, render_statement_html, statement_context
+
+__all__ = ["render_pdf", "render_statement_html", "statement_context"]
