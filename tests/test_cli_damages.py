@@ -120,3 +120,18 @@ def test_strict_report_needs_every_key(pipedeal, terms_without_keys):
 
 def test_the_bundled_terms_choose_every_reading(pipedeal):
     pipedeal("report", "--as-of", "2000-03-01", "--strict")
+
+
+def test_statement_writes_one_document_per_investor(pipedeal, tmp_path):
+    pipedeal("statement", "--as-of", "2000-03-01", "--format", "html", "--out", str(tmp_path))
+    written = sorted(path.name for path in tmp_path.iterdir())
+    investors = ("altar-rock", "raptor", "roseworth")
+    assert written == [f"ld-statement-focus-1999-{who}-2000-03-01.html" for who in investors]
+    assert "$6,193.62" in (tmp_path / "ld-statement-focus-1999-raptor-2000-03-01.html").read_text()
+
+
+def test_a_demand_letter_as_pdf(pipedeal, tmp_path):
+    pipedeal("statement", "--as-of", "2000-03-01", "--investor", "roseworth", "--letter", "--date", "2000-03-02",
+             "--out", str(tmp_path))
+    pdf = tmp_path / "ld-demand-focus-1999-roseworth-2000-03-01.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")

@@ -215,6 +215,56 @@ def ambiguities(
 
 
 @app.command()
+def statement(
+    deal: DealOption = "focus-1999",
+    investor: Annotated[str | None, typer.Option("--investor", help="One investor (id); default every one.")] = None,
+    as_of: AsOfOption = None,
+    letter: Annotated[bool, typer.Option("--letter", help="A demand letter (RRA 3(e)) before the statement.")] = False,
+    dated: Annotated[str | None, typer.Option("--date", help="The letter's date (default today).")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="pdf or html.")] = "pdf",
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write into.")] = Path("."),
+    db: DbOption = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
+    set_: SetOption = None,
+) -> None:
+    """The liquidated damages statement (or demand letter) per investor, as PDF or HTML."""
+    _run(_statements, deal, investor, as_of, letter, dated, output_format, out_dir, db, events, prices, set_)
+
+
+def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db, events, prices, set_) -> None:
+    from .documents import render_pdf, render_statement_html
+    from .workspace import parse_day
+
+    if output_format not in ("pdf", "html"):
+        raise InputError([Problem("CLI-BAD-FORMAT", f"--format {output_format!r}: use pdf or html",
+                                  "command line", field="--format")])
+    inputs, evaluation = _evaluate(deal, db, as_of, events, prices, set_)
+    today = parse_day(dated, "--date") if dated else _today()
+    investors = list(evaluation.damages)
+    if investor is not None:
+        if investor not in investors:
+            raise InputError([Problem("CLI-UNKNOWN-INVESTOR", f"no investor {investor!r} (investors: "
+                                      f"{', '.join(investors)})", "command line", field="--investor")])
+        investors = [investor]
+    note = f"Quotes: {inputs.quotes_source}. Events: {inputs.events_source}."
+    out_dir.mkdir(parents=True, exist_ok=True)
+    kind = "ld-demand" if letter else "ld-statement"
+    for who in investors:
+        try:
+            html = render_statement_html(evaluation, who, letter=letter, today=today if letter else None,
+                                         data_note=note)
+        except ValueError as exc:
+            raise InputError([Problem("STATEMENT-REFUSED", f"{who}: {exc}", "command line")]) from None
+        path = out_dir / f"{kind}-{evaluation.terms.deal.name}-{who}-{evaluation.as_of}.{output_format}"
+        if output_format == "pdf":
+            path.write_bytes(render_pdf(html))
+        else:
+            path.write_text(html, encoding="utf-8")
+        out.print(f"Wrote {path}")
+
+
+@app.command()
 def init(
     deal: DealOption = "focus-1999",
     db: DbOption = None,

@@ -1,0 +1,392 @@
+"""RRA 3(e): one investor's statement of liquidated damages, and the demand letter.
+
+``render_statement_html`` typesets what the evaluation already holds: the
+default periods, the excluded days, one computation row per rate segment, the
+exact total, the single half-up rounding to the cent, demands, payments and the
+balance, and the interpretation keys the figure depends on. The clause quoted
+beside each step is the one ``explain_damages`` cites for it. With
+``letter=True`` a demand letter from the investor to the Company comes first
+and the statement follows as its schedule.
+
+The core has no clock: a letter's date (``today``) is passed in, and so is any
+note about where the data came from (``data_note``, e.g. that the quotes are
+the bundled illustrative ones), which is printed at the foot of every page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import importlib.resources
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import jinja2
+
+from .. import intervals as iv
+from ..defaults import CLAUSE_OF_KIND
+from ..evaluate import Evaluation
+from ..explain import CLAUSE_TEXT, Line, explain_damages
+from ..interpretations import BY_KEY
+from ..money import CENT, fraction_to_decimal, plain
+
+TEMPLATE = "ld_statement.html.j2"
+
+# The interpretation keys that move a liquidated-damages figure, in the order shown.
+LD_KEYS = ("ld_market_value", "ld_schedule_clock", "ld_day_count", "effectiveness_days",
+           "roll_deadlines", "rule144k_years")
+# Shown too when the deal has an additional Registration Statement (RRA 3(e)(iv)).
+ADDITIONAL_KEYS = ("additional_effectiveness_days",)
+
+# RRA 3(e)(A), as damages.repurchase_election quotes it.
+REPURCHASE_QUOTE = ('"The election to repurchase ... shall be made ... within five (5) Trading Days of the '
+                    'date on which liquidated damages would otherwise begin to accrue, and payment shall be '
+                    'made within five (5) Trading Days of such notice, or else the Company\'s election shall '
+                    'be void"')
+
+KIND_NAMES = {
+    "filing": "Filing",
+    "effectiveness": "Effectiveness",
+    "lapse": "Lapse of effectiveness",
+    "blackout": "Blackout beyond the cap",
+    "additional_filing": "Additional statement: filing",
+    "additional_effectiveness": "Additional statement: effectiveness",
+}
+
+_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                 "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+                 "nineteen", "twenty", "twenty-one", "twenty-two", "twenty-three", "twenty-four",
+                 "twenty-five", "twenty-six", "twenty-seven", "twenty-eight", "twenty-nine", "thirty")
+
+
+# --- formatting ---------------------------------------------------------------------------------
+
+def money(value: Decimal) -> str:
+    """An amount due, to the cent: ``$6,193.62`` (``-$5.00`` when negative)."""
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value).quantize(CENT):,.2f}"
+
+
+def grouped(value: Decimal) -> str:
+    """A decimal with thousands separators and every digit it has (no rounding)."""
+    text = plain(value)
+    sign = "-" if text.startswith("-") else ""
+    whole, dot, fraction = text.lstrip("-").partition(".")
+    return f"{sign}{int(whole):,}{dot}{fraction}"
+
+
+def exact_money(value: Fraction) -> str:
+    """An exact amount: every digit (at least the cents) when it terminates, else 10
+    places marked ``…``: ``$22.03125``, ``$17,430.00``, ``$6,193.6239919355…``."""
+    whole, _, fraction = grouped(fraction_to_decimal(value)).partition(".")
+    shown = f"{whole}.{fraction.ljust(2, '0')}"
+    sign, shown = ("-", shown[1:]) if shown.startswith("-") else ("", shown)
+    return f"{sign}${shown}" if _terminates(value) else f"{sign}${shown}…"
+
+
+def _terminates(value: Fraction) -> bool:
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    return denominator == 1
+
+
+def shares(value: Fraction) -> str:
+    return f"{value.numerator:,}" if value.denominator == 1 else grouped(fraction_to_decimal(value))
+
+
+def long_date(day: dt.date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def count_words(number: int) -> str:
+    """``five (5)``, as the agreement writes its periods."""
+    word = _NUMBER_WORDS[number] if 0 <= number < len(_NUMBER_WORDS) else None
+    return f"{word} ({number})" if word else str(number)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
+# --- the document's data ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cited:
+    """A clause and the words of it that a step applies."""
+
+    clause: str
+    quote: str
+
+
+class _Quotes:
+    """The clause texts of ``explain_damages``, looked up by (section, clause).
+
+    A clause the explanation did not need (the payment clause before any
+    demand, the collection clause before any default in payment) falls back to
+    the same table the explanation quotes from.
+    """
+
+    def __init__(self, lines: list[Line]):
+        self.by_key: dict[tuple[str, str], str] = {}
+        self.collection = CLAUSE_TEXT["RRA 3(e) collection"]
+        for line in lines:
+            if line.section == "payments" and line.text.startswith("overdue"):
+                self.collection = line.quote or self.collection
+            else:
+                self.by_key.setdefault((line.section, line.clause), line.quote)
+
+    def cite(self, section: str, clause: str, fallback: str) -> Cited:
+        return Cited(clause, self.by_key.get((section, clause)) or CLAUSE_TEXT.get(fallback, ""))
+
+
+def _party(party) -> dict[str, Any]:
+    return {"name": party.name, "address": party.address, "attention": party.attention, "fax": party.fax}
+
+
+def _default_rows(evaluation: Evaluation, investor: str, quotes: _Quotes) -> list[dict[str, Any]]:
+    """Each kind's runs of this investor's default days (a day may carry two kinds;
+    the periods below count it once)."""
+    defaults = evaluation.default_days
+    result = evaluation.damages[investor]
+    if defaults is None:
+        return []
+    counted = iv.normalize((p.first.toordinal(), p.last.toordinal()) for p in result.periods)
+    rows = []
+    for kind, days in defaults.kinds.items():
+        for exclusion in defaults.exclusions:
+            if exclusion.applies(kind, investor):
+                days = iv.subtract(days, exclusion.days)
+        clause = CLAUSE_OF_KIND[kind]
+        for run in iv.intersect(days, counted):
+            first, last = iv.dates(run)
+            rows.append({"kind": KIND_NAMES.get(kind, kind), "first": first, "last": last,
+                         "days": run[1] - run[0] + 1,
+                         "cited": quotes.cite("defaults", clause, clause)})
+    rows.sort(key=lambda row: (row["first"], row["kind"]))
+    return rows
+
+
+def _excluded_rows(evaluation: Evaluation, investor: str, quotes: _Quotes) -> list[dict[str, Any]]:
+    """Days that would be default days but are not (RRA 3(e), 3(g), 4), with the reason."""
+    defaults = evaluation.default_days
+    if defaults is None:
+        return []
+    rows = []
+    for first, last, days in _runs(defaults.lapse_excluded):
+        rows.append({"first": first, "last": last, "days": days,
+                     "reason": "lapse of effectiveness in the financial-statement window, or a "
+                               "permitted blackout: not a Registration Default",
+                     "cited": quotes.cite("exclusions", "RRA 3(e)", "RRA 3(e) financial statements")})
+    raw = iv.union(*defaults.kinds.values())
+    for exclusion in defaults.exclusions:
+        if exclusion.investor not in (None, investor):
+            continue
+        fallback = "RRA 3(e)(ii) underwriters" if "underwriter" in exclusion.reason else exclusion.clause
+        kinds = "" if exclusion.kinds is None else " (effectiveness defaults only)"
+        for first, last, days in _runs(iv.intersect(raw, exclusion.days)):
+            rows.append({"first": first, "last": last, "days": days, "reason": exclusion.reason + kinds,
+                         "cited": quotes.cite("exclusions", exclusion.clause, fallback)})
+    rows.sort(key=lambda row: row["first"])
+    return rows
+
+
+def _runs(days: iv.Days) -> list[tuple[dt.date, dt.date, int]]:
+    return [(*iv.dates(run), run[1] - run[0] + 1) for run in days]
+
+
+def _segment_rows(evaluation: Evaluation, investor: str) -> list[dict[str, Any]]:
+    day_count = evaluation.terms.interpretations.ld_day_count
+    rows = []
+    for segment in evaluation.damages[investor].segments:
+        if day_count == "actual_month":
+            divisor, divisor_note = str(segment.divisor.numerator), "days in the month period"
+        elif day_count == "thirty":
+            divisor, divisor_note = "30", "ld_day_count = thirty"
+        else:
+            divisor, divisor_note = "365/12", "ld_day_count = actual_365"
+        rows.append({
+            "first": segment.first, "last": segment.last, "days": segment.days, "month": segment.month + 1,
+            "month_first": segment.month_start, "month_last": segment.month_end - dt.timedelta(days=1),
+            "rate": f"{plain(segment.rate * 100)}%", "shares": shares(segment.shares),
+            "price_total": exact_money(segment.price_total), "divisor": divisor,
+            "divisor_note": divisor_note, "amount": exact_money(segment.amount),
+        })
+    return rows
+
+
+def _interpretation_rows(evaluation: Evaluation) -> list[dict[str, Any]]:
+    keys = evaluation.terms.interpretations
+    chosen = keys.model_fields_set
+    wanted = list(LD_KEYS)
+    defaults = evaluation.default_days
+    if defaults is not None and any(defaults.kinds.get(kind) for kind in
+                                    ("additional_filing", "additional_effectiveness")):
+        wanted.extend(ADDITIONAL_KEYS)
+    rows = []
+    for name in wanted:
+        entry = BY_KEY[name]
+        value = getattr(keys, name)
+        others = ", ".join(_show(v) for v in entry.values if v != value)
+        rows.append({"key": name, "value": _show(value), "alternatives": others, "clause": entry.clause,
+                     "question": entry.question, "text": entry.text,
+                     "source": "terms file" if name in chosen else "default"})
+    return rows
+
+
+def _repurchase(evaluation: Evaluation, investor: str) -> dict[str, Any] | None:
+    """RRA 3(e)(A): the Company's election to repurchase, and what it did to the damages."""
+    repurchase = evaluation.repurchase
+    if repurchase is None:
+        return None
+    if repurchase.status == "valid":
+        amount = repurchase.amounts.get(investor)
+        effect = (f"The repurchase replaces the liquidated damages of the default period that began "
+                  f"{repurchase.default_start}" + (f"; the repurchase price for this investor is {money(amount)}"
+                                                   if amount is not None else "") + ".")
+    elif repurchase.status == "pending":
+        effect = "Until it is paid, the damages are shown as if the election will fail."
+    else:
+        effect = "The damages accrue as if it had not been made."
+    return {"elected_on": repurchase.elected_on, "status": repurchase.status, "reason": repurchase.reason,
+            "effect": effect, "cited": Cited("RRA 3(e)(A)", REPURCHASE_QUOTE)}
+
+
+def _show(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def statement_context(
+    evaluation: Evaluation, investor: str, *, letter: bool = False, today: dt.date | None = None,
+    data_note: str | None = None,
+) -> dict[str, Any]:
+    """Everything the template prints, already formatted; no figure is computed here."""
+    terms = evaluation.terms
+    party = terms.investor(investor)
+    if party is None:
+        known = ", ".join(inv.id for inv in terms.investors)
+        raise ValueError(f"no investor {investor!r} in the terms (investors: {known})")
+    if investor not in evaluation.damages:
+        raise ValueError(f"no liquidated damages were computed for {investor!r} as of "
+                         f"{evaluation.as_of}: the Closing is not recorded")
+    result = evaluation.damages[investor]
+    if letter:
+        if today is None:
+            raise ValueError("a demand letter needs its date: pass today=")
+        if today < evaluation.as_of:
+            raise ValueError(f"the letter is dated {today}, before the figures' as-of date "
+                             f"{evaluation.as_of}")
+        if result.balance <= 0:
+            raise ValueError(f"nothing to demand: {party.name}'s balance as of {evaluation.as_of} "
+                             f"is {money(result.balance)}")
+    lines = explain_damages(evaluation, investor)
+    quotes = _Quotes(lines)
+    keys = terms.interpretations
+    allocation = next((a for a in evaluation.allocations if a.investor == investor), None)
+    defaults = evaluation.default_days
+    periods = [{"first": p.first, "last": p.last, "days": p.days} for p in result.periods]
+    continuing = bool(result.periods) and result.periods[-1].last == evaluation.as_of
+    payment_days = terms.liquidated_damages.payment_days
+    demands = [{"date": d.date, "amount": money(d.amount), "due": d.due, "paid_by_due": money(d.paid_by_due),
+                "status": d.status, "met_on": d.met_on} for d in result.demands]
+    exact_total = result.accrued_exact
+    return {
+        "letter": letter,
+        "today": today,
+        "today_long": long_date(today) if today else None,
+        "data_note": data_note,
+        "as_of": evaluation.as_of,
+        "as_of_long": long_date(evaluation.as_of),
+        "deal": {"title": terms.deal.title, "agreement_date": terms.deal.agreement_date,
+                 "agreement_date_long": long_date(terms.deal.agreement_date),
+                 "security": terms.deal.security, "ticker": terms.deal.issuer_ticker,
+                 "market": terms.deal.principal_market_name or terms.deal.principal_market},
+        "company": _party(terms.company),
+        "investor": _party(party),
+        "closing_date": evaluation.closing_date,
+        "closing_shares": f"{allocation.shares:,}" if allocation else None,
+        "default_rows": _default_rows(evaluation, investor, quotes),
+        "periods": periods,
+        "period_total_days": sum(p.days for p in result.periods),
+        "overlap": quotes.cite("defaults", "RRA 3(e)", "RRA 3(e) overlap"),
+        "continuing": continuing,
+        "effectiveness_period": (
+            {"end": defaults.period.end, "reason": defaults.period.reason,
+             "cited": quotes.cite("defaults", "RRA 3(b)", "RRA 3(b)")} if defaults else None),
+        "excluded_rows": _excluded_rows(evaluation, investor, quotes),
+        "repurchase": _repurchase(evaluation, investor),
+        "segments": _segment_rows(evaluation, investor),
+        "rate_clause": quotes.cite("segments", "RRA 3(e)(B)", "RRA 3(e)(B) rate"),
+        "market_clause": quotes.cite("segments", "RRA 3(e)", f"RRA 3(e) market value {keys.ld_market_value}"),
+        "daily_clause": quotes.cite("total", "RRA 3(e)(B)", "RRA 3(e)(B) daily"),
+        "held_clause": Cited("RRA 3(e)(B)", CLAUSE_TEXT["RRA 3(e)(B) held"]),
+        "market_value": keys.ld_market_value,
+        "day_count": keys.ld_day_count,
+        "schedule_clock": keys.ld_schedule_clock,
+        "exact_total": exact_money(exact_total),
+        "exact_total_fraction": (None if _terminates(exact_total)
+                                 else f"{exact_total.numerator:,}/{exact_total.denominator:,}"),
+        "accrued": money(result.accrued),
+        "demands": demands,
+        "demanded": money(result.demanded),
+        "paid": money(result.paid),
+        "paid_any": result.paid > 0,
+        "balance": money(result.balance),
+        "due": result.due,
+        "overdue": result.overdue,
+        "payment_clause": quotes.cite("payments", "RRA 3(e)", "RRA 3(e) payment"),
+        "collection_clause": Cited("RRA 3(e)", quotes.collection),
+        "payment_days": payment_days,
+        "payment_days_words": count_words(payment_days),
+        "letter_due": today + dt.timedelta(days=payment_days) if today else None,
+        "letter_due_long": long_date(today + dt.timedelta(days=payment_days)) if today else None,
+        "interpretations": _interpretation_rows(evaluation),
+        "days_label": _plural,
+    }
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+def _load_template(name: str) -> str:
+    """A template shipped as package data (works from a wheel, a zip, an editable install)."""
+    resource = importlib.resources.files("pipedeal.documents").joinpath("templates", name)
+    if not resource.is_file():
+        raise jinja2.TemplateNotFound(name)
+    return resource.read_text(encoding="utf-8")
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(_load_template),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["long_date"] = long_date
+    return env
+
+
+def render_statement_html(
+    evaluation: Evaluation, investor: str, *, letter: bool = False, today: dt.date | None = None,
+    data_note: str | None = None,
+) -> str:
+    """The LD statement of ``investor`` as of ``evaluation.as_of`` as one HTML document
+    (styles inlined); with ``letter=True``, preceded by a demand letter dated ``today``.
+
+    Raises ``ValueError`` for an unknown investor, a deal with no Closing, and a
+    letter with no date, dated before the as-of date, or with nothing to demand.
+    """
+    context = statement_context(evaluation, investor, letter=letter, today=today, data_note=data_note)
+    return _environment().get_template(TEMPLATE).render(**context)
+
+
+def render_pdf(html: str) -> bytes:
+    """Typeset ``html`` (as ``render_statement_html`` makes it) to PDF with WeasyPrint."""
+    import weasyprint  # heavy, and needs Pango: only when a PDF is asked for
+
+    return weasyprint.HTML(string=html).write_pdf()
