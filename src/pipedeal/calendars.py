@@ -151,7 +151,7 @@ class TradingCalendar(_RangeBound):
     outside raise ``CalendarRangeError``.
     """
 
-    __slots__ = ("_base", "_offsets")
+    __slots__ = ("_base", "_offsets", "_ordinals")
 
     def __init__(self, mic: str, sessions: Iterable[date], first: date, last: date) -> None:
         super().__init__(mic, first, last)
@@ -173,6 +173,7 @@ class TradingCalendar(_RangeBound):
         offsets = array("I", [o - base for o in ordinals])
         self._base = base
         self._offsets = offsets
+        self._ordinals: frozenset[int] | None = None
 
     @classmethod
     def _from_offsets(
@@ -183,11 +184,18 @@ class TradingCalendar(_RangeBound):
         _RangeBound.__init__(calendar, mic, first, last)
         calendar._base = first.toordinal()
         calendar._offsets = offsets
+        calendar._ordinals = None
         return calendar
 
     @property
     def session_count(self) -> int:
         return len(self._offsets)
+
+    def session_ordinals(self) -> frozenset[int]:
+        """Every session as a day ordinal, for filtering many dates at once (built once)."""
+        if self._ordinals is None:
+            self._ordinals = frozenset(self._base + offset for offset in self._offsets)
+        return self._ordinals
 
     def _key(self, day: date) -> int:
         self._check(day)

@@ -63,9 +63,12 @@ class CloseIntegral:
     before it (RULES §3). Prices are scaled to integers so sums stay exact.
     """
 
-    def __init__(self, quotes: QuoteBook):
+    def __init__(self, quotes: QuoteBook, trading: TradingCalendar):
+        # Only sessions have closes: a price dated on a closed day is not "the closing
+        # price ... on the Principal Market" and must not stand in for Friday's.
+        sessions = trading.session_ordinals()
         closes = [(day.toordinal(), quote.close) for day, quote in quotes.as_mapping().items()
-                  if quote.close is not None]
+                  if quote.close is not None and day.toordinal() in sessions]
         closes.sort()
         self.source = quotes.source
         self.days = [day for day, _ in closes]

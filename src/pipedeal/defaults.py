@@ -146,19 +146,26 @@ def _fiscal_windows(terms: Terms, first: dt.date, last: dt.date) -> Days:
 
 
 def _lapses(events: Sequence[ev.EventBase], as_of: dt.date, statement: str = "primary"):
-    """Lapse spans: from a lapse to the day before the next restoration."""
-    spans: list[tuple[Days, str]] = []
-    open_lapse: ev.EffectivenessLapsed | None = None
+    """Lapse spans with their reasons: from a lapse to the day before the next restoration.
+
+    A further lapse while one is open (a stop order during a financial-statement
+    update) starts a new span whose reasons include the earlier ones: the lapse is
+    then no longer "solely" for the financial statements (RRA 3(e))."""
+    spans: list[tuple[Days, frozenset[str]]] = []
+    since: dt.date | None = None
+    reasons: frozenset[str] = frozenset()
     for event in events:
         if getattr(event, "statement", None) != statement:
             continue
-        if isinstance(event, ev.EffectivenessLapsed) and open_lapse is None:
-            open_lapse = event
-        elif isinstance(event, ev.EffectivenessRestored) and open_lapse is not None:
-            spans.append((iv.span(open_lapse.date, event.date - dt.timedelta(days=1)), open_lapse.reason))
-            open_lapse = None
-    if open_lapse is not None:
-        spans.append((iv.span(open_lapse.date, as_of), open_lapse.reason))
+        if isinstance(event, ev.EffectivenessLapsed):
+            if since is not None:
+                spans.append((iv.span(since, event.date - dt.timedelta(days=1)), reasons))
+            since, reasons = event.date, reasons | {event.reason}
+        elif isinstance(event, ev.EffectivenessRestored) and since is not None:
+            spans.append((iv.span(since, event.date - dt.timedelta(days=1)), reasons))
+            since, reasons = None, frozenset()
+    if since is not None:
+        spans.append((iv.span(since, as_of), reasons))
     return spans
 
 
@@ -212,8 +219,8 @@ def default_days(
 
     lapse_excluded = permitted_blackout
     windows = _fiscal_windows(terms, closing, as_of)
-    for days, reason in _lapses(known, as_of):
-        if reason == "financial_statements":
+    for days, reasons in _lapses(known, as_of):
+        if reasons == {"financial_statements"}:
             lapse_excluded = iv.union(lapse_excluded, iv.intersect(days, windows))
         kinds["lapse"] = iv.union(kinds["lapse"], iv.intersect(days, in_force))
     kinds["lapse"] = iv.subtract(kinds["lapse"], lapse_excluded)

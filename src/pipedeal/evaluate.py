@@ -97,7 +97,7 @@ def evaluate(
     defaults = default_days(terms, closing, known, deadlines, calendars.trading, as_of)
     repurchase = repurchase_election(terms, known, defaults.deal_wide(), allocations,
                                      calendars.trading, as_of)
-    prices = CloseIntegral(quotes)
+    prices = CloseIntegral(quotes, calendars.trading)
     damages = {
         allocation.investor: investor_damages(terms, allocation, defaults, known, prices, closing,
                                               calendars.trading, repurchase, as_of)
