@@ -1,0 +1,330 @@
+"""A deliberately naive reference for Registration Default days and liquidated damages.
+
+Written from docs/liquidated-damages.md (RULES.md §3 made precise), independent
+of the engine's intervals and rate segments: every calendar day from the Closing
+to the as-of date is visited one at a time, and for each day and each kind the
+spec's sentence is read directly. Money is ``Fraction`` throughout; nothing is
+rounded. Only the deadlines (F, E and the additional statement's, tested
+elsewhere) are taken from the engine's registration module.
+
+Repurchase elections and LD demands are out of scope (the property logs have none).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from pipedeal import events as ev
+from pipedeal.registration import Deadline, registration_deadlines
+
+ONE_DAY = dt.timedelta(days=1)
+SPLIT_TYPES = (ev.StockSplit, ev.StockDividend, ev.ReverseSplit, ev.Reclassification)
+
+
+# --- plain date arithmetic -------------------------------------------------------------
+
+def plus_months(day: dt.date, months: int) -> dt.date:
+    """``day`` + ``months`` calendar months, keeping the day of the month, clamped to
+    the month's last day (January 31 + 1 month = February 28 or 29)."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = 31
+    while True:
+        try:
+            dt.date(year, month, last)
+            break
+        except ValueError:
+            last -= 1
+    return dt.date(year, month, min(day.day, last))
+
+
+def plus_years(day: dt.date, years: int) -> dt.date:
+    return plus_months(day, 12 * years)
+
+
+def days_from(first: dt.date, last: dt.date) -> Iterable[dt.date]:
+    """Every calendar day from ``first`` through ``last``."""
+    day = first
+    while day <= last:
+        yield day
+        day += ONE_DAY
+
+
+# --- reading the log ---------------------------------------------------------------------
+
+def _events(events: Sequence) -> list[ev.EventBase]:
+    """Events (``Located`` or bare) in the documented order: by date, then as recorded."""
+    bare = [getattr(item, "event", item) for item in events]
+    return sorted(bare, key=lambda event: event.date)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What is known as of the as-of date, and the deadlines."""
+
+    closing: dt.date
+    as_of: dt.date
+    known: list[ev.EventBase]
+    deadlines: tuple[Deadline, ...]
+
+    def of(self, kind: type) -> list:
+        return [event for event in self.known if isinstance(event, kind)]
+
+    def deadline(self, name: str) -> Deadline:
+        return next(d for d in self.deadlines if d.id == name)
+
+    def primary_effective(self) -> dt.date | None:
+        dates = [e.date for e in self.of(ev.RsEffective) if e.statement == "primary"]
+        return min(dates) if dates else None
+
+
+def _facts(terms, events, calendars, as_of, deadlines) -> Facts | None:
+    ordered = _events(events)
+    closings = [event for event in ordered if isinstance(event, ev.Closing) and event.date <= as_of]
+    if not closings:
+        return None
+    closing = closings[0].date
+    known = [event for event in ordered if event.date <= as_of]
+    if deadlines is None:
+        deadlines = tuple(registration_deadlines(terms, closing, known, calendars.sec, as_of))
+    return Facts(closing, as_of, known, tuple(deadlines))
+
+
+# --- Registration Default days (spec §2) --------------------------------------------------
+
+def effectiveness_period_end(terms, facts: Facts) -> dt.date:
+    """RRA 3(b): the earliest ``effectiveness_period_end`` event, or Closing + rule144k_years."""
+    ends = [plus_years(facts.closing, terms.interpretations.rule144k_years)]
+    ends += [event.date for event in facts.of(ev.EffectivenessPeriodEnd)]
+    return min(ends)
+
+
+def _in_financial_statement_window(terms, day: dt.date) -> bool:
+    """RRA 3(e) last sentence: day in (fiscal year end + 45, fiscal year end + 90]."""
+    month, dom = (int(part) for part in terms.deal.fiscal_year_end.split("-"))
+    after, within = terms.registration.financial_statements_window_days
+    for year in (day.year - 2, day.year - 1, day.year):
+        year_end = dt.date(year, month, dom)
+        if year_end + dt.timedelta(days=after) < day <= year_end + dt.timedelta(days=within):
+            return True
+    return False
+
+
+def _one_year_before(day: dt.date) -> dt.date:
+    return plus_years(day, -1)
+
+
+def kinds_on(terms, facts: Facts, day: dt.date) -> set[str]:
+    """The kinds of Registration Default on ``day``, deal-wide (before exclusions)."""
+    kinds: set[str] = set()
+    period_end = effectiveness_period_end(terms, facts)
+    if day >= period_end or day > facts.as_of:
+        return kinds
+
+    # filing / effectiveness: after the deadline, before the cure day.
+    for name, kind in (("rs_filing", "filing"), ("rs_effectiveness", "effectiveness")):
+        deadline = facts.deadline(name)
+        if deadline.due < day and (deadline.met_on is None or day < deadline.met_on):
+            kinds.add(kind)
+    for deadline in facts.deadlines:
+        if deadline.id in ("additional_rs_filing", "additional_rs_effectiveness"):
+            kind = deadline.id.replace("_rs_", "_")
+            if deadline.due < day and (deadline.met_on is None or day < deadline.met_on):
+                kinds.add(kind)
+
+    effective = facts.primary_effective()
+    blackout_spans = [(b.start, b.end) for b in facts.of(ev.Blackout)]
+
+    def is_blackout_day(d: dt.date) -> bool:
+        return any(start <= d <= end for start, end in blackout_spans)
+
+    # blackout: a blackout day within the Effectiveness Period when the counted blackout
+    # days (from the primary effective date) in (day - 1 year, day] are more than 30.
+    blackout_default = False
+    if effective is not None and effective <= day and is_blackout_day(day):
+        counted = sum(1 for d in days_from(_one_year_before(day) + ONE_DAY, day)
+                      if d >= effective and is_blackout_day(d))
+        blackout_default = counted > terms.registration.blackout_cap_days
+    if blackout_default:
+        kinds.add("blackout")
+
+    # lapse: from a lapse date, before the next restore, within the Effectiveness Period.
+    if effective is not None and effective <= day:
+        restores = sorted(e.date for e in facts.of(ev.EffectivenessRestored) if e.statement == "primary")
+        for lapse in facts.of(ev.EffectivenessLapsed):
+            if lapse.statement != "primary" or not lapse.date <= day:
+                continue
+            cure = next((r for r in restores if r >= lapse.date), None)
+            if cure is not None and day >= cure:
+                continue
+            if lapse.reason == "financial_statements" and _in_financial_statement_window(terms, day):
+                continue
+            if is_blackout_day(day) and not blackout_default:
+                continue
+            kinds.add("lapse")
+    return kinds
+
+
+EXCLUDED_BY_UNDERWRITER_REQUEST = {"effectiveness", "additional_effectiveness"}
+
+
+def _excluded(facts: Facts, investor: str, day: dt.date, kind: str) -> bool:
+    """RRA 4 investor delays (every kind); RRA 3(e)(ii),(iv) underwriter requests."""
+    for event in facts.known:
+        if isinstance(event, ev.InvestorDelay | ev.UnderwriterRequest):
+            if event.investor not in (None, investor) or not event.start <= day <= event.end:
+                continue
+            if isinstance(event, ev.InvestorDelay) or kind in EXCLUDED_BY_UNDERWRITER_REQUEST:
+                return True
+    return False
+
+
+def reference_default_days(terms, events, quotes, calendars, as_of: dt.date,
+                           deadlines: Sequence[Deadline] | None = None) -> dict[str, set[dt.date]]:
+    """Each investor's Registration Default days as of ``as_of``."""
+    facts = _facts(terms, events, calendars, as_of, deadlines)
+    result: dict[str, set[dt.date]] = {investor.id: set() for investor in terms.investors}
+    if facts is None:
+        return result
+    for day in days_from(facts.closing, as_of):
+        kinds = kinds_on(terms, facts, day)
+        for investor in result:
+            if any(not _excluded(facts, investor, day, kind) for kind in kinds):
+                result[investor].add(day)
+    return result
+
+
+# --- liquidated damages (spec §3) ------------------------------------------------------------
+
+def purchased_shares(terms, investor_id: str) -> Fraction:
+    investor = terms.investor(investor_id)
+    return Fraction(investor.subscription) / Fraction(terms.pricing.purchase_price)
+
+
+def held(terms, facts: Facts, investor: str, day: dt.date) -> Fraction:
+    """Shares purchased at the Closing still held on ``day``: sales and splits dated on
+    or before it, in timeline order, never below zero."""
+    shares = purchased_shares(terms, investor)
+    for event in facts.known:
+        if event.date > day:
+            break
+        if isinstance(event, ev.SharesSold) and event.investor == investor:
+            shares = max(Fraction(0), shares - event.shares)
+        elif isinstance(event, SPLIT_TYPES):
+            shares *= event.factor
+    return shares
+
+
+def split_ratio(facts: Facts, day: dt.date) -> Fraction:
+    ratio = Fraction(1)
+    for event in facts.known:
+        if isinstance(event, SPLIT_TYPES) and event.date <= day:
+            ratio *= event.factor
+    return ratio
+
+
+def close_for(quotes, calendars, day: dt.date) -> Fraction:
+    """The close on ``day``, or on the last Trading Day before it."""
+    trading_day = day
+    while not calendars.trading.is_open(trading_day):
+        trading_day -= ONE_DAY
+    close = quotes.value(trading_day, "close")
+    if close is None:
+        raise LookupError(f"no close for the Trading Day {trading_day}")
+    return Fraction(close)
+
+
+def market_value(terms, facts: Facts, quotes, calendars, investor: str, day: dt.date) -> Fraction:
+    shares = held(terms, facts, investor, day)
+    if terms.interpretations.ld_market_value == "daily_close":
+        return shares * close_for(quotes, calendars, day)
+    closing_close = quotes.value(facts.closing, "close")
+    if closing_close is None:
+        raise LookupError(f"no close for the Closing Date {facts.closing}")
+    return shares * Fraction(closing_close) / split_ratio(facts, day)
+
+
+def month_of(start: dt.date, day: dt.date) -> tuple[int, int]:
+    """(k, days in month k) for the month period of ``day`` counted from ``start``."""
+    k = 0
+    while plus_months(start, k + 1) <= day:
+        k += 1
+    return k, (plus_months(start, k + 1) - plus_months(start, k)).days
+
+
+def rate_for(terms, month: int) -> Fraction:
+    passed = 0
+    for step in terms.liquidated_damages.schedule:
+        if step.months is None or month < passed + step.months:
+            return Fraction(step.rate)
+        passed += step.months
+    raise AssertionError("the schedule's last step runs on")
+
+
+def divisor_for(terms, month_days: int) -> Fraction:
+    count = terms.interpretations.ld_day_count
+    if count == "actual_month":
+        return Fraction(month_days)
+    if count == "thirty":
+        return Fraction(30)
+    return Fraction(365, 12)
+
+
+def periods(days: set[dt.date]) -> list[list[dt.date]]:
+    """Maximal runs of consecutive days."""
+    runs: list[list[dt.date]] = []
+    for day in sorted(days):
+        if runs and runs[-1][-1] + ONE_DAY == day:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
+
+
+def clock_positions(terms, days: set[dt.date]) -> dict[dt.date, tuple[dt.date, dt.date]]:
+    """For each default day: (the clock's start, the day's place on that clock)."""
+    placed: dict[dt.date, tuple[dt.date, dt.date]] = {}
+    if terms.interpretations.ld_schedule_clock == "cumulative":
+        ordered = sorted(days)
+        for position, day in enumerate(ordered):
+            placed[day] = (ordered[0], ordered[0] + dt.timedelta(days=position))
+    else:
+        for run in periods(days):
+            for day in run:
+                placed[day] = (run[0], day)
+    return placed
+
+
+def daily_accruals(terms, events, quotes, calendars, as_of: dt.date,
+                   deadlines: Sequence[Deadline] | None = None) -> dict[str, dict[dt.date, Fraction]]:
+    """accrual(d) = rate(d) x market_value(d) / divisor(d), for every investor and default day."""
+    facts = _facts(terms, events, calendars, as_of, deadlines)
+    default_days = reference_default_days(terms, events, quotes, calendars, as_of, deadlines)
+    result: dict[str, dict[dt.date, Fraction]] = {}
+    for investor, days in default_days.items():
+        result[investor] = {}
+        for day, (start, place) in sorted(clock_positions(terms, days).items()):
+            month, month_days = month_of(start, place)
+            value = market_value(terms, facts, quotes, calendars, investor, day)
+            result[investor][day] = rate_for(terms, month) * value / divisor_for(terms, month_days)
+    return result
+
+
+def reference_damages(terms, events, quotes, calendars, as_of: dt.date,
+                      deadlines: Sequence[Deadline] | None = None) -> dict[str, Fraction]:
+    """Each investor's exact (unrounded) liquidated damages accrued through ``as_of``."""
+    accruals = daily_accruals(terms, events, quotes, calendars, as_of, deadlines)
+    return {investor: sum(days.values(), Fraction(0)) for investor, days in accruals.items()}
+
+
+__all__ = [
+    "daily_accruals",
+    "effectiveness_period_end",
+    "plus_months",
+    "reference_damages",
+    "reference_default_days",
+]
