@@ -55,22 +55,22 @@ def cents(amount: Fraction) -> Decimal:
     return Decimal(whole) * CENT
 
 
-class CloseIntegral:
-    """Sums of the closing price over runs of calendar days, in O(log n) a run.
+class MarketValues:
+    """RRA 3(e): the price of a share on each default day, summed over runs of days.
 
-    RRA 3(e): "the closing price ... on the Principal Market for each day during
-    such Registration Default"; a day with no session takes the last close
-    before it (RULES §3). Prices are scaled to integers so sums stay exact.
+    ``daily_close``: "the closing price ... on the Principal Market for each day
+    during such Registration Default"; a day with no session takes the last
+    close before it (RULES §3). The closes are scaled to integers and summed
+    through a prefix integral, so a run of days costs O(log n) and stays exact.
+    ``closing_date``: the close of the Closing Date, divided by the split ratio.
+    Built once a deal, over only the days some investor needs.
     """
 
-    def __init__(self, quotes: QuoteBook, trading: TradingCalendar):
-        # Only sessions have closes: a price dated on a closed day is not "the closing
-        # price ... on the Principal Market" and must not stand in for Friday's.
-        sessions = trading.session_ordinals()
-        closes = [(day.toordinal(), quote.close) for day, quote in quotes.as_mapping().items()
-                  if quote.close is not None and day.toordinal() in sessions]
-        closes.sort()
-        self.source = quotes.source
+    def __init__(self, reading: str, source: str | None, closing_close: Decimal | None = None,
+                 closes: Sequence[tuple[int, Decimal]] = ()):
+        self.reading = reading
+        self.source = source
+        self.closing_close = None if closing_close is None else Fraction(closing_close)
         self.days = [day for day, _ in closes]
         places = max((max(0, -close.as_tuple().exponent) for _, close in closes), default=0)
         self.scale = 10**places
@@ -80,6 +80,32 @@ class CloseIntegral:
             prefix.append(prefix[-1] + self.values[index] * (self.days[index + 1] - self.days[index]))
         self.prefix = prefix
 
+    @classmethod
+    def for_days(cls, terms: Terms, quotes: QuoteBook, trading: TradingCalendar, closing: dt.date,
+                 needed: Days) -> MarketValues:
+        """The market values the default days ``needed`` use; a missing price is an error."""
+        reading = terms.interpretations.ld_market_value
+        if not needed:
+            return cls(reading, quotes.source)
+        if reading == "closing_date":
+            close = quotes.value(closing, "close")
+            if close is None:
+                raise InputError([Problem(
+                    "LD-MISSING-CLOSE", f"ld_market_value=closing_date values the Shares at the close of "
+                    f"the Closing Date {closing}, which the quotes lack", quotes_source(quotes.source),
+                    field="close")])
+            return cls(reading, quotes.source, closing_close=close)
+        first = trading.previous_open(dt.date.fromordinal(needed[0][0]))
+        last = dt.date.fromordinal(needed[-1][1])
+        # Only sessions have closes: a price dated on a closed day is not "the closing
+        # price ... on the Principal Market" and must not stand in for Friday's.
+        sessions = trading.session_ordinals()
+        closes = [(day.toordinal(), close) for day, close in quotes.between(first, last, "close")
+                  if day.toordinal() in sessions]
+        values = cls(reading, quotes.source, closes=closes)
+        values.check_covers(needed, trading)
+        return values
+
     def _below(self, x: int) -> int:
         """Σ price(d) for d < x (in scaled units), from the first quoted day."""
         k = bisect_right(self.days, x - 1) - 1
@@ -87,15 +113,11 @@ class CloseIntegral:
             return 0
         return self.prefix[k] + self.values[k] * (x - self.days[k])
 
-    def total(self, first: int, last: int) -> Fraction:
+    def total(self, first: int, last: int, split_factor: Fraction) -> Fraction:
+        """Σ of the day prices of the days ``first`` through ``last``."""
+        if self.closing_close is not None:
+            return self.closing_close / split_factor * (last - first + 1)
         return Fraction(self._below(last + 1) - self._below(first), self.scale)
-
-    def close_of(self, day: dt.date) -> Decimal | None:
-        """The close quoted for ``day`` itself, if any."""
-        k = bisect_right(self.days, day.toordinal()) - 1
-        if k < 0 or self.days[k] != day.toordinal():
-            return None
-        return Decimal(self.values[k]) / self.scale
 
     def check_covers(self, days: Days, trading: TradingCalendar) -> None:
         """Every Trading Day whose close a default day uses must have one."""
@@ -293,76 +315,87 @@ def _clock_runs(days: Days, cumulative: bool) -> list[Days]:
     return [(run,) for run in days]
 
 
-def accrue(
-    terms: Terms, days: Days, timeline: Sequence[Holding], prices: CloseIntegral,
-    closing_close: Decimal | None,
-) -> list[Segment]:
+def accrue(terms: Terms, days: Days, timeline: Sequence[Holding], market: MarketValues) -> list[Segment]:
     """The segments of one investor's damages over ``days``."""
     keys = terms.interpretations
-    schedule = terms.liquidated_damages.schedule
-    change_points = [step.since for step in timeline[1:]]
+    rates = _monthly_rates(terms)
+    sinces = [step.since for step in timeline]
     segments: list[Segment] = []
     for clock in _clock_runs(days, keys.ld_schedule_clock == "cumulative"):
         months = MonthClock(dt.date.fromordinal(clock[0][0]))
-        anchor, bounds = months.anchor, months.bounds
         offset = 0  # place of the next day on the clock
         for first, last in clock:
             day = first
             while day <= last:
                 month = months.month_of(offset)
-                month_end_offset = bounds[month + 1]
-                stop = min(last, day + (month_end_offset - offset) - 1)
-                cut = bisect_right(change_points, day)
-                if cut < len(change_points) and change_points[cut] <= stop:
-                    stop = change_points[cut] - 1
-                segments.append(_segment(terms, schedule, day, stop, month, anchor, bounds,
-                                         _held_on(timeline, day), prices, closing_close))
+                stop = min(last, day + (months.bounds[month + 1] - offset) - 1)
+                index = bisect_right(sinces, day) - 1
+                if index + 1 < len(sinces) and sinces[index + 1] <= stop:
+                    stop = sinces[index + 1] - 1  # the holding changes: a new segment
+                segments.append(_segment(keys.ld_day_count, rates, day, stop, month, months,
+                                         timeline[index], market))
                 offset += stop - day + 1
                 day = stop + 1
     return segments
 
 
-def _rate(schedule, month: int) -> Decimal:
+def _monthly_rates(terms: Terms) -> list[tuple[int | None, Decimal, Fraction]]:
+    """The schedule as (months it lasts, rate, rate as a Fraction), converted once."""
+    return [(step.months, step.rate, Fraction(step.rate)) for step in terms.liquidated_damages.schedule]
+
+
+def _rate(rates: list[tuple[int | None, Decimal, Fraction]], month: int) -> tuple[Decimal, Fraction]:
     passed = 0
-    for step in schedule:
-        if step.months is None or month < passed + step.months:
-            return step.rate
-        passed += step.months
-    return schedule[-1].rate  # pragma: no cover - the last step is open-ended
+    for months, rate, exact in rates:
+        if months is None or month < passed + months:
+            return rate, exact
+        passed += months
+    return rates[-1][1], rates[-1][2]  # pragma: no cover - the last step is open-ended
 
 
-def _segment(terms, schedule, first, last, month, anchor, bounds, holding, prices, closing_close):
-    keys = terms.interpretations
+_ACTUAL_365 = Fraction(365, 12)
+
+
+def _segment(day_count: str, rates, first: int, last: int, month: int, months: MonthClock,
+             holding: Holding, market: MarketValues) -> Segment:
     days = last - first + 1
-    rate = _rate(schedule, month)
-    month_days = bounds[month + 1] - bounds[month]
-    divisor = {"actual_month": Fraction(month_days), "thirty": Fraction(30),
-               "actual_365": Fraction(365, 12)}[keys.ld_day_count]
-    if keys.ld_market_value == "closing_date":
-        price_total = Fraction(closing_close) / holding.split_factor * days
+    rate, exact_rate = _rate(rates, month)
+    month_days = months.bounds[month + 1] - months.bounds[month]
+    if day_count == "actual_month":
+        divisor = Fraction(month_days)
+    elif day_count == "thirty":
+        divisor = Fraction(30)
     else:
-        price_total = prices.total(first, last)
-    amount = Fraction(rate) * holding.shares * price_total / divisor
+        divisor = _ACTUAL_365
+    price_total = market.total(first, last, holding.split_factor)
+    # One Fraction (one gcd) instead of a chain of products and quotients.
+    shares = holding.shares
+    amount = Fraction(
+        exact_rate.numerator * shares.numerator * price_total.numerator * divisor.denominator,
+        exact_rate.denominator * shares.denominator * price_total.denominator * divisor.numerator)
+    anchor = months.anchor
     return Segment(
         dt.date.fromordinal(first), dt.date.fromordinal(last), days, month,
-        anchor + dt.timedelta(days=bounds[month]), anchor + dt.timedelta(days=bounds[month + 1]),
-        rate, divisor, holding.shares, price_total, amount)
+        anchor + dt.timedelta(days=months.bounds[month]), anchor + dt.timedelta(days=months.bounds[month + 1]),
+        rate, divisor, shares, price_total, amount)
 
 
-def investor_damages(
-    terms: Terms,
-    allocation: Allocation,
-    defaults: DefaultDays,
-    events: Sequence[ev.EventBase],
-    prices: CloseIntegral,
-    closing: dt.date,
-    trading: TradingCalendar,
+@dataclass(frozen=True)
+class InvestorDays:
+    """Which days count for one investor, and the Shares it holds on each."""
+
+    investor: str
+    days: Days
+    timeline: list[Holding]
+    excluded: tuple[tuple[str, str, int], ...]
+
+
+def investor_days(
+    allocation: Allocation, defaults: DefaultDays, events: Sequence[ev.EventBase],
     repurchase: Repurchase | None,
-    as_of: dt.date,
-) -> InvestorDamages:
-    """RRA 3(e)(B): "pay Investor (pro rated on a daily basis), as liquidated damages
-    ... one percent (1%) of the aggregate market value ... for the first two months
-    and two percent (2%) for every month thereafter"."""
+) -> InvestorDays:
+    """RRA 3(e), 4: the investor's default days after exclusions, a valid repurchase,
+    and the days it holds no Shares (damages stop when it has sold everything)."""
     investor = allocation.investor
     raw = iv.union(*defaults.kinds.values())
     days = defaults.for_investor(investor)
@@ -376,26 +409,23 @@ def investor_damages(
     if valid:
         days = iv.subtract(days, repurchase.replaced_days)
     timeline = holdings_timeline(allocation, events, repurchase.paid_on if valid else None)
-    days = _held_days(days, timeline)
-    closing_close = None
-    if terms.interpretations.ld_market_value == "closing_date":
-        closing_close = prices.close_of(closing)
-        if closing_close is None and days:
-            raise InputError([Problem(
-                "LD-MISSING-CLOSE", f"ld_market_value=closing_date values the Shares at the close of "
-                f"the Closing Date {closing}, which the quotes lack", quotes_source(prices.source),
-                field="close")])
-    else:
-        prices.check_covers(days, trading)
-    segments = accrue(terms, days, timeline, prices, closing_close)
+    return InvestorDays(investor, _held_days(days, timeline), timeline, tuple(excluded))
+
+
+def investor_damages(
+    terms: Terms, plan: InvestorDays, market: MarketValues, events: Sequence[ev.EventBase], as_of: dt.date,
+) -> InvestorDamages:
+    """RRA 3(e)(B): "pay Investor (pro rated on a daily basis), as liquidated damages
+    ... one percent (1%) of the aggregate market value ... for the first two months
+    and two percent (2%) for every month thereafter"."""
+    segments = accrue(terms, plan.days, plan.timeline, market)
     exact = sum((segment.amount for segment in segments), Fraction(0))
     accrued = cents(exact)
-    demands, paid, demanded, due, overdue = _demands(
-        terms, investor, events, days, timeline, prices, closing_close, as_of)
+    demands, paid, demanded, due, overdue = _demands(terms, plan, market, events, as_of)
     return InvestorDamages(
-        investor=investor,
-        periods=tuple(Period(*iv.dates(run), run[1] - run[0] + 1) for run in days),
-        segments=tuple(segments), excluded=tuple(excluded), accrued_exact=exact, accrued=accrued,
+        investor=plan.investor,
+        periods=tuple(Period(*iv.dates(run), run[1] - run[0] + 1) for run in plan.days),
+        segments=tuple(segments), excluded=plan.excluded, accrued_exact=exact, accrued=accrued,
         demands=tuple(demands), paid=paid, demanded=demanded, due=due, balance=accrued - paid,
         overdue=overdue)
 
@@ -410,9 +440,11 @@ def _held_days(days: Days, timeline: Sequence[Holding]) -> Days:
     return iv.subtract(days, iv.normalize(empty))
 
 
-def _demands(terms, investor, events, days, timeline, prices, closing_close, as_of):
+def _demands(terms: Terms, plan: InvestorDays, market: MarketValues, events: Sequence[ev.EventBase],
+             as_of: dt.date):
     """RRA 3(e): "Payment of the liquidated damages shall be made ... within five (5)
     calendar days of demand"."""
+    investor = plan.investor
     payments = sorted((e.date, e.amount) for e in events
                       if isinstance(e, ev.LdPaid) and e.investor == investor and e.date <= as_of)
     paid = sum((amount for _, amount in payments), Decimal("0.00"))
@@ -420,9 +452,8 @@ def _demands(terms, investor, events, days, timeline, prices, closing_close, as_
     for event in events:
         if not (isinstance(event, ev.LdDemand) and event.investor == investor and event.date <= as_of):
             continue
-        through = iv.clip(days, last=event.date)
-        amount = cents(sum((s.amount for s in accrue(terms, through, timeline, prices, closing_close)),
-                           Fraction(0)))
+        through = iv.clip(plan.days, last=event.date)
+        amount = cents(sum((s.amount for s in accrue(terms, through, plan.timeline, market)), Fraction(0)))
         due = event.date + dt.timedelta(days=terms.liquidated_damages.payment_days)
         running, met_on = Decimal(0), None
         for when, value in payments:

@@ -12,14 +12,16 @@ from dataclasses import dataclass, field, replace
 
 from .calendars import HolidayCalendar, TradingCalendar
 from .damages import (
-    CloseIntegral,
     InvestorDamages,
+    MarketValues,
     Repurchase,
     investor_damages,
+    investor_days,
     payment_obligations,
     repurchase_election,
 )
 from .defaults import Breach, DefaultDays, default_days
+from .intervals import union
 from .ledger import Context, DealState, Located, expire_warrants, fold
 from .pricing import (
     Allocation,
@@ -97,12 +99,9 @@ def evaluate(
     defaults = default_days(terms, closing, known, deadlines, calendars.trading, as_of)
     repurchase = repurchase_election(terms, known, defaults.deal_wide(), allocations,
                                      calendars.trading, as_of)
-    prices = CloseIntegral(quotes, calendars.trading)
-    damages = {
-        allocation.investor: investor_damages(terms, allocation, defaults, known, prices, closing,
-                                              calendars.trading, repurchase, as_of)
-        for allocation in allocations
-    }
+    plans = [investor_days(allocation, defaults, known, repurchase) for allocation in allocations]
+    market = MarketValues.for_days(terms, quotes, calendars.trading, closing, union(*(p.days for p in plans)))
+    damages = {plan.investor: investor_damages(terms, plan, market, known, as_of) for plan in plans}
     obligations = (*deadlines, *payment_obligations(terms, damages, repurchase))
     return replace(base, pricing=pricing, deadlines=deadlines, default_days=defaults,
                    damages=damages, repurchase=repurchase, obligations=obligations,

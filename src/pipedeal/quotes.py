@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
@@ -74,6 +75,16 @@ class QuoteBook:
     def value(self, day: dt.date, column: str) -> Decimal | None:
         quote = self._by_date.get(day)
         return None if quote is None else getattr(quote, column)
+
+    def between(self, first: dt.date, last: dt.date, column: str) -> list[tuple[dt.date, Decimal]]:
+        """The days from ``first`` through ``last`` that have ``column``, with its value."""
+        low, high = bisect_left(self._dates, first), bisect_right(self._dates, last)
+        found = []
+        for day in self._dates[low:high]:
+            value = getattr(self._by_date[day], column)
+            if value is not None:
+                found.append((day, value))
+        return found
 
     def dates(self) -> list[dt.date]:
         return list(self._dates)

@@ -1,0 +1,572 @@
+"""Time the full evaluation (Registration Defaults and liquidated damages) of a seeded synthetic portfolio.
+
+    python benchmarks/portfolio.py [--deals N] [--seed S] [--workers W] [--slice K] [--profile]
+
+Every deal is the bundled FOCUS terms (``model_copy``) with 1-10 investors, a random Closing on an XNAS
+Trading Day in 1996-2015, random interpretation keys, five years of random-walk closes and a random
+docket (filing on time, late or never; full review, SEC clearance; effectiveness on time or late;
+lapses and restorations; blackouts past the 30-day cap; investor delays; sales; a 3:2 split; LD
+demands and payments), evaluated as of Closing + 5 years. Deal ``i`` depends only on ``(seed, i)``,
+so the figures (and the total LDs) do not depend on ``--workers``.
+
+Phases:
+
+- **build** (not timed as evaluation): ``--workers`` forked processes each build the inputs of their
+  own deals (``i % W == w``) and hold them; nothing but deal counts and totals crosses a pipe.
+- **evaluation** (the timed figure): once every worker has built, the parent starts the clock and
+  releases them; each ``evaluate(...)`` is the whole evaluation (fold, deadlines, default days,
+  repurchase, damages per investor). The wall time runs to the last worker's result.
+- **slice** (after the parallel run; alone with ``--profile``): the first ``--slice`` (500) deals in
+  this process alone: per-deal mean / p99 without a profiler, then the tracemalloc peak;
+  ``--profile`` adds cProfile (top 25 engine functions by cumulative and by own time).
+
+The output gives each worker's CPU time beside the wall time: on a shared 2-core machine a wall
+time well above the CPU time means another process took a core, and the run should be repeated.
+
+Target: <= 10 s wall for 10,000 deals on 2 cores. A deal that raises is a failure (exit 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import gc
+import importlib.util
+import multiprocessing as mp
+import os
+import pstats
+import queue
+import random
+import resource
+import statistics
+import sys
+import time
+import traceback
+import tracemalloc
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from decimal import Context, Decimal
+from fractions import Fraction
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+if importlib.util.find_spec("pipedeal") is None:
+    sys.path.insert(0, str(SRC))
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
+
+from pipedeal import intervals as iv  # noqa: E402
+from pipedeal.evaluate import Calendars, Evaluation, evaluate  # noqa: E402
+from pipedeal.events import parse_event  # noqa: E402
+from pipedeal.interpretations import BY_KEY  # noqa: E402
+from pipedeal.ledger import Located  # noqa: E402
+from pipedeal.quotes import Quote, QuoteBook  # noqa: E402
+from pipedeal.terms import Interpretations, Terms  # noqa: E402
+from pipedeal.terms_file import BUNDLED_DEALS, parse_terms  # noqa: E402
+from pipedeal.workspace import calendars_for  # noqa: E402
+
+TARGET_S = 10.0
+FIRST_CLOSING, LAST_CLOSING = dt.date(1996, 1, 1), dt.date(2015, 12, 31)
+QUOTES_BEFORE_CLOSING = 10  # Trading Days of closes before the Closing
+BID_DAYS = 5  # SPA 1.10: the closing bids of the five Trading Days before the Closing
+PROGRESS_EVERY = 100  # deals between two progress messages from a worker
+LAPSE_REASONS = ("stop_order", "financial_statements", "other")
+EXACT_SUM = Context(prec=60)  # a sum of amounts in cents: never rounded at 60 digits
+
+
+# --- The portfolio -------------------------------------------------------------------------------
+
+
+class Universe:
+    """What every deal shares: the FOCUS terms, the calendars and the XNAS Trading Days."""
+
+    def __init__(self) -> None:
+        text = (BUNDLED_DEALS / "focus-1999" / "terms.toml").read_text(encoding="utf-8")
+        self.base: Terms = parse_terms(text, "focus-1999/terms.toml")
+        self.calendars: Calendars = calendars_for(self.base)
+        self.days: list[dt.date] = self.calendars.trading.open_days(dt.date(1995, 6, 1), dt.date(2021, 2, 26))
+        self.first_closing = bisect_left(self.days, FIRST_CLOSING)
+        self.last_closing = bisect_right(self.days, LAST_CLOSING) - 1
+        self.template = self.base.investors[0]
+        self.interpretation_values = {key: spec.values for key, spec in BY_KEY.items()}
+        self._prices: dict[int, Decimal] = {}
+
+    def price(self, cents: int) -> Decimal:
+        """An exact price of ``cents`` (one shared Decimal per value)."""
+        price = self._prices.get(cents)
+        if price is None:
+            price = self._prices[cents] = Decimal(cents).scaleb(-2)
+        return price
+
+
+@dataclass(frozen=True)
+class Deal:
+    index: int
+    terms: Terms
+    events: list[Located]
+    quotes: QuoteBook
+    as_of: dt.date
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # February 29
+        return day.replace(year=day.year + years, day=28)
+
+
+def deal_rng(seed: int, index: int) -> random.Random:
+    return random.Random(f"pipedeal-portfolio:{seed}:{index}")
+
+
+def build_deal(universe: Universe, seed: int, index: int) -> Deal:
+    rng = deal_rng(seed, index)
+    at = rng.randint(universe.first_closing, universe.last_closing)
+    closing = universe.days[at]
+    as_of = add_years(closing, 5)
+    terms = _terms(universe, rng, index, closing)
+    quotes = _quotes(universe, rng, index, at, as_of)
+    events = _events(rng, terms, closing)
+    located = [Located(parse_event(event), f"synthetic deal {index}", line)
+               for line, event in enumerate(events, start=1)]
+    return Deal(index, terms, located, quotes, as_of)
+
+
+def _terms(universe: Universe, rng: random.Random, index: int, closing: dt.date) -> Terms:
+    base = universe.base
+    investors = tuple(
+        # Multiples of $16.00 at $1.60: whole shares, and whole warrant shares at 10% coverage.
+        universe.template.model_copy(update={
+            "id": f"inv-{number}", "name": f"Synthetic Investor {number}",
+            "subscription": Decimal(rng.randint(625, 62_500) * 1600).scaleb(-2)})
+        for number in range(1, rng.randint(1, 10) + 1)
+    )
+    keys = {key: rng.choice(values) for key, values in universe.interpretation_values.items()}
+    return base.model_copy(update={
+        "deal": base.deal.model_copy(update={"name": f"synthetic-{index}", "agreement_date": closing}),
+        "investors": investors,
+        "warrants": base.warrants.model_copy(update={
+            "initial_exercise_date": closing + dt.timedelta(days=7),
+            "termination_date": add_years(closing, 5)}),
+        "capitalization": base.capitalization.model_copy(update={
+            "as_of": closing - dt.timedelta(days=1), "common_authorized": 60_000_000}),
+        "interpretations": Interpretations(**keys),
+    })
+
+
+def _quotes(universe: Universe, rng: random.Random, index: int, at: int, as_of: dt.date) -> QuoteBook:
+    """A random walk in cents over the Trading Days from 10 before the Closing through the as-of date."""
+    first = at - QUOTES_BEFORE_CLOSING
+    last = bisect_right(universe.days, as_of) - 1
+    cents = rng.randint(50, 1500)
+    quotes = []
+    for position in range(first, last + 1):
+        step = max(1, cents // 25)
+        cents = max(1, cents + rng.randint(-step, step))
+        close = universe.price(cents)
+        bid = universe.price(max(1, cents - 1)) if at - BID_DAYS <= position < at else None
+        quotes.append(Quote(universe.days[position], close=close, bid=bid))
+    return QuoteBook(quotes, f"synthetic quotes of deal {index}")
+
+
+def _events(rng: random.Random, terms: Terms, closing: dt.date) -> list[dict]:
+    """A random docket, in date order (ties keep the order written, as the fold does)."""
+
+    def plus(day: dt.date, low: int, high: int) -> dt.date:
+        return day + dt.timedelta(days=rng.randint(low, high))
+
+    investors = [investor.id for investor in terms.investors]
+    events: list[dict] = [{"type": "closing", "date": closing}]
+
+    filing = rng.choices(("on_time", "late", "never"), weights=(65, 30, 5))[0]
+    filed = {"on_time": lambda: plus(closing, 5, 29), "late": lambda: plus(closing, 31, 240),
+             "never": lambda: None}[filing]()
+    effective = None
+    if filed is not None:
+        events.append({"type": "rs_filed", "date": filed, "form": "S-3"})
+        full_review = clearance = None
+        if rng.random() < 0.3:
+            full_review = plus(filed, 10, 45)
+            events.append({"type": "full_review", "date": full_review})
+        if rng.random() < 0.5:
+            clearance = plus(full_review or filed, 10, 90)
+            events.append({"type": "sec_clearance", "date": clearance})
+        days = 150 if full_review else terms.interpretations.effectiveness_days
+        due = closing + dt.timedelta(days=days)
+        if clearance is not None:
+            due = min(due, clearance + dt.timedelta(days=5))
+        earliest = max(filed, clearance or filed) + dt.timedelta(days=1)
+        if rng.random() < 0.6 and earliest <= due:
+            effective = plus(earliest, 0, (due - earliest).days)
+        else:
+            effective = plus(max(earliest, due + dt.timedelta(days=1)), 0, 300)
+        events.append({"type": "rs_effective", "date": effective})
+
+    if effective is not None:
+        lapses, made = rng.randint(0, 4), 0
+        day = plus(effective, 15, 240)
+        while made < lapses:
+            events.append({"type": "effectiveness_lapsed", "date": day, "reason": rng.choice(LAPSE_REASONS)})
+            made += 1
+            restored = plus(day, 2, 120)
+            if made < lapses and rng.random() < 0.15:  # a further lapse while this one is open
+                events.append({"type": "effectiveness_lapsed", "date": plus(day, 1, (restored - day).days - 1),
+                               "reason": rng.choice(LAPSE_REASONS)})
+                made += 1
+            if made == lapses and rng.random() < 0.2:
+                break  # never restored
+            events.append({"type": "effectiveness_restored", "date": restored})
+            day = plus(restored, 15, 240)
+        cluster = plus(effective, 0, 400)
+        for _ in range(rng.randint(0, 4)):
+            start = plus(cluster, 0, 300)
+            end = plus(start, 2, 24)
+            notice = max(closing, start - dt.timedelta(days=rng.randint(0, 7)))  # some late (RRA 3(g))
+            events.append({"type": "blackout", "date": notice, "start": start, "end": end})
+
+    for _ in range(rng.randint(0, 2)):
+        start = plus(closing, 0, 720)
+        delay = {"type": "investor_delay", "date": start, "start": start, "end": plus(start, 0, 45)}
+        if rng.random() < 0.7:
+            delay["investor"] = rng.choice(investors)
+        events.append(delay)
+    for _ in range(rng.randint(0, 6)):
+        events.append({"type": "shares_sold", "date": plus(closing, 1, 1825), "investor": rng.choice(investors)})
+    if rng.random() < 0.1:
+        events.append({"type": "stock_split", "date": plus(closing, 20, 1800), "ratio": "3:2"})
+    if rng.random() < 0.2:
+        investor = rng.choice(investors)
+        demand = plus(closing, 60, 900)
+        events.append({"type": "ld_demand", "date": demand, "investor": investor})
+        if rng.random() < 0.5:
+            events.append({"type": "ld_paid", "date": plus(demand, 0, 15), "investor": investor,
+                           "amount": Decimal(rng.randint(100, 2_000_000)).scaleb(-2)})
+
+    events.sort(key=lambda event: event["date"])
+    # Sales never beyond holdings: walk the docket in the fold's order, splits included.
+    held = {investor.id: Fraction(int(investor.subscription / terms.pricing.purchase_price))
+            for investor in terms.investors}
+    docket = []
+    for event in events:
+        if event["type"] == "stock_split":
+            held = {investor: shares * Fraction(3, 2) for investor, shares in held.items()}
+        elif event["type"] == "shares_sold":
+            whole = int(held[event["investor"]])
+            if whole < 1:
+                continue
+            event["shares"] = whole if rng.random() < 0.25 else rng.randint(1, whole)
+            held[event["investor"]] -= event["shares"]
+        docket.append(event)
+    return docket
+
+
+# --- One evaluation's figures --------------------------------------------------------------------
+
+
+@dataclass
+class Totals:
+    deals: int = 0
+    investors: int = 0
+    events: int = 0  # events dated on or before the as-of date
+    default_days: int = 0  # deal-wide Registration Default days (calendar days, each counted once)
+    investor_ld_days: int = 0  # investor x day pairs that accrue liquidated damages
+    deals_in_default: int = 0
+    accrued: Decimal = Decimal("0.00")
+
+    def add(self, result: Evaluation) -> None:
+        self.deals += 1
+        self.investors += len(result.allocations)
+        self.events += result.events_applied
+        if result.default_days is not None:
+            days = iv.count(result.default_days.deal_wide())
+            self.default_days += days
+            self.deals_in_default += days > 0
+        for damages in result.damages.values():
+            self.investor_ld_days += sum(period.days for period in damages.periods)
+            self.accrued = EXACT_SUM.add(self.accrued, damages.accrued)
+
+    def merge(self, other: Totals) -> None:
+        for name in ("deals", "investors", "events", "default_days", "investor_ld_days", "deals_in_default"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.accrued = EXACT_SUM.add(self.accrued, other.accrued)
+
+
+def run(deal: Deal, calendars: Calendars) -> Evaluation:
+    return evaluate(deal.terms, deal.events, deal.quotes, calendars, deal.as_of)
+
+
+def failure(seed: int, index: int, error: str) -> None:
+    print(f"\nBENCHMARK FAILURE: seed {seed}, deal {index}\n{error}", file=sys.stderr)
+
+
+def settle_heap(freeze: bool) -> None:
+    """After the build: collect once, then (by default) move the inputs to the permanent generation.
+
+    The inputs live for the whole run; without ``gc.freeze()`` every full collection during the
+    evaluation walks all of them (``--no-gc-freeze`` shows what that costs).
+    """
+    gc.collect()
+    if freeze:
+        gc.freeze()
+    gc.enable()
+
+
+# --- The parallel run ----------------------------------------------------------------------------
+
+UNIVERSE: Universe | None = None  # built in the parent before the fork, inherited by the workers
+
+
+def worker(number: int, workers: int, deals: int, seed: int, freeze: bool, messages, go) -> None:
+    universe = UNIVERSE
+    assert universe is not None
+    mine = range(number, deals, workers)
+    index = -1
+    try:
+        started = time.perf_counter()
+        gc.disable()  # millions of long-lived objects: collecting while building only costs time
+        built = []
+        for index in mine:
+            built.append(build_deal(universe, seed, index))
+        settle_heap(freeze)
+        messages.put(("ready", number, len(built), time.perf_counter() - started))
+        go.wait()
+        cpu = time.process_time()
+        totals = Totals()
+        calendars = universe.calendars
+        for count, deal in enumerate(built, start=1):
+            index = deal.index
+            totals.add(run(deal, calendars))
+            if count % PROGRESS_EVERY == 0:
+                messages.put(("progress", number, PROGRESS_EVERY))
+        messages.put(("progress", number, len(built) % PROGRESS_EVERY))
+        cpu = time.process_time() - cpu
+        rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        messages.put(("done", number, totals, rss_kib, cpu))
+    except BaseException:
+        messages.put(("error", number, index, traceback.format_exc()))
+
+
+def parallel(args: argparse.Namespace) -> int:
+    global UNIVERSE
+    load = os.getloadavg()  # another busy process on a 2-core machine shows in every figure below
+    started = time.perf_counter()
+    UNIVERSE = Universe()
+    prepared = time.perf_counter() - started
+    context = mp.get_context("fork")
+    messages = context.Queue()
+    go = context.Event()
+    freeze = not args.no_gc_freeze
+    procs = [context.Process(target=worker, name=f"portfolio-worker-{number}",
+                             args=(number, args.workers, args.deals, args.seed, freeze, messages, go))
+             for number in range(args.workers)]
+    for proc in procs:
+        proc.start()
+
+    def receive():
+        while True:
+            try:
+                return messages.get(timeout=1.0)
+            except queue.Empty:
+                dead = [p for p in procs if p.exitcode not in (None, 0)]
+                if dead:
+                    raise SystemExit(f"worker {dead[0].name} died (exit code {dead[0].exitcode})") from None
+
+    def abort(message) -> int:
+        _, number, index, error = message
+        failure(args.seed, index, f"(worker {number})\n{error}")
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.join()
+        return 1
+
+    build_s: dict[int, float] = {}
+    while len(build_s) < args.workers:
+        message = receive()
+        if message[0] == "error":
+            return abort(message)
+        build_s[message[1]] = message[3]
+    built = time.perf_counter() - started
+
+    totals, worker_rss, worker_cpu = Totals(), {}, {}
+    columns = (TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, refresh_per_second=4, transient=False) as progress:
+        task = progress.add_task("deals", total=args.deals)
+        first = time.perf_counter()
+        go.set()
+        while len(worker_rss) < args.workers:
+            message = receive()
+            if message[0] == "progress":
+                progress.advance(task, message[2])
+            elif message[0] == "done":
+                totals.merge(message[2])
+                worker_rss[message[1]] = message[3]
+                worker_cpu[message[1]] = message[4]
+            else:
+                return abort(message)
+        last = time.perf_counter()
+    for proc in procs:
+        proc.join()
+    wall = last - first
+    load_after = os.getloadavg()
+
+    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(f"portfolio: seed {args.seed}, {args.deals:,} deals, {args.workers} worker processes (fork), "
+          f"{os.cpu_count()} CPUs, load average before the run {load[0]:.2f}"
+          + ("" if not args.no_gc_freeze else ", no gc.freeze()"))
+    print(f"  shared setup (terms, calendars, Trading Days)   {prepared:8.2f} s")
+    print(f"  build inputs, in the workers (not timed below)  {built:8.2f} s wall  "
+          f"(per worker: {', '.join(f'{s:.2f}' for _, s in sorted(build_s.items()))} s)")
+    print(f"  deals {totals.deals:,}   investors {totals.investors:,}   events {totals.events:,}   "
+          f"deals in default {totals.deals_in_default:,}")
+    print(f"  default days (deal-wide) {totals.default_days:,}   investor-days accruing LDs "
+          f"{totals.investor_ld_days:,}")
+    print(f"  total LDs accrued  ${totals.accrued}")
+    print(f"  evaluation wall {wall:.2f} s   {totals.deals / wall:,.0f} deals/s   "
+          f"({wall / totals.deals * 1000 * args.workers:.2f} ms per deal per worker)")
+    cpus = sorted(worker_cpu.items())
+    print(f"  CPU time of the evaluation per worker: {', '.join(f'{s:.2f}' for _, s in cpus)} s "
+          f"({sum(s for _, s in cpus) / totals.deals * 1000:.2f} ms CPU per deal); load average after "
+          f"{load_after[0]:.2f}: wall well above the CPU time means another process took a core")
+    print(f"  max RSS: parent {self_rss / 1024:.0f} MiB, largest worker (RUSAGE_CHILDREN) "
+          f"{children_rss / 1024:.0f} MiB; per worker: "
+          + ", ".join(f"{rss / 1024:.0f}" for _, rss in sorted(worker_rss.items())) + " MiB")
+    if totals.deals != args.deals:
+        print(f"BENCHMARK FAILURE: {totals.deals} of {args.deals} deals evaluated", file=sys.stderr)
+        return 1
+    if wall <= TARGET_S:
+        print(f"  within the {TARGET_S:.0f} s target ({TARGET_S - wall:.2f} s to spare)")
+    else:
+        print(f"  OVER the {TARGET_S:.0f} s target by {wall - TARGET_S:.2f} s ({wall / TARGET_S - 1:.0%})")
+    return 0
+
+
+# --- The single-process slice --------------------------------------------------------------------
+
+
+def _where(key: tuple[str, int, str]) -> str:
+    file, line, name = key
+    if file == "~":
+        return name
+    path = Path(file)
+    parts = path.parts
+    if "pipedeal" in parts:
+        file = "/".join(parts[parts.index("pipedeal"):])
+    elif "site-packages" in parts:
+        file = "/".join(parts[parts.index("site-packages") + 1:])
+    else:
+        file = path.name
+    return f"{file}:{line}({name})"
+
+
+def print_profile(profiler: cProfile.Profile, top: int = 25) -> None:
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = next((ct for (file, _, name), (_, _, _, ct, _) in stats.items()
+                  if name == "evaluate" and file.endswith("evaluate.py")), None)
+    total = total or max(ct for (_, _, _, ct, _) in stats.values())
+    for title, column in (("cumulative", 3), ("total (own) time", 2)):
+        print(f"\ntop {top} by {title}; % of the cumulative time of evaluate() ({total:.2f} s)")
+        print(f"{'calls':>10} {'own s':>8} {'cum s':>8} {'own %':>6} {'cum %':>6}  function")
+        engine = {key: row for key, row in stats.items() if not key[0].endswith("portfolio.py")}  # no harness
+        rows = sorted(engine.items(), key=lambda item: item[1][column], reverse=True)[:top]
+        for key, (_, calls, own, cum, _) in rows:
+            print(f"{calls:>10,} {own:8.3f} {cum:8.3f} {own / total:6.1%} {cum / total:6.1%}  {_where(key)}")
+
+
+def one_slice(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    universe = Universe()
+    count = min(args.slice, args.deals)
+    deals = []
+    gc.disable()
+    for index in range(count):
+        try:
+            deals.append(build_deal(universe, args.seed, index))
+        except Exception:
+            failure(args.seed, index, traceback.format_exc())
+            return 1
+    settle_heap(not args.no_gc_freeze)
+    built = time.perf_counter() - started
+    calendars = universe.calendars
+
+    def each(measure):
+        for deal in deals:
+            try:
+                measure(deal)
+            except Exception:
+                failure(args.seed, deal.index, traceback.format_exc())
+                raise SystemExit(1) from None
+
+    totals = Totals()
+    each(lambda deal: totals.add(run(deal, calendars)))  # warm-up, and the figures to check
+    times: list[float] = []
+
+    def timed(deal: Deal) -> None:
+        begun = time.perf_counter()
+        run(deal, calendars)
+        times.append(time.perf_counter() - begun)
+
+    each(timed)
+    ms = sorted(t * 1000 for t in times)
+    p99 = statistics.quantiles(ms, n=100, method="inclusive")[-1] if len(ms) > 1 else ms[0]
+
+    peaks: list[int] = []
+    tracemalloc.start()
+
+    def traced(deal: Deal) -> None:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        run(deal, calendars)
+        peaks.append(tracemalloc.get_traced_memory()[1] - before)
+
+    each(traced)
+    tracemalloc.stop()
+
+    print(f"slice: the first {count} deals of seed {args.seed}, one process "
+          f"(load average {os.getloadavg()[0]:.2f})")
+    print(f"  build {built:.2f} s   investors {totals.investors:,}   default days {totals.default_days:,}   "
+          f"LDs ${totals.accrued}")
+    print(f"  per deal: mean {statistics.fmean(ms):.2f} ms   median {statistics.median(ms):.2f}   "
+          f"p99 {p99:.2f}   max {ms[-1]:.2f} ms   (sum {sum(ms) / 1000:.2f} s)")
+    workers = max(1, args.workers)
+    print(f"  => {args.deals:,} deals / {workers} workers at the mean: "
+          f"{statistics.fmean(ms) * args.deals / workers / 1000:.2f} s")
+    print(f"  tracemalloc peak of one evaluate: mean {statistics.fmean(peaks) / 1024:.0f} KiB, "
+          f"max {max(peaks) / 1024:.0f} KiB")
+    print(f"  max RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        each(lambda deal: run(deal, calendars))
+        profiler.disable()
+        print_profile(profiler)
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deals", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1999)
+    parser.add_argument("--workers", type=int, default=2, help="evaluation processes (default 2)")
+    parser.add_argument("--slice", type=int, default=500, help="deals in the single-process slice (default 500)")
+    parser.add_argument("--no-gc-freeze", action="store_true",
+                        help="leave the built inputs in the collected generations (see settle_heap)")
+    parser.add_argument("--profile", action="store_true",
+                        help="run only the slice, under cProfile: top 25 by cumulative and by own time")
+    args = parser.parse_args()
+    if args.deals < 1 or args.workers < 1 or args.slice < 1:
+        parser.error("--deals, --workers and --slice must be at least 1")
+    if args.profile:
+        sys.exit(one_slice(args))
+    status = parallel(args)
+    if status == 0:
+        print()
+        status = one_slice(args)
+    sys.exit(status)
+
+
+if __name__ == "__main__":
+    main()
