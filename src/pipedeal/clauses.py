@@ -31,6 +31,8 @@ R = "tests/test_registration_deadlines.py::"
 L = "tests/test_ledger_rules.py::"
 C = "tests/test_calendars.py::"
 Q = "tests/test_quotes.py::"
+D = "tests/test_liquidated_damages.py::"
+H = "tests/test_ld_reference.py::"
 
 CLAUSES: tuple[Clause, ...] = (
     Clause("SPA 1.4, 2.1(a)(i)", "date",
@@ -130,24 +132,66 @@ CLAUSES: tuple[Clause, ...] = (
     Clause("RRA 3(a) (notice of effectiveness)", "duty", '"notify the Investors of the '
            'effectiveness ... within one Trading Day"'),
     Clause("RRA 3(a) (additional statement)", "date", '"file, within thirty (30) days of notice '
-           '... effectiveness within ninety (120) days"'),
+           '... effectiveness within ninety (120) days"', "pipedeal.registration.additional_deadlines",
+           (D + "test_additional_statement_deadlines",
+            D + "test_a_full_review_of_the_additional_statement_gives_it_150_days",
+            D + "test_additional_statement_effective_late_under_90_days")),
     Clause("RRA 3(b)", "date", '"maintain the Registration Statement ... effective ... until the '
-           'earlier of" (the Effectiveness Period)'),
+           'earlier of" (the Effectiveness Period)', "pipedeal.defaults.effectiveness_period",
+           (D + "test_no_lapse_day_on_or_after_the_rule_144k_date",
+            D + "test_rule144k_years_decides_whether_a_november_2000_lapse_is_a_default",
+            D + "test_an_effectiveness_period_end_event_ends_the_lapse_default")),
     Clause("RRA 3(c) (review)", "duty", '"a reasonable period, not to exceed five (5) Trading '
            'Days, to review"'),
     Clause("RRA 3(c) (comment letters)", "duty", '"copies of any comment letters ... within two '
            '(2) Trading Days of receipt"'),
-    Clause("RRA 3(e)(i)-(iv)", "definition", '"(each a "Registration Default")"'),
+    Clause("RRA 3(e)(i)-(iv)", "definition", '"(each a "Registration Default")"',
+           "pipedeal.defaults.default_days",
+           (D + "test_the_real_s3_filed_2000_01_13_leaves_16_default_days_the_cure_day_not_counted",
+            D + "test_effective_2000_04_10_is_17_days_late_under_120_days",
+            D + "test_a_lapse_for_any_other_reason_counts_every_day",
+            D + "test_additional_statement_filed_late_is_an_additional_filing_default",
+            D + "test_filing_and_effectiveness_defaults_overlapping_are_counted_once",
+            H + "test_a_random_focus_docket_accrues_exactly_what_a_day_by_day_reading_of_the_spec_accrues")),
     Clause("RRA 3(e)(A)", "duty", '"The election to repurchase ... within five (5) Trading Days '
-           '... payment ... within five (5) Trading Days of such notice"'),
+           '... payment ... within five (5) Trading Days of such notice"', "pipedeal.damages.repurchase_election",
+           (D + "test_a_timely_repurchase_replaces_the_damages_at_the_purchase_price",
+            D + "test_an_election_on_the_fifth_trading_day_paid_on_the_fifth_trading_day_after_is_valid",
+            D + "test_a_late_election_is_void_and_damages_accrue_as_usual",
+            D + "test_a_late_payment_voids_the_election",
+            D + "test_an_election_awaiting_payment_is_pending_and_damages_show_as_if_it_fails")),
     Clause("RRA 3(e)(B)", "number", '"one percent (1%) of the aggregate market value ... for the '
-           'first two months and two percent (2%) for every month thereafter"'),
-    Clause("RRA 3(e) (payment)", "date", '"within five (5) calendar days of demand"'),
+           'first two months and two percent (2%) for every month thereafter"',
+           "pipedeal.damages.investor_damages",
+           (D + "test_no_filing_by_2000_01_10_is_a_14_day_filing_default",
+            D + "test_a_filing_default_into_its_third_month_steps_up_to_two_percent",
+            D + "test_a_lapse_from_january_31_has_months_starting_feb_28_and_then_march_31_not_march_28",
+            D + "test_thirty_day_count_keeps_the_month_boundaries_but_divides_by_30",
+            D + "test_actual_365_day_count_keeps_the_month_boundaries_and_pays_rate_x_12_over_365",
+            D + "test_per_default_period_clock_restarts_the_one_percent_months_at_the_lapse",
+            D + "test_cumulative_clock_lays_the_lapse_after_the_filing_default_and_reaches_two_percent",
+            D + "test_shares_sold_during_a_default_reduce_the_shares_held_from_the_sale_date",
+            D + "test_an_exact_half_cent_rounds_up")),
+    Clause("RRA 3(e) (market value)", "number", '"The market value of the Common Stock for this purpose '
+           'shall be the closing price ... for each day during such Registration Default"',
+           "pipedeal.damages.MarketValues",
+           (D + "test_daily_close_values_each_default_day_at_that_days_close",
+            D + "test_closing_date_values_every_default_day_at_the_1999_11_24_close",
+            D + "test_a_3_for_2_split_with_the_price_falling_to_two_thirds_changes_no_dollars",
+            D + "test_a_trading_day_without_a_close_during_a_default_is_an_error_naming_it")),
+    Clause("RRA 3(e) (payment)", "date", '"within five (5) calendar days of demand"',
+           "pipedeal.damages._demands",
+           (D + "test_a_demand_paid_in_full_before_due_is_not_overdue",
+            D + "test_an_unpaid_demand_is_not_overdue_on_its_due_day",
+            D + "test_a_second_demand_demands_the_whole_accrual_through_its_date")),
     Clause("RRA 3(e) (financial statements)", "definition", '"after 45 days and within 90 days '
            'from the end of the Company\'s fiscal year ... shall not constitute a Registration '
-           'Default"'),
+           'Default"', "pipedeal.defaults._fiscal_windows",
+           (D + "test_a_financial_statements_lapse_is_excused_only_inside_the_window",
+            D + "test_in_2001_the_financial_statements_window_runs_through_march_31")),
     Clause("RRA 3(e) (collection)", "duty", '"the Company will pay the Investors reasonable costs '
-           'of collection"'),
+           'of collection"', "pipedeal.damages.InvestorDamages.collection_costs_payable",
+           (D + "test_a_partly_paid_demand_past_due_is_overdue_and_costs_of_collection_are_payable",)),
     Clause("RRA 3(g) (filing delay)", "date", '"the Company\'s obligation to file ... shall be '
            'delayed without penalty for not more than twenty (20) days"',
            "pipedeal.registration.filing_deadline",
@@ -155,11 +199,23 @@ CLAUSES: tuple[Clause, ...] = (
             R + "test_blackouts_extend_the_filing_date_by_at_most_20_days_in_all",
             R + "test_a_blackout_beginning_after_the_filing_date_does_not_extend_it")),
     Clause("RRA 3(g) (cap)", "number", '"not ... for more than thirty (30) days in the aggregate '
-           'during any twelve month period"'),
+           'during any twelve month period"', "pipedeal.defaults.blackout_default_days",
+           (D + "test_a_30_day_blackout_is_free",
+            D + "test_the_31st_blackout_day_is_a_default_day",
+            D + "test_blackout_days_are_counted_in_a_rolling_year")),
     Clause("RRA 3(g) (notice)", "duty", '"notice in writing at least two (2) Trading Days prior to '
-           'the first day of the blackout period"'),
+           'the first day of the blackout period"', "pipedeal.defaults.blackout_notice_breaches",
+           (D + "test_a_late_blackout_notice_is_a_breach_not_a_default",
+            D + "test_a_blackout_notice_two_trading_days_ahead_is_on_time")),
     Clause("RRA 4", "definition", '"Any delay or delays caused by the Investors ... shall not '
-           'constitute a Registration Default"'),
+           'constitute a Registration Default"', "pipedeal.defaults.default_days",
+           (D + "test_an_investor_delay_of_all_investors_splits_the_filing_default_in_two",
+            D + "test_an_investor_delay_naming_one_investor_excuses_only_that_investor")),
+    Clause("RRA 3(e)(ii) (underwriters)", "definition", '"unless such failure to register is due in whole '
+           'or in part to the Commission\'s request that the Investors be named as underwriters"',
+           "pipedeal.defaults.default_days",
+           (D + "test_an_underwriter_request_excuses_effectiveness_default_days",
+            D + "test_an_underwriter_request_does_not_excuse_a_filing_default")),
     Clause("RRA 5(g)", "duty", '"within three (3) Trading Days after a Registration Statement ... '
            'is declared effective, deliver ... to the transfer agent"'),
     Clause("Rule 0-3; RULES §1", "calendar", "a filing due on a day the SEC is closed may be made "

@@ -196,7 +196,8 @@ def default_days(
     trading: TradingCalendar,
     as_of: dt.date,
 ) -> DefaultDays:
-    """Every Registration Default day known as of ``as_of``, by kind."""
+    """RRA 3(e)(i)-(iv), RRA 3(e)(ii) (underwriters), RRA 3(g) and RRA 4: every Registration
+    Default day known as of ``as_of``, by kind, and the days excluded from them."""
     known = [event for event in events if event.date <= as_of]
     period = effectiveness_period(terms, closing, known)
     horizon = iv.span(closing, min(as_of, period.end - dt.timedelta(days=1)))
