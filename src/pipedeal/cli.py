@@ -172,18 +172,23 @@ def ld(
     from .render import render_damages
 
     _, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_, LD_KEYS if strict else ())
-    investors = list(evaluation.damages)
-    if investor is not None:
-        if investor not in investors:
-            _fail([Problem("CLI-UNKNOWN-INVESTOR", f"no investor {investor!r} (investors: "
-                           f"{', '.join(investors)})", "command line", field="--investor")])
-        investors = [investor]
+    investors = _run(_chosen_investors, evaluation, investor)
     if json_output:
         from .explain import explain_json
 
         out.print_json(json.dumps(explain_json(evaluation, investors, explain)))
         return
     render_damages(out, evaluation, investors, explain)
+
+
+def _chosen_investors(evaluation, investor: str | None) -> list[str]:
+    investors = [inv.id for inv in evaluation.terms.investors]
+    if investor is None:
+        return investors
+    if investor not in investors:
+        raise InputError([Problem("CLI-UNKNOWN-INVESTOR", f"no investor {investor!r} (investors: "
+                                  f"{', '.join(investors)})", "command line", field="--investor")])
+    return [investor]
 
 
 @app.command()
@@ -241,12 +246,7 @@ def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db
                                   "command line", field="--format")])
     inputs, evaluation = _evaluate(deal, db, as_of, events, prices, set_)
     today = parse_day(dated, "--date") if dated else _today()
-    investors = list(evaluation.damages)
-    if investor is not None:
-        if investor not in investors:
-            raise InputError([Problem("CLI-UNKNOWN-INVESTOR", f"no investor {investor!r} (investors: "
-                                      f"{', '.join(investors)})", "command line", field="--investor")])
-        investors = [investor]
+    investors = _chosen_investors(evaluation, investor)
     note = f"Quotes: {inputs.quotes_source}. Events: {inputs.events_source}."
     out_dir.mkdir(parents=True, exist_ok=True)
     kind = "ld-demand" if letter else "ld-statement"

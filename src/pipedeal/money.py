@@ -40,7 +40,7 @@ def exact_div(numerator: Decimal, denominator: Decimal) -> Decimal:
 
 def fraction_to_decimal(value: Fraction) -> Decimal:
     """An exact rational as a Decimal: exact when it terminates, else 10 places half-up."""
-    if _terminates(value.denominator):
+    if terminates(value.denominator):
         # n / (2^a 5^b) = n * 10^k / (2^a 5^b) * 10^-k with k = max(a, b): integer
         # arithmetic, so no context precision can round a long exact value.
         places = _decimal_places(value.denominator)
@@ -60,7 +60,8 @@ def _decimal_places(denominator: int) -> int:
     return max(twos, fives)
 
 
-def _terminates(denominator: int) -> bool:
+def terminates(denominator: int) -> bool:
+    """Whether 1/denominator has a finite decimal expansion (only 2s and 5s)."""
     for prime in (2, 5):
         while denominator % prime == 0:
             denominator //= prime
@@ -129,7 +130,7 @@ def parse_price(text: str) -> Decimal:
     if match["whole"] is not None and numerator >= denominator:
         raise PriceFormatError(f"{text!r}: the fraction part must be less than one")
     fraction = whole + Fraction(numerator, denominator)
-    if not _terminates(fraction.denominator):
+    if not terminates(fraction.denominator):
         raise PriceFormatError(f"{text!r} has no exact decimal value")
     exact = fraction_to_decimal(fraction)
     return exact.copy_negate() if negative else exact

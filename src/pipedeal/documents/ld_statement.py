@@ -26,11 +26,11 @@ from typing import Any
 import jinja2
 
 from .. import intervals as iv
-from ..defaults import CLAUSE_OF_KIND
+from ..defaults import CLAUSE_OF_KIND, runs_of
 from ..evaluate import Evaluation
 from ..explain import CLAUSE_TEXT, Line, explain_damages
 from ..interpretations import BY_KEY
-from ..money import CENT, fraction_to_decimal, plain
+from ..money import CENT, fraction_to_decimal, plain, terminates
 
 TEMPLATE = "ld_statement.html.j2"
 
@@ -83,15 +83,7 @@ def exact_money(value: Fraction) -> str:
     whole, _, fraction = grouped(fraction_to_decimal(value)).partition(".")
     shown = f"{whole}.{fraction.ljust(2, '0')}"
     sign, shown = ("-", shown[1:]) if shown.startswith("-") else ("", shown)
-    return f"{sign}${shown}" if _terminates(value) else f"{sign}${shown}…"
-
-
-def _terminates(value: Fraction) -> bool:
-    denominator = value.denominator
-    for prime in (2, 5):
-        while denominator % prime == 0:
-            denominator //= prime
-    return denominator == 1
+    return f"{sign}${shown}" if terminates(value.denominator) else f"{sign}${shown}…"
 
 
 def shares(value: Fraction) -> str:
@@ -176,7 +168,7 @@ def _excluded_rows(evaluation: Evaluation, investor: str, quotes: _Quotes) -> li
     if defaults is None:
         return []
     rows = []
-    for first, last, days in _runs(defaults.lapse_excluded):
+    for first, last, days in runs_of(defaults.lapse_excluded):
         rows.append({"first": first, "last": last, "days": days,
                      "reason": "lapse of effectiveness in the financial-statement window, or a "
                                "permitted blackout: not a Registration Default",
@@ -187,15 +179,11 @@ def _excluded_rows(evaluation: Evaluation, investor: str, quotes: _Quotes) -> li
             continue
         fallback = "RRA 3(e)(ii) underwriters" if "underwriter" in exclusion.reason else exclusion.clause
         kinds = "" if exclusion.kinds is None else " (effectiveness defaults only)"
-        for first, last, days in _runs(iv.intersect(raw, exclusion.days)):
+        for first, last, days in runs_of(iv.intersect(raw, exclusion.days)):
             rows.append({"first": first, "last": last, "days": days, "reason": exclusion.reason + kinds,
                          "cited": quotes.cite("exclusions", exclusion.clause, fallback)})
     rows.sort(key=lambda row: row["first"])
     return rows
-
-
-def _runs(days: iv.Days) -> list[tuple[dt.date, dt.date, int]]:
-    return [(*iv.dates(run), run[1] - run[0] + 1) for run in days]
 
 
 def _segment_rows(evaluation: Evaluation, investor: str) -> list[dict[str, Any]]:

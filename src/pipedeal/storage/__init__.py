@@ -4,34 +4,8 @@ Only this package imports SQLAlchemy and Alembic; import it lazily from the
 CLI so commands that need no database stay fast.
 """
 
+from . import ledger
 from .database import resolve_url
-from .ledger import (
-    Finding,
-    Located,
-    StoredEvent,
-    Validator,
-    append_events,
-    deal_terms,
-    import_quotes,
-    init_workspace,
-    list_deals,
-    list_events,
-    load_quotes,
-    verify,
-)
+from .ledger import *  # noqa: F403 - the package's API is the ledger module's
 
-__all__ = [
-    "Finding",
-    "Located",
-    "StoredEvent",
-    "Validator",
-    "append_events",
-    "deal_terms",
-    "import_quotes",
-    "init_workspace",
-    "list_deals",
-    "list_events",
-    "load_quotes",
-    "resolve_url",
-    "verify",
-]
+__all__ = [*ledger.__all__, "resolve_url"]
