@@ -315,7 +315,7 @@ def statement_context(
         "day_count": keys.ld_day_count,
         "schedule_clock": keys.ld_schedule_clock,
         "exact_total": exact_money(exact_total),
-        "exact_total_fraction": (None if _terminates(exact_total)
+        "exact_total_fraction": (None if terminates(exact_total.denominator)
                                  else f"{exact_total.numerator:,}/{exact_total.denominator:,}"),
         "accrued": money(result.accrued),
         "demands": demands,
