@@ -1,0 +1,78 @@
+"""Exhibit A, the Warrant: exercise (W 3, 4), adjustments (W 11-13), corporate-action
+notices (W 14) and the share reserve (SPA 6.2, W 15), as values the fold produces.
+
+The register itself (certificates, their holders and lineage) lives in
+``ledger.DealState``; this module holds what an exercise or an adjustment
+computes, so the CLI, the documents and the OCF export read the same figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    """What one exercise pays and delivers (W 3, W 4, W 8)."""
+
+    warrant: str
+    holder: str
+    date: dt.date
+    method: str  # cash | cashless
+    shares_exercised: Fraction  # X: warrant shares surrendered
+    exercise_price: Decimal  # B: the price in force that day (adjusted, or a W 12 reduced price)
+    aggregate_price: Decimal  # cash: X x B rounded half-up to the cent; cashless: 0
+    average_price: Decimal | None  # cashless A: mean of high and low on the Trading Day before
+    average_price_day: dt.date | None
+    shares_due: Fraction  # cash: X; cashless: (A - B) x X / A
+    shares_issued: int  # whole shares delivered (W 4: no fractional shares)
+    fraction: Fraction  # the fraction of a share paid in cash instead
+    fraction_cash: Decimal  # W 4, per fraction_cash, rounded half-up to the cent
+    other_property: tuple[tuple[str, Decimal], ...]  # after a merger: (asset, quantity) delivered
+    remainder_certificate: str | None  # W 3: the new Warrant for the unexercised rest
+    delivery_due: dt.date  # W 3: certificates within 3 Trading Days
+    holding_period_start: dt.date  # Rule 144(d): cash starts anew; cashless tacks to issue
+    computation: tuple[str, ...]  # the steps, each citing its clause
+
+
+@dataclass(frozen=True)
+class AdjustmentRow:
+    warrant: str
+    holder: str
+    shares_before: Fraction
+    shares_after: Fraction
+    price_before: Decimal
+    price_after: Decimal
+
+
+@dataclass(frozen=True)
+class AdjustmentNotice:
+    """W 13: "notice of such adjustment ... setting forth the number of Warrant Shares
+    ... and the Exercise Price ... after such adjustment, ... a brief statement of the
+    facts requiring such adjustment and ... the computation"."""
+
+    kind: str  # stock_split | stock_dividend | reverse_split | reclassification | merger | price_reduction
+    clause: str
+    date: dt.date  # the event's effective date
+    record_date: dt.date | None
+    effective_from: dt.date  # W 11: retroactive to the record date, if any
+    facts: str
+    computation: tuple[str, ...]
+    rows: tuple[AdjustmentRow, ...]
+    other_property: tuple[tuple[str, Decimal], ...] = ()  # merger: basket per warrant share
+    until: dt.date | None = None  # W 12: a reduction's last day
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """SPA 6.2, W 15: shares reserved for the Warrants against what they need."""
+
+    as_of: dt.date
+    reserved: Fraction
+    required: Fraction  # outstanding warrant shares (rounded up: a fraction still needs a share)
+    authorized: int
+    outstanding: Fraction
+    headroom: Fraction  # authorized - outstanding - reserved
