@@ -19,6 +19,23 @@ from decimal import Decimal
 from pipedeal.calendars import load_trading_calendar
 
 DECIMALIZATION = dt.date(2001, 4, 9)
+# From February 2000 the walk drifts toward an illustrative path (the dot-com run-up
+# and fall), so that a warrant is sometimes in the money; before it, a plain walk.
+DRIFT_FROM = dt.date(2000, 2, 1)
+TARGETS = [  # (day, price in dollars)
+    (dt.date(2000, 2, 1), 1.6), (dt.date(2000, 3, 10), 4.5), (dt.date(2000, 6, 1), 3.0),
+    (dt.date(2000, 12, 1), 2.5), (dt.date(2001, 6, 1), 1.5), (dt.date(2002, 6, 1), 0.9),
+    (dt.date(2004, 12, 31), 1.2),
+]
+
+
+def target_ticks(day: dt.date, decimal_mode: bool) -> int:
+    """The illustrative path on ``day``, in the walk's ticks (linear between targets)."""
+    for (start, low), (end, high) in zip(TARGETS, TARGETS[1:]):
+        if start <= day <= end:
+            dollars = low + (high - low) * (day - start).days / (end - start).days
+            return round(dollars * (100 if decimal_mode else 32))
+    return round(TARGETS[-1][1] * (100 if decimal_mode else 32))
 PINNED_BIDS_32NDS = {  # SPA 1.10: the five closing bids before the Closing Date
     dt.date(1999, 11, 17): 53,  # 1 21/32
     dt.date(1999, 11, 18): 54,  # 1 11/16
@@ -57,7 +74,10 @@ def main() -> None:
             ticks = ticks * 100 // 32
         unit_max = 320 * (100 // 32 if decimal_mode else 1)
         step = 3 if decimal_mode else 1
-        ticks = max(16 * (3 if decimal_mode else 1), min(unit_max, ticks + rng.randint(-2, 2) * step))
+        move = rng.randint(-2, 2) * step
+        if day >= DRIFT_FROM:
+            move += (target_ticks(day, decimal_mode) - ticks) // 8
+        ticks = max(16 * (3 if decimal_mode else 1), min(unit_max, ticks + move))
         bid = PINNED_BIDS_32NDS.get(day, ticks - step)
         close = bid + step
         high = close + rng.randint(0, 3) * step

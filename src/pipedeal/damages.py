@@ -167,7 +167,7 @@ def holdings_timeline(
             held, factor = held * event.factor, factor * event.factor
         else:
             continue
-        steps.append(Holding(event.date.toordinal(), held, factor))
+        steps.append(Holding(event.applies_on.toordinal(), held, factor))
     if repurchased_on is not None:
         steps = [step for step in steps if step.since < repurchased_on.toordinal()]
         steps.append(Holding(repurchased_on.toordinal(), Fraction(0), steps[-1].split_factor))

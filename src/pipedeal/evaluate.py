@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
 from .calendars import HolidayCalendar, TradingCalendar
 from .damages import (
@@ -35,6 +36,7 @@ from .problems import InputError, Problem
 from .quotes import QuoteBook
 from .registration import Deadline, registration_deadlines
 from .terms import Terms
+from .warrants import AdjustmentNotice, ExerciseResult, Reservation
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,36 @@ class Evaluation:
     repurchase: Repurchase | None = None
     obligations: tuple[Deadline, ...] = ()
     breaches: tuple[Breach, ...] = ()
+    reservation: Reservation | None = None
+
+    @property
+    def exercises(self) -> tuple[ExerciseResult, ...]:
+        return self.state.exercises
+
+    @property
+    def adjustments(self) -> tuple[AdjustmentNotice, ...]:
+        return self.state.adjustments
+
+
+def reservation(state: DealState, as_of: dt.date) -> Reservation:
+    """SPA 6.2, W 15: the reserve and the authorized headroom as of the date."""
+    outstanding = state.warrant_shares_outstanding()
+    required = Fraction(-(-outstanding.numerator // outstanding.denominator))
+    return Reservation(as_of, state.reserved, required, state.authorized, state.common_outstanding,
+                       state.authorized - state.common_outstanding - state.reserved)
+
+
+def delivery_obligations(terms: Terms, state: DealState, as_of: dt.date) -> list[Deadline]:
+    """W 3: certificates "shall be delivered ... within three (3) Trading Days"; the
+    ledger records no delivery, so each is pending until due and then unconfirmed."""
+    return [
+        Deadline(id="warrant_share_delivery", clause="W 3", party=terms.company.id,
+                 duty=f"deliver {result.shares_issued:,} shares to {result.holder} ({result.warrant})",
+                 due=result.delivery_due, unrolled_due=result.delivery_due,
+                 status="pending" if as_of <= result.delivery_due else "unconfirmed",
+                 met_on=None, met_by=None, ref=f"warrant_exercise {result.date} of {result.warrant}")
+        for result in state.exercises
+    ]
 
 
 def evaluate(
@@ -80,7 +112,7 @@ def evaluate(
     """
     terms = terms.with_interpretations(overrides or {})
     allocations = tuple(allocate(terms))
-    ctx = Context(terms, calendars.company, allocations)
+    ctx = Context(terms, calendars.company, allocations, quotes, calendars.trading)
     state, refused = fold(events, ctx, until=as_of)
     if refused:
         raise InputError(refused)
@@ -102,7 +134,8 @@ def evaluate(
     plans = [investor_days(allocation, defaults, known, repurchase) for allocation in allocations]
     market = MarketValues.for_days(terms, quotes, calendars.trading, closing, union(*(p.days for p in plans)))
     damages = {plan.investor: investor_damages(terms, plan, market, known, as_of) for plan in plans}
-    obligations = (*deadlines, *payment_obligations(terms, damages, repurchase))
+    obligations = (*deadlines, *payment_obligations(terms, damages, repurchase),
+                   *delivery_obligations(terms, state, as_of))
     return replace(base, pricing=pricing, deadlines=deadlines, default_days=defaults,
                    damages=damages, repurchase=repurchase, obligations=obligations,
-                   breaches=defaults.breaches)
+                   breaches=(*defaults.breaches, *state.breaches), reservation=reservation(state, as_of))

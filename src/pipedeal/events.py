@@ -48,6 +48,12 @@ class EventBase(BaseModel):
         """Ids of parties this event names (checked against the terms)."""
         return ()
 
+    @property
+    def applies_on(self) -> dt.date:
+        """The day the event takes effect in the fold (W 11: an adjustment is
+        "retroactive to the record date")."""
+        return self.date
+
 
 class _Span(EventBase):
     start: dt.date
@@ -193,11 +199,13 @@ class LdPaid(_InvestorEvent):
 
 
 class WarrantExercise(EventBase):
-    """W 3: exercise for cash or, when allowed, cashless."""
+    """W 3: exercise for cash or, when allowed, cashless. ``shares`` are warrant
+    shares surrendered; a balance left fractional by a split may be exercised
+    whole ("56251.5"), the fraction settled in cash under W 4."""
 
     type: Literal["warrant_exercise"]
     warrant: Ref
-    shares: PositiveShares
+    shares: PositiveShares | Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
     method: Literal["cash", "cashless"]
 
 
@@ -222,6 +230,21 @@ class WarrantDivide(EventBase):
     into: Annotated[list[PositiveShares], Field(min_length=2)]
 
 
+class WarrantCombine(EventBase):
+    """W 7(b): Warrants of one holder combined into one new Warrant."""
+
+    type: Literal["warrant_combine"]
+    warrants: Annotated[list[Ref], Field(min_length=2)]
+
+
+class WarrantReplace(EventBase):
+    """W 9: a new Warrant "of like tenor" for one lost, stolen, destroyed or mutilated."""
+
+    type: Literal["warrant_replace"]
+    warrant: Ref
+    reason: Literal["lost", "stolen", "destroyed", "mutilated"]
+
+
 _RATIO = re.compile(r"^\s*(\d+)\s*:\s*(\d+)\s*$")
 
 
@@ -230,6 +253,12 @@ class _Recapitalization(EventBase):
 
     record_date: dt.date | None = None
     ratio: str
+    # The authorized Common after the action, when the charter changes with it.
+    authorized: Annotated[int, Field(gt=0)] | None = None
+
+    @property
+    def applies_on(self) -> dt.date:
+        return self.record_date or self.date
 
     @field_validator("ratio")
     @classmethod
@@ -249,6 +278,8 @@ class _Recapitalization(EventBase):
 
     @model_validator(mode="after")
     def _moves_the_right_way(self) -> _Recapitalization:
+        if self.record_date is not None and self.record_date > self.date:
+            raise ValueError(f"record_date {self.record_date} is after the effective date {self.date}")
         if self.direction is None:
             return self  # a reclassification may keep the count (1:1) and change the kind
         moves_right = self.factor < 1 if "reduce" in self.direction else self.factor > 1
@@ -373,6 +404,8 @@ Event = Annotated[
         WarrantExercise,
         WarrantTransfer,
         WarrantDivide,
+        WarrantCombine,
+        WarrantReplace,
         StockSplit,
         StockDividend,
         ReverseSplit,

@@ -16,13 +16,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from fractions import Fraction
 
 from . import events as ev
-from .calendars import HolidayCalendar, warrant_roll
-from .pricing import Allocation, allocate
+from .calendars import HolidayCalendar, TradingCalendar, warrant_roll
+from .defaults import Breach, add_years
+from .money import fraction_to_decimal, plain, to_cent
+from .pricing import Allocation, allocate, price_the_deal
 from .problems import InputError, Problem
+from .quotes import QuoteBook
 from .terms import Terms
+from .warrants import (
+    AdjustmentNotice,
+    AdjustmentRow,
+    ExerciseResult,
+    cashless_shares,
+    fraction_cash,
+    price_in_force,
+    whole_and_fraction,
+)
 
 # Events that may be dated before the Closing (they do not presuppose it).
 PRE_CLOSING_TYPES = frozenset({"closing", "notice", "corporate_action_notice", "financing"})
@@ -50,6 +63,8 @@ class Certificate:
     origin: str
     status: str = "outstanding"
     closed_on: dt.date | None = None
+    parents: tuple[str, ...] = ()  # every certificate it came from (several for a combination)
+    original_issue_date: dt.date | None = None  # of the Closing certificate it descends from
 
 
 @dataclass(frozen=True)
@@ -72,6 +87,10 @@ class Context:
     terms: Terms
     company_calendar: HolidayCalendar
     allocations: tuple[Allocation, ...] = field(default=())
+    # For exercise figures (W 3): the quotes and Trading Days; without them the
+    # fold still checks balances and windows, and leaves prices to the caller.
+    quotes: QuoteBook | None = None
+    trading: TradingCalendar | None = None
 
     @property
     def exercise_window(self) -> tuple[dt.date, dt.date]:
@@ -91,6 +110,34 @@ class DealState:
     common_outstanding: Fraction = Fraction(0)
     other_property: tuple[ev.Asset, ...] | None = None
     last_date: dt.date | None = None
+    base_exercise_price: Decimal | None = None  # W preamble, before any adjustment
+    reductions: tuple[tuple[dt.date, dt.date, Decimal], ...] = ()  # W 12
+    registration_changes: tuple[tuple[dt.date, bool], ...] = ()  # primary statement in effect from
+    reserved: Fraction = Fraction(0)  # SPA 6.2, W 15
+    authorized: int = 0
+    exercises: tuple[ExerciseResult, ...] = ()
+    adjustments: tuple[AdjustmentNotice, ...] = ()
+    action_notices: tuple[ev.CorporateActionNotice, ...] = ()
+    breaches: tuple[Breach, ...] = ()
+    reserve_ok: bool = True
+    headroom_ok: bool = True
+
+    def exercise_price(self, day: dt.date) -> Decimal | None:
+        if self.base_exercise_price is None:
+            return None
+        return price_in_force(self.base_exercise_price, self.share_factor, self.reductions, day)
+
+    def registered_on(self, day: dt.date) -> bool:
+        """Whether a registration permitting resale is in effect on ``day``."""
+        in_effect = False
+        for when, value in self.registration_changes:
+            if when > day:
+                break
+            in_effect = value
+        return in_effect
+
+    def warrant_shares_outstanding(self) -> Fraction:
+        return sum((c.shares for c in self.certificates.values() if c.status == "outstanding"), Fraction(0))
 
     def certificate(self, cert_id: str) -> Certificate:
         cert = self.certificates.get(cert_id)
@@ -111,12 +158,14 @@ class DealState:
 
 
 def initial_state(terms: Terms) -> DealState:
-    return DealState(common_outstanding=Fraction(terms.capitalization.common_outstanding))
+    cap = terms.capitalization
+    return DealState(common_outstanding=Fraction(cap.common_outstanding), authorized=cap.common_authorized)
 
 
 def timeline(events: Iterable[ev.EventBase]) -> list[ev.EventBase]:
-    """Events in the documented order: by date, then as recorded."""
-    return sorted(events, key=lambda event: event.date)
+    """Events in the documented order: by the day they apply (their date, or for an
+    adjustment its record date, W 11), then as recorded."""
+    return sorted(events, key=lambda event: event.applies_on)
 
 
 def apply_event(state: DealState, event: ev.EventBase, ctx: Context) -> DealState:
@@ -135,7 +184,32 @@ def apply_event(state: DealState, event: ev.EventBase, ctx: Context) -> DealStat
                        f"dated {event.date}, before the Closing on {state.closing_date}", "date")
     handler = _HANDLERS.get(type(event))
     new_state = handler(state, event, ctx) if handler else state
+    if new_state is not state and state.closing_date is not None:
+        new_state = _check_reserve(new_state, event.applies_on)
     return replace(new_state, last_date=event.date)
+
+
+def _check_reserve(state: DealState, day: dt.date) -> DealState:
+    """SPA 6.2, W 15: after every event the reserve must cover the outstanding warrant
+    shares, and the authorized Common the outstanding plus the reserve. A shortfall
+    is reported when it begins (and again if it recurs), with the numbers."""
+    required = _ceil(state.warrant_shares_outstanding())
+    headroom = state.authorized - state.common_outstanding - state.reserved
+    breaches = list(state.breaches)
+    reserve_ok, headroom_ok = state.reserved >= required, headroom >= 0
+    if not reserve_ok and state.reserve_ok:
+        breaches.append(Breach("RESERVE-SHORTFALL", "SPA 6.2; W 15", day,
+                               f"{_shares(state.reserved)} shares reserved for {_shares(required)} outstanding "
+                               f"warrant shares (short {_shares(required - state.reserved)})"))
+    if not headroom_ok and state.headroom_ok:
+        breaches.append(Breach("AUTHORIZED-SHORTFALL", "SPA 4.3, 6.2; W 15", day,
+                               f"{state.authorized:,} authorized < {_shares(state.common_outstanding)} outstanding "
+                               f"+ {_shares(state.reserved)} reserved (short {_shares(-headroom)})"))
+    return replace(state, breaches=tuple(breaches), reserve_ok=reserve_ok, headroom_ok=headroom_ok)
+
+
+def _ceil(value: Fraction) -> Fraction:
+    return Fraction(-(-value.numerator // value.denominator))
 
 
 def _check_parties(event: ev.EventBase, terms: Terms) -> None:
@@ -165,9 +239,22 @@ def _close(state: DealState, event: ev.Closing, ctx: Context) -> DealState:
         holdings[allocation.investor] = Holding(purchased_held=Fraction(allocation.shares))
         issued += allocation.shares
         _issue(certificates, allocation.investor, Fraction(allocation.warrant_shares), event.date,
-               None, "closing")
-    return replace(state, closing_date=event.date, holdings=holdings, certificates=certificates,
-                   common_outstanding=state.common_outstanding + issued)
+               (), "closing", event.date)
+    warrant_shares = sum(a.warrant_shares for a in ctx.allocations)
+    reserved = ctx.terms.capitalization.reserved_for_warrants
+    base = None
+    if ctx.quotes is not None and ctx.trading is not None:
+        try:
+            base = price_the_deal(ctx.terms, ctx.quotes, ctx.trading, event.date).exercise_price
+        except InputError:
+            base = None  # evaluate() reports the missing bids; the register still folds
+    closed = replace(state, closing_date=event.date, holdings=holdings, certificates=certificates,
+                     common_outstanding=state.common_outstanding + issued, base_exercise_price=base,
+                     reserved=Fraction(warrant_shares if reserved is None else reserved))
+    # The Closing's own capitalization is reported by pricing.capitalization_after_closing.
+    required = _ceil(closed.warrant_shares_outstanding())
+    return replace(closed, reserve_ok=closed.reserved >= required,
+                   headroom_ok=closed.authorized - closed.common_outstanding - closed.reserved >= 0)
 
 
 def _sell(state: DealState, event: ev.SharesSold, ctx: Context) -> DealState:
@@ -196,34 +283,124 @@ def _in_window(event: ev.EventBase, ctx: Context) -> None:
 
 
 def _issue(certificates: dict[str, Certificate], holder: str, shares: Fraction,
-           day: dt.date, parent: str | None, origin: str) -> None:
+           day: dt.date, parents: tuple[str, ...], origin: str, original: dt.date) -> str:
     """A new certificate takes the next number: the register never reuses or drops one."""
     cert_id = f"W-{len(certificates) + 1}"
-    certificates[cert_id] = Certificate(cert_id, holder, shares, day, parent, origin)
+    certificates[cert_id] = Certificate(cert_id, holder, shares, day, parents[0] if parents else None, origin,
+                                        parents=parents, original_issue_date=original)
+    return cert_id
 
 
 def _exercise(state: DealState, event: ev.WarrantExercise, ctx: Context) -> DealState:
     """W 3: exercise within the window, at most the warrant's balance; a partial
-    exercise leaves a new Warrant for the unpurchased shares."""
+    exercise leaves a new Warrant for the unpurchased shares. W 4: whole shares,
+    the fraction in cash. A cashless exercise must be allowed (``cashless_test``)
+    and must leave something to receive (A > B)."""
     cert = state.certificate(event.warrant)
     _in_window(event, ctx)
-    if event.shares > cert.shares:
+    surrendered = Fraction(event.shares)
+    if surrendered > cert.shares:
         raise Rejected("EVENT-EXERCISE-BEYOND-BALANCE",
                        f"{cert.id} is for {_shares(cert.shares)} shares; cannot exercise "
-                       f"{event.shares:,}", "shares")
+                       f"{_shares(surrendered)}", "shares")
+    original = cert.original_issue_date or cert.issue_date
+    if event.method == "cashless":
+        _cashless_allowed(state, event, ctx, original)
     certificates = dict(state.certificates)
     certificates[cert.id] = replace(cert, status="exercised", closed_on=event.date)
-    rest = cert.shares - event.shares
-    if rest:
-        _issue(certificates, cert.holder, rest, event.date, cert.id, "exercise_remainder")
+    rest = cert.shares - surrendered
+    remainder = (_issue(certificates, cert.holder, rest, event.date, (cert.id,), "exercise_remainder", original)
+                 if rest else None)
+    result = _exercise_result(state, event, ctx, cert, surrendered, original, remainder)
+    issued = Fraction(result.shares_issued) if result is not None else (
+        surrendered if event.method == "cash" else Fraction(0))
     holding = state.holding(cert.holder)
-    # Cash exercise delivers the shares paid for; the cashless count needs quotes
-    # and is computed by the warrant module, so only cash adds to holdings here.
-    received = Fraction(event.shares) if event.method == "cash" else Fraction(0)
-    holdings = {**state.holdings,
-                cert.holder: replace(holding, other_held=holding.other_held + received)}
+    holdings = {**state.holdings, cert.holder: replace(holding, other_held=holding.other_held + issued)}
     return replace(state, certificates=certificates, holdings=holdings,
-                   common_outstanding=state.common_outstanding + received)
+                   common_outstanding=state.common_outstanding + issued,
+                   reserved=max(Fraction(0), state.reserved - issued),
+                   exercises=state.exercises + ((result,) if result else ()))
+
+
+def _cashless_allowed(state: DealState, event: ev.WarrantExercise, ctx: Context, issued_on: dt.date) -> None:
+    """W 3: "If there is no registration in effect permitting the resale by the Holder of
+    the Warrant Shares at any time from and after one year from the issuance date of this
+    Warrant, then the Holder shall have the right to a 'cashless exercise'"."""
+    after = add_years(issued_on, ctx.terms.warrants.cashless_after_years)
+    if event.date < after:
+        raise Rejected("EVENT-CASHLESS-TOO-EARLY",
+                       f"W 3: a cashless exercise is allowed from one year after the issue date {issued_on}, "
+                       f"i.e. from {after}", "method")
+    if ctx.terms.interpretations.cashless_test == "at_election":
+        if state.registered_on(event.date):
+            raise Rejected("EVENT-CASHLESS-REGISTERED",
+                           f"W 3: a registration permitting resale of the Warrant Shares is in effect on "
+                           f"{event.date} (cashless_test=at_election)", "method")
+        return
+    day, gap = after, False
+    for when, in_effect in state.registration_changes:
+        if when > event.date:
+            break
+        if not in_effect and when >= after:
+            gap = True
+    gap = gap or not state.registered_on(day)
+    if not gap:
+        raise Rejected("EVENT-CASHLESS-REGISTERED",
+                       f"W 3: a registration was in effect every day from {after} to {event.date} "
+                       "(cashless_test=ever_after_one_year)", "method")
+
+
+def _exercise_result(state: DealState, event: ev.WarrantExercise, ctx: Context, cert: Certificate,
+                     surrendered: Fraction, original: dt.date, remainder: str | None) -> ExerciseResult | None:
+    price = state.exercise_price(event.date)
+    if price is None or ctx.trading is None:
+        return None
+    reading = ctx.terms.interpretations.fraction_cash
+    steps = [f"W 3: exercise of {_shares(surrendered)} warrant shares of {cert.id} on {event.date}"]
+    average = average_day = None
+    if event.method == "cash":
+        aggregate = to_cent(fraction_to_decimal(surrendered * Fraction(price)))
+        due = surrendered
+        steps.append(f"W 3: aggregate Exercise Price {_shares(surrendered)} x ${plain(price)} = ${aggregate}")
+    else:
+        aggregate = Decimal("0.00")
+        average_day = ctx.trading.previous_open(event.date, inclusive=False)
+        quote = ctx.quotes.get(average_day) if ctx.quotes else None
+        if quote is None or quote.high is None or quote.low is None:
+            raise Rejected("EVENT-CASHLESS-NO-QUOTE",
+                           f"W 3: A is the average of the high and low on {average_day}, the Trading Day "
+                           "before the election; the quotes have no high and low for it", "date")
+        average = fraction_to_decimal((Fraction(quote.high) + Fraction(quote.low)) / 2)
+        if average <= price:
+            raise Rejected("EVENT-CASHLESS-UNDERWATER",
+                           f"W 3: A = ${plain(average)} is not above B = ${plain(price)}: a cashless exercise "
+                           "would deliver nothing", "method")
+        due = cashless_shares(average, price, surrendered)
+        steps.append(f"W 3: A = (high {plain(quote.high)} + low {plain(quote.low)}) / 2 on {average_day} "
+                     f"= ${plain(average)}; B = ${plain(price)}; X = {_shares(surrendered)}")
+        steps.append(f"W 3: (A - B) x X / A = {plain(fraction_to_decimal(due))} shares")
+    whole, fraction = whole_and_fraction(due)
+    basket: tuple[tuple[str, Decimal], ...] = ()
+    if state.other_property is not None:
+        basket = tuple((asset.asset, fraction_to_decimal(Fraction(asset.quantity) * due))
+                       for asset in state.other_property)
+        steps.append("W 11 (reorganization): delivers the Other Property for each share: "
+                     + ", ".join(f"{quantity} {name}" for name, quantity in basket))
+        whole, fraction = 0, Fraction(0)
+    cash = fraction_cash(fraction, price, reading)
+    if fraction:
+        steps.append(f"W 4: {whole:,} whole shares; the fraction {plain(fraction_to_decimal(fraction))} is paid "
+                     f"in cash: ${cash} (fraction_cash={reading})")
+    delivery = ctx.trading.add_open_days(event.date, ctx.terms.warrants.certificate_delivery_trading_days)
+    steps.append(f"W 3: certificates due within {ctx.terms.warrants.certificate_delivery_trading_days} Trading "
+                 f"Days: by {delivery}")
+    start = event.date if event.method == "cash" else original
+    return ExerciseResult(
+        warrant=cert.id, holder=cert.holder, date=event.date, method=event.method,
+        shares_exercised=surrendered, exercise_price=price, aggregate_price=aggregate,
+        average_price=average, average_price_day=average_day, shares_due=due, shares_issued=whole,
+        fraction=fraction, fraction_cash=cash, other_property=basket, remainder_certificate=remainder,
+        delivery_due=delivery, holding_period_start=start, computation=tuple(steps))
 
 
 def _transfer(state: DealState, event: ev.WarrantTransfer, ctx: Context) -> DealState:
@@ -238,12 +415,13 @@ def _transfer(state: DealState, event: ev.WarrantTransfer, ctx: Context) -> Deal
         raise Rejected("EVENT-TRANSFER-AFTER-TERMINATION",
                        f"W 1: transferable only prior to the Termination Date "
                        f"{ctx.terms.warrants.termination_date}", "date")
+    original = cert.original_issue_date or cert.issue_date
     certificates = dict(state.certificates)
     certificates[cert.id] = replace(cert, status="transferred", closed_on=event.date)
-    _issue(certificates, event.to, Fraction(event.shares), event.date, cert.id, "transfer")
+    _issue(certificates, event.to, Fraction(event.shares), event.date, (cert.id,), "transfer", original)
     rest = cert.shares - event.shares
     if rest:
-        _issue(certificates, cert.holder, rest, event.date, cert.id, "transfer_remainder")
+        _issue(certificates, cert.holder, rest, event.date, (cert.id,), "transfer_remainder", original)
     return replace(state, certificates=certificates)
 
 
@@ -254,17 +432,71 @@ def _divide(state: DealState, event: ev.WarrantDivide, ctx: Context) -> DealStat
         raise Rejected("EVENT-DIVIDE-MISMATCH",
                        f"{cert.id} is for {_shares(cert.shares)} shares; the denominations "
                        f"{event.into} add up to {sum(event.into):,}", "into")
+    original = cert.original_issue_date or cert.issue_date
     certificates = dict(state.certificates)
     certificates[cert.id] = replace(cert, status="divided", closed_on=event.date)
     for shares in event.into:
-        _issue(certificates, cert.holder, Fraction(shares), event.date, cert.id, "division")
+        _issue(certificates, cert.holder, Fraction(shares), event.date, (cert.id,), "division", original)
+    return replace(state, certificates=certificates)
+
+
+def _combine(state: DealState, event: ev.WarrantCombine, ctx: Context) -> DealState:
+    """W 7(b): "This Warrant may be divided or combined with other Warrants"; the
+    Warrants combined must be one holder's, and the new one keeps the earliest issue date."""
+    if len(set(event.warrants)) != len(event.warrants):
+        raise Rejected("EVENT-COMBINE-REPEATED", "a warrant is named twice", "warrants")
+    certs = [state.certificate(cid) for cid in event.warrants]
+    holders = {c.holder for c in certs}
+    if len(holders) != 1:
+        raise Rejected("EVENT-COMBINE-HOLDERS",
+                       f"W 7(b): warrants of different holders ({', '.join(sorted(holders))}) cannot be combined; "
+                       "transfer first", "warrants")
+    original = min(c.original_issue_date or c.issue_date for c in certs)
+    certificates = dict(state.certificates)
+    for cert in certs:
+        certificates[cert.id] = replace(cert, status="combined", closed_on=event.date)
+    _issue(certificates, certs[0].holder, sum((c.shares for c in certs), Fraction(0)), event.date,
+           tuple(event.warrants), "combination", original)
+    return replace(state, certificates=certificates)
+
+
+def _replace_lost(state: DealState, event: ev.WarrantReplace, ctx: Context) -> DealState:
+    """W 9: "a new Warrant ... of like tenor and dated as of such cancellation"."""
+    cert = state.certificate(event.warrant)
+    certificates = dict(state.certificates)
+    certificates[cert.id] = replace(cert, status=f"replaced ({event.reason})", closed_on=event.date)
+    _issue(certificates, cert.holder, cert.shares, event.date, (cert.id,), "replacement",
+           cert.original_issue_date or cert.issue_date)
     return replace(state, certificates=certificates)
 
 
 def _recapitalize(state: DealState, event: ev._Recapitalization, ctx: Context) -> DealState:
     """W 11(a): the holder gets what it "would have owned ... had such Warrant been
-    exercised in advance thereof": every share count × new/old."""
+    exercised in advance thereof": every share count x new/old, the Exercise Price x
+    old/new, "retroactive to the record date"."""
     factor = event.factor
+    after_factor = state.share_factor * factor
+    price_before = state.exercise_price(event.applies_on)
+    price_after = (fraction_to_decimal(Fraction(state.base_exercise_price) / after_factor)
+                   if state.base_exercise_price is not None else None)
+    new, old = event.ratio.split(":")
+    rows = tuple(
+        AdjustmentRow(c.id, c.holder, c.shares, c.shares * factor, price_before or Decimal(0),
+                      price_after or Decimal(0))
+        for c in state.outstanding_certificates())
+    computation = [f"W 11(a): ratio {new}:{old} ({event.type.replace('_', ' ')})",
+                   "W 11(a): warrant shares x " f"{new}/{old}"]
+    if price_before is not None and price_after is not None:
+        computation.append(f"W 11(a): Exercise Price ${plain(price_before)} x {old}/{new} = ${plain(price_after)} "
+                           "(10 places, half-up, where it does not terminate)")
+    for row in rows:
+        computation.append(f"{row.warrant}: {_shares(row.shares_before)} x {new}/{old} = {_shares(row.shares_after)}")
+    notice = AdjustmentNotice(
+        kind=event.type, clause="W 11(a)", date=event.date, record_date=event.record_date,
+        effective_from=event.applies_on,
+        facts=f"The Company effected a {event.type.replace('_', ' ')} of its Common Stock, {new} shares for each "
+              f"{old}, effective {event.date}" + (f" (record date {event.record_date})" if event.record_date else ""),
+        computation=tuple(computation), rows=rows)
     certificates = {
         cid: replace(c, shares=c.shares * factor) if c.status == "outstanding" else c
         for cid, c in state.certificates.items()
@@ -273,14 +505,84 @@ def _recapitalize(state: DealState, event: ev._Recapitalization, ctx: Context) -
         party: Holding(h.purchased_held * factor, h.other_held * factor, h.sold)
         for party, h in state.holdings.items()
     }
-    return replace(state, certificates=certificates, holdings=holdings,
-                   share_factor=state.share_factor * factor,
-                   common_outstanding=state.common_outstanding * factor)
+    breaches = state.breaches + tuple(_late_action_notices(state, event, ctx))
+    return replace(state, certificates=certificates, holdings=holdings, share_factor=after_factor,
+                   common_outstanding=state.common_outstanding * factor, reserved=state.reserved * factor,
+                   authorized=event.authorized or state.authorized,
+                   adjustments=(*state.adjustments, notice), breaches=breaches)
+
+
+def _late_action_notices(state: DealState, event: ev.EventBase, ctx: Context) -> list[Breach]:
+    """W 14: "at least 30 days' prior written notice of the date on which a record date
+    shall be selected ... and ... of the date when the same shall take place"."""
+    days = ctx.terms.warrants.corporate_action_notice_days
+    record = getattr(event, "record_date", None) or event.date
+    takes_place = event.date
+    needs_effective = event.type in ("reclassification", "merger")
+    breaches = []
+    checks = [("record date", record)] + ([("effective date", takes_place)] if needs_effective else [])
+    for label, day in checks:
+        latest = day - dt.timedelta(days=days)
+        timely = [n for n in state.action_notices
+                  if n.date <= latest and (n.record_date == record or n.effective_date == takes_place)]
+        if not timely:
+            given = [n.date for n in state.action_notices
+                     if n.record_date == record or n.effective_date == takes_place]
+            when = f"given {given[0]}" if given else "not given"
+            breaches.append(Breach("W14-LATE-NOTICE", "W 14", day,
+                                   f"{event.type} of {event.date}: notice of the {label} {day} was {when}; "
+                                   f"due by {latest} ({days} days before)"))
+    return breaches
 
 
 def _merge(state: DealState, event: ev.Merger, ctx: Context) -> DealState:
     """W 11 (reorganization): the Warrant then buys the Other Property per share."""
-    return replace(state, other_property=tuple(event.per_share))
+    basket = tuple((asset.asset, asset.quantity) for asset in event.per_share)
+    price = state.exercise_price(event.date) or Decimal(0)
+    rows = tuple(AdjustmentRow(c.id, c.holder, c.shares, c.shares, price, price)
+                 for c in state.outstanding_certificates())
+    notice = AdjustmentNotice(
+        kind="merger", clause="W 11 (reorganization)", date=event.date, record_date=None,
+        effective_from=event.date,
+        facts=f"The Company merged or reorganized on {event.date}; each share of Common Stock became "
+              + ", ".join(f"{quantity} {name}" for name, quantity in basket),
+        computation=tuple(f"each warrant share now buys {quantity} {name}" for name, quantity in basket),
+        rows=rows, other_property=basket)
+    breaches = state.breaches + tuple(_late_action_notices(state, event, ctx))
+    return replace(state, other_property=tuple(event.per_share), adjustments=(*state.adjustments, notice),
+                   breaches=breaches)
+
+
+def _reduce_price(state: DealState, event: ev.PriceReduction, ctx: Context) -> DealState:
+    """W 12: "reduce the then current Exercise Price to any amount and for any period of time"."""
+    current = state.exercise_price(event.start)
+    if current is not None and event.price >= current:
+        raise Rejected("EVENT-NOT-A-REDUCTION",
+                       f"W 12 allows only a reduction: ${plain(event.price)} is not below the Exercise Price "
+                       f"${plain(current)} in force on {event.start}", "price")
+    rows = tuple(AdjustmentRow(c.id, c.holder, c.shares, c.shares, current or Decimal(0), event.price)
+                 for c in state.outstanding_certificates())
+    notice = AdjustmentNotice(
+        kind="price_reduction", clause="W 12", date=event.date, record_date=None, effective_from=event.start,
+        facts=f"The Board of Directors reduced the Exercise Price to ${plain(event.price)} from {event.start} "
+              f"through {event.end}, after which it returns to the price then in force",
+        computation=(f"W 12: ${plain(current) if current is not None else '?'} -> ${plain(event.price)} "
+                     f"for {event.start} to {event.end}",),
+        rows=rows, until=event.end)
+    return replace(state, reductions=(*state.reductions, (event.start, event.end, event.price)),
+                   adjustments=(*state.adjustments, notice))
+
+
+def _note_action(state: DealState, event: ev.CorporateActionNotice, ctx: Context) -> DealState:
+    return replace(state, action_notices=(*state.action_notices, event))
+
+
+def _registration(state: DealState, event: ev.EventBase, ctx: Context) -> DealState:
+    """W 3 needs to know whether a registration permitting resale is in effect."""
+    if getattr(event, "statement", "primary") != "primary":
+        return state
+    in_effect = not isinstance(event, ev.EffectivenessLapsed)
+    return replace(state, registration_changes=(*state.registration_changes, (event.date, in_effect)))
 
 
 def _finance(state: DealState, event: ev.Financing, ctx: Context) -> DealState:
@@ -292,6 +594,13 @@ _HANDLERS = {
     ev.WarrantExercise: _exercise,
     ev.WarrantTransfer: _transfer,
     ev.WarrantDivide: _divide,
+    ev.WarrantCombine: _combine,
+    ev.WarrantReplace: _replace_lost,
+    ev.PriceReduction: _reduce_price,
+    ev.CorporateActionNotice: _note_action,
+    ev.RsEffective: _registration,
+    ev.EffectivenessLapsed: _registration,
+    ev.EffectivenessRestored: _registration,
     ev.StockSplit: _recapitalize,
     ev.StockDividend: _recapitalize,
     ev.ReverseSplit: _recapitalize,
@@ -317,8 +626,9 @@ class Located:
     field_prefix: str | None = None
 
 
-def make_context(terms: Terms, company_calendar: HolidayCalendar) -> Context:
-    return Context(terms, company_calendar, tuple(allocate(terms)))
+def make_context(terms: Terms, company_calendar: HolidayCalendar, quotes: QuoteBook | None = None,
+                 trading: TradingCalendar | None = None) -> Context:
+    return Context(terms, company_calendar, tuple(allocate(terms)), quotes, trading)
 
 
 def fold(
@@ -330,8 +640,8 @@ def fold(
     """
     state = initial_state(ctx.terms)
     problems: list[Problem] = []
-    for item in sorted(located, key=lambda loc: loc.event.date):
-        if until is not None and item.event.date > until:
+    for item in sorted(located, key=lambda loc: loc.event.applies_on):
+        if until is not None and item.event.applies_on > until:
             break
         try:
             state = apply_event(state, item.event, ctx)

@@ -104,18 +104,62 @@ def _registration(evaluation: Evaluation) -> dict[str, Any]:
 
 
 def _warrant(cert: Certificate, evaluation: Evaluation) -> dict[str, Any]:
-    price = None
-    if evaluation.pricing is not None:
-        factor = 1 / evaluation.state.share_factor
-        price = plain(fraction_to_decimal(Fraction(evaluation.pricing.exercise_price) * factor))
+    price = evaluation.state.exercise_price(min(evaluation.as_of, cert.closed_on or evaluation.as_of))
     return {
         "id": cert.id,
         "holder": cert.holder,
         "shares": _count(cert.shares),
-        "exercise_price": price,
+        "exercise_price": None if price is None else plain(price),
         "issue_date": cert.issue_date.isoformat(),
         "status": cert.status,
         "parent": cert.parent,
+        "parents": list(cert.parents),
+        "origin": cert.origin,
+        "original_issue_date": _iso(cert.original_issue_date),
+        "closed_on": _iso(cert.closed_on),
+    }
+
+
+def _fraction_text(value: Fraction) -> str:
+    return plain(fraction_to_decimal(value))
+
+
+def _warrant_activity(evaluation: Evaluation) -> dict[str, Any]:
+    reservation = evaluation.reservation
+    return {
+        "reservation": None if reservation is None else {
+            "as_of": reservation.as_of.isoformat(),
+            "reserved": _count(reservation.reserved),
+            "required": _count(reservation.required),
+            "authorized": reservation.authorized,
+            "outstanding": _count(reservation.outstanding),
+            "headroom": _count(reservation.headroom),
+        },
+        "exercises": [
+            {"warrant": r.warrant, "holder": r.holder, "date": r.date.isoformat(), "method": r.method,
+             "shares_exercised": _fraction_text(r.shares_exercised), "exercise_price": plain(r.exercise_price),
+             "aggregate_price": money_str(r.aggregate_price),
+             "average_price": None if r.average_price is None else plain(r.average_price),
+             "average_price_day": _iso(r.average_price_day), "shares_due": _fraction_text(r.shares_due),
+             "shares_issued": r.shares_issued, "fraction": _fraction_text(r.fraction),
+             "fraction_cash": money_str(r.fraction_cash),
+             "other_property": [{"asset": a, "quantity": plain(q)} for a, q in r.other_property],
+             "remainder_certificate": r.remainder_certificate, "delivery_due": r.delivery_due.isoformat(),
+             "holding_period_start": r.holding_period_start.isoformat(), "computation": list(r.computation)}
+            for r in evaluation.exercises
+        ],
+        "adjustments": [
+            {"kind": n.kind, "clause": n.clause, "date": n.date.isoformat(), "record_date": _iso(n.record_date),
+             "effective_from": n.effective_from.isoformat(), "until": _iso(n.until), "facts": n.facts,
+             "computation": list(n.computation),
+             "other_property": [{"asset": a, "quantity": plain(q)} for a, q in n.other_property],
+             "rows": [{"warrant": row.warrant, "holder": row.holder,
+                       "shares_before": _fraction_text(row.shares_before),
+                       "shares_after": _fraction_text(row.shares_after),
+                       "price_before": plain(row.price_before), "price_after": plain(row.price_after)}
+                      for row in n.rows]}
+            for n in evaluation.adjustments
+        ],
     }
 
 
@@ -180,6 +224,7 @@ def to_json(evaluation: Evaluation) -> dict[str, Any]:
             key: value for key, value in evaluation.terms.interpretations.as_dict().items()
         },
         **_registration(evaluation),
+        **_warrant_activity(evaluation),
         "events_applied": evaluation.events_applied,
         "problems": [problem.as_dict() for problem in evaluation.problems],
     }

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from .money import fraction_to_decimal, to_cent
+
 
 @dataclass(frozen=True)
 class ExerciseResult:
@@ -76,3 +78,41 @@ class Reservation:
     authorized: int
     outstanding: Fraction
     headroom: Fraction  # authorized - outstanding - reserved
+
+
+# --- computations (pure; the fold in ledger.py calls them) -----------------------------------
+
+def price_in_force(base: Decimal, share_factor: Fraction, reductions: tuple[tuple[dt.date, dt.date, Decimal], ...],
+                   day: dt.date) -> Decimal:
+    """W 11(a): the Exercise Price "obtained by multiplying the Exercise Price in effect
+    immediately prior to such adjustment by the number of Warrant Shares ... prior ... and
+    dividing by the number ... resulting" (10 places half-up when it does not terminate);
+    W 12: a voluntary reduction in force on ``day`` replaces it for its period."""
+    for start, end, price in reductions:
+        if start <= day <= end:
+            return price
+    return fraction_to_decimal(Fraction(base) / share_factor)
+
+
+def fraction_cash(fraction: Fraction, price: Decimal, reading: str) -> Decimal:
+    """W 4: "the Company shall pay a cash adjustment in respect of such final fraction in
+    an amount equal to the Exercise Price" (``fraction_cash``: the fraction x the price,
+    or the price itself), rounded half-up to the cent."""
+    if not fraction:
+        return Decimal("0.00")
+    if reading == "literal_exercise_price":
+        return to_cent(price)
+    return to_cent(fraction_to_decimal(fraction * Fraction(price)))
+
+
+def cashless_shares(average: Decimal, price: Decimal, surrendered: Fraction) -> Fraction:
+    """W 3: "the number of shares equal to the quotient obtained by dividing [(A-B) (X)]
+    by (A)"."""
+    a, b = Fraction(average), Fraction(price)
+    return (a - b) * surrendered / a
+
+
+def whole_and_fraction(value: Fraction) -> tuple[int, Fraction]:
+    """W 4: "No fractional shares ... shall be issued"."""
+    whole = value.numerator // value.denominator
+    return whole, value - whole

@@ -1,0 +1,833 @@
+"""Exhibit A's three warrant documents, prefilled from the register: the Notice of
+Exercise (W 3, 4), the Assignment Form (W 1, 7) and the Company's Notice of
+Adjustment (W 13, for an adjustment under W 11 or a reduction under W 12).
+
+Each is typeset as HTML (a Jinja2 template shipped as package data, autoescaped),
+as PDF (``ld_statement.render_pdf`` of that HTML) and as DOCX (python-docx, built
+here in code). The HTML and the DOCX print one context: the figures are those of
+the ``ExerciseResult`` / ``AdjustmentNotice`` the engine computed, the names and
+addresses those of the terms file, the warrant's size and issue date those of
+the register (``evaluation.state.certificates``). Nothing here computes a figure;
+the one product shown (a merger's Other Property per warrant = the basket per
+Warrant Share × the warrant's shares) is what W 13 requires the notice to state.
+
+Where the agreement has a form (the Notice of Exercise and the Assignment Form
+annexed to the Warrant) its wording is kept and the blanks are filled; text the
+register fills in is marked (underlined) as a fill. The core has no clock: the
+Notice of Adjustment is dated only when ``today`` is passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import importlib.resources
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import jinja2
+
+from ..evaluate import Evaluation
+from ..interpretations import BY_KEY
+from ..ledger import Certificate
+from ..money import fraction_to_decimal, terminates
+from ..terms import Party
+from ..warrants import AdjustmentNotice, AdjustmentRow, ExerciseResult
+from .ld_statement import Cited, count_words, grouped, long_date, money
+
+EXERCISE_TEMPLATE = "warrant_exercise_notice.html.j2"
+ASSIGNMENT_TEMPLATE = "warrant_assignment_form.html.j2"
+ADJUSTMENT_TEMPLATE = "warrant_adjustment_notice.html.j2"
+
+# --- the agreement's words (Exhibit A), whitespace normalized -----------------------------------
+
+EXERCISE_CASH_WORDS = ("and tenders herewith payment of the exercise price in full, together with all "
+                       "applicable transfer taxes, if any.")
+EXERCISE_ISSUE_WORDS = ("Please issue a certificate or certificates representing said shares of Common Stock "
+                        "in the name of the undersigned or in such other name as is specified below:")
+CASHLESS_A = ("the average of the high and low trading prices per share of Common Stock on the Trading Day "
+              "preceding the date of such election")
+CASHLESS_B = "the Exercise Price of the Warrant"
+CASHLESS_X = ("the number of shares issuable upon exercise of the Warrant in accordance with the terms of "
+              "this Warrant")
+ASSIGNMENT_INSTRUCTION = ("(To assign the foregoing warrant, execute this form and supply required information. "
+                          "Do not use this form to exercise the warrant.)")
+ASSIGNMENT_WORDS = "FOR VALUE RECEIVED, the foregoing Warrant and all rights evidenced thereby are hereby assigned to"
+ASSIGNMENT_NOTE = ("The signature to this Assignment Form must correspond with the name as it appears on the face "
+                   "of the Warrant, without alteration or enlargement or any change whatsoever, and must be "
+                   "guaranteed by a bank or trust company. Officers of corporations and those acting in an "
+                   "fiduciary or other representative capacity should file proper evidence of authority to "
+                   "assign the foregoing Warrant.")
+CONCLUSIVE_WORDS = ("Such notice, in the absence of manifest error, shall be conclusive evidence of the "
+                    "correctness of such adjustment.")
+
+W_TEXT = {
+    "W 3 payment": ('upon payment of the Exercise Price of the shares thereby purchased by wire transfer or '
+                    'cashier\'s check drawn on a United States bank, the holder of this Warrant shall be entitled '
+                    'to receive a certificate for the number of shares of Common Stock so purchased'),
+    "W 3 delivery": ("Certificates for shares purchased hereunder shall be delivered to the holder hereof within "
+                     "three (3) Trading Days after the date on which this Warrant shall have been exercised"),
+    "W 3 partial": ("If this Warrant shall have been exercised in part, the Company shall ... deliver to Holder a "
+                    "new Warrant evidencing the rights of Holder to purchase the unpurchased shares of Common "
+                    "Stock called for by this Warrant"),
+    "W 3 cashless": ("If there is no registration in effect permitting the resale by the Holder of the Warrant "
+                     "Shares at any time from and after one year from the issuance date of this Warrant, then the "
+                     "Holder shall have the right to a \"cashless exercise\" in which the Holder shall be entitled "
+                     "to receive a certificate for the number of shares equal to the quotient obtained by dividing "
+                     "[(A-B) (X)] by (A)"),
+    "W 4": ("No fractional shares or scrip representing fractional shares shall be issued upon the exercise of "
+            "this Warrant. As to any fraction of a share which Holder would otherwise be entitled to purchase upon "
+            "such exercise, the Company shall pay a cash adjustment in respect of such final fraction in an "
+            "amount equal to the Exercise Price."),
+    "W 1": ("Prior to the Termination Date and subject to compliance with applicable laws, this Warrant and all "
+            "rights hereunder are transferable, in whole or in part, at the office or agency of the Company by "
+            "the holder hereof in person or by duly authorized attorney, upon surrender of this Warrant together "
+            "with the Assignment Form annexed hereto properly endorsed."),
+    "W 7(a)": ("Upon such surrender and, if required, such payment, the Company shall execute and deliver a new "
+               "Warrant or Warrants in the name of the assignee or assignees and in the denomination or "
+               "denominations specified in such instrument of assignment, and shall issue to the assignor a new "
+               "Warrant evidencing the portion of this Warrant not so assigned, and this Warrant shall promptly "
+               "be cancelled."),
+    "W 7(a) taxes": ("together with a written assignment of this Warrant substantially in the form attached "
+                     "hereto duly executed by Holder or its agent or attorney and funds sufficient to pay any "
+                     "transfer taxes payable upon the making of such transfer"),
+    "W 7(d)": ("The Company agrees to maintain, at its aforesaid office, books for the registration and the "
+               "registration of transfer of the Warrants."),
+    "W 11(a)": ("at an Exercise Price per Warrant Share or other security obtained by multiplying the Exercise "
+                "Price in effect immediately prior to such adjustment by the number of Warrant Shares purchasable "
+                "pursuant hereto immediately prior to such adjustment and dividing by the number of Warrant "
+                "Shares or other securities of the Company resulting from such adjustment"),
+    "W 11(a) effective": ("An adjustment made pursuant to this paragraph shall become effective immediately "
+                          "after the effective date of such event retroactive to the record date, if any, for "
+                          "such event."),
+    "W 11 merger": ("Holder shall have the right thereafter to receive, upon exercise of this Warrant, the number "
+                    "of shares of common stock of the successor or acquiring corporation or of the Company, if it "
+                    "is the surviving corporation, and Other Property receivable upon or as a result of such "
+                    "reorganization, reclassification, merger, consolidation or disposition of assets by a holder "
+                    "of the number of shares of Common Stock for which this Warrant is exercisable immediately "
+                    "prior to such event"),
+    "W 12": ("The Company may at any time during the term of this Warrant, reduce the then current Exercise Price "
+             "to any amount and for any period of time deemed appropriate by the Board of Directors of the "
+             "Company."),
+    "W 13": ("the Company shall promptly mail by registered or certified mail, return receipt requested, to the "
+             "holder of this Warrant notice of such adjustment or adjustments setting forth the number of Warrant "
+             "Shares (and other securities or property) purchasable upon the exercise of this Warrant and the "
+             "Exercise Price of such Warrant Shares (and other securities or property) after such adjustment, "
+             "setting forth a brief statement of the facts requiring such adjustment and setting forth the "
+             "computation by which such adjustment was made."),
+}
+
+ADJUSTMENT_KINDS = {
+    "stock_split": "Stock split: subdivision of the outstanding Common Stock",
+    "stock_dividend": "Dividend or distribution in shares of Common Stock",
+    "reverse_split": "Reverse split: combination of the outstanding Common Stock",
+    "reclassification": "Reclassification of the Common Stock",
+    "merger": "Reorganization, merger or consolidation: Other Property",
+    "price_reduction": "Voluntary reduction of the Exercise Price",
+}
+RECAPITALIZATIONS = frozenset({"stock_split", "stock_dividend", "reverse_split", "reclassification"})
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+# --- formatting ---------------------------------------------------------------------------------
+
+def price(value: Decimal) -> str:
+    """A price per share with every digit it has (at least the cents): ``$1.80125``, ``$3.00``."""
+    whole, _, fraction = grouped(value).partition(".")
+    sign, whole = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
+    return f"{sign}${whole}.{fraction.ljust(2, '0')}"
+
+
+def share_count(value: Fraction) -> str:
+    """Shares exactly: ``87,150``, ``0.5``; a fraction with no finite decimal to 10 places
+    marked ``…``: ``3,995.8333333333…``."""
+    if value.denominator == 1:
+        return f"{value.numerator:,}"
+    text = grouped(fraction_to_decimal(value))
+    return text if terminates(value.denominator) else f"{text}…"
+
+
+def exact_fraction(value: Fraction) -> str | None:
+    """``23,975/6`` for a value with no finite decimal, else None (the decimal is exact)."""
+    if terminates(value.denominator):
+        return None
+    return f"{value.numerator:,}/{value.denominator:,}"
+
+
+def quantity(value: Decimal | Fraction) -> str:
+    return share_count(Fraction(value))
+
+
+class Fill(str):
+    """Text the register fills into a blank of the agreement's form."""
+
+    __slots__ = ()
+
+
+def _runs(*parts: str) -> list[dict[str, Any]]:
+    """A sentence as runs; a ``Fill`` is shown as a filled-in blank."""
+    return [{"text": str(part), "fill": isinstance(part, Fill)} for part in parts if part]
+
+
+def _plain(runs: Iterable[dict[str, Any]]) -> str:
+    return "".join(run["text"] for run in runs)
+
+
+def _party(party: Party) -> dict[str, Any]:
+    return {"id": party.id, "name": party.name, "address": party.address, "attention": party.attention,
+            "fax": party.fax}
+
+
+def _cite(key: str, clause: str | None = None) -> Cited:
+    return Cited(clause or key.split(" ")[0] + " " + key.split(" ")[1], W_TEXT[key])
+
+
+def _interpretation(evaluation: Evaluation, key: str) -> dict[str, Any]:
+    entry = BY_KEY[key]
+    value = getattr(evaluation.terms.interpretations, key)
+    others = ", ".join(str(v) for v in entry.values if v != value)
+    return {"key": key, "value": str(value), "alternatives": others, "clause": entry.clause,
+            "question": entry.question}
+
+
+def _deal(evaluation: Evaluation) -> dict[str, Any]:
+    terms = evaluation.terms
+    return {"title": terms.deal.title, "agreement_date": long_date(terms.deal.agreement_date),
+            "security": terms.deal.security, "company_upper": terms.company.name.upper()}
+
+
+def _party_of(evaluation: Evaluation, party_id: str, what: str) -> Party:
+    party = evaluation.terms.party(party_id)
+    if party is None:
+        raise ValueError(f"no party {party_id!r} ({what}) in the terms file")
+    return party
+
+
+def _certificate(evaluation: Evaluation, warrant_id: str, day: dt.date, closing_status: str) -> Certificate:
+    """The warrant on the register: outstanding, or closed by this very act on ``day``
+    (the form for an exercise or transfer the ledger already records)."""
+    cert = evaluation.state.certificates.get(warrant_id)
+    if cert is None:
+        known = ", ".join(evaluation.state.certificates) or "none yet: is the Closing recorded?"
+        raise ValueError(f"no warrant {warrant_id!r} on the register (known: {known})")
+    if cert.status != "outstanding" and not (cert.status == closing_status and cert.closed_on == day):
+        raise ValueError(f"warrant {warrant_id} was {cert.status} on {cert.closed_on}")
+    if day < cert.issue_date:
+        raise ValueError(f"{day} is before warrant {warrant_id} was issued ({cert.issue_date})")
+    return cert
+
+
+def _as_shares(value: int | Fraction | Decimal | str) -> Fraction:
+    shares = Fraction(value)
+    if shares <= 0:
+        raise ValueError(f"the number of Warrant Shares must be positive, not {value}")
+    return shares
+
+
+# --- 1. Notice of Exercise (W 3, W 4) ------------------------------------------------------------
+
+def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
+                     data_note: str | None = None) -> dict[str, Any]:
+    """Everything the Notice of Exercise prints, formatted; the figures are ``result``'s."""
+    if result.method not in ("cash", "cashless"):
+        raise ValueError(f"unknown exercise method {result.method!r} (cash or cashless)")
+    cert = _certificate(evaluation, result.warrant, result.date, "exercised")
+    if cert.holder != result.holder:
+        raise ValueError(f"warrant {cert.id} is registered to {cert.holder!r}, not {result.holder!r}")
+    terms = evaluation.terms
+    company, holder = terms.company, _party_of(evaluation, result.holder, "the holder")
+    deal = _deal(evaluation)
+    cash = result.method == "cash"
+    x = share_count(result.shares_exercised)
+    b = price(result.exercise_price)
+    warrant_fill = Fill(f"Warrant {cert.id}")
+
+    if cash:
+        election = _runs("The undersigned hereby elects to purchase ", Fill(x), " shares of Common Stock (the "
+                         f"\"Common Stock\"), of {company.name} pursuant to the terms of the attached Warrant (",
+                         warrant_fill, "), ", EXERCISE_CASH_WORDS)
+        method = "Cash exercise (W 3)"
+    else:
+        election = _runs("The undersigned hereby elects to purchase shares of Common Stock (the \"Common "
+                         f"Stock\"), of {company.name} pursuant to the terms of the attached Warrant (",
+                         warrant_fill, ") by a \"cashless exercise\" under Section 3 of the Warrant as to ",
+                         Fill(x), " Warrant Shares, and to receive a certificate for the number of shares "
+                         "equal to the quotient obtained by dividing [(A-B) (X)] by (A), where:")
+        method = "Cashless exercise (W 3)"
+
+    payment_rows: list[dict[str, str]] = []
+    formula_rows: list[dict[str, str]] = []
+    if cash:
+        payment_rows = [
+            {"label": "Warrant Shares purchased", "value": x, "clause": "W 3"},
+            {"label": "Exercise Price per share", "value": b, "clause": "W preamble, W 11"},
+            {"label": "Aggregate Exercise Price tendered",
+             "value": f"{money(result.aggregate_price)} ({x} × {b})", "clause": "W 3, W 8"},
+            {"label": "Payment", "value": "by wire transfer or cashier's check drawn on a United States bank",
+             "clause": "W 3"},
+        ]
+    else:
+        if result.average_price is None:
+            raise ValueError("a cashless exercise needs A, the average price (ExerciseResult.average_price)")
+        a = price(result.average_price)
+        a_day = result.average_price_day
+        due = share_count(result.shares_due)
+        exact = exact_fraction(result.shares_due)
+        formula_rows = [
+            {"symbol": "(A)", "words": CASHLESS_A,
+             "value": a + (f" (Trading Day {a_day.isoformat()})" if a_day else "")},
+            {"symbol": "(B)", "words": CASHLESS_B, "value": b},
+            {"symbol": "(X)", "words": CASHLESS_X, "value": x},
+            {"symbol": "[(A-B) (X)] / (A)", "words": f"({a} − {b}) × {x} ÷ {a}",
+             "value": f"{due} shares" + (f" (= {exact})" if exact else "")},
+        ]
+
+    issued = f"{result.shares_issued:,}"
+    delivery_rows = [{"label": "Shares of Common Stock to be issued", "value": issued,
+                      "clause": "W 3, W 4" if result.fraction else "W 3"}]
+    if result.fraction:
+        key = _interpretation(evaluation, "fraction_cash")
+        basis = ("the fraction × the Exercise Price" if key["value"] == "fraction_times_exercise_price"
+                 else "\"an amount equal to the Exercise Price\"")
+        delivery_rows.append({
+            "label": "Fraction of a share paid in cash instead (no fractional shares)",
+            "value": f"{share_count(result.fraction)} share: {money(result.fraction_cash)} "
+                     f"({basis}; fraction_cash = {key['value']})",
+            "clause": "W 4"})
+    if cash:
+        delivery_rows.append({"label": "Exercise Price paid", "value": money(result.aggregate_price),
+                              "clause": "W 3"})
+    else:
+        delivery_rows.append({"label": "Exercise Price paid", "value": "none: cashless exercise",
+                              "clause": "W 3"})
+    for asset, amount in result.other_property:
+        delivery_rows.append({"label": f"Other Property: {asset}", "value": quantity(amount),
+                              "clause": "W 11"})
+
+    register_rows = [
+        {"label": "Warrant surrendered",
+         "value": f"{cert.id}, issued {cert.issue_date.isoformat()}, for {share_count(cert.shares)} Warrant Shares",
+         "clause": "W 3, W 7(d)"},
+        {"label": "Certificates due",
+         "value": f"{result.delivery_due.isoformat()} (within "
+                  f"{count_words(terms.warrants.certificate_delivery_trading_days)} Trading Days)",
+         "clause": "W 3"},
+    ]
+    if result.remainder_certificate:
+        remainder = evaluation.state.certificates.get(result.remainder_certificate)
+        rest = remainder.shares if remainder is not None else cert.shares - result.shares_exercised
+        register_rows.append({"label": "New Warrant for the unpurchased shares",
+                              "value": f"{result.remainder_certificate} for {share_count(rest)} Warrant Shares",
+                              "clause": "W 3"})
+    register_rows.append({"label": "Rule 144(d) holding period of the shares from",
+                          "value": result.holding_period_start.isoformat()
+                          + (" (cash: starts at exercise)" if cash else " (cashless: tacks to the issue date)"),
+                          "clause": "RULES.md §3"})
+
+    quotes = [_cite("W 3 payment") if cash else _cite("W 3 cashless"), _cite("W 3 delivery")]
+    if result.remainder_certificate:
+        quotes.append(_cite("W 3 partial"))
+    if result.fraction:
+        quotes.append(Cited("W 4", W_TEXT["W 4"]))
+    interpretations = [_interpretation(evaluation, "fraction_cash")] if result.fraction else []
+    if not cash:
+        interpretations.insert(0, _interpretation(evaluation, "cashless_test"))
+
+    return {
+        "doc_title": f"Notice of Exercise — {cert.id} — {holder.name}",
+        "data_note": data_note,
+        "deal": deal,
+        "company": _party(company),
+        "holder": _party(holder),
+        "warrant_id": cert.id,
+        "warrant_line": (f"Stock Purchase Warrant {cert.id} of {company.name}, issued "
+                         f"{long_date(cert.issue_date)} to purchase {share_count(cert.shares)} Warrant Shares, "
+                         f"registered to {holder.name}"),
+        "cash": cash,
+        "method": method,
+        "election": election,
+        "payment_rows": payment_rows,
+        "formula_rows": formula_rows,
+        "delivery_rows": delivery_rows,
+        "issue_words": EXERCISE_ISSUE_WORDS,
+        "issue_name": holder.name,
+        "issue_address": holder.address,
+        "date": result.date.isoformat(),
+        "dated": long_date(result.date),
+        "register_rows": register_rows,
+        "computation": list(result.computation),
+        "quotes": quotes,
+        "interpretations": interpretations,
+    }
+
+
+# --- 2. Assignment Form (W 1, W 7) ---------------------------------------------------------------
+
+def assignment_context(evaluation: Evaluation, warrant_id: str, assignee: str,
+                       shares: int | Fraction | Decimal | str, date: dt.date, *,
+                       data_note: str | None = None) -> dict[str, Any]:
+    """The Assignment Form for ``shares`` of warrant ``warrant_id``'s shares to the party ``assignee``."""
+    cert = _certificate(evaluation, warrant_id, date, "transferred")
+    count = _as_shares(shares)
+    if count > cert.shares:
+        raise ValueError(f"{cert.id} is for {share_count(cert.shares)} Warrant Shares; cannot assign "
+                         f"{share_count(count)}")
+    terms = evaluation.terms
+    if date > terms.warrants.termination_date:
+        raise ValueError(f"W 1: transferable only prior to the Termination Date {terms.warrants.termination_date}")
+    holder = _party_of(evaluation, cert.holder, "the holder")
+    to = _party_of(evaluation, assignee, "the assignee")
+    if to.id == holder.id:
+        raise ValueError(f"{to.name} already holds {cert.id}: an assignment needs another party")
+    whole = count == cert.shares
+    n, total = share_count(count), share_count(cert.shares)
+    rest = cert.shares - count
+    if whole:
+        extent = _runs("in whole: as to all ", Fill(n), " Warrant Shares of ", Fill(f"Warrant {cert.id}"),
+                       " (Sections 1 and 7(a) of the Warrant).")
+    else:
+        extent = _runs("in part: as to ", Fill(n), " of the ", Fill(total), " Warrant Shares of ",
+                       Fill(f"Warrant {cert.id}"), " (Sections 1 and 7(a) of the Warrant); the Company is to "
+                       "issue to the assignor a new Warrant evidencing the portion not so assigned, ",
+                       Fill(share_count(rest)), " Warrant Shares.")
+    register_rows = [
+        {"label": "Warrant surrendered", "value": f"{cert.id} for {total} Warrant Shares, issued "
+                                                  f"{cert.issue_date.isoformat()}, cancelled on registration",
+         "clause": "W 7(a)"},
+        {"label": f"New Warrant to {to.name}", "value": f"{n} Warrant Shares", "clause": "W 7(a)"},
+    ]
+    if not whole:
+        register_rows.append({"label": f"New Warrant to {holder.name} (the portion not assigned)",
+                              "value": f"{share_count(rest)} Warrant Shares", "clause": "W 7(a)"})
+    register_rows.append({"label": "Transfer taxes", "value": "payable by the assignor with the surrender",
+                          "clause": "W 7(a), W 7(c)"})
+    return {
+        "doc_title": f"Assignment Form — {cert.id} — {holder.name} to {to.name}",
+        "data_note": data_note,
+        "deal": _deal(evaluation),
+        "company": _party(terms.company),
+        "holder": _party(holder),
+        "assignee": _party(to),
+        "warrant_id": cert.id,
+        "warrant_line": (f"Stock Purchase Warrant {cert.id} of {terms.company.name}, issued "
+                         f"{long_date(cert.issue_date)} to purchase {total} Warrant Shares, registered to "
+                         f"{holder.name}"),
+        "whole": whole,
+        "shares": n,
+        "instruction": ASSIGNMENT_INSTRUCTION,
+        "words": ASSIGNMENT_WORDS,
+        "extent": extent,
+        "date": date.isoformat(),
+        "dated": long_date(date),
+        "note": ASSIGNMENT_NOTE,
+        "register_rows": register_rows,
+        "quotes": [Cited("W 1", W_TEXT["W 1"]), Cited("W 7(a)", W_TEXT["W 7(a) taxes"]),
+                   Cited("W 7(a)", W_TEXT["W 7(a)"]), Cited("W 7(d)", W_TEXT["W 7(d)"])],
+    }
+
+
+# --- 3. Notice of Adjustment (W 13) --------------------------------------------------------------
+
+def _holder_name(evaluation: Evaluation, party_id: str) -> str:
+    party = evaluation.terms.party(party_id)
+    return party.name if party is not None else party_id
+
+
+def _adjustment_row(evaluation: Evaluation, notice: AdjustmentNotice, row: AdjustmentRow) -> dict[str, Any]:
+    basket = [{"asset": asset, "quantity": quantity(Fraction(amount) * row.shares_after)}
+              for asset, amount in notice.other_property]
+    return {"warrant": row.warrant, "holder": _holder_name(evaluation, row.holder),
+            "shares_before": share_count(row.shares_before), "shares_after": share_count(row.shares_after),
+            "price_before": price(row.price_before), "price_after": price(row.price_after),
+            "other_property": basket,
+            "other_property_text": "; ".join(f"{item['quantity']} {item['asset']}" for item in basket)}
+
+
+def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder: str | None = None, *,
+                       today: dt.date | None = None, data_note: str | None = None) -> dict[str, Any]:
+    """The Company's W 13 notice: to one holder (its rows only) or, with ``holder=None``, all rows."""
+    terms = evaluation.terms
+    rows = notice.rows
+    addressee = None
+    if holder is not None:
+        addressee = _party_of(evaluation, holder, "the holder")
+        rows = tuple(row for row in rows if row.holder == holder)
+        if not rows:
+            held = ", ".join(sorted({row.holder for row in notice.rows})) or "none"
+            raise ValueError(f"this adjustment lists no warrant of {holder!r} (holders: {held})")
+    if not rows:
+        raise ValueError("the notice lists no warrant")
+    if today is not None and today < notice.date:
+        raise ValueError(f"the notice is dated {today}, before the adjustment's effective date {notice.date}")
+    kind = notice.kind
+    merger = kind == "merger"
+    reduction = kind == "price_reduction"
+    recap = kind in RECAPITALIZATIONS
+
+    if recap:
+        if notice.record_date is not None:
+            effective = (f"The adjustment became effective immediately after the effective date of the event, "
+                         f"{long_date(notice.date)}, retroactive to its record date, {long_date(notice.record_date)}"
+                         f": it applies from {notice.effective_from.isoformat()}.")
+        else:
+            effective = (f"The adjustment became effective immediately after the effective date of the event, "
+                         f"{long_date(notice.date)} (no record date was taken): it applies from "
+                         f"{notice.effective_from.isoformat()}.")
+        effective_cite = Cited("W 11(a)", W_TEXT["W 11(a) effective"])
+    elif reduction:
+        until = f" through {long_date(notice.until)}" if notice.until else ""
+        after = (f"; from the day after, the Exercise Price in force before the reduction applies again"
+                 if notice.until else "")
+        effective = (f"The reduced Exercise Price applies from {long_date(notice.effective_from)}{until}{after}.")
+        effective_cite = Cited("W 12", W_TEXT["W 12"])
+    else:
+        effective = (f"From {long_date(notice.effective_from)}, each Warrant is exercisable for the Other Property "
+                     "that a holder of the number of shares of Common Stock for which it was exercisable "
+                     "immediately before the event received.")
+        effective_cite = Cited("W 11", W_TEXT["W 11 merger"])
+
+    price_after_label = "Exercise Price after"
+    if reduction:
+        period = notice.effective_from.isoformat() + (f" to {notice.until.isoformat()}" if notice.until else "")
+        price_after_label = f"Reduced Exercise Price ({period})"
+
+    quotes = [Cited("W 13", W_TEXT["W 13"])]
+    if recap:
+        quotes.insert(0, Cited("W 11(a)", W_TEXT["W 11(a)"]))
+    plural = len(rows) > 1
+    basket = [{"asset": asset, "quantity": quantity(amount)} for asset, amount in notice.other_property]
+    return {
+        "doc_title": f"Notice of Adjustment — {ADJUSTMENT_KINDS.get(kind, kind)} — {notice.date.isoformat()}",
+        "data_note": data_note,
+        "deal": _deal(evaluation),
+        "company": _party(terms.company),
+        "addressee": _party(addressee) if addressee is not None else None,
+        "kind": kind,
+        "kind_label": ADJUSTMENT_KINDS.get(kind, kind.replace("_", " ")),
+        "clause": notice.clause,
+        "event_date": notice.date.isoformat(),
+        "record_date": notice.record_date.isoformat() if notice.record_date else None,
+        "effective_from": notice.effective_from.isoformat(),
+        "until": notice.until.isoformat() if notice.until else None,
+        "facts": notice.facts,
+        "computation": list(notice.computation),
+        "intro": (f"{terms.company.name} (the \"Company\") gives notice under Section 13 of the Stock Purchase "
+                  f"Warrant{'s' if plural else ''} listed below that the number of Warrant Shares (and other "
+                  f"securities or property) purchasable upon the exercise of "
+                  f"{'each such Warrant' if plural else 'the Warrant'} and the Exercise Price "
+                  f"{'have' if not reduction else 'has'} been adjusted under {notice.clause} of the Warrant, "
+                  "as set forth below."),
+        "rows": [_adjustment_row(evaluation, notice, row) for row in rows],
+        "merger": merger,
+        "reduction": reduction,
+        "basket": basket,
+        "price_after_label": price_after_label,
+        "effective": effective,
+        "effective_cite": effective_cite,
+        "delivery": "Sent by registered or certified mail, return receipt requested (W 13)",
+        "conclusive": CONCLUSIVE_WORDS,
+        "today": today.isoformat() if today else None,
+        "dated": long_date(today) if today else None,
+        "quotes": quotes,
+    }
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+def _load_template(name: str) -> str:
+    """A template shipped as package data (works from a wheel, a zip, an editable install)."""
+    resource = importlib.resources.files("pipedeal.documents").joinpath("templates", name)
+    if not resource.is_file():
+        raise jinja2.TemplateNotFound(name)
+    return resource.read_text(encoding="utf-8")
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FunctionLoader(_load_template),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _render(template: str, context: dict[str, Any]) -> str:
+    return _environment().get_template(template).render(**context)
+
+
+def exercise_notice_html(evaluation: Evaluation, result: ExerciseResult, *, data_note: str | None = None) -> str:
+    """The Notice of Exercise (W 3) for ``result``, prefilled, as one HTML document."""
+    return _render(EXERCISE_TEMPLATE, exercise_context(evaluation, result, data_note=data_note))
+
+
+def assignment_form_html(evaluation: Evaluation, warrant_id: str, assignee: str,
+                         shares: int | Fraction | Decimal | str, date: dt.date, *,
+                         data_note: str | None = None) -> str:
+    """The Assignment Form (W 1, W 7) of ``shares`` of ``warrant_id`` to the party ``assignee``."""
+    return _render(ASSIGNMENT_TEMPLATE,
+                   assignment_context(evaluation, warrant_id, assignee, shares, date, data_note=data_note))
+
+
+def adjustment_notice_html(evaluation: Evaluation, notice: AdjustmentNotice, holder: str | None = None, *,
+                           today: dt.date | None = None, data_note: str | None = None) -> str:
+    """The Notice of Adjustment (W 13) to ``holder`` (a party id), or listing every warrant when None."""
+    return _render(ADJUSTMENT_TEMPLATE,
+                   adjustment_context(evaluation, notice, holder, today=today, data_note=data_note))
+
+
+# --- DOCX ---------------------------------------------------------------------------------------
+
+@dataclass
+class _Docx:
+    """A Letter-size Word document built in code, in the forms' house style."""
+
+    title: str
+    data_note: str | None = None
+
+    def __post_init__(self) -> None:
+        import docx
+        from docx.shared import Inches, Pt
+
+        self.document = docx.Document()
+        section = self.document.sections[0]
+        section.page_width, section.page_height = Inches(8.5), Inches(11)
+        for side in ("left_margin", "right_margin"):
+            setattr(section, side, Inches(1))
+        section.top_margin, section.bottom_margin = Inches(0.8), Inches(0.8)
+        normal = self.document.styles["Normal"]
+        normal.font.name = "Times New Roman"
+        normal.font.size = Pt(11)
+        normal.paragraph_format.space_after = Pt(6)
+        for name, size in (("Title", 16), ("Heading 1", 12), ("Heading 2", 11)):
+            style = self.document.styles[name]
+            style.font.name = "Times New Roman"
+            style.font.size = Pt(size)
+            style.font.bold = True
+            style.font.color.rgb = None
+        self.document.core_properties.title = _xml(self.title)
+        if self.data_note:
+            footer = section.footer.paragraphs[0]
+            footer.text = _xml(self.data_note)
+            for run in footer.runs:
+                run.font.size = Pt(8)
+
+    def title_block(self, title: str, *subtitles: str) -> None:
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+        heading = self.document.add_heading(_xml(title), level=0)
+        heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for text in subtitles:
+            para = self.paragraph(text, italic=True, size=9.5)
+            para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    def heading(self, text: str, level: int = 1) -> None:
+        self.document.add_heading(_xml(text), level=level)
+
+    def paragraph(self, content: str | list[dict[str, Any]], *, bold: bool = False, italic: bool = False,
+                  size: float | None = None, indent: float | None = None, style: str | None = None):
+        from docx.shared import Inches, Pt
+
+        para = self.document.add_paragraph(style=style)
+        runs = _runs(content) if isinstance(content, str) else content
+        for part in runs:
+            run = para.add_run(_xml(part["text"]))
+            run.bold = bold or part["fill"] or None
+            run.underline = part["fill"] or None
+            run.italic = italic or None
+            if size:
+                run.font.size = Pt(size)
+        if indent:
+            para.paragraph_format.left_indent = Inches(indent)
+        return para
+
+    def table(self, headers: list[str] | None, rows: list[list[str]], widths: list[float] | None = None,
+              *, size: float = 9.5) -> None:
+        from docx.shared import Inches, Pt
+
+        columns = len(headers) if headers else len(rows[0])
+        table = self.document.add_table(rows=0, cols=columns)
+        table.style = "Table Grid"
+        if headers:
+            cells = table.add_row().cells
+            for cell, text in zip(cells, headers, strict=True):
+                cell.text = ""
+                run = cell.paragraphs[0].add_run(_xml(text))
+                run.bold = True
+                run.font.size = Pt(size)
+        for values in rows:
+            cells = table.add_row().cells
+            for cell, text in zip(cells, values, strict=True):
+                cell.text = ""
+                run = cell.paragraphs[0].add_run(_xml(text))
+                run.font.size = Pt(size)
+        if widths:
+            for row in table.rows:
+                for cell, width in zip(row.cells, widths, strict=True):
+                    cell.width = Inches(width)
+        self.document.add_paragraph()
+
+    def quotes(self, quotes: list[Cited]) -> None:
+        from docx.shared import Pt
+
+        for quote in quotes:
+            para = self.document.add_paragraph()
+            clause = para.add_run(_xml(quote.clause) + ": ")
+            clause.bold = True
+            clause.font.size = Pt(8.5)
+            words = para.add_run(_xml(f"\"{quote.quote}\""))
+            words.italic = True
+            words.font.size = Pt(8.5)
+
+    def signature(self, *lines: str) -> None:
+        from docx.shared import Inches
+
+        for number, line in enumerate(lines):
+            para = self.paragraph(line)
+            para.paragraph_format.left_indent = Inches(3.2)
+            para.paragraph_format.space_after = 0
+            if number == 0:
+                para.paragraph_format.space_before = Inches(0.3)
+
+    def save(self) -> bytes:
+        buffer = io.BytesIO()
+        self.document.save(buffer)
+        return buffer.getvalue()
+
+
+def _xml(text: str) -> str:
+    """Text Word can store: control characters (not XML) are dropped."""
+    return _NOT_XML.sub("", text)
+
+
+def _party_lines(party: dict[str, Any]) -> list[str]:
+    lines = [party["name"]]
+    if party.get("attention"):
+        lines.append(f"Attention: {party['attention']}")
+    lines.append(party["address"])
+    if party.get("fax"):
+        lines.append(f"Fax: {party['fax']}")
+    return lines
+
+
+def _label_rows(rows: list[dict[str, str]]) -> list[list[str]]:
+    return [[row["label"], row["value"], row["clause"]] for row in rows]
+
+
+def exercise_notice_docx(evaluation: Evaluation, result: ExerciseResult, *, data_note: str | None = None) -> bytes:
+    """The Notice of Exercise (W 3) as a Word document, with the HTML's content."""
+    c = exercise_context(evaluation, result, data_note=data_note)
+    doc = _Docx(c["doc_title"], data_note)
+    doc.title_block("NOTICE OF EXERCISE", c["warrant_line"], f"{c['method']} — Warrant Section 3 (W 3)")
+    doc.paragraph(f"To: {c['deal']['company_upper']}", bold=True)
+    for line in _party_lines(c["company"])[1:]:
+        doc.paragraph(line, indent=0.35).paragraph_format.space_after = 0
+    doc.paragraph("")
+    doc.paragraph([{"text": "(1) ", "fill": False}, *c["election"]])
+    if c["cash"]:
+        doc.table(["Payment", "Amount", "Clause"], _label_rows(c["payment_rows"]), [2.3, 3.2, 1.0])
+    else:
+        doc.table(["", "The Warrant's words (W 3)", "Value"],
+                  [[r["symbol"], r["words"], r["value"]] for r in c["formula_rows"]], [1.2, 3.3, 2.0])
+    doc.table(["Delivery", "Value", "Clause"], _label_rows(c["delivery_rows"]), [2.3, 3.2, 1.0])
+    doc.paragraph(f"(2) {c['issue_words']}")
+    doc.paragraph([{"text": "Name: ", "fill": False}, {"text": c["issue_name"], "fill": True}], indent=0.5)
+    doc.paragraph([{"text": "Address: ", "fill": False}, {"text": c["issue_address"], "fill": True}], indent=0.5)
+    doc.paragraph([{"text": "Dated: ", "fill": False}, {"text": c["dated"], "fill": True}])
+    doc.signature("______________________________", "Signature", c["holder"]["name"], "By:", "Name:", "Title:")
+    doc.heading("Schedule: the register and the computation (not part of the form)", level=1)
+    doc.table(["Item", "Value", "Clause"], _label_rows(c["register_rows"]), [2.3, 3.2, 1.0])
+    if c["computation"]:
+        doc.heading("Computation", level=2)
+        for step in c["computation"]:
+            doc.paragraph(step, style="List Number", size=9.5)
+    if c["interpretations"]:
+        doc.heading("Interpretations in force", level=2)
+        doc.table(["Key", "Reading used", "Alternatives", "Clause"],
+                  [[k["key"], k["value"], k["alternatives"], k["clause"]] for k in c["interpretations"]],
+                  [1.6, 2.0, 2.0, 0.9])
+    doc.quotes(c["quotes"])
+    return doc.save()
+
+
+def assignment_form_docx(evaluation: Evaluation, warrant_id: str, assignee: str,
+                         shares: int | Fraction | Decimal | str, date: dt.date, *,
+                         data_note: str | None = None) -> bytes:
+    """The Assignment Form (W 1, W 7) as a Word document, with the HTML's content."""
+    c = assignment_context(evaluation, warrant_id, assignee, shares, date, data_note=data_note)
+    doc = _Docx(c["doc_title"], data_note)
+    doc.title_block("ASSIGNMENT FORM", c["instruction"], c["warrant_line"],
+                    "Warrant Sections 1 and 7 (W 1, W 7)")
+    doc.paragraph(c["words"])
+    doc.paragraph([{"text": c["assignee"]["name"], "fill": True},
+                   {"text": " whose address is ", "fill": False},
+                   {"text": c["assignee"]["address"], "fill": True}, {"text": ",", "fill": False}], indent=0.35)
+    doc.paragraph(c["extent"], indent=0.35)
+    doc.paragraph([{"text": "Dated: ", "fill": False}, {"text": c["dated"], "fill": True}])
+    doc.signature("Holder's Signature: ______________________________", f"({c['holder']['name']})",
+                  f"Holder's Address: {c['holder']['address']}")
+    doc.paragraph("")
+    doc.paragraph("Signature Guaranteed: ________________________________________")
+    doc.paragraph([{"text": "NOTE: ", "fill": False}, {"text": c["note"], "fill": False}], size=9.5)
+    doc.heading("Schedule: the register after the transfer (not part of the form)", level=1)
+    doc.table(["Item", "Value", "Clause"], _label_rows(c["register_rows"]), [2.6, 2.9, 1.0])
+    doc.quotes(c["quotes"])
+    return doc.save()
+
+
+def adjustment_notice_docx(evaluation: Evaluation, notice: AdjustmentNotice, holder: str | None = None, *,
+                           today: dt.date | None = None, data_note: str | None = None) -> bytes:
+    """The Notice of Adjustment (W 13) as a Word document, with the HTML's content."""
+    c = adjustment_context(evaluation, notice, holder, today=today, data_note=data_note)
+    doc = _Docx(c["doc_title"], data_note)
+    doc.title_block("NOTICE OF ADJUSTMENT", f"Stock Purchase Warrants of {c['company']['name']} — "
+                    f"Warrant Section 13 (W 13)", c["delivery"])
+    doc.paragraph("From: " + "; ".join(_party_lines(c["company"])))
+    if c["addressee"]:
+        doc.paragraph("To: " + "; ".join(_party_lines(c["addressee"])))
+    else:
+        doc.paragraph("To: the holder of each Warrant listed below, at its address on the books of the Company")
+    doc.paragraph(f"Date: {c['dated'] or '____________________'}")
+    doc.paragraph(f"Re: {c['kind_label']} ({c['clause']})", bold=True)
+    doc.paragraph(c["intro"])
+    doc.heading("1. The facts requiring the adjustment", level=1)
+    doc.paragraph(c["facts"])
+    dates = [f"Event effective: {c['event_date']}"]
+    if c["record_date"]:
+        dates.append(f"record date: {c['record_date']}")
+    doc.paragraph("; ".join(dates) + ".")
+    doc.heading("2. The computation", level=1)
+    for step in c["computation"]:
+        doc.paragraph(step, style="List Number", size=10)
+    doc.heading("3. Warrant Shares and Exercise Price after the adjustment", level=1)
+    headers = ["Warrant", "Holder", "Warrant Shares before", "Warrant Shares after", "Exercise Price before",
+               c["price_after_label"]]
+    if c["merger"]:
+        headers.append("Other Property after")
+    rows = []
+    for row in c["rows"]:
+        values = [row["warrant"], row["holder"], row["shares_before"], row["shares_after"], row["price_before"],
+                  row["price_after"]]
+        if c["merger"]:
+            values.append(row["other_property_text"])
+        rows.append(values)
+    doc.table(headers, rows, size=9)
+    if c["basket"]:
+        doc.paragraph("Other Property per Warrant Share: "
+                      + "; ".join(f"{b['quantity']} {b['asset']}" for b in c["basket"]) + ".")
+    doc.heading("4. Effective date", level=1)
+    doc.paragraph(c["effective"])
+    doc.quotes([c["effective_cite"]])
+    doc.heading("5. Effect of this notice", level=1)
+    doc.paragraph(c["conclusive"] + " (W 13)")
+    doc.paragraph(c["delivery"] + ".", italic=True)
+    doc.signature(c["company"]["name"].upper(), "", "By: ______________________________", "Name:", "Title:")
+    doc.quotes(c["quotes"])
+    return doc.save()
