@@ -265,6 +265,101 @@ def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db
 
 
 @app.command()
+def warrants(
+    deal: DealOption = "focus-1999",
+    as_of: AsOfOption = None,
+    json_output: JsonOption = False,
+    lineage: Annotated[str | None, typer.Option("--lineage", help="Show where this certificate came from.")] = None,
+    db: DbOption = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
+) -> None:
+    """The warrant register (W 7(d)): every certificate, its holder, shares, Exercise Price,
+    status and parent; the reserve (SPA 6.2, W 15); exercises and adjustments."""
+    from .report import to_json
+
+    _, evaluation = _run(_evaluate, deal, db, as_of, events, prices)
+    data = to_json(evaluation)
+    if lineage is not None:
+        known = {w["id"]: w for w in data["warrants"]}
+        if lineage not in known:
+            _fail([Problem("CLI-UNKNOWN-WARRANT", f"no warrant {lineage!r} (register: {', '.join(known)})",
+                           "command line", field="--lineage")])
+    if json_output:
+        keys = ("as_of", "warrants", "reservation", "exercises", "adjustments", "breaches")
+        out.print_json(json.dumps({key: data[key] for key in keys}))
+        return
+    from .render import render_lineage, render_warrants
+
+    render_lineage(out, data, lineage) if lineage else render_warrants(out, data)
+
+
+@app.command()
+def exercise(
+    warrant: Annotated[str, typer.Argument(metavar="W-ID", help="The certificate to exercise, e.g. W-1.")],
+    shares: Annotated[str, typer.Option("--shares", help="Warrant shares to exercise (a balance may be fractional).")],
+    method: Annotated[str, typer.Option("--method", help="cash or cashless.")],
+    date: Annotated[str, typer.Option("--date", help="The exercise (election) date, YYYY-MM-DD.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the figures; record nothing.")] = False,
+    deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
+    db: DbOption = None,
+) -> None:
+    """Exercise a warrant (W 3): validate, show what is paid and received by cash and by
+    cashless exercise (with the W 4 fraction cash), and record the event."""
+    _run(_exercise, warrant, shares, method, date, dry_run, deal, db)
+
+
+def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, deal: str, db: str | None) -> None:
+    from .evaluate import evaluate
+    from .events import parse_events
+    from .ledger import Located
+    from .render import render_exercise_choices
+    from .storage import ledger as store
+    from .workspace import calendars_for, load_inputs
+
+    url = _store_url(db)
+    inputs = load_inputs(deal, db_url=url)
+    if not inputs.events_source.startswith("ledger"):
+        raise InputError([Problem("WORKSPACE-MISSING", f"deal {deal} is not in the ledger {url}: run "
+                                  "`pipedeal init` first", "command line", field="--deal")])
+    calendars = calendars_for(inputs.terms)
+    outcomes = {}
+    for way in ("cash", "cashless"):
+        data = {"type": "warrant_exercise", "date": date, "warrant": warrant, "shares": _number(shares),
+                "method": way}
+        [(_, event)] = parse_events(json.dumps(data), "command line")
+        try:
+            result = evaluate(inputs.terms, [*inputs.events, Located(event, "command line", None)], inputs.quotes,
+                              calendars, event.date)
+            outcomes[way] = (event, result.exercises[-1] if result.exercises else None, None)
+        except InputError as refusal:
+            outcomes[way] = (event, None, refusal.problems)
+    if method not in outcomes:
+        raise InputError([Problem("CLI-BAD-METHOD", f"--method {method!r}: use cash or cashless", "command line",
+                                  field="--method")])
+    render_exercise_choices(out, outcomes, method)
+    event, _, problems = outcomes[method]
+    if problems:
+        raise InputError(problems)
+    if dry_run:
+        out.print("[dim]--dry-run: nothing recorded.[/]")
+        return
+    store.append_events(url, deal, [("command line", None, event)], _validator(url, deal))
+    out.print(f"Recorded the {method} exercise of {warrant}.")
+
+
+def _number(text: str):
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise InputError([Problem("CLI-BAD-SHARES", f"--shares {text!r} is not a number", "command line",
+                                  field="--shares")]) from None
+    return int(value) if value == value.to_integral_value() else str(value)
+
+
+@app.command()
 def init(
     deal: DealOption = "focus-1999",
     db: DbOption = None,
@@ -289,12 +384,16 @@ def _init(deal: str, db: str | None, empty: bool) -> None:
 
 def _validator(url: str, deal: str):
     from .ledger import Located, check_append, make_context
+    from .quotes import QuoteBook
     from .storage import ledger as store
     from .terms_file import parse_terms
     from .workspace import calendars_for
 
     terms = parse_terms(store.deal_terms(url, deal), f"{deal} (ledger terms)")
-    ctx = make_context(terms, calendars_for(terms).company)
+    calendars = calendars_for(terms)
+    # With the quotes the check covers W 3 too: a cashless exercise needs A > B.
+    quotes = QuoteBook(store.load_quotes(url, deal), f"quotes of {deal} in {url}")
+    ctx = make_context(terms, calendars.company, quotes, calendars.trading)
 
     def validate(existing, located):
         return check_append(ctx, existing, [Located(event, file, line) for file, line, event in located])

@@ -361,7 +361,7 @@ def _exercise_result(state: DealState, event: ev.WarrantExercise, ctx: Context, 
     if event.method == "cash":
         aggregate = to_cent(fraction_to_decimal(surrendered * Fraction(price)))
         due = surrendered
-        steps.append(f"W 3: aggregate Exercise Price {_shares(surrendered)} x ${plain(price)} = ${aggregate}")
+        steps.append(f"W 3: aggregate Exercise Price {_shares(surrendered)} x ${plain(price)} = ${aggregate:,}")
     else:
         aggregate = Decimal("0.00")
         average_day = ctx.trading.previous_open(event.date, inclusive=False)

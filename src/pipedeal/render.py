@@ -166,3 +166,74 @@ def render_ambiguities(console: Console, table: dict[str, Any]) -> None:
                 cells.append(row["exercise_price"] or "")
             grid.add_row(*cells)
         console.print(grid)
+
+
+def render_warrants(console: Console, data: dict[str, Any]) -> None:
+    """W 7(d): the register, the reserve, and what happened to it."""
+    register = Table(title=f"Warrant register (W 7(d)) as of {data['as_of']}")
+    for column in ("warrant", "holder", "shares", "exercise price", "issued", "status", "from"):
+        register.add_column(column, justify="right" if column in ("shares", "exercise price") else "left")
+    for w in data["warrants"]:
+        shares = f"{w['shares']:,}" if isinstance(w["shares"], int) else w["shares"]
+        price = f"${w['exercise_price']}" if w["exercise_price"] else ""
+        came_from = ", ".join(w["parents"]) + (f" ({w['origin']})" if w["parents"] else "")
+        register.add_row(w["id"], escape(w["holder"]), shares, price, w["issue_date"], w["status"], came_from)
+    console.print(register)
+    reservation = data.get("reservation")
+    if reservation:
+        console.print(f"Reserve (SPA 6.2, W 15): {_count(reservation['reserved'])} reserved for "
+                      f"{_count(reservation['required'])} outstanding warrant shares; authorized "
+                      f"{reservation['authorized']:,}, outstanding {_count(reservation['outstanding'])}, "
+                      f"headroom {_count(reservation['headroom'])}")
+    for exercise in data["exercises"]:
+        console.print(f"[bold]{exercise['warrant']}[/] {exercise['method']} exercise {exercise['date']}:")
+        for step in exercise["computation"]:
+            console.print(f"  {escape(step)}")
+    for notice in data["adjustments"]:
+        console.print(f"[bold]Notice of Adjustment ({notice['clause']})[/], {notice['date']}: "
+                      f"{escape(notice['facts'])}")
+        for step in notice["computation"]:
+            console.print(f"  {escape(step)}")
+    for breach in data.get("breaches", []):
+        console.print(f"[bold red]breach[/] {breach['clause']}: {escape(breach['message'])}")
+
+
+def render_lineage(console: Console, data: dict[str, Any], warrant: str) -> None:
+    """Where a certificate came from, back to the Closing (W 1, 3, 7, 9)."""
+    known = {w["id"]: w for w in data["warrants"]}
+    chain, todo = [], [warrant]
+    while todo:
+        current = known[todo.pop(0)]
+        chain.append(current)
+        todo.extend(current["parents"])
+    for w in chain:
+        origin = "issued at the Closing" if w["origin"] == "closing" else f"{w['origin']} of {', '.join(w['parents'])}"
+        console.print(f"{w['id']}: {w['shares']} shares held by {escape(w['holder'])}, {origin} on {w['issue_date']}; "
+                      f"{w['status']}" + (f" {w['closed_on']}" if w["closed_on"] else ""))
+
+
+def render_exercise_choices(console: Console, outcomes: dict, chosen: str) -> None:
+    """W 3, W 4: what each way of exercising pays and delivers."""
+    for way, (_event, result, problems) in outcomes.items():
+        marker = " [bold](requested)[/]" if way == chosen else ""
+        console.rule(f"{way} exercise{marker}")
+        if problems:
+            for problem in problems:
+                console.print(f"[red]not allowed[/]: {escape(problem.message)}")
+            continue
+        if result is None:
+            console.print("[yellow]no figures: the Exercise Price is unknown (quotes before the Closing?)[/]")
+            continue
+        pays = f"${result.aggregate_price:,}" if way == "cash" else "nothing (shares are withheld instead)"
+        console.print(f"holder pays {pays}; receives {result.shares_issued:,} shares"
+                      + (f" and ${result.fraction_cash:,} for the fraction" if result.fraction else "")
+                      + (f"; remainder certificate {result.remainder_certificate}" if result.remainder_certificate
+                         else ""))
+        for step in result.computation:
+            console.print(f"  [dim]{escape(step)}[/]")
+
+
+def _count(value: int | str) -> str:
+    """A share count as printed: thousands separators, a fraction's digits kept."""
+    whole, dot, fraction = str(value).partition(".")
+    return f"{int(whole):,}{dot}{fraction}"

@@ -184,8 +184,9 @@ def _party(party: Party) -> dict[str, Any]:
             "fax": party.fax}
 
 
-def _cite(key: str, clause: str | None = None) -> Cited:
-    return Cited(clause or key.split(" ")[0] + " " + key.split(" ")[1], W_TEXT[key])
+def _cite(key: str) -> Cited:
+    """The W_TEXT entry ``key`` cited by its clause (the key's first two words: ``W 3``)."""
+    return Cited(" ".join(key.split()[:2]), W_TEXT[key])
 
 
 def _interpretation(evaluation: Evaluation, key: str) -> dict[str, Any]:
@@ -449,6 +450,20 @@ def _adjustment_row(evaluation: Evaluation, notice: AdjustmentNotice, row: Adjus
             "other_property_text": "; ".join(f"{item['quantity']} {item['asset']}" for item in basket)}
 
 
+def _intro(company: str, kind: str, clause: str, plural: bool) -> str:
+    warrants = "each Warrant listed below" if plural else "the Warrant listed below"
+    opening = (f"{company} (the \"Company\") gives notice under Section 13 of the Stock Purchase "
+               f"Warrant{'s' if plural else ''} (W 13) that")
+    if kind == "price_reduction":
+        return (f"{opening} the Board of Directors of the Company has reduced the Exercise Price of {warrants} "
+                f"under Section 12 of the Warrant ({clause}) for the period stated below.")
+    if kind == "merger":
+        return (f"{opening} the kind and number of securities and other property purchasable upon the exercise "
+                f"of {warrants} have been adjusted under Section 11 of the Warrant ({clause}), as set forth below.")
+    return (f"{opening} the number of Warrant Shares purchasable upon the exercise of {warrants} and the "
+            f"Exercise Price have been adjusted under Section 11 of the Warrant ({clause}), as set forth below.")
+
+
 def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder: str | None = None, *,
                        today: dt.date | None = None, data_note: str | None = None) -> dict[str, Any]:
     """The Company's W 13 notice: to one holder (its rows only) or, with ``holder=None``, all rows."""
@@ -482,7 +497,7 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
         effective_cite = Cited("W 11(a)", W_TEXT["W 11(a) effective"])
     elif reduction:
         until = f" through {long_date(notice.until)}" if notice.until else ""
-        after = (f"; from the day after, the Exercise Price in force before the reduction applies again"
+        after = ("; from the day after, the Exercise Price in force before the reduction applies again"
                  if notice.until else "")
         effective = (f"The reduced Exercise Price applies from {long_date(notice.effective_from)}{until}{after}.")
         effective_cite = Cited("W 12", W_TEXT["W 12"])
@@ -517,12 +532,7 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
         "until": notice.until.isoformat() if notice.until else None,
         "facts": notice.facts,
         "computation": list(notice.computation),
-        "intro": (f"{terms.company.name} (the \"Company\") gives notice under Section 13 of the Stock Purchase "
-                  f"Warrant{'s' if plural else ''} listed below that the number of Warrant Shares (and other "
-                  f"securities or property) purchasable upon the exercise of "
-                  f"{'each such Warrant' if plural else 'the Warrant'} and the Exercise Price "
-                  f"{'have' if not reduction else 'has'} been adjusted under {notice.clause} of the Warrant, "
-                  "as set forth below."),
+        "intro": _intro(terms.company.name, kind, notice.clause, plural),
         "rows": [_adjustment_row(evaluation, notice, row) for row in rows],
         "merger": merger,
         "reduction": reduction,
