@@ -184,9 +184,10 @@ def _party(party: Party) -> dict[str, Any]:
             "fax": party.fax}
 
 
-def _cite(key: str) -> Cited:
-    """The W_TEXT entry ``key`` cited by its clause (the key's first two words: ``W 3``)."""
-    return Cited(" ".join(key.split()[:2]), W_TEXT[key])
+def _cite(key: str, clause: str | None = None) -> Cited:
+    """The W_TEXT entry ``key``, in quotation marks, cited by ``clause`` (by default the
+    key's first two words: ``W 3``)."""
+    return Cited(clause or " ".join(key.split()[:2]), f'"{W_TEXT[key]}"')
 
 
 def _interpretation(evaluation: Evaluation, key: str) -> dict[str, Any]:
@@ -335,7 +336,7 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
     if result.remainder_certificate:
         quotes.append(_cite("W 3 partial"))
     if result.fraction:
-        quotes.append(Cited("W 4", W_TEXT["W 4"]))
+        quotes.append(_cite("W 4"))
     interpretations = [_interpretation(evaluation, "fraction_cash")] if result.fraction else []
     if not cash:
         interpretations.insert(0, _interpretation(evaluation, "cashless_test"))
@@ -428,8 +429,8 @@ def assignment_context(evaluation: Evaluation, warrant_id: str, assignee: str,
         "dated": long_date(date),
         "note": ASSIGNMENT_NOTE,
         "register_rows": register_rows,
-        "quotes": [Cited("W 1", W_TEXT["W 1"]), Cited("W 7(a)", W_TEXT["W 7(a) taxes"]),
-                   Cited("W 7(a)", W_TEXT["W 7(a)"]), Cited("W 7(d)", W_TEXT["W 7(d)"])],
+        "quotes": [_cite("W 1"), _cite("W 7(a) taxes", "W 7(a)"),
+                   _cite("W 7(a)"), _cite("W 7(d)")],
     }
 
 
@@ -494,27 +495,27 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
             effective = (f"The adjustment became effective immediately after the effective date of the event, "
                          f"{long_date(notice.date)} (no record date was taken): it applies from "
                          f"{notice.effective_from.isoformat()}.")
-        effective_cite = Cited("W 11(a)", W_TEXT["W 11(a) effective"])
+        effective_cite = _cite("W 11(a) effective")
     elif reduction:
         until = f" through {long_date(notice.until)}" if notice.until else ""
         after = ("; from the day after, the Exercise Price in force before the reduction applies again"
                  if notice.until else "")
         effective = (f"The reduced Exercise Price applies from {long_date(notice.effective_from)}{until}{after}.")
-        effective_cite = Cited("W 12", W_TEXT["W 12"])
+        effective_cite = _cite("W 12")
     else:
         effective = (f"From {long_date(notice.effective_from)}, each Warrant is exercisable for the Other Property "
                      "that a holder of the number of shares of Common Stock for which it was exercisable "
                      "immediately before the event received.")
-        effective_cite = Cited("W 11", W_TEXT["W 11 merger"])
+        effective_cite = _cite("W 11 merger", "W 11")
 
     price_after_label = "Exercise Price after"
     if reduction:
         period = notice.effective_from.isoformat() + (f" to {notice.until.isoformat()}" if notice.until else "")
         price_after_label = f"Reduced Exercise Price ({period})"
 
-    quotes = [Cited("W 13", W_TEXT["W 13"])]
+    quotes = [_cite("W 13")]
     if recap:
-        quotes.insert(0, Cited("W 11(a)", W_TEXT["W 11(a)"]))
+        quotes.insert(0, _cite("W 11(a)"))
     plural = len(rows) > 1
     basket = [{"asset": asset, "quantity": quantity(amount)} for asset, amount in notice.other_property]
     return {
@@ -692,7 +693,7 @@ class _Docx:
             clause = para.add_run(_xml(quote.clause) + ": ")
             clause.bold = True
             clause.font.size = Pt(8.5)
-            words = para.add_run(_xml(f"\"{quote.quote}\""))
+            words = para.add_run(_xml(quote.quote))
             words.italic = True
             words.font.size = Pt(8.5)
 
