@@ -8,8 +8,9 @@ here in code). The HTML and the DOCX print one context: the figures are those of
 the ``ExerciseResult`` / ``AdjustmentNotice`` the engine computed, the names and
 addresses those of the terms file, the warrant's size and issue date those of
 the register (``evaluation.state.certificates``). Nothing here computes a figure;
-the one product shown (a merger's Other Property per warrant = the basket per
-Warrant Share × the warrant's shares) is what W 13 requires the notice to state.
+the one product shown, a merger's Other Property per warrant (the basket per
+Warrant Share × the warrant's shares before the event), is what W 13 requires
+the notice to state.
 
 Where the agreement has a form (the Notice of Exercise and the Assignment Form
 annexed to the Warrant) its wording is kept and the blanks are filled; text the
@@ -254,14 +255,14 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
         election = _runs("The undersigned hereby elects to purchase ", Fill(x), " shares of Common Stock (the "
                          f"\"Common Stock\"), of {company.name} pursuant to the terms of the attached Warrant (",
                          warrant_fill, "), ", EXERCISE_CASH_WORDS)
-        method = "Cash exercise (W 3)"
+        method = "Cash exercise"
     else:
         election = _runs("The undersigned hereby elects to purchase shares of Common Stock (the \"Common "
                          f"Stock\"), of {company.name} pursuant to the terms of the attached Warrant (",
                          warrant_fill, ") by a \"cashless exercise\" under Section 3 of the Warrant as to ",
                          Fill(x), " Warrant Shares, and to receive a certificate for the number of shares "
                          "equal to the quotient obtained by dividing [(A-B) (X)] by (A), where:")
-        method = "Cashless exercise (W 3)"
+        method = "Cashless exercise"
 
     payment_rows: list[dict[str, str]] = []
     formula_rows: list[dict[str, str]] = []
@@ -295,8 +296,9 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
                       "clause": "W 3, W 4" if result.fraction else "W 3"}]
     if result.fraction:
         key = _interpretation(evaluation, "fraction_cash")
-        basis = ("the fraction × the Exercise Price" if key["value"] == "fraction_times_exercise_price"
-                 else "\"an amount equal to the Exercise Price\"")
+        basis = (f"the fraction × the Exercise Price of {b}, to the cent"
+                 if key["value"] == "fraction_times_exercise_price"
+                 else f"\"an amount equal to the Exercise Price\", {b}, to the cent")
         delivery_rows.append({
             "label": "Fraction of a share paid in cash instead (no fractional shares)",
             "value": f"{share_count(result.fraction)} share: {money(result.fraction_cash)} "
@@ -352,7 +354,7 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
                          f"{long_date(cert.issue_date)} to purchase {share_count(cert.shares)} Warrant Shares, "
                          f"registered to {holder.name}"),
         "cash": cash,
-        "method": method,
+        "method_line": f"{method} — Warrant Section 3 (W 3)" + (", Section 4 (W 4)" if result.fraction else ""),
         "election": election,
         "payment_rows": payment_rows,
         "formula_rows": formula_rows,
@@ -442,7 +444,9 @@ def _holder_name(evaluation: Evaluation, party_id: str) -> str:
 
 
 def _adjustment_row(evaluation: Evaluation, notice: AdjustmentNotice, row: AdjustmentRow) -> dict[str, Any]:
-    basket = [{"asset": asset, "quantity": quantity(Fraction(amount) * row.shares_after)}
+    # W 11: the Other Property "receivable ... by a holder of the number of shares of Common Stock for
+    # which this Warrant is exercisable immediately prior to such event"
+    basket = [{"asset": asset, "quantity": quantity(Fraction(amount) * row.shares_before)}
               for asset, amount in notice.other_property]
     return {"warrant": row.warrant, "holder": _holder_name(evaluation, row.holder),
             "shares_before": share_count(row.shares_before), "shares_after": share_count(row.shares_after),
@@ -541,6 +545,7 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
         "price_after_label": price_after_label,
         "effective": effective,
         "effective_cite": effective_cite,
+        "banner": "BY REGISTERED OR CERTIFIED MAIL, RETURN RECEIPT REQUESTED",
         "delivery": "Sent by registered or certified mail, return receipt requested (W 13)",
         "conclusive": CONCLUSIVE_WORDS,
         "today": today.isoformat() if today else None,
@@ -736,7 +741,7 @@ def exercise_notice_docx(evaluation: Evaluation, result: ExerciseResult, *, data
     """The Notice of Exercise (W 3) as a Word document, with the HTML's content."""
     c = exercise_context(evaluation, result, data_note=data_note)
     doc = _Docx(c["doc_title"], data_note)
-    doc.title_block("NOTICE OF EXERCISE", c["warrant_line"], f"{c['method']} — Warrant Section 3 (W 3)")
+    doc.title_block("NOTICE OF EXERCISE", c["warrant_line"], c["method_line"])
     doc.paragraph(f"To: {c['deal']['company_upper']}", bold=True)
     for line in _party_lines(c["company"])[1:]:
         doc.paragraph(line, indent=0.35).paragraph_format.space_after = 0
@@ -799,7 +804,8 @@ def adjustment_notice_docx(evaluation: Evaluation, notice: AdjustmentNotice, hol
     c = adjustment_context(evaluation, notice, holder, today=today, data_note=data_note)
     doc = _Docx(c["doc_title"], data_note)
     doc.title_block("NOTICE OF ADJUSTMENT", f"Stock Purchase Warrants of {c['company']['name']} — "
-                    f"Warrant Section 13 (W 13)", c["delivery"])
+                    f"Warrant Section 13 (W 13)")
+    doc.paragraph(c["banner"], bold=True, size=9)
     doc.paragraph("From: " + "; ".join(_party_lines(c["company"])))
     if c["addressee"]:
         doc.paragraph("To: " + "; ".join(_party_lines(c["addressee"])))
