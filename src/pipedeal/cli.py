@@ -29,9 +29,13 @@ app = typer.Typer(
 events_app = typer.Typer(help="The append-only event ledger.", no_args_is_help=True)
 prices_app = typer.Typer(help="Daily quotes of the Common Stock.", no_args_is_help=True)
 schema_app = typer.Typer(help="JSON Schemas of pipedeal's input files.", no_args_is_help=True)
+documents_app = typer.Typer(help="Warrant forms and notices as PDF, HTML or DOCX.", no_args_is_help=True)
+export_app = typer.Typer(help="Export the deal to other formats.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 app.add_typer(prices_app, name="prices")
 app.add_typer(schema_app, name="schema")
+app.add_typer(documents_app, name="documents")
+app.add_typer(export_app, name="export")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -357,6 +361,136 @@ def _number(text: str):
         raise InputError([Problem("CLI-BAD-SHARES", f"--shares {text!r} is not a number", "command line",
                                   field="--shares")]) from None
     return int(value) if value == value.to_integral_value() else str(value)
+
+
+FormatOption = Annotated[str, typer.Option("--format", help="pdf, html or docx.")]
+OutOption = Annotated[Path, typer.Option("--out", help="Directory to write into.")]
+
+
+def _write_document(kind: str, name: str, output_format: str, out_dir: Path, html_of, docx_of) -> None:
+    from .documents import render_pdf
+
+    if output_format not in ("pdf", "html", "docx"):
+        raise InputError([Problem("CLI-BAD-FORMAT", f"--format {output_format!r}: use pdf, html or docx",
+                                  "command line", field="--format")])
+    try:
+        if output_format == "docx":
+            data = docx_of()
+        else:
+            html = html_of()
+            data = render_pdf(html) if output_format == "pdf" else html.encode("utf-8")
+    except ValueError as exc:
+        raise InputError([Problem("DOCUMENT-REFUSED", str(exc), "command line")]) from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{kind}-{name}.{output_format}"
+    path.write_bytes(data)
+    out.print(f"Wrote {path}")
+
+
+@documents_app.command("exercise")
+def documents_exercise(
+    warrant: Annotated[str, typer.Argument(metavar="W-ID")],
+    shares: Annotated[str, typer.Option("--shares", help="Warrant shares to exercise.")],
+    method: Annotated[str, typer.Option("--method", help="cash or cashless.")],
+    date: Annotated[str, typer.Option("--date", help="The exercise date.")],
+    deal: DealOption = "focus-1999",
+    output_format: FormatOption = "pdf",
+    out_dir: OutOption = Path("."),
+    db: DbOption = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
+) -> None:
+    """The Notice of Exercise (W 3), prefilled from the register with the figures."""
+    def build() -> None:
+        from .documents.warrant_forms import exercise_notice_docx, exercise_notice_html
+
+        evaluation, result, note = _exercise_preview(deal, db, events, prices, warrant, shares, method, date)
+        _write_document("notice-of-exercise", f"{warrant}-{result.date}-{method}", output_format, out_dir,
+                        lambda: exercise_notice_html(evaluation, result, data_note=note),
+                        lambda: exercise_notice_docx(evaluation, result, data_note=note))
+
+    _run(build)
+
+
+def _exercise_preview(deal, db, events, prices, warrant, shares, method, date):
+    """The exercise as recorded in the ledger, or as it would be if recorded now."""
+    from .evaluate import evaluate
+    from .events import parse_events
+    from .ledger import Located
+    from .workspace import calendars_for, default_db_url, load_inputs, parse_day
+
+    day = parse_day(date, "--date")
+    inputs = load_inputs(deal, db_url=db if db is not None else default_db_url(), events_file=events,
+                         prices_file=prices)
+    calendars = calendars_for(inputs.terms)
+    note = f"Quotes: {inputs.quotes_source}. Events: {inputs.events_source}."
+    evaluation = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars, day)
+    for result in evaluation.exercises:
+        if (result.warrant, result.date, result.method) == (warrant, day, method):
+            return evaluation, result, note
+    data = {"type": "warrant_exercise", "date": date, "warrant": warrant, "shares": _number(shares), "method": method}
+    [(_, event)] = parse_events(json.dumps(data), "command line")
+    evaluation = evaluate(inputs.terms, [*inputs.events, Located(event, "command line", None)], inputs.quotes,
+                          calendars, day)
+    return evaluation, evaluation.exercises[-1], note
+
+
+@documents_app.command("assignment")
+def documents_assignment(
+    warrant: Annotated[str, typer.Argument(metavar="W-ID")],
+    to: Annotated[str, typer.Option("--to", help="The assignee (a party id of the terms file).")],
+    shares: Annotated[str, typer.Option("--shares", help="Warrant shares assigned.")],
+    date: Annotated[str, typer.Option("--date", help="The date of the assignment.")],
+    deal: DealOption = "focus-1999",
+    output_format: FormatOption = "pdf",
+    out_dir: OutOption = Path("."),
+    db: DbOption = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
+) -> None:
+    """The Assignment Form (W 1, W 7), prefilled from the register."""
+    def build() -> None:
+        from .documents.warrant_forms import assignment_form_docx, assignment_form_html
+        from .workspace import parse_day
+
+        inputs, evaluation = _evaluate(deal, db, date, events, prices)
+        day, count = parse_day(date, "--date"), _number(shares)
+        note = f"Events: {inputs.events_source}."
+        _write_document("assignment-form", f"{warrant}-to-{to}-{day}", output_format, out_dir,
+                        lambda: assignment_form_html(evaluation, warrant, to, count, day, data_note=note),
+                        lambda: assignment_form_docx(evaluation, warrant, to, count, day, data_note=note))
+
+    _run(build)
+
+
+@documents_app.command("adjustments")
+def documents_adjustments(
+    deal: DealOption = "focus-1999",
+    holder: Annotated[str | None, typer.Option("--holder", help="One holder's notice (a party id).")] = None,
+    as_of: AsOfOption = None,
+    dated: Annotated[str | None, typer.Option("--date", help="The notices' date (default today).")] = None,
+    output_format: FormatOption = "pdf",
+    out_dir: OutOption = Path("."),
+    db: DbOption = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
+) -> None:
+    """Every Notice of Adjustment (W 13) of the deal up to the date."""
+    def build() -> None:
+        from .documents.warrant_forms import adjustment_notice_docx, adjustment_notice_html
+        from .workspace import parse_day
+
+        _, evaluation = _evaluate(deal, db, as_of, events, prices)
+        today = parse_day(dated, "--date") if dated else _today()
+        if not evaluation.adjustments:
+            out.print("No adjustment (W 11, W 12) by this date: no notice to write.")
+        for notice in evaluation.adjustments:
+            name = f"{notice.kind}-{notice.date}" + (f"-{holder}" if holder else "")
+            _write_document("notice-of-adjustment", name, output_format, out_dir,
+                            lambda n=notice: adjustment_notice_html(evaluation, n, holder, today=today),
+                            lambda n=notice: adjustment_notice_docx(evaluation, n, holder, today=today))
+
+    _run(build)
 
 
 @app.command()
