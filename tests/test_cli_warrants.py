@@ -101,3 +101,18 @@ def test_every_form_and_notice_as_pdf_and_docx(ledger, tmp_path):
     adjustment = docx.Document(io.BytesIO((tmp_path / "notice-of-adjustment-stock_split-2000-06-15.docx").read_bytes()))
     cells = " ".join(cell.text for table in adjustment.tables for row in table.rows for cell in row.cells)
     assert "130,725" in cells and "1.2008333333" in cells
+
+
+def test_the_ocf_export_of_the_register_validates_against_the_official_schemas(ledger, tmp_path):
+    from pipedeal.ocf import default_schema_dir
+
+    if default_schema_dir() is None:
+        if os.environ.get("CI"):
+            pytest.fail("the OCF schemas (../shared/ocf) are missing")
+        pytest.skip("no OCF schemas beside the checkout")
+    done = ledger("export", "ocf", str(tmp_path / "ocf"), "--as-of", "2001-01-31")
+    assert "Valid Open Cap Format" in done.stdout
+    transactions = json.loads((tmp_path / "ocf" / "Transactions.ocf.json").read_text())["items"]
+    kinds = {item["object_type"] for item in transactions}
+    assert {"TX_STOCK_ISSUANCE", "TX_WARRANT_ISSUANCE", "TX_WARRANT_EXERCISE", "TX_WARRANT_TRANSFER",
+            "TX_STOCK_CLASS_SPLIT"} <= kinds

@@ -493,6 +493,40 @@ def documents_adjustments(
     _run(build)
 
 
+@export_app.command("ocf")
+def export_ocf(
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="The directory to write the OCF files into.")],
+    deal: DealOption = "focus-1999",
+    as_of: AsOfOption = None,
+    schemas: Annotated[Path | None, typer.Option(
+        "--schemas", help="OCF schema folder to validate against (default $PIPEDEAL_OCF_DIR or ../shared/ocf).")] = None,
+    db: DbOption = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
+) -> None:
+    """The deal as an Open Cap Format 1.2 package, validated offline against the official schemas."""
+    def build() -> None:
+        from .ocf import OcfExportError, default_schema_dir, validate_bundle, write_bundle
+
+        inputs, evaluation = _evaluate(deal, db, as_of, events, prices)
+        try:
+            written = write_bundle(evaluation, inputs.events, directory)
+        except OcfExportError as exc:
+            raise InputError([Problem("OCF-EXPORT", str(exc))]) from None
+        for path in written:
+            out.print(f"Wrote {path}")
+        schema_dir = schemas or default_schema_dir()
+        if schema_dir is None:
+            out.print("[yellow]No OCF schemas found (--schemas or $PIPEDEAL_OCF_DIR): not validated.[/]")
+            return
+        errors = validate_bundle(directory, schema_dir)
+        if errors:
+            raise InputError([Problem("OCF-INVALID", message, str(directory)) for message in errors])
+        out.print(f"[green]Valid Open Cap Format against the schemas in {schema_dir}.[/]")
+
+    _run(build)
+
+
 @app.command()
 def init(
     deal: DealOption = "focus-1999",

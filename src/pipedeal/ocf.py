@@ -126,7 +126,6 @@ class _Version:
     holder: str
     shares: Fraction
     price: Decimal
-    number: int
 
 
 class _Export:
@@ -221,7 +220,7 @@ class _Export:
             self.reduce(event)
         elif isinstance(event, ev.Financing):
             self.notes.append(
-                f"Financing of {event.date} (SPA 6.9): {event.shares:,} shares at ${plain(event.price)} to buyers "
+                f"Financing of {event.date} (SPA 6.9): {event.shares:,} shares at {_usd(event.price)} to buyers "
                 "the event log does not name; counted in the Common Stock outstanding, not exported as issuances.")
 
     def notice_for(self, kind: str) -> AdjustmentNotice | None:
@@ -249,9 +248,12 @@ class _Export:
         closing_certs = sorted((c for c in self.register.values() if c.origin == "closing"),
                                key=lambda cert: _number(cert.id))
         by_holder = {cert.holder: cert for cert in closing_certs}
+        pricing = self.evaluation.pricing
         for allocation in self.evaluation.allocations:
             investor = allocation.investor
             cert = by_holder.get(investor)
+            if cert is None:
+                raise OcfExportError(f"no Closing warrant for {investor} in the register")
             self.items.append({
                 "object_type": "TX_STOCK_ISSUANCE",
                 "id": self.tx_id("issuance", investor),
@@ -269,17 +271,17 @@ class _Export:
                 "comments": [
                     f"SPA 1.15, 2.1(a): {_dollars(allocation.subscription)} / ${money_str(price)} = "
                     f"{allocation.shares:,} Shares at the Purchase Price",
-                    f"Issued with Warrant {cert.id if cert else '?'} for {allocation.warrant_shares:,} shares "
+                    f"Issued with Warrant {cert.id} for {allocation.warrant_shares:,} shares "
                     f"({numeric(self.terms.pricing.warrant_coverage * 100)}% coverage)",
                     "The certificates bear the Legend of SPA 9.1 (not exported as a stock legend template)",
                 ],
             })
-            if cert is None:
-                raise OcfExportError(f"no Closing warrant for {investor} in the register")
+            price_text = _usd(self.price_on(event.date))
+            if pricing is not None and pricing.exercise_price_exact != pricing.exercise_price:
+                price_text = f"{_usd(pricing.exercise_price_exact)}, rounded to {price_text}"
             self.issue(cert, Fraction(allocation.warrant_shares), event.date, [
                 f"W preamble: Exercise Price = {numeric(self.terms.pricing.exercise_price_multiple * 100)}% of "
-                f"the Market Price {_usd(self.evaluation.pricing.market_price) if self.evaluation.pricing else '?'}"
-                f" = {_usd(self.price_on(event.date))} "
+                f"the Market Price {_usd(pricing.market_price) if pricing else '?'} (SPA 1.10) = {price_text} "
                 f"(exercise_price_rounding={self.terms.interpretations.exercise_price_rounding})",
                 f"SPA recitals: {numeric(self.terms.pricing.warrant_coverage * 100)}% of "
                 f"{allocation.shares:,} Shares = {allocation.warrant_shares:,} warrant shares",
@@ -288,17 +290,15 @@ class _Export:
 
     # warrant securities ---------------------------------------------------------------------
     def issue(self, cert: Certificate, shares: Fraction, day: dt.date, comments: list[str], *,
-              consideration: str | None = None, holder: str | None = None, part_of: _Version | None = None,
-              ) -> _Version:
+              consideration: str | None = None, part_of: _Version | None = None) -> _Version:
         """A TX_WARRANT_ISSUANCE for the next OCF security of ``cert`` (or, with ``part_of``,
         for the part of a Warrant exercised, which the register does not number)."""
         price = part_of.price if part_of else self.price_on(day)
         if part_of is not None:
-            security_id, number = f"{part_of.security_id}:exercised", part_of.number
+            security_id = f"{part_of.security_id}:exercised"
         else:
-            security_id, number = self.next_security_id(cert.id)
-            self.version_numbers[cert.id] = number
-        version = _Version(security_id, cert.id, holder or cert.holder, shares, price, number)
+            security_id, self.version_numbers[cert.id] = self.next_security_id(cert.id)
+        version = _Version(security_id, cert.id, cert.holder, shares, price)
         item: dict[str, Any] = {
             "object_type": "TX_WARRANT_ISSUANCE",
             "id": self.tx_id("issuance", self.local(security_id)),
@@ -453,12 +453,9 @@ class _Export:
                     f"Certificates due by {result.delivery_due} (W 3)",
                 ],
             })
-        elif result is None and event.method == "cash":
-            whole = surrendered.numerator // surrendered.denominator
-            self.notes.append(f"The cash exercise of {cert.id} on {event.date} has no exercise figures; "
-                              f"{whole:,} shares assumed delivered, not exported as an issuance.")
         comments = list(result.computation) if result else [
-            f"W 3: {event.method} exercise of {_count(surrendered)} warrant shares (figures not computed)"]
+            f"W 3: {event.method} exercise of {_count(surrendered)} warrant shares; the evaluation has no "
+            "exercise figures (no quotes), so the shares delivered are not exported"]
         self.items.append({
             "object_type": "TX_WARRANT_EXERCISE",
             "id": self.tx_id("exercise", self.local(target.security_id)),
