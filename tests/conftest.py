@@ -57,3 +57,24 @@ def postgres_url() -> Iterator[str]:
             )
         finally:
             admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def pipedeal_cli(cwd: Path, cache_dir: Path):
+    """Run the installed CLI as a user does: a fresh process in ``cwd``, no $PIPEDEAL_DB,
+    a wide terminal; a user's mistake must never show a traceback."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PIPEDEAL_DB"}
+    env["PIPEDEAL_CACHE_DIR"] = str(cache_dir)
+    env["COLUMNS"] = "200"
+
+    def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "pipedeal.cli", *args], cwd=cwd, env=env,
+                              capture_output=True, text=True, timeout=180)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert done.returncode == expect, (done.stdout, done.stderr)
+        return done
+
+    run.cwd = cwd
+    return run

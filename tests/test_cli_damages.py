@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
+from conftest import pipedeal_cli
 from scenario import FOCUS_DIR
 
 
@@ -16,18 +14,8 @@ from scenario import FOCUS_DIR
 def pipedeal(tmp_path_factory):
     cache = tmp_path_factory.mktemp("cache")
     cwd = tmp_path_factory.mktemp("work")
-    env = {k: v for k, v in os.environ.items() if k != "PIPEDEAL_DB"}
-    env["PIPEDEAL_CACHE_DIR"] = str(cache)
-    env["COLUMNS"] = "200"
+    run = pipedeal_cli(cwd, cache)
 
-    def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "pipedeal.cli", *args], cwd=cwd, env=env,
-                              capture_output=True, text=True, timeout=120)
-        assert "Traceback" not in done.stderr, done.stderr
-        assert done.returncode == expect, (done.stdout, done.stderr)
-        return done
-
-    run.cwd = cwd
     return run
 
 

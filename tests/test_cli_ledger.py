@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import pipedeal_cli
 from scenario import FOCUS_DIR, jsonl
 
 
@@ -27,15 +25,7 @@ def db(request, tmp_path) -> str:
 
 @pytest.fixture
 def pipedeal(tmp_path, cache_dir):
-    env = {k: v for k, v in os.environ.items() if k != "PIPEDEAL_DB"}
-    env["PIPEDEAL_CACHE_DIR"] = str(cache_dir)
-
-    def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "pipedeal.cli", *args], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=120)
-        assert "Traceback" not in done.stderr, done.stderr
-        assert done.returncode == expect, (done.stdout, done.stderr)
-        return done
+    run = pipedeal_cli(tmp_path, cache_dir)
 
     return run
 

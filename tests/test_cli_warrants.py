@@ -6,27 +6,17 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
-import sys
 
 import docx
 import pytest
+from conftest import pipedeal_cli
 from pypdf import PdfReader
 
 
 @pytest.fixture(scope="module")
 def ledger(tmp_path_factory):
     work = tmp_path_factory.mktemp("work")
-    env = {k: v for k, v in os.environ.items() if k != "PIPEDEAL_DB"}
-    env["PIPEDEAL_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
-    env["COLUMNS"] = "200"
-
-    def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "pipedeal.cli", *args], cwd=work, env=env,
-                              capture_output=True, text=True, timeout=180)
-        assert "Traceback" not in done.stderr, done.stderr
-        assert done.returncode == expect, (done.stdout, done.stderr)
-        return done
+    run = pipedeal_cli(work, tmp_path_factory.mktemp("cache"))
 
     run("init")
     run("events", "add", "corporate_action_notice", "date=2000-04-20", "action=3-for-2 split",
@@ -36,7 +26,6 @@ def ledger(tmp_path_factory):
     run("exercise", "W-1", "--shares", "50000", "--method", "cash", "--date", "2000-07-03")
     run("events", "add", "warrant_transfer", "date=2000-08-01", "warrant=W-3", "to=raptor", "shares=20000")
     run("events", "add", "effectiveness_lapsed", "date=2000-12-01", "reason=other")
-    run.work = work
     return run
 
 

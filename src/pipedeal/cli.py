@@ -499,7 +499,7 @@ def export_ocf(
     deal: DealOption = "focus-1999",
     as_of: AsOfOption = None,
     schemas: Annotated[Path | None, typer.Option(
-        "--schemas", help="OCF schema folder to validate against (default $PIPEDEAL_OCF_DIR or ../shared/ocf).")] = None,
+        "--schemas", help="OCF schemas to validate against (default $PIPEDEAL_OCF_DIR, ../shared/ocf).")] = None,
     db: DbOption = None,
     events: EventsOption = None,
     prices: PricesOption = None,

@@ -347,7 +347,8 @@ def _load_template(name: str) -> str:
 
 
 @functools.cache
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of every pipedeal document: package templates, autoescape on."""
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(_load_template),
         autoescape=True,
@@ -370,7 +371,7 @@ def render_statement_html(
     letter with no date, dated before the as-of date, or with nothing to demand.
     """
     context = statement_context(evaluation, investor, letter=letter, today=today, data_note=data_note)
-    return _environment().get_template(TEMPLATE).render(**context)
+    return environment().get_template(TEMPLATE).render(**context)
 
 
 def render_pdf(html: str) -> bytes:

@@ -21,8 +21,6 @@ Notice of Adjustment is dated only when ``today`` is passed.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import importlib.resources
 import io
 import re
 from collections.abc import Iterable
@@ -31,15 +29,13 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-import jinja2
-
 from ..evaluate import Evaluation
 from ..interpretations import BY_KEY
 from ..ledger import Certificate
 from ..money import fraction_to_decimal, terminates
 from ..terms import Party
 from ..warrants import AdjustmentNotice, AdjustmentRow, ExerciseResult
-from .ld_statement import Cited, count_words, grouped, long_date, money
+from .ld_statement import Cited, count_words, environment, grouped, long_date, money
 
 EXERCISE_TEMPLATE = "warrant_exercise_notice.html.j2"
 ASSIGNMENT_TEMPLATE = "warrant_assignment_form.html.j2"
@@ -556,27 +552,8 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
 
 # --- HTML ---------------------------------------------------------------------------------------
 
-def _load_template(name: str) -> str:
-    """A template shipped as package data (works from a wheel, a zip, an editable install)."""
-    resource = importlib.resources.files("pipedeal.documents").joinpath("templates", name)
-    if not resource.is_file():
-        raise jinja2.TemplateNotFound(name)
-    return resource.read_text(encoding="utf-8")
-
-
-@functools.cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FunctionLoader(_load_template),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def _render(template: str, context: dict[str, Any]) -> str:
-    return _environment().get_template(template).render(**context)
+    return environment().get_template(template).render(**context)
 
 
 def exercise_notice_html(evaluation: Evaluation, result: ExerciseResult, *, data_note: str | None = None) -> str:
