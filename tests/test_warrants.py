@@ -417,9 +417,6 @@ def test_an_odd_balance_left_by_a_split_is_exercised_whole_with_cash_for_the_hal
     assert evaluation.reservation.reserved == 186_977
 
 
-@pytest.mark.xfail(strict=True, reason="ENGINE: a balance that does not terminate in decimals (350/3 after a 1-for-3 "
-                   "reverse split) cannot be exercised in full; the event's decimal shares are compared exactly "
-                   "with the Fraction balance, so 116.6666666667 is refused as beyond the balance")
 def test_a_warrant_for_116_and_two_thirds_shares_can_be_exercised_in_full():
     # W 3 lets the holder exercise the whole Warrant; W 4 pays cash for the fraction.
     # After 1-for-3: W-2 = 350 / 3 = 116 2/3 shares at 1.80125 x 3 = $5.40375
@@ -487,8 +484,6 @@ def test_after_a_split_a_reduction_must_be_below_the_adjusted_price():
         ("EVENT-NOT-A-REDUCTION", 3, "price")]
 
 
-@pytest.mark.xfail(strict=True, reason="ENGINE: a W 11 split during a W 12 reduction leaves the reduced price "
-                   "unadjusted (price_in_force returns the reduction's price without the share factor)")
 def test_a_split_during_a_reduction_adjusts_the_reduced_price_too():
     # W 11(a): new price = price in effect immediately prior x shares before / shares after
     #   = $1.50 x 2/3 = $1.00; all 525 Altar Rock shares cost 525 x $1.00 = $525.00
@@ -503,9 +498,6 @@ def test_a_split_during_a_reduction_adjusts_the_reduced_price_too():
     assert (result.exercise_price, result.aggregate_price) == (Decimal("1.00"), Decimal("525.00"))
 
 
-@pytest.mark.xfail(strict=True, reason="ENGINE: of two overlapping W 12 reductions the earlier-recorded one wins "
-                   "(price_in_force returns the first matching period), so a deeper later reduction, though "
-                   "accepted as lower than the price then current, is never applied")
 def test_a_deeper_reduction_inside_an_earlier_one_applies_for_its_own_period():
     # Board: $1.50 for 2001; then "the then current Exercise Price" $1.50 reduced to $1.25 for March.
     evaluation = evaluate_focus(log(
@@ -574,9 +566,6 @@ def test_a_reclassification_noticed_in_time_for_both_record_and_effective_dates_
     assert w14(evaluation) == []
 
 
-@pytest.mark.xfail(strict=True, reason="ENGINE: for a merger the fold takes the merger date as the record date "
-                   "(the merger event has none), so a notice that names an earlier voting record date and comes "
-                   "less than 30 days before it is not reported")
 def test_a_merger_notice_less_than_30_days_before_its_voting_record_date_is_a_breach():
     # Notice 2001-04-01 names record date 2001-04-20 (due by 04-20 - 30 = 2001-03-21: 19 days, late)
     # and effective date 2001-06-01 (due by 2001-05-02: 61 days, in time).
@@ -604,8 +593,6 @@ def test_a_split_without_more_authorized_shares_leaves_too_few_authorized_shares
     assert codes(evaluation, "RESERVE-SHORTFALL") == []
 
 
-@pytest.mark.xfail(strict=True, reason="ENGINE: the AUTHORIZED-SHORTFALL message prints fractional share counts "
-                   "as raw fractions (66788103/2, short 7163103/2) instead of 33,394,051.5 and 3,581,551.5")
 def test_the_authorized_shortfall_message_states_the_numbers_as_a_reader_writes_them():
     evaluation = evaluate_focus(log(CLOSING, split("2000-06-01", "3:2")), "2000-07-01")
     breach, = codes(evaluation, "AUTHORIZED-SHORTFALL")
@@ -645,9 +632,6 @@ def test_a_cashless_exercise_draws_only_the_shares_delivered_from_the_reserve():
         121_005, 115_000, 22_266_696, 7_612_299)
 
 
-@pytest.mark.xfail(strict=True, reason="ENGINE: after a 1-for-3 reverse split the reserve (125,000/3) is scaled "
-                   "like the warrants, yet _check_reserve rounds the need up to 41,667 and reports RESERVE-SHORTFALL "
-                   "'short 1/3'; W 4 issues no fractional shares, so 41,666 whole shares is all that can be issued")
 def test_a_reverse_split_that_scales_reserve_and_warrants_alike_is_not_a_reserve_shortfall():
     evaluation = evaluate_focus(log(CLOSING, split("2000-06-01", "1:3", "reverse_split")), "2000-07-01")
     # whole shares issuable (W 4): 87,150/3 = 29,050; 350/3 = 116 2/3 -> 116; 37,500/3 = 12,500: 41,666

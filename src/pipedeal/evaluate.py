@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from fractions import Fraction
 
 from .calendars import HolidayCalendar, TradingCalendar
 from .damages import (
@@ -78,9 +77,7 @@ class Evaluation:
 
 def reservation(state: DealState, as_of: dt.date) -> Reservation:
     """SPA 6.2, W 15: the reserve and the authorized headroom as of the date."""
-    outstanding = state.warrant_shares_outstanding()
-    required = Fraction(-(-outstanding.numerator // outstanding.denominator))
-    return Reservation(as_of, state.reserved, required, state.authorized, state.common_outstanding,
+    return Reservation(as_of, state.reserved, state.whole_warrant_shares(), state.authorized, state.common_outstanding,
                        state.authorized - state.common_outstanding - state.reserved)
 
 

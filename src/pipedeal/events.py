@@ -205,7 +205,7 @@ class WarrantExercise(EventBase):
 
     type: Literal["warrant_exercise"]
     warrant: Ref
-    shares: PositiveShares | Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+    shares: PositiveShares | Annotated[Decimal, Field(gt=0, allow_inf_nan=False)] | Literal["all"]
     method: Literal["cash", "cashless"]
 
 
@@ -318,6 +318,7 @@ class Merger(EventBase):
 
     type: Literal["merger"]
     per_share: Annotated[list[Asset], Field(min_length=1)]
+    record_date: dt.date | None = None  # W 14: the record date for the vote on it
 
 
 class PriceReduction(_Span):

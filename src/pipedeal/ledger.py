@@ -111,7 +111,7 @@ class DealState:
     other_property: tuple[ev.Asset, ...] | None = None
     last_date: dt.date | None = None
     base_exercise_price: Decimal | None = None  # W preamble, before any adjustment
-    reductions: tuple[tuple[dt.date, dt.date, Decimal], ...] = ()  # W 12
+    reductions: tuple[tuple[dt.date, dt.date, Fraction], ...] = ()  # W 12, in Closing-share terms
     registration_changes: tuple[tuple[dt.date, bool], ...] = ()  # primary statement in effect from
     reserved: Fraction = Fraction(0)  # SPA 6.2, W 15
     authorized: int = 0
@@ -138,6 +138,12 @@ class DealState:
 
     def warrant_shares_outstanding(self) -> Fraction:
         return sum((c.shares for c in self.certificates.values() if c.status == "outstanding"), Fraction(0))
+
+    def whole_warrant_shares(self) -> Fraction:
+        """The shares the outstanding Warrants can still call for: W 4 pays each
+        certificate's fraction in cash, so only whole shares need reserving."""
+        return Fraction(sum(c.shares.numerator // c.shares.denominator
+                            for c in self.certificates.values() if c.status == "outstanding"))
 
     def certificate(self, cert_id: str) -> Certificate:
         cert = self.certificates.get(cert_id)
@@ -193,7 +199,7 @@ def _check_reserve(state: DealState, day: dt.date) -> DealState:
     """SPA 6.2, W 15: after every event the reserve must cover the outstanding warrant
     shares, and the authorized Common the outstanding plus the reserve. A shortfall
     is reported when it begins (and again if it recurs), with the numbers."""
-    required = _ceil(state.warrant_shares_outstanding())
+    required = state.whole_warrant_shares()
     headroom = state.authorized - state.common_outstanding - state.reserved
     breaches = list(state.breaches)
     reserve_ok, headroom_ok = state.reserved >= required, headroom >= 0
@@ -208,8 +214,7 @@ def _check_reserve(state: DealState, day: dt.date) -> DealState:
     return replace(state, breaches=tuple(breaches), reserve_ok=reserve_ok, headroom_ok=headroom_ok)
 
 
-def _ceil(value: Fraction) -> Fraction:
-    return Fraction(-(-value.numerator // value.denominator))
+
 
 
 def _check_parties(event: ev.EventBase, terms: Terms) -> None:
@@ -252,7 +257,7 @@ def _close(state: DealState, event: ev.Closing, ctx: Context) -> DealState:
                      common_outstanding=state.common_outstanding + issued, base_exercise_price=base,
                      reserved=Fraction(warrant_shares if reserved is None else reserved))
     # The Closing's own capitalization is reported by pricing.capitalization_after_closing.
-    required = _ceil(closed.warrant_shares_outstanding())
+    required = closed.whole_warrant_shares()
     return replace(closed, reserve_ok=closed.reserved >= required,
                    headroom_ok=closed.authorized - closed.common_outstanding - closed.reserved >= 0)
 
@@ -298,7 +303,7 @@ def _exercise(state: DealState, event: ev.WarrantExercise, ctx: Context) -> Deal
     and must leave something to receive (A > B)."""
     cert = state.certificate(event.warrant)
     _in_window(event, ctx)
-    surrendered = Fraction(event.shares)
+    surrendered = _surrendered(event.shares, cert.shares)
     if surrendered > cert.shares:
         raise Rejected("EVENT-EXERCISE-BEYOND-BALANCE",
                        f"{cert.id} is for {_shares(cert.shares)} shares; cannot exercise "
@@ -320,6 +325,17 @@ def _exercise(state: DealState, event: ev.WarrantExercise, ctx: Context) -> Deal
                    common_outstanding=state.common_outstanding + issued,
                    reserved=max(Fraction(0), state.reserved - issued),
                    exercises=state.exercises + ((result,) if result else ()))
+
+
+def _surrendered(asked: int | Decimal | str, balance: Fraction) -> Fraction:
+    """The shares an exercise surrenders: ``"all"``, or a number; a decimal that is the
+    balance to its 10 shown places (116.6666666667 of 350/3) means the whole balance."""
+    if asked == "all":
+        return balance
+    value = Fraction(asked)
+    if value != balance and fraction_to_decimal(balance) == Decimal(asked):
+        return balance
+    return value
 
 
 def _cashless_allowed(state: DealState, event: ev.WarrantExercise, ctx: Context, issued_on: dt.date) -> None:
@@ -477,7 +493,7 @@ def _recapitalize(state: DealState, event: ev._Recapitalization, ctx: Context) -
     factor = event.factor
     after_factor = state.share_factor * factor
     price_before = state.exercise_price(event.applies_on)
-    price_after = (fraction_to_decimal(Fraction(state.base_exercise_price) / after_factor)
+    price_after = (price_in_force(state.base_exercise_price, after_factor, state.reductions, event.applies_on)
                    if state.base_exercise_price is not None else None)
     new, old = event.ratio.split(":")
     rows = tuple(
@@ -516,22 +532,26 @@ def _late_action_notices(state: DealState, event: ev.EventBase, ctx: Context) ->
     """W 14: "at least 30 days' prior written notice of the date on which a record date
     shall be selected ... and ... of the date when the same shall take place"."""
     days = ctx.terms.warrants.corporate_action_notice_days
-    record = getattr(event, "record_date", None) or event.date
-    takes_place = event.date
-    needs_effective = event.type in ("reclassification", "merger")
+    record = getattr(event, "record_date", None)
+    notices = [n for n in state.action_notices
+               if n.effective_date == event.date or (record is not None and n.record_date == record)]
+    if record is None and notices:
+        record = notices[0].record_date  # the record date the Company's notice names
+    takes_place = event.type in ("reclassification", "merger")
+    checks = []
+    if record is not None or not takes_place:
+        checks.append(("record date", record or event.date))
+    if takes_place:
+        checks.append(("effective date", event.date))
     breaches = []
-    checks = [("record date", record)] + ([("effective date", takes_place)] if needs_effective else [])
     for label, day in checks:
         latest = day - dt.timedelta(days=days)
-        timely = [n for n in state.action_notices
-                  if n.date <= latest and (n.record_date == record or n.effective_date == takes_place)]
-        if not timely:
-            given = [n.date for n in state.action_notices
-                     if n.record_date == record or n.effective_date == takes_place]
-            when = f"given {given[0]}" if given else "not given"
-            breaches.append(Breach("W14-LATE-NOTICE", "W 14", day,
-                                   f"{event.type} of {event.date}: notice of the {label} {day} was {when}; "
-                                   f"due by {latest} ({days} days before)"))
+        if any(n.date <= latest for n in notices):
+            continue
+        when = f"given {notices[0].date}" if notices else "not given"
+        breaches.append(Breach("W14-LATE-NOTICE", "W 14", day,
+                               f"{event.type} of {event.date}: notice of the {label} {day} was {when}; "
+                               f"due by {latest} ({days} days before)"))
     return breaches
 
 
@@ -569,7 +589,10 @@ def _reduce_price(state: DealState, event: ev.PriceReduction, ctx: Context) -> D
         computation=(f"W 12: ${plain(current) if current is not None else '?'} -> ${plain(event.price)} "
                      f"for {event.start} to {event.end}",),
         rows=rows, until=event.end)
-    return replace(state, reductions=(*state.reductions, (event.start, event.end, event.price)),
+    # Kept in Closing-share terms (x the split ratio so far) so that a later W 11
+    # adjustment divides it exactly as it divides the original price.
+    reduced = (event.start, event.end, Fraction(event.price) * state.share_factor)
+    return replace(state, reductions=(*state.reductions, reduced),
                    adjustments=(*state.adjustments, notice))
 
 
@@ -611,9 +634,11 @@ _HANDLERS = {
 
 
 def _shares(count: Fraction) -> str:
+    """A share count as a person reads it: 33,394,051.5 (10 places if it does not end)."""
     if count.denominator == 1:
         return f"{count.numerator:,}"
-    return f"{count.numerator}/{count.denominator}"
+    whole, _, fraction = plain(fraction_to_decimal(count)).partition(".")
+    return f"{int(whole):,}.{fraction}"
 
 
 @dataclass(frozen=True)

@@ -82,16 +82,20 @@ class Reservation:
 
 # --- computations (pure; the fold in ledger.py calls them) -----------------------------------
 
-def price_in_force(base: Decimal, share_factor: Fraction, reductions: tuple[tuple[dt.date, dt.date, Decimal], ...],
+def price_in_force(base: Decimal, share_factor: Fraction, reductions: tuple[tuple[dt.date, dt.date, Fraction], ...],
                    day: dt.date) -> Decimal:
     """W 11(a): the Exercise Price "obtained by multiplying the Exercise Price in effect
     immediately prior to such adjustment by the number of Warrant Shares ... prior ... and
     dividing by the number ... resulting" (10 places half-up when it does not terminate);
-    W 12: a voluntary reduction in force on ``day`` replaces it for its period."""
-    for start, end, price in reductions:
+    W 12: a voluntary reduction in force on ``day`` replaces it for its period. Prices
+    are kept in Closing-share terms and divided by the split ratio once, so chained
+    adjustments do not pile up roundings."""
+    price = Fraction(base)
+    for start, end, reduced in reversed(reductions):  # the latest reduction is "the then current" price
         if start <= day <= end:
-            return price
-    return fraction_to_decimal(Fraction(base) / share_factor)
+            price = reduced
+            break
+    return fraction_to_decimal(price / share_factor)
 
 
 def fraction_cash(fraction: Fraction, price: Decimal, reading: str) -> Decimal:
