@@ -140,7 +140,7 @@ class _Export:
         self.closed_shares: dict[str, Fraction] = {}
         self.notes: list[str] = []
         self.factor = Fraction(1)
-        self.reductions: list[tuple[dt.date, dt.date, Decimal]] = []
+        self.reductions: list[tuple[dt.date, dt.date, Fraction]] = []  # as the fold keeps them
         self.basket: tuple[tuple[str, Decimal], ...] = ()
         self.checkpoints: list[dt.date] = []
         self.version_numbers: dict[str, int] = {}
@@ -638,7 +638,7 @@ class _Export:
         notice = self.notice_for("price_reduction")
         self.reduction_facts[(event.start, event.end)] = (
             notice.facts if notice else f"The Board reduced the Exercise Price on {event.date}")
-        self.reductions.append((event.start, event.end, event.price))
+        self.reductions.append((event.start, event.end, Fraction(event.price) * self.factor))
         self.checkpoints.extend([event.start, event.end + dt.timedelta(days=1)])
         self.checkpoints.sort()
 
@@ -649,7 +649,8 @@ class _Export:
             if when > self.terms.warrants.termination_date:
                 continue
             price = self.price_on(when)
-            active = [r for r in self.reductions if r[0] <= when <= r[1]]
+            active = [(start, end, price_in_force(Decimal(0), self.factor, ((start, end, reduced),), start))
+                      for start, end, reduced in reversed(self.reductions) if start <= when <= end]
             for version in self.outstanding():
                 if version.price == price:
                     continue
