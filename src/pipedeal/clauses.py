@@ -32,6 +32,9 @@ L = "tests/test_ledger_rules.py::"
 C = "tests/test_calendars.py::"
 Q = "tests/test_quotes.py::"
 D = "tests/test_liquidated_damages.py::"
+W = "tests/test_warrants.py::"
+F = "tests/test_warrant_forms.py::"
+
 H = "tests/test_ld_reference.py::"
 
 CLAUSES: tuple[Clause, ...] = (
@@ -65,6 +68,12 @@ CLAUSES: tuple[Clause, ...] = (
            '"shall continue to reserve and keep available at all times ... the Warrant Shares"',
            "pipedeal.pricing.capitalization_after_closing",
            (P + "test_an_under_reserved_warrant_pool_is_a_reported_breach",)),
+    Clause("SPA 6.2; W 15 (after every event)", "duty",
+           '"the number of shares so reserved ... shall be increased or decreased to reflect potential increases or '
+           'decreases ... by reason of adjustments to the Warrants"', "pipedeal.ledger._check_reserve",
+           (W + "test_a_split_without_more_authorized_shares_leaves_too_few_authorized_shares",
+            W + "test_a_cash_exercise_draws_the_delivered_shares_from_the_reserve",
+            W + "test_a_reverse_split_that_scales_reserve_and_warrants_alike_is_not_a_reserve_shortfall")),
     Clause("SPA 6.3", "duty", '"copies of any correspondence ... which questions or threatens '
            'delisting ... within three (3) Trading Days"'),
     Clause("SPA 6.9", "duty", '"will not enter into any sale of its securities for cash at a '
@@ -97,26 +106,74 @@ CLAUSES: tuple[Clause, ...] = (
            (L + "test_a_partial_cash_exercise_leaves_a_new_warrant_for_the_rest",
             L + "test_exercising_beyond_the_balance_is_refused")),
     Clause("W 3 (delivery)", "duty", '"Certificates ... shall be delivered ... within three (3) '
-           'Trading Days"'),
-    Clause("W 3 (cashless)", "number", '"[(A-B) (X)] by (A)"'),
+           'Trading Days"', "pipedeal.evaluate.delivery_obligations",
+           (W + "test_certificates_are_due_three_trading_days_after_the_exercise",)),
+    Clause("W 3 (cashless)", "number", '"[(A-B) (X)] by (A)"', "pipedeal.warrants.cashless_shares",
+           (W + "test_a_cashless_exercise_of_10000_at_a_3_dollar_market_delivers_3995_shares_and_cash_for_five_sixths",
+            W + "test_cashless_a_is_taken_on_the_trading_day_before_the_election_across_new_years_day",
+            W + "test_cashless_is_refused_when_a_is_not_above_the_exercise_price",
+            W + "test_cashless_before_the_first_anniversary_is_refused",
+            W + "test_cashless_while_the_registration_statement_is_effective_is_refused_at_election",
+            W + "test_cashless_after_a_lapse_is_cured_is_refused_at_election_but_allowed_ever_after_one_year")),
     Clause("W 4", "number", '"a cash adjustment in respect of such final fraction in an amount '
-           'equal to the Exercise Price"'),
+           'equal to the Exercise Price"', "pipedeal.warrants.fraction_cash",
+           (W + "test_a_cashless_exercise_of_10000_at_a_3_dollar_market_delivers_3995_shares_and_cash_for_five_sixths",
+            W + "test_cashless_fraction_cash_on_the_literal_reading_of_w4_is_the_whole_exercise_price",
+            W + "test_an_odd_balance_left_by_a_split_is_exercised_whole_with_cash_for_the_half_share")),
     Clause("W 7(b)", "duty", '"This Warrant may be divided or combined with other Warrants"',
-           "pipedeal.ledger._divide", (L + "test_a_division_must_add_up_to_the_warrant",)),
-    Clause("W 9", "duty", '"will make and deliver a new Warrant ... of like tenor"'),
+           "pipedeal.ledger._combine",
+           (L + "test_a_division_must_add_up_to_the_warrant",
+            W + "test_a_division_issues_new_warrants_of_the_stated_denominations",
+            W + "test_a_combination_of_one_holders_warrants_makes_one_warrant_with_both_parents",
+            W + "test_warrants_of_different_holders_cannot_be_combined")),
+    Clause("W 7(d)", "duty", '"The Company agrees to maintain ... books for the registration and the '
+           'registration of transfer of the Warrants"', "pipedeal.ledger.apply_event",
+           (W + "test_lineage_is_followed_through_transfer_division_and_combination",
+            W + "test_property_warrant_shares_are_conserved_by_transfer_division_combination_and_replacement",
+            W + "test_property_the_register_rebuilt_from_the_ledger_equals_the_register_kept_incrementally")),
+    Clause("W (Notice of Exercise)", "duty", '"The undersigned hereby elects to purchase ____ shares of Common '
+           'Stock ... and tenders herewith payment of the exercise price in full"',
+           "pipedeal.documents.warrant_forms.exercise_notice_html",
+           (F + "test_cash_exercise_notice_in_three_formats",
+            F + "test_cashless_exercise_notice_shows_the_formula_and_the_fraction")),
+    Clause("W (Assignment Form)", "duty", '"FOR VALUE RECEIVED, the foregoing Warrant and all rights evidenced '
+           'thereby are hereby assigned to"', "pipedeal.documents.warrant_forms.assignment_form_html",
+           (F + "test_assignment_form_in_part_in_three_formats", F + "test_assignment_of_the_whole_warrant")),
+    Clause("W 9", "duty", '"will make and deliver a new Warrant ... of like tenor"', "pipedeal.ledger._replace_lost",
+           (W + "test_a_lost_warrant_is_replaced_by_one_of_like_tenor_dated_as_of_the_cancellation",
+            W + "test_a_replacement_warrant_keeps_the_original_anniversary_for_cashless_exercise")),
     Clause("W 10", "calendar", '"on the next succeeding day not a Saturday, Sunday or legal '
            'holiday"', "pipedeal.calendars.warrant_roll",
            (C + "test_warrant_action_due_saturday_before_patriots_day_2004_moves_to_tuesday",)),
     Clause("W 11(a)", "number", '"multiplying the Exercise Price ... by the number of Warrant '
            'Shares ... immediately prior ... and dividing by the number ... resulting"',
            "pipedeal.ledger._recapitalize",
-           (L + "test_a_3_for_2_split_multiplies_warrants_and_holdings",)),
+           (L + "test_a_3_for_2_split_multiplies_warrants_and_holdings",
+            W + "test_a_3_for_2_split_multiplies_warrant_shares_by_3_2_and_the_price_by_2_3",
+            W + "test_a_1_for_5_reverse_split_divides_warrant_shares_by_5_and_multiplies_the_price_by_5",
+            W + "test_a_ten_percent_stock_dividend_adds_a_tenth_and_brings_the_price_back_to_the_market_price",
+            W + "test_a_split_is_retroactive_to_its_record_date_for_an_exercise_before_the_effective_date",
+            W + "test_property_an_adjustment_keeps_shares_times_price_up_to_the_ten_place_rounding")),
     Clause("W 11 (reorganization)", "number", '"the number of shares ... and Other Property '
-           'receivable ... by a holder of the number of shares of Common Stock"'),
+           'receivable ... by a holder of the number of shares of Common Stock"', "pipedeal.ledger._merge",
+           (W + "test_after_a_merger_an_exercise_delivers_the_other_property_for_each_warrant_share",)),
     Clause("W 12", "number", '"reduce the then current Exercise Price to any amount and for any '
-           'period of time"'),
-    Clause("W 13", "duty", '"notice of such adjustment ... setting forth the computation"'),
-    Clause("W 14", "duty", '"at least 30 days\' prior written notice"'),
+           'period of time"', "pipedeal.ledger._reduce_price",
+           (W + "test_a_w12_reduction_applies_inside_its_period_and_not_after",
+            W + "test_a_reduction_that_is_not_lower_is_refused",
+            W + "test_a_split_during_a_reduction_adjusts_the_reduced_price_too",
+            W + "test_a_deeper_reduction_inside_an_earlier_one_applies_for_its_own_period")),
+    Clause("W 13", "duty", '"notice of such adjustment ... setting forth the computation"',
+           "pipedeal.warrants.AdjustmentNotice",
+           (W + "test_the_notice_of_adjustment_states_the_facts_and_the_computation",
+            W + "test_each_adjustment_gets_its_own_notice",
+            F + "test_adjustment_notice_to_one_holder_in_three_formats",
+            W + "test_a_w12_reduction_gets_a_notice_of_adjustment_with_its_period")),
+    Clause("W 14", "duty", '"at least 30 days\' prior written notice"', "pipedeal.ledger._late_action_notices",
+           (W + "test_a_split_noticed_30_days_before_its_record_date_is_not_a_breach",
+            W + "test_a_split_noticed_29_days_before_its_record_date_is_a_breach",
+            W + "test_a_merger_noticed_29_days_before_it_takes_place_is_a_breach_of_the_effective_date_notice",
+            W + "test_a_merger_notice_less_than_30_days_before_its_voting_record_date_is_a_breach")),
     Clause("RRA 3(a) (filing)", "date", '"within thirty (30) days after the Closing Date a '
            'registration statement"', "pipedeal.registration.filing_deadline",
            (R + "test_filing_due_on_christmas_eve_1999_rolls_to_monday_the_27th",

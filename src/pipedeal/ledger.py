@@ -175,7 +175,8 @@ def timeline(events: Iterable[ev.EventBase]) -> list[ev.EventBase]:
 
 
 def apply_event(state: DealState, event: ev.EventBase, ctx: Context) -> DealState:
-    """The one transition: ``state_before + event -> state_after``."""
+    """The one transition: ``state_before + event -> state_after``; W 7(d): the register
+    ("books for the registration and the registration of transfer of the Warrants") is this fold."""
     _check_parties(event, ctx.terms)
     if event.type == "closing":  # type: ignore[attr-defined]
         return _close(state, event, ctx)  # type: ignore[arg-type]

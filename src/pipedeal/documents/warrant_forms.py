@@ -557,14 +557,14 @@ def _render(template: str, context: dict[str, Any]) -> str:
 
 
 def exercise_notice_html(evaluation: Evaluation, result: ExerciseResult, *, data_note: str | None = None) -> str:
-    """The Notice of Exercise (W 3) for ``result``, prefilled, as one HTML document."""
+    """W (Notice of Exercise), W 3: the form for ``result``, prefilled, as one HTML document."""
     return _render(EXERCISE_TEMPLATE, exercise_context(evaluation, result, data_note=data_note))
 
 
 def assignment_form_html(evaluation: Evaluation, warrant_id: str, assignee: str,
                          shares: int | Fraction | Decimal | str, date: dt.date, *,
                          data_note: str | None = None) -> str:
-    """The Assignment Form (W 1, W 7) of ``shares`` of ``warrant_id`` to the party ``assignee``."""
+    """W (Assignment Form), W 1, W 7: ``shares`` of ``warrant_id`` assigned to the party ``assignee``."""
     return _render(ASSIGNMENT_TEMPLATE,
                    assignment_context(evaluation, warrant_id, assignee, shares, date, data_note=data_note))
 
