@@ -123,7 +123,7 @@ def evaluate(
                       state=state, events_applied=len(known), problems=capitalization.problems)
     if closing is None:
         return base
-    pricing = price_the_deal(terms, quotes, calendars.trading, closing)
+    pricing = state.pricing or price_the_deal(terms, quotes, calendars.trading, closing)
     deadlines = tuple(registration_deadlines(terms, closing, known, calendars.sec, as_of))
     defaults = default_days(terms, closing, known, deadlines, calendars.trading, as_of)
     repurchase = repurchase_election(terms, known, defaults.deal_wide(), allocations,

@@ -23,7 +23,7 @@ from . import events as ev
 from .calendars import HolidayCalendar, TradingCalendar, warrant_roll
 from .defaults import Breach, add_years
 from .money import fraction_to_decimal, plain, to_cent
-from .pricing import Allocation, allocate, price_the_deal
+from .pricing import Allocation, Pricing, allocate, price_the_deal
 from .problems import InputError, Problem
 from .quotes import QuoteBook
 from .terms import Terms
@@ -111,6 +111,7 @@ class DealState:
     other_property: tuple[ev.Asset, ...] | None = None
     last_date: dt.date | None = None
     base_exercise_price: Decimal | None = None  # W preamble, before any adjustment
+    pricing: Pricing | None = None  # SPA 1.10 and the W preamble, computed at the Closing
     reductions: tuple[tuple[dt.date, dt.date, Fraction], ...] = ()  # W 12, in Closing-share terms
     registration_changes: tuple[tuple[dt.date, bool], ...] = ()  # primary statement in effect from
     reserved: Fraction = Fraction(0)  # SPA 6.2, W 15
@@ -248,14 +249,16 @@ def _close(state: DealState, event: ev.Closing, ctx: Context) -> DealState:
                (), "closing", event.date)
     warrant_shares = sum(a.warrant_shares for a in ctx.allocations)
     reserved = ctx.terms.capitalization.reserved_for_warrants
-    base = None
+    pricing = None
     if ctx.quotes is not None and ctx.trading is not None:
         try:
-            base = price_the_deal(ctx.terms, ctx.quotes, ctx.trading, event.date).exercise_price
+            pricing = price_the_deal(ctx.terms, ctx.quotes, ctx.trading, event.date)
         except InputError:
-            base = None  # evaluate() reports the missing bids; the register still folds
+            pricing = None  # evaluate() reports the missing bids; the register still folds
+    base = pricing.exercise_price if pricing else None
     closed = replace(state, closing_date=event.date, holdings=holdings, certificates=certificates,
                      common_outstanding=state.common_outstanding + issued, base_exercise_price=base,
+                     pricing=pricing,
                      reserved=Fraction(warrant_shares if reserved is None else reserved))
     # The Closing's own capitalization is reported by pricing.capitalization_after_closing.
     required = closed.whole_warrant_shares()
