@@ -64,6 +64,7 @@ class Certificate:
     status: str = "outstanding"
     closed_on: dt.date | None = None
     parents: tuple[str, ...] = ()  # every certificate it came from (several for a combination)
+    closing_price: Decimal | None = None  # the Exercise Price when it left the register
     original_issue_date: dt.date | None = None  # of the Closing certificate it descends from
 
 
@@ -316,7 +317,7 @@ def _exercise(state: DealState, event: ev.WarrantExercise, ctx: Context) -> Deal
     if event.method == "cashless":
         _cashless_allowed(state, event, ctx, original)
     certificates = dict(state.certificates)
-    certificates[cert.id] = replace(cert, status="exercised", closed_on=event.date)
+    certificates[cert.id] = _close_certificate(state, cert, "exercised", event.date)
     rest = cert.shares - surrendered
     remainder = (_issue(certificates, cert.holder, rest, event.date, (cert.id,), "exercise_remainder", original)
                  if rest else None)
@@ -329,6 +330,12 @@ def _exercise(state: DealState, event: ev.WarrantExercise, ctx: Context) -> Deal
                    common_outstanding=state.common_outstanding + issued,
                    reserved=max(Fraction(0), state.reserved - issued),
                    exercises=state.exercises + ((result,) if result else ()))
+
+
+def _close_certificate(state: DealState, cert: Certificate, status: str, day: dt.date) -> Certificate:
+    """A certificate leaves the register with the Exercise Price it had that day, so a
+    later adjustment does not rewrite its history."""
+    return replace(cert, status=status, closed_on=day, closing_price=state.exercise_price(day))
 
 
 def _surrendered(asked: int | Decimal | str, balance: Fraction) -> Fraction:
@@ -437,7 +444,7 @@ def _transfer(state: DealState, event: ev.WarrantTransfer, ctx: Context) -> Deal
                        f"{ctx.terms.warrants.termination_date}", "date")
     original = cert.original_issue_date or cert.issue_date
     certificates = dict(state.certificates)
-    certificates[cert.id] = replace(cert, status="transferred", closed_on=event.date)
+    certificates[cert.id] = _close_certificate(state, cert, "transferred", event.date)
     _issue(certificates, event.to, Fraction(event.shares), event.date, (cert.id,), "transfer", original)
     rest = cert.shares - event.shares
     if rest:
@@ -454,7 +461,7 @@ def _divide(state: DealState, event: ev.WarrantDivide, ctx: Context) -> DealStat
                        f"{event.into} add up to {sum(event.into):,}", "into")
     original = cert.original_issue_date or cert.issue_date
     certificates = dict(state.certificates)
-    certificates[cert.id] = replace(cert, status="divided", closed_on=event.date)
+    certificates[cert.id] = _close_certificate(state, cert, "divided", event.date)
     for shares in event.into:
         _issue(certificates, cert.holder, Fraction(shares), event.date, (cert.id,), "division", original)
     return replace(state, certificates=certificates)
@@ -474,7 +481,7 @@ def _combine(state: DealState, event: ev.WarrantCombine, ctx: Context) -> DealSt
     original = min(c.original_issue_date or c.issue_date for c in certs)
     certificates = dict(state.certificates)
     for cert in certs:
-        certificates[cert.id] = replace(cert, status="combined", closed_on=event.date)
+        certificates[cert.id] = _close_certificate(state, cert, "combined", event.date)
     _issue(certificates, certs[0].holder, sum((c.shares for c in certs), Fraction(0)), event.date,
            tuple(event.warrants), "combination", original)
     return replace(state, certificates=certificates)
@@ -484,7 +491,7 @@ def _replace_lost(state: DealState, event: ev.WarrantReplace, ctx: Context) -> D
     """W 9: "a new Warrant ... of like tenor and dated as of such cancellation"."""
     cert = state.certificate(event.warrant)
     certificates = dict(state.certificates)
-    certificates[cert.id] = replace(cert, status=f"replaced ({event.reason})", closed_on=event.date)
+    certificates[cert.id] = _close_certificate(state, cert, f"replaced ({event.reason})", event.date)
     _issue(certificates, cert.holder, cert.shares, event.date, (cert.id,), "replacement",
            cert.original_issue_date or cert.issue_date)
     return replace(state, certificates=certificates)

@@ -104,7 +104,8 @@ def _registration(evaluation: Evaluation) -> dict[str, Any]:
 
 
 def _warrant(cert: Certificate, evaluation: Evaluation) -> dict[str, Any]:
-    price = evaluation.state.exercise_price(min(evaluation.as_of, cert.closed_on or evaluation.as_of))
+    price = (cert.closing_price if cert.status not in ("outstanding", "expired") and cert.closing_price is not None
+             else evaluation.state.exercise_price(min(evaluation.as_of, cert.closed_on or evaluation.as_of)))
     return {
         "id": cert.id,
         "holder": cert.holder,
