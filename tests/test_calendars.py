@@ -411,3 +411,14 @@ def test_open_days_in_a_window_are_exactly_the_days_reported_open(
     ]
     assert calendar.open_days(start, end) == expected
     assert calendar.count_open_days(start, end) == len(expected) - (start in expected)
+
+
+def test_the_sec_was_closed_for_the_reagan_day_of_mourning_and_christmas_eve_2001_by_executive_order() -> None:
+    sec = sec_calendar()
+    assert not sec.is_open(date(2004, 6, 11))
+    assert "Reagan" in (sec.holiday_name(date(2004, 6, 11)) or "")
+    assert not sec.is_open(date(2001, 12, 24))
+    # A half-day closing (Christmas Eve 2002) leaves the SEC open that morning: a business day.
+    assert sec.is_open(date(2002, 12, 24))
+    # Massachusetts law closes nothing on those days.
+    assert local_calendar("US", "MA").is_open(date(2004, 6, 11))

@@ -262,7 +262,7 @@ class HolidayCalendar(_RangeBound):
     ``holidays`` package, observed dates included, loaded a year at a time.
     """
 
-    __slots__ = ("_closed", "_country", "_loaded_years", "_subdivision")
+    __slots__ = ("_closed", "_country", "_government", "_loaded_years", "_subdivision")
 
     def __init__(
         self,
@@ -270,7 +270,9 @@ class HolidayCalendar(_RangeBound):
         country: str,
         subdivision: str | None,
         preloaded: HolidayClosings | None = None,
+        government: bool = False,
     ) -> None:
+        self._government = government
         if preloaded is None:
             source = _holiday_source(country, subdivision, years=())
             first_year, last_year = source.start_year, source.end_year
@@ -288,9 +290,11 @@ class HolidayCalendar(_RangeBound):
         # An observed date can fall in the year before its holiday (New Year's Day
         # 2000 was observed on Fri 1999-12-31), so build year-1..year+1 and keep
         # whatever lands in ``year``.
-        source = _holiday_source(self._country, self._subdivision, years=range(year - 1, year + 2))
+        source = _holiday_source(self._country, self._subdivision, years=range(year - 1, year + 2),
+                                 government=self._government)
         for day, name in source.items():
-            if day.year == year:
+            # A half-day closing leaves the office open in the morning: not a closed day.
+            if day.year == year and "half-day" not in name:
                 self._closed[day.toordinal()] = name
         self._loaded_years.add(year)
 
@@ -374,12 +378,15 @@ class HolidayCalendar(_RangeBound):
         return len(self.open_days(after + timedelta(days=1), through))
 
 
-def _holiday_source(country: str, subdivision: str | None, years: Iterable[int]) -> HolidayBase:
+def _holiday_source(country: str, subdivision: str | None, years: Iterable[int],
+                    government: bool = False) -> HolidayBase:
     # Imported here: ``holidays`` costs ~25-75 ms and the CLI often needs only Trading Days.
     import holidays
 
+    categories = ("public", "government") if government else ("public",)
     try:
-        return holidays.country_holidays(country, subdiv=subdivision, years=years, observed=True)
+        return holidays.country_holidays(country, subdiv=subdivision, years=years, observed=True,
+                                         categories=categories)
     except NotImplementedError:
         supported = holidays.list_supported_countries()
         if country not in supported:
@@ -399,9 +406,12 @@ def sec_calendar() -> HolidayCalendar:
 
     A weekday that is not a U.S. federal holiday, observed dates included: the
     SEC was closed Fri 1999-12-24 (Christmas observed) and Fri 1999-12-31
-    (New Year's Day 2000 observed).
+    (New Year's Day 2000 observed). Days the federal government was closed by
+    executive order (2004-06-11, the national day of mourning for President
+    Reagan; Christmas Eve 2001, 2007, 2012, ...) closed the SEC too; half-day
+    closings did not.
     """
-    return _cached_holiday_calendar("SEC", "US", None)
+    return _cached_holiday_calendar("SEC", "US", None, government=True)
 
 
 def local_calendar(country: str, subdivision: str | None = None) -> HolidayCalendar:
@@ -726,35 +736,38 @@ class HolidayClosings:
         self.last_year = last_year
 
 
-def _holiday_cache_path(country: str, subdivision: str | None) -> Path:
-    place = re.sub(r"[^A-Za-z0-9_-]", "_", f"{country}-{subdivision or 'all'}")
+def _holiday_cache_path(country: str, subdivision: str | None, government: bool = False) -> Path:
+    place = re.sub(r"[^A-Za-z0-9_-]", "_", f"{country}-{subdivision or 'all'}{'-government' if government else ''}")
     first, last = HOLIDAY_YEARS
     name = f"holidays-{place}-{first}-{last}-hol{_installed_version('holidays')}.json"
     return _cache_dir(None) / name
 
 
-def _cached_holiday_calendar(name: str, country: str, subdivision: str | None) -> HolidayCalendar:
+def _cached_holiday_calendar(name: str, country: str, subdivision: str | None,
+                             government: bool = False) -> HolidayCalendar:
     import json
 
-    path = _holiday_cache_path(country, subdivision)
+    path = _holiday_cache_path(country, subdivision, government)
     years = range(HOLIDAY_YEARS[0], HOLIDAY_YEARS[1] + 1)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         closings = HolidayClosings(
             {date.fromisoformat(day).toordinal(): label for day, label in data["closed"].items()},
             years, int(data["first_year"]), int(data["last_year"]))
-        if (data["country"], data["subdivision"]) != (country, subdivision):
+        if (data["country"], data["subdivision"], data.get("government", False)) != (
+                country, subdivision, government):
             raise ValueError("cache is for another place")
-        return HolidayCalendar(name, country, subdivision, closings)
+        return HolidayCalendar(name, country, subdivision, closings, government)
     except (OSError, ValueError, KeyError, TypeError):
         pass  # missing or damaged: rebuild below
-    calendar = HolidayCalendar(name, country, subdivision)
+    calendar = HolidayCalendar(name, country, subdivision, government=government)
     for year in years:
         if calendar.first.year <= year <= calendar.last.year:
             calendar._load_year(year)
     payload = {
         "country": country,
         "subdivision": subdivision,
+        "government": government,
         "first_year": calendar.first.year,
         "last_year": calendar.last.year,
         "closed": {date.fromordinal(o).isoformat(): label
