@@ -251,7 +251,7 @@ def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db
     inputs, evaluation = _evaluate(deal, db, as_of, events, prices, set_)
     today = parse_day(dated, "--date") if dated else _today()
     investors = _chosen_investors(evaluation, investor)
-    note = f"Quotes: {inputs.quotes_source}. Events: {inputs.events_source}."
+    note = _data_note(inputs)
     out_dir.mkdir(parents=True, exist_ok=True)
     kind = "ld-demand" if letter else "ld-statement"
     for who in investors:
@@ -314,9 +314,6 @@ def exercise(
 
 
 def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, deal: str, db: str | None) -> None:
-    from .evaluate import evaluate
-    from .events import parse_events
-    from .ledger import Located
     from .render import render_exercise_choices
     from .storage import ledger as store
     from .workspace import calendars_for, load_inputs
@@ -329,12 +326,9 @@ def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, 
     calendars = calendars_for(inputs.terms)
     outcomes = {}
     for way in ("cash", "cashless"):
-        data = {"type": "warrant_exercise", "date": date, "warrant": warrant, "shares": _number(shares),
-                "method": way}
-        [(_, event)] = parse_events(json.dumps(data), "command line")
+        event = _exercise_event(warrant, shares, way, date)
         try:
-            result = evaluate(inputs.terms, [*inputs.events, Located(event, "command line", None)], inputs.quotes,
-                              calendars, event.date)
+            result = _with_event(inputs, calendars, event)
             outcomes[way] = (event, result.exercises[-1] if result.exercises else None, None)
         except InputError as refusal:
             outcomes[way] = (event, None, refusal.problems)
@@ -350,6 +344,30 @@ def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, 
         return
     store.append_events(url, deal, [("command line", None, event)], _validator(url, deal))
     out.print(f"Recorded the {method} exercise of {warrant}.")
+
+
+def _exercise_event(warrant: str, shares: str, method: str, date: str):
+    """The exercise event the command line describes (a bad field is the user's mistake)."""
+    from .events import parse_events
+
+    data = {"type": "warrant_exercise", "date": date, "warrant": warrant, "shares": _number(shares),
+            "method": method}
+    [(_, event)] = parse_events(json.dumps(data), "command line")
+    return event
+
+
+def _with_event(inputs, calendars, event):
+    """The deal evaluated with ``event`` added to its log, as of the event's date."""
+    from .evaluate import evaluate
+    from .ledger import Located
+
+    return evaluate(inputs.terms, [*inputs.events, Located(event, "command line", None)], inputs.quotes,
+                    calendars, event.date)
+
+
+def _data_note(inputs) -> str:
+    """Where the figures came from, printed in a document's footer."""
+    return f"Quotes: {inputs.quotes_source}. Events: {inputs.events_source}."
 
 
 def _number(text: str):
@@ -415,24 +433,18 @@ def documents_exercise(
 def _exercise_preview(deal, db, events, prices, warrant, shares, method, date):
     """The exercise as recorded in the ledger, or as it would be if recorded now."""
     from .evaluate import evaluate
-    from .events import parse_events
-    from .ledger import Located
     from .workspace import calendars_for, default_db_url, load_inputs, parse_day
 
     day = parse_day(date, "--date")
     inputs = load_inputs(deal, db_url=db if db is not None else default_db_url(), events_file=events,
                          prices_file=prices)
     calendars = calendars_for(inputs.terms)
-    note = f"Quotes: {inputs.quotes_source}. Events: {inputs.events_source}."
     evaluation = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars, day)
     for result in evaluation.exercises:
         if (result.warrant, result.date, result.method) == (warrant, day, method):
-            return evaluation, result, note
-    data = {"type": "warrant_exercise", "date": date, "warrant": warrant, "shares": _number(shares), "method": method}
-    [(_, event)] = parse_events(json.dumps(data), "command line")
-    evaluation = evaluate(inputs.terms, [*inputs.events, Located(event, "command line", None)], inputs.quotes,
-                          calendars, day)
-    return evaluation, evaluation.exercises[-1], note
+            return evaluation, result, _data_note(inputs)
+    evaluation = _with_event(inputs, calendars, _exercise_event(warrant, shares, method, date))
+    return evaluation, evaluation.exercises[-1], _data_note(inputs)
 
 
 @documents_app.command("assignment")
