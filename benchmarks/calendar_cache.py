@@ -29,7 +29,7 @@ if importlib.util.find_spec("pipedeal") is None:
 def _child(cache_dir: str) -> None:
     """One CLI-like run: import the module, load XNAS, report the times in JSON."""
     started = time.perf_counter()
-    from pipedeal import calendars
+    from pipedeal.base import calendars
 
     imported = time.perf_counter()
     calendars.load_trading_calendar("XNAS", cache_dir=cache_dir)
@@ -77,7 +77,7 @@ def main() -> None:
         _child(args.child)
         return
 
-    from pipedeal import calendars
+    from pipedeal.base import calendars
 
     with tempfile.TemporaryDirectory(prefix="pipedeal-bench-") as root:
         cold = []
@@ -106,7 +106,7 @@ def main() -> None:
         print(f"cache file: {path.name} ({path.stat().st_size:,} bytes)")
         print(_summary("cold: import ecal + build + write", cold))
         print(_summary("warm: load in a fresh process", warm))
-        print(_summary("  (import pipedeal.calendars)", warm_import))
+        print(_summary("  (import pipedeal.base.calendars)", warm_import))
         print(_summary("warm: read + decode in process", in_process))
 
 

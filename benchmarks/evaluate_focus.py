@@ -24,11 +24,11 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 if importlib.util.find_spec("pipedeal") is None:
     sys.path.insert(0, str(SRC))
 
-from pipedeal.evaluate import evaluate  # noqa: E402
-from pipedeal.quotes import QuoteBook, parse_quotes  # noqa: E402
-from pipedeal.report import to_json  # noqa: E402
-from pipedeal.terms_file import BUNDLED_DEALS, parse_terms  # noqa: E402
-from pipedeal.workspace import calendars_for, read_event_file  # noqa: E402
+from pipedeal.base.quotes import QuoteBook, parse_quotes  # noqa: E402
+from pipedeal.deal.terms_file import BUNDLED_DEALS, parse_terms  # noqa: E402
+from pipedeal.engine.evaluate import evaluate  # noqa: E402
+from pipedeal.outputs.report import to_json  # noqa: E402
+from pipedeal.storage.workspace import calendars_for, read_event_file  # noqa: E402
 
 TARGET_MS = 20.0
 

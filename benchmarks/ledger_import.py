@@ -21,10 +21,10 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from pipedeal.events import EventBase, parse_event
-from pipedeal.problems import Problem
+from pipedeal.base.problems import Problem
+from pipedeal.deal.terms_file import BUNDLED_DEALS, DEFAULT_DEAL
+from pipedeal.engine.events import EventBase, parse_event
 from pipedeal.storage import Located, append_events, init_workspace, list_events, verify
-from pipedeal.terms_file import BUNDLED_DEALS, DEFAULT_DEAL
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

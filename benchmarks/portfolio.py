@@ -56,15 +56,15 @@ if importlib.util.find_spec("pipedeal") is None:
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
 
-from pipedeal import intervals as iv  # noqa: E402
-from pipedeal.evaluate import Calendars, Evaluation, evaluate  # noqa: E402
-from pipedeal.events import parse_event  # noqa: E402
-from pipedeal.interpretations import BY_KEY  # noqa: E402
-from pipedeal.ledger import Located  # noqa: E402
-from pipedeal.quotes import Quote, QuoteBook  # noqa: E402
-from pipedeal.terms import Interpretations, Terms  # noqa: E402
-from pipedeal.terms_file import BUNDLED_DEALS, parse_terms  # noqa: E402
-from pipedeal.workspace import calendars_for  # noqa: E402
+from pipedeal.base import intervals as iv  # noqa: E402
+from pipedeal.base.quotes import Quote, QuoteBook  # noqa: E402
+from pipedeal.deal.interpretations import BY_KEY  # noqa: E402
+from pipedeal.deal.terms import Interpretations, Terms  # noqa: E402
+from pipedeal.deal.terms_file import BUNDLED_DEALS, parse_terms  # noqa: E402
+from pipedeal.engine.evaluate import Calendars, Evaluation, evaluate  # noqa: E402
+from pipedeal.engine.events import parse_event  # noqa: E402
+from pipedeal.engine.ledger import Located  # noqa: E402
+from pipedeal.storage.workspace import calendars_for  # noqa: E402
 
 TARGET_S = 10.0
 FIRST_CLOSING, LAST_CLOSING = dt.date(1996, 1, 1), dt.date(2015, 12, 31)

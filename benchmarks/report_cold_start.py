@@ -43,11 +43,11 @@ AS_OF = "2000-03-01"
 
 
 def command() -> list[str]:
-    """The venv's console script beside this interpreter, else ``python -m pipedeal.cli``."""
+    """The venv's console script beside this interpreter, else ``python -m pipedeal.interfaces.cli``."""
     script = Path(sys.executable).with_name("pipedeal")
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]
-    return [sys.executable, "-m", "pipedeal.cli"]
+    return [sys.executable, "-m", "pipedeal.interfaces.cli"]
 
 
 def environment(cache_dir: Path) -> dict[str, str]:
@@ -99,7 +99,7 @@ def summary(label: str, seconds: list[float], target: float | None = TARGET_MS) 
 
 def import_profile(env: dict[str, str], cwd: Path, top: int = 12) -> None:
     """The slowest imports of one warm run (``python -X importtime``), by cumulative time."""
-    argv = [sys.executable, "-X", "importtime", "-m", "pipedeal.cli", "report", "--as-of", AS_OF]
+    argv = [sys.executable, "-X", "importtime", "-m", "pipedeal.interfaces.cli", "report", "--as-of", AS_OF]
     done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, check=True)
     rows = []
     for line in done.stderr.splitlines():

@@ -12,11 +12,12 @@ pinned so the Market Price is a round figure to check by hand.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import sys
 from decimal import Decimal
 
-from pipedeal.calendars import load_trading_calendar
+from pipedeal.base.calendars import load_trading_calendar
 
 DECIMALIZATION = dt.date(2001, 4, 9)
 # From February 2000 the walk drifts toward an illustrative path (the dot-com run-up
@@ -31,7 +32,7 @@ TARGETS = [  # (day, price in dollars)
 
 def target_ticks(day: dt.date, decimal_mode: bool) -> int:
     """The illustrative path on ``day``, in the walk's ticks (linear between targets)."""
-    for (start, low), (end, high) in zip(TARGETS, TARGETS[1:]):
+    for (start, low), (end, high) in itertools.pairwise(TARGETS):
         if start <= day <= end:
             dollars = low + (high - low) * (day - start).days / (end - start).days
             return round(dollars * (100 if decimal_mode else 32))

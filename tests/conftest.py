@@ -70,7 +70,7 @@ def pipedeal_cli(cwd: Path, cache_dir: Path):
     env["COLUMNS"] = "200"
 
     def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "pipedeal.cli", *args], cwd=cwd, env=env,
+        done = subprocess.run([sys.executable, "-m", "pipedeal.interfaces.cli", *args], cwd=cwd, env=env,
                               capture_output=True, text=True, timeout=180)
         assert "Traceback" not in done.stderr, done.stderr
         assert done.returncode == expect, (done.stdout, done.stderr)

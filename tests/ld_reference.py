@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from pipedeal import events as ev
-from pipedeal.registration import Deadline, registration_deadlines
+from pipedeal.engine import events as ev
+from pipedeal.engine.registration import Deadline, registration_deadlines
 
 ONE_DAY = dt.timedelta(days=1)
 SPLIT_TYPES = (ev.StockSplit, ev.StockDividend, ev.ReverseSplit, ev.Reclassification)

@@ -11,13 +11,13 @@ import functools
 import json
 from pathlib import Path
 
-from pipedeal.evaluate import Calendars, Evaluation, evaluate
-from pipedeal.events import parse_event
-from pipedeal.ledger import Located, make_context
-from pipedeal.quotes import QuoteBook, parse_quotes
-from pipedeal.terms import Terms
-from pipedeal.terms_file import BUNDLED_DEALS, parse_terms
-from pipedeal.workspace import calendars_for
+from pipedeal.base.quotes import QuoteBook, parse_quotes
+from pipedeal.deal.terms import Terms
+from pipedeal.deal.terms_file import BUNDLED_DEALS, parse_terms
+from pipedeal.engine.evaluate import Calendars, Evaluation, evaluate
+from pipedeal.engine.events import parse_event
+from pipedeal.engine.ledger import Located, make_context
+from pipedeal.storage.workspace import calendars_for
 
 FOCUS_DIR = BUNDLED_DEALS / "focus-1999"
 REPO = Path(__file__).resolve().parent.parent
@@ -76,7 +76,7 @@ def flat_quotes(close: str = "2.00", start: str = "1999-11-01", end: str = "2004
     FOCUS Closing keep their bundled values so the Market Price stays $1.6375."""
     from decimal import Decimal
 
-    from pipedeal.quotes import Quote
+    from pipedeal.base.quotes import Quote
 
     trading = focus_calendars().trading
     steps = sorted((D(day), Decimal(price)) for day, price in (changes or {}).items())

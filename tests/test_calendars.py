@@ -20,7 +20,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 if importlib.util.find_spec("pipedeal") is None:
     sys.path.insert(0, str(SRC))
 
-from pipedeal.calendars import (  # noqa: E402
+from pipedeal.base.calendars import (  # noqa: E402
     BusinessCalendar,
     CalendarRangeError,
     HolidayCalendar,
@@ -267,7 +267,7 @@ def test_second_load_reads_the_cache_file_without_importing_exchange_calendars(
     code = """
 import json, sys
 from datetime import date
-from pipedeal.calendars import load_trading_calendar
+from pipedeal.base.calendars import load_trading_calendar
 cal = load_trading_calendar("XNAS", cache_dir=sys.argv[1])
 print(json.dumps({
     "imported": sorted(m for m in ("exchange_calendars", "pandas") if m in sys.modules),
@@ -330,7 +330,7 @@ def test_unwritable_cache_dir_still_returns_the_calendar(
     # A regular file where a directory should be: unwritable even for root.
     blocker = tmp_path / "blocker"
     blocker.write_text("")
-    with caplog.at_level(logging.WARNING, logger="pipedeal.calendars"):
+    with caplog.at_level(logging.WARNING, logger="pipedeal.base.calendars"):
         calendar = load_trading_calendar("XNAS", cache_dir=blocker / "cache")
     assert not calendar.is_open(date(2004, 6, 11))
     assert "cannot write session cache" in caplog.text

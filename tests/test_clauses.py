@@ -10,7 +10,7 @@ import re
 import pytest
 from scenario import REPO
 
-from pipedeal.clauses import CLAUSES
+from pipedeal.deal.clauses import CLAUSES
 
 
 def _resolve(dotted: str):

@@ -42,14 +42,14 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def pipedeal(cache_dir: Path, tmp_path: Path):
-    """Run ``python -m pipedeal.cli ARGS`` in ``tmp_path`` with no ledger database."""
+    """Run ``python -m pipedeal.interfaces.cli ARGS`` in ``tmp_path`` with no ledger database."""
     env = {key: value for key, value in os.environ.items() if key != "PIPEDEAL_DB"}
     env.update({"PIPEDEAL_CACHE_DIR": str(cache_dir), "COLUMNS": "160", "NO_COLOR": "1",
                 "PYTHONIOENCODING": "utf-8"})
 
     def run(*args: str) -> Run:
         done = subprocess.run(
-            [sys.executable, "-m", "pipedeal.cli", *args],
+            [sys.executable, "-m", "pipedeal.interfaces.cli", *args],
             cwd=tmp_path, env=env, capture_output=True, encoding="utf-8", timeout=120,
         )
         return Run(done.returncode, done.stdout, done.stderr)

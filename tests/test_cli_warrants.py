@@ -93,7 +93,7 @@ def test_every_form_and_notice_as_pdf_and_docx(ledger, tmp_path):
 
 
 def test_the_ocf_export_of_the_register_validates_against_the_official_schemas(ledger, tmp_path):
-    from pipedeal.ocf import default_schema_dir
+    from pipedeal.outputs.ocf import default_schema_dir
 
     if default_schema_dir() is None:
         if os.environ.get("CI"):

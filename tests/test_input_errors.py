@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from scenario import focus_terms_text, jsonl
 
-from pipedeal.events import parse_events
-from pipedeal.problems import InputError
-from pipedeal.quotes import parse_quotes
-from pipedeal.terms_file import parse_terms
+from pipedeal.base.problems import InputError
+from pipedeal.base.quotes import parse_quotes
+from pipedeal.deal.terms_file import parse_terms
+from pipedeal.engine.events import parse_events
 
 
 def where(exc: InputError):

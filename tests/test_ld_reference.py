@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from ld_reference import daily_accruals, reference_damages, reference_default_days
 from scenario import CLOSING, D, evaluate_focus, flat_quotes, focus_calendars, log
 
-from pipedeal.quotes import Quote
+from pipedeal.base.quotes import Quote
 
 CLOSE_DAY = D(CLOSING["date"])
 INVESTORS = ("raptor", "altar-rock", "roseworth")

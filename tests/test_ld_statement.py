@@ -21,9 +21,9 @@ import pypdf
 import pytest
 from scenario import CLOSING, D, evaluate_focus, flat_quotes, focus_quotes, focus_terms, log
 
-from pipedeal.damages import cents
-from pipedeal.documents import render_pdf, render_statement_html
-from pipedeal.documents.ld_statement import exact_money, money
+from pipedeal.engine.damages import cents
+from pipedeal.outputs.documents import render_pdf, render_statement_html
+from pipedeal.outputs.documents.ld_statement import exact_money, money
 
 FILED = {"type": "rs_filed", "date": "2000-01-13"}
 NOTE = "Prices: bundled focus-1999/quotes.csv (ILLUSTRATIVE quotes, not market data)."
@@ -315,7 +315,7 @@ def test_other_readings_are_shown_with_their_divisor():
 
 
 def test_the_template_is_package_data(focus, tmp_path, monkeypatch):
-    templates = importlib.resources.files("pipedeal.documents").joinpath("templates")
+    templates = importlib.resources.files("pipedeal.outputs.documents").joinpath("templates")
     assert templates.joinpath("ld_statement.html.j2").is_file()
     monkeypatch.chdir(tmp_path)
     assert "STATEMENT OF LIQUIDATED DAMAGES" in render_statement_html(focus, "raptor")

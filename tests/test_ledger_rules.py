@@ -7,8 +7,8 @@ from fractions import Fraction
 import pytest
 from scenario import CLOSING, focus_context, log
 
-from pipedeal.events import parse_event
-from pipedeal.ledger import Located, check_append, fold
+from pipedeal.engine.events import parse_event
+from pipedeal.engine.ledger import Located, check_append, fold
 
 
 def problems(*events):

@@ -75,7 +75,7 @@ def runs(result) -> list[tuple[str, dt.date, dt.date, int]]:
     if rows is not None:
         found = [(d.kind, d.start, d.end, d.days) for d in rows]
     else:
-        from pipedeal.report import to_json
+        from pipedeal.outputs.report import to_json
 
         found = [(row["kind"], D(row["start"]), D(row["end"]), row["days"])
                  for row in to_json(result)["registration_defaults"]]
@@ -271,8 +271,8 @@ def test_closing_date_values_every_default_day_at_the_1999_11_24_close():
 
 
 def test_a_trading_day_without_a_close_during_a_default_is_an_error_naming_it():
-    from pipedeal.problems import InputError
-    from pipedeal.quotes import QuoteBook
+    from pipedeal.base.problems import InputError
+    from pipedeal.base.quotes import QuoteBook
 
     quotes = QuoteBook([q for q in flat().quotes() if q.date != D("2000-01-05")], "gappy quotes")
     with pytest.raises(InputError, match="2000-01-05"):
@@ -849,7 +849,7 @@ def test_a_statement_filed_and_effective_on_time_owes_nothing():
 # JSON ------------------------------------------------------------------------------------------------
 
 def test_the_json_report_lists_defaults_damages_and_obligations():
-    from pipedeal.report import to_json
+    from pipedeal.outputs.report import to_json
 
     report = to_json(run([demand("2000-01-10")], "2000-01-10"))
     assert report["registration_defaults"] == [

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from scenario import CLOSING, REPO, D, evaluate_focus, flat_quotes, focus_terms, log
 
-from pipedeal import ocf
-from pipedeal.evaluate import evaluate
-from pipedeal.terms import Party
-from pipedeal.workspace import calendars_for, load_inputs
+from pipedeal.deal.terms import Party
+from pipedeal.engine.evaluate import evaluate
+from pipedeal.outputs import ocf
+from pipedeal.storage.workspace import calendars_for, load_inputs
 
 GENERATED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 TX = ocf.TRANSACTIONS_FILE

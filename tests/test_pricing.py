@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from scenario import CLOSING, D, evaluate_focus, focus_calendars, focus_terms, log
 
-from pipedeal.pricing import allocate, capitalization_after_closing, market_price_days
-from pipedeal.problems import InputError
-from pipedeal.quotes import Quote, QuoteBook
+from pipedeal.base.problems import InputError
+from pipedeal.base.quotes import Quote, QuoteBook
+from pipedeal.engine.pricing import allocate, capitalization_after_closing, market_price_days
 
 
 def test_focus_investors_receive_871500_3500_and_375000_shares_with_10_percent_warrants():

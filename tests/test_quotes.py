@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipedeal.money import PriceFormatError, parse_price, plain
-from pipedeal.problems import InputError
-from pipedeal.quotes import PRICE_COLUMNS, Quote, QuoteBook, parse_quotes, quotes_to_csv
+from pipedeal.base.money import PriceFormatError, parse_price, plain
+from pipedeal.base.problems import InputError
+from pipedeal.base.quotes import PRICE_COLUMNS, Quote, QuoteBook, parse_quotes, quotes_to_csv
 
 
 def where(exc: InputError) -> list[tuple[str, str | None, int | None, str | None]]:

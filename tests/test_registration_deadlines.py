@@ -111,7 +111,7 @@ def test_an_additional_statement_does_not_meet_the_primary_deadlines():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from pipedeal.registration import effectiveness_deadline, filing_deadline  # noqa: E402
+from pipedeal.engine.registration import effectiveness_deadline, filing_deadline  # noqa: E402
 
 
 @settings(max_examples=200, deadline=None)
@@ -138,7 +138,7 @@ def test_any_closing_gives_a_filing_deadline_30_days_on_rolled_to_the_first_sec_
 def test_the_effectiveness_deadline_is_never_later_than_the_closing_reading_allows(closing, clearance_after):
     from scenario import focus_calendars, focus_terms
 
-    from pipedeal.events import parse_event
+    from pipedeal.engine.events import parse_event
 
     clearance = parse_event({"type": "sec_clearance", "date": str(closing + dt.timedelta(days=clearance_after))})
     sec = focus_calendars().sec

@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from pipedeal.events import EventBase, parse_event, parse_events
-from pipedeal.problems import InputError, Problem
-from pipedeal.quotes import Quote, parse_quotes
+from pipedeal.base.problems import InputError, Problem
+from pipedeal.base.quotes import Quote, parse_quotes
+from pipedeal.deal.terms_file import BUNDLED_DEALS, DEFAULT_DEAL
+from pipedeal.engine.events import EventBase, parse_event, parse_events
 from pipedeal.storage import (
     Finding,
     Located,
@@ -33,7 +34,6 @@ from pipedeal.storage import (
 )
 from pipedeal.storage.database import downgrade, transaction
 from pipedeal.storage.models import VERSION_TABLE, Base, QuoteRow
-from pipedeal.terms_file import BUNDLED_DEALS, DEFAULT_DEAL
 
 DEAL = DEFAULT_DEAL
 TERMS = (BUNDLED_DEALS / DEAL / "terms.toml").read_text()

@@ -23,8 +23,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from pipedeal.events import EventBase
-from pipedeal.problems import Problem
+from pipedeal.base.problems import Problem
+from pipedeal.deal.terms_file import BUNDLED_DEALS, DEFAULT_DEAL
+from pipedeal.engine.events import EventBase
 from pipedeal.storage import (
     Located,
     StoredEvent,
@@ -33,7 +34,6 @@ from pipedeal.storage import (
     list_events,
     verify,
 )
-from pipedeal.terms_file import BUNDLED_DEALS, DEFAULT_DEAL
 
 DEAL = DEFAULT_DEAL
 EVENT_COUNT = 30_000
@@ -42,7 +42,7 @@ DEADLINE_SECONDS = 120
 CHILD = """
 import sys
 from pathlib import Path
-from pipedeal.events import parse_events
+from pipedeal.engine.events import parse_events
 from pipedeal.storage import append_events
 url, path = sys.argv[1], sys.argv[2]
 located = [(path, line, event) for line, event in parse_events(Path(path).read_text(), path)]

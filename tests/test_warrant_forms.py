@@ -25,8 +25,9 @@ import pypdf
 import pytest
 from scenario import CLOSING, D, evaluate_focus, focus_terms, log
 
-from pipedeal.documents.ld_statement import render_pdf
-from pipedeal.documents.warrant_forms import (
+from pipedeal.engine.warrants import AdjustmentNotice, AdjustmentRow, ExerciseResult
+from pipedeal.outputs.documents.ld_statement import render_pdf
+from pipedeal.outputs.documents.warrant_forms import (
     adjustment_notice_docx,
     adjustment_notice_html,
     assignment_form_docx,
@@ -36,7 +37,6 @@ from pipedeal.documents.warrant_forms import (
     price,
     share_count,
 )
-from pipedeal.warrants import AdjustmentNotice, AdjustmentRow, ExerciseResult
 
 B = Decimal("1.80125")
 NOTE = "Prices: bundled focus-1999/quotes.csv (ILLUSTRATIVE quotes, not market data)."
@@ -467,7 +467,7 @@ def test_hostile_names_are_escaped_in_html_and_kept_in_pdf_and_docx():
 
 
 def test_the_templates_are_package_data(focus, tmp_path, monkeypatch):
-    templates = importlib.resources.files("pipedeal.documents").joinpath("templates")
+    templates = importlib.resources.files("pipedeal.outputs.documents").joinpath("templates")
     for name in ("warrant_exercise_notice.html.j2", "warrant_assignment_form.html.j2",
                  "warrant_adjustment_notice.html.j2", "warrant_forms_macros.html.j2", "warrant_forms.css"):
         assert templates.joinpath(name).is_file(), name

@@ -29,9 +29,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scenario import CLOSING, D, evaluate_focus, flat_quotes, focus_calendars, focus_terms, log
 
-from pipedeal.events import event_to_json, parse_event
-from pipedeal.ledger import Context, Located, Rejected, apply_event, fold, initial_state, make_context
-from pipedeal.problems import InputError
+from pipedeal.base.problems import InputError
+from pipedeal.engine.events import event_to_json, parse_event
+from pipedeal.engine.ledger import Context, Located, Rejected, apply_event, fold, initial_state, make_context
 
 B = Decimal("1.80125")  # 110% x 1.6375
 ISSUED = D("1999-11-24")

@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..events import EventBase, parse_event
-from ..problems import pydantic_field
+from pipedeal.base.problems import pydantic_field
+from pipedeal.engine.events import EventBase, parse_event
 
 GENESIS_HASH = "0" * 64
 

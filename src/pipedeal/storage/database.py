@@ -25,8 +25,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
-from ..problems import InputError, Problem
-from .models import VERSION_TABLE, Deal
+from pipedeal.base.problems import InputError, Problem
+from pipedeal.storage.models import VERSION_TABLE, Deal
 
 ENV_VAR = "PIPEDEAL_DB"
 DEFAULT_URL = "sqlite:///pipedeal.db"

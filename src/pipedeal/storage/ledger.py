@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..events import EventBase, event_to_json
-from ..problems import InputError, Problem
-from ..quotes import PRICE_COLUMNS, Quote, QuoteBook
-from .chain import (
+from pipedeal.base.problems import InputError, Problem
+from pipedeal.base.quotes import PRICE_COLUMNS, Quote, QuoteBook
+from pipedeal.engine.events import EventBase, event_to_json
+from pipedeal.storage.chain import (
     GENESIS_HASH,
     ChainRow,
     Finding,
@@ -28,8 +28,8 @@ from .chain import (
     chain_hash,
     decode_payload,
 )
-from .database import deal_id, transaction, upgrade
-from .models import MAX_NAME, Deal, EventRow, QuoteRow
+from pipedeal.storage.database import deal_id, transaction, upgrade
+from pipedeal.storage.models import MAX_NAME, Deal, EventRow, QuoteRow
 
 Located = tuple[str | None, int | None, EventBase]
 """An event with the file and line it was read from (None when typed in)."""

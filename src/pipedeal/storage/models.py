@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .chain import as_utc
+from pipedeal.storage.chain import as_utc
 
 # Alembic's bookkeeping table, named so a shared PostgreSQL schema can also
 # hold another application's ``alembic_version``.

@@ -12,12 +12,12 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import events as ev
-from . import intervals as iv
-from .calendars import TradingCalendar
-from .intervals import Days
-from .registration import Deadline
-from .terms import Terms
+from pipedeal.base import intervals as iv
+from pipedeal.base.calendars import TradingCalendar
+from pipedeal.base.intervals import Days
+from pipedeal.deal.terms import Terms
+from pipedeal.engine import events as ev
+from pipedeal.engine.registration import Deadline
 
 EFFECTIVENESS_KINDS = frozenset({"effectiveness", "additional_effectiveness"})
 

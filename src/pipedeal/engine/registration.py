@@ -11,9 +11,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import events as ev
-from .calendars import BusinessCalendar, days_after, roll_forward
-from .terms import Terms
+from pipedeal.base.calendars import BusinessCalendar, days_after, roll_forward
+from pipedeal.deal.terms import Terms
+from pipedeal.engine import events as ev
 
 
 @dataclass(frozen=True)

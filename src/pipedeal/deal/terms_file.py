@@ -8,10 +8,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .problems import InputError, Problem, pydantic_field
-from .terms import Terms
+from pipedeal.base.problems import InputError, Problem, pydantic_field
+from pipedeal.deal.terms import Terms
 
-BUNDLED_DEALS = Path(__file__).parent / "deals"
+BUNDLED_DEALS = Path(__file__).parent.parent / "deals"
 DEFAULT_DEAL = "focus-1999"
 
 _TABLE = re.compile(r"^\s*\[(\[)?\s*([A-Za-z0-9_.\-\" ]+?)\s*\]?\]\s*(#.*)?$")

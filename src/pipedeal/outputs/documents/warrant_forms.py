@@ -29,13 +29,13 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from ..evaluate import Evaluation
-from ..interpretations import BY_KEY
-from ..ledger import Certificate
-from ..money import fraction_to_decimal, terminates
-from ..terms import Party
-from ..warrants import AdjustmentNotice, AdjustmentRow, ExerciseResult
-from .ld_statement import Cited, count_words, environment, grouped, long_date, money
+from pipedeal.base.money import fraction_to_decimal, terminates
+from pipedeal.deal.interpretations import BY_KEY
+from pipedeal.deal.terms import Party
+from pipedeal.engine.evaluate import Evaluation
+from pipedeal.engine.ledger import Certificate
+from pipedeal.engine.warrants import AdjustmentNotice, AdjustmentRow, ExerciseResult
+from pipedeal.outputs.documents.ld_statement import Cited, count_words, environment, grouped, long_date, money
 
 EXERCISE_TEMPLATE = "warrant_exercise_notice.html.j2"
 ASSIGNMENT_TEMPLATE = "warrant_assignment_form.html.j2"

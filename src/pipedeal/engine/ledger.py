@@ -19,15 +19,15 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 
-from . import events as ev
-from .calendars import HolidayCalendar, TradingCalendar, warrant_roll
-from .defaults import Breach, add_years
-from .money import fraction_to_decimal, plain, to_cent
-from .pricing import Allocation, Pricing, allocate, price_the_deal
-from .problems import InputError, Problem
-from .quotes import QuoteBook
-from .terms import Terms
-from .warrants import (
+from pipedeal.base.calendars import HolidayCalendar, TradingCalendar, warrant_roll
+from pipedeal.base.money import fraction_to_decimal, plain, to_cent
+from pipedeal.base.problems import InputError, Problem
+from pipedeal.base.quotes import QuoteBook
+from pipedeal.deal.terms import Terms
+from pipedeal.engine import events as ev
+from pipedeal.engine.defaults import Breach, add_years
+from pipedeal.engine.pricing import Allocation, Pricing, allocate, price_the_deal
+from pipedeal.engine.warrants import (
     AdjustmentNotice,
     AdjustmentRow,
     ExerciseResult,

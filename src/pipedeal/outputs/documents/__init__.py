@@ -5,6 +5,6 @@ figure. HTML comes from Jinja2 templates shipped as package data; PDF from
 WeasyPrint (imported only when a PDF is asked for).
 """
 
-from .ld_statement import render_pdf, render_statement_html, statement_context
+from pipedeal.outputs.documents.ld_statement import render_pdf, render_statement_html, statement_context
 
 __all__ = ["render_pdf", "render_statement_html", "statement_context"]

@@ -9,12 +9,12 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from . import __version__
-from .defaults import CLAUSE_OF_KIND, runs_of
-from .evaluate import Evaluation
-from .ledger import Certificate
-from .money import exact_mul, fraction_to_decimal, money_str, plain
-from .registration import Deadline
+from pipedeal import __version__
+from pipedeal.base.money import exact_mul, fraction_to_decimal, money_str, plain
+from pipedeal.engine.defaults import CLAUSE_OF_KIND, runs_of
+from pipedeal.engine.evaluate import Evaluation
+from pipedeal.engine.ledger import Certificate
+from pipedeal.engine.registration import Deadline
 
 
 def _count(value: Fraction) -> str | int:

@@ -17,17 +17,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from . import events as ev
-from . import intervals as iv
-from .calendars import TradingCalendar
-from .defaults import DefaultDays
-from .intervals import Days
-from .money import CENT, fraction_to_decimal
-from .pricing import Allocation
-from .problems import InputError, Problem
-from .quotes import QuoteBook
-from .registration import Deadline
-from .terms import Terms
+from pipedeal.base import intervals as iv
+from pipedeal.base.calendars import TradingCalendar
+from pipedeal.base.intervals import Days
+from pipedeal.base.money import CENT, fraction_to_decimal
+from pipedeal.base.problems import InputError, Problem
+from pipedeal.base.quotes import QuoteBook
+from pipedeal.deal.terms import Terms
+from pipedeal.engine import events as ev
+from pipedeal.engine.defaults import DefaultDays
+from pipedeal.engine.pricing import Allocation
+from pipedeal.engine.registration import Deadline
 
 ONE_DAY = dt.timedelta(days=1)
 

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .interpretations import BY_KEY
+from pipedeal.deal.interpretations import BY_KEY
 
 PartyId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
 Money = Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]

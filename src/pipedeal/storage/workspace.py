@@ -12,13 +12,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .evaluate import Calendars
-from .events import parse_events
-from .ledger import Located
-from .problems import InputError, Problem
-from .quotes import QuoteBook, parse_quotes
-from .terms import Terms
-from .terms_file import bundled_deal_dir, bundled_deal_names, parse_terms
+from pipedeal.base.problems import InputError, Problem
+from pipedeal.base.quotes import QuoteBook, parse_quotes
+from pipedeal.deal.terms import Terms
+from pipedeal.deal.terms_file import bundled_deal_dir, bundled_deal_names, parse_terms
+from pipedeal.engine.evaluate import Calendars
+from pipedeal.engine.events import parse_events
+from pipedeal.engine.ledger import Located
 
 DEFAULT_SQLITE = "pipedeal.db"
 
@@ -95,7 +95,7 @@ def load_inputs(
     the deal; else the files bundled with the deal.
     """
     if db_url and events_file is None:
-        from .storage import ledger as store
+        from pipedeal.storage import ledger as store
 
         if deal in store.list_deals(db_url):
             terms_text = store.deal_terms(db_url, deal)
@@ -128,7 +128,7 @@ def load_inputs(
 def calendars_for(terms: Terms) -> Calendars:
     """RULES §1: the Principal Market's Trading Days, SEC business days, and the
     Company's local business days (W 10)."""
-    from .calendars import load_trading_calendar, local_calendar, sec_calendar
+    from pipedeal.base.calendars import load_trading_calendar, local_calendar, sec_calendar
 
     try:
         trading = load_trading_calendar(terms.deal.principal_market)

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .workspace import DealInputs
+from pipedeal.storage.workspace import DealInputs
 
 STATUS_STYLE = {"met": "green", "missed": "bold red", "pending": "yellow"}
 
@@ -117,8 +117,8 @@ def render_registration(console: Console, data: dict[str, Any]) -> None:
 
 
 def render_damages(console: Console, evaluation, investors: list[str], explain: bool) -> None:
-    from .explain import explain_damages
-    from .report import to_json
+    from pipedeal.outputs.explain import explain_damages
+    from pipedeal.outputs.report import to_json
 
     data = to_json(evaluation)
     console.print(f"[bold]Liquidated damages[/] of {escape(data['deal'])} as of {data['as_of']} (RRA 3(e))")

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from . import intervals as iv
-from .damages import Segment
-from .defaults import CLAUSE_OF_KIND
-from .evaluate import Evaluation
-from .money import fraction_to_decimal, money_str, plain
+from pipedeal.base import intervals as iv
+from pipedeal.base.money import fraction_to_decimal, money_str, plain
+from pipedeal.engine.damages import Segment
+from pipedeal.engine.defaults import CLAUSE_OF_KIND
+from pipedeal.engine.evaluate import Evaluation
 
 CLAUSE_TEXT = {
     "RRA 3(e)(i)": '"the Registration Statement ... is not filed with the Commission within '
@@ -149,7 +149,7 @@ def explain_damages(evaluation: Evaluation, investor: str) -> list[Line]:
 def explain_json(evaluation: Evaluation, investors: list[str], with_steps: bool) -> dict[str, object]:
     """The ``pipedeal ld --json`` document: per investor the figures, and with
     ``--explain`` the segments and the cited steps."""
-    from .report import to_json
+    from pipedeal.outputs.report import to_json
 
     data = to_json(evaluation)
     result: dict[str, object] = {

@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from .calendars import TradingCalendar
-from .money import CENT, EXACT, TENTH_CENT, exact_div, exact_mul, plain
-from .problems import InputError, Problem
-from .quotes import QuoteBook
-from .terms import Terms
+from pipedeal.base.calendars import TradingCalendar
+from pipedeal.base.money import CENT, EXACT, TENTH_CENT, exact_div, exact_mul, plain
+from pipedeal.base.problems import InputError, Problem
+from pipedeal.base.quotes import QuoteBook
+from pipedeal.deal.terms import Terms
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from .money import fraction_to_decimal, to_cent
+from pipedeal.base.money import fraction_to_decimal, to_cent
 
 
 @dataclass(frozen=True)

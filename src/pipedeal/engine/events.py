@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from .problems import InputError, Problem, pydantic_field
+from pipedeal.base.problems import InputError, Problem, pydantic_field
 
 Statement = Literal["primary", "additional"]
 PositiveShares = Annotated[int, Field(gt=0)]

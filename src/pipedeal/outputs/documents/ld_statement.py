@@ -25,12 +25,12 @@ from typing import Any
 
 import jinja2
 
-from .. import intervals as iv
-from ..defaults import CLAUSE_OF_KIND, runs_of
-from ..evaluate import Evaluation
-from ..explain import CLAUSE_TEXT, Line, explain_damages
-from ..interpretations import BY_KEY
-from ..money import CENT, fraction_to_decimal, plain, terminates
+from pipedeal.base import intervals as iv
+from pipedeal.base.money import CENT, fraction_to_decimal, plain, terminates
+from pipedeal.deal.interpretations import BY_KEY
+from pipedeal.engine.defaults import CLAUSE_OF_KIND, runs_of
+from pipedeal.engine.evaluate import Evaluation
+from pipedeal.outputs.explain import CLAUSE_TEXT, Line, explain_damages
 
 TEMPLATE = "ld_statement.html.j2"
 
@@ -340,7 +340,7 @@ def statement_context(
 
 def _load_template(name: str) -> str:
     """A template shipped as package data (works from a wheel, a zip, an editable install)."""
-    resource = importlib.resources.files("pipedeal.documents").joinpath("templates", name)
+    resource = importlib.resources.files("pipedeal.outputs.documents").joinpath("templates", name)
     if not resource.is_file():
         raise jinja2.TemplateNotFound(name)
     return resource.read_text(encoding="utf-8")

@@ -10,8 +10,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from .calendars import HolidayCalendar, TradingCalendar
-from .damages import (
+from pipedeal.base.calendars import HolidayCalendar, TradingCalendar
+from pipedeal.base.intervals import union
+from pipedeal.base.problems import InputError, Problem
+from pipedeal.base.quotes import QuoteBook
+from pipedeal.deal.terms import Terms
+from pipedeal.engine.damages import (
     InvestorDamages,
     MarketValues,
     Repurchase,
@@ -20,10 +24,9 @@ from .damages import (
     payment_obligations,
     repurchase_election,
 )
-from .defaults import Breach, DefaultDays, default_days
-from .intervals import union
-from .ledger import Context, DealState, Located, expire_warrants, fold
-from .pricing import (
+from pipedeal.engine.defaults import Breach, DefaultDays, default_days
+from pipedeal.engine.ledger import Context, DealState, Located, expire_warrants, fold
+from pipedeal.engine.pricing import (
     Allocation,
     CapitalizationAfterClosing,
     Pricing,
@@ -31,11 +34,8 @@ from .pricing import (
     capitalization_after_closing,
     price_the_deal,
 )
-from .problems import InputError, Problem
-from .quotes import QuoteBook
-from .registration import Deadline, registration_deadlines
-from .terms import Terms
-from .warrants import AdjustmentNotice, ExerciseResult, Reservation
+from pipedeal.engine.registration import Deadline, registration_deadlines
+from pipedeal.engine.warrants import AdjustmentNotice, ExerciseResult, Reservation
 
 
 @dataclass(frozen=True)

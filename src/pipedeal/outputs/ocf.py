@@ -30,13 +30,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from . import events as ev
-from .evaluate import Evaluation
-from .ledger import Certificate
-from .money import fraction_to_decimal, money_str, plain, to_ten_places
-from .terms import Party
-from .warrants import AdjustmentNotice, ExerciseResult, price_in_force
+from pipedeal import __version__
+from pipedeal.base.money import fraction_to_decimal, money_str, plain, to_ten_places
+from pipedeal.deal.terms import Party
+from pipedeal.engine import events as ev
+from pipedeal.engine.evaluate import Evaluation
+from pipedeal.engine.ledger import Certificate
+from pipedeal.engine.warrants import AdjustmentNotice, ExerciseResult, price_in_force
 
 # The ``ocf_version`` the official schemas accept (OCFManifestFile.schema.json, const).
 OCF_VERSION = "1.2.1-alpha+main"
@@ -889,7 +889,7 @@ def default_schema_dir() -> Path | None:
     candidates = []
     if os.environ.get("PIPEDEAL_OCF_DIR"):
         candidates.append(Path(os.environ["PIPEDEAL_OCF_DIR"]))
-    candidates.append(Path(__file__).resolve().parents[2] / ".." / "shared" / "ocf")
+    candidates.append(Path(__file__).resolve().parents[3] / ".." / "shared" / "ocf")
     for candidate in candidates:
         found = _schema_root(candidate)
         if found is not None:

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from .evaluate import Calendars, evaluate
-from .interpretations import CATALOGUE, LD_KEYS
-from .ledger import Located
-from .money import money_str
-from .quotes import QuoteBook
-from .terms import Terms
+from pipedeal.base.money import money_str
+from pipedeal.base.quotes import QuoteBook
+from pipedeal.deal.interpretations import CATALOGUE, LD_KEYS
+from pipedeal.deal.terms import Terms
+from pipedeal.engine.evaluate import Calendars, evaluate
+from pipedeal.engine.ledger import Located
 
 
 def money_at_stake(

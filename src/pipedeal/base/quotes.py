@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
-from .money import PriceFormatError, parse_price, plain
-from .problems import InputError, Problem
+from pipedeal.base.money import PriceFormatError, parse_price, plain
+from pipedeal.base.problems import InputError, Problem
 
 PRICE_COLUMNS = ("open", "high", "low", "close", "bid", "ask")
 # ASCII digits only (str.isdigit accepts "²"), thousands separators only in threes.

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .problems import InputError, Problem
+from pipedeal.base.problems import InputError, Problem
 
 app = typer.Typer(
     help="pipedeal: the life of a PIPE deal, every figure traced to its clause.",
@@ -63,7 +63,7 @@ def _fail(problems: list[Problem]) -> None:
 
 
 def _run(action, *args: Any, **kwargs: Any) -> Any:
-    from .calendars import CalendarRangeError
+    from pipedeal.base.calendars import CalendarRangeError
 
     try:
         return action(*args, **kwargs)
@@ -78,13 +78,13 @@ def _today() -> dt.date:
 
 
 def _store_url(db: str | None) -> str:
-    from .storage.database import resolve_url
+    from pipedeal.storage.database import resolve_url
 
     return resolve_url(db)
 
 
 def _overrides(assignments: list[str] | None) -> dict[str, object]:
-    from .interpretations import parse_overrides
+    from pipedeal.deal.interpretations import parse_overrides
 
     try:
         return parse_overrides(assignments or [])
@@ -95,9 +95,9 @@ def _overrides(assignments: list[str] | None) -> dict[str, object]:
 def _evaluate(deal: str, db: str | None, as_of: str | None, events: Path | None,
               prices: Path | None, assignments: list[str] | None = None,
               strict_keys: tuple[str, ...] = ()):
-    from .evaluate import evaluate
-    from .interpretations import unset_keys
-    from .workspace import calendars_for, default_db_url, load_inputs, parse_day
+    from pipedeal.deal.interpretations import unset_keys
+    from pipedeal.engine.evaluate import evaluate
+    from pipedeal.storage.workspace import calendars_for, default_db_url, load_inputs, parse_day
 
     day = parse_day(as_of, "--as-of") if as_of else _today()
     overrides = _overrides(assignments)
@@ -126,8 +126,8 @@ def report(
 ) -> None:
     """The deal as of a date: quotes, Market and Exercise Price, allocations,
     capitalization, registration deadlines, Registration Defaults and damages."""
-    from .interpretations import BY_KEY
-    from .report import to_json
+    from pipedeal.deal.interpretations import BY_KEY
+    from pipedeal.outputs.report import to_json
 
     inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_,
                               tuple(BY_KEY) if strict else ())
@@ -135,7 +135,7 @@ def report(
     if json_output:
         out.print_json(json.dumps(data))
         return
-    from .render import render_report
+    from pipedeal.outputs.render import render_report
 
     render_report(out, data, inputs)
 
@@ -151,8 +151,8 @@ def evaluate(
     json_output: Annotated[bool, typer.Option("--json", help="JSON (the only output of evaluate).")] = True,
 ) -> None:
     """A pure function of files, printed as the stable JSON: no database is read or written."""
-    from .interpretations import BY_KEY
-    from .report import to_json
+    from pipedeal.deal.interpretations import BY_KEY
+    from pipedeal.outputs.report import to_json
 
     _, evaluation = _run(_evaluate, deal, "", as_of, events, prices, set_, tuple(BY_KEY) if strict else ())
     sys.stdout.write(json.dumps(to_json(evaluation), indent=2) + "\n")
@@ -172,13 +172,13 @@ def ld(
     strict: StrictOption = False,
 ) -> None:
     """Liquidated damages per investor (RRA 3(e)): defaults, segments, totals, payments."""
-    from .interpretations import LD_KEYS
-    from .render import render_damages
+    from pipedeal.deal.interpretations import LD_KEYS
+    from pipedeal.outputs.render import render_damages
 
     _, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_, LD_KEYS if strict else ())
     investors = _run(_chosen_investors, evaluation, investor)
     if json_output:
-        from .explain import explain_json
+        from pipedeal.outputs.explain import explain_json
 
         out.print_json(json.dumps(explain_json(evaluation, investors, explain)))
         return
@@ -206,12 +206,12 @@ def ambiguities(
 ) -> None:
     """Every interpretation key, the value in force, and each investor's damages under every
     alternative, side by side: what each reading is worth."""
-    from .ambiguity import money_at_stake
-    from .render import render_ambiguities
+    from pipedeal.engine.ambiguity import money_at_stake
+    from pipedeal.outputs.render import render_ambiguities
 
     def compute():
         inputs, evaluation = _evaluate(deal, db, as_of, events, prices)
-        from .workspace import calendars_for
+        from pipedeal.storage.workspace import calendars_for
 
         return money_at_stake(inputs.terms, inputs.events, inputs.quotes, calendars_for(inputs.terms),
                               evaluation.as_of)
@@ -242,8 +242,8 @@ def statement(
 
 
 def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db, events, prices, set_) -> None:
-    from .documents import render_pdf, render_statement_html
-    from .workspace import parse_day
+    from pipedeal.outputs.documents import render_pdf, render_statement_html
+    from pipedeal.storage.workspace import parse_day
 
     if output_format not in ("pdf", "html"):
         raise InputError([Problem("CLI-BAD-FORMAT", f"--format {output_format!r}: use pdf or html",
@@ -280,7 +280,7 @@ def warrants(
 ) -> None:
     """The warrant register (W 7(d)): every certificate, its holder, shares, Exercise Price,
     status and parent; the reserve (SPA 6.2, W 15); exercises and adjustments."""
-    from .report import to_json
+    from pipedeal.outputs.report import to_json
 
     _, evaluation = _run(_evaluate, deal, db, as_of, events, prices)
     data = to_json(evaluation)
@@ -293,7 +293,7 @@ def warrants(
         keys = ("as_of", "warrants", "reservation", "exercises", "adjustments", "breaches")
         out.print_json(json.dumps({key: data[key] for key in keys}))
         return
-    from .render import render_lineage, render_warrants
+    from pipedeal.outputs.render import render_lineage, render_warrants
 
     render_lineage(out, data, lineage) if lineage else render_warrants(out, data)
 
@@ -314,9 +314,9 @@ def exercise(
 
 
 def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, deal: str, db: str | None) -> None:
-    from .render import render_exercise_choices
-    from .storage import ledger as store
-    from .workspace import calendars_for, load_inputs
+    from pipedeal.outputs.render import render_exercise_choices
+    from pipedeal.storage import ledger as store
+    from pipedeal.storage.workspace import calendars_for, load_inputs
 
     url = _store_url(db)
     inputs = load_inputs(deal, db_url=url)
@@ -348,7 +348,7 @@ def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, 
 
 def _exercise_event(warrant: str, shares: str, method: str, date: str):
     """The exercise event the command line describes (a bad field is the user's mistake)."""
-    from .events import parse_events
+    from pipedeal.engine.events import parse_events
 
     data = {"type": "warrant_exercise", "date": date, "warrant": warrant, "shares": _number(shares),
             "method": method}
@@ -358,8 +358,8 @@ def _exercise_event(warrant: str, shares: str, method: str, date: str):
 
 def _with_event(inputs, calendars, event):
     """The deal evaluated with ``event`` added to its log, as of the event's date."""
-    from .evaluate import evaluate
-    from .ledger import Located
+    from pipedeal.engine.evaluate import evaluate
+    from pipedeal.engine.ledger import Located
 
     return evaluate(inputs.terms, [*inputs.events, Located(event, "command line", None)], inputs.quotes,
                     calendars, event.date)
@@ -386,7 +386,7 @@ OutOption = Annotated[Path, typer.Option("--out", help="Directory to write into.
 
 
 def _write_document(kind: str, name: str, output_format: str, out_dir: Path, html_of, docx_of) -> None:
-    from .documents import render_pdf
+    from pipedeal.outputs.documents import render_pdf
 
     if output_format not in ("pdf", "html", "docx"):
         raise InputError([Problem("CLI-BAD-FORMAT", f"--format {output_format!r}: use pdf, html or docx",
@@ -420,7 +420,7 @@ def documents_exercise(
 ) -> None:
     """The Notice of Exercise (W 3), prefilled from the register with the figures."""
     def build() -> None:
-        from .documents.warrant_forms import exercise_notice_docx, exercise_notice_html
+        from pipedeal.outputs.documents.warrant_forms import exercise_notice_docx, exercise_notice_html
 
         evaluation, result, note = _exercise_preview(deal, db, events, prices, warrant, shares, method, date)
         _write_document("notice-of-exercise", f"{warrant}-{result.date}-{method}", output_format, out_dir,
@@ -432,8 +432,8 @@ def documents_exercise(
 
 def _exercise_preview(deal, db, events, prices, warrant, shares, method, date):
     """The exercise as recorded in the ledger, or as it would be if recorded now."""
-    from .evaluate import evaluate
-    from .workspace import calendars_for, default_db_url, load_inputs, parse_day
+    from pipedeal.engine.evaluate import evaluate
+    from pipedeal.storage.workspace import calendars_for, default_db_url, load_inputs, parse_day
 
     day = parse_day(date, "--date")
     inputs = load_inputs(deal, db_url=db if db is not None else default_db_url(), events_file=events,
@@ -462,8 +462,8 @@ def documents_assignment(
 ) -> None:
     """The Assignment Form (W 1, W 7), prefilled from the register."""
     def build() -> None:
-        from .documents.warrant_forms import assignment_form_docx, assignment_form_html
-        from .workspace import parse_day
+        from pipedeal.outputs.documents.warrant_forms import assignment_form_docx, assignment_form_html
+        from pipedeal.storage.workspace import parse_day
 
         inputs, evaluation = _evaluate(deal, db, date, events, prices)
         day, count = parse_day(date, "--date"), _number(shares)
@@ -489,8 +489,8 @@ def documents_adjustments(
 ) -> None:
     """Every Notice of Adjustment (W 13) of the deal up to the date."""
     def build() -> None:
-        from .documents.warrant_forms import adjustment_notice_docx, adjustment_notice_html
-        from .workspace import parse_day
+        from pipedeal.outputs.documents.warrant_forms import adjustment_notice_docx, adjustment_notice_html
+        from pipedeal.storage.workspace import parse_day
 
         _, evaluation = _evaluate(deal, db, as_of, events, prices)
         today = parse_day(dated, "--date") if dated else _today()
@@ -518,7 +518,7 @@ def export_ocf(
 ) -> None:
     """The deal as an Open Cap Format 1.2 package, validated offline against the official schemas."""
     def build() -> None:
-        from .ocf import OcfExportError, default_schema_dir, validate_bundle, write_bundle
+        from pipedeal.outputs.ocf import OcfExportError, default_schema_dir, validate_bundle, write_bundle
 
         inputs, evaluation = _evaluate(deal, db, as_of, events, prices)
         try:
@@ -550,8 +550,8 @@ def init(
 
 
 def _init(deal: str, db: str | None, empty: bool) -> None:
-    from .storage import ledger as store
-    from .workspace import resolve_terms
+    from pipedeal.storage import ledger as store
+    from pipedeal.storage.workspace import resolve_terms
 
     terms, text, source, bundle = resolve_terms(deal)
     url = _store_url(db)
@@ -563,11 +563,11 @@ def _init(deal: str, db: str | None, empty: bool) -> None:
 
 
 def _validator(url: str, deal: str):
-    from .ledger import Located, check_append, make_context
-    from .quotes import QuoteBook
-    from .storage import ledger as store
-    from .terms_file import parse_terms
-    from .workspace import calendars_for
+    from pipedeal.base.quotes import QuoteBook
+    from pipedeal.deal.terms_file import parse_terms
+    from pipedeal.engine.ledger import Located, check_append, make_context
+    from pipedeal.storage import ledger as store
+    from pipedeal.storage.workspace import calendars_for
 
     terms = parse_terms(store.deal_terms(url, deal), f"{deal} (ledger terms)")
     calendars = calendars_for(terms)
@@ -582,8 +582,8 @@ def _validator(url: str, deal: str):
 
 
 def _import_events(url: str, deal: str, path: Path) -> None:
-    from .storage import ledger as store
-    from .workspace import read_event_file
+    from pipedeal.storage import ledger as store
+    from pipedeal.storage.workspace import read_event_file
 
     located = [(item.file, item.line, item.event) for item in read_event_file(path)]
     count = store.append_events(url, deal, located, _validator(url, deal))
@@ -591,8 +591,8 @@ def _import_events(url: str, deal: str, path: Path) -> None:
 
 
 def _import_quotes(url: str, deal: str, path: Path) -> None:
-    from .storage import ledger as store
-    from .workspace import read_quote_file
+    from pipedeal.storage import ledger as store
+    from pipedeal.storage.workspace import read_quote_file
 
     book = read_quote_file(path)
     count = store.import_quotes(url, deal, book.quotes())
@@ -626,8 +626,8 @@ def events_add(
 def _add_event(event_type: str, fields: list[str], deal: str, db: str | None) -> None:
     from decimal import Decimal
 
-    from .events import parse_events
-    from .storage import ledger as store
+    from pipedeal.engine.events import parse_events
+    from pipedeal.storage import ledger as store
 
     data: dict[str, Any] = {"type": event_type}
     for assignment in fields:
@@ -655,8 +655,8 @@ def events_list(
     json_output: JsonOption = False,
 ) -> None:
     """The ledger's events in recorded order, with their hashes."""
-    from .events import event_to_json
-    from .storage import ledger as store
+    from pipedeal.engine.events import event_to_json
+    from pipedeal.storage import ledger as store
 
     rows = _run(lambda: store.list_events(_store_url(db), deal))
     if json_output:
@@ -692,7 +692,7 @@ def verify(
     db: DbOption = None,
 ) -> None:
     """Recompute the ledger's hash chain; report edited, deleted or reordered rows."""
-    from .storage import ledger as store
+    from pipedeal.storage import ledger as store
 
     findings = _run(lambda: store.verify(_store_url(db), deal))
     if not findings:
@@ -707,7 +707,7 @@ def verify(
 @schema_app.command("events")
 def schema_events() -> None:
     """The JSON Schema of one line of an event file."""
-    from .events import event_json_schema
+    from pipedeal.engine.events import event_json_schema
 
     sys.stdout.write(json.dumps(event_json_schema(), indent=2) + "\n")
 
@@ -715,7 +715,7 @@ def schema_events() -> None:
 @app.command()
 def clauses(json_output: JsonOption = False) -> None:
     """Every operative clause of the agreement, with the rule and tests that implement it."""
-    from .clauses import CLAUSES
+    from pipedeal.deal.clauses import CLAUSES
 
     if json_output:
         out.print_json(json.dumps([clause.as_dict() for clause in CLAUSES]))

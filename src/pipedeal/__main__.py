@@ -1,0 +1,5 @@
+"""``python -m pipedeal``: the command line."""
+
+from pipedeal.interfaces.cli import main
+
+main()

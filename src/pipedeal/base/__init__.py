@@ -1,0 +1,1 @@
+"""Foundations that know no deal: exact money, calendars, day sets, quotes, diagnostics."""

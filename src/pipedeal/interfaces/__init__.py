@@ -1,0 +1,1 @@
+"""Thin entry points: parse, load, evaluate, render."""

@@ -1,0 +1,1 @@
+"""What users read: the report JSON, terminal rendering, explanations, documents, OCF."""
