@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from pipedeal.base.problems import Problem
+from pipedeal.base.diagnostics import Diagnostic
 from pipedeal.deal.terms_file import BUNDLED_DEALS, DEFAULT_DEAL
 from pipedeal.engine.events import EventBase, parse_event
 from pipedeal.storage import Located, append_events, init_workspace, list_events, verify
@@ -29,7 +29,7 @@ from pipedeal.storage import Located, append_events, init_workspace, list_events
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-def accept_all(existing: list[EventBase], new: list[Located]) -> list[Problem]:
+def accept_all(existing: list[EventBase], new: list[Located]) -> list[Diagnostic]:
     return []
 
 

@@ -121,7 +121,7 @@ def test_verify_reports_an_edited_row_on_sqlite(pipedeal, tmp_path):
         connection.execute("UPDATE events SET payload = replace(payload, '2000-01-13', '1999-12-27') "
                            "WHERE seq = 2")
     found = pipedeal("verify", "--db", db, expect=1)
-    assert "LEDGER-EDITED" in found.stderr and "row 2" in found.stderr
+    assert "LEDGER-EDITED" in found.stderr and "seq 2" in found.stderr
 
 
 def test_init_refuses_a_terms_file_with_errors(pipedeal, tmp_path):

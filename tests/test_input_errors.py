@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from scenario import focus_terms_text, jsonl
 
-from pipedeal.base.problems import InputError
+from pipedeal.base.diagnostics import InputError
 from pipedeal.base.quotes import parse_quotes
 from pipedeal.deal.terms_file import parse_terms
 from pipedeal.engine.events import parse_events

@@ -271,7 +271,7 @@ def test_closing_date_values_every_default_day_at_the_1999_11_24_close():
 
 
 def test_a_trading_day_without_a_close_during_a_default_is_an_error_naming_it():
-    from pipedeal.base.problems import InputError
+    from pipedeal.base.diagnostics import InputError
     from pipedeal.base.quotes import QuoteBook
 
     quotes = QuoteBook([q for q in flat().quotes() if q.date != D("2000-01-05")], "gappy quotes")

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from scenario import CLOSING, D, evaluate_focus, focus_calendars, focus_terms, log
 
-from pipedeal.base.problems import InputError
+from pipedeal.base.diagnostics import InputError
 from pipedeal.base.quotes import Quote, QuoteBook
 from pipedeal.engine.pricing import allocate, capitalization_after_closing, market_price_days
 

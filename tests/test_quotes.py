@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipedeal.base.diagnostics import InputError
 from pipedeal.base.money import PriceFormatError, parse_price, plain
-from pipedeal.base.problems import InputError
 from pipedeal.base.quotes import PRICE_COLUMNS, Quote, QuoteBook, parse_quotes, quotes_to_csv
 
 

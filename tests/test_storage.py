@@ -15,12 +15,11 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from pipedeal.base.problems import InputError, Problem
+from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.quotes import Quote, parse_quotes
 from pipedeal.deal.terms_file import BUNDLED_DEALS, DEFAULT_DEAL
 from pipedeal.engine.events import EventBase, parse_event, parse_events
 from pipedeal.storage import (
-    Finding,
     Located,
     append_events,
     deal_terms,
@@ -51,7 +50,7 @@ EVENTS = """\
 """
 
 
-def accept_all(existing: list[EventBase], new: list[Located]) -> list[Problem]:
+def accept_all(existing: list[EventBase], new: list[Located]) -> list[Diagnostic]:
     return []
 
 
@@ -108,7 +107,7 @@ def tamper(url: str, *statements: str) -> None:
     raw(url, *guards, *statements)
 
 
-def problem_of(call: Callable[[], object]) -> Problem:
+def problem_of(call: Callable[[], object]) -> Diagnostic:
     """The one problem ``call`` raises."""
     with pytest.raises(InputError) as caught:
         call()
@@ -116,7 +115,7 @@ def problem_of(call: Callable[[], object]) -> Problem:
     return problem
 
 
-def codes(findings: list[Finding]) -> list[tuple[str, int | None]]:
+def codes(findings: list[Diagnostic]) -> list[tuple[str, int | None]]:
     return [(finding.code, finding.seq) for finding in findings]
 
 
@@ -170,9 +169,9 @@ def test_deals_are_separate_ledgers(ledger: str) -> None:
 def test_validate_sees_existing_and_new_events(ledger: str) -> None:
     seen: list[tuple[int, int]] = []
 
-    def record(existing: list[EventBase], new: list[Located]) -> list[Problem]:
+    def record(existing: list[EventBase], new: list[Located]) -> list[Diagnostic]:
         seen.append((len(existing), len(new)))
-        return [Problem("X-WARN", "only a warning", severity="warning")]
+        return [Diagnostic("EVENT-INVALID", "only a warning", severity="warning")]
 
     assert append_events(ledger, DEAL, ld_demands(2), record) == 2
     assert seen == [(6, 2)]
@@ -185,12 +184,12 @@ def test_an_invalid_event_writes_nothing(ledger: str) -> None:
     before = event_count(ledger)
     batch = located() + ld_demands(500)
 
-    def reject_line_3(existing: list[EventBase], new: list[Located]) -> list[Problem]:
-        return [Problem("EVENT-BAD", "no", file, line) for file, line, _ in new if line == 3]
+    def reject_line_3(existing: list[EventBase], new: list[Located]) -> list[Diagnostic]:
+        return [Diagnostic("EVENT-INVALID", "no", file, line) for file, line, _ in new if line == 3]
 
     with pytest.raises(InputError) as caught:
         append_events(ledger, DEAL, batch, reject_line_3)
-    assert [(p.code, p.line) for p in caught.value.problems] == [("EVENT-BAD", 3)]
+    assert [(p.code, p.line) for p in caught.value.problems] == [("EVENT-INVALID", 3)]
     assert event_count(ledger) == before
     assert verify(ledger) == []
 
@@ -292,7 +291,7 @@ def test_concurrent_appenders_do_not_fork_the_chain(workspace: str) -> None:
     """Each appender reads the chain head inside its locked transaction."""
     errors: list[BaseException] = []
 
-    def slow_accept(existing: list[EventBase], new: list[Located]) -> list[Problem]:
+    def slow_accept(existing: list[EventBase], new: list[Located]) -> list[Diagnostic]:
         time.sleep(0.2)  # hold the write transaction so the other appender must wait
         return []
 

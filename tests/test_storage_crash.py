@@ -23,7 +23,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from pipedeal.base.problems import Problem
+from pipedeal.base.diagnostics import Diagnostic
 from pipedeal.deal.terms_file import BUNDLED_DEALS, DEFAULT_DEAL
 from pipedeal.engine.events import EventBase
 from pipedeal.storage import (
@@ -50,7 +50,7 @@ append_events(url, "focus-1999", located, lambda existing, new: [])
 """
 
 
-def accept_all(existing: list[EventBase], new: list[Located]) -> list[Problem]:
+def accept_all(existing: list[EventBase], new: list[Located]) -> list[Diagnostic]:
     return []
 
 

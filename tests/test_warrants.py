@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scenario import CLOSING, D, evaluate_focus, flat_quotes, focus_calendars, focus_terms, log
 
-from pipedeal.base.problems import InputError
+from pipedeal.base.diagnostics import InputError
 from pipedeal.engine.events import event_to_json, parse_event
 from pipedeal.engine.ledger import Context, Located, Rejected, apply_event, fold, initial_state, make_context
 

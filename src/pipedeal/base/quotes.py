@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
+from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.money import PriceFormatError, parse_price, plain
-from pipedeal.base.problems import InputError, Problem
 
 PRICE_COLUMNS = ("open", "high", "low", "close", "bid", "ask")
 # ASCII digits only (str.isdigit accepts "²"), thousands separators only in threes.
@@ -102,22 +102,22 @@ class QuoteBook:
 def parse_quotes(text: str, filename: str) -> list[Quote]:
     """SPA 13.6: the reported prices, read from a CSV; a bad cell names its line and column."""
     reader = csv.reader(io.StringIO(text))
-    problems: list[Problem] = []
+    problems: list[Diagnostic] = []
     try:
         header = [name.strip().lower() for name in next(reader)]
     except StopIteration:
-        raise InputError([Problem("QUOTES-EMPTY", "the file is empty", filename, 1)]) from None
+        raise InputError([Diagnostic("QUOTES-EMPTY", "the file is empty", filename, 1)]) from None
     if "date" not in header:
-        problems.append(Problem("QUOTES-NO-DATE", "the header has no 'date' column", filename, 1))
+        problems.append(Diagnostic("QUOTES-NO-DATE", "the header has no 'date' column", filename, 1))
     for name in header:
         if name not in COLUMNS:
             problems.append(
-                Problem("QUOTES-UNKNOWN-COLUMN",
+                Diagnostic("QUOTES-UNKNOWN-COLUMN",
                         f"unknown column {name!r} (known: {', '.join(COLUMNS)})",
                         filename, 1, name)
             )
     if len(set(header)) != len(header):
-        problems.append(Problem("QUOTES-DUPLICATE-COLUMN", "a column is named twice", filename, 1))
+        problems.append(Diagnostic("QUOTES-DUPLICATE-COLUMN", "a column is named twice", filename, 1))
     if problems:
         raise InputError(problems)
 
@@ -129,7 +129,7 @@ def parse_quotes(text: str, filename: str) -> list[Quote]:
             continue
         if len(row) != len(header):
             problems.append(
-                Problem("QUOTES-ROW-WIDTH",
+                Diagnostic("QUOTES-ROW-WIDTH",
                         f"{len(row)} cells where the header has {len(header)}", filename, number)
             )
             continue
@@ -139,7 +139,7 @@ def parse_quotes(text: str, filename: str) -> list[Quote]:
             continue
         if quote.date in seen:
             problems.append(
-                Problem("QUOTES-DUPLICATE-DATE",
+                Diagnostic("QUOTES-DUPLICATE-DATE",
                         f"{quote.date} is already given on line {seen[quote.date]}",
                         filename, number, "date")
             )
@@ -151,12 +151,12 @@ def parse_quotes(text: str, filename: str) -> list[Quote]:
     return quotes
 
 
-def _read_row(cells: dict[str, str], filename: str, line: int, problems: list[Problem]):
+def _read_row(cells: dict[str, str], filename: str, line: int, problems: list[Diagnostic]):
     try:
         day = dt.date.fromisoformat(cells["date"])
     except ValueError:
         problems.append(
-            Problem("QUOTES-BAD-DATE", f"{cells['date']!r} is not an ISO date (YYYY-MM-DD)",
+            Diagnostic("QUOTES-BAD-DATE", f"{cells['date']!r} is not an ISO date (YYYY-MM-DD)",
                     filename, line, "date")
         )
         return None
@@ -169,12 +169,12 @@ def _read_row(cells: dict[str, str], filename: str, line: int, problems: list[Pr
         try:
             price = parse_price(raw)
         except PriceFormatError as exc:
-            problems.append(Problem("QUOTES-BAD-PRICE", str(exc), filename, line, column))
+            problems.append(Diagnostic("QUOTES-BAD-PRICE", str(exc), filename, line, column))
             ok = False
             continue
         if price <= 0:
             problems.append(
-                Problem("QUOTES-BAD-PRICE", f"{raw!r} is not a positive price", filename, line, column)
+                Diagnostic("QUOTES-BAD-PRICE", f"{raw!r} is not a positive price", filename, line, column)
             )
             ok = False
             continue
@@ -185,13 +185,13 @@ def _read_row(cells: dict[str, str], filename: str, line: int, problems: list[Pr
             values["volume"] = int(raw_volume.replace(",", ""))
         else:
             problems.append(
-                Problem("QUOTES-BAD-VOLUME", f"{raw_volume!r} is not a whole number of shares",
+                Diagnostic("QUOTES-BAD-VOLUME", f"{raw_volume!r} is not a whole number of shares",
                         filename, line, "volume")
             )
             ok = False
     high, low = values.get("high"), values.get("low")
     if ok and high is not None and low is not None and low > high:  # type: ignore[operator]
-        problems.append(Problem("QUOTES-LOW-ABOVE-HIGH", f"low {low} is above high {high}",
+        problems.append(Diagnostic("QUOTES-LOW-ABOVE-HIGH", f"low {low} is above high {high}",
                                 filename, line, "low"))
         ok = False
     return Quote(date=day, **values) if ok else None  # type: ignore[arg-type]

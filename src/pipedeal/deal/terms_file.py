@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pipedeal.base.problems import InputError, Problem, pydantic_field
+from pipedeal.base.diagnostics import Diagnostic, InputError, pydantic_field
 from pipedeal.deal.terms import Terms
 
 BUNDLED_DEALS = Path(__file__).parent.parent / "deals"
@@ -25,7 +25,7 @@ def parse_terms(text: str, filename: str) -> Terms:
     except tomllib.TOMLDecodeError as exc:
         line = _decode_error_line(str(exc))
         raise InputError(
-            [Problem("TERMS-SYNTAX", f"not valid TOML: {exc}", filename, line)]
+            [Diagnostic("TERMS-SYNTAX", f"not valid TOML: {exc}", filename, line)]
         ) from None
     try:
         return Terms.model_validate(data)
@@ -40,7 +40,7 @@ def parse_terms(text: str, filename: str) -> Terms:
             elif error["type"] == "missing":
                 message = "required key is missing"
             problems.append(
-                Problem("TERMS-INVALID", message, filename, locate_key(text, loc), field)
+                Diagnostic("TERMS-INVALID", message, filename, locate_key(text, loc), field)
             )
         raise InputError(problems) from None
 
@@ -104,5 +104,5 @@ def read_terms(path: Path) -> Terms:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InputError([Problem("TERMS-UNREADABLE", exc.strerror or str(exc), str(path))]) from None
+        raise InputError([Diagnostic("TERMS-UNREADABLE", exc.strerror or str(exc), str(path))]) from None
     return parse_terms(text, str(path))

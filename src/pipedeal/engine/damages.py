@@ -19,9 +19,9 @@ from fractions import Fraction
 
 from pipedeal.base import intervals as iv
 from pipedeal.base.calendars import TradingCalendar
+from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.intervals import Days
 from pipedeal.base.money import CENT, fraction_to_decimal
-from pipedeal.base.problems import InputError, Problem
 from pipedeal.base.quotes import QuoteBook
 from pipedeal.deal.terms import Terms
 from pipedeal.engine import events as ev
@@ -90,7 +90,7 @@ class MarketValues:
         if reading == "closing_date":
             close = quotes.value(closing, "close")
             if close is None:
-                raise InputError([Problem(
+                raise InputError([Diagnostic(
                     "LD-MISSING-CLOSE", f"ld_market_value=closing_date values the Shares at the close of "
                     f"the Closing Date {closing}, which the quotes lack", quotes_source(quotes.source),
                     field="close")])
@@ -133,7 +133,7 @@ class MarketValues:
         if missing:
             shown = ", ".join(day.isoformat() for day in missing[:12])
             more = f" and {len(missing) - 12} more" if len(missing) > 12 else ""
-            raise InputError([Problem(
+            raise InputError([Diagnostic(
                 "LD-MISSING-CLOSE",
                 f"RRA 3(e) values each default day at that day's close; no close for {shown}{more}",
                 quotes_source(self.source), field="close")])

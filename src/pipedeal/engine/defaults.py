@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from pipedeal.base import intervals as iv
 from pipedeal.base.calendars import TradingCalendar
+from pipedeal.base.diagnostics import Diagnostic
 from pipedeal.base.intervals import Days
 from pipedeal.deal.terms import Terms
 from pipedeal.engine import events as ev
@@ -64,14 +65,6 @@ class EffectivenessPeriod:
 
 
 @dataclass(frozen=True)
-class Breach:
-    code: str
-    clause: str
-    date: dt.date
-    message: str
-
-
-@dataclass(frozen=True)
 class DefaultDays:
     """Every kind's default days (deal-wide), the exclusions, and the period they live in."""
 
@@ -79,7 +72,7 @@ class DefaultDays:
     lapse_excluded: Days  # financial-statement window and permitted blackout days
     exclusions: tuple[Exclusion, ...]
     period: EffectivenessPeriod
-    breaches: tuple[Breach, ...]
+    breaches: tuple[Diagnostic, ...]
 
     def for_investor(self, investor: str) -> Days:
         """RRA 3(e): the investor's default days, each counted once."""
@@ -242,7 +235,7 @@ def default_days(
 
 def blackout_notice_breaches(
     terms: Terms, events: Sequence[ev.EventBase], trading: TradingCalendar
-) -> list[Breach]:
+) -> list[Diagnostic]:
     """RRA 3(g): "The Company must, if lawful, give the Investors notice in writing at
     least two (2) Trading Days prior to the first day of the blackout period"."""
     needed = terms.registration.blackout_notice_trading_days
@@ -252,10 +245,10 @@ def blackout_notice_breaches(
             continue
         latest = trading.add_open_days(event.start, -needed) if needed else event.start
         if event.date > latest:
-            breaches.append(Breach(
-                "BLACKOUT-LATE-NOTICE", "RRA 3(g)", event.date,
+            breaches.append(Diagnostic(
+                "BLACKOUT-LATE-NOTICE",
                 f"blackout from {event.start}: notice given {event.date}, due by {latest} "
-                f"({needed} Trading Days before the first blackout day)"))
+                f"({needed} Trading Days before the first blackout day)", clause="RRA 3(g)", date=event.date))
     return breaches
 
 

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from pipedeal.base.calendars import HolidayCalendar, TradingCalendar
+from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.intervals import union
-from pipedeal.base.problems import InputError, Problem
 from pipedeal.base.quotes import QuoteBook
 from pipedeal.deal.terms import Terms
 from pipedeal.engine.damages import (
@@ -24,7 +24,7 @@ from pipedeal.engine.damages import (
     payment_obligations,
     repurchase_election,
 )
-from pipedeal.engine.defaults import Breach, DefaultDays, default_days
+from pipedeal.engine.defaults import DefaultDays, default_days
 from pipedeal.engine.ledger import Context, DealState, Located, expire_warrants, fold
 from pipedeal.engine.pricing import (
     Allocation,
@@ -58,12 +58,12 @@ class Evaluation:
     deadlines: tuple[Deadline, ...]
     state: DealState
     events_applied: int
-    problems: tuple[Problem, ...]
+    problems: tuple[Diagnostic, ...]
     default_days: DefaultDays | None = None
     damages: dict[str, InvestorDamages] = field(default_factory=dict)
     repurchase: Repurchase | None = None
     obligations: tuple[Deadline, ...] = ()
-    breaches: tuple[Breach, ...] = ()
+    breaches: tuple[Diagnostic, ...] = ()
     reservation: Reservation | None = None
 
     @property

@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from pipedeal.base.problems import InputError, Problem, pydantic_field
+from pipedeal.base.diagnostics import Diagnostic, InputError, pydantic_field
 
 Statement = Literal["primary", "additional"]
 PositiveShares = Annotated[int, Field(gt=0)]
@@ -452,14 +452,14 @@ def parse_events(text: str, filename: str) -> list[tuple[int, EventBase]]:
     problems (not just the first) so a user fixes a file in one pass.
     """
     events: list[tuple[int, EventBase]] = []
-    problems: list[Problem] = []
+    problems: list[Diagnostic] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             data = json.loads(line, parse_float=Decimal)
         except json.JSONDecodeError as exc:
-            problems.append(Problem("EVENT-JSON", f"not JSON: {exc.msg}", filename, number))
+            problems.append(Diagnostic("EVENT-JSON", f"not JSON: {exc.msg}", filename, number))
             continue
         try:
             events.append((number, parse_event(data)))
@@ -472,16 +472,16 @@ def parse_events(text: str, filename: str) -> list[tuple[int, EventBase]]:
 
 def _validation_problems(
     exc: ValidationError, data: Any, filename: str, line: int
-) -> list[Problem]:
+) -> list[Diagnostic]:
     if not isinstance(data, dict):
-        return [Problem("EVENT-NOT-OBJECT", "each line must be a JSON object", filename, line)]
+        return [Diagnostic("EVENT-NOT-OBJECT", "each line must be a JSON object", filename, line)]
     kind = data.get("type")
     if kind is None:
-        return [Problem("EVENT-NO-TYPE", "the event has no type", filename, line, "type")]
+        return [Diagnostic("EVENT-NO-TYPE", "the event has no type", filename, line, "type")]
     if kind not in EVENT_TYPES:
         known = ", ".join(EVENT_TYPES)
         return [
-            Problem("EVENT-UNKNOWN-TYPE", f"unknown event type {kind!r} (known: {known})",
+            Diagnostic("EVENT-UNKNOWN-TYPE", f"unknown event type {kind!r} (known: {known})",
                     filename, line, "type")
         ]
     problems = []
@@ -499,6 +499,6 @@ def _validation_problems(
         elif error["type"].startswith("date") or error["type"].startswith("datetime"):
             message, code = f"not a valid date: {error['msg']}", "EVENT-BAD-DATE"
         problems.append(
-            Problem(code, message, filename, line, pydantic_field(loc) or None)
+            Diagnostic(code, message, filename, line, pydantic_field(loc) or None)
         )
     return problems

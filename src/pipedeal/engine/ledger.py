@@ -20,12 +20,12 @@ from decimal import Decimal
 from fractions import Fraction
 
 from pipedeal.base.calendars import HolidayCalendar, TradingCalendar, warrant_roll
+from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.money import fraction_to_decimal, plain, to_cent
-from pipedeal.base.problems import InputError, Problem
 from pipedeal.base.quotes import QuoteBook
 from pipedeal.deal.terms import Terms
 from pipedeal.engine import events as ev
-from pipedeal.engine.defaults import Breach, add_years
+from pipedeal.engine.defaults import add_years
 from pipedeal.engine.pricing import Allocation, Pricing, allocate, price_the_deal
 from pipedeal.engine.warrants import (
     AdjustmentNotice,
@@ -120,7 +120,7 @@ class DealState:
     exercises: tuple[ExerciseResult, ...] = ()
     adjustments: tuple[AdjustmentNotice, ...] = ()
     action_notices: tuple[ev.CorporateActionNotice, ...] = ()
-    breaches: tuple[Breach, ...] = ()
+    breaches: tuple[Diagnostic, ...] = ()
     reserve_ok: bool = True
     headroom_ok: bool = True
 
@@ -207,13 +207,15 @@ def _check_reserve(state: DealState, day: dt.date) -> DealState:
     breaches = list(state.breaches)
     reserve_ok, headroom_ok = state.reserved >= required, headroom >= 0
     if not reserve_ok and state.reserve_ok:
-        breaches.append(Breach("RESERVE-SHORTFALL", "SPA 6.2; W 15", day,
-                               f"{_shares(state.reserved)} shares reserved for {_shares(required)} outstanding "
-                               f"warrant shares (short {_shares(required - state.reserved)})"))
+        breaches.append(Diagnostic("RESERVE-SHORTFALL",
+                                   f"{_shares(state.reserved)} shares reserved for {_shares(required)} outstanding "
+                                   f"warrant shares (short {_shares(required - state.reserved)})",
+                                   clause="SPA 6.2; W 15", date=day))
     if not headroom_ok and state.headroom_ok:
-        breaches.append(Breach("AUTHORIZED-SHORTFALL", "SPA 4.3, 6.2; W 15", day,
-                               f"{state.authorized:,} authorized < {_shares(state.common_outstanding)} outstanding "
-                               f"+ {_shares(state.reserved)} reserved (short {_shares(-headroom)})"))
+        breaches.append(Diagnostic("AUTHORIZED-SHORTFALL",
+                                   f"{state.authorized:,} authorized < {_shares(state.common_outstanding)} outstanding "
+                                   f"+ {_shares(state.reserved)} reserved (short {_shares(-headroom)})",
+                                   clause="SPA 4.3, 6.2; W 15", date=day))
     return replace(state, breaches=tuple(breaches), reserve_ok=reserve_ok, headroom_ok=headroom_ok)
 
 
@@ -539,7 +541,7 @@ def _recapitalize(state: DealState, event: ev._Recapitalization, ctx: Context) -
                    adjustments=(*state.adjustments, notice), breaches=breaches)
 
 
-def _late_action_notices(state: DealState, event: ev.EventBase, ctx: Context) -> list[Breach]:
+def _late_action_notices(state: DealState, event: ev.EventBase, ctx: Context) -> list[Diagnostic]:
     """W 14: "at least 30 days' prior written notice of the date on which a record date
     shall be selected ... and ... of the date when the same shall take place"."""
     days = ctx.terms.warrants.corporate_action_notice_days
@@ -560,9 +562,9 @@ def _late_action_notices(state: DealState, event: ev.EventBase, ctx: Context) ->
         if any(n.date <= latest for n in notices):
             continue
         when = f"given {notices[0].date}" if notices else "not given"
-        breaches.append(Breach("W14-LATE-NOTICE", "W 14", day,
-                               f"{event.type} of {event.date}: notice of the {label} {day} was {when}; "
-                               f"due by {latest} ({days} days before)"))
+        breaches.append(Diagnostic("W14-LATE-NOTICE",
+                                   f"{event.type} of {event.date}: notice of the {label} {day} was {when}; "
+                                   f"due by {latest} ({days} days before)", clause="W 14", date=day))
     return breaches
 
 
@@ -669,20 +671,20 @@ def make_context(terms: Terms, company_calendar: HolidayCalendar, quotes: QuoteB
 
 def fold(
     located: Sequence[Located], ctx: Context, *, until: dt.date | None = None
-) -> tuple[DealState, list[Problem]]:
+) -> tuple[DealState, list[Diagnostic]]:
     """Fold events (in timeline order) into state, collecting a problem per refusal.
 
     A refused event is skipped so that one bad line does not hide the others.
     """
     state = initial_state(ctx.terms)
-    problems: list[Problem] = []
+    problems: list[Diagnostic] = []
     for item in sorted(located, key=lambda loc: loc.event.applies_on):
         if until is not None and item.event.applies_on > until:
             break
         try:
             state = apply_event(state, item.event, ctx)
         except Rejected as refusal:
-            problems.append(Problem(refusal.code, refusal.message, item.file, item.line,
+            problems.append(Diagnostic(refusal.code, refusal.message, item.file, item.line,
                                     refusal.field))
     return state, problems
 
@@ -703,7 +705,7 @@ def expire_warrants(state: DealState, as_of: dt.date, ctx: Context) -> DealState
 
 def check_append(
     ctx: Context, existing: Sequence[ev.EventBase], new: Sequence[Located]
-) -> list[Problem]:
+) -> list[Diagnostic]:
     """Validate new events against the ledger they would join.
 
     The whole timeline is refolded because a new event dated in the past can

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from pipedeal.base.calendars import TradingCalendar
+from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.money import CENT, EXACT, TENTH_CENT, exact_div, exact_mul, plain
-from pipedeal.base.problems import InputError, Problem
 from pipedeal.base.quotes import QuoteBook
 from pipedeal.deal.terms import Terms
 
@@ -55,7 +55,7 @@ class CapitalizationAfterClosing:
     warrant_shares_outstanding: int
     reserved_for_warrants: int
     unreserved_authorized: int
-    problems: tuple[Problem, ...]
+    problems: tuple[Diagnostic, ...]
 
 
 def market_price_days(terms: Terms, trading: TradingCalendar, closing_date: dt.date) -> list[dt.date]:
@@ -81,7 +81,7 @@ def market_price(
     if missing:
         listed = ", ".join(day.isoformat() for day in missing)
         raise InputError([
-            Problem(
+            Diagnostic(
                 "PRICING-MISSING-QUOTE",
                 f"SPA 1.10 needs the closing {column} of each of the {len(days)} Trading Days "
                 f"before the Closing Date {closing_date}; missing for {listed}",
@@ -132,13 +132,13 @@ def allocate(terms: Terms) -> list[Allocation]:
         warrants = exact_mul(shares, terms.pricing.warrant_coverage)
         field = f"investors[{index}].subscription"
         if shares != shares.to_integral_value():
-            problems.append(Problem(
+            problems.append(Diagnostic(
                 "ALLOCATION-FRACTIONAL-SHARES",
                 f"{investor.name}: ${investor.subscription} / ${price} = {shares} shares, "
                 "not a whole number (SPA 2.1(a), 1.15)", field=field))
             continue
         if warrants != warrants.to_integral_value():
-            problems.append(Problem(
+            problems.append(Diagnostic(
                 "ALLOCATION-FRACTIONAL-WARRANTS",
                 f"{investor.name}: {terms.pricing.warrant_coverage} x {int(shares)} shares = "
                 f"{warrants} warrant shares, not a whole number", field=field))
@@ -166,12 +166,12 @@ def capitalization_after_closing(
     unreserved = cap.common_authorized - after - reserved
     problems = []
     if reserved < warrant_shares:
-        problems.append(Problem(
+        problems.append(Diagnostic(
             "RESERVE-SHORTFALL",
             f"SPA 6.2 / W 15: {reserved:,} shares reserved for {warrant_shares:,} outstanding "
             f"warrant shares (short {warrant_shares - reserved:,})"))
     if unreserved < 0:
-        problems.append(Problem(
+        problems.append(Diagnostic(
             "AUTHORIZED-SHORTFALL",
             f"SPA 4.3: {cap.common_authorized:,} authorized < {after:,} outstanding + "
             f"{reserved:,} reserved (short {-unreserved:,})"))

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pipedeal.base.problems import InputError, Problem
+from pipedeal.base.diagnostics import Diagnostic, InputError
 
 app = typer.Typer(
     help="pipedeal: the life of a PIPE deal, every figure traced to its clause.",
@@ -54,7 +54,7 @@ StrictOption = Annotated[bool, typer.Option(
     "--strict", help="Refuse figures that depend on an interpretation key the terms file leaves unset.")]
 
 
-def _fail(problems: list[Problem]) -> None:
+def _fail(problems: list[Diagnostic]) -> None:
     err.print(f"[bold red]pipedeal: {len(problems)} problem(s); nothing was written.[/]")
     for problem in problems:
         err.print(f"  [red]{escape(problem.where())}[/]: {escape(problem.message)} "
@@ -70,7 +70,7 @@ def _run(action, *args: Any, **kwargs: Any) -> Any:
     except InputError as exc:
         _fail(exc.problems)
     except CalendarRangeError as exc:
-        _fail([Problem("CALENDAR-RANGE", str(exc))])
+        _fail([Diagnostic("CALENDAR-RANGE", str(exc))])
 
 
 def _today() -> dt.date:
@@ -89,7 +89,7 @@ def _overrides(assignments: list[str] | None) -> dict[str, object]:
     try:
         return parse_overrides(assignments or [])
     except ValueError as exc:
-        raise InputError([Problem("CLI-BAD-SET", str(exc), "command line", field="--set")]) from None
+        raise InputError([Diagnostic("CLI-BAD-SET", str(exc), "command line", field="--set")]) from None
 
 
 def _evaluate(deal: str, db: str | None, as_of: str | None, events: Path | None,
@@ -105,7 +105,7 @@ def _evaluate(deal: str, db: str | None, as_of: str | None, events: Path | None,
     inputs = load_inputs(deal, db_url=url, events_file=events, prices_file=prices)
     missing = unset_keys(inputs.terms.interpretations.model_fields_set, overrides, strict_keys)
     if missing:
-        raise InputError([Problem(
+        raise InputError([Diagnostic(
             "STRICT-UNSET-KEY", f"--strict: the figures depend on {key}, which the terms file leaves "
             "to its default; choose it under [interpretations] or with --set", inputs.terms_source,
             field=f"interpretations.{key}") for key in missing])
@@ -190,7 +190,7 @@ def _chosen_investors(evaluation, investor: str | None) -> list[str]:
     if investor is None:
         return investors
     if investor not in investors:
-        raise InputError([Problem("CLI-UNKNOWN-INVESTOR", f"no investor {investor!r} (investors: "
+        raise InputError([Diagnostic("CLI-UNKNOWN-INVESTOR", f"no investor {investor!r} (investors: "
                                   f"{', '.join(investors)})", "command line", field="--investor")])
     return [investor]
 
@@ -246,7 +246,7 @@ def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db
     from pipedeal.storage.workspace import parse_day
 
     if output_format not in ("pdf", "html"):
-        raise InputError([Problem("CLI-BAD-FORMAT", f"--format {output_format!r}: use pdf or html",
+        raise InputError([Diagnostic("CLI-BAD-FORMAT", f"--format {output_format!r}: use pdf or html",
                                   "command line", field="--format")])
     inputs, evaluation = _evaluate(deal, db, as_of, events, prices, set_)
     today = parse_day(dated, "--date") if dated else _today()
@@ -259,7 +259,7 @@ def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db
             html = render_statement_html(evaluation, who, letter=letter, today=today if letter else None,
                                          data_note=note)
         except ValueError as exc:
-            raise InputError([Problem("STATEMENT-REFUSED", f"{who}: {exc}", "command line")]) from None
+            raise InputError([Diagnostic("STATEMENT-REFUSED", f"{who}: {exc}", "command line")]) from None
         path = out_dir / f"{kind}-{evaluation.terms.deal.name}-{who}-{evaluation.as_of}.{output_format}"
         if output_format == "pdf":
             path.write_bytes(render_pdf(html))
@@ -287,7 +287,7 @@ def warrants(
     if lineage is not None:
         known = {w["id"]: w for w in data["warrants"]}
         if lineage not in known:
-            _fail([Problem("CLI-UNKNOWN-WARRANT", f"no warrant {lineage!r} (register: {', '.join(known)})",
+            _fail([Diagnostic("CLI-UNKNOWN-WARRANT", f"no warrant {lineage!r} (register: {', '.join(known)})",
                            "command line", field="--lineage")])
     if json_output:
         keys = ("as_of", "warrants", "reservation", "exercises", "adjustments", "breaches")
@@ -321,7 +321,7 @@ def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, 
     url = _store_url(db)
     inputs = load_inputs(deal, db_url=url)
     if not inputs.events_source.startswith("ledger"):
-        raise InputError([Problem("WORKSPACE-MISSING", f"deal {deal} is not in the ledger {url}: run "
+        raise InputError([Diagnostic("WORKSPACE-MISSING", f"deal {deal} is not in the ledger {url}: run "
                                   "`pipedeal init` first", "command line", field="--deal")])
     calendars = calendars_for(inputs.terms)
     outcomes = {}
@@ -333,7 +333,7 @@ def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, 
         except InputError as refusal:
             outcomes[way] = (event, None, refusal.problems)
     if method not in outcomes:
-        raise InputError([Problem("CLI-BAD-METHOD", f"--method {method!r}: use cash or cashless", "command line",
+        raise InputError([Diagnostic("CLI-BAD-METHOD", f"--method {method!r}: use cash or cashless", "command line",
                                   field="--method")])
     render_exercise_choices(out, outcomes, method)
     event, _, problems = outcomes[method]
@@ -376,7 +376,7 @@ def _number(text: str):
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise InputError([Problem("CLI-BAD-SHARES", f"--shares {text!r} is not a number", "command line",
+        raise InputError([Diagnostic("CLI-BAD-SHARES", f"--shares {text!r} is not a number", "command line",
                                   field="--shares")]) from None
     return int(value) if value == value.to_integral_value() else str(value)
 
@@ -389,7 +389,7 @@ def _write_document(kind: str, name: str, output_format: str, out_dir: Path, htm
     from pipedeal.outputs.documents import render_pdf
 
     if output_format not in ("pdf", "html", "docx"):
-        raise InputError([Problem("CLI-BAD-FORMAT", f"--format {output_format!r}: use pdf, html or docx",
+        raise InputError([Diagnostic("CLI-BAD-FORMAT", f"--format {output_format!r}: use pdf, html or docx",
                                   "command line", field="--format")])
     try:
         if output_format == "docx":
@@ -398,7 +398,7 @@ def _write_document(kind: str, name: str, output_format: str, out_dir: Path, htm
             html = html_of()
             data = render_pdf(html) if output_format == "pdf" else html.encode("utf-8")
     except ValueError as exc:
-        raise InputError([Problem("DOCUMENT-REFUSED", str(exc), "command line")]) from None
+        raise InputError([Diagnostic("DOCUMENT-REFUSED", str(exc), "command line")]) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{kind}-{name}.{output_format}"
     path.write_bytes(data)
@@ -524,7 +524,7 @@ def export_ocf(
         try:
             written = write_bundle(evaluation, inputs.events, directory)
         except OcfExportError as exc:
-            raise InputError([Problem("OCF-EXPORT", str(exc))]) from None
+            raise InputError([Diagnostic("OCF-EXPORT", str(exc))]) from None
         for path in written:
             out.print(f"Wrote {path}")
         schema_dir = schemas or default_schema_dir()
@@ -533,7 +533,7 @@ def export_ocf(
             return
         errors = validate_bundle(directory, schema_dir)
         if errors:
-            raise InputError([Problem("OCF-INVALID", message, str(directory)) for message in errors])
+            raise InputError([Diagnostic("OCF-INVALID", message, str(directory)) for message in errors])
         out.print(f"[green]Valid Open Cap Format against the schemas in {schema_dir}.[/]")
 
     _run(build)
@@ -633,7 +633,7 @@ def _add_event(event_type: str, fields: list[str], deal: str, db: str | None) ->
     for assignment in fields:
         key, sep, raw = assignment.partition("=")
         if not sep:
-            raise InputError([Problem("CLI-BAD-FIELD", f"{assignment!r}: write FIELD=VALUE",
+            raise InputError([Diagnostic("CLI-BAD-FIELD", f"{assignment!r}: write FIELD=VALUE",
                                       "command line", None, assignment)])
         try:
             value: Any = json.loads(raw, parse_float=Decimal)
@@ -699,8 +699,7 @@ def verify(
         out.print("[green]Ledger verified: every row matches its hash chain.[/]")
         return
     for finding in findings:
-        err.print(f"[red]{finding.code}[/] deal {escape(finding.deal)}, row {finding.seq}: "
-                  f"{escape(finding.message)}")
+        err.print(f"[red]{finding.code}[/] {escape(finding.where())}: {escape(finding.message)}")
     raise typer.Exit(1)
 
 
@@ -710,6 +709,23 @@ def schema_events() -> None:
     from pipedeal.engine.events import event_json_schema
 
     sys.stdout.write(json.dumps(event_json_schema(), indent=2) + "\n")
+
+
+@app.command()
+def codes(json_output: JsonOption = False) -> None:
+    """Every diagnostic code pipedeal reports, with its severity, stage and meaning."""
+    from pipedeal.base.diagnostics import CATALOGUE
+
+    if json_output:
+        out.print_json(json.dumps([{"code": c.code, "severity": c.severity, "stage": c.stage, "meaning": c.meaning}
+                                   for c in CATALOGUE]))
+        return
+    table = Table(title="Diagnostic codes (error: nothing is computed or written; breach: a party failed a duty)")
+    for column in ("code", "severity", "stage", "meaning"):
+        table.add_column(column, overflow="fold")
+    for entry in CATALOGUE:
+        table.add_row(entry.code, entry.severity, entry.stage, escape(entry.meaning))
+    out.print(table)
 
 
 @app.command()

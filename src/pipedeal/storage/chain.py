@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pipedeal.base.problems import pydantic_field
+from pipedeal.base.diagnostics import Diagnostic, pydantic_field
 from pipedeal.engine.events import EventBase, parse_event
 
 GENESIS_HASH = "0" * 64
@@ -74,17 +74,9 @@ class ChainRow:
     hash: str
 
 
-@dataclass(frozen=True)
-class Finding:
-    """Something ``verify`` found wrong with a deal's ledger."""
-
-    code: str  # LEDGER-EDITED, LEDGER-DELETED, LEDGER-REORDERED, LEDGER-UNPARSEABLE
-    deal: str
-    seq: int | None
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.deal}: {self.message} [{self.code}]"
+def finding(code: str, deal: str, seq: int | None, message: str) -> Diagnostic:
+    """What ``verify`` found wrong with a deal's ledger, located at the row's sequence number."""
+    return Diagnostic(code, message, file=f"ledger of {deal}", seq=seq)
 
 
 def decode_payload(payload: str) -> EventBase:
@@ -99,7 +91,7 @@ def decode_payload(payload: str) -> EventBase:
             for error in exc.errors())) from exc
 
 
-def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = None) -> list[Finding]:
+def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = None) -> list[Diagnostic]:
     """Recompute the chain of one deal's rows (in seq order) and say what does not fit.
 
     First each row's own hash is checked at its seq; a row whose hash fits only
@@ -109,7 +101,7 @@ def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = No
     must be the deal's recorded head (``head``): rows cut from the end leave
     an intact chain that stops short of it.
     """
-    findings: list[Finding] = []
+    findings: list[Diagnostic] = []
     position = _chain_positions(rows)
     belongs_at: dict[int, str] = {}  # seq -> hash of the row whose content belongs there
     moved: set[int] = set()
@@ -117,7 +109,7 @@ def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = No
         try:
             event_json = json.loads(row.payload)
         except json.JSONDecodeError as exc:
-            findings.append(Finding("LEDGER-UNPARSEABLE", deal, row.seq,
+            findings.append(finding("LEDGER-UNPARSEABLE", deal, row.seq,
                                     f"row seq {row.seq} payload is not JSON: {exc.msg}"))
             belongs_at[row.seq] = row.hash
             continue
@@ -127,36 +119,36 @@ def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = No
             continue
         at = position.get(row.seq)
         if at is not None and at != row.seq and _fits(deal, row, at, event_json):
-            findings.append(Finding("LEDGER-REORDERED", deal, row.seq,
+            findings.append(finding("LEDGER-REORDERED", deal, row.seq,
                                     f"row seq {row.seq} was moved: its chain puts it at seq {at}"))
             belongs_at.setdefault(at, row.hash)
             moved.add(row.seq)
             continue
-        findings.append(Finding("LEDGER-EDITED", deal, row.seq, f"row seq {row.seq} was edited"))
+        findings.append(finding("LEDGER-EDITED", deal, row.seq, f"row seq {row.seq} was edited"))
         belongs_at[row.seq] = row.hash
 
     hashes = {row.hash for row in rows}
     last_seq = 0
     for row in rows:
         if row.seq not in moved:
-            finding = _link_finding(deal, row, last_seq, belongs_at, hashes)
-            if finding:
-                findings.append(finding)
+            link = _link_finding(deal, row, last_seq, belongs_at, hashes)
+            if link:
+                findings.append(link)
         last_seq = row.seq
     if head is not None:
         findings.extend(_head_findings(deal, rows, head))
     return findings
 
 
-def _head_findings(deal: str, rows: Sequence[ChainRow], head: tuple[int, str]) -> list[Finding]:
+def _head_findings(deal: str, rows: Sequence[ChainRow], head: tuple[int, str]) -> list[Diagnostic]:
     head_seq, head_hash = head
     last_seq = rows[-1].seq if rows else 0
     if last_seq < head_seq:
         missing = f"seq {head_seq}" if last_seq + 1 == head_seq else f"seqs {last_seq + 1}..{head_seq}"
-        return [Finding("LEDGER-DELETED", deal, head_seq,
+        return [finding("LEDGER-DELETED", deal, head_seq,
                         f"{missing} missing at the end of the ledger (deleted)")]
     if last_seq == head_seq and rows and rows[-1].hash != head_hash:
-        return [Finding("LEDGER-EDITED", deal, last_seq,
+        return [finding("LEDGER-EDITED", deal, last_seq,
                         f"row seq {last_seq} is not the row recorded as the ledger's head")]
     return []
 
@@ -167,15 +159,15 @@ def _fits(deal: str, row: ChainRow, seq: int, event_json: Any) -> bool:
     return expected == row.hash and canonical_json(event_json) == row.payload
 
 
-def _content_findings(deal: str, row: ChainRow, event_json: Any) -> list[Finding]:
+def _content_findings(deal: str, row: ChainRow, event_json: Any) -> list[Diagnostic]:
     """The hash fits; the payload must still be an event and agree with its columns."""
     try:
         event = decode_payload(row.payload)
     except ValueError as exc:
-        return [Finding("LEDGER-UNPARSEABLE", deal, row.seq,
+        return [finding("LEDGER-UNPARSEABLE", deal, row.seq,
                         f"row seq {row.seq} is not a valid event: {exc}")]
     if event_json.get("type") != row.type or event.date != row.date:
-        return [Finding("LEDGER-EDITED", deal, row.seq,
+        return [finding("LEDGER-EDITED", deal, row.seq,
                         f"row seq {row.seq} was edited: its type/date columns disagree "
                         "with its payload")]
     return []
@@ -195,18 +187,18 @@ def _chain_positions(rows: Sequence[ChainRow]) -> dict[int, int]:
 
 def _link_finding(
     deal: str, row: ChainRow, last_seq: int, belongs_at: dict[int, str], hashes: set[str]
-) -> Finding | None:
+) -> Diagnostic | None:
     if row.seq > last_seq + 1:
         missing = (f"seq {last_seq + 1}" if row.seq == last_seq + 2
                    else f"seqs {last_seq + 1}..{row.seq - 1}")
-        return Finding("LEDGER-DELETED", deal, row.seq,
+        return finding("LEDGER-DELETED", deal, row.seq,
                        f"{missing} missing before row seq {row.seq} (deleted)")
     expected = GENESIS_HASH if row.seq == 1 else belongs_at.get(row.seq - 1)
     if row.prev_hash == expected:
         return None
     if row.prev_hash in hashes or row.prev_hash == GENESIS_HASH:
-        return Finding("LEDGER-REORDERED", deal, row.seq,
+        return finding("LEDGER-REORDERED", deal, row.seq,
                        f"row seq {row.seq} does not follow row seq {row.seq - 1} in the chain")
-    return Finding("LEDGER-DELETED", deal, row.seq,
+    return finding("LEDGER-DELETED", deal, row.seq,
                    f"the row that seq {row.seq} follows is no longer in the ledger "
                    "(deleted, or replaced)")

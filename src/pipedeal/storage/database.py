@@ -4,7 +4,7 @@ SQLite and PostgreSQL differ in how a writer shuts others out: SQLite takes
 the database write lock at ``BEGIN IMMEDIATE`` (so two appenders cannot both
 read the same chain head), PostgreSQL locks the deal's row. Every database
 failure a user can cause (no server, no workspace, a locked file) becomes an
-``InputError`` with a Problem, never a driver traceback.
+``InputError`` with a Diagnostic, never a driver traceback.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
-from pipedeal.base.problems import InputError, Problem
+from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.storage.models import VERSION_TABLE, Deal
 
 ENV_VAR = "PIPEDEAL_DB"
@@ -48,7 +48,7 @@ def resolve_url(url: str | None) -> str:
     try:
         parsed = make_url(chosen)
     except ArgumentError:
-        raise InputError([Problem("DB-URL", f"not a database URL: {_URL_HINT}")]) from None
+        raise InputError([Diagnostic("DB-URL", f"not a database URL: {_URL_HINT}")]) from None
     driver = _DRIVERS.get(parsed.drivername)
     if driver is None:
         raise InputError([_db_problem(
@@ -62,9 +62,9 @@ def shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _db_problem(code: str, message: str, url: str) -> Problem:
+def _db_problem(code: str, message: str, url: str) -> Diagnostic:
     """A problem located at the database: its URL (password hidden) stands for the file."""
-    return Problem(code, message, file=url)
+    return Diagnostic(code, message, file=url)
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -186,6 +186,6 @@ def deal_id(connection: Connection, name: str, *, lock: bool = False) -> int:
         query = query.with_for_update()
     found = connection.execute(query).scalar_one_or_none()
     if found is None:
-        raise InputError([Problem(
+        raise InputError([Diagnostic(
             "DEAL-MISSING", f"deal {name!r} is not in this workspace: {INIT_HINT}", field="deal")])
     return found

@@ -15,13 +15,12 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pipedeal.base.problems import InputError, Problem
+from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.quotes import PRICE_COLUMNS, Quote, QuoteBook
 from pipedeal.engine.events import EventBase, event_to_json
 from pipedeal.storage.chain import (
     GENESIS_HASH,
     ChainRow,
-    Finding,
     as_utc,
     audit,
     canonical_json,
@@ -34,13 +33,12 @@ from pipedeal.storage.models import MAX_NAME, Deal, EventRow, QuoteRow
 Located = tuple[str | None, int | None, EventBase]
 """An event with the file and line it was read from (None when typed in)."""
 
-Validator = Callable[[list[EventBase], list[Located]], list[Problem]]
+Validator = Callable[[list[EventBase], list[Located]], list[Diagnostic]]
 """Checks new events against the deal's existing ones; error problems refuse the import."""
 
 BATCH = 2000
 
 __all__ = [
-    "Finding",
     "Located",
     "StoredEvent",
     "Validator",
@@ -75,7 +73,7 @@ def init_workspace(url: str | None, deal_name: str, terms_toml: str) -> None:
     against the terms it has, and silently swapping them would change history.
     """
     if not deal_name.strip() or len(deal_name) > MAX_NAME:
-        raise InputError([Problem(
+        raise InputError([Diagnostic(
             "DEAL-NAME", f"a deal needs a name of 1 to {MAX_NAME} characters", field="deal")])
     with transaction(url, write=True, create=True) as connection:
         upgrade(connection)
@@ -86,7 +84,7 @@ def init_workspace(url: str | None, deal_name: str, terms_toml: str) -> None:
             connection.execute(insert(Deal).values(
                 name=deal_name, terms_toml=terms_toml, created_at=_now()))
         elif known != terms_toml:
-            raise InputError([Problem(
+            raise InputError([Diagnostic(
                 "DEAL-EXISTS",
                 f"deal {deal_name!r} is already in this workspace with different terms",
                 field="deal")])
@@ -143,12 +141,12 @@ def list_events(url: str | None, deal_name: str) -> list[StoredEvent]:
         return _stored_events(connection, deal_id(connection, deal_name), deal_name)
 
 
-def verify(url: str | None, deal_name: str | None = None) -> list[Finding]:
+def verify(url: str | None, deal_name: str | None = None) -> list[Diagnostic]:
     """Recompute the hash chain of one deal (or every deal); an empty list means intact."""
     with transaction(url, write=False) as connection:
         names = [deal_name] if deal_name is not None else list(
             connection.scalars(select(Deal.name).order_by(Deal.name)))
-        findings: list[Finding] = []
+        findings: list[Diagnostic] = []
         for name in names:
             deal = deal_id(connection, name)
             head = connection.execute(
@@ -228,7 +226,7 @@ def _stored_events(connection: Connection, deal: int, deal_name: str) -> list[St
         try:
             event = decode_payload(row.payload)
         except ValueError as exc:
-            raise InputError([Problem(
+            raise InputError([Diagnostic(
                 "LEDGER-UNPARSEABLE",
                 f"deal {deal_name!r} ledger row seq {row.seq} is not a valid event: {exc}",
                 field="payload")]) from None

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipedeal.base.problems import InputError, Problem
+from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.quotes import QuoteBook, parse_quotes
 from pipedeal.deal.terms import Terms
 from pipedeal.deal.terms_file import bundled_deal_dir, bundled_deal_names, parse_terms
@@ -38,12 +38,12 @@ def read_text(path: Path, code: str) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError([Problem(code, exc.strerror or str(exc), str(path))]) from None
+        raise InputError([Diagnostic(code, exc.strerror or str(exc), str(path))]) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InputError([Problem(code, f"not UTF-8 text (byte {exc.start}: {exc.reason})",
+        raise InputError([Diagnostic(code, f"not UTF-8 text (byte {exc.start}: {exc.reason})",
                                   str(path), line)]) from None
 
 
@@ -57,7 +57,7 @@ def resolve_terms(deal: str) -> tuple[Terms, str, str, Path | None]:
     path = Path(deal)
     if not path.exists():
         names = ", ".join(bundled_deal_names())
-        raise InputError([Problem(
+        raise InputError([Diagnostic(
             "DEAL-UNKNOWN", f"no bundled deal and no terms file named {deal!r} "
             f"(bundled: {names})", deal)])
     text = read_text(path, "TERMS-UNREADABLE")
@@ -133,7 +133,7 @@ def calendars_for(terms: Terms) -> Calendars:
     try:
         trading = load_trading_calendar(terms.deal.principal_market)
     except ValueError as exc:
-        raise InputError([Problem("CALENDAR-UNKNOWN-MARKET", str(exc), field="deal.principal_market")]) from None
+        raise InputError([Diagnostic("CALENDAR-UNKNOWN-MARKET", str(exc), field="deal.principal_market")]) from None
     company = terms.company
     return Calendars(trading, sec_calendar(), local_calendar(company.country, company.subdivision))
 
@@ -142,5 +142,5 @@ def parse_day(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InputError([Problem("CLI-BAD-DATE", f"{text!r} is not a date (YYYY-MM-DD)", "command line",
+        raise InputError([Diagnostic("CLI-BAD-DATE", f"{text!r} is not a date (YYYY-MM-DD)", "command line",
                                   field=option)]) from None

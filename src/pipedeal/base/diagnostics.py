@@ -1,0 +1,195 @@
+"""Errors, warnings and breaches as data: the one diagnostic type of every stage.
+
+Like beancount's errors, a diagnostic is a value that carries where it came
+from (a file and line, or a ledger sequence number) so the CLI prints it
+plainly and the web can point at it; a user's mistake is never a traceback.
+Like OCF-Tools' checks, each has a stable registered code, a severity and a
+one-line meaning (``pipedeal codes`` lists them):
+
+- ``error``: the input cannot be used as it is; nothing is computed or written;
+- ``warning``: the input is used, but something deserves a look;
+- ``breach``: the deal's history shows a party failing a duty (a reported
+  breach, not a Registration Default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning", "breach"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "breach")
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    severity: Severity
+    stage: str  # parse | validation | ledger | evaluation | breach | export | command
+    meaning: str
+
+
+def _codes(stage: str, severity: Severity, *entries: tuple[str, str]) -> list[Code]:
+    return [Code(code, severity, stage, meaning) for code, meaning in entries]
+
+
+CATALOGUE: tuple[Code, ...] = tuple([
+    *_codes("parse", "error",
+            ("TERMS-SYNTAX", "the terms file is not valid TOML"),
+            ("TERMS-UNREADABLE", "the terms file cannot be read (missing, unreadable, not UTF-8)"),
+            ("EVENTS-UNREADABLE", "the event file cannot be read (missing, unreadable, not UTF-8)"),
+            ("EVENT-JSON", "a line of the event file is not JSON"),
+            ("EVENT-NOT-OBJECT", "a line of the event file is not a JSON object"),
+            ("EVENT-NO-TYPE", "an event has no type"),
+            ("EVENT-UNKNOWN-TYPE", "an event's type is not in the vocabulary (RULES.md §6)"),
+            ("QUOTES-UNREADABLE", "the quote file cannot be read (missing, unreadable, not UTF-8)"),
+            ("QUOTES-EMPTY", "the quote file is empty"),
+            ("QUOTES-NO-DATE", "the quote file's header has no date column"),
+            ("QUOTES-UNKNOWN-COLUMN", "the quote file's header names a column pipedeal does not know"),
+            ("QUOTES-DUPLICATE-COLUMN", "the quote file's header names a column twice"),
+            ("QUOTES-ROW-WIDTH", "a quote row has more or fewer cells than the header"),
+            ("QUOTES-BAD-DATE", "a quote's date is not an ISO date"),
+            ("QUOTES-BAD-PRICE", "a price is not a positive decimal or 1999 fraction within bounds"),
+            ("QUOTES-BAD-VOLUME", "a volume is not a whole number of shares within bounds"),
+            ("QUOTES-DUPLICATE-DATE", "a date is quoted twice in one file"),
+            ("QUOTES-LOW-ABOVE-HIGH", "a day's low is above its high")),
+    *_codes("validation", "error",
+            ("TERMS-INVALID", "a key of the terms file is missing, unknown or out of range"),
+            ("EVENT-INVALID", "a field of an event is out of range or of the wrong kind"),
+            ("EVENT-MISSING-FIELD", "an event lacks a field its type needs"),
+            ("EVENT-UNKNOWN-FIELD", "an event has a field its type does not have"),
+            ("EVENT-BAD-DATE", "an event's date is not a valid date"),
+            ("ALLOCATION-FRACTIONAL-SHARES", "a subscription does not buy a whole number of shares (SPA 2.1(a))"),
+            ("ALLOCATION-FRACTIONAL-WARRANTS", "warrant coverage gives an investor a fraction of a warrant share"),
+            ("CALENDAR-UNKNOWN-MARKET", "the Principal Market is not an exchange calendar pipedeal knows"),
+            ("CALENDAR-RANGE", "a date lies outside the range a calendar covers")),
+    *_codes("ledger", "error",
+            ("EVENT-BEFORE-CLOSING", "an event that presupposes the Closing is dated before it"),
+            ("EVENT-DUPLICATE-CLOSING", "a second Closing"),
+            ("EVENT-UNKNOWN-PARTY", "an event names a party the terms file does not have"),
+            ("EVENT-UNKNOWN-WARRANT", "an event names a warrant certificate the register does not have"),
+            ("EVENT-WARRANT-CLOSED", "an event uses a warrant certificate that is no longer outstanding"),
+            ("EVENT-SOLD-BEYOND-HOLDINGS", "a sale of more shares than the investor holds that day"),
+            ("EVENT-EXERCISE-BEYOND-BALANCE", "an exercise of more warrant shares than the certificate has"),
+            ("EVENT-OUTSIDE-EXERCISE-WINDOW", "an exercise outside the Initial Exercise Date to Termination Date"),
+            ("EVENT-CASHLESS-TOO-EARLY", "a cashless exercise before one year from the warrant's issue (W 3)"),
+            ("EVENT-CASHLESS-REGISTERED", "a cashless exercise while a registration permits resale (W 3)"),
+            ("EVENT-CASHLESS-NO-QUOTE", "a cashless exercise whose A (prior day's high and low) is not quoted"),
+            ("EVENT-CASHLESS-UNDERWATER", "a cashless exercise with A not above the Exercise Price (W 3)"),
+            ("EVENT-TRANSFER-BEYOND-BALANCE", "a transfer of more warrant shares than the certificate has"),
+            ("EVENT-TRANSFER-AFTER-TERMINATION", "a warrant transfer after the Termination Date (W 1)"),
+            ("EVENT-DIVIDE-MISMATCH", "a division whose denominations do not add up to the warrant (W 7(b))"),
+            ("EVENT-COMBINE-REPEATED", "a combination naming one warrant twice"),
+            ("EVENT-COMBINE-HOLDERS", "a combination of warrants of different holders (W 7(b))"),
+            ("EVENT-NOT-A-REDUCTION", "a W 12 'reduction' that does not lower the Exercise Price"),
+            ("LEDGER-EDITED", "a ledger row (or the stored terms or quotes) no longer matches its hash"),
+            ("LEDGER-DELETED", "ledger rows are missing from the chain"),
+            ("LEDGER-REORDERED", "ledger rows were moved out of their chain order"),
+            ("LEDGER-UNPARSEABLE", "a ledger row is not a valid event")),
+    *_codes("evaluation", "error",
+            ("PRICING-MISSING-QUOTE", "a quote the Market Price needs (SPA 1.10) is missing"),
+            ("LD-MISSING-CLOSE", "a close a default day's market value needs (RRA 3(e)) is missing"),
+            ("STRICT-UNSET-KEY", "--strict: a figure depends on an interpretation key the terms leave to its default")),
+    *_codes("breach", "breach",
+            ("RESERVE-SHORTFALL", "fewer shares reserved than the outstanding warrant shares (SPA 6.2, W 15)"),
+            ("AUTHORIZED-SHORTFALL", "authorized Common below outstanding plus reserved (SPA 4.3, 6.2; W 15)"),
+            ("BLACKOUT-LATE-NOTICE", "a blackout noticed less than 2 Trading Days ahead (RRA 3(g))"),
+            ("W14-LATE-NOTICE", "a corporate action noticed less than 30 days ahead (W 14)")),
+    *_codes("export", "error",
+            ("OCF-EXPORT", "the deal cannot be written as Open Cap Format"),
+            ("OCF-INVALID", "the OCF package does not validate against the official schemas")),
+    *_codes("command", "error",
+            ("CLI-BAD-DATE", "a date on the command line is not YYYY-MM-DD"),
+            ("CLI-BAD-FIELD", "an events add field is not FIELD=VALUE"),
+            ("CLI-BAD-FORMAT", "an output format pipedeal does not write"),
+            ("CLI-BAD-METHOD", "an exercise method other than cash or cashless"),
+            ("CLI-BAD-SET", "a --set that names an unknown key or value"),
+            ("CLI-BAD-SHARES", "a share count on the command line is not a positive number"),
+            ("CLI-UNKNOWN-INVESTOR", "an --investor the terms file does not have"),
+            ("CLI-UNKNOWN-WARRANT", "a warrant id the register does not have"),
+            ("DEAL-UNKNOWN", "no bundled deal and no terms file by that name"),
+            ("DEAL-NAME", "a deal name that is empty or too long"),
+            ("DEAL-EXISTS", "the deal is already in the ledger with different terms"),
+            ("DEAL-MISSING", "the ledger does not hold that deal"),
+            ("DB-URL", "a database URL pipedeal cannot use"),
+            ("DB-UNREACHABLE", "the ledger database cannot be reached"),
+            ("DB-ERROR", "the ledger database refused an operation"),
+            ("WORKSPACE-MISSING", "the command needs a ledger and there is none (run pipedeal init)"),
+            ("WORKSPACE-OUTDATED", "the ledger's schema is newer than this pipedeal"),
+            ("STATEMENT-REFUSED", "an LD statement or letter that cannot be written (nothing to demand, ...)"),
+            ("DOCUMENT-REFUSED", "a warrant form that cannot be written")),
+])
+
+CODES: dict[str, Code] = {entry.code: entry for entry in CATALOGUE}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem or breach: a registered code, its severity, the clause it applies, where
+    it came from (a file and line and field, or a ledger sequence number) and what is wrong."""
+
+    code: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    field: str | None = None
+    severity: Severity = None  # type: ignore[assignment]  # None: the code's own
+    clause: str | None = None
+    date: dt.date | None = None  # for a breach: the day it happened
+    seq: int | None = None  # a ledger row's sequence number
+
+    def __post_init__(self) -> None:
+        spec = CODES.get(self.code)
+        if spec is None:
+            raise ValueError(f"unregistered diagnostic code {self.code!r} (add it to diagnostics.CATALOGUE)")
+        if self.severity is None:
+            object.__setattr__(self, "severity", spec.severity)
+        elif self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+
+    def where(self) -> str:
+        parts = [self.file or "<input>"]
+        if self.seq is not None:
+            parts.append(f"seq {self.seq}")
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.field:
+            parts.append(f"field {self.field}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        return f"{self.where()}: {self.message} [{self.code}]"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "clause": self.clause,
+            "date": self.date.isoformat() if self.date else None,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "field": self.field,
+            "seq": self.seq,
+        }
+
+
+class InputError(Exception):
+    """One or more error diagnostics about a user's input; nothing was written."""
+
+    def __init__(self, problems: Iterable[Diagnostic]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+def pydantic_field(loc: tuple[object, ...]) -> str:
+    """A Pydantic error location as a dotted field name (``investors[1].subscription``)."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
