@@ -63,7 +63,7 @@ from pipedeal.deal.terms import Interpretations, Terms  # noqa: E402
 from pipedeal.deal.terms_file import BUNDLED_DEALS, parse_terms  # noqa: E402
 from pipedeal.engine.evaluate import Calendars, Evaluation, evaluate  # noqa: E402
 from pipedeal.engine.events import parse_event  # noqa: E402
-from pipedeal.engine.ledger import Located  # noqa: E402
+from pipedeal.engine.timeline import Located  # noqa: E402
 from pipedeal.storage.workspace import calendars_for  # noqa: E402
 
 TARGET_S = 10.0

@@ -7,7 +7,8 @@ spec's sentence is read directly. Money is ``Fraction`` throughout; nothing is
 rounded. Only the deadlines (F, E and the additional statement's, tested
 elsewhere) are taken from the engine's registration module.
 
-Repurchase elections and LD demands are out of scope (the property logs have none).
+Repurchase elections, LD demands and warrant exercises are out of scope (the
+property logs have none).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fractions import Fraction
 
 from pipedeal.engine import events as ev
 from pipedeal.engine.registration import Deadline, registration_deadlines
+from pipedeal.engine.timeline import Located, fold, make_context
 
 ONE_DAY = dt.timedelta(days=1)
 SPLIT_TYPES = (ev.StockSplit, ev.StockDividend, ev.ReverseSplit, ev.Reclassification)
@@ -57,9 +59,15 @@ def days_from(first: dt.date, last: dt.date) -> Iterable[dt.date]:
 # --- reading the log ---------------------------------------------------------------------
 
 def _events(events: Sequence) -> list[ev.EventBase]:
-    """Events (``Located`` or bare) in the documented order: by date, then as recorded."""
+    """Events (``Located`` or bare) in the documented order: by date, then as recorded; a
+    split whose record date precedes its date distributes its shares at the start of its date."""
     bare = [getattr(item, "event", item) for item in events]
-    return sorted(bare, key=lambda event: event.date)
+
+    def order(event: ev.EventBase) -> tuple[dt.date, int]:
+        early = isinstance(event, SPLIT_TYPES) and event.record_date is not None and event.record_date < event.date
+        return event.date, 0 if early else 1
+
+    return sorted(bare, key=order)
 
 
 @dataclass(frozen=True)
@@ -90,17 +98,39 @@ def _facts(terms, events, calendars, as_of, deadlines) -> Facts | None:
     closing = closings[0].date
     known = [event for event in ordered if event.date <= as_of]
     if deadlines is None:
-        deadlines = tuple(registration_deadlines(terms, closing, known, calendars.sec, as_of))
+        located = [item if isinstance(item, Located) else Located(item) for item in events]
+        timeline = fold(located, make_context(terms, calendars.company), until=as_of)
+        deadlines = tuple(registration_deadlines(terms, timeline, calendars.sec, as_of))
     return Facts(closing, as_of, known, tuple(deadlines))
 
 
 # --- Registration Default days (spec §2) --------------------------------------------------
 
-def effectiveness_period_end(terms, facts: Facts) -> dt.date:
-    """RRA 3(b): the earliest ``effectiveness_period_end`` event, or Closing + rule144k_years."""
-    ends = [plus_years(facts.closing, terms.interpretations.rule144k_years)]
-    ends += [event.date for event in facts.of(ev.EffectivenessPeriodEnd)]
-    return min(ends)
+WARRANTS_EXPIRE = dt.date(2004, 12, 2)  # the day after the Termination Date 2004-12-01 (a Wednesday)
+
+
+def effectiveness_period_end(terms, facts: Facts) -> dt.date | None:
+    """RRA 3(b), RULES §3 ``effectiveness_period_end``: the earliest recorded end; or, once
+    nothing is held and the Warrants are gone, the last sale; under ``all_securities_rule144``
+    also the day every Share passed Closing + rule144k_years and the Warrants expired."""
+    ends = [event.date for event in facts.of(ev.EffectivenessPeriodEnd)]
+    if facts.as_of >= WARRANTS_EXPIRE and all(
+            held(terms, facts, investor.id, facts.as_of) == 0 for investor in terms.investors):
+        last_sale = max(e.date for e in facts.of(ev.SharesSold))
+        ends.append(max(last_sale, WARRANTS_EXPIRE))
+    if terms.interpretations.effectiveness_period_end == "all_securities_rule144":
+        ends.append(max(plus_years(facts.closing, terms.interpretations.rule144k_years), WARRANTS_EXPIRE))
+    return min(ends) if ends else None
+
+
+def damages_end(terms, facts: Facts) -> dt.date | None:
+    """The first day the Shares bear no damages: under ``per_lot_rule144`` their own Rule 144(k)
+    date, if earlier than the period's end."""
+    end = effectiveness_period_end(terms, facts)
+    if terms.interpretations.effectiveness_period_end == "per_lot_rule144":
+        lot = plus_years(facts.closing, terms.interpretations.rule144k_years)
+        end = lot if end is None else min(end, lot)
+    return end
 
 
 def _in_financial_statement_window(terms, day: dt.date) -> bool:
@@ -122,7 +152,7 @@ def kinds_on(terms, facts: Facts, day: dt.date) -> set[str]:
     """The kinds of Registration Default on ``day``, deal-wide (before exclusions)."""
     kinds: set[str] = set()
     period_end = effectiveness_period_end(terms, facts)
-    if day >= period_end or day > facts.as_of:
+    if (period_end is not None and day >= period_end) or day > facts.as_of:
         return kinds
 
     # filing / effectiveness: after the deadline, before the cure day.
@@ -169,16 +199,35 @@ def kinds_on(terms, facts: Facts, day: dt.date) -> set[str]:
     return kinds
 
 
-EXCLUDED_BY_UNDERWRITER_REQUEST = {"effectiveness", "additional_effectiveness"}
+EXCLUDED_BY_UNDERWRITER_REQUEST = {"effectiveness": ("rs_effectiveness",),
+                                   "additional_effectiveness": ("additional_rs_effectiveness",)}
 
 
-def _excluded(facts: Facts, investor: str, day: dt.date, kind: str) -> bool:
+def _excused_by_request(terms, facts: Facts, request: ev.UnderwriterRequest, day: dt.date, kind: str) -> bool:
+    """RRA 3(e)(ii), (iv): ``excludes_days`` excuses the request's own days;
+    ``excuses_failure`` the whole failure of a statement whose deadline the request began on or
+    before, or while the statement was overdue."""
+    if kind not in EXCLUDED_BY_UNDERWRITER_REQUEST:
+        return False
+    if terms.interpretations.underwriter_request == "excludes_days":
+        return request.start <= day <= request.end
+    for deadline in facts.deadlines:
+        if deadline.id not in EXCLUDED_BY_UNDERWRITER_REQUEST[kind]:
+            continue
+        overdue = deadline.due < day and (deadline.met_on is None or day < deadline.met_on)
+        cured = deadline.met_on or facts.as_of + ONE_DAY
+        if overdue and (request.start <= deadline.due or request.start < cured):
+            return True
+    return False
+
+
+def _excluded(terms, facts: Facts, investor: str, day: dt.date, kind: str) -> bool:
     """RRA 4 investor delays (every kind); RRA 3(e)(ii),(iv) underwriter requests."""
     for event in facts.known:
-        if isinstance(event, ev.InvestorDelay | ev.UnderwriterRequest):
-            if event.investor not in (None, investor) or not event.start <= day <= event.end:
-                continue
-            if isinstance(event, ev.InvestorDelay) or kind in EXCLUDED_BY_UNDERWRITER_REQUEST:
+        if isinstance(event, ev.InvestorDelay | ev.UnderwriterRequest) and event.investor in (None, investor):
+            if isinstance(event, ev.InvestorDelay) and event.start <= day <= event.end:
+                return True
+            if isinstance(event, ev.UnderwriterRequest) and _excused_by_request(terms, facts, event, day, kind):
                 return True
     return False
 
@@ -193,7 +242,7 @@ def reference_default_days(terms, events, quotes, calendars, as_of: dt.date,
     for day in days_from(facts.closing, as_of):
         kinds = kinds_on(terms, facts, day)
         for investor in result:
-            if any(not _excluded(facts, investor, day, kind) for kind in kinds):
+            if any(not _excluded(terms, facts, investor, day, kind) for kind in kinds):
                 result[investor].add(day)
     return result
 
@@ -207,7 +256,8 @@ def purchased_shares(terms, investor_id: str) -> Fraction:
 
 def held(terms, facts: Facts, investor: str, day: dt.date) -> Fraction:
     """Shares purchased at the Closing still held on ``day``: sales and splits dated on
-    or before it, in timeline order, never below zero."""
+    or before it, in timeline order, never below zero; a split leaves whole shares (cash
+    in lieu of the fraction, RULES §4)."""
     shares = purchased_shares(terms, investor)
     for event in facts.known:
         if event.date > day:
@@ -215,7 +265,7 @@ def held(terms, facts: Facts, investor: str, day: dt.date) -> Fraction:
         if isinstance(event, ev.SharesSold) and event.investor == investor:
             shares = max(Fraction(0), shares - event.shares)
         elif isinstance(event, SPLIT_TYPES):
-            shares *= event.factor
+            shares = Fraction((shares * event.factor).__floor__())
     return shares
 
 
@@ -242,10 +292,7 @@ def market_value(terms, facts: Facts, quotes, calendars, investor: str, day: dt.
     shares = held(terms, facts, investor, day)
     if terms.interpretations.ld_market_value == "daily_close":
         return shares * close_for(quotes, calendars, day)
-    closing_close = quotes.value(facts.closing, "close")
-    if closing_close is None:
-        raise LookupError(f"no close for the Closing Date {facts.closing}")
-    return shares * Fraction(closing_close) / split_ratio(facts, day)
+    return shares * close_for(quotes, calendars, facts.closing) / split_ratio(facts, day)
 
 
 def month_of(start: dt.date, day: dt.date) -> tuple[int, int]:
@@ -305,7 +352,10 @@ def daily_accruals(terms, events, quotes, calendars, as_of: dt.date,
     facts = _facts(terms, events, calendars, as_of, deadlines)
     default_days = reference_default_days(terms, events, quotes, calendars, as_of, deadlines)
     result: dict[str, dict[dt.date, Fraction]] = {}
+    end = damages_end(terms, facts) if facts else None
     for investor, days in default_days.items():
+        if end is not None:
+            days = {day for day in days if day < end}
         result[investor] = {}
         for day, (start, place) in sorted(clock_positions(terms, days).items()):
             month, month_days = month_of(start, place)

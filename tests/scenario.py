@@ -16,7 +16,7 @@ from pipedeal.deal.terms import Terms
 from pipedeal.deal.terms_file import BUNDLED_DEALS, parse_terms
 from pipedeal.engine.evaluate import Calendars, Evaluation, evaluate
 from pipedeal.engine.events import parse_event
-from pipedeal.engine.ledger import Located, make_context
+from pipedeal.engine.timeline import Located, make_context
 from pipedeal.storage.workspace import calendars_for
 
 FOCUS_DIR = BUNDLED_DEALS / "focus-1999"

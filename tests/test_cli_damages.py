@@ -51,7 +51,8 @@ def test_ambiguities_shows_each_reading_side_by_side(pipedeal):
     keys = {entry["key"]: entry for entry in data["keys"]}
     assert set(keys) == {"effectiveness_days", "additional_effectiveness_days", "roll_deadlines",
                          "exercise_price_rounding", "ld_market_value", "ld_schedule_clock", "ld_day_count",
-                         "cashless_test", "fraction_cash", "rule144k_years"}
+                         "cashless_test", "fraction_cash", "underwriter_request", "effectiveness_period_end",
+                         "notice_before_hours", "rule144k_years"}
     roll = {row["value"]: row for row in keys["roll_deadlines"]["values"]}
     assert roll[True]["liquidated_damages"]["raptor"] == "6193.62"
     # Without the roll the default starts 1999-12-25: three more days.
@@ -93,7 +94,9 @@ def test_strict_refuses_damages_that_rest_on_unchosen_readings(pipedeal, terms_w
     # ... and with --strict once every reading is chosen on the command line.
     chosen = ["--set", "ld_market_value=daily_close", "--set", "ld_schedule_clock=cumulative",
               "--set", "ld_day_count=thirty", "--set", "effectiveness_days=150", "--set", "roll_deadlines=true",
-              "--set", "rule144k_years=2", "--set", "additional_effectiveness_days=90"]
+              "--set", "rule144k_years=2", "--set", "additional_effectiveness_days=90",
+              "--set", "underwriter_request=excludes_days", "--set", "effectiveness_period_end=as_written",
+              "--set", "notice_before_hours=next_business_day"]
     pipedeal("ld", "--deal", str(terms), "--events", str(events), "--prices", str(FOCUS_DIR / "quotes.csv"),
              "--as-of", "2000-03-01", "--strict", *chosen)
 

@@ -34,6 +34,8 @@ KEYS = {
     "additional_effectiveness_days": (120, 90),
     "roll_deadlines": (True, False),
     "rule144k_years": (2, 1),
+    "underwriter_request": ("excuses_failure", "excludes_days"),
+    "effectiveness_period_end": ("as_written", "all_securities_rule144", "per_lot_rule144"),
 }
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -222,8 +224,8 @@ def dockets(draw, safe: bool = False, on_time: bool = False, require_filing: boo
                       + ([(sold_out, "all", (seller, 100))] if sell_all else []),
                       key=lambda item: (item[0], steps.index(item[1])))
     for when, what, detail in timeline:
-        if what == "split":
-            held = {investor: shares * Fraction(*map(int, detail[2].split(":")))
+        if what == "split":  # whole shares after a split: cash in lieu of the fraction (RULES §4)
+            held = {investor: Fraction((shares * Fraction(*map(int, detail[2].split(":")))).__floor__())
                     for investor, shares in held.items()}
             continue
         investor, pct = detail

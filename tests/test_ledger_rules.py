@@ -8,18 +8,19 @@ import pytest
 from scenario import CLOSING, focus_context, log
 
 from pipedeal.engine.events import parse_event
-from pipedeal.engine.ledger import Located, check_append, fold
+from pipedeal.engine.timeline import Located, check_append, fold
 
 
 def problems(*events):
-    _, found = fold(log(*events), focus_context())
+    found = fold(log(*events), focus_context()).problems
     return [(p.code, p.line, p.field) for p in found]
 
 
 def state(*events):
-    found_state, found = fold(log(*events), focus_context())
-    assert found == []
-    return found_state
+    timeline = fold(log(*events), focus_context())
+    assert timeline.problems == ()
+    last = max(item.event.applies_on for item in log(*events))
+    return timeline.at(last)
 
 
 def test_the_closing_issues_one_warrant_per_investor_in_terms_order():
@@ -112,18 +113,18 @@ def test_a_second_closing_is_refused():
 
 
 def test_a_backdated_sale_that_makes_a_recorded_sale_impossible_is_refused():
-    existing = [parse_event(CLOSING), parse_event(
-        {"type": "shares_sold", "date": "2000-03-10", "investor": "altar-rock", "shares": 3000})]
+    existing = [Located(parse_event(CLOSING), "ledger", seq=1), Located(parse_event(
+        {"type": "shares_sold", "date": "2000-03-10", "investor": "altar-rock", "shares": 3000}), "ledger", seq=2)]
     new = [Located(parse_event({"type": "shares_sold", "date": "2000-03-01",
                                 "investor": "altar-rock", "shares": 1000}), "new.jsonl", 1)]
     found = check_append(focus_context(), existing, new)
-    assert [(p.code, p.file, p.line) for p in found] == [
+    assert [(p.code, p.file, p.seq) for p in found] == [
         ("EVENT-SOLD-BEYOND-HOLDINGS", "ledger", 2)]
     assert "ledger event #2 would become invalid" in found[0].message
 
 
 def test_a_valid_append_has_no_problems():
-    existing = [parse_event(CLOSING)]
+    existing = [Located(parse_event(CLOSING), "ledger", seq=1)]
     new = [Located(parse_event({"type": "rs_filed", "date": "2000-01-13"}), "new.jsonl", 1)]
     assert check_append(focus_context(), existing, new) == []
 

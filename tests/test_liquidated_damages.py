@@ -451,18 +451,45 @@ def test_an_unrestored_lapse_runs_to_the_as_of_date():
     assert accrued(result)["raptor"] == cents(871_500 * P2 * ONE * 10 / 30) == Decimal("5810.00")
 
 
-def test_no_lapse_day_on_or_after_the_rule_144k_date():
+def test_as_written_a_lapse_after_the_rule_144k_date_is_still_a_default():
+    # RRA 3(b)(v) ends the period only "in the opinion of counsel"; none is recorded, so the
+    # Effectiveness Period runs on (effectiveness_period_end=as_written): all of 11-20..12-09.
     result = run(REGISTERED + lapse("2001-11-20", "2001-12-10"), "2001-12-31")
-    # Effectiveness Period ends 2001-11-24 (Closing + 2 years): 11-20..11-23 = 4 days, month 30 days.
-    assert runs(result) == [("lapse", D("2001-11-20"), D("2001-11-23"), 4)]
+    assert runs(result) == [("lapse", D("2001-11-20"), D("2001-12-09"), 20)]
+    assert accrued(result) == each(lambda n: n * P2 * ONE * 20 / 30)
+    assert accrued(result)["raptor"] == Decimal("11620.00")
+
+
+def test_per_lot_rule144_stops_the_shares_damages_at_their_rule_144k_date():
+    result = run(REGISTERED + lapse("2001-11-20", "2001-12-10"), "2001-12-31",
+                 effectiveness_period_end="per_lot_rule144")
+    # The Shares could be sold under Rule 144(k) from 2001-11-24 (Closing + 2 years): 11-20..11-23 = 4 days
+    # bear damages, in a 30-day month; the lapse itself is still a default of the period.
+    assert runs(result) == [("lapse", D("2001-11-20"), D("2001-12-09"), 20)]
+    assert periods(result) == [(D("2001-11-20"), D("2001-11-23"), 4)]
     assert accrued(result) == each(lambda n: n * P2 * ONE * 4 / 30)
     assert accrued(result)["raptor"] == Decimal("2324.00")
 
 
+def test_all_securities_rule144_ends_the_period_once_the_warrants_are_gone_too():
+    # Every Share passed its Rule 144(k) date on 2001-11-24, but Warrant Shares could be issued until the
+    # Warrants expired after the close of 2004-12-01: the period ends 2004-12-02, so a lapse in
+    # November 2004 is a default and one in December 2004 is not.
+    late = run(REGISTERED + lapse("2004-11-22", "2004-12-06"), "2004-12-31",
+               effectiveness_period_end="all_securities_rule144")
+    assert runs(late) == [("lapse", D("2004-11-22"), D("2004-12-01"), 10)]
+    assert late.default_days.period.end == D("2004-12-02")
+    # Month [11-22, 12-22) = 30 days.
+    assert accrued(late)["raptor"] == cents(871_500 * P2 * ONE * 10 / 30) == Decimal("5810.00")
+    as_written = run(REGISTERED + lapse("2004-11-22", "2004-12-06"), "2004-12-31")
+    assert runs(as_written) == [("lapse", D("2004-11-22"), D("2004-12-05"), 14)]
+
+
 @pytest.mark.parametrize(("years", "days"), [(2, 20), (1, 4)])
-def test_rule144k_years_decides_whether_a_november_2000_lapse_is_a_default(years, days):
-    result = run(REGISTERED + lapse("2000-11-20", "2000-12-10"), "2000-12-31", rule144k_years=years)
-    # 2 years: all of 11-20..12-09 (20 days); 1 year: the period ends 2000-11-24, so 11-20..11-23.
+def test_rule144k_years_decides_whether_a_november_2000_lapse_bears_damages(years, days):
+    result = run(REGISTERED + lapse("2000-11-20", "2000-12-10"), "2000-12-31", rule144k_years=years,
+                 effectiveness_period_end="per_lot_rule144")
+    # 2 years: all of 11-20..12-09 (20 days); 1 year: the Shares' Rule 144(k) date is 2000-11-24, so 11-20..11-23.
     # Month [11-20, 12-20) = 30 days.
     assert accrued(result) == each(lambda n: n * P2 * ONE * days / 30)
     assert accrued(result)["raptor"] == {20: Decimal("11620.00"), 4: Decimal("2324.00")}[days]
@@ -592,8 +619,26 @@ def underwriter(start: str, end: str, investor: str | None = None) -> dict:
     return event
 
 
-def test_an_underwriter_request_excuses_effectiveness_default_days():
+def test_an_underwriter_request_before_the_deadline_excuses_the_whole_failure_to_become_effective():
+    # RRA 3(e)(ii) "due in whole or in part to the Commission's request": the request began 03-20, before
+    # the deadline 03-23, so the failure to be effective by then is no Registration Default at all.
     result = run([*LATE_EFFECTIVE, underwriter("2000-03-20", "2000-04-05")], "2000-04-15")
+    assert periods(result) == []
+    assert accrued(result) == {"raptor": Decimal("0.00"), "altar-rock": Decimal("0.00"),
+                               "roseworth": Decimal("0.00")}
+    excluded = result.damages["raptor"].excluded
+    assert [(clause, days) for _, clause, days in excluded] == [("RRA 3(e)(ii)", 17)]
+
+
+def test_an_underwriter_request_while_overdue_excuses_the_rest_of_the_failure_too():
+    # A request made on 04-01, while the statement is overdue, also excuses it (excuses_failure).
+    result = run([*LATE_EFFECTIVE, underwriter("2000-04-01", "2000-04-05")], "2000-04-15")
+    assert periods(result) == []
+
+
+def test_an_underwriter_request_excludes_only_its_days_when_read_so():
+    result = run([*LATE_EFFECTIVE, underwriter("2000-03-20", "2000-04-05")], "2000-04-15",
+                 underwriter_request="excludes_days")
     # Effectiveness default 03-24..04-09 less 03-24..04-05: 04-06..04-09 = 4 days; month [04-06, 05-06) = 30.
     assert periods(result) == [(D("2000-04-06"), D("2000-04-09"), 4)]
     assert accrued(result) == each(lambda n: n * P2 * ONE * 4 / 30)
@@ -602,7 +647,8 @@ def test_an_underwriter_request_excuses_effectiveness_default_days():
 
 
 def test_an_underwriter_request_naming_one_investor_excuses_only_that_investor():
-    result = run([*LATE_EFFECTIVE, underwriter("2000-03-20", "2000-04-05", "altar-rock")], "2000-04-15")
+    result = run([*LATE_EFFECTIVE, underwriter("2000-03-20", "2000-04-05", "altar-rock")], "2000-04-15",
+                 underwriter_request="excludes_days")
     # Altar Rock: 04-06..04-09, 4 days of a 30-day month; the others: 03-24..04-09, 17 days of a 31-day month.
     assert accrued(result) == {"raptor": cents(871_500 * P2 * ONE * 17 / 31),
                                "altar-rock": cents(3_500 * P2 * ONE * 4 / 30),

@@ -112,6 +112,18 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from pipedeal.engine.registration import effectiveness_deadline, filing_deadline  # noqa: E402
+from pipedeal.engine.timeline import Located, Timeline, fold, make_context  # noqa: E402
+
+
+def docket(terms, closing: dt.date, *events) -> Timeline:
+    """The timeline of a Closing on ``closing`` and ``events`` (the deadlines read only this)."""
+    from scenario import focus_calendars
+
+    from pipedeal.engine.events import parse_event
+
+    located = [Located(parse_event({"type": "closing", "date": closing.isoformat()})),
+               *(Located(event) for event in events)]
+    return fold(located, make_context(terms, focus_calendars().company))
 
 
 @settings(max_examples=200, deadline=None)
@@ -122,7 +134,7 @@ def test_any_closing_gives_a_filing_deadline_30_days_on_rolled_to_the_first_sec_
 
     terms = focus_terms().with_interpretations({"roll_deadlines": roll})
     sec = focus_calendars().sec
-    deadline = filing_deadline(terms, closing, [], sec, closing)
+    deadline = filing_deadline(terms, docket(terms, closing), sec, closing)
     assert (deadline.unrolled_due - closing).days == 30
     if not roll:
         assert deadline.due == deadline.unrolled_due
@@ -142,7 +154,7 @@ def test_the_effectiveness_deadline_is_never_later_than_the_closing_reading_allo
 
     clearance = parse_event({"type": "sec_clearance", "date": str(closing + dt.timedelta(days=clearance_after))})
     sec = focus_calendars().sec
-    with_clearance = effectiveness_deadline(focus_terms(), closing, [clearance], sec, closing)
-    without = effectiveness_deadline(focus_terms(), closing, [], sec, closing)
+    with_clearance = effectiveness_deadline(focus_terms(), docket(focus_terms(), closing, clearance), sec, closing)
+    without = effectiveness_deadline(focus_terms(), docket(focus_terms(), closing), sec, closing)
     assert with_clearance.unrolled_due <= without.unrolled_due
     assert with_clearance.unrolled_due == min(without.unrolled_due, clearance.date + dt.timedelta(days=5))

@@ -31,7 +31,7 @@ from scenario import CLOSING, D, evaluate_focus, flat_quotes, focus_calendars, f
 
 from pipedeal.base.diagnostics import InputError
 from pipedeal.engine.events import event_to_json, parse_event
-from pipedeal.engine.ledger import Context, Located, Rejected, apply_event, fold, initial_state, make_context
+from pipedeal.engine.timeline import Context, Fold, Located, Rejected, fold, make_context
 
 B = Decimal("1.80125")  # 110% x 1.6375
 ISSUED = D("1999-11-24")
@@ -584,27 +584,28 @@ def test_a_split_without_more_authorized_shares_leaves_too_few_authorized_shares
     assert breach.date == D("2000-06-01")
     assert "30,000,000 authorized" in breach.message and "187,500 reserved" in breach.message
     reservation = evaluation.reservation
-    # outstanding 22,262,701 x 3/2 = 33,394,051.5; reserved 125,000 x 3/2 = 187,500
-    # headroom 30,000,000 - 33,394,051.5 - 187,500 = -3,581,551.5
+    # outstanding 22,262,701 x 3/2 = 33,394,051.5, whole after cash in lieu of the half share
+    # (RULES §4): 33,394,051; reserved 125,000 x 3/2 = 187,500
+    # headroom 30,000,000 - 33,394,051 - 187,500 = -3,581,551
     assert OUTSTANDING_AFTER_CLOSING == 22_262_701
     assert (reservation.authorized, reservation.outstanding, reservation.reserved, reservation.required) == (
-        AUTHORIZED, Fraction(33_394_051_5, 10), 187_500, 187_500)
-    assert reservation.headroom == -Fraction(3_581_551_5, 10)
+        AUTHORIZED, 33_394_051, 187_500, 187_500)
+    assert reservation.headroom == -3_581_551
     assert codes(evaluation, "RESERVE-SHORTFALL") == []
 
 
 def test_the_authorized_shortfall_message_states_the_numbers_as_a_reader_writes_them():
     evaluation = evaluate_focus(log(CLOSING, split("2000-06-01", "3:2")), "2000-07-01")
     breach, = codes(evaluation, "AUTHORIZED-SHORTFALL")
-    assert "33,394,051.5 outstanding" in breach.message
-    assert "3,581,551.5" in breach.message
+    assert "33,394,051 outstanding" in breach.message
+    assert "3,581,551)" in breach.message
 
 
 def test_a_split_with_the_authorized_shares_raised_is_not_a_shortfall():
     evaluation = evaluate_focus(log(CLOSING, split("2000-06-01", "3:2", authorized=60_000_000)), "2000-07-01")
     assert codes(evaluation, "AUTHORIZED-SHORTFALL") == []
-    # 60,000,000 - 33,394,051.5 - 187,500 = 26,418,448.5
-    assert evaluation.reservation.headroom == Fraction(26_418_448_5, 10)
+    # 60,000,000 - 33,394,051 - 187,500 = 26,418,449 (the half share paid in cash, RULES §4)
+    assert evaluation.reservation.headroom == 26_418_449
 
 
 def test_the_reserve_before_any_exercise():
@@ -757,9 +758,42 @@ def quoted_context() -> Context:
     return make_context(focus_terms(), calendars.company, three_dollar_quotes(), calendars.trading)
 
 
-@functools.cache
-def closed_state():
-    return apply_event(initial_state(focus_terms()), parse_event(CLOSING), quoted_context())
+class Register:
+    """The fold driven one event at a time, as a transfer agent keeps the register."""
+
+    def __init__(self, ctx: Context):
+        self.folding = Fold(ctx)
+
+    def apply(self, event) -> Register:
+        """Apply one event (in date order); a refusal raises ``Rejected`` and changes nothing."""
+        before = len(self.folding.problems)
+        self.folding.add([Located(event, "test", len(self.folding.problems) + 1)])
+        self.folding.run(event.applies_on)
+        if len(self.folding.problems) > before:
+            refused = self.folding.problems[-1]
+            raise Rejected(refused.code, refused.message, refused.field)
+        return self
+
+    @property
+    def state(self):
+        last = self.folding.last_key
+        return self.folding.timeline().at(dt.date.fromordinal(last[0]) if last else D("1999-11-24"))
+
+    def __getattr__(self, name: str):
+        return getattr(self.state, name)
+
+
+def closed_state() -> Register:
+    return Register(quoted_context()).apply(parse_event(CLOSING))
+
+
+def apply_event(register: Register, event, ctx=None):
+    return register.apply(event)
+
+
+def snapshot_of(state):
+    """What the register shows: certificates, exercises, adjustments, capitalization, holdings."""
+    return (state.certificates, state.exercises, state.adjustments, state.capitalization, state.holdings)
 
 
 def outstanding(state) -> dict[str, object]:
@@ -887,6 +921,8 @@ def test_property_no_event_sequence_exercises_beyond_a_balance_or_outside_the_wi
             expected = "EVENT-TRANSFER-BEYOND-BALANCE"
         elif kind == "transfer" and day > LAST_DAY:
             expected = "EVENT-TRANSFER-AFTER-TERMINATION"
+        elif kind == "divide" and day > LAST_DAY:
+            expected = "EVENT-WARRANT-CLOSED"  # expired at the close of the Termination Date
         elif kind == "divide" and sum(event["into"]) != balance:
             expected = "EVENT-DIVIDE-MISMATCH"
         else:
@@ -916,8 +952,13 @@ def test_property_no_event_sequence_exercises_beyond_a_balance_or_outside_the_wi
     assert [(r.warrant, r.shares_exercised, r.date) for r in state.exercises] == [a[:3] for a in accepted]
     for result, (*_, balance) in zip(state.exercises, accepted, strict=True):
         assert result.shares_exercised <= balance and FIRST_DAY <= result.date <= LAST_DAY
+    if days[-1] > LAST_DAY:  # every certificate still open expired after the close of the Termination Date
+        for entry in model.values():
+            entry[2] = False
     assert {c.id: [c.holder, c.shares, c.status == "outstanding"] for c in state.certificates.values()} == model
-    assert sum(c.shares for c in outstanding(state).values()) + sum(a[1] for a in accepted) == WARRANT_SHARES
+    unexercised = ("outstanding", "expired")
+    assert sum(c.shares for c in state.certificates.values() if c.status in unexercised) + sum(
+        a[1] for a in accepted) == WARRANT_SHARES
 
 
 def any_event(data, day: dt.date) -> dict:
@@ -977,13 +1018,15 @@ def test_property_the_register_rebuilt_from_the_ledger_equals_the_register_kept_
     ctx = quoted_context()
 
     # kept incrementally: one event at a time, in the documented order (applies-on day, then as recorded)
-    kept = initial_state(ctx.terms)
+    kept = Register(ctx)
     for event in sorted(events, key=applies_on):
         with contextlib.suppress(Rejected):
-            kept = apply_event(kept, event, ctx)
+            kept.apply(event)
+    last = max(applies_on(event) for event in events)
 
-    rebuilt, problems = fold([Located(e, "ledger", n) for n, e in enumerate(events, start=1)], ctx)
-    assert rebuilt == kept
+    rebuilt = fold([Located(e, "ledger", n) for n, e in enumerate(events, start=1)], ctx, until=last)
+    problems = rebuilt.problems
+    assert snapshot_of(rebuilt.at(last)) == snapshot_of(kept.state)
     note(f"refused: {'some' if problems else 'none'}")
     note(f"exercises accepted: {sorted({r.method for r in kept.exercises}) or 'none'}")
     note(f"adjustments: {sorted({a.kind for a in kept.adjustments}) or 'none'}")
@@ -992,6 +1035,6 @@ def test_property_the_register_rebuilt_from_the_ledger_equals_the_register_kept_
     lines = [json.dumps(event_to_json(e)) for e in events]
     reread = [parse_event(json.loads(line, parse_float=Decimal)) for line in lines]
     assert reread == events
-    from_json, json_problems = fold([Located(e, "ledger", n) for n, e in enumerate(reread, start=1)], ctx)
-    assert from_json == kept
-    assert json_problems == problems
+    from_json = fold([Located(e, "ledger", n) for n, e in enumerate(reread, start=1)], ctx, until=last)
+    assert snapshot_of(from_json.at(last)) == snapshot_of(kept.state)
+    assert from_json.problems == problems

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 __all__ = [
     "BusinessCalendar",
     "CalendarRangeError",
+    "add_months",
+    "add_years",
     "HolidayCalendar",
     "TradingCalendar",
     "clear_trading_calendar_memo",
@@ -434,6 +436,27 @@ def days_after(start: date, n: int) -> date:
     A negative ``n`` counts back (W 14's "30 days before").
     """
     return start + timedelta(days=n)
+
+
+def add_years(day: date, years: int) -> date:
+    """``day`` plus whole years; February 29 becomes February 28 in a year that has none."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def add_months(anchor: date, months: int) -> date:
+    """``anchor`` plus whole months, keeping its day of the month, clamped to the
+    month's last day (January 31 + 1 month = February 28 or 29)."""
+    total = anchor.month - 1 + months
+    year, month = anchor.year + total // 12, total % 12 + 1
+    for day in (anchor.day, 30, 29, 28):
+        try:
+            return date(year, month, min(anchor.day, day))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def open_days_after(calendar: BusinessCalendar, start: date, n: int) -> date:

@@ -40,7 +40,7 @@ H = "tests/test_ld_reference.py::"
 CLAUSES: tuple[Clause, ...] = (
     Clause("SPA 1.4, 2.1(a)(i)", "date",
            '"Upon execution and delivery of this Agreement, each Investor shall deliver ... funds"',
-           "pipedeal.engine.ledger._close",
+           "pipedeal.engine.timeline.Fold._close",
            (L + "test_the_closing_issues_one_warrant_per_investor_in_terms_order",
             L + "test_a_second_closing_is_refused")),
     Clause("SPA 1.10", "number",
@@ -70,7 +70,7 @@ CLAUSES: tuple[Clause, ...] = (
            (P + "test_an_under_reserved_warrant_pool_is_a_reported_breach",)),
     Clause("SPA 6.2; W 15 (after every event)", "duty",
            '"the number of shares so reserved ... shall be increased or decreased to reflect potential increases or '
-           'decreases ... by reason of adjustments to the Warrants"', "pipedeal.engine.ledger._check_reserve",
+           'decreases ... by reason of adjustments to the Warrants"', "pipedeal.engine.timeline.Fold._check_reserve",
            (W + "test_a_split_without_more_authorized_shares_leaves_too_few_authorized_shares",
             W + "test_a_cash_exercise_draws_the_delivered_shares_from_the_reserve",
             W + "test_a_reverse_split_that_scales_reserve_and_warrants_alike_is_not_a_reserve_shortfall")),
@@ -94,15 +94,15 @@ CLAUSES: tuple[Clause, ...] = (
     Clause("W preamble (window), W 3", "date",
            '"at any time on or after December 1, 1999 ... and on or prior to the close of '
            'business on December 1, 2004"',
-           "pipedeal.engine.ledger.Context.exercise_window",
+           "pipedeal.engine.timeline.Context.exercise_window",
            (L + "test_exercising_outside_the_window_is_refused",
             L + "test_the_first_and_last_days_of_the_window_are_inside_it")),
     Clause("W 1, 7(a)", "duty", '"transferable, in whole or in part ... upon surrender of this '
-           'Warrant together with the Assignment Form"', "pipedeal.engine.ledger._transfer",
+           'Warrant together with the Assignment Form"', "pipedeal.engine.timeline.Fold._transfer",
            (L + "test_a_partial_transfer_splits_the_warrant_between_assignee_and_assignor",
             L + "test_a_transfer_to_a_party_not_in_the_terms_is_refused")),
     Clause("W 3 (exercise)", "duty", '"If this Warrant shall have been exercised in part, the '
-           'Company shall ... deliver ... a new Warrant"', "pipedeal.engine.ledger._exercise",
+           'Company shall ... deliver ... a new Warrant"', "pipedeal.engine.timeline.Fold._exercise",
            (L + "test_a_partial_cash_exercise_leaves_a_new_warrant_for_the_rest",
             L + "test_exercising_beyond_the_balance_is_refused")),
     Clause("W 3 (delivery)", "duty", '"Certificates ... shall be delivered ... within three (3) '
@@ -121,13 +121,13 @@ CLAUSES: tuple[Clause, ...] = (
             W + "test_cashless_fraction_cash_on_the_literal_reading_of_w4_is_the_whole_exercise_price",
             W + "test_an_odd_balance_left_by_a_split_is_exercised_whole_with_cash_for_the_half_share")),
     Clause("W 7(b)", "duty", '"This Warrant may be divided or combined with other Warrants"',
-           "pipedeal.engine.ledger._combine",
+           "pipedeal.engine.timeline.Fold._combine",
            (L + "test_a_division_must_add_up_to_the_warrant",
             W + "test_a_division_issues_new_warrants_of_the_stated_denominations",
             W + "test_a_combination_of_one_holders_warrants_makes_one_warrant_with_both_parents",
             W + "test_warrants_of_different_holders_cannot_be_combined")),
     Clause("W 7(d)", "duty", '"The Company agrees to maintain ... books for the registration and the '
-           'registration of transfer of the Warrants"', "pipedeal.engine.ledger.apply_event",
+           'registration of transfer of the Warrants"', "pipedeal.engine.timeline.Fold.step",
            (W + "test_lineage_is_followed_through_transfer_division_and_combination",
             W + "test_property_warrant_shares_are_conserved_by_transfer_division_combination_and_replacement",
             W + "test_property_the_register_rebuilt_from_the_ledger_equals_the_register_kept_incrementally")),
@@ -140,7 +140,7 @@ CLAUSES: tuple[Clause, ...] = (
            'thereby are hereby assigned to"', "pipedeal.outputs.documents.warrant_forms.assignment_form_html",
            (F + "test_assignment_form_in_part_in_three_formats", F + "test_assignment_of_the_whole_warrant")),
     Clause("W 9", "duty", '"will make and deliver a new Warrant ... of like tenor"',
-           "pipedeal.engine.ledger._replace_lost",
+           "pipedeal.engine.timeline.Fold._replace_lost",
            (W + "test_a_lost_warrant_is_replaced_by_one_of_like_tenor_dated_as_of_the_cancellation",
             W + "test_a_replacement_warrant_keeps_the_original_anniversary_for_cashless_exercise")),
     Clause("W 10", "calendar", '"on the next succeeding day not a Saturday, Sunday or legal '
@@ -148,7 +148,7 @@ CLAUSES: tuple[Clause, ...] = (
            (C + "test_warrant_action_due_saturday_before_patriots_day_2004_moves_to_tuesday",)),
     Clause("W 11(a)", "number", '"multiplying the Exercise Price ... by the number of Warrant '
            'Shares ... immediately prior ... and dividing by the number ... resulting"',
-           "pipedeal.engine.ledger._recapitalize",
+           "pipedeal.engine.timeline.Fold._recapitalize",
            (L + "test_a_3_for_2_split_multiplies_warrants_and_holdings",
             W + "test_a_3_for_2_split_multiplies_warrant_shares_by_3_2_and_the_price_by_2_3",
             W + "test_a_1_for_5_reverse_split_divides_warrant_shares_by_5_and_multiplies_the_price_by_5",
@@ -156,10 +156,10 @@ CLAUSES: tuple[Clause, ...] = (
             W + "test_a_split_is_retroactive_to_its_record_date_for_an_exercise_before_the_effective_date",
             W + "test_property_an_adjustment_keeps_shares_times_price_up_to_the_ten_place_rounding")),
     Clause("W 11 (reorganization)", "number", '"the number of shares ... and Other Property '
-           'receivable ... by a holder of the number of shares of Common Stock"', "pipedeal.engine.ledger._merge",
+           'receivable ... by a holder of the number of shares of Common Stock"', "pipedeal.engine.timeline.Fold._merge",
            (W + "test_after_a_merger_an_exercise_delivers_the_other_property_for_each_warrant_share",)),
     Clause("W 12", "number", '"reduce the then current Exercise Price to any amount and for any '
-           'period of time"', "pipedeal.engine.ledger._reduce_price",
+           'period of time"', "pipedeal.engine.timeline.Fold._reduce_price",
            (W + "test_a_w12_reduction_applies_inside_its_period_and_not_after",
             W + "test_a_reduction_that_is_not_lower_is_refused",
             W + "test_a_split_during_a_reduction_adjusts_the_reduced_price_too",
@@ -170,7 +170,7 @@ CLAUSES: tuple[Clause, ...] = (
             W + "test_each_adjustment_gets_its_own_notice",
             F + "test_adjustment_notice_to_one_holder_in_three_formats",
             W + "test_a_w12_reduction_gets_a_notice_of_adjustment_with_its_period")),
-    Clause("W 14", "duty", '"at least 30 days\' prior written notice"', "pipedeal.engine.ledger._late_action_notices",
+    Clause("W 14", "duty", '"at least 30 days\' prior written notice"', "pipedeal.engine.timeline.Fold._late_action_notices",
            (W + "test_a_split_noticed_30_days_before_its_record_date_is_not_a_breach",
             W + "test_a_split_noticed_29_days_before_its_record_date_is_a_breach",
             W + "test_a_merger_noticed_29_days_before_it_takes_place_is_a_breach_of_the_effective_date_notice",
@@ -196,8 +196,10 @@ CLAUSES: tuple[Clause, ...] = (
             D + "test_additional_statement_effective_late_under_90_days")),
     Clause("RRA 3(b)", "date", '"maintain the Registration Statement ... effective ... until the '
            'earlier of" (the Effectiveness Period)', "pipedeal.engine.defaults.effectiveness_period",
-           (D + "test_no_lapse_day_on_or_after_the_rule_144k_date",
-            D + "test_rule144k_years_decides_whether_a_november_2000_lapse_is_a_default",
+           (D + "test_as_written_a_lapse_after_the_rule_144k_date_is_still_a_default",
+            D + "test_per_lot_rule144_stops_the_shares_damages_at_their_rule_144k_date",
+            D + "test_all_securities_rule144_ends_the_period_once_the_warrants_are_gone_too",
+            D + "test_rule144k_years_decides_whether_a_november_2000_lapse_bears_damages",
             D + "test_an_effectiveness_period_end_event_ends_the_lapse_default")),
     Clause("RRA 3(c) (review)", "duty", '"a reasonable period, not to exceed five (5) Trading '
            'Days, to review"'),
@@ -263,7 +265,7 @@ CLAUSES: tuple[Clause, ...] = (
             D + "test_the_31st_blackout_day_is_a_default_day",
             D + "test_blackout_days_are_counted_in_a_rolling_year")),
     Clause("RRA 3(g) (notice)", "duty", '"notice in writing at least two (2) Trading Days prior to '
-           'the first day of the blackout period"', "pipedeal.engine.defaults.blackout_notice_breaches",
+           'the first day of the blackout period"', "pipedeal.engine.timeline.Fold._blackout",
            (D + "test_a_late_blackout_notice_is_a_breach_not_a_default",
             D + "test_a_blackout_notice_two_trading_days_ahead_is_on_time")),
     Clause("RRA 4", "definition", '"Any delay or delays caused by the Investors ... shall not '
@@ -273,7 +275,9 @@ CLAUSES: tuple[Clause, ...] = (
     Clause("RRA 3(e)(ii) (underwriters)", "definition", '"unless such failure to register is due in whole '
            'or in part to the Commission\'s request that the Investors be named as underwriters"',
            "pipedeal.engine.defaults.default_days",
-           (D + "test_an_underwriter_request_excuses_effectiveness_default_days",
+           (D + "test_an_underwriter_request_before_the_deadline_excuses_the_whole_failure_to_become_effective",
+            D + "test_an_underwriter_request_while_overdue_excuses_the_rest_of_the_failure_too",
+            D + "test_an_underwriter_request_excludes_only_its_days_when_read_so",
             D + "test_an_underwriter_request_does_not_excuse_a_filing_default")),
     Clause("RRA 5(g)", "duty", '"within three (3) Trading Days after a Registration Statement ... '
            'is declared effective, deliver ... to the transfer agent"'),

@@ -121,6 +121,34 @@ CATALOGUE: tuple[InterpretationKey, ...] = (
         'Exercise Price".',
     ),
     InterpretationKey(
+        key="underwriter_request",
+        clause="RRA 3(e)(ii), (iv)",
+        question="Does an SEC request to name the Investors as underwriters excuse the whole failure "
+                 "to become effective, or only its own days?",
+        default="excuses_failure",
+        alternatives=("excludes_days",),
+        text='"unless such failure to register is due in whole or in part to the Commission\'s request '
+        'that the Investors be named as underwriters".',
+    ),
+    InterpretationKey(
+        key="effectiveness_period_end",
+        clause="RRA 3(b)",
+        question="When does the Effectiveness Period end without a recorded end?",
+        default="as_written",
+        alternatives=("all_securities_rule144", "per_lot_rule144"),
+        text='"until the earlier of ... (v) all Securities may be sold without any time, volume or manner '
+        'limitations pursuant to Rule 144(k) ... in the opinion of counsel to the Company".',
+    ),
+    InterpretationKey(
+        key="notice_before_hours",
+        clause="SPA 12.1; RRA 8",
+        question="When does a notice handed over or faxed before business hours on a business day take effect?",
+        default="next_business_day",
+        alternatives=("same_day_opening",),
+        text='"if delivered other than on a business day during normal business hours where such notice is '
+        'to be received), or the first business day following such delivery".',
+    ),
+    InterpretationKey(
         key="rule144k_years",
         clause="RRA 3(b)(v); Rule 144(k)",
         question="After how many years may the shares be sold under Rule 144(k)?",
@@ -150,7 +178,8 @@ def parse_overrides(assignments: list[str]) -> dict[str, object]:
 
 # The keys a liquidated-damages figure depends on (RRA 3(a), 3(b), 3(e)).
 LD_KEYS = ("effectiveness_days", "additional_effectiveness_days", "roll_deadlines", "ld_market_value",
-           "ld_schedule_clock", "ld_day_count", "rule144k_years")
+           "ld_schedule_clock", "ld_day_count", "underwriter_request", "effectiveness_period_end",
+           "notice_before_hours", "rule144k_years")
 
 
 def unset_keys(explicit: set[str], overrides: dict[str, object], keys: tuple[str, ...]) -> list[str]:

@@ -174,6 +174,9 @@ class Interpretations(Strict):
     fraction_cash: Literal["fraction_times_exercise_price", "literal_exercise_price"] = (
         "fraction_times_exercise_price"
     )
+    underwriter_request: Literal["excuses_failure", "excludes_days"] = "excuses_failure"
+    effectiveness_period_end: Literal["as_written", "all_securities_rule144", "per_lot_rule144"] = "as_written"
+    notice_before_hours: Literal["next_business_day", "same_day_opening"] = "next_business_day"
     rule144k_years: Literal[2, 1] = 2
 
     def as_dict(self) -> dict[str, object]:

@@ -13,7 +13,7 @@ from pipedeal.base.quotes import QuoteBook
 from pipedeal.deal.interpretations import CATALOGUE, LD_KEYS
 from pipedeal.deal.terms import Terms
 from pipedeal.engine.evaluate import Calendars, evaluate
-from pipedeal.engine.ledger import Located
+from pipedeal.engine.timeline import Located
 
 
 def money_at_stake(

@@ -2,15 +2,18 @@
 
 The computation runs over segments, not days: a segment is a run of default
 days over which the rate, the month period's length, the shares held and the
-split ratio are all constant, so its accrual is one product (the daily closes
-within it are summed through a prefix integral). docs/liquidated-damages.md
-§3-4 states each rule; tests/test_ld_reference.py checks this against a plain
-day-by-day computation.
+split factor are all constant, so its accrual is one product (the daily closes
+within it are summed through a prefix integral of integers). Each segment's
+amount is an exact integer over its own denominator; an investor's segments
+are summed as integers over their least common denominator and divided once.
+docs/liquidated-damages.md §3-4 states each rule; tests/test_ld_reference.py
+checks this against a plain day-by-day computation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,41 +21,33 @@ from decimal import Decimal
 from fractions import Fraction
 
 from pipedeal.base import intervals as iv
-from pipedeal.base.calendars import TradingCalendar
+from pipedeal.base.calendars import HolidayCalendar, TradingCalendar, add_months
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.intervals import Days
 from pipedeal.base.money import CENT, fraction_to_decimal
 from pipedeal.base.quotes import QuoteBook
 from pipedeal.deal.terms import Terms
-from pipedeal.engine import events as ev
 from pipedeal.engine.defaults import DefaultDays
+from pipedeal.engine.notices import Delivery, takes_effect
 from pipedeal.engine.pricing import Allocation
 from pipedeal.engine.registration import Deadline
+from pipedeal.engine.timeline import Timeline
 
 ONE_DAY = dt.timedelta(days=1)
-
-
-def add_months(anchor: dt.date, months: int) -> dt.date:
-    """``anchor`` plus whole months, keeping its day of the month, clamped to the
-    month's last day (January 31 + 1 month = February 28 or 29)."""
-    total = anchor.month - 1 + months
-    year, month = anchor.year + total // 12, total % 12 + 1
-    for day in (anchor.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(anchor.day, day))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")  # pragma: no cover
+NEVER = 10**9  # an ordinal past any real day
 
 
 def cents(amount: Fraction) -> Decimal:
     """Round an exact amount half-up to the cent: the one rounding RRA 3(e) gets."""
     scaled = amount * 100
-    whole = scaled.numerator // scaled.denominator
-    remainder = scaled - whole
-    if remainder >= Fraction(1, 2):
+    whole, remainder = divmod(scaled.numerator, scaled.denominator)
+    if 2 * remainder >= scaled.denominator:
         whole += 1
     return Decimal(whole) * CENT
+
+
+def quotes_source(source: str | None) -> str:
+    return source or "the quotes"
 
 
 class MarketValues:
@@ -62,7 +57,8 @@ class MarketValues:
     during such Registration Default"; a day with no session takes the last
     close before it (RULES §3). The closes are scaled to integers and summed
     through a prefix integral, so a run of days costs O(log n) and stays exact.
-    ``closing_date``: the close of the Closing Date, divided by the split ratio.
+    ``closing_date``: the close of the Closing Date (the last close before it when
+    the Closing is not a Trading Day), divided by the split factor in force.
     Built once a deal, over only the days some investor needs.
     """
 
@@ -70,10 +66,11 @@ class MarketValues:
                  closes: Sequence[tuple[int, Decimal]] = ()):
         self.reading = reading
         self.source = source
-        self.closing_close = None if closing_close is None else Fraction(closing_close)
         self.days = [day for day, _ in closes]
-        places = max((max(0, -close.as_tuple().exponent) for _, close in closes), default=0)
+        prices = [close for _, close in closes] + ([closing_close] if closing_close is not None else [])
+        places = max((max(0, -price.as_tuple().exponent) for price in prices), default=0)  # type: ignore[operator]
         self.scale = 10**places
+        self.closing_close = None if closing_close is None else int(closing_close.scaleb(places))
         self.values = [int(close.scaleb(places)) for _, close in closes]
         prefix = [0]
         for index in range(len(self.days) - 1):
@@ -88,12 +85,14 @@ class MarketValues:
         if not needed:
             return cls(reading, quotes.source)
         if reading == "closing_date":
-            close = quotes.value(closing, "close")
+            day = trading.previous_open(closing)  # RULES §3: the last close on or before the Closing Date
+            close = quotes.value(day, "close")
             if close is None:
                 raise InputError([Diagnostic(
-                    "LD-MISSING-CLOSE", f"ld_market_value=closing_date values the Shares at the close of "
-                    f"the Closing Date {closing}, which the quotes lack", quotes_source(quotes.source),
-                    field="close")])
+                    "LD-MISSING-CLOSE", f"ld_market_value=closing_date values the Shares at the close of the "
+                    f"Closing Date {closing}" + (f" (the last Trading Day on or before it, {day})"
+                                                 if day != closing else "") + ", which the quotes lack",
+                    quotes_source(quotes.source), field="close")])
             return cls(reading, quotes.source, closing_close=close)
         first = trading.previous_open(dt.date.fromordinal(needed[0][0]))
         last = dt.date.fromordinal(needed[-1][1])
@@ -113,11 +112,12 @@ class MarketValues:
             return 0
         return self.prefix[k] + self.values[k] * (x - self.days[k])
 
-    def total(self, first: int, last: int, split_factor: Fraction) -> Fraction:
-        """Σ of the day prices of the days ``first`` through ``last``."""
+    def scaled_total(self, first: int, last: int) -> int:
+        """Σ of the day prices of the days ``first`` through ``last``, in 1/``scale`` dollars
+        (before any split adjustment)."""
         if self.closing_close is not None:
-            return self.closing_close / split_factor * (last - first + 1)
-        return Fraction(self._below(last + 1) - self._below(first), self.scale)
+            return self.closing_close * (last - first + 1)
+        return self._below(last + 1) - self._below(first)
 
     def check_covers(self, days: Days, trading: TradingCalendar) -> None:
         """Every Trading Day whose close a default day uses must have one."""
@@ -139,44 +139,35 @@ class MarketValues:
                 quotes_source(self.source), field="close")])
 
 
-def quotes_source(source: str | None) -> str:
-    return source or "the quotes"
-
-
 @dataclass(frozen=True)
-class Holding:
-    """Shares of the Closing still held from ``since`` on, and the split ratio then."""
+class Held:
+    """Shares of the Closing still held from ``since`` on, and the split factor then."""
 
     since: int
-    shares: Fraction
+    shares: int
     split_factor: Fraction
 
 
-def holdings_timeline(
-    allocation: Allocation, events: Sequence[ev.EventBase], repurchased_on: dt.date | None
-) -> list[Holding]:
-    """RRA 3(e)(B) "shares of Common Stock purchased from the Company and still held":
-    the purchased Shares less sales (on or before each day), times every split."""
-    held = Fraction(allocation.shares)
-    factor = Fraction(1)
-    steps = [Holding(-(10**9), held, factor)]
-    for event in events:
-        if isinstance(event, ev.SharesSold) and event.investor == allocation.investor:
-            held = max(Fraction(0), held - event.shares)
-        elif isinstance(event, ev._Recapitalization):
-            held, factor = held * event.factor, factor * event.factor
-        else:
-            continue
-        steps.append(Holding(event.applies_on.toordinal(), held, factor))
-    if repurchased_on is not None:
-        steps = [step for step in steps if step.since < repurchased_on.toordinal()]
-        steps.append(Holding(repurchased_on.toordinal(), Fraction(0), steps[-1].split_factor))
+def held_steps(timeline: Timeline, investor: str) -> list[Held]:
+    """RRA 3(e)(B) "shares of Common Stock purchased from the Company and still held": the
+    Closing lot as the timeline holds it (sales from their date, splits from their
+    effective date, a repurchase from its payment), with the split factor in force."""
+    lot = timeline.purchased_lot(investor)
+    if lot is None:
+        return [Held(-NEVER, 0, Fraction(1))]
+    days = sorted({*lot.held.change_days(), *timeline.capital_factor.change_days()})
+    steps = [Held(-NEVER, 0, Fraction(1))]
+    for day in days:
+        steps.append(Held(day, lot.held.on(day), timeline.capital_factor.on(day)))
     return steps
 
 
 @dataclass(frozen=True)
 class Segment:
-    """Default days with one rate, one divisor, one holding: one line of the computation."""
+    """Default days with one rate, one divisor, one holding: one line of the computation.
+
+    The amount is ``numerator / denominator`` exactly (integers: no Fraction is made
+    while accruing)."""
 
     first: dt.date
     last: dt.date
@@ -186,9 +177,23 @@ class Segment:
     month_end: dt.date  # exclusive
     rate: Decimal
     divisor: Fraction
-    shares: Fraction
-    price_total: Fraction  # Σ of the day prices used (closes, or the split-adjusted Closing close)
-    amount: Fraction
+    shares: int
+    split_factor: Fraction
+    price_total_scaled: int  # Σ of the day closes in 1/scale dollars, before the split factor
+    scale: int
+    numerator: int
+    denominator: int
+
+    @property
+    def price_total(self) -> Fraction:
+        """Σ of the day prices used (closes, or the split-adjusted Closing close)."""
+        if self.split_factor == 1:
+            return Fraction(self.price_total_scaled, self.scale)
+        return Fraction(self.price_total_scaled, self.scale) / self.split_factor
+
+    @property
+    def amount(self) -> Fraction:
+        return Fraction(self.numerator, self.denominator)
 
 
 @dataclass(frozen=True)
@@ -202,9 +207,11 @@ class Period:
 class Demand:
     date: dt.date
     amount: Decimal
-    due: dt.date
+    effective: dt.date | None  # the day it took effect as a notice (SPA 12.1); None: never
+    effect: str
+    due: dt.date | None
     paid_by_due: Decimal
-    status: str  # met | missed | pending
+    status: str  # met | missed | pending | not_applicable
     met_on: dt.date | None
 
 
@@ -241,19 +248,18 @@ class Repurchase:
     paid_on: dt.date | None
     payment_deadline: dt.date | None
     amounts: dict[str, Decimal] = field(default_factory=dict)
+    shares: dict[str, int] = field(default_factory=dict)
     reason: str = ""
     replaced_days: Days = iv.EMPTY
 
 
-def repurchase_election(
-    terms: Terms, events: Sequence[ev.EventBase], deal_days: Days, allocations: Sequence[Allocation],
-    trading: TradingCalendar, as_of: dt.date,
-) -> Repurchase | None:
+def repurchase_election(terms: Terms, timeline: Timeline, deal_days: Days, allocations: Sequence[Allocation],
+                        trading: TradingCalendar, as_of: dt.date) -> Repurchase | None:
     """RRA 3(e)(A): "The election to repurchase ... shall be made ... within five (5)
     Trading Days of the date on which liquidated damages would otherwise begin to
     accrue, and payment shall be made within five (5) Trading Days of such notice,
     or else the Company's election shall be void"."""
-    election = next((e for e in events if isinstance(e, ev.RepurchaseElected) and e.date <= as_of), None)
+    election = next((e for e in timeline.repurchase_elections if e.date <= as_of), None)
     if election is None:
         return None
     starts = [run for run in deal_days if run[0] <= election.date.toordinal()]
@@ -265,8 +271,7 @@ def repurchase_election(
     ld = terms.liquidated_damages
     election_due = trading.add_open_days(begins, ld.repurchase_election_trading_days)
     payment_due = trading.add_open_days(election.date, ld.repurchase_payment_trading_days)
-    payment = next((e for e in events if isinstance(e, ev.RepurchasePaid)
-                    and election.date <= e.date <= as_of), None)
+    payment = next((e for e in timeline.repurchase_payments if election.date <= e.date <= as_of), None)
     paid_on = payment.date if payment else None
     common = (election.date, begins, election_due, paid_on, payment_due)
     if election.date > election_due:
@@ -278,19 +283,14 @@ def repurchase_election(
         return Repurchase("void", *common, reason=f"not paid by {payment_due}")
     if payment.date > payment_due:
         return Repurchase("void", *common, reason=f"paid {payment.date}, after {payment_due}")
-    amounts = {}
+    shares, amounts = {}, {}
     for allocation in allocations:
-        held = holdings_timeline(allocation, events, None)
-        shares = _held_on(held, election.date.toordinal()).shares
-        amounts[allocation.investor] = cents(shares * Fraction(terms.pricing.purchase_price))
-    return Repurchase("valid", *common, amounts=amounts,
-                      reason=f"elected by {election_due} and paid by {payment_due}",
-                      replaced_days=(run,))
-
-
-def _held_on(timeline: Sequence[Holding], day: int) -> Holding:
-    index = bisect_right([step.since for step in timeline], day) - 1
-    return timeline[index]
+        lot = timeline.purchased_lot(allocation.investor)
+        held = lot.held.on(payment.date) if lot else 0
+        shares[allocation.investor] = held
+        amounts[allocation.investor] = cents(held * Fraction(terms.pricing.purchase_price))
+    return Repurchase("valid", *common, amounts=amounts, shares=shares,
+                      reason=f"elected by {election_due} and paid by {payment_due}", replaced_days=(run,))
 
 
 class MonthClock:
@@ -315,11 +315,14 @@ def _clock_runs(days: Days, cumulative: bool) -> list[Days]:
     return [(run,) for run in days]
 
 
-def accrue(terms: Terms, days: Days, timeline: Sequence[Holding], market: MarketValues) -> list[Segment]:
+_DIVISORS = {"thirty": Fraction(30), "actual_365": Fraction(365, 12)}
+
+
+def accrue(terms: Terms, days: Days, held: Sequence[Held], market: MarketValues) -> list[Segment]:
     """The segments of one investor's damages over ``days``."""
     keys = terms.interpretations
-    rates = _monthly_rates(terms)
-    sinces = [step.since for step in timeline]
+    rates = [(step.months, step.rate, Fraction(step.rate)) for step in terms.liquidated_damages.schedule]
+    sinces = [step.since for step in held]
     segments: list[Segment] = []
     for clock in _clock_runs(days, keys.ld_schedule_clock == "cumulative"):
         months = MonthClock(dt.date.fromordinal(clock[0][0]))
@@ -332,16 +335,10 @@ def accrue(terms: Terms, days: Days, timeline: Sequence[Holding], market: Market
                 index = bisect_right(sinces, day) - 1
                 if index + 1 < len(sinces) and sinces[index + 1] <= stop:
                     stop = sinces[index + 1] - 1  # the holding changes: a new segment
-                segments.append(_segment(keys.ld_day_count, rates, day, stop, month, months,
-                                         timeline[index], market))
+                segments.append(_segment(keys.ld_day_count, rates, day, stop, month, months, held[index], market))
                 offset += stop - day + 1
                 day = stop + 1
     return segments
-
-
-def _monthly_rates(terms: Terms) -> list[tuple[int | None, Decimal, Fraction]]:
-    """The schedule as (months it lasts, rate, rate as a Fraction), converted once."""
-    return [(step.months, step.rate, Fraction(step.rate)) for step in terms.liquidated_damages.schedule]
 
 
 def _rate(rates: list[tuple[int | None, Decimal, Fraction]], month: int) -> tuple[Decimal, Fraction]:
@@ -353,31 +350,30 @@ def _rate(rates: list[tuple[int | None, Decimal, Fraction]], month: int) -> tupl
     return rates[-1][1], rates[-1][2]  # pragma: no cover - the last step is open-ended
 
 
-_ACTUAL_365 = Fraction(365, 12)
-
-
-def _segment(day_count: str, rates, first: int, last: int, month: int, months: MonthClock,
-             holding: Holding, market: MarketValues) -> Segment:
+def _segment(day_count: str, rates, first: int, last: int, month: int, months: MonthClock, held: Held,
+             market: MarketValues) -> Segment:
     days = last - first + 1
     rate, exact_rate = _rate(rates, month)
     month_days = months.bounds[month + 1] - months.bounds[month]
-    if day_count == "actual_month":
-        divisor = Fraction(month_days)
-    elif day_count == "thirty":
-        divisor = Fraction(30)
-    else:
-        divisor = _ACTUAL_365
-    price_total = market.total(first, last, holding.split_factor)
-    # One Fraction (one gcd) instead of a chain of products and quotients.
-    shares = holding.shares
-    amount = Fraction(
-        exact_rate.numerator * shares.numerator * price_total.numerator * divisor.denominator,
-        exact_rate.denominator * shares.denominator * price_total.denominator * divisor.numerator)
+    divisor = _DIVISORS.get(day_count, Fraction(month_days))
+    total = market.scaled_total(first, last)
+    factor = held.split_factor if market.closing_close is not None else Fraction(1)
+    # rate x shares x (total / scale) / factor / divisor, as integers over one denominator.
+    numerator = exact_rate.numerator * held.shares * total * factor.denominator * divisor.denominator
+    denominator = exact_rate.denominator * market.scale * factor.numerator * divisor.numerator
     anchor = months.anchor
     return Segment(
         dt.date.fromordinal(first), dt.date.fromordinal(last), days, month,
         anchor + dt.timedelta(days=months.bounds[month]), anchor + dt.timedelta(days=months.bounds[month + 1]),
-        rate, divisor, shares, price_total, amount)
+        rate, divisor, held.shares, factor, total, market.scale, numerator, denominator)
+
+
+def exact_sum(segments: Sequence[Segment]) -> Fraction:
+    """Σ of the segments' amounts: integers over their least common denominator, divided once."""
+    if not segments:
+        return Fraction(0)
+    common = math.lcm(*{segment.denominator for segment in segments})
+    return Fraction(sum(segment.numerator * (common // segment.denominator) for segment in segments), common)
 
 
 @dataclass(frozen=True)
@@ -386,17 +382,15 @@ class InvestorDays:
 
     investor: str
     days: Days
-    timeline: list[Holding]
+    held: list[Held]
     excluded: tuple[tuple[str, str, int], ...]
 
 
-def investor_days(
-    allocation: Allocation, defaults: DefaultDays, events: Sequence[ev.EventBase],
-    repurchase: Repurchase | None,
-) -> InvestorDays:
-    """RRA 3(e), 4: the investor's default days after exclusions, a valid repurchase,
-    and the days it holds no Shares (damages stop when it has sold everything)."""
-    investor = allocation.investor
+def investor_days(investor: str, timeline: Timeline, defaults: DefaultDays,
+                  repurchase: Repurchase | None) -> InvestorDays:
+    """RRA 3(e), 4: the investor's default days after exclusions, a valid repurchase, the
+    end of the Effectiveness Period for its Shares, and the days it holds no Shares
+    (damages stop when it has sold everything)."""
     raw = iv.union(*defaults.kinds.values())
     days = defaults.for_investor(investor)
     excluded = []
@@ -405,23 +399,40 @@ def investor_days(
             removed = iv.count(iv.intersect(raw, exclusion.days))
             if removed:
                 excluded.append((exclusion.reason, exclusion.clause, removed))
-    valid = repurchase is not None and repurchase.status == "valid"
-    if valid:
+    if repurchase is not None and repurchase.status == "valid":
         days = iv.subtract(days, repurchase.replaced_days)
-    timeline = holdings_timeline(allocation, events, repurchase.paid_on if valid else None)
-    return InvestorDays(investor, _held_days(days, timeline), timeline, tuple(excluded))
+    lot = timeline.purchased_lot(investor)
+    if lot is not None:
+        end = defaults.period.lot_end(lot.id)
+        if end is not None and end != defaults.period.end:
+            cut = iv.clip(days, first=end)
+            if cut:
+                excluded.append((f"the Shares could be sold under Rule 144(k) from {end} "
+                                 "(effectiveness_period_end=per_lot_rule144)", "RRA 3(b)", iv.count(cut)))
+            days = iv.clip(days, last=end - ONE_DAY)
+    held = held_steps(timeline, investor)
+    return InvestorDays(investor, _held_days(days, held), held, tuple(excluded))
 
 
-def investor_damages(
-    terms: Terms, plan: InvestorDays, market: MarketValues, events: Sequence[ev.EventBase], as_of: dt.date,
-) -> InvestorDamages:
+def _held_days(days: Days, held: Sequence[Held]) -> Days:
+    """Damages stop while the investor holds no Shares (sold everything, repurchased)."""
+    empty = []
+    for index, step in enumerate(held):
+        if step.shares == 0:
+            until = held[index + 1].since - 1 if index + 1 < len(held) else NEVER
+            empty.append((step.since, until))
+    return iv.subtract(days, iv.normalize(empty))
+
+
+def investor_damages(terms: Terms, plan: InvestorDays, market: MarketValues, timeline: Timeline,
+                     notice_calendar: HolidayCalendar, as_of: dt.date) -> InvestorDamages:
     """RRA 3(e)(B): "pay Investor (pro rated on a daily basis), as liquidated damages
     ... one percent (1%) of the aggregate market value ... for the first two months
     and two percent (2%) for every month thereafter"."""
-    segments = accrue(terms, plan.days, plan.timeline, market)
-    exact = sum((segment.amount for segment in segments), Fraction(0))
+    segments = accrue(terms, plan.days, plan.held, market)
+    exact = exact_sum(segments)
     accrued = cents(exact)
-    demands, paid, demanded, due, overdue = _demands(terms, plan, market, events, as_of)
+    demands, paid, demanded, due, overdue = _demands(terms, plan, market, timeline, notice_calendar, as_of)
     return InvestorDamages(
         investor=plan.investor,
         periods=tuple(Period(*iv.dates(run), run[1] - run[0] + 1) for run in plan.days),
@@ -430,67 +441,78 @@ def investor_damages(
         overdue=overdue)
 
 
-def _held_days(days: Days, timeline: Sequence[Holding]) -> Days:
-    """Damages stop while the investor holds no Shares (sold everything, repurchased)."""
-    empty = []
-    for index, step in enumerate(timeline):
-        if step.shares == 0:
-            until = timeline[index + 1].since - 1 if index + 1 < len(timeline) else 10**9
-            empty.append((step.since, until))
-    return iv.subtract(days, iv.normalize(empty))
+def demand_effect(terms: Terms, demand, notice_calendar: HolidayCalendar) -> tuple[dt.date | None, str]:
+    """RULES §3: a demand takes effect as a notice to the Company (SPA 12.1, RRA 8); one
+    recorded without ``sent_at`` and ``method`` takes effect on its date."""
+    if demand.sent_at is None:
+        return demand.date, f"demand dated {demand.date} (no delivery recorded: effective that day)"
+    delivery = Delivery(demand.method, demand.sent_at, demand.received_at, demand.confirmed)
+    effect = takes_effect(delivery, notice_calendar, terms.company.timezone,
+                          terms.interpretations.notice_before_hours)
+    return effect.day, effect.reason
 
 
-def _demands(terms: Terms, plan: InvestorDays, market: MarketValues, events: Sequence[ev.EventBase],
-             as_of: dt.date):
+def _demands(terms: Terms, plan: InvestorDays, market: MarketValues, timeline: Timeline,
+             notice_calendar: HolidayCalendar, as_of: dt.date):
     """RRA 3(e): "Payment of the liquidated damages shall be made ... within five (5)
-    calendar days of demand"."""
+    calendar days of demand"; the demand is a notice (SPA 12.1), so the days run from
+    the day it takes effect."""
     investor = plan.investor
-    payments = sorted((e.date, e.amount) for e in events
-                      if isinstance(e, ev.LdPaid) and e.investor == investor and e.date <= as_of)
+    payments = sorted((e.date, e.amount) for e in timeline.payments if e.investor == investor and e.date <= as_of)
     paid = sum((amount for _, amount in payments), Decimal("0.00"))
     demands = []
-    for event in events:
-        if not (isinstance(event, ev.LdDemand) and event.investor == investor and event.date <= as_of):
+    for event in timeline.demands:
+        if event.investor != investor or event.date > as_of:
             continue
         through = iv.clip(plan.days, last=event.date)
-        amount = cents(sum((s.amount for s in accrue(terms, through, plan.timeline, market)), Fraction(0)))
-        due = event.date + dt.timedelta(days=terms.liquidated_damages.payment_days)
+        amount = cents(exact_sum(accrue(terms, through, plan.held, market)))
+        effective, effect = demand_effect(terms, event, notice_calendar)
+        if effective is not None and effective > as_of:
+            effective, effect = None, effect + f"; not yet in effect on {as_of}"
+        due = effective + dt.timedelta(days=terms.liquidated_damages.payment_days) if effective else None
         running, met_on = Decimal(0), None
         for when, value in payments:
             running += value
             if running >= amount:
                 met_on = when
                 break
-        paid_by_due = sum((value for when, value in payments if when <= due), Decimal("0.00"))
-        status = ("met" if met_on and met_on <= due else
-                  "missed" if as_of > due or (met_on and met_on > due) else "pending")
-        demands.append(Demand(event.date, amount, due, paid_by_due, status, met_on))
-    if not demands:
-        return [], paid, Decimal("0.00"), None, False
-    latest = demands[-1]
-    overdue = as_of > latest.due and paid < latest.amount
+        paid_by_due = sum((value for when, value in payments if due and when <= due), Decimal("0.00"))
+        if due is None:
+            status = "not_applicable" if effective is None and event.sent_at is not None else "pending"
+        else:
+            status = ("met" if met_on and met_on <= due else
+                      "missed" if as_of > due or (met_on and met_on > due) else "pending")
+        demands.append(Demand(event.date, amount, effective, effect, due, paid_by_due, status, met_on))
+    effective_demands = [d for d in demands if d.due is not None]
+    if not effective_demands:
+        return demands, paid, (demands[-1].amount if demands else Decimal("0.00")), None, False
+    latest = effective_demands[-1]
+    overdue = as_of > latest.due and paid < latest.amount  # type: ignore[operator]
     return demands, paid, latest.amount, latest.due, overdue
 
 
 def payment_obligations(terms: Terms, damages: dict[str, InvestorDamages],
                         repurchase: Repurchase | None) -> list[Deadline]:
-    """Each demand (RRA 3(e): due 5 calendar days after it) and a repurchase payment
-    (RRA 3(e)(A): 5 Trading Days after the election) as obligations."""
+    """Each demand (RRA 3(e): due 5 calendar days after it takes effect) and a repurchase
+    payment (RRA 3(e)(A): 5 Trading Days after the election) as obligations; a void
+    election owes no payment (``not_applicable``)."""
     obligations = []
     for investor, result in damages.items():
         for demand in result.demands:
             obligations.append(Deadline(
                 id="ld_payment", clause="RRA 3(e)", party=terms.company.id,
-                duty=f"pay {investor} liquidated damages of ${demand.amount:,}", due=demand.due,
-                unrolled_due=demand.due, status=demand.status, met_on=demand.met_on,
+                duty=f"pay {investor} liquidated damages of ${demand.amount:,}", due=demand.due or demand.date,
+                unrolled_due=demand.due or demand.date, status=demand.status, met_on=demand.met_on,
                 met_by="ld_paid" if demand.met_on else None, ref=f"ld_demand {demand.date} by {investor}"))
     if repurchase is not None and repurchase.payment_deadline is not None:
-        status = {"valid": "met", "pending": "pending"}.get(repurchase.status, "missed")
+        status = {"valid": "met", "pending": "pending"}.get(repurchase.status, "not_applicable")
         obligations.append(Deadline(
             id="repurchase_payment", clause="RRA 3(e)(A)", party=terms.company.id,
-            duty="pay for the repurchased Shares", due=repurchase.payment_deadline,
-            unrolled_due=repurchase.payment_deadline, status=status, met_on=repurchase.paid_on,
-            met_by="repurchase_paid" if repurchase.paid_on else None,
+            duty="pay for the repurchased Shares" + ("" if status != "not_applicable" else
+                                                    f" (the election is void: {repurchase.reason})"),
+            due=repurchase.payment_deadline, unrolled_due=repurchase.payment_deadline, status=status,
+            met_on=repurchase.paid_on if status == "met" else None,
+            met_by="repurchase_paid" if status == "met" else None,
             ref=f"repurchase_elected {repurchase.elected_on}"))
     return obligations
 

@@ -2,7 +2,8 @@
 
 Each kind of default is a set of days (``intervals.Days``); exclusions are
 sets too, so "overlapping defaults counted once" is a union and "not a
-Registration Default" a difference. See docs/liquidated-damages.md §2.
+Registration Default" a difference. Everything is read from the timeline.
+See docs/liquidated-damages.md §2.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipedeal.base import intervals as iv
-from pipedeal.base.calendars import TradingCalendar
-from pipedeal.base.diagnostics import Diagnostic
+from pipedeal.base.calendars import add_years
 from pipedeal.base.intervals import Days
 from pipedeal.deal.terms import Terms
-from pipedeal.engine import events as ev
 from pipedeal.engine.registration import Deadline
+from pipedeal.engine.timeline import Lot, Statement, Timeline
 
 EFFECTIVENESS_KINDS = frozenset({"effectiveness", "additional_effectiveness"})
+KIND_OF_DEADLINE = {"rs_filing": "filing", "rs_effectiveness": "effectiveness",
+                    "additional_rs_filing": "additional_filing",
+                    "additional_rs_effectiveness": "additional_effectiveness"}
 
 CLAUSE_OF_KIND = {
     "filing": "RRA 3(e)(i)",
@@ -47,21 +50,44 @@ class Exclusion:
 
 
 @dataclass(frozen=True)
-class Lot:
-    """A lot of Registrable Securities and its Rule 144(k) date (RRA 3(b)(v))."""
+class LapseExclusion:
+    """Lapse days that are no Registration Default: the financial-statement window of a
+    lapse "solely" to update them (RRA 3(e)), or blackout days within the cap (RRA 3(g))."""
+
+    reason: str
+    clause: str
+    days: Days
+    window: tuple[dt.date, dt.date] | None = None  # the (FYE + 45, FYE + 90] window, first and last day
+
+
+@dataclass(frozen=True)
+class PeriodLot:
+    """A lot of Registrable Securities and the day it could be sold under Rule 144(k)."""
 
     name: str
     acquired: dt.date
+    holding_from: dt.date
     rule144k_date: dt.date
     bears_damages: bool
+    lot_id: str
 
 
 @dataclass(frozen=True)
 class EffectivenessPeriod:
     start: dt.date | None  # the primary statement's effective date
-    end: dt.date  # exclusive: the first day the Shares need no registration
+    end: dt.date | None  # exclusive: the first day no registration is owed; None while it runs on
     reason: str
-    lots: tuple[Lot, ...]
+    lots: tuple[PeriodLot, ...]
+    reading: str  # effectiveness_period_end
+
+    def lot_end(self, lot_id: str) -> dt.date | None:
+        """The first day a lot stops bearing damages: its Rule 144(k) date under
+        ``per_lot_rule144``, else the period's end."""
+        if self.reading == "per_lot_rule144":
+            mine = next((lot.rule144k_date for lot in self.lots if lot.lot_id == lot_id), None)
+            if mine is not None and (self.end is None or mine < self.end):
+                return mine
+        return self.end
 
 
 @dataclass(frozen=True)
@@ -69,10 +95,13 @@ class DefaultDays:
     """Every kind's default days (deal-wide), the exclusions, and the period they live in."""
 
     kinds: dict[str, Days]
-    lapse_excluded: Days  # financial-statement window and permitted blackout days
+    lapse_exclusions: tuple[LapseExclusion, ...]
     exclusions: tuple[Exclusion, ...]
     period: EffectivenessPeriod
-    breaches: tuple[Diagnostic, ...]
+
+    @property
+    def lapse_excluded(self) -> Days:
+        return iv.union(*(exclusion.days for exclusion in self.lapse_exclusions))
 
     def for_investor(self, investor: str) -> Days:
         """RRA 3(e): the investor's default days, each counted once."""
@@ -95,70 +124,83 @@ class DefaultDays:
         return iv.union(*kept)
 
 
-def add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # February 29 in a year that has none
-        return day.replace(year=day.year + years, day=28)
+def effectiveness_period(terms: Terms, timeline: Timeline, as_of: dt.date) -> EffectivenessPeriod:
+    """RRA 3(b): the statement is maintained "until the earlier of" (i) no Securities are or may
+    become outstanding, (ii) all sold, (iii) counsel's Rule 144 opinion, (iv) all transferred
+    unlegended, "or (v) all Securities may be sold ... pursuant to Rule 144(k) ... in the
+    opinion of counsel" (RULES §3, ``effectiveness_period_end``)."""
+    keys = terms.interpretations
+    years = keys.rule144k_years
+    reading = keys.effectiveness_period_end
+    primary = timeline.statement("primary")
+    start = primary.first("effective") if primary else None
+    lots = tuple(PeriodLot(lot.label or lot.id, lot.acquired, lot.holding_from, add_years(lot.holding_from, years),
+                           lot.purchased, lot.id) for lot in timeline.lots if lot.acquired <= as_of)
+    candidates: list[tuple[dt.date, str]] = []
+    for event in timeline.period_ends:
+        candidates.append((event.date, f"effectiveness_period_end ({event.reason}) recorded"))
+    sold = _all_sold(timeline, as_of)
+    if sold is not None:
+        candidates.append((sold, "RRA 3(b)(ii): every Security sold and no Warrant Share may still be issued"))
+    if reading == "all_securities_rule144" and lots:
+        warrants_gone = _warrants_gone(timeline, as_of)
+        latest = max(lot.rule144k_date for lot in lots)
+        end = max(latest, warrants_gone)
+        candidates.append((end, f"RRA 3(b)(v): every Share and issued Warrant Share past its Rule 144(k) date "
+                                f"(rule144k_years={years}) and no Warrant Share may still be issued "
+                                "(effectiveness_period_end=all_securities_rule144)"))
+    if not candidates:
+        why = ("runs on: no end under RRA 3(b)(i)-(v) is recorded (effectiveness_period_end=as_written)"
+               if reading != "per_lot_rule144" else
+               "runs on; each lot stops bearing damages at its Rule 144(k) date "
+               "(effectiveness_period_end=per_lot_rule144)")
+        return EffectivenessPeriod(start, None, why, lots, reading)
+    end, reason = min(candidates)
+    return EffectivenessPeriod(start, end, reason, lots, reading)
 
 
-def effectiveness_period(
-    terms: Terms, closing: dt.date, events: Sequence[ev.EventBase]
-) -> EffectivenessPeriod:
-    """RRA 3(b): the statement is maintained "until the earlier of" the recorded ends
-    (all sold, counsel's Rule 144 opinion, all transferred unlegended) "or (v) all
-    Securities may be sold ... pursuant to Rule 144(k)" (``rule144k_years``, per lot)."""
-    years = terms.interpretations.rule144k_years
-    effective = next((e.date for e in events
-                      if isinstance(e, ev.RsEffective) and e.statement == "primary"), None)
-    lots = [Lot("Shares bought at the Closing", closing, add_years(closing, years), True)]
-    for event in events:
-        if isinstance(event, ev.WarrantExercise):
-            # Rule 144(d): a cashless exercise tacks to the Warrant's issue date.
-            acquired = event.date if event.method == "cash" else closing
-            lots.append(Lot(f"{event.shares:,} Warrant Shares ({event.warrant}, {event.method})",
-                            acquired, add_years(acquired, years), False))
-    end, reason = lots[0].rule144k_date, f"Rule 144(k): Closing + {years} years (rule144k_years={years})"
-    for event in events:
-        if isinstance(event, ev.EffectivenessPeriodEnd) and event.date < end:
-            end, reason = event.date, f"effectiveness_period_end ({event.reason})"
-            break
-    return EffectivenessPeriod(effective, end, reason, tuple(lots))
+def _all_sold(timeline: Timeline, as_of: dt.date) -> dt.date | None:
+    """RRA 3(b)(ii): the day the last Security was sold, once nothing is held and no
+    Warrant remains outstanding (a Warrant Share may otherwise still be issued)."""
+    if not timeline.lots or any(cert.status == "outstanding" for cert in timeline.register_on(as_of).values()):
+        return None
+    if any(lot.held.on(as_of) for lot in timeline.lots):
+        return None
+    last_sale = max((day for lot in timeline.lots for day, _ in lot.held.changes() if day <= as_of), default=None)
+    closed = max((cert.closed_from for cert in timeline.certificates.values() if cert.closed_from), default=None)
+    return max(day for day in (last_sale, closed) if day is not None)
 
 
-def _fiscal_windows(terms: Terms, first: dt.date, last: dt.date) -> Days:
+def _warrants_gone(timeline: Timeline, as_of: dt.date) -> dt.date:
+    """The first day no Warrant Share may be issued: the day after the last exercise day,
+    or the day the last certificate left the register if all did by ``as_of``."""
+    register = timeline.register_on(as_of)
+    if any(cert.status == "outstanding" for cert in register.values()):
+        return timeline.last_exercise_day + dt.timedelta(days=1)
+    return max((cert.closed_from for cert in timeline.certificates.values() if cert.closed_from),
+               default=timeline.last_exercise_day + dt.timedelta(days=1))
+
+
+def _fiscal_windows(terms: Terms, first: dt.date, last: dt.date) -> list[tuple[dt.date, dt.date]]:
     """RRA 3(e): "after 45 days and within 90 days from the end of the Company's fiscal
-    year": the days (year end + 45, year end + 90]."""
+    year": the days (year end + 45, year end + 90], as first and last day."""
     low, high = terms.registration.financial_statements_window_days
     month, day = (int(part) for part in terms.deal.fiscal_year_end.split("-"))
-    runs = []
+    windows = []
     for year in range(first.year - 1, last.year + 1):
         year_end = dt.date(year, month, day)
-        runs.append((year_end.toordinal() + low + 1, year_end.toordinal() + high))
-    return iv.normalize(runs)
+        windows.append((year_end + dt.timedelta(days=low + 1), year_end + dt.timedelta(days=high)))
+    return windows
 
 
-def _lapses(events: Sequence[ev.EventBase], as_of: dt.date, statement: str = "primary"):
-    """Lapse spans with their reasons: from a lapse to the day before the next restoration.
-
-    A further lapse while one is open (a stop order during a financial-statement
-    update) starts a new span whose reasons include the earlier ones: the lapse is
-    then no longer "solely" for the financial statements (RRA 3(e))."""
-    spans: list[tuple[Days, frozenset[str]]] = []
-    since: dt.date | None = None
-    reasons: frozenset[str] = frozenset()
-    for event in events:
-        if getattr(event, "statement", None) != statement:
-            continue
-        if isinstance(event, ev.EffectivenessLapsed):
-            if since is not None:
-                spans.append((iv.span(since, event.date - dt.timedelta(days=1)), reasons))
-            since, reasons = event.date, reasons | {event.reason}
-        elif isinstance(event, ev.EffectivenessRestored) and since is not None:
-            spans.append((iv.span(since, event.date - dt.timedelta(days=1)), reasons))
-            since, reasons = None, frozenset()
-    if since is not None:
-        spans.append((iv.span(since, as_of), reasons))
+def _lapses(statement: Statement | None, as_of: dt.date) -> list[tuple[Days, frozenset[str]]]:
+    """Lapse spans with their reasons: from a lapse to the day before its restoration."""
+    if statement is None:
+        return []
+    spans = []
+    for lapse in statement.lapses:
+        last = lapse.restored - dt.timedelta(days=1) if lapse.restored else as_of
+        spans.append((iv.span(lapse.start, min(last, as_of)), lapse.reasons))
     return spans
 
 
@@ -181,77 +223,88 @@ def _after_due(deadline: Deadline, as_of: dt.date) -> Days:
     return iv.span(deadline.due + dt.timedelta(days=1), stop)
 
 
-def default_days(
-    terms: Terms,
-    closing: dt.date,
-    events: Sequence[ev.EventBase],
-    deadlines: Sequence[Deadline],
-    trading: TradingCalendar,
-    as_of: dt.date,
-) -> DefaultDays:
+def _underwriter_exclusions(terms: Terms, timeline: Timeline, deadlines: Sequence[Deadline],
+                            kinds: dict[str, Days], as_of: dt.date) -> list[Exclusion]:
+    """RRA 3(e)(ii), (iv): "(unless such failure to register is due in whole or in part to the
+    Commission's request that the Investors be named as underwriters ...)".
+
+    ``underwriter_request``: ``excuses_failure`` (a request that starts on or before a
+    statement's effectiveness deadline, or while it is overdue, excuses that statement's
+    whole failure to become effective) or ``excludes_days`` (only the request's own days)."""
+    reading = terms.interpretations.underwriter_request
+    exclusions = []
+    for request in timeline.underwriter_requests:
+        if reading == "excludes_days":
+            exclusions.append(Exclusion("SEC request to name the Investors as underwriters (its days)",
+                                        "RRA 3(e)(ii)", iv.span(request.start, request.end), request.investor,
+                                        EFFECTIVENESS_KINDS))
+            continue
+        for deadline in deadlines:
+            kind = KIND_OF_DEADLINE[deadline.id]
+            if kind not in EFFECTIVENESS_KINDS:
+                continue
+            cured = deadline.met_on or as_of + dt.timedelta(days=1)
+            if request.start <= deadline.due or request.start < cured:
+                failure = iv.intersect(kinds[kind], _after_due(deadline, as_of))
+                if failure:
+                    exclusions.append(Exclusion(
+                        f"SEC request to name the Investors as underwriters from {request.start}: the failure "
+                        f"to become effective by {deadline.due} is due to it (underwriter_request=excuses_failure)",
+                        "RRA 3(e)(ii)" if kind == "effectiveness" else "RRA 3(e)(iv)", failure, request.investor,
+                        frozenset({kind})))
+    return exclusions
+
+
+def default_days(terms: Terms, timeline: Timeline, deadlines: Sequence[Deadline], as_of: dt.date) -> DefaultDays:
     """RRA 3(e)(i)-(iv), RRA 3(e)(ii) (underwriters), RRA 3(g) and RRA 4: every Registration
     Default day known as of ``as_of``, by kind, and the days excluded from them."""
-    known = [event for event in events if event.date <= as_of]
-    period = effectiveness_period(terms, closing, known)
-    horizon = iv.span(closing, min(as_of, period.end - dt.timedelta(days=1)))
-    kinds: dict[str, Days] = {"filing": iv.EMPTY, "effectiveness": iv.EMPTY, "lapse": iv.EMPTY,
-                              "blackout": iv.EMPTY, "additional_filing": iv.EMPTY,
-                              "additional_effectiveness": iv.EMPTY}
+    closing = timeline.closing_date
+    assert closing is not None
+    period = effectiveness_period(terms, timeline, as_of)
+    last_day = as_of if period.end is None else min(as_of, period.end - dt.timedelta(days=1))
+    horizon = iv.span(closing, last_day)
+    kinds: dict[str, Days] = {kind: iv.EMPTY for kind in CLAUSE_OF_KIND}
     for deadline in deadlines:
-        kind = {"rs_filing": "filing", "rs_effectiveness": "effectiveness",
-                "additional_rs_filing": "additional_filing",
-                "additional_rs_effectiveness": "additional_effectiveness"}[deadline.id]
+        kind = KIND_OF_DEADLINE[deadline.id]
         kinds[kind] = iv.union(kinds[kind], _after_due(deadline, as_of))
 
-    blackout_days = iv.union(*(iv.span(e.start, min(e.end, as_of)) for e in known
-                               if isinstance(e, ev.Blackout)))
-    in_force = (iv.span(period.start, dt.date.max - dt.timedelta(days=400))
-                if period.start else iv.EMPTY)
+    blackout_days = iv.union(*(iv.span(b.start, min(b.end, as_of)) for b in timeline.blackouts))
+    in_force = iv.span(period.start, dt.date.max - dt.timedelta(days=400)) if period.start else iv.EMPTY
     counted_blackouts = iv.intersect(blackout_days, in_force)
     kinds["blackout"] = blackout_default_days(counted_blackouts, terms.registration.blackout_cap_days)
     permitted_blackout = iv.subtract(counted_blackouts, kinds["blackout"])
 
-    lapse_excluded = permitted_blackout
+    lapse_exclusions: list[LapseExclusion] = []
+    lapse_days = iv.EMPTY
     windows = _fiscal_windows(terms, closing, as_of)
-    for days, reasons in _lapses(known, as_of):
-        if reasons == {"financial_statements"}:
-            lapse_excluded = iv.union(lapse_excluded, iv.intersect(days, windows))
-        kinds["lapse"] = iv.union(kinds["lapse"], iv.intersect(days, in_force))
-    kinds["lapse"] = iv.subtract(kinds["lapse"], lapse_excluded)
+    for days, reasons in _lapses(timeline.statement("primary"), as_of):
+        days = iv.intersect(days, in_force)
+        lapse_days = iv.union(lapse_days, days)
+        if reasons != {"financial_statements"}:
+            continue
+        for first, last in windows:
+            excused = iv.intersect(iv.intersect(days, iv.span(first, last)), horizon)
+            if excused:
+                lapse_exclusions.append(LapseExclusion(
+                    f"lapse solely to update the financial statements, inside the window {first} to {last} "
+                    "(fiscal year end + 45 days, + 90 days]", "RRA 3(e)", excused, (first, last)))
+    permitted_in_lapse = iv.intersect(iv.intersect(permitted_blackout, lapse_days), horizon)
+    if permitted_in_lapse:
+        lapse_exclusions.append(LapseExclusion(
+            "blackout days within the 30-day cap during a lapse (RRA 3(g) allows the blackout)", "RRA 3(g)",
+            permitted_in_lapse))
+    kinds["lapse"] = iv.subtract(lapse_days, iv.union(*(e.days for e in lapse_exclusions)))
     kinds = {kind: iv.intersect(days, horizon) for kind, days in kinds.items()}
 
-    exclusions = []
-    for event in known:
-        if isinstance(event, ev.InvestorDelay):
-            exclusions.append(Exclusion("investor delay", "RRA 4", iv.span(event.start, event.end),
-                                        event.investor))
-        elif isinstance(event, ev.UnderwriterRequest):
-            exclusions.append(Exclusion("SEC request to name the Investors as underwriters",
-                                        "RRA 3(e)(ii)", iv.span(event.start, event.end),
-                                        event.investor, EFFECTIVENESS_KINDS))
-    return DefaultDays(kinds, lapse_excluded, tuple(exclusions), period,
-                       tuple(blackout_notice_breaches(terms, known, trading)))
-
-
-def blackout_notice_breaches(
-    terms: Terms, events: Sequence[ev.EventBase], trading: TradingCalendar
-) -> list[Diagnostic]:
-    """RRA 3(g): "The Company must, if lawful, give the Investors notice in writing at
-    least two (2) Trading Days prior to the first day of the blackout period"."""
-    needed = terms.registration.blackout_notice_trading_days
-    breaches = []
-    for event in events:
-        if not isinstance(event, ev.Blackout):
-            continue
-        latest = trading.add_open_days(event.start, -needed) if needed else event.start
-        if event.date > latest:
-            breaches.append(Diagnostic(
-                "BLACKOUT-LATE-NOTICE",
-                f"blackout from {event.start}: notice given {event.date}, due by {latest} "
-                f"({needed} Trading Days before the first blackout day)", clause="RRA 3(g)", date=event.date))
-    return breaches
+    exclusions = [Exclusion("investor delay", "RRA 4", iv.span(delay.start, delay.end), delay.investor)
+                  for delay in timeline.investor_delays]
+    exclusions.extend(_underwriter_exclusions(terms, timeline, deadlines, kinds, as_of))
+    return DefaultDays(kinds, tuple(lapse_exclusions), tuple(exclusions), period)
 
 
 def runs_of(days: Days) -> list[tuple[dt.date, dt.date, int]]:
     return [(*iv.dates(run), run[1] - run[0] + 1) for run in days]
 
+
+def lot_ends(period: EffectivenessPeriod, lots: Sequence[Lot]) -> dict[str, dt.date | None]:
+    return {lot.id: period.lot_end(lot.id) for lot in lots}

@@ -1,7 +1,9 @@
 """The pure evaluation: terms + events + quotes + calendars, as of a date -> figures.
 
 No I/O, no clock, no database: everything arrives as arguments, so the same
-inputs give the same answer in the CLI, the tests and the benchmarks.
+inputs give the same answer in the CLI, the tests and the benchmarks. The fold
+(``timeline.fold``) is the only reader of the events; every figure here reads
+the timeline it returns.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from pipedeal.engine.damages import (
     repurchase_election,
 )
 from pipedeal.engine.defaults import DefaultDays, default_days
-from pipedeal.engine.ledger import Context, DealState, Located, expire_warrants, fold
 from pipedeal.engine.pricing import (
     Allocation,
     CapitalizationAfterClosing,
@@ -35,7 +36,8 @@ from pipedeal.engine.pricing import (
     price_the_deal,
 )
 from pipedeal.engine.registration import Deadline, registration_deadlines
-from pipedeal.engine.warrants import AdjustmentNotice, ExerciseResult, Reservation
+from pipedeal.engine.timeline import Context, Located, Reservation, Snapshot, Timeline, fold
+from pipedeal.engine.warrants import AdjustmentNotice, ExerciseResult
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,10 @@ class Evaluation:
     closing_date: dt.date | None
     pricing: Pricing | None
     allocations: tuple[Allocation, ...]
-    capitalization: CapitalizationAfterClosing
+    capitalization: CapitalizationAfterClosing  # as the Closing left it (SPA 4.3)
     deadlines: tuple[Deadline, ...]
-    state: DealState
+    state: Snapshot  # the timeline as of ``as_of``
+    timeline: Timeline
     events_applied: int
     problems: tuple[Diagnostic, ...]
     default_days: DefaultDays | None = None
@@ -75,13 +78,7 @@ class Evaluation:
         return self.state.adjustments
 
 
-def reservation(state: DealState, as_of: dt.date) -> Reservation:
-    """SPA 6.2, W 15: the reserve and the authorized headroom as of the date."""
-    return Reservation(as_of, state.reserved, state.whole_warrant_shares(), state.authorized, state.common_outstanding,
-                       state.authorized - state.common_outstanding - state.reserved)
-
-
-def delivery_obligations(terms: Terms, state: DealState, as_of: dt.date) -> list[Deadline]:
+def delivery_obligations(terms: Terms, timeline: Timeline, as_of: dt.date) -> list[Deadline]:
     """W 3: certificates "shall be delivered ... within three (3) Trading Days"; the
     ledger records no delivery, so each is pending until due and then unconfirmed."""
     return [
@@ -90,7 +87,7 @@ def delivery_obligations(terms: Terms, state: DealState, as_of: dt.date) -> list
                  due=result.delivery_due, unrolled_due=result.delivery_due,
                  status="pending" if as_of <= result.delivery_due else "unconfirmed",
                  met_on=None, met_by=None, ref=f"warrant_exercise {result.date} of {result.warrant}")
-        for result in state.exercises
+        for result in timeline.exercises
     ]
 
 
@@ -110,29 +107,42 @@ def evaluate(
     terms = terms.with_interpretations(overrides or {})
     allocations = tuple(allocate(terms))
     ctx = Context(terms, calendars.company, allocations, quotes, calendars.trading)
-    state, refused = fold(events, ctx, until=as_of)
-    if refused:
-        raise InputError(refused)
-    state = expire_warrants(state, as_of, ctx)
-    known = sorted((item.event for item in events if item.event.date <= as_of),
-                   key=lambda event: event.date)
-    closing = state.closing_date
+    timeline = fold(events, ctx, until=as_of)
+    if timeline.problems:
+        raise InputError(timeline.problems)
     capitalization = capitalization_after_closing(terms, list(allocations))
-    base = Evaluation(terms=terms, as_of=as_of, closing_date=closing, pricing=None,
+    base = Evaluation(terms=terms, as_of=as_of, closing_date=timeline.closing_date, pricing=None,
                       allocations=allocations, capitalization=capitalization, deadlines=(),
-                      state=state, events_applied=len(known), problems=capitalization.problems)
-    if closing is None:
+                      state=timeline.at(as_of), timeline=timeline, events_applied=timeline.events_applied,
+                      problems=(*capitalization.problems, *_warnings(timeline)), breaches=_breaches(timeline))
+    if timeline.closing_date is None:
         return base
-    pricing = state.pricing or price_the_deal(terms, quotes, calendars.trading, closing)
-    deadlines = tuple(registration_deadlines(terms, closing, known, calendars.sec, as_of))
-    defaults = default_days(terms, closing, known, deadlines, calendars.trading, as_of)
-    repurchase = repurchase_election(terms, known, defaults.deal_wide(), allocations,
-                                     calendars.trading, as_of)
-    plans = [investor_days(allocation, defaults, known, repurchase) for allocation in allocations]
-    market = MarketValues.for_days(terms, quotes, calendars.trading, closing, union(*(p.days for p in plans)))
-    damages = {plan.investor: investor_damages(terms, plan, market, known, as_of) for plan in plans}
-    obligations = (*deadlines, *payment_obligations(terms, damages, repurchase),
-                   *delivery_obligations(terms, state, as_of))
-    return replace(base, pricing=pricing, deadlines=deadlines, default_days=defaults,
-                   damages=damages, repurchase=repurchase, obligations=obligations,
-                   breaches=(*defaults.breaches, *state.breaches), reservation=reservation(state, as_of))
+    pricing = timeline.pricing or price_the_deal(terms, quotes, calendars.trading, timeline.closing_date)
+    deadlines = tuple(sorted(registration_deadlines(terms, timeline, calendars.sec, as_of),
+                             key=lambda deadline: deadline.due))
+    defaults = default_days(terms, timeline, deadlines, as_of)
+    repurchase = repurchase_election(terms, timeline, defaults.deal_wide(), allocations, calendars.trading, as_of)
+    if repurchase is not None and repurchase.status == "valid":
+        # RRA 3(e)(A): only now is the repurchase known to be valid; fold again so its
+        # payment takes the Shares, and read everything from that timeline.
+        timeline = fold(events, replace(ctx, repurchase_paid_on=repurchase.paid_on), until=as_of)
+        defaults = default_days(terms, timeline, deadlines, as_of)
+    plans = [investor_days(allocation.investor, timeline, defaults, repurchase) for allocation in allocations]
+    market = MarketValues.for_days(terms, quotes, calendars.trading, timeline.closing_date,
+                                   union(*(plan.days for plan in plans)))
+    damages = {plan.investor: investor_damages(terms, plan, market, timeline, calendars.company, as_of)
+               for plan in plans}
+    obligations = sorted((*deadlines, *payment_obligations(terms, damages, repurchase),
+                          *delivery_obligations(terms, timeline, as_of)), key=lambda deadline: deadline.due)
+    return replace(base, pricing=pricing, deadlines=deadlines, default_days=defaults, damages=damages,
+                   repurchase=repurchase, obligations=tuple(obligations), state=timeline.at(as_of),
+                   timeline=timeline, breaches=_breaches(timeline), reservation=timeline.reservation(as_of),
+                   problems=(*capitalization.problems, *_warnings(timeline)))
+
+
+def _breaches(timeline: Timeline) -> tuple[Diagnostic, ...]:
+    return tuple(finding for finding in timeline.findings if finding.severity == "breach")
+
+
+def _warnings(timeline: Timeline) -> tuple[Diagnostic, ...]:
+    return tuple(finding for finding in timeline.findings if finding.severity != "breach")

@@ -187,10 +187,28 @@ class RepurchasePaid(EventBase):
     type: Literal["repurchase_paid"]
 
 
+NoticeMethod = Literal["hand", "fax", "courier", "mail"]
+
+
 class LdDemand(_InvestorEvent):
-    """RRA 3(e): liquidated damages are payable "within five (5) calendar days of demand"."""
+    """RRA 3(e): liquidated damages are payable "within five (5) calendar days of demand".
+
+    A demand is a notice (SPA 12.1, RRA 8): with ``sent_at`` and ``method`` it takes
+    effect when a notice so sent would; without them, on its ``date``."""
 
     type: Literal["ld_demand"]
+    sent_at: AwareDatetime | None = None
+    method: NoticeMethod | None = None
+    received_at: AwareDatetime | None = None
+    confirmed: bool = True
+
+    @model_validator(mode="after")
+    def _delivery(self) -> LdDemand:
+        if (self.sent_at is None) != (self.method is None):
+            raise ValueError("a demand sent as a notice needs both sent_at and method")
+        if self.method == "mail" and self.received_at is None:
+            raise ValueError("a mailed demand takes effect on actual receipt: give received_at")
+        return self
 
 
 class LdPaid(_InvestorEvent):
@@ -345,7 +363,7 @@ class Financing(EventBase):
     price: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
     bid: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
     exemption: Literal[
-        "none", "employee_plan", "compensatory", "existing_warrants", "investor_approval"
+        "none", "employee_plan", "compensatory", "existing_warrants", "investor_approval", "strategic"
     ] = "none"
 
 
@@ -355,11 +373,12 @@ class Notice(EventBase):
     type: Literal["notice"]
     date: dt.date | None = None  # type: ignore[assignment]  # defaults to the day sent
     sent_at: AwareDatetime
-    method: Literal["hand", "fax", "courier", "mail"]
+    method: NoticeMethod
     sender: Ref = Field(alias="from")
     to: Ref
     subject: str
     received_at: AwareDatetime | None = None
+    confirmed: bool = True  # SPA 12.1(a): a fax "with accurate confirmation"
 
     @model_validator(mode="after")
     def _dates(self) -> Notice:

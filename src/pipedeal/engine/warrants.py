@@ -1,8 +1,8 @@
 """Exhibit A, the Warrant: exercise (W 3, 4), adjustments (W 11-13), corporate-action
 notices (W 14) and the share reserve (SPA 6.2, W 15), as values the fold produces.
 
-The register itself (certificates, their holders and lineage) lives in
-``ledger.DealState``; this module holds what an exercise or an adjustment
+The register itself (certificates, their holders and lineage) lives in the
+fold's ``timeline.Timeline``; this module holds what an exercise or an adjustment
 computes, so the CLI, the documents and the OCF export read the same figures.
 """
 
@@ -66,18 +66,6 @@ class AdjustmentNotice:
     rows: tuple[AdjustmentRow, ...]
     other_property: tuple[tuple[str, Decimal], ...] = ()  # merger: basket per warrant share
     until: dt.date | None = None  # W 12: a reduction's last day
-
-
-@dataclass(frozen=True)
-class Reservation:
-    """SPA 6.2, W 15: shares reserved for the Warrants against what they need."""
-
-    as_of: dt.date
-    reserved: Fraction
-    required: Fraction  # outstanding warrant shares (rounded up: a fraction still needs a share)
-    authorized: int
-    outstanding: Fraction
-    headroom: Fraction  # authorized - outstanding - reserved
 
 
 # --- computations (pure; the fold in ledger.py calls them) -----------------------------------

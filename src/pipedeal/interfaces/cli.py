@@ -359,7 +359,7 @@ def _exercise_event(warrant: str, shares: str, method: str, date: str):
 def _with_event(inputs, calendars, event):
     """The deal evaluated with ``event`` added to its log, as of the event's date."""
     from pipedeal.engine.evaluate import evaluate
-    from pipedeal.engine.ledger import Located
+    from pipedeal.engine.timeline import Located
 
     return evaluate(inputs.terms, [*inputs.events, Located(event, "command line", None)], inputs.quotes,
                     calendars, event.date)
@@ -565,7 +565,7 @@ def _init(deal: str, db: str | None, empty: bool) -> None:
 def _validator(url: str, deal: str):
     from pipedeal.base.quotes import QuoteBook
     from pipedeal.deal.terms_file import parse_terms
-    from pipedeal.engine.ledger import Located, check_append, make_context
+    from pipedeal.engine.timeline import Located, check_append, make_context
     from pipedeal.storage import ledger as store
     from pipedeal.storage.workspace import calendars_for
 
@@ -576,7 +576,8 @@ def _validator(url: str, deal: str):
     ctx = make_context(terms, calendars.company, quotes, calendars.trading)
 
     def validate(existing, located):
-        return check_append(ctx, existing, [Located(event, file, line) for file, line, event in located])
+        recorded = [Located(event, f"ledger of {deal}", None, seq) for seq, event in enumerate(existing, start=1)]
+        return check_append(ctx, recorded, [Located(event, file, line) for file, line, event in located])
 
     return validate
 

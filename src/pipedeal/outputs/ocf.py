@@ -35,7 +35,7 @@ from pipedeal.base.money import fraction_to_decimal, money_str, plain, to_ten_pl
 from pipedeal.deal.terms import Party
 from pipedeal.engine import events as ev
 from pipedeal.engine.evaluate import Evaluation
-from pipedeal.engine.ledger import Certificate
+from pipedeal.engine.timeline import CertificateView as Certificate
 from pipedeal.engine.warrants import AdjustmentNotice, ExerciseResult, price_in_force
 
 # The ``ocf_version`` the official schemas accept (OCFManifestFile.schema.json, const).

@@ -13,8 +13,8 @@ from pipedeal import __version__
 from pipedeal.base.money import exact_mul, fraction_to_decimal, money_str, plain
 from pipedeal.engine.defaults import CLAUSE_OF_KIND, runs_of
 from pipedeal.engine.evaluate import Evaluation
-from pipedeal.engine.ledger import Certificate
 from pipedeal.engine.registration import Deadline
+from pipedeal.engine.timeline import CertificateView, Timeline
 
 
 def _count(value: Fraction) -> str | int:
@@ -47,11 +47,16 @@ def _iso(day) -> str | None:
     return day.isoformat() if day else None
 
 
+def _breach(breach) -> dict[str, Any]:
+    return {**breach.as_dict(), "date": _iso(breach.date)}
+
+
 def _registration(evaluation: Evaluation) -> dict[str, Any]:
     defaults = evaluation.default_days
     if defaults is None:
-        return {"registration_defaults": [], "liquidated_damages": {}, "repurchase": None,
-                "obligations": [], "breaches": [], "effectiveness_period": None}
+        return {"registration_defaults": [], "lapse_exclusions": [], "liquidated_damages": {}, "repurchase": None,
+                "obligations": [], "breaches": [_breach(b) for b in evaluation.breaches],
+                "effectiveness_period": None}
     runs = [
         {"kind": kind, "clause": CLAUSE_OF_KIND[kind], "start": first.isoformat(),
          "end": last.isoformat(), "days": days}
@@ -73,13 +78,23 @@ def _registration(evaluation: Evaluation) -> dict[str, Any]:
                         for p in result.periods],
             "excluded": [{"reason": reason, "clause": clause, "days": days}
                          for reason, clause, days in result.excluded],
+            "demands": [{"date": d.date.isoformat(), "amount": money_str(d.amount), "effective": _iso(d.effective),
+                         "effect": d.effect, "due": _iso(d.due), "status": d.status, "met_on": _iso(d.met_on)}
+                        for d in result.demands],
         }
         for investor, result in evaluation.damages.items()
     }
     repurchase = evaluation.repurchase
     period = defaults.period
+    lapse_exclusions = [
+        {"reason": exclusion.reason, "clause": exclusion.clause, "start": first.isoformat(), "end": last.isoformat(),
+         "days": days, "window": None if exclusion.window is None else
+         {"start": exclusion.window[0].isoformat(), "end": exclusion.window[1].isoformat()}}
+        for exclusion in defaults.lapse_exclusions for first, last, days in runs_of(exclusion.days)]
+    lapse_exclusions.sort(key=lambda row: row["start"])
     return {
         "registration_defaults": runs,
+        "lapse_exclusions": lapse_exclusions,
         "liquidated_damages": damages,
         "repurchase": None if repurchase is None else {
             "status": repurchase.status,
@@ -90,22 +105,24 @@ def _registration(evaluation: Evaluation) -> dict[str, Any]:
             "paid_on": _iso(repurchase.paid_on),
             "payment_deadline": _iso(repurchase.payment_deadline),
             "amounts": {investor: money_str(amount) for investor, amount in repurchase.amounts.items()},
+            "shares": dict(repurchase.shares),
         },
         "obligations": [_deadline(deadline) for deadline in evaluation.obligations],
-        "breaches": [{"code": b.code, "clause": b.clause, "date": b.date.isoformat(),
-                      "message": b.message} for b in evaluation.breaches],
+        "breaches": [_breach(b) for b in evaluation.breaches],
         "effectiveness_period": {
-            "start": _iso(period.start), "end": period.end.isoformat(), "reason": period.reason,
-            "lots": [{"lot": lot.name, "acquired": lot.acquired.isoformat(),
+            "start": _iso(period.start), "end": _iso(period.end), "reason": period.reason,
+            "reading": period.reading,
+            "lots": [{"lot": lot.name, "id": lot.lot_id, "acquired": lot.acquired.isoformat(),
+                      "holding_from": lot.holding_from.isoformat(),
                       "rule144k_date": lot.rule144k_date.isoformat(), "bears_damages": lot.bears_damages}
                      for lot in period.lots],
         },
     }
 
 
-def _warrant(cert: Certificate, evaluation: Evaluation) -> dict[str, Any]:
+def _warrant(cert: CertificateView, timeline: Timeline, as_of) -> dict[str, Any]:
     price = (cert.closing_price if cert.status not in ("outstanding", "expired") and cert.closing_price is not None
-             else evaluation.state.exercise_price(min(evaluation.as_of, cert.closed_on or evaluation.as_of)))
+             else timeline.exercise_price(min(as_of, cert.closed_on or as_of)))
     return {
         "id": cert.id,
         "holder": cert.holder,
@@ -164,10 +181,45 @@ def _warrant_activity(evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
+def _capitalization(evaluation: Evaluation) -> dict[str, Any]:
+    """SPA 4.3, 6.2; W 15: one snapshot as of the evaluation date (every figure of the same
+    day), beside what the Closing issued."""
+    closing = evaluation.capitalization
+    now = evaluation.timeline.capitalization_on(evaluation.as_of)
+    return {
+        "as_of": evaluation.as_of.isoformat(),
+        "common_authorized": now.authorized,
+        "common_outstanding_before_closing": closing.common_outstanding_before,
+        "outstanding_before_closing_as_of": closing.as_of.isoformat(),
+        "shares_issued_at_closing": closing.shares_issued_at_closing,
+        "common_outstanding_after_closing": closing.common_outstanding_after,
+        "common_outstanding": now.outstanding,
+        "preferred_authorized": closing.preferred_authorized,
+        "preferred_outstanding": closing.preferred_outstanding,
+        "warrant_shares_outstanding": _count(now.warrant_shares_outstanding),
+        "reserved_for_warrants": _count(now.reserved),
+        "unreserved_authorized": _count(now.headroom),
+        "at_closing": {
+            "common_authorized": closing.common_authorized,
+            "common_outstanding": closing.common_outstanding_after,
+            "warrant_shares_outstanding": closing.warrant_shares_outstanding,
+            "reserved_for_warrants": closing.reserved_for_warrants,
+            "unreserved_authorized": closing.unreserved_authorized,
+        },
+    }
+
+
+def _lot(lot, timeline: Timeline, as_of) -> dict[str, Any]:
+    return {"lot": lot.id, "kind": lot.kind, "label": lot.label, "acquired": lot.acquired.isoformat(),
+            "holding_from": lot.holding_from.isoformat(), "acquired_shares": lot.acquired_shares,
+            "held": lot.held.on(as_of),
+            "sold": sum(count for day, count in timeline.sales.get(lot.id, ()) if day <= as_of),
+            "repurchased": lot.repurchased}
+
+
 def to_json(evaluation: Evaluation) -> dict[str, Any]:
     terms = evaluation.terms
     pricing = evaluation.pricing
-    cap = evaluation.capitalization
     names = {inv.id: inv.name for inv in terms.investors}
     return {
         "pipedeal": __version__,
@@ -197,29 +249,19 @@ def to_json(evaluation: Evaluation) -> dict[str, Any]:
             }
             for allocation in evaluation.allocations
         ],
-        "capitalization": {
-            "as_of": cap.as_of.isoformat(),
-            "common_authorized": cap.common_authorized,
-            "common_outstanding_before_closing": cap.common_outstanding_before,
-            "shares_issued_at_closing": cap.shares_issued_at_closing,
-            "common_outstanding_after_closing": cap.common_outstanding_after,
-            "common_outstanding": _count(evaluation.state.common_outstanding),
-            "preferred_authorized": cap.preferred_authorized,
-            "preferred_outstanding": cap.preferred_outstanding,
-            "warrant_shares_outstanding": cap.warrant_shares_outstanding,
-            "reserved_for_warrants": cap.reserved_for_warrants,
-            "unreserved_authorized": cap.unreserved_authorized,
-        },
+        "capitalization": _capitalization(evaluation),
         "deadlines": [_deadline(deadline) for deadline in evaluation.deadlines],
         "holdings": {
             party: {
                 "purchased_shares_held": _count(holding.purchased_held),
                 "other_shares_held": _count(holding.other_held),
                 "shares_sold": _count(holding.sold),
+                "lots": [_lot(lot, evaluation.timeline, evaluation.as_of) for lot in evaluation.timeline.lots_of(party)
+                         if lot.acquired <= evaluation.as_of],
             }
             for party, holding in evaluation.state.holdings.items()
         },
-        "warrants": [_warrant(cert, evaluation)
+        "warrants": [_warrant(cert, evaluation.timeline, evaluation.as_of)
                      for cert in evaluation.state.certificates.values()],
         "interpretations": {
             key: value for key, value in evaluation.terms.interpretations.as_dict().items()

@@ -18,7 +18,7 @@ from pipedeal.deal.terms import Terms
 from pipedeal.deal.terms_file import bundled_deal_dir, bundled_deal_names, parse_terms
 from pipedeal.engine.evaluate import Calendars
 from pipedeal.engine.events import parse_events
-from pipedeal.engine.ledger import Located
+from pipedeal.engine.timeline import Located
 
 DEFAULT_SQLITE = "pipedeal.db"
 
@@ -101,7 +101,7 @@ def load_inputs(
             terms_text = store.deal_terms(db_url, deal)
             terms = parse_terms(terms_text, f"{deal} (ledger terms)")
             stored = store.list_events(db_url, deal)
-            events = [Located(row.event, "ledger", row.seq) for row in stored]
+            events = [Located(row.event, f"ledger of {deal}", None, row.seq) for row in stored]
             quotes = (read_quote_file(prices_file) if prices_file
                       else QuoteBook(store.load_quotes(db_url, deal), f"quotes of {deal} in {db_url}"))
             return DealInputs(terms, terms_text, f"ledger {db_url}", events,

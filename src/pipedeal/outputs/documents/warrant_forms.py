@@ -33,7 +33,7 @@ from pipedeal.base.money import fraction_to_decimal, terminates
 from pipedeal.deal.interpretations import BY_KEY
 from pipedeal.deal.terms import Party
 from pipedeal.engine.evaluate import Evaluation
-from pipedeal.engine.ledger import Certificate
+from pipedeal.engine.timeline import CertificateView as Certificate
 from pipedeal.engine.warrants import AdjustmentNotice, AdjustmentRow, ExerciseResult
 from pipedeal.outputs.documents.ld_statement import Cited, count_words, environment, grouped, long_date, money
 

@@ -1,0 +1,1255 @@
+"""The one reader of history: the deal's events folded into a dated timeline of state.
+
+Like beancount's ledger of directives or FINOS CDM's primitive events, every fact
+is an immutable event, and one transition, ``Fold.step``, turns the state before
+an event into the state after it. The fold is the only code that reads events:
+deadlines, Registration Defaults, damages, the report, the OCF export, statements
+and forms all read the ``Timeline`` it returns, never the raw events.
+
+The timeline holds, for every day on which something changes: the holdings of
+each party by lot (shares bought at the Closing or on an exercise, sold,
+repurchased, split-adjusted), the cumulative split factors, each registration
+statement's facts and status, the warrant register, the capitalization
+(authorized, outstanding, reserved) and the Exercise Price in force; and, in
+date order, every fact the registration clauses read (blackouts, delays,
+requests, notices, demands, payments).
+
+**Order** (documented, like CDM's). Effects apply in date order. An event has
+one effect on its date, with two exceptions:
+
+- a split, stock dividend, reverse split or reclassification whose record date
+  precedes its effective date: the Warrant's W 11 adjustment ("retroactive to
+  the record date") applies on the record date, and the shares themselves (the
+  holdings and the Common outstanding) change at the start of the effective
+  date, when the new shares are distributed and trade (RULES.md §3 "still held");
+- the Warrants' expiry: at the start of the day after the Termination Date
+  (moved per W 10) every outstanding certificate is expired and its reserve
+  released.
+
+On one day, those start-of-day effects come first, then the events in the order
+they were recorded (ledger sequence, or file line).
+
+**Cost.** The fold owns its state and changes it in place, so a step costs O(1)
+in the size of the history (a split is O(outstanding certificates)); every
+figure that moves is kept as a ``Steps`` series, so the state on any day is a
+binary search away. Nothing outside ``fold`` ever sees a state change.
+
+Share counts: holdings and the Common outstanding are whole (RULES §4: a split
+of an odd count pays cash in lieu of the fraction); warrant shares are exact
+rationals (W 4 pays for a fraction only at exercise).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from pipedeal.base.calendars import HolidayCalendar, TradingCalendar, add_years, warrant_roll
+from pipedeal.base.diagnostics import Diagnostic, InputError
+from pipedeal.base.money import fraction_to_decimal, plain, to_cent
+from pipedeal.base.quotes import QuoteBook
+from pipedeal.base.steps import Steps
+from pipedeal.deal.terms import Terms
+from pipedeal.engine import events as ev
+from pipedeal.engine.pricing import Allocation, Pricing, allocate, price_the_deal
+from pipedeal.engine.warrants import (
+    AdjustmentNotice,
+    AdjustmentRow,
+    ExerciseResult,
+    cashless_shares,
+    fraction_cash,
+    price_in_force,
+    whole_and_fraction,
+)
+
+# Events that may be dated before the Closing (they do not presuppose it).
+PRE_CLOSING_TYPES = frozenset({"closing", "notice", "corporate_action_notice", "financing"})
+STATEMENT_EVENTS = (ev.RsFiled, ev.RsAmended, ev.FullReview, ev.SecClearance, ev.RsEffective,
+                    ev.EffectivenessLapsed, ev.EffectivenessRestored)
+RECAPITALIZATIONS = (ev.StockSplit, ev.StockDividend, ev.ReverseSplit, ev.Reclassification)
+ONE_DAY = dt.timedelta(days=1)
+
+# Phases within a day (see the module docstring).
+START_OF_DAY, EVENT, END_OF_DAY = 0, 1, 2
+
+
+class Rejected(Exception):
+    """An event the state makes impossible."""
+
+    def __init__(self, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Located:
+    """An event and where it came from: a file line, or a ledger row's sequence number."""
+
+    event: ev.EventBase
+    file: str | None = None
+    line: int | None = None
+    seq: int | None = None
+
+    def diagnostic(self, code: str, message: str, field: str | None = None, *, clause: str | None = None,
+                   date: dt.date | None = None) -> Diagnostic:
+        return Diagnostic(code, message, self.file, self.line, field, clause=clause, date=date, seq=self.seq)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the fold reads besides the events: the terms, the W 10 calendar, the quotes."""
+
+    terms: Terms
+    company_calendar: HolidayCalendar
+    allocations: tuple[Allocation, ...] = field(default=())
+    # For exercise figures (W 3) and the Market Price: without them the fold still
+    # checks balances and windows, and leaves prices to the caller.
+    quotes: QuoteBook | None = None
+    trading: TradingCalendar | None = None
+    # RRA 3(e)(A): a repurchase the evaluation found valid; its payment takes the
+    # Shares (evaluate's second pass; the fold cannot judge the election itself).
+    repurchase_paid_on: dt.date | None = None
+
+    @property
+    def exercise_window(self) -> tuple[dt.date, dt.date]:
+        """W preamble and W 10: from the Initial Exercise Date to the Termination
+        Date, moved to the next day that is not a Saturday, Sunday or legal holiday."""
+        warrants = self.terms.warrants
+        last = warrant_roll(warrants.termination_date, self.company_calendar)
+        return warrants.initial_exercise_date, last
+
+
+def make_context(terms: Terms, company_calendar: HolidayCalendar, quotes: QuoteBook | None = None,
+                 trading: TradingCalendar | None = None) -> Context:
+    return Context(terms, company_calendar, tuple(allocate(terms)), quotes, trading)
+
+
+# --- the parts of the state ---------------------------------------------------------------------
+
+@dataclass
+class Lot:
+    """Shares a party acquired together: the Closing Shares, or the Warrant Shares of one exercise.
+
+    ``holding_from`` starts the Rule 144 holding period (Rule 144(d): a cash exercise
+    starts anew, a cashless one tacks to the Warrant's issue date)."""
+
+    id: str
+    party: str
+    kind: str  # closing | warrant_cash | warrant_cashless
+    acquired: dt.date
+    holding_from: dt.date
+    acquired_shares: int
+    held: Steps[int]
+    sold: int = 0
+    repurchased: int = 0
+    label: str = ""
+
+    @property
+    def purchased(self) -> bool:
+        """RRA 3(e)(B): "shares of Common Stock purchased from the Company" at the Closing."""
+        return self.kind == "closing"
+
+    def held_on(self, day: dt.date) -> int:
+        return self.held.on(day)
+
+
+@dataclass
+class Certificate:
+    """A warrant certificate on the register (W 7(d)); ``base_shares`` are in Closing terms,
+    so its shares on a day are ``base_shares`` x the W 11 factor then."""
+
+    id: str
+    holder: str
+    base_shares: Fraction
+    issue_date: dt.date
+    parents: tuple[str, ...]
+    origin: str
+    original_issue_date: dt.date
+    status: str = "outstanding"
+    closed_on: dt.date | None = None  # the day it left the register (expiry: the Termination Date)
+    closed_from: dt.date | None = None  # the first day it shows closed (expiry: the day after)
+    closing_price: Decimal | None = None  # the Exercise Price when it left the register
+    closing_shares: Fraction | None = None
+
+    @property
+    def parent(self) -> str | None:
+        return self.parents[0] if self.parents else None
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    """A certificate as of a day: what the register showed then."""
+
+    id: str
+    holder: str
+    shares: Fraction
+    issue_date: dt.date
+    parent: str | None
+    origin: str
+    status: str
+    closed_on: dt.date | None
+    parents: tuple[str, ...]
+    closing_price: Decimal | None
+    original_issue_date: dt.date
+
+
+@dataclass
+class Lapse:
+    """RRA 3(b), 3(e)(iii): effectiveness not maintained, from ``start`` to the day before
+    ``restored``; a further lapse while one is open adds its reason (RRA 3(e) "solely")."""
+
+    start: dt.date
+    reasons: frozenset[str]
+    restored: dt.date | None = None
+
+
+@dataclass
+class Statement:
+    """A Registration Statement's facts, as the ledger records them (RRA 3(a), 3(b))."""
+
+    name: str  # primary | additional
+    filed: list[dt.date] = field(default_factory=list)
+    amended: list[dt.date] = field(default_factory=list)
+    full_review: list[dt.date] = field(default_factory=list)
+    clearance: list[dt.date] = field(default_factory=list)
+    effective: list[dt.date] = field(default_factory=list)
+    lapses: list[Lapse] = field(default_factory=list)
+    in_effect: Steps[bool] = field(default_factory=lambda: Steps(False))
+
+    def first(self, kind: str, on_or_after: dt.date | None = None) -> dt.date | None:
+        for day in getattr(self, kind):
+            if on_or_after is None or day >= on_or_after:
+                return day
+        return None
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A party's shares on a day: purchased at the Closing and still held, and other shares."""
+
+    purchased_held: int = 0
+    other_held: int = 0
+    sold: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.purchased_held + self.other_held
+
+
+@dataclass(frozen=True)
+class Capitalization:
+    """SPA 4.3, 6.2; W 15: one consistent snapshot of the Common on a day."""
+
+    day: dt.date
+    authorized: int
+    outstanding: int
+    reserved: Fraction
+    warrant_shares_outstanding: Fraction  # after every W 11 adjustment in force
+    required: int  # whole warrant shares the reserve must cover (W 4 pays fractions in cash)
+
+    @property
+    def headroom(self) -> Fraction:
+        return self.authorized - self.outstanding - self.reserved
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """SPA 6.2, W 15: shares reserved for the Warrants against what they need."""
+
+    as_of: dt.date
+    reserved: Fraction
+    required: Fraction
+    authorized: int
+    outstanding: Fraction
+    headroom: Fraction
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The state as of the end of one day, every figure taken from the same day."""
+
+    day: dt.date
+    closing_date: dt.date | None
+    holdings: dict[str, Holding]
+    certificates: dict[str, CertificateView]
+    capitalization: Capitalization
+    warrant_factor: Fraction
+    capital_factor: Fraction
+    exercises: tuple[ExerciseResult, ...]
+    adjustments: tuple[AdjustmentNotice, ...]
+    breaches: tuple[Diagnostic, ...]
+    timeline: Timeline
+
+    @property
+    def reserved(self) -> Fraction:
+        return self.capitalization.reserved
+
+    @property
+    def common_outstanding(self) -> int:
+        return self.capitalization.outstanding
+
+    @property
+    def authorized(self) -> int:
+        return self.capitalization.authorized
+
+    @property
+    def share_factor(self) -> Fraction:
+        return self.warrant_factor
+
+    def exercise_price(self, day: dt.date) -> Decimal | None:
+        return self.timeline.exercise_price(day)
+
+    def outstanding_certificates(self) -> list[CertificateView]:
+        return [c for c in self.certificates.values() if c.status == "outstanding"]
+
+    def warrant_shares_outstanding(self) -> Fraction:
+        return self.capitalization.warrant_shares_outstanding
+
+    def whole_warrant_shares(self) -> Fraction:
+        return Fraction(self.capitalization.required)
+
+    def holding(self, party: str) -> Holding:
+        return self.holdings.get(party, Holding())
+
+
+# --- the timeline -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Timeline:
+    """Everything the deal's history says, by day; read by every figure and every output."""
+
+    terms: Terms
+    until: dt.date | None
+    closing_date: dt.date | None
+    pricing: Pricing | None
+    base_exercise_price: Decimal | None
+    lots: tuple[Lot, ...]
+    certificates: dict[str, Certificate]
+    warrant_factor: Steps[Fraction]
+    capital_factor: Steps[Fraction]
+    authorized: Steps[int]
+    outstanding: Steps[int]
+    reserved: Steps[Fraction]
+    required: Steps[int]
+    warrant_shares: Steps[Fraction]
+    reductions: tuple[tuple[dt.date, dt.date, Fraction], ...]  # W 12, in Closing-share terms
+    other_property: Steps[tuple[ev.Asset, ...] | None]
+    statements: tuple[Statement, ...]  # the primary first, then each additional, in filing order
+    exercises: tuple[ExerciseResult, ...]
+    adjustments: tuple[AdjustmentNotice, ...]
+    findings: tuple[Diagnostic, ...]  # reported breaches and warnings, in date order
+    problems: tuple[Diagnostic, ...]  # refused events (errors)
+    blackouts: tuple[ev.Blackout, ...]
+    investor_delays: tuple[ev.InvestorDelay, ...]
+    underwriter_requests: tuple[ev.UnderwriterRequest, ...]
+    insufficient_notices: tuple[ev.InsufficientSharesNotice, ...]
+    repurchase_elections: tuple[ev.RepurchaseElected, ...]
+    repurchase_payments: tuple[ev.RepurchasePaid, ...]
+    demands: tuple[ev.LdDemand, ...]
+    payments: tuple[ev.LdPaid, ...]
+    period_ends: tuple[ev.EffectivenessPeriodEnd, ...]
+    notices: tuple[ev.Notice, ...]
+    action_notices: tuple[ev.CorporateActionNotice, ...]
+    financings: tuple[ev.Financing, ...]
+    sales: dict[str, tuple[tuple[dt.date, int], ...]]  # lot id -> (day, shares sold)
+    events_applied: int
+    change_days: tuple[dt.date, ...]  # every day on which something changed
+    expired_on: dt.date | None  # the last exercise day (W 10-moved Termination Date), once it has passed
+    last_exercise_day: dt.date  # W preamble, W 10: the Termination Date, moved past a closed day
+
+    # -- reading the state on a day ----------------------------------------------------------
+    def statement(self, name: str = "primary") -> Statement | None:
+        return next((s for s in self.statements if s.name == name), None)
+
+    def additional_statements(self) -> list[Statement]:
+        return [s for s in self.statements if s.name == "additional"]
+
+    def registered_on(self, day: dt.date) -> bool:
+        """W 3: whether a registration permitting resale (the primary statement) is in effect."""
+        primary = self.statement("primary")
+        return bool(primary and primary.in_effect.on(day))
+
+    def exercise_price(self, day: dt.date) -> Decimal | None:
+        """W preamble, W 11, W 12: the Exercise Price in force on ``day``."""
+        if self.base_exercise_price is None:
+            return None
+        return price_in_force(self.base_exercise_price, self.warrant_factor.on(day), self.reductions, day)
+
+    def lots_of(self, party: str) -> list[Lot]:
+        return [lot for lot in self.lots if lot.party == party]
+
+    def purchased_lot(self, investor: str) -> Lot | None:
+        return next((lot for lot in self.lots if lot.party == investor and lot.purchased), None)
+
+    def holding_on(self, party: str, day: dt.date) -> Holding:
+        purchased = other = sold = 0
+        for lot in self.lots_of(party):
+            if lot.acquired > day:
+                continue
+            held = lot.held.on(day)
+            if lot.purchased:
+                purchased += held
+            else:
+                other += held
+        for lot in self.lots_of(party):
+            sold += sum(count for when, count in self.sales.get(lot.id, ()) if when <= day)
+        return Holding(purchased, other, sold)
+
+    def capitalization_on(self, day: dt.date) -> Capitalization:
+        return Capitalization(day, self.authorized.on(day), self.outstanding.on(day), self.reserved.on(day),
+                              self.warrant_shares.on(day), self.required.on(day))
+
+    def certificate_on(self, cert: Certificate, day: dt.date) -> CertificateView:
+        closed = cert.closed_from is not None and cert.closed_from <= day
+        shares = cert.closing_shares if closed and cert.closing_shares is not None else (
+            cert.base_shares * self.warrant_factor.on(day))
+        return CertificateView(cert.id, cert.holder, shares, cert.issue_date, cert.parent, cert.origin,
+                               cert.status if closed else "outstanding", cert.closed_on if closed else None,
+                               cert.parents, cert.closing_price if closed else None, cert.original_issue_date)
+
+    def register_on(self, day: dt.date) -> dict[str, CertificateView]:
+        return {cid: self.certificate_on(cert, day) for cid, cert in self.certificates.items()
+                if cert.issue_date <= day}
+
+    def at(self, day: dt.date) -> Snapshot:
+        """The state as of the end of ``day``."""
+        parties = dict.fromkeys(lot.party for lot in self.lots if lot.acquired <= day)
+        return Snapshot(
+            day=day, closing_date=self.closing_date if self.closing_date and self.closing_date <= day else None,
+            holdings={party: self.holding_on(party, day) for party in parties},
+            certificates=self.register_on(day), capitalization=self.capitalization_on(day),
+            warrant_factor=self.warrant_factor.on(day), capital_factor=self.capital_factor.on(day),
+            exercises=tuple(r for r in self.exercises if r.date <= day),
+            adjustments=tuple(n for n in self.adjustments if min(n.date, n.effective_from) <= day),
+            breaches=tuple(b for b in self.findings if b.date is None or b.date <= day),
+            timeline=self)
+
+    def dated_states(self) -> list[tuple[dt.date, Snapshot]]:
+        """The timeline as a list: the state as of every day on which something changed."""
+        return [(day, self.at(day)) for day in self.change_days]
+
+    def reservation(self, day: dt.date) -> Reservation:
+        cap = self.capitalization_on(day)
+        return Reservation(day, cap.reserved, Fraction(cap.required), cap.authorized, Fraction(cap.outstanding),
+                           cap.headroom)
+
+
+# --- the fold -----------------------------------------------------------------------------------
+
+@dataclass(order=True)
+class _Effect:
+    ordinal: int
+    phase: int
+    order: int
+    kind: str = field(compare=False)
+    item: Located | None = field(compare=False, default=None)
+    payload: object = field(compare=False, default=None)
+
+
+class Fold:
+    """The fold in progress: feed it located events, run it, and take the timeline.
+
+    ``step`` is the one transition; it refuses an event the state makes impossible
+    (a sale beyond holdings, an exercise beyond a warrant's balance or outside its
+    window, an unknown party or warrant, a second filing of a statement) with a
+    ``Rejected`` carrying the field at fault; the fold records it and goes on, so
+    one bad line does not hide the others.
+    """
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        terms = ctx.terms
+        cap = terms.capitalization
+        self.queue: list[_Effect] = []
+        self.order = 0
+        self.last_key: tuple[int, int, int] | None = None
+        self.events_applied = 0
+        self.problems: list[Diagnostic] = []
+        self.breaches: list[Diagnostic] = []
+        self.closing_date: dt.date | None = None
+        self.pricing: Pricing | None = None
+        self.base_price: Decimal | None = None
+        self.lots: list[Lot] = []
+        self.lots_by_party: dict[str, list[Lot]] = {}
+        self.sales: dict[str, list[tuple[dt.date, int]]] = {}
+        self.certificates: dict[str, Certificate] = {}
+        self.outstanding_ids: dict[str, None] = {}
+        self.factor = Fraction(1)
+        self.warrant_factor: Steps[Fraction] = Steps(Fraction(1))
+        self.capital: Fraction = Fraction(1)
+        self.capital_factor: Steps[Fraction] = Steps(Fraction(1))
+        self.authorized: Steps[int] = Steps(cap.common_authorized)
+        self.outstanding: Steps[int] = Steps(cap.common_outstanding)
+        self.reserved: Steps[Fraction] = Steps(Fraction(0))
+        self.required: Steps[int] = Steps(0)
+        self.warrant_shares: Steps[Fraction] = Steps(Fraction(0))
+        self.whole_required = 0
+        self.base_outstanding = Fraction(0)  # outstanding warrant shares in Closing terms
+        self.reductions: list[tuple[dt.date, dt.date, Fraction]] = []
+        self.other_property: Steps[tuple[ev.Asset, ...] | None] = Steps(None)
+        self.statements: list[Statement] = [Statement("primary")]
+        self.exercises: list[ExerciseResult] = []
+        self.adjustments: list[AdjustmentNotice] = []
+        self.facts: dict[type, list[ev.EventBase]] = {}
+        self.change_days: set[int] = set()
+        self.reserve_ok = True
+        self.headroom_ok = True
+        self.expired_on: dt.date | None = None
+        self.current: Located | None = None
+
+    # -- feeding and running ---------------------------------------------------------------
+    def add(self, items: Iterable[Located]) -> None:
+        for item in items:
+            event = item.event
+            self._push(event.applies_on, EVENT, "event", item)
+            if isinstance(event, RECAPITALIZATIONS) and event.record_date and event.record_date < event.date:
+                self._push(event.date, START_OF_DAY, "distribution", item)
+
+    def _push(self, day: dt.date, phase: int, kind: str, item: Located | None, payload: object = None) -> None:
+        self.order += 1
+        heapq.heappush(self.queue, _Effect(day.toordinal(), phase, self.order, kind, item, payload))
+
+    def next_key(self) -> tuple[int, int, int] | None:
+        if not self.queue:
+            return None
+        head = self.queue[0]
+        return head.ordinal, head.phase, head.order
+
+    def run(self, until: dt.date | None = None) -> None:
+        """Apply every queued effect dated on or before ``until`` (all, when None)."""
+        limit = until.toordinal() if until else None
+        while self.queue and (limit is None or self.queue[0].ordinal <= limit):
+            effect = heapq.heappop(self.queue)
+            self.last_key = (effect.ordinal, effect.phase, effect.order)
+            self._apply(effect)
+
+    def _apply(self, effect: _Effect) -> None:
+        day = dt.date.fromordinal(effect.ordinal)
+        self.current = effect.item
+        try:
+            if effect.kind == "event":
+                assert effect.item is not None
+                self.step(effect.item.event, day)
+                self.events_applied += 1
+            elif effect.kind == "distribution":
+                assert effect.item is not None
+                self._distribute(effect.item.event, day)  # type: ignore[arg-type]
+            elif effect.kind == "expiry":
+                self._expire(day)
+        except Rejected as refusal:
+            item = effect.item
+            self.problems.append(item.diagnostic(refusal.code, refusal.message, refusal.field) if item
+                                 else Diagnostic(refusal.code, refusal.message, field=refusal.field))
+            return
+        self.change_days.add(effect.ordinal)
+        if self.closing_date is not None:
+            self._check_reserve(day)
+
+    # -- the transition --------------------------------------------------------------------
+    def step(self, event: ev.EventBase, day: dt.date) -> Fold:
+        """``state_before + event -> state_after`` (in place; see the module docstring). W 7(d):
+        the register ("books for the registration and the registration of transfer of the
+        Warrants") is this fold."""
+        self._check_parties(event)
+        kind = event.type  # type: ignore[attr-defined]
+        if kind == "closing":
+            self._close(event)  # type: ignore[arg-type]
+            return self
+        if self.closing_date is None and kind not in PRE_CLOSING_TYPES:
+            raise Rejected("EVENT-BEFORE-CLOSING",
+                           f"a {kind} event needs the Closing first (record the closing event)", "date")
+        if self.closing_date is not None and event.date < self.closing_date and kind not in PRE_CLOSING_TYPES:
+            raise Rejected("EVENT-BEFORE-CLOSING", f"dated {event.date}, before the Closing on {self.closing_date}",
+                           "date")
+        handler = _HANDLERS.get(type(event))
+        if handler is not None:
+            handler(self, event, day)
+        else:
+            self.facts.setdefault(type(event), []).append(event)
+        return self
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _check_parties(self, event: ev.EventBase) -> None:
+        terms = self.ctx.terms
+        investor = getattr(event, "investor", None)
+        if investor is not None and terms.investor(investor) is None:
+            known = ", ".join(inv.id for inv in terms.investors)
+            raise Rejected("EVENT-UNKNOWN-PARTY", f"no investor {investor!r} (investors: {known})", "investor")
+        for name in ("to", "sender"):
+            party = getattr(event, name, None)
+            if party is not None and terms.party(party) is None:
+                raise Rejected("EVENT-UNKNOWN-PARTY",
+                               f"no party {party!r} in the terms file (add it under [[parties]])",
+                               "from" if name == "sender" else name)
+
+    def report(self, code: str, message: str, clause: str, day: dt.date, severity: str | None = None) -> None:
+        """A breach (or warning) found while folding, located at the event that caused it."""
+        item = self.current
+        self.breaches.append(Diagnostic(code, message, item.file if item else None, item.line if item else None,
+                                        clause=clause, date=day, seq=item.seq if item else None,
+                                        severity=severity))  # type: ignore[arg-type]
+
+    def price(self, day: dt.date) -> Decimal | None:
+        if self.base_price is None:
+            return None
+        return price_in_force(self.base_price, self.warrant_factor.on(day), tuple(self.reductions), day)
+
+    def certificate(self, cert_id: str, *, if_expired=None) -> Certificate:
+        """The outstanding certificate ``cert_id``; for an expired one, ``if_expired`` first
+        says why the action comes too late (the window, W 1's Termination Date)."""
+        cert = self.certificates.get(cert_id)
+        if cert is None:
+            known = ", ".join(self.certificates) or "none yet"
+            raise Rejected("EVENT-UNKNOWN-WARRANT", f"no warrant {cert_id!r} (known: {known})", "warrant")
+        if cert.status == "expired" and if_expired is not None:
+            if_expired(cert)
+        if cert.status != "outstanding":
+            raise Rejected("EVENT-WARRANT-CLOSED", f"warrant {cert_id} was {cert.status} on {cert.closed_on}",
+                           "warrant")
+        return cert
+
+    def shares_of(self, cert: Certificate) -> Fraction:
+        return cert.base_shares * self.factor
+
+    def _issue(self, holder: str, shares: Fraction, day: dt.date, parents: tuple[str, ...], origin: str,
+               original: dt.date) -> str:
+        """A new certificate takes the next number: the register never reuses or drops one."""
+        cert_id = f"W-{len(self.certificates) + 1}"
+        base = shares / self.factor
+        self.certificates[cert_id] = Certificate(cert_id, holder, base, day, parents, origin, original)
+        self.outstanding_ids[cert_id] = None
+        self.base_outstanding += base
+        self.whole_required += _whole(shares)
+        self._set_warrant_totals(day)
+        return cert_id
+
+    def _close_certificate(self, cert: Certificate, status: str, day: dt.date, shown_from: dt.date | None = None,
+                           ) -> None:
+        """A certificate leaves the register with the Exercise Price and shares it had that day,
+        so a later adjustment does not rewrite its history."""
+        shares = self.shares_of(cert)
+        cert.status, cert.closed_on, cert.closed_from = status, day, shown_from or day
+        cert.closing_price, cert.closing_shares = self.price(day), shares
+        del self.outstanding_ids[cert.id]
+        self.base_outstanding -= cert.base_shares
+        self.whole_required -= _whole(shares)
+        self._set_warrant_totals(shown_from or day)
+
+    def _set_warrant_totals(self, day: dt.date) -> None:
+        self.required.set(day, self.whole_required)
+        self.warrant_shares.set(day, self.base_outstanding * self.factor)
+
+    def _add_lot(self, party: str, kind: str, day: dt.date, holding_from: dt.date, shares: int,
+                 label: str) -> Lot:
+        lots = self.lots_by_party.setdefault(party, [])
+        held: Steps[int] = Steps(0)
+        held.set(day, shares)
+        lot = Lot(f"{party}:{len(lots) + 1}", party, kind, day, holding_from, shares, held, label=label)
+        lots.append(lot)
+        self.lots.append(lot)
+        return lot
+
+    def _check_reserve(self, day: dt.date) -> None:
+        """SPA 6.2, W 15: after every change the reserve must cover the outstanding warrant
+        shares, and the authorized Common the outstanding plus the reserve. A shortfall is
+        reported when it begins (and again if it recurs), with the numbers."""
+        required = self.whole_required
+        reserved = self.reserved.last
+        authorized, outstanding = self.authorized.last, self.outstanding.last
+        headroom = authorized - outstanding - reserved
+        reserve_ok, headroom_ok = reserved >= required, headroom >= 0
+        if not reserve_ok and self.reserve_ok:
+            self.report("RESERVE-SHORTFALL", f"{_shares(reserved)} shares reserved for {_shares(required)} outstanding "
+                        f"warrant shares (short {_shares(required - reserved)})", "SPA 6.2; W 15", day)
+        if not headroom_ok and self.headroom_ok:
+            self.report("AUTHORIZED-SHORTFALL", f"{authorized:,} authorized < {_shares(outstanding)} outstanding "
+                        f"+ {_shares(reserved)} reserved (short {_shares(-headroom)})", "SPA 4.3, 6.2; W 15", day)
+        self.reserve_ok, self.headroom_ok = reserve_ok, headroom_ok
+
+    def _check_par(self, day: dt.date, price: Decimal | None, why: str) -> None:
+        """W 15: "Before taking any action which would cause an adjustment reducing the current
+        Exercise Price below the then par value ... the Company shall take any corporate action
+        which may be necessary in order that the Company may validly and legally issue fully paid
+        and non-assessable shares" (RULES §4)."""
+        par = self.ctx.terms.capitalization.par_value
+        if price is not None and par and price < par:
+            self.report("EXERCISE-PRICE-BELOW-PAR", f"{why}: the Exercise Price ${plain(price)} is below the par "
+                        f"value ${plain(par)} of the Common Stock", "W 15; W 2", day)
+
+    # -- the handlers ------------------------------------------------------------------------
+    def _close(self, event: ev.Closing) -> None:
+        """SPA 1.4, 2.1(a)(i): on the Closing each Investor receives its Shares and one
+        Warrant (W-1, W-2, ... in the order of the terms file)."""
+        if self.closing_date is not None:
+            raise Rejected("EVENT-DUPLICATE-CLOSING", f"the Closing already happened on {self.closing_date}", "type")
+        ctx, day = self.ctx, event.date
+        self.closing_date = day
+        issued = 0
+        for allocation in ctx.allocations:
+            self._add_lot(allocation.investor, "closing", day, day, allocation.shares,
+                          f"{allocation.shares:,} Shares bought at the Closing")
+            issued += allocation.shares
+            self._issue(allocation.investor, Fraction(allocation.warrant_shares), day, (), "closing", day)
+        reserved = ctx.terms.capitalization.reserved_for_warrants
+        warrant_shares = sum(a.warrant_shares for a in ctx.allocations)
+        self.outstanding.set(day, self.outstanding.last + issued)
+        self.reserved.set(day, Fraction(warrant_shares if reserved is None else reserved))
+        if ctx.quotes is not None and ctx.trading is not None:
+            try:
+                self.pricing = price_the_deal(ctx.terms, ctx.quotes, ctx.trading, day)
+            except InputError:
+                self.pricing = None  # evaluate() reports the missing bids; the register still folds
+        self.base_price = self.pricing.exercise_price if self.pricing else None
+        # The Closing's own shortfalls are reported by pricing.capitalization_after_closing.
+        self.reserve_ok = self.reserved.last >= self.whole_required
+        self.headroom_ok = self.authorized.last - self.outstanding.last - self.reserved.last >= 0
+        _, last = ctx.exercise_window
+        if last + ONE_DAY > day:
+            self._push(last + ONE_DAY, START_OF_DAY, "expiry", None)
+        else:  # a Closing after the Termination Date issues Warrants that are already expired
+            self._push(day, END_OF_DAY, "expiry", None)
+
+    def _sell(self, event: ev.SharesSold, day: dt.date) -> None:
+        """RRA 3(e)(B): shares sold are no longer "still held"; a sale draws on the lots in
+        the order they were acquired (the Closing Shares first) and counts from its date."""
+        lots = [lot for lot in self.lots_by_party.get(event.investor, ()) if lot.held.last > 0]
+        total = sum(lot.held.last for lot in lots)
+        if event.shares > total:
+            raise Rejected("EVENT-SOLD-BEYOND-HOLDINGS",
+                           f"{event.investor} holds {total:,} shares on {event.date}; cannot sell {event.shares:,}",
+                           "shares")
+        left = event.shares
+        for lot in lots:
+            taken = min(left, lot.held.last)
+            lot.held.set(day, lot.held.last - taken)
+            lot.sold += taken
+            self.sales.setdefault(lot.id, []).append((day, taken))
+            left -= taken
+            if not left:
+                break
+
+    def _in_window(self, event: ev.EventBase) -> None:
+        first, last = self.ctx.exercise_window
+        if not first <= event.date <= last:
+            raise Rejected("EVENT-OUTSIDE-EXERCISE-WINDOW",
+                           f"{event.date} is outside the exercise window {first} to {last} (W preamble, W 10)",
+                           "date")
+
+    def _exercise(self, event: ev.WarrantExercise, day: dt.date) -> None:
+        """W 3: exercise within the window, at most the warrant's balance; a partial
+        exercise leaves a new Warrant for the unpurchased shares. W 4: whole shares,
+        the fraction in cash. A cashless exercise must be allowed (``cashless_test``)
+        and must leave something to receive (A > B)."""
+        cert = self.certificate(event.warrant, if_expired=lambda _: self._in_window(event))
+        self._in_window(event)
+        balance = self.shares_of(cert)
+        surrendered = _surrendered(event.shares, balance)
+        if surrendered > balance:
+            raise Rejected("EVENT-EXERCISE-BEYOND-BALANCE",
+                           f"{cert.id} is for {_shares(balance)} shares; cannot exercise {_shares(surrendered)}",
+                           "shares")
+        original = cert.original_issue_date
+        if event.method == "cashless":
+            self._cashless_allowed(event, original)
+        result = self._exercise_result(event, cert, surrendered, original)
+        self._close_certificate(cert, "exercised", day)
+        rest = balance - surrendered
+        remainder = self._issue(cert.holder, rest, day, (cert.id,), "exercise_remainder", original) if rest else None
+        if result is not None:
+            result = _with_remainder(result, remainder)
+            self.exercises.append(result)
+        issued = result.shares_issued if result is not None else (
+            _whole(surrendered) if event.method == "cash" else 0)
+        if issued:
+            kind = "warrant_cash" if event.method == "cash" else "warrant_cashless"
+            start = day if event.method == "cash" else original
+            self._add_lot(cert.holder, kind, day, start, issued,
+                          f"{issued:,} Warrant Shares ({cert.id}, {event.method})")
+        self.outstanding.set(day, self.outstanding.last + issued)
+        self.reserved.set(day, max(Fraction(0), self.reserved.last - issued))
+
+    def _cashless_allowed(self, event: ev.WarrantExercise, issued_on: dt.date) -> None:
+        """W 3: "If there is no registration in effect permitting the resale by the Holder of
+        the Warrant Shares at any time from and after one year from the issuance date of this
+        Warrant, then the Holder shall have the right to a 'cashless exercise'"."""
+        terms = self.ctx.terms
+        after = add_years(issued_on, terms.warrants.cashless_after_years)
+        if event.date < after:
+            raise Rejected("EVENT-CASHLESS-TOO-EARLY",
+                           f"W 3: a cashless exercise is allowed from one year after the issue date {issued_on}, "
+                           f"i.e. from {after}", "method")
+        in_effect = self.statements[0].in_effect
+        if terms.interpretations.cashless_test == "at_election":
+            if in_effect.on(event.date):
+                raise Rejected("EVENT-CASHLESS-REGISTERED",
+                               f"W 3: a registration permitting resale of the Warrant Shares is in effect on "
+                               f"{event.date} (cashless_test=at_election)", "method")
+            return
+        gap = any(not value for _, _, value in in_effect.runs(after.toordinal(), event.date.toordinal()))
+        if not gap:
+            raise Rejected("EVENT-CASHLESS-REGISTERED",
+                           f"W 3: a registration was in effect every day from {after} to {event.date} "
+                           "(cashless_test=ever_after_one_year)", "method")
+
+    def _exercise_result(self, event: ev.WarrantExercise, cert: Certificate, surrendered: Fraction,
+                         original: dt.date) -> ExerciseResult | None:
+        ctx = self.ctx
+        price = self.price(event.date)
+        if price is None or ctx.trading is None:
+            return None
+        reading = ctx.terms.interpretations.fraction_cash
+        steps = [f"W 3: exercise of {_shares(surrendered)} warrant shares of {cert.id} on {event.date}"]
+        average = average_day = None
+        if event.method == "cash":
+            aggregate = to_cent(fraction_to_decimal(surrendered * Fraction(price)))
+            due = surrendered
+            steps.append(f"W 3: aggregate Exercise Price {_shares(surrendered)} x ${plain(price)} = ${aggregate:,}")
+        else:
+            aggregate = Decimal("0.00")
+            average_day = ctx.trading.previous_open(event.date, inclusive=False)
+            quote = ctx.quotes.get(average_day) if ctx.quotes else None
+            if quote is None or quote.high is None or quote.low is None:
+                raise Rejected("EVENT-CASHLESS-NO-QUOTE",
+                               f"W 3: A is the average of the high and low on {average_day}, the Trading Day "
+                               "before the election; the quotes have no high and low for it", "date")
+            average = fraction_to_decimal((Fraction(quote.high) + Fraction(quote.low)) / 2)
+            if average <= price:
+                raise Rejected("EVENT-CASHLESS-UNDERWATER",
+                               f"W 3: A = ${plain(average)} is not above B = ${plain(price)}: a cashless exercise "
+                               "would deliver nothing", "method")
+            due = cashless_shares(average, price, surrendered)
+            steps.append(f"W 3: A = (high {plain(quote.high)} + low {plain(quote.low)}) / 2 on {average_day} "
+                         f"= ${plain(average)}; B = ${plain(price)}; X = {_shares(surrendered)}")
+            steps.append(f"W 3: (A - B) x X / A = {_shares(due)} shares")
+        whole, fraction = whole_and_fraction(due)
+        basket: tuple[tuple[str, Decimal], ...] = ()
+        other = self.other_property.last
+        if other is not None:
+            basket = tuple((asset.asset, fraction_to_decimal(Fraction(asset.quantity) * due)) for asset in other)
+            steps.append("W 11 (reorganization): delivers the Other Property for each share: "
+                         + ", ".join(f"{quantity} {name}" for name, quantity in basket))
+            whole, fraction = 0, Fraction(0)
+        cash = fraction_cash(fraction, price, reading)
+        if fraction:
+            steps.append(f"W 4: {whole:,} whole shares; the fraction {plain(fraction_to_decimal(fraction))} is paid "
+                         f"in cash: ${cash} (fraction_cash={reading})")
+        days = ctx.terms.warrants.certificate_delivery_trading_days
+        delivery = ctx.trading.add_open_days(event.date, days)
+        steps.append(f"W 3: certificates due within {days} Trading Days: by {delivery}")
+        start = event.date if event.method == "cash" else original
+        return ExerciseResult(
+            warrant=cert.id, holder=cert.holder, date=event.date, method=event.method,
+            shares_exercised=surrendered, exercise_price=price, aggregate_price=aggregate,
+            average_price=average, average_price_day=average_day, shares_due=due, shares_issued=whole,
+            fraction=fraction, fraction_cash=cash, other_property=basket, remainder_certificate=None,
+            delivery_due=delivery, holding_period_start=start, computation=tuple(steps))
+
+    def _transfer(self, event: ev.WarrantTransfer, day: dt.date) -> None:
+        """W 1, 7(a): a new Warrant to the assignee and, for a part, one to the
+        assignor for the rest; the surrendered Warrant is cancelled."""
+        cert = self.certificate(event.warrant, if_expired=lambda expired: self._transferable(event, expired))
+        self._transferable(event, cert)
+        balance = self.shares_of(cert)
+        self._close_certificate(cert, "transferred", day)
+        self._issue(event.to, Fraction(event.shares), day, (cert.id,), "transfer", cert.original_issue_date)
+        rest = balance - event.shares
+        if rest:
+            self._issue(cert.holder, rest, day, (cert.id,), "transfer_remainder", cert.original_issue_date)
+
+    def _transferable(self, event: ev.WarrantTransfer, cert: Certificate) -> None:
+        balance = self.shares_of(cert)
+        if event.shares > balance:
+            raise Rejected("EVENT-TRANSFER-BEYOND-BALANCE",
+                           f"{cert.id} is for {_shares(balance)} shares; cannot transfer {event.shares:,}", "shares")
+        if event.date > self.ctx.terms.warrants.termination_date:
+            raise Rejected("EVENT-TRANSFER-AFTER-TERMINATION",
+                           f"W 1: transferable only prior to the Termination Date "
+                           f"{self.ctx.terms.warrants.termination_date}", "date")
+
+    def _divide(self, event: ev.WarrantDivide, day: dt.date) -> None:
+        """W 7(b): a Warrant divided into new Warrants of the stated denominations."""
+        cert = self.certificate(event.warrant)
+        balance = self.shares_of(cert)
+        if sum(event.into) != balance:
+            raise Rejected("EVENT-DIVIDE-MISMATCH",
+                           f"{cert.id} is for {_shares(balance)} shares; the denominations "
+                           f"{event.into} add up to {sum(event.into):,}", "into")
+        self._close_certificate(cert, "divided", day)
+        for shares in event.into:
+            self._issue(cert.holder, Fraction(shares), day, (cert.id,), "division", cert.original_issue_date)
+
+    def _combine(self, event: ev.WarrantCombine, day: dt.date) -> None:
+        """W 7(b): "This Warrant may be divided or combined with other Warrants"; the
+        Warrants combined must be one holder's, and the new one keeps the earliest issue date."""
+        if len(set(event.warrants)) != len(event.warrants):
+            raise Rejected("EVENT-COMBINE-REPEATED", "a warrant is named twice", "warrants")
+        certs = [self.certificate(cid) for cid in event.warrants]
+        holders = {c.holder for c in certs}
+        if len(holders) != 1:
+            raise Rejected("EVENT-COMBINE-HOLDERS",
+                           f"W 7(b): warrants of different holders ({', '.join(sorted(holders))}) cannot be "
+                           "combined; transfer first", "warrants")
+        original = min(c.original_issue_date for c in certs)
+        total = sum((self.shares_of(c) for c in certs), Fraction(0))
+        for cert in certs:
+            self._close_certificate(cert, "combined", day)
+        self._issue(certs[0].holder, total, day, tuple(event.warrants), "combination", original)
+
+    def _replace_lost(self, event: ev.WarrantReplace, day: dt.date) -> None:
+        """W 9: "a new Warrant ... of like tenor and dated as of such cancellation"."""
+        cert = self.certificate(event.warrant)
+        shares = self.shares_of(cert)
+        self._close_certificate(cert, f"replaced ({event.reason})", day)
+        self._issue(cert.holder, shares, day, (cert.id,), "replacement", cert.original_issue_date)
+
+    def _recapitalize(self, event: ev._Recapitalization, day: dt.date) -> None:
+        """W 11(a): the holder gets what it "would have owned ... had such Warrant been
+        exercised in advance thereof": warrant shares x new/old, the Exercise Price x
+        old/new, "retroactive to the record date"; the reserve follows (SPA 6.2)."""
+        factor = event.factor
+        price_before = self.price(day)
+        new, old = event.ratio.split(":")
+        rows = []
+        for cert_id in self.outstanding_ids:
+            cert = self.certificates[cert_id]
+            rows.append((cert, self.shares_of(cert)))
+        self.factor *= factor
+        self.warrant_factor.set(day, self.factor)
+        price_after = self.price(day)
+        self.whole_required = sum(_whole(self.shares_of(cert)) for cert, _ in rows)
+        self._set_warrant_totals(day)
+        self.reserved.set(day, self.reserved.last * factor)
+        if event.authorized:
+            self.authorized.set(day, event.authorized)
+        label = event.type.replace("_", " ")
+        computation = [f"W 11(a): ratio {new}:{old} ({label})", f"W 11(a): warrant shares x {new}/{old}"]
+        if price_before is not None and price_after is not None:
+            computation.append(f"W 11(a): Exercise Price ${plain(price_before)} x {old}/{new} = ${plain(price_after)} "
+                               "(10 places, half-up, where it does not terminate)")
+        adjustment_rows = tuple(
+            AdjustmentRow(cert.id, cert.holder, before, before * factor, price_before or Decimal(0),
+                          price_after or Decimal(0)) for cert, before in rows)
+        for row in adjustment_rows:
+            computation.append(f"{row.warrant}: {_shares(row.shares_before)} x {new}/{old} = "
+                               f"{_shares(row.shares_after)}")
+        self.adjustments.append(AdjustmentNotice(
+            kind=event.type, clause="W 11(a)", date=event.date, record_date=event.record_date,
+            effective_from=day,
+            facts=f"The Company effected a {label} of its Common Stock, {new} shares for each {old}, effective "
+                  f"{event.date}" + (f" (record date {event.record_date})" if event.record_date else ""),
+            computation=tuple(computation), rows=adjustment_rows))
+        self._late_action_notices(event)
+        self._check_par(day, price_after, f"the {label} of {event.date}")
+        if not (event.record_date and event.record_date < event.date):
+            self._distribute(event, day)
+
+    def _distribute(self, event: ev._Recapitalization, day: dt.date) -> None:
+        """RULES §3, §4: on the effective date the new shares are distributed: every lot and
+        the Common outstanding x new/old, whole (cash in lieu of fractional shares)."""
+        factor = event.factor
+        self.capital *= factor
+        self.capital_factor.set(day, self.capital)
+        exact = self.outstanding.last * factor
+        self.outstanding.set(day, _whole(exact))
+        if exact.denominator != 1:
+            self.report("SPLIT-CASH-IN-LIEU",
+                        f"the {event.type.replace('_', ' ')} of {event.date} makes {_shares(exact)} shares of "
+                        f"{self.outstanding.last:,} outstanding-to-be: {_whole(exact):,} are outstanding and cash "
+                        "is paid in lieu of the fraction (holder-level fractions are not known)", "W 11(a); SPA 4.3",
+                        day)
+        for lot in self.lots:
+            held = lot.held.last
+            if held:
+                lot.held.set(day, _whole(held * factor))
+
+    def _late_action_notices(self, event: ev.EventBase) -> None:
+        """W 14: "at least 30 days' prior written notice of the date on which a record date
+        shall be selected ... and ... of the date when the same shall take place"."""
+        days = self.ctx.terms.warrants.corporate_action_notice_days
+        record = getattr(event, "record_date", None)
+        notices = [n for n in self.facts.get(ev.CorporateActionNotice, ())
+                   if n.effective_date == event.date or (record is not None and n.record_date == record)]  # type: ignore[attr-defined]
+        if record is None and notices:
+            record = notices[0].record_date  # type: ignore[attr-defined]  # the record date the notice names
+        takes_place = event.type in ("reclassification", "merger")  # type: ignore[attr-defined]
+        checks = []
+        if record is not None or not takes_place:
+            checks.append(("record date", record or event.date))
+        if takes_place:
+            checks.append(("effective date", event.date))
+        for label, day in checks:
+            latest = day - dt.timedelta(days=days)
+            if any(n.date <= latest for n in notices):
+                continue
+            when = f"given {notices[0].date}" if notices else "not given"
+            self.report("W14-LATE-NOTICE", f"{event.type} of {event.date}: notice of the {label} {day} was "  # type: ignore[attr-defined]
+                        f"{when}; due by {latest} ({days} days before)", "W 14", day)
+
+    def _merge(self, event: ev.Merger, day: dt.date) -> None:
+        """W 11 (reorganization): the Warrant then buys the Other Property per share."""
+        basket = tuple((asset.asset, asset.quantity) for asset in event.per_share)
+        price = self.price(day) or Decimal(0)
+        rows = tuple(AdjustmentRow(c.id, c.holder, self.shares_of(c), self.shares_of(c), price, price)
+                     for c in (self.certificates[cid] for cid in self.outstanding_ids))
+        self.adjustments.append(AdjustmentNotice(
+            kind="merger", clause="W 11 (reorganization)", date=event.date, record_date=None, effective_from=day,
+            facts=f"The Company merged or reorganized on {event.date}; each share of Common Stock became "
+                  + ", ".join(f"{quantity} {name}" for name, quantity in basket),
+            computation=tuple(f"each warrant share now buys {quantity} {name}" for name, quantity in basket),
+            rows=rows, other_property=basket))
+        self._late_action_notices(event)
+        self.other_property.set(day, tuple(event.per_share))
+
+    def _reduce_price(self, event: ev.PriceReduction, day: dt.date) -> None:
+        """W 12: "reduce the then current Exercise Price to any amount and for any period of time"."""
+        current = self.price(event.start)
+        if current is not None and event.price >= current:
+            raise Rejected("EVENT-NOT-A-REDUCTION",
+                           f"W 12 allows only a reduction: ${plain(event.price)} is not below the Exercise Price "
+                           f"${plain(current)} in force on {event.start}", "price")
+        rows = tuple(AdjustmentRow(c.id, c.holder, self.shares_of(c), self.shares_of(c), current or Decimal(0),
+                                   event.price) for c in (self.certificates[cid] for cid in self.outstanding_ids))
+        self.adjustments.append(AdjustmentNotice(
+            kind="price_reduction", clause="W 12", date=event.date, record_date=None, effective_from=event.start,
+            facts=f"The Board of Directors reduced the Exercise Price to ${plain(event.price)} from {event.start} "
+                  f"through {event.end}, after which it returns to the price then in force",
+            computation=(f"W 12: ${plain(current) if current is not None else '?'} -> ${plain(event.price)} "
+                         f"for {event.start} to {event.end}",),
+            rows=rows, until=event.end))
+        # Kept in Closing-share terms (x the split ratio so far) so that a later W 11
+        # adjustment divides it exactly as it divides the original price.
+        self.reductions.append((event.start, event.end, Fraction(event.price) * self.factor))
+        self._check_par(event.start, event.price, f"the W 12 reduction of {event.date}")
+        self.change_days.update((event.start.toordinal(), (event.end + ONE_DAY).toordinal()))
+
+    def _statement_event(self, event: ev.EventBase, day: dt.date) -> None:
+        """RRA 3(a), 3(b): a Registration Statement's filing, review, effectiveness and lapses.
+
+        A statement is filed once and declared effective once: a second ``rs_filed`` or
+        ``rs_effective`` for the primary statement, or one more additional filing than
+        insufficient-shares notices, is refused (a lapse is cured by ``effectiveness_restored``)."""
+        name = getattr(event, "statement", "primary")
+        statement = self._statement_for(event, name)
+        if isinstance(event, ev.RsFiled):
+            statement.filed.append(day)
+        elif isinstance(event, ev.RsAmended):
+            statement.amended.append(day)
+        elif isinstance(event, ev.FullReview):
+            statement.full_review.append(day)
+        elif isinstance(event, ev.SecClearance):
+            statement.clearance.append(day)
+        elif isinstance(event, ev.RsEffective):
+            if statement.effective:
+                raise Rejected("EVENT-DUPLICATE-STATEMENT",
+                               f"the {name} Registration Statement was already declared effective on "
+                               f"{statement.effective[0]} (a lapse is cured by effectiveness_restored)", "type")
+            statement.effective.append(day)
+            statement.in_effect.set(day, True)
+        elif isinstance(event, ev.EffectivenessLapsed):
+            open_lapse = statement.lapses[-1] if statement.lapses and statement.lapses[-1].restored is None else None
+            if open_lapse is not None:
+                # A further lapse while one is open (a stop order during a financial-statement
+                # update) starts a new span whose reasons include the earlier ones.
+                open_lapse.restored = day
+                reasons = open_lapse.reasons | {event.reason}
+            else:
+                reasons = frozenset({event.reason})
+            statement.lapses.append(Lapse(day, reasons))
+            statement.in_effect.set(day, False)
+        elif isinstance(event, ev.EffectivenessRestored):
+            if statement.lapses and statement.lapses[-1].restored is None:
+                statement.lapses[-1].restored = day
+            statement.in_effect.set(day, True)
+
+    def _statement_for(self, event: ev.EventBase, name: str) -> Statement:
+        if name == "primary":
+            statement = self.statements[0]
+            if isinstance(event, ev.RsFiled) and statement.filed:
+                raise Rejected("EVENT-DUPLICATE-STATEMENT",
+                               f"the primary Registration Statement was already filed on {statement.filed[0]} "
+                               "(record an amendment as rs_amended)", "type")
+            return statement
+        # Each rs_filed of an additional statement (RRA 3(a)) files a new one; the other
+        # facts belong to the latest, or to the one about to be filed.
+        latest = self.statements[-1] if len(self.statements) > 1 else None
+        if latest is None or (isinstance(event, ev.RsFiled) and latest.filed):
+            latest = Statement("additional")
+            self.statements.append(latest)
+        return latest
+
+    def _blackout(self, event: ev.Blackout, day: dt.date) -> None:
+        """RRA 3(g): "The Company must, if lawful, give the Investors notice in writing at
+        least two (2) Trading Days prior to the first day of the blackout period"; a later
+        notice is a reported breach, not a Registration Default."""
+        self.facts.setdefault(ev.Blackout, []).append(event)
+        trading = self.ctx.trading
+        needed = self.ctx.terms.registration.blackout_notice_trading_days
+        if trading is None:
+            return
+        latest = trading.add_open_days(event.start, -needed) if needed else event.start
+        if event.date > latest:
+            self.report("BLACKOUT-LATE-NOTICE", f"blackout from {event.start}: notice given {event.date}, due by "
+                        f"{latest} ({needed} Trading Days before the first blackout day)", "RRA 3(g)", event.date)
+
+    def _finance(self, event: ev.Financing, day: dt.date) -> None:
+        self.facts.setdefault(ev.Financing, []).append(event)
+        self.outstanding.set(day, self.outstanding.last + event.shares)
+
+    def _repurchase_paid(self, event: ev.RepurchasePaid, day: dt.date) -> None:
+        """RRA 3(e)(A), SPA 1.12: a valid repurchase takes each Investor's purchased Shares
+        on the payment day; held by the Company, they are no longer Outstanding."""
+        self.facts.setdefault(ev.RepurchasePaid, []).append(event)
+        if self.ctx.repurchase_paid_on != day:
+            return
+        taken = 0
+        for lot in self.lots:
+            if lot.purchased and lot.held.last:
+                lot.repurchased += lot.held.last
+                taken += lot.held.last
+                lot.held.set(day, 0)
+        self.outstanding.set(day, self.outstanding.last - taken)
+
+    def _expire(self, day: dt.date) -> None:
+        """W preamble: exercisable "on or prior to the close of business on December 1, 2004
+        ... but not thereafter"; the unexercised balance expires and, from the next day, its
+        reserve is released (RULES §4)."""
+        last = day - ONE_DAY
+        self.expired_on = last
+        released = Fraction(0)
+        for cert_id in list(self.outstanding_ids):
+            cert = self.certificates[cert_id]
+            released += _whole(self.shares_of(cert))
+            self._close_certificate(cert, "expired", last, shown_from=day)
+        self.reserved.set(day, max(Fraction(0), self.reserved.last - released))
+
+    # -- the result --------------------------------------------------------------------------
+    def timeline(self, until: dt.date | None = None) -> Timeline:
+        facts = self.facts
+        return Timeline(
+            terms=self.ctx.terms, until=until, closing_date=self.closing_date, pricing=self.pricing,
+            base_exercise_price=self.base_price, lots=tuple(self.lots), certificates=self.certificates,
+            warrant_factor=self.warrant_factor, capital_factor=self.capital_factor, authorized=self.authorized,
+            outstanding=self.outstanding, reserved=self.reserved, required=self.required,
+            warrant_shares=self.warrant_shares, reductions=tuple(self.reductions),
+            other_property=self.other_property, statements=tuple(self.statements),
+            exercises=tuple(self.exercises), adjustments=tuple(self.adjustments),
+            findings=tuple(sorted(self.breaches, key=lambda b: b.date or dt.date.min)),
+            problems=tuple(self.problems),
+            blackouts=tuple(facts.get(ev.Blackout, ())),  # type: ignore[arg-type]
+            investor_delays=tuple(facts.get(ev.InvestorDelay, ())),  # type: ignore[arg-type]
+            underwriter_requests=tuple(facts.get(ev.UnderwriterRequest, ())),  # type: ignore[arg-type]
+            insufficient_notices=tuple(facts.get(ev.InsufficientSharesNotice, ())),  # type: ignore[arg-type]
+            repurchase_elections=tuple(facts.get(ev.RepurchaseElected, ())),  # type: ignore[arg-type]
+            repurchase_payments=tuple(facts.get(ev.RepurchasePaid, ())),  # type: ignore[arg-type]
+            demands=tuple(facts.get(ev.LdDemand, ())),  # type: ignore[arg-type]
+            payments=tuple(facts.get(ev.LdPaid, ())),  # type: ignore[arg-type]
+            period_ends=tuple(facts.get(ev.EffectivenessPeriodEnd, ())),  # type: ignore[arg-type]
+            notices=tuple(facts.get(ev.Notice, ())),  # type: ignore[arg-type]
+            action_notices=tuple(facts.get(ev.CorporateActionNotice, ())),  # type: ignore[arg-type]
+            financings=tuple(facts.get(ev.Financing, ())),  # type: ignore[arg-type]
+            sales={lot: tuple(sold) for lot, sold in self.sales.items()},
+            events_applied=self.events_applied,
+            change_days=tuple(dt.date.fromordinal(d) for d in sorted(self.change_days)),
+            expired_on=self.expired_on, last_exercise_day=self.ctx.exercise_window[1])
+
+
+_HANDLERS = {
+    ev.SharesSold: Fold._sell,
+    ev.WarrantExercise: Fold._exercise,
+    ev.WarrantTransfer: Fold._transfer,
+    ev.WarrantDivide: Fold._divide,
+    ev.WarrantCombine: Fold._combine,
+    ev.WarrantReplace: Fold._replace_lost,
+    ev.PriceReduction: Fold._reduce_price,
+    ev.StockSplit: Fold._recapitalize,
+    ev.StockDividend: Fold._recapitalize,
+    ev.ReverseSplit: Fold._recapitalize,
+    ev.Reclassification: Fold._recapitalize,
+    ev.Merger: Fold._merge,
+    ev.Financing: Fold._finance,
+    ev.RepurchasePaid: Fold._repurchase_paid,
+    ev.Blackout: Fold._blackout,
+    **{kind: Fold._statement_event for kind in STATEMENT_EVENTS},
+}
+
+
+def _whole(value: Fraction | int) -> int:
+    value = Fraction(value)
+    return value.numerator // value.denominator
+
+
+def _with_remainder(result: ExerciseResult, remainder: str | None) -> ExerciseResult:
+    from dataclasses import replace
+
+    return replace(result, remainder_certificate=remainder)
+
+
+def _surrendered(asked: int | Decimal | str, balance: Fraction) -> Fraction:
+    """The shares an exercise surrenders: ``"all"``, or a number; a decimal that is the
+    balance to its 10 shown places (116.6666666667 of 350/3) means the whole balance."""
+    if asked == "all":
+        return balance
+    value = Fraction(asked)
+    if value != balance and fraction_to_decimal(balance) == Decimal(asked):
+        return balance
+    return value
+
+
+def _shares(count: Fraction | int) -> str:
+    """A share count as a person reads it: 33,394,051.5 (10 places if it does not end)."""
+    count = Fraction(count)
+    if count.denominator == 1:
+        return f"{count.numerator:,}"
+    whole, _, fraction = plain(fraction_to_decimal(count)).partition(".")
+    return f"{int(whole):,}.{fraction}"
+
+
+def fold(located: Sequence[Located], ctx: Context, *, until: dt.date | None = None) -> Timeline:
+    """Fold events (in the documented order) into the deal's timeline, as of ``until``.
+
+    Refused events are recorded in ``Timeline.problems`` and skipped."""
+    folding = Fold(ctx)
+    folding.add(located)
+    folding.run(until)
+    return folding.timeline(until)
+
+
+def check_append(ctx: Context, existing: Sequence[Located], new: Sequence[Located]) -> list[Diagnostic]:
+    """Validate new events against the ledger they would join.
+
+    The ledger is folded once. New events that all fall after everything it
+    already holds are checked by continuing that fold; a new event dated in the
+    past can make a later, recorded event impossible, so then the whole history
+    is folded again with them and any such conflict is reported, naming the row.
+    """
+    folding = Fold(ctx)
+    folding.add(existing)
+    last_recorded = max((item.event.applies_on for item in existing), default=None)
+    if last_recorded is not None:
+        folding.run(last_recorded)  # later start-of-day effects (an expiry) wait for the new events
+    known = {(p.code, p.seq, p.line, p.message) for p in folding.problems}
+    first_new = min((item.event.applies_on for item in new), default=None)
+    if first_new is not None and (last_recorded is None or first_new >= last_recorded):
+        folding.add(new)
+        folding.run()
+        found = folding.problems
+    else:
+        again = Fold(ctx)
+        again.add([*existing, *new])
+        again.run()
+        found = again.problems
+    problems = []
+    for problem in found:
+        if problem.seq is not None or (problem.file and problem.file.startswith("ledger")):
+            if (problem.code, problem.seq, problem.line, problem.message) in known:
+                continue
+            problem = Diagnostic(problem.code, f"ledger event #{problem.seq} would become invalid: {problem.message}",
+                                 problem.file, problem.line, problem.field, seq=problem.seq)
+        problems.append(problem)
+    return problems
