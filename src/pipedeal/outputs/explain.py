@@ -15,7 +15,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from pipedeal.base import intervals as iv
-from pipedeal.base.money import fraction_to_decimal, money_str, plain
+from pipedeal.base.formats import exact_money, money, percent, share_count
+from pipedeal.base.money import fraction_to_decimal, plain
 from pipedeal.engine.damages import Segment
 from pipedeal.engine.defaults import CLAUSE_OF_KIND
 from pipedeal.engine.evaluate import Evaluation
@@ -70,14 +71,15 @@ class Line:
     quote: str
     text: str
     amount: Decimal | None = None
+    # The exact value behind ``amount`` when ``amount`` is cut to 10 places (a segment).
+    exact: Fraction | None = None
 
-
-def _money(value: Fraction) -> str:
-    return f"${money_str(fraction_to_decimal(value))}"
-
-
-def _shares(value: Fraction) -> str:
-    return f"{value.numerator:,}" if value.denominator == 1 else plain(fraction_to_decimal(value))
+    @property
+    def amount_shown(self) -> str | None:
+        """The amount as a reader sees it: exact, or to the cent for an amount due."""
+        if self.exact is not None:
+            return exact_money(self.exact)
+        return None if self.amount is None else exact_money(self.amount)
 
 
 def segment_text(segment: Segment, day_count: str) -> str:
@@ -88,9 +90,9 @@ def segment_text(segment: Segment, day_count: str) -> str:
         per = "30 (ld_day_count=thirty)" if day_count == "thirty" else "365/12 (ld_day_count=actual_365)"
     average = segment.shares * segment.price_total / segment.days
     return (f"{segment.first} to {segment.last} ({segment.days} day{'s' * (segment.days != 1)}), "
-            f"month {segment.month + 1}: {plain(segment.rate * 100)}% x {_shares(segment.shares)} "
-            f"shares x {_money(segment.price_total)} (sum of the day prices; market value "
-            f"{_money(average)} a day on average) / {per}")
+            f"month {segment.month + 1}: {percent(segment.rate)} x {share_count(segment.shares)} "
+            f"shares x {exact_money(segment.price_total)} (sum of the day prices; market value "
+            f"{exact_money(average)} a day on average) / {per}")
 
 
 def explain_damages(evaluation: Evaluation, investor: str) -> list[Line]:
@@ -123,22 +125,23 @@ def explain_damages(evaluation: Evaluation, investor: str) -> list[Line]:
     for segment in result.segments:
         lines.append(Line("segments", "RRA 3(e)(B)", CLAUSE_TEXT["RRA 3(e)(B) rate"],
                           segment_text(segment, keys.ld_day_count),
-                          fraction_to_decimal(segment.amount)))
+                          fraction_to_decimal(segment.amount), segment.amount))
     if result.segments:
         lines.append(Line("segments", "RRA 3(e)", CLAUSE_TEXT[market_key],
                           f"market value: ld_market_value={keys.ld_market_value}; rate clock: "
                           f"ld_schedule_clock={keys.ld_schedule_clock}; day count: "
                           f"ld_day_count={keys.ld_day_count}"))
     lines.append(Line("total", "RRA 3(e)(B)", CLAUSE_TEXT["RRA 3(e)(B) daily"],
-                      f"sum of the segments {plain(fraction_to_decimal(result.accrued_exact))} "
-                      "(exact; shown to 10 places), rounded half-up once to the cent", result.accrued))
+                      f"sum of the segments {exact_money(result.accrued_exact)} "
+                      "(exact; … marks a value cut at 10 places), rounded half-up once to the cent",
+                      result.accrued))
     for demand in result.demands:
         lines.append(Line("payments", "RRA 3(e)", CLAUSE_TEXT["RRA 3(e) payment"],
-                          f"demanded {demand.date}: ${money_str(demand.amount)} due {demand.due} "
+                          f"demanded {demand.date}: {money(demand.amount)} due {demand.due} "
                           f"({demand.status})", demand.amount))
     if result.paid:
         lines.append(Line("payments", "RRA 3(e)", CLAUSE_TEXT["RRA 3(e) payment"],
-                          f"paid ${money_str(result.paid)}; balance ${money_str(result.balance)}",
+                          f"paid {money(result.paid)}; balance {money(result.balance)}",
                           result.balance))
     if result.overdue:
         lines.append(Line("payments", "RRA 3(e)", CLAUSE_TEXT["RRA 3(e) collection"],

@@ -19,14 +19,12 @@ import datetime as dt
 import functools
 import importlib.resources
 from dataclasses import dataclass
-from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 import jinja2
 
 from pipedeal.base import intervals as iv
-from pipedeal.base.money import CENT, fraction_to_decimal, plain, terminates
+from pipedeal.base.formats import count_words, exact_fraction, exact_money, long_date, money, percent, share_count
 from pipedeal.deal.interpretations import BY_KEY
 from pipedeal.engine.defaults import CLAUSE_OF_KIND, runs_of
 from pipedeal.engine.evaluate import Evaluation
@@ -54,50 +52,6 @@ KIND_NAMES = {
     "additional_filing": "Additional statement: filing",
     "additional_effectiveness": "Additional statement: effectiveness",
 }
-
-_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-                 "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-                 "nineteen", "twenty", "twenty-one", "twenty-two", "twenty-three", "twenty-four",
-                 "twenty-five", "twenty-six", "twenty-seven", "twenty-eight", "twenty-nine", "thirty")
-
-
-# --- formatting ---------------------------------------------------------------------------------
-
-def money(value: Decimal) -> str:
-    """An amount due, to the cent: ``$6,193.62`` (``-$5.00`` when negative)."""
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value).quantize(CENT):,.2f}"
-
-
-def grouped(value: Decimal) -> str:
-    """A decimal with thousands separators and every digit it has (no rounding)."""
-    text = plain(value)
-    sign = "-" if text.startswith("-") else ""
-    whole, dot, fraction = text.lstrip("-").partition(".")
-    return f"{sign}{int(whole):,}{dot}{fraction}"
-
-
-def exact_money(value: Fraction) -> str:
-    """An exact amount: every digit (at least the cents) when it terminates, else 10
-    places marked ``…``: ``$22.03125``, ``$17,430.00``, ``$6,193.6239919355…``."""
-    whole, _, fraction = grouped(fraction_to_decimal(value)).partition(".")
-    shown = f"{whole}.{fraction.ljust(2, '0')}"
-    sign, shown = ("-", shown[1:]) if shown.startswith("-") else ("", shown)
-    return f"{sign}${shown}" if terminates(value.denominator) else f"{sign}${shown}…"
-
-
-def shares(value: Fraction) -> str:
-    return f"{value.numerator:,}" if value.denominator == 1 else grouped(fraction_to_decimal(value))
-
-
-def long_date(day: dt.date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
-
-
-def count_words(number: int) -> str:
-    """``five (5)``, as the agreement writes its periods."""
-    word = _NUMBER_WORDS[number] if 0 <= number < len(_NUMBER_WORDS) else None
-    return f"{word} ({number})" if word else str(number)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -199,7 +153,7 @@ def _segment_rows(evaluation: Evaluation, investor: str) -> list[dict[str, Any]]
         rows.append({
             "first": segment.first, "last": segment.last, "days": segment.days, "month": segment.month + 1,
             "month_first": segment.month_start, "month_last": segment.month_end - dt.timedelta(days=1),
-            "rate": f"{plain(segment.rate * 100)}%", "shares": shares(segment.shares),
+            "rate": percent(segment.rate), "shares": share_count(segment.shares),
             "price_total": exact_money(segment.price_total), "divisor": divisor,
             "divisor_note": divisor_note, "amount": exact_money(segment.amount),
         })
@@ -295,7 +249,7 @@ def statement_context(
         "company": _party(terms.company),
         "investor": _party(party),
         "closing_date": evaluation.closing_date,
-        "closing_shares": f"{allocation.shares:,}" if allocation else None,
+        "closing_shares": share_count(allocation.shares) if allocation else None,
         "default_rows": _default_rows(evaluation, investor, quotes),
         "periods": periods,
         "period_total_days": sum(p.days for p in result.periods),
@@ -315,8 +269,7 @@ def statement_context(
         "day_count": keys.ld_day_count,
         "schedule_clock": keys.ld_schedule_clock,
         "exact_total": exact_money(exact_total),
-        "exact_total_fraction": (None if terminates(exact_total.denominator)
-                                 else f"{exact_total.numerator:,}/{exact_total.denominator:,}"),
+        "exact_total_fraction": exact_fraction(exact_total),
         "accrued": money(result.accrued),
         "demands": demands,
         "demanded": money(result.demanded),

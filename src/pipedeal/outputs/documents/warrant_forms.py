@@ -29,13 +29,13 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from pipedeal.base.money import fraction_to_decimal, terminates
+from pipedeal.base.formats import count_words, exact_fraction, long_date, money, price, share_count
 from pipedeal.deal.interpretations import BY_KEY
 from pipedeal.deal.terms import Party
 from pipedeal.engine.evaluate import Evaluation
 from pipedeal.engine.ledger import Certificate
 from pipedeal.engine.warrants import AdjustmentNotice, AdjustmentRow, ExerciseResult
-from pipedeal.outputs.documents.ld_statement import Cited, count_words, environment, grouped, long_date, money
+from pipedeal.outputs.documents.ld_statement import Cited, environment
 
 EXERCISE_TEMPLATE = "warrant_exercise_notice.html.j2"
 ASSIGNMENT_TEMPLATE = "warrant_assignment_form.html.j2"
@@ -130,35 +130,6 @@ ADJUSTMENT_KINDS = {
 RECAPITALIZATIONS = frozenset({"stock_split", "stock_dividend", "reverse_split", "reclassification"})
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-# --- formatting ---------------------------------------------------------------------------------
-
-def price(value: Decimal) -> str:
-    """A price per share with every digit it has (at least the cents): ``$1.80125``, ``$3.00``."""
-    whole, _, fraction = grouped(value).partition(".")
-    sign, whole = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
-    return f"{sign}${whole}.{fraction.ljust(2, '0')}"
-
-
-def share_count(value: Fraction) -> str:
-    """Shares exactly: ``87,150``, ``0.5``; a fraction with no finite decimal to 10 places
-    marked ``…``: ``3,995.8333333333…``."""
-    if value.denominator == 1:
-        return f"{value.numerator:,}"
-    text = grouped(fraction_to_decimal(value))
-    return text if terminates(value.denominator) else f"{text}…"
-
-
-def exact_fraction(value: Fraction) -> str | None:
-    """``23,975/6`` for a value with no finite decimal, else None (the decimal is exact)."""
-    if terminates(value.denominator):
-        return None
-    return f"{value.numerator:,}/{value.denominator:,}"
-
-
-def quantity(value: Decimal | Fraction) -> str:
-    return share_count(Fraction(value))
 
 
 class Fill(str):
@@ -287,7 +258,7 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
              "value": f"{due} shares" + (f" (= {exact})" if exact else "")},
         ]
 
-    issued = f"{result.shares_issued:,}"
+    issued = share_count(result.shares_issued)
     delivery_rows = [{"label": "Shares of Common Stock to be issued", "value": issued,
                       "clause": "W 3, W 4" if result.fraction else "W 3"}]
     if result.fraction:
@@ -307,7 +278,7 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
         delivery_rows.append({"label": "Exercise Price paid", "value": "none: cashless exercise",
                               "clause": "W 3"})
     for asset, amount in result.other_property:
-        delivery_rows.append({"label": f"Other Property: {asset}", "value": quantity(amount),
+        delivery_rows.append({"label": f"Other Property: {asset}", "value": share_count(amount),
                               "clause": "W 11"})
 
     register_rows = [
@@ -442,7 +413,7 @@ def _holder_name(evaluation: Evaluation, party_id: str) -> str:
 def _adjustment_row(evaluation: Evaluation, notice: AdjustmentNotice, row: AdjustmentRow) -> dict[str, Any]:
     # W 11: the Other Property "receivable ... by a holder of the number of shares of Common Stock for
     # which this Warrant is exercisable immediately prior to such event"
-    basket = [{"asset": asset, "quantity": quantity(Fraction(amount) * row.shares_before)}
+    basket = [{"asset": asset, "quantity": share_count(Fraction(amount) * row.shares_before)}
               for asset, amount in notice.other_property]
     return {"warrant": row.warrant, "holder": _holder_name(evaluation, row.holder),
             "shares_before": share_count(row.shares_before), "shares_after": share_count(row.shares_after),
@@ -517,7 +488,7 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
     if recap:
         quotes.insert(0, _cite("W 11(a)"))
     plural = len(rows) > 1
-    basket = [{"asset": asset, "quantity": quantity(amount)} for asset, amount in notice.other_property]
+    basket = [{"asset": asset, "quantity": share_count(amount)} for asset, amount in notice.other_property]
     return {
         "doc_title": f"Notice of Adjustment — {ADJUSTMENT_KINDS.get(kind, kind)} — {notice.date.isoformat()}",
         "data_note": data_note,
