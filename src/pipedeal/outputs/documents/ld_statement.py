@@ -25,10 +25,11 @@ import jinja2
 
 from pipedeal.base import intervals as iv
 from pipedeal.base.formats import count_words, exact_fraction, exact_money, long_date, money, percent, share_count
+from pipedeal.deal.clauses import quoted, quoted_or_empty
 from pipedeal.deal.interpretations import BY_KEY
 from pipedeal.engine.defaults import CLAUSE_OF_KIND, runs_of
 from pipedeal.engine.evaluate import Evaluation
-from pipedeal.outputs.explain import CLAUSE_TEXT, Line, explain_damages
+from pipedeal.outputs.explain import Line, explain_damages
 
 TEMPLATE = "ld_statement.html.j2"
 
@@ -37,12 +38,6 @@ LD_KEYS = ("ld_market_value", "ld_schedule_clock", "ld_day_count", "effectivenes
            "roll_deadlines", "rule144k_years")
 # Shown too when the deal has an additional Registration Statement (RRA 3(e)(iv)).
 ADDITIONAL_KEYS = ("additional_effectiveness_days",)
-
-# RRA 3(e)(A), as damages.repurchase_election quotes it.
-REPURCHASE_QUOTE = ('"The election to repurchase ... shall be made ... within five (5) Trading Days of the '
-                    'date on which liquidated damages would otherwise begin to accrue, and payment shall be '
-                    'made within five (5) Trading Days of such notice, or else the Company\'s election shall '
-                    'be void"')
 
 KIND_NAMES = {
     "filing": "Filing",
@@ -73,12 +68,12 @@ class _Quotes:
 
     A clause the explanation did not need (the payment clause before any
     demand, the collection clause before any default in payment) falls back to
-    the same table the explanation quotes from.
+    the clause registry the explanation quotes from.
     """
 
     def __init__(self, lines: list[Line]):
         self.by_key: dict[tuple[str, str], str] = {}
-        self.collection = CLAUSE_TEXT["RRA 3(e) collection"]
+        self.collection = quoted("RRA 3(e) collection")
         for line in lines:
             if line.section == "payments" and line.text.startswith("overdue"):
                 self.collection = line.quote or self.collection
@@ -86,7 +81,7 @@ class _Quotes:
                 self.by_key.setdefault((line.section, line.clause), line.quote)
 
     def cite(self, section: str, clause: str, fallback: str) -> Cited:
-        return Cited(clause, self.by_key.get((section, clause)) or CLAUSE_TEXT.get(fallback, ""))
+        return Cited(clause, self.by_key.get((section, clause)) or quoted_or_empty(fallback))
 
 
 def _party(party) -> dict[str, Any]:
@@ -194,7 +189,7 @@ def _repurchase(evaluation: Evaluation, investor: str) -> dict[str, Any] | None:
     else:
         effect = "The damages accrue as if it had not been made."
     return {"elected_on": repurchase.elected_on, "status": repurchase.status, "reason": repurchase.reason,
-            "effect": effect, "cited": Cited("RRA 3(e)(A)", REPURCHASE_QUOTE)}
+            "effect": effect, "cited": Cited("RRA 3(e)(A)", quoted("RRA 3(e)(A) repurchase"))}
 
 
 def _show(value: object) -> str:
@@ -264,7 +259,7 @@ def statement_context(
         "rate_clause": quotes.cite("segments", "RRA 3(e)(B)", "RRA 3(e)(B) rate"),
         "market_clause": quotes.cite("segments", "RRA 3(e)", f"RRA 3(e) market value {keys.ld_market_value}"),
         "daily_clause": quotes.cite("total", "RRA 3(e)(B)", "RRA 3(e)(B) daily"),
-        "held_clause": Cited("RRA 3(e)(B)", CLAUSE_TEXT["RRA 3(e)(B) held"]),
+        "held_clause": Cited("RRA 3(e)(B)", quoted("RRA 3(e)(B) held")),
         "market_value": keys.ld_market_value,
         "day_count": keys.ld_day_count,
         "schedule_clock": keys.ld_schedule_clock,
