@@ -37,7 +37,7 @@ class Line:
 
     @property
     def amount_shown(self) -> str | None:
-        """The amount as a reader sees it: exact, or to the cent for an amount due."""
+        """The amount as a reader sees it: every digit, ``…`` where a segment's exact value is cut."""
         if self.exact is not None:
             return exact_money(self.exact)
         return None if self.amount is None else exact_money(self.amount)
