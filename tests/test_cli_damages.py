@@ -30,6 +30,16 @@ def test_ld_explain_shows_the_focus_filing_default_and_each_investors_damages(pi
     assert "for the first two months and two percent (2%)" in out
 
 
+def test_ld_explain_writes_every_share_count_and_dollar_amount_with_thousands_separators(pipedeal):
+    out = " ".join(pipedeal("ld", "--as-of", "2000-03-01", "--explain").stdout.split())
+    assert "871,500 shares" in out and "375,000 shares" in out
+    assert "$6,193.62" in out and "$2,665.07" in out
+    assert "market value $1,200,014.6484375 a day on average" in out
+    assert "= $6,193.6239919355…" in out  # a segment's exact amount, cut at 10 places and marked
+    assert "sum of the segments $6,193.6239919355…" in out
+    assert not re.search(r"\$\d{4}|\b\d{4,}(?:\.\d+)? shares", out), "a figure without separators"
+
+
 def test_ld_json_with_explain_has_segments_and_cited_steps(pipedeal):
     data = json.loads(pipedeal("ld", "--as-of", "2000-03-01", "--json", "--explain",
                                "--investor", "raptor").stdout)

@@ -21,9 +21,9 @@ import pypdf
 import pytest
 from scenario import CLOSING, D, evaluate_focus, flat_quotes, focus_quotes, focus_terms, log
 
+from pipedeal.base.formats import money
 from pipedeal.engine.damages import cents
 from pipedeal.outputs.documents import render_pdf, render_statement_html
-from pipedeal.outputs.documents.ld_statement import exact_money, money
 
 FILED = {"type": "rs_filed", "date": "2000-01-13"}
 NOTE = "Prices: bundled focus-1999/quotes.csv (ILLUSTRATIVE quotes, not market data)."
@@ -324,16 +324,3 @@ def test_the_template_is_package_data(focus, tmp_path, monkeypatch):
 def test_no_data_note_no_footer(focus):
     html = render_statement_html(focus, "raptor")
     assert 'class="datanote"' not in html
-
-
-@pytest.mark.parametrize(("value", "shown"), [
-    (Fraction(705, 32), "$22.03125"), (Fraction(17430), "$17,430.00"),
-    (Fraction(6144075, 992), "$6,193.6239919355…"), (Fraction(-5, 2), "-$2.50"),
-])
-def test_exact_money(value, shown):
-    assert exact_money(value) == shown
-
-
-def test_money():
-    assert money(Decimal("6193.62")) == "$6,193.62"
-    assert money(Decimal("-1234567.5")) == "-$1,234,567.50"

@@ -34,8 +34,6 @@ from pipedeal.outputs.documents.warrant_forms import (
     assignment_form_html,
     exercise_notice_docx,
     exercise_notice_html,
-    price,
-    share_count,
 )
 
 B = Decimal("1.80125")
@@ -489,19 +487,3 @@ def test_docx_is_a_real_word_document(focus):
     # the filled blanks are marked: underlined runs
     filled = [run.text for p in document.paragraphs for run in p.runs if run.underline]
     assert "50,000" in filled and "Warrant W-1" in filled
-
-
-@pytest.mark.parametrize(("value", "shown"), [
-    (Decimal("1.80125"), "$1.80125"), (Decimal("3"), "$3.00"), (Decimal("1.2008333333"), "$1.2008333333"),
-    (Decimal("1234.5"), "$1,234.50"),
-])
-def test_price(value, shown):
-    assert price(value) == shown
-
-
-@pytest.mark.parametrize(("value", "shown"), [
-    (Fraction(130_725), "130,725"), (Fraction(43_575, 2), "21,787.5"), (Fraction(23_975, 6), "3,995.8333333333…"),
-    (Fraction(5, 6), "0.8333333333…"),
-])
-def test_share_count(value, shown):
-    assert share_count(value) == shown

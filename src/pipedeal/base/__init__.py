@@ -1,1 +1,1 @@
-"""Foundations that know no deal: exact money, calendars, day sets, quotes, diagnostics."""
+"""Foundations that know no deal: exact money and its formats, calendars, day sets, quotes, diagnostics."""

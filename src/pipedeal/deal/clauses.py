@@ -1,27 +1,390 @@
-"""Every operative clause of the FOCUS agreement: each duty, number or date,
-the rule that implements it, and the tests that hold it to the text.
+"""The agreement's words, and every operative clause of the FOCUS agreement.
 
-``rule`` is the dotted path of the implementing function (its docstring
-starts with the clause); ``tests`` are pytest node ids. ``None`` and ``()``
-mean "not yet": the list is the plan as much as the record.
-``tests/test_clauses.py`` checks that every rule and test named here exists.
+**The clause registry.** Every word of the agreement that pipedeal prints (the
+steps of ``ld --explain``, the LD statement, the warrant forms, the
+interpretation keys, ``pipedeal clauses``) is a ``Quotation`` here, looked up by
+a stable key: ``quote("RRA 3(e)(B) rate")``. A quotation is verbatim: fragments
+of the agreement in their order, joined by `` ... `` where words are elided,
+spelled exactly as the agreement spells them apart from line breaks and page
+numbers (``tests/test_clause_registry.py`` holds every entry to the agreement
+file, within the section its clause names). In a form's entry (the Notice of
+Exercise, the Assignment Form) each `` ... `` is where the form is filled in.
+The registry is a plain table, a dict built from ``FOCUS_QUOTATIONS``, so that a
+deal's own table can stand behind the same lookups (``table=``).
+
+**The catalogue.** ``CLAUSES`` lists each duty, number or date, its words (a
+registry key), the rule that implements it and the tests that hold it to the
+text. ``rule`` is the dotted path of the implementing function (its docstring
+starts with the clause); ``tests`` are pytest node ids. ``None`` and ``()`` mean
+"not yet": the list is the plan as much as the record. ``tests/test_clauses.py``
+checks that every rule and test named here exists.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+ELISION = " ... "
+
+
+@dataclass(frozen=True)
+class Quotation:
+    """Words of the agreement: ``text`` is verbatim, `` ... `` marking elided words."""
+
+    key: str
+    clause: str
+    text: str
+
+    @property
+    def fragments(self) -> tuple[str, ...]:
+        """The verbatim runs between the elisions (a form's text between its fills)."""
+        return tuple(part.strip() for part in self.text.split("..."))
+
+    @property
+    def quoted(self) -> str:
+        """The words in quotation marks, as a citation prints them. Words that open with a
+        defined term in quotation marks (``"Trading Day" shall mean``) are shown as they are."""
+        return self.text if self.text.startswith('"') else f'"{self.text}"'
+
+
+def registry(quotations: Iterable[Quotation]) -> dict[str, Quotation]:
+    """A lookup table of ``quotations`` by key; a key given twice is an error."""
+    table: dict[str, Quotation] = {}
+    for entry in quotations:
+        if entry.key in table:
+            raise ValueError(f"clause text {entry.key!r} is given twice")
+        table[entry.key] = entry
+    return table
+
+
+def _q(key: str, clause: str, *lines: str) -> Quotation:
+    # Long quotations are written over several source lines; each piece keeps its spaces.
+    return Quotation(key, clause, "".join(lines))
+
+
+FOCUS_QUOTATIONS: tuple[Quotation, ...] = (
+    # --- the Common Stock and Warrants Purchase Agreement (SPA) ----------------------------------
+    _q("SPA preamble Delaware", "SPA preamble",
+       "a corporation organized and existing under the laws of the State of Delaware"),
+    _q("SPA 1.10 market price", "SPA 1.10",
+       "the average of the closing bid prices ... during the five Trading Day period ending on the Trading Day ",
+       "immediately prior to the Closing Date"),
+    _q("SPA 1.15 purchase price", "SPA 1.15", '"Purchase Price" shall mean $1.60 per share of Common Stock'),
+    _q("SPA 1.25 trading day", "SPA 1.25",
+       '"Trading Day" shall mean any day during which the Principal Market shall be open'),
+    _q("SPA 2.1(a)(i) closing", "SPA 2.1",
+       "Upon execution and delivery of this Agreement, each Investor shall deliver ... funds"),
+    _q("SPA 4.3 capitalization", "SPA 4.3",
+       "30,000,000 shares of Common Stock ... 21,012,701 shares are issued and outstanding"),
+    _q("SPA 6.2 reserve", "SPA 6.2",
+       "shall continue to reserve and keep available at all times ... the Warrant Shares"),
+    _q("SPA 6.2 reserve adjusted", "SPA 6.2",
+       "the number of shares so reserved ... shall be increased or decreased to reflect potential increases or ",
+       "decreases ... by reason of adjustments to the Warrants"),
+    _q("SPA 6.3 delisting", "SPA 6.3",
+       "copies of any correspondence ... which questions or threatens delisting ... within three (3) Trading Days"),
+    _q("SPA 6.9 discounted sales", "SPA 6.9",
+       "will not enter into any sale of its securities for cash at a discount to its then-current bid price ",
+       "until 90 days after the effective date"),
+    _q("SPA 12.1 notices effective", "SPA 12.1",
+       "deemed effective (a) upon hand delivery or delivery by facsimile ... (b) on the first business day ",
+       "following ... courier ... (c) upon actual receipt"),
+    _q("SPA 12.1 business hours", "SPA 12.1",
+       "(if delivered on a business day during normal business hours where such notice is to be received), or ",
+       "the first business day following such delivery (if delivered other than on a business day during ",
+       "normal business hours where such notice is to be received)"),
+    _q("SPA 13.6 reporting entity", "SPA 13.6", "The reporting entity relied upon ... shall be Bloomberg, L.P."),
+    _q("SPA 13.10 consent", "SPA 13.10",
+       "shall not be unreasonably withheld nor delayed by more than two (2) Trading Days"),
+
+    # --- Exhibit A: the Warrant (W) --------------------------------------------------------------
+    _q("W preamble exercise price", "W preamble", "110% of the Market Price on the Closing Date"),
+    _q("W preamble 110%", "W preamble", "110% of the Market Price"),
+    _q("W preamble exercise window", "W preamble",
+       "at any time on or after December 1, 1999 ... and on or prior to the close of business on December 1, 2004"),
+    _q("W 1", "W 1",
+       "Prior to the Termination Date and subject to compliance with applicable laws, this Warrant and all ",
+       "rights hereunder are transferable, in whole or in part, at the office or agency of the Company by the ",
+       "holder hereof in person or by duly authorized attorney, upon surrender of this Warrant together with ",
+       "the Assignment Form annexed hereto properly endorsed."),
+    _q("W 1 transferable", "W 1",
+       "transferable, in whole or in part ... upon surrender of this Warrant together with the Assignment Form"),
+    _q("W 3 payment", "W 3",
+       "upon payment of the Exercise Price of the shares thereby purchased by wire transfer or cashier's check ",
+       "drawn on a United States bank, the holder of this Warrant shall be entitled to receive a certificate for ",
+       "the number of shares of Common Stock so purchased"),
+    _q("W 3 payment method", "W 3", "by wire transfer or cashier's check drawn on a United States bank"),
+    _q("W 3 delivery", "W 3",
+       "Certificates for shares purchased hereunder shall be delivered to the holder hereof within three (3) ",
+       "Trading Days after the date on which this Warrant shall have been exercised"),
+    _q("W 3 delivery days", "W 3", "Certificates ... shall be delivered ... within three (3) Trading Days"),
+    _q("W 3 partial", "W 3",
+       "If this Warrant shall have been exercised in part, the Company shall ... deliver to Holder a new Warrant ",
+       "evidencing the rights of Holder to purchase the unpurchased shares of Common Stock called for by this ",
+       "Warrant"),
+    _q("W 3 new warrant", "W 3",
+       "If this Warrant shall have been exercised in part, the Company shall ... deliver ... a new Warrant"),
+    _q("W 3 cashless", "W 3",
+       "If there is no registration in effect permitting the resale by the Holder of the Warrant Shares at any ",
+       "time from and after one year from the issuance date of this Warrant, then the Holder shall have the ",
+       'right to a "cashless exercise" in which the Holder shall be entitled to receive a certificate for the ',
+       "number of shares equal to the quotient obtained by dividing [(A-B) (X)] by (A)"),
+    _q("W 3 cashless condition", "W 3",
+       "If there is no registration in effect permitting the resale by the Holder of the Warrant Shares at any ",
+       "time from and after one year from the issuance date"),
+    _q("W 3 cashless formula", "W 3", "[(A-B) (X)] by (A)"),
+    _q("W 3 cashless quotient", "W 3",
+       "to receive a certificate for the number of shares equal to the quotient obtained by dividing ",
+       "[(A-B) (X)] by (A), where:"),
+    _q("W 3 cashless A", "W 3",
+       "the average of the high and low trading prices per share of Common Stock on the Trading Day preceding ",
+       "the date of such election"),
+    _q("W 3 cashless B", "W 3", "the Exercise Price of the Warrant"),
+    _q("W 3 cashless X", "W 3",
+       "the number of shares issuable upon exercise of the Warrant in accordance with the terms of this Warrant"),
+    _q("W 4", "W 4",
+       "No fractional shares or scrip representing fractional shares shall be issued upon the exercise of this ",
+       "Warrant. As to any fraction of a share which Holder would otherwise be entitled to purchase upon such ",
+       "exercise, the Company shall pay a cash adjustment in respect of such final fraction in an amount equal ",
+       "to the Exercise Price."),
+    _q("W 4 cash adjustment", "W 4",
+       "a cash adjustment in respect of such final fraction in an amount equal to the Exercise Price"),
+    _q("W 7(a)", "W 7(a)",
+       "Upon such surrender and, if required, such payment, the Company shall execute and deliver a new ",
+       "Warrant or Warrants in the name of the assignee or assignees and in the denomination or denominations ",
+       "specified in such instrument of assignment, and shall issue to the assignor a new Warrant evidencing ",
+       "the portion of this Warrant not so assigned, and this Warrant shall promptly be cancelled."),
+    _q("W 7(a) assignor", "W 7(a)",
+       "issue to the assignor a new Warrant evidencing the portion of this Warrant not so assigned"),
+    _q("W 7(a) taxes", "W 7(a)",
+       "together with a written assignment of this Warrant substantially in the form attached hereto duly ",
+       "executed by Holder or its agent or attorney and funds sufficient to pay any transfer taxes payable upon ",
+       "the making of such transfer"),
+    _q("W 7(b) divided or combined", "W 7(b)", "This Warrant may be divided or combined with other Warrants"),
+    _q("W 7(d)", "W 7(d)",
+       "The Company agrees to maintain, at its aforesaid office, books for the registration and the ",
+       "registration of transfer of the Warrants."),
+    _q("W 7(d) books", "W 7(d)",
+       "The Company agrees to maintain ... books for the registration and the registration of transfer of the ",
+       "Warrants"),
+    _q("W 9 like tenor", "W 9", "will make and deliver a new Warrant ... of like tenor"),
+    _q("W 10 next day", "W 10", "on the next succeeding day not a Saturday, Sunday or legal holiday"),
+    _q("W 11(a)", "W 11(a)",
+       "at an Exercise Price per Warrant Share or other security obtained by multiplying the Exercise Price in ",
+       "effect immediately prior to such adjustment by the number of Warrant Shares purchasable pursuant hereto ",
+       "immediately prior to such adjustment and dividing by the number of Warrant Shares or other securities ",
+       "of the Company resulting from such adjustment"),
+    _q("W 11(a) multiplying", "W 11(a)",
+       "multiplying the Exercise Price ... by the number of Warrant Shares ... immediately prior ... and dividing ",
+       "by the number ... resulting"),
+    _q("W 11(a) effective", "W 11(a)",
+       "An adjustment made pursuant to this paragraph shall become effective immediately after the effective ",
+       "date of such event retroactive to the record date, if any, for such event."),
+    _q("W 11 merger", "W 11",
+       "Holder shall have the right thereafter to receive, upon exercise of this Warrant, the number of shares ",
+       "of common stock of the successor or acquiring corporation or of the Company, if it is the surviving ",
+       "corporation, and Other Property receivable upon or as a result of such reorganization, ",
+       "reclassification, merger, consolidation or disposition of assets by a holder of the number of shares ",
+       "of Common Stock for which this Warrant is exercisable immediately prior to such event"),
+    _q("W 11 other property", "W 11",
+       "the number of shares ... and Other Property receivable ... by a holder of the number of shares of ",
+       "Common Stock"),
+    _q("W 12", "W 12",
+       "The Company may at any time during the term of this Warrant, reduce the then current Exercise Price to ",
+       "any amount and for any period of time deemed appropriate by the Board of Directors of the Company."),
+    _q("W 12 reduce", "W 12",
+       "reduce the then current Exercise Price to any amount and for any period of time"),
+    _q("W 13", "W 13",
+       "the Company shall promptly mail by registered or certified mail, return receipt requested, to the ",
+       "holder of this Warrant notice of such adjustment or adjustments setting forth the number of Warrant ",
+       "Shares (and other securities or property) purchasable upon the exercise of this Warrant and the ",
+       "Exercise Price of such Warrant Shares (and other securities or property) after such adjustment, ",
+       "setting forth a brief statement of the facts requiring such adjustment and setting forth the ",
+       "computation by which such adjustment was made."),
+    _q("W 13 delivery", "W 13", "by registered or certified mail, return receipt requested"),
+    _q("W 13 computation", "W 13", "notice of such adjustment ... setting forth the computation"),
+    _q("W 13 conclusive", "W 13",
+       "Such notice, in the absence of manifest error, shall be conclusive evidence of the correctness of such ",
+       "adjustment."),
+    _q("W 14 notice", "W 14", "at least 30 days' prior written notice"),
+    # The Notice of Exercise form; each " ... " is a fill: the shares, the Company, the Warrant.
+    _q("W Notice of Exercise election", "W (Notice of Exercise)",
+       "The undersigned hereby elects to purchase ... shares of Common Stock (the \"Common Stock\"), of ... ",
+       "pursuant to the terms of the attached Warrant ... , and tenders herewith payment of the exercise price ",
+       "in full, together with all applicable transfer taxes, if any."),
+    _q("W Notice of Exercise tender", "W (Notice of Exercise)",
+       "The undersigned hereby elects to purchase ________ shares of Common Stock ... and tenders herewith ",
+       "payment of the exercise price in full"),
+    _q("W Notice of Exercise issue", "W (Notice of Exercise)",
+       "Please issue a certificate or certificates representing said shares of Common Stock in the name of the ",
+       "undersigned or in such other name as is specified below:"),
+    _q("W Assignment Form instruction", "W (Assignment Form)",
+       "(To assign the foregoing warrant, execute this form and supply required information. Do not use this ",
+       "form to exercise the warrant.)"),
+    _q("W Assignment Form assignment", "W (Assignment Form)",
+       "FOR VALUE RECEIVED, the foregoing Warrant and all rights evidenced thereby are hereby assigned to"),
+    _q("W Assignment Form note", "W (Assignment Form)",
+       "The signature to this Assignment Form must correspond with the name as it appears on the face of the ",
+       "Warrant, without alteration or enlargement or any change whatsoever, and must be guaranteed by a bank ",
+       "or trust company. Officers of corporations and those acting in an fiduciary or other representative ",
+       "capacity should file proper evidence of authority to assign the foregoing Warrant."),
+
+    # --- Exhibit B: the Registration Rights Agreement (RRA) --------------------------------------
+    _q("RRA 3(a) filing", "RRA 3(a)",
+       "within thirty (30) days after the Closing Date a registration statement"),
+    _q("RRA 3(a) effectiveness", "RRA 3(a)",
+       'within one hundred fifty (120) days ... (or, if ... a "full review" ..., 150 days ...) or, if earlier, ',
+       "within five (5) days of SEC clearance"),
+    _q("RRA 3(a) effectiveness days", "RRA 3(a)", "one hundred fifty (120) days"),
+    _q("RRA 3(a) notice of effectiveness", "RRA 3(a)",
+       "notify the Investors of the effectiveness ... within one Trading Day"),
+    _q("RRA 3(a) additional statement", "RRA 3(a)",
+       "file, within thirty (30) days of notice ... effectiveness within ninety (120) days"),
+    _q("RRA 3(a) additional effectiveness days", "RRA 3(a)", "within ninety (120) days"),
+    _q("RRA 3(b)", "RRA 3(b)",
+       "until the earlier of ... (v) all Securities may be sold ... pursuant to Rule 144(k)"),
+    _q("RRA 3(b)(v) opinion", "RRA 3(b)",
+       "until the earlier of ... (v) all Securities may be sold without any time, volume or manner limitations ",
+       "pursuant to Rule 144(k) or any similar provision then in effect under the Securities Act in the opinion ",
+       "of counsel to the Company"),
+    _q("RRA 3(b) effectiveness period", "RRA 3(b)",
+       "maintain the Registration Statement ... effective ... until the earlier of"),
+    _q("RRA 3(c) review", "RRA 3(c)", "a reasonable period, not to exceed five (5) Trading Days, to review"),
+    _q("RRA 3(c) comment letters", "RRA 3(c)",
+       "copies of any comment letters ... within two (2) Trading Days of receipt"),
+    _q("RRA 3(e)(i)", "RRA 3(e)(i)",
+       "the Registration Statement ... is not filed with the Commission within thirty (30) days from the ",
+       "Closing Date"),
+    _q("RRA 3(e)(ii)", "RRA 3(e)(ii)",
+       "such Registration Statement is not declared effective by the Commission within the earlier of one ",
+       "hundred twenty (120) days ... or five (5) days of clearance"),
+    _q("RRA 3(e)(ii) effectiveness days", "RRA 3(e)(ii)", "one hundred twenty (120) days"),
+    _q("RRA 3(e)(ii) underwriters", "RRA 3(e)(ii)",
+       "(unless such failure to register is due in whole or in part to the Commission's request that the ",
+       "Investors be named as underwriters ...)"),
+    _q("RRA 3(e)(ii) underwriters request", "RRA 3(e)(ii)",
+       "unless such failure to register is due in whole or in part to the Commission's request that the ",
+       "Investors be named as underwriters"),
+    _q("RRA 3(e)(iii)", "RRA 3(e)(iii)",
+       "such Registration Statement is not maintained as effective by the Company for the period set forth in ",
+       "Section 3(b)"),
+    _q("RRA 3(e)(iv)", "RRA 3(e)(iv)",
+       "the additional Registration Statement ... is not filed within thirty (30) days or declared effective ",
+       "within one hundred twenty (120) days"),
+    _q("RRA 3(e)(iv) additional effectiveness days", "RRA 3(e)(iv)", "one hundred twenty (120) days"),
+    _q("RRA 3(e) registration default", "RRA 3(e)", '(each a "Registration Default")'),
+    _q("RRA 3(e)(A) election", "RRA 3(e)(A)",
+       "The election to repurchase ... within five (5) Trading Days ... payment ... within five (5) Trading ",
+       "Days of such notice"),
+    _q("RRA 3(e)(A) repurchase", "RRA 3(e)(A)",
+       "The election to repurchase ... shall be made ... within five (5) Trading Days of the date on which ",
+       "liquidated damages would otherwise begin to accrue, and payment shall be made within five (5) Trading ",
+       "Days of such notice, or else the Company's election shall be void"),
+    _q("RRA 3(e)(B) rate", "RRA 3(e)(B)",
+       "one percent (1%) of the aggregate market value ... for the first two months and two percent (2%) for ",
+       "every month thereafter"),
+    _q("RRA 3(e)(B) rate schedule", "RRA 3(e)(B)",
+       "one percent (1%) ... for the first two months and two percent (2%) for every month thereafter"),
+    _q("RRA 3(e)(B) daily", "RRA 3(e)(B)", "pay Investor (pro rated on a daily basis), as liquidated damages"),
+    _q("RRA 3(e)(B) pro rated", "RRA 3(e)(B)", "pro rated on a daily basis"),
+    _q("RRA 3(e)(B) held", "RRA 3(e)(B)",
+       "shares of Common Stock purchased from the Company and still held by the Investor"),
+    _q("RRA 3(e)(B) aggregate market value", "RRA 3(e)(B)", "aggregate market value as of the Closing Date"),
+    _q("RRA 3(e) market value closing_date", "RRA 3(e)(B)", "the aggregate market value as of the Closing Date"),
+    _q("RRA 3(e) market value daily_close", "RRA 3(e)",
+       "The market value of the Common Stock for this purpose shall be the closing price ... for each day ",
+       "during such Registration Default"),
+    _q("RRA 3(e) closing price", "RRA 3(e)",
+       "the closing price ... for each day during such Registration Default"),
+    _q("RRA 3(e) overlap", "RRA 3(e)",
+       "(regardless of whether one or more such Registration Defaults are then in existence)"),
+    _q("RRA 3(e) payment", "RRA 3(e)",
+       "Payment of the liquidated damages shall be made to the Investors in cash, within five (5) calendar ",
+       "days of demand"),
+    _q("RRA 3(e) payment days", "RRA 3(e)", "within five (5) calendar days of demand"),
+    _q("RRA 3(e) financial statements", "RRA 3(e)",
+       "resulting solely from the need to update the Company's financial statements ... shall not constitute ",
+       "a Registration Default"),
+    _q("RRA 3(e) financial statements window", "RRA 3(e)",
+       "after 45 days and within 90 days from the end of the Company's fiscal year ... shall not constitute a ",
+       "Registration Default"),
+    _q("RRA 3(e) collection", "RRA 3(e)",
+       "If the Company does not remit the payment ... the Company will pay the Investors reasonable costs of ",
+       "collection"),
+    _q("RRA 3(e) collection costs", "RRA 3(e)",
+       "the Company will pay the Investors reasonable costs of collection"),
+    _q("RRA 3(g)", "RRA 3(g)",
+       "the Company may not so suspend the right ... for more than thirty (30) days in the aggregate during ",
+       "any twelve month period ... and if such period is exceeded, such event shall be a Registration Default"),
+    _q("RRA 3(g) cap", "RRA 3(g)",
+       "not ... for more than thirty (30) days in the aggregate during any twelve month period"),
+    _q("RRA 3(g) filing delay", "RRA 3(g)",
+       "the Company's obligation to file ... shall be delayed without penalty for not more than twenty (20) ",
+       "days"),
+    _q("RRA 3(g) notice", "RRA 3(g)",
+       "notice in writing at least two (2) Trading Days prior to the first day of the blackout period"),
+    _q("RRA 4", "RRA 4",
+       "Any delay or delays caused by the Investors by failure to cooperate as required hereunder shall not ",
+       "constitute a Registration Default"),
+    _q("RRA 4 investor delay", "RRA 4",
+       "Any delay or delays caused by the Investors ... shall not constitute a Registration Default"),
+    _q("RRA 5(g) transfer agent", "RRA 5(g)",
+       "within three (3) Trading Days after a Registration Statement ... is declared effective by the ",
+       "Commission, deliver ... to the transfer agent"),
+)
+
+FOCUS_REGISTRY: dict[str, Quotation] = registry(FOCUS_QUOTATIONS)
+
+
+def quote(key: str, table: Mapping[str, Quotation] = FOCUS_REGISTRY) -> Quotation:
+    """The quotation ``key`` (``"RRA 3(e)(B) rate"``); an unknown key is a programming error."""
+    try:
+        return table[key]
+    except KeyError:
+        raise KeyError(f"no clause text {key!r} in the registry") from None
+
+
+def text_of(key: str, table: Mapping[str, Quotation] = FOCUS_REGISTRY) -> str:
+    """The verbatim words of ``key``, without quotation marks."""
+    return quote(key, table).text
+
+
+def quoted(key: str, table: Mapping[str, Quotation] = FOCUS_REGISTRY) -> str:
+    """The words of ``key`` in quotation marks, as a citation prints them."""
+    return quote(key, table).quoted
+
+
+def find(key: str, table: Mapping[str, Quotation] = FOCUS_REGISTRY) -> Quotation | None:
+    """The quotation ``key``, or ``None`` where the registry has none (a clause cited without words)."""
+    return table.get(key)
+
+
+def quoted_or_empty(key: str, table: Mapping[str, Quotation] = FOCUS_REGISTRY) -> str:
+    """The words of ``key`` in quotation marks, or ``""`` for a clause the registry has no words of."""
+    entry = table.get(key)
+    return entry.quoted if entry is not None else ""
+
+
+# --- the catalogue of operative clauses ---------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Clause:
     id: str
     kind: str  # duty | number | date | definition | calendar
-    text: str
+    quote: str | None  # the registry key of its words; None for a rule that is not the agreement's
     rule: str | None = None
     tests: tuple[str, ...] = ()
+    note: str = ""  # words of pipedeal's own, after the quotation (or instead of it)
+
+    @property
+    def text(self) -> str:
+        words = quoted(self.quote) if self.quote else ""
+        return " ".join(part for part in (words, self.note) if part)
 
     def as_dict(self) -> dict[str, object]:
-        return {"clause": self.id, "kind": self.kind, "text": self.text,
+        return {"clause": self.id, "kind": self.kind, "text": self.text, "quote": self.quote,
                 "rule": self.rule, "tests": list(self.tests),
                 "status": "implemented" if self.rule else "not yet"}
 
@@ -39,115 +402,98 @@ H = "tests/test_ld_reference.py::"
 
 CLAUSES: tuple[Clause, ...] = (
     Clause("SPA 1.4, 2.1(a)(i)", "date",
-           '"Upon execution and delivery of this Agreement, each Investor shall deliver ... funds"',
+           "SPA 2.1(a)(i) closing",
            "pipedeal.engine.timeline.Fold._close",
            (L + "test_the_closing_issues_one_warrant_per_investor_in_terms_order",
             L + "test_a_second_closing_is_refused")),
     Clause("SPA 1.10", "number",
-           '"the average of the closing bid prices ... during the five Trading Day period ending '
-           'on the Trading Day immediately prior to the Closing Date"',
+           "SPA 1.10 market price",
            "pipedeal.engine.pricing.market_price",
            (P + "test_the_market_price_averages_the_closing_bids_of_the_five_trading_days_before_closing",
             P + "test_a_closing_after_a_holiday_skips_it_in_the_five_trading_days",
             P + "test_a_missing_closing_bid_is_an_error_naming_the_dates",
             C + "test_market_price_window_is_the_5_trading_days_ending_the_day_before_closing")),
-    Clause("SPA 1.15, 2.1(a)", "number", '"Purchase Price" shall mean $1.60 per share of Common Stock',
+    Clause("SPA 1.15, 2.1(a)", "number", "SPA 1.15 purchase price",
            "pipedeal.engine.pricing.allocate",
            (P + "test_focus_investors_receive_871500_3500_and_375000_shares_with_10_percent_warrants",
             P + "test_a_subscription_that_buys_a_fractional_share_is_an_error")),
     Clause("SPA 1.25", "calendar",
-           '"Trading Day" shall mean any day during which the Principal Market shall be open',
+           "SPA 1.25 trading day",
            "pipedeal.base.calendars.load_trading_calendar",
            (C + "test_nasdaq_closed_from_september_11_through_14_2001_and_reopens_monday_17",
             C + "test_nasdaq_closed_for_the_reagan_funeral_on_2004_06_11")),
     Clause("SPA 4.3", "number",
-           '"30,000,000 shares of Common Stock ... 21,012,701 shares are issued and outstanding"',
+           "SPA 4.3 capitalization",
            "pipedeal.engine.pricing.capitalization_after_closing",
            (P + "test_capitalization_after_the_closing_and_the_warrant_reserve",)),
     Clause("SPA 4.2, 6.2; W 15", "duty",
-           '"shall continue to reserve and keep available at all times ... the Warrant Shares"',
+           "SPA 6.2 reserve",
            "pipedeal.engine.pricing.capitalization_after_closing",
            (P + "test_an_under_reserved_warrant_pool_is_a_reported_breach",)),
     Clause("SPA 6.2; W 15 (after every event)", "duty",
-           '"the number of shares so reserved ... shall be increased or decreased to reflect potential increases or '
-           'decreases ... by reason of adjustments to the Warrants"', "pipedeal.engine.timeline.Fold._check_reserve",
+           "SPA 6.2 reserve adjusted", "pipedeal.engine.timeline.Fold._check_reserve",
            (W + "test_a_split_without_more_authorized_shares_leaves_too_few_authorized_shares",
             W + "test_a_cash_exercise_draws_the_delivered_shares_from_the_reserve",
             W + "test_a_reverse_split_that_scales_reserve_and_warrants_alike_is_not_a_reserve_shortfall")),
-    Clause("SPA 6.3", "duty", '"copies of any correspondence ... which questions or threatens '
-           'delisting ... within three (3) Trading Days"'),
-    Clause("SPA 6.9", "duty", '"will not enter into any sale of its securities for cash at a '
-           'discount to its then-current bid price until 90 days after the effective date"'),
-    Clause("SPA 12.1; RRA 8", "duty", '"deemed effective (a) upon hand delivery or delivery by '
-           'facsimile ... (b) on the first business day following ... courier ... (c) upon actual '
-           'receipt"'),
-    Clause("SPA 13.6", "definition", '"The reporting entity relied upon ... shall be Bloomberg, '
-           'L.P."', "pipedeal.base.quotes.parse_quotes",
+    Clause("SPA 6.3", "duty", "SPA 6.3 delisting"),
+    Clause("SPA 6.9", "duty", "SPA 6.9 discounted sales"),
+    Clause("SPA 12.1; RRA 8", "duty", "SPA 12.1 notices effective"),
+    Clause("SPA 13.6", "definition", "SPA 13.6 reporting entity", "pipedeal.base.quotes.parse_quotes",
            (Q + "test_a_quote_row_of_1999_fractions_is_stored_as_exact_decimals_with_a_comma_volume",
             Q + "test_a_non_terminating_bid_is_refused_naming_file_line_and_column")),
-    Clause("SPA 13.10", "duty", '"shall not be unreasonably withheld nor delayed by more than two '
-           '(2) Trading Days"'),
-    Clause("W preamble (price)", "number", '"110% of the Market Price on the Closing Date"',
+    Clause("SPA 13.10", "duty", "SPA 13.10 consent"),
+    Clause("W preamble (price)", "number", "W preamble exercise price",
            "pipedeal.engine.pricing.exercise_price",
            (P + "test_exercise_price_rounding_alternatives",
             P + "test_a_half_tenth_of_a_cent_rounds_up_not_to_even")),
     Clause("W preamble (window), W 3", "date",
-           '"at any time on or after December 1, 1999 ... and on or prior to the close of '
-           'business on December 1, 2004"',
+           "W preamble exercise window",
            "pipedeal.engine.timeline.Context.exercise_window",
            (L + "test_exercising_outside_the_window_is_refused",
             L + "test_the_first_and_last_days_of_the_window_are_inside_it")),
-    Clause("W 1, 7(a)", "duty", '"transferable, in whole or in part ... upon surrender of this '
-           'Warrant together with the Assignment Form"', "pipedeal.engine.timeline.Fold._transfer",
+    Clause("W 1, 7(a)", "duty", "W 1 transferable", "pipedeal.engine.timeline.Fold._transfer",
            (L + "test_a_partial_transfer_splits_the_warrant_between_assignee_and_assignor",
             L + "test_a_transfer_to_a_party_not_in_the_terms_is_refused")),
-    Clause("W 3 (exercise)", "duty", '"If this Warrant shall have been exercised in part, the '
-           'Company shall ... deliver ... a new Warrant"', "pipedeal.engine.timeline.Fold._exercise",
+    Clause("W 3 (exercise)", "duty", "W 3 new warrant", "pipedeal.engine.timeline.Fold._exercise",
            (L + "test_a_partial_cash_exercise_leaves_a_new_warrant_for_the_rest",
             L + "test_exercising_beyond_the_balance_is_refused")),
-    Clause("W 3 (delivery)", "duty", '"Certificates ... shall be delivered ... within three (3) '
-           'Trading Days"', "pipedeal.engine.evaluate.delivery_obligations",
+    Clause("W 3 (delivery)", "duty", "W 3 delivery days", "pipedeal.engine.evaluate.delivery_obligations",
            (W + "test_certificates_are_due_three_trading_days_after_the_exercise",)),
-    Clause("W 3 (cashless)", "number", '"[(A-B) (X)] by (A)"', "pipedeal.engine.warrants.cashless_shares",
+    Clause("W 3 (cashless)", "number", "W 3 cashless formula", "pipedeal.engine.warrants.cashless_shares",
            (W + "test_a_cashless_exercise_of_10000_at_a_3_dollar_market_delivers_3995_shares_and_cash_for_five_sixths",
             W + "test_cashless_a_is_taken_on_the_trading_day_before_the_election_across_new_years_day",
             W + "test_cashless_is_refused_when_a_is_not_above_the_exercise_price",
             W + "test_cashless_before_the_first_anniversary_is_refused",
             W + "test_cashless_while_the_registration_statement_is_effective_is_refused_at_election",
             W + "test_cashless_after_a_lapse_is_cured_is_refused_at_election_but_allowed_ever_after_one_year")),
-    Clause("W 4", "number", '"a cash adjustment in respect of such final fraction in an amount '
-           'equal to the Exercise Price"', "pipedeal.engine.warrants.fraction_cash",
+    Clause("W 4", "number", "W 4 cash adjustment", "pipedeal.engine.warrants.fraction_cash",
            (W + "test_a_cashless_exercise_of_10000_at_a_3_dollar_market_delivers_3995_shares_and_cash_for_five_sixths",
             W + "test_cashless_fraction_cash_on_the_literal_reading_of_w4_is_the_whole_exercise_price",
             W + "test_an_odd_balance_left_by_a_split_is_exercised_whole_with_cash_for_the_half_share")),
-    Clause("W 7(b)", "duty", '"This Warrant may be divided or combined with other Warrants"',
+    Clause("W 7(b)", "duty", "W 7(b) divided or combined",
            "pipedeal.engine.timeline.Fold._combine",
            (L + "test_a_division_must_add_up_to_the_warrant",
             W + "test_a_division_issues_new_warrants_of_the_stated_denominations",
             W + "test_a_combination_of_one_holders_warrants_makes_one_warrant_with_both_parents",
             W + "test_warrants_of_different_holders_cannot_be_combined")),
-    Clause("W 7(d)", "duty", '"The Company agrees to maintain ... books for the registration and the '
-           'registration of transfer of the Warrants"', "pipedeal.engine.timeline.Fold.step",
+    Clause("W 7(d)", "duty", "W 7(d) books", "pipedeal.engine.timeline.Fold.step",
            (W + "test_lineage_is_followed_through_transfer_division_and_combination",
             W + "test_property_warrant_shares_are_conserved_by_transfer_division_combination_and_replacement",
             W + "test_property_the_register_rebuilt_from_the_ledger_equals_the_register_kept_incrementally")),
-    Clause("W (Notice of Exercise)", "duty", '"The undersigned hereby elects to purchase ____ shares of Common '
-           'Stock ... and tenders herewith payment of the exercise price in full"',
+    Clause("W (Notice of Exercise)", "duty", "W Notice of Exercise tender",
            "pipedeal.outputs.documents.warrant_forms.exercise_notice_html",
            (F + "test_cash_exercise_notice_in_three_formats",
             F + "test_cashless_exercise_notice_shows_the_formula_and_the_fraction")),
-    Clause("W (Assignment Form)", "duty", '"FOR VALUE RECEIVED, the foregoing Warrant and all rights evidenced '
-           'thereby are hereby assigned to"', "pipedeal.outputs.documents.warrant_forms.assignment_form_html",
+    Clause("W (Assignment Form)", "duty", "W Assignment Form assignment",
+           "pipedeal.outputs.documents.warrant_forms.assignment_form_html",
            (F + "test_assignment_form_in_part_in_three_formats", F + "test_assignment_of_the_whole_warrant")),
-    Clause("W 9", "duty", '"will make and deliver a new Warrant ... of like tenor"',
+    Clause("W 9", "duty", "W 9 like tenor",
            "pipedeal.engine.timeline.Fold._replace_lost",
            (W + "test_a_lost_warrant_is_replaced_by_one_of_like_tenor_dated_as_of_the_cancellation",
             W + "test_a_replacement_warrant_keeps_the_original_anniversary_for_cashless_exercise")),
-    Clause("W 10", "calendar", '"on the next succeeding day not a Saturday, Sunday or legal '
-           'holiday"', "pipedeal.base.calendars.warrant_roll",
+    Clause("W 10", "calendar", "W 10 next day", "pipedeal.base.calendars.warrant_roll",
            (C + "test_warrant_action_due_saturday_before_patriots_day_2004_moves_to_tuesday",)),
-    Clause("W 11(a)", "number", '"multiplying the Exercise Price ... by the number of Warrant '
-           'Shares ... immediately prior ... and dividing by the number ... resulting"',
+    Clause("W 11(a)", "number", "W 11(a) multiplying",
            "pipedeal.engine.timeline.Fold._recapitalize",
            (L + "test_a_3_for_2_split_multiplies_warrants_and_holdings",
             W + "test_a_3_for_2_split_multiplies_warrant_shares_by_3_2_and_the_price_by_2_3",
@@ -155,57 +501,50 @@ CLAUSES: tuple[Clause, ...] = (
             W + "test_a_ten_percent_stock_dividend_adds_a_tenth_and_brings_the_price_back_to_the_market_price",
             W + "test_a_split_is_retroactive_to_its_record_date_for_an_exercise_before_the_effective_date",
             W + "test_property_an_adjustment_keeps_shares_times_price_up_to_the_ten_place_rounding")),
-    Clause("W 11 (reorganization)", "number", '"the number of shares ... and Other Property '
-           'receivable ... by a holder of the number of shares of Common Stock"', "pipedeal.engine.timeline.Fold._merge",
+    Clause("W 11 (reorganization)", "number", "W 11 other property", "pipedeal.engine.timeline.Fold._merge",
            (W + "test_after_a_merger_an_exercise_delivers_the_other_property_for_each_warrant_share",)),
-    Clause("W 12", "number", '"reduce the then current Exercise Price to any amount and for any '
-           'period of time"', "pipedeal.engine.timeline.Fold._reduce_price",
+    Clause("W 12", "number", "W 12 reduce", "pipedeal.engine.timeline.Fold._reduce_price",
            (W + "test_a_w12_reduction_applies_inside_its_period_and_not_after",
             W + "test_a_reduction_that_is_not_lower_is_refused",
             W + "test_a_split_during_a_reduction_adjusts_the_reduced_price_too",
             W + "test_a_deeper_reduction_inside_an_earlier_one_applies_for_its_own_period")),
-    Clause("W 13", "duty", '"notice of such adjustment ... setting forth the computation"',
+    Clause("W 13", "duty", "W 13 computation",
            "pipedeal.engine.warrants.AdjustmentNotice",
            (W + "test_the_notice_of_adjustment_states_the_facts_and_the_computation",
             W + "test_each_adjustment_gets_its_own_notice",
             F + "test_adjustment_notice_to_one_holder_in_three_formats",
             W + "test_a_w12_reduction_gets_a_notice_of_adjustment_with_its_period")),
-    Clause("W 14", "duty", '"at least 30 days\' prior written notice"', "pipedeal.engine.timeline.Fold._late_action_notices",
+    Clause("W 14", "duty", "W 14 notice", "pipedeal.engine.timeline.Fold._late_action_notices",
            (W + "test_a_split_noticed_30_days_before_its_record_date_is_not_a_breach",
             W + "test_a_split_noticed_29_days_before_its_record_date_is_a_breach",
             W + "test_a_merger_noticed_29_days_before_it_takes_place_is_a_breach_of_the_effective_date_notice",
             W + "test_a_merger_notice_less_than_30_days_before_its_voting_record_date_is_a_breach")),
-    Clause("RRA 3(a) (filing)", "date", '"within thirty (30) days after the Closing Date a '
-           'registration statement"', "pipedeal.engine.registration.filing_deadline",
+    Clause("RRA 3(a) (filing)", "date", "RRA 3(a) filing", "pipedeal.engine.registration.filing_deadline",
            (R + "test_filing_due_on_christmas_eve_1999_rolls_to_monday_the_27th",
             R + "test_the_real_s3_filed_on_2000_01_13_missed_the_filing_deadline",
             R + "test_filing_on_the_rolled_deadline_is_on_time",
             R + "test_an_unfiled_statement_is_missed_once_the_deadline_passes")),
-    Clause("RRA 3(a), 3(e)(ii) (effectiveness)", "date", '"within one hundred fifty (120) days '
-           '... (or, if ... a "full review" ..., 150 days ...) or, if earlier, within five (5) '
-           'days of SEC clearance"', "pipedeal.engine.registration.effectiveness_deadline",
+    Clause("RRA 3(a), 3(e)(ii) (effectiveness)", "date", "RRA 3(a) effectiveness",
+           "pipedeal.engine.registration.effectiveness_deadline",
            (R + "test_effectiveness_is_due_120_or_150_days_after_closing",
             R + "test_a_full_review_gives_150_days_whatever_the_effectiveness_days_reading",
             R + "test_sec_clearance_plus_five_days_governs_when_earlier")),
-    Clause("RRA 3(a) (notice of effectiveness)", "duty", '"notify the Investors of the '
-           'effectiveness ... within one Trading Day"'),
-    Clause("RRA 3(a) (additional statement)", "date", '"file, within thirty (30) days of notice '
-           '... effectiveness within ninety (120) days"', "pipedeal.engine.registration.additional_deadlines",
+    Clause("RRA 3(a) (notice of effectiveness)", "duty", "RRA 3(a) notice of effectiveness"),
+    Clause("RRA 3(a) (additional statement)", "date", "RRA 3(a) additional statement",
+           "pipedeal.engine.registration.additional_deadlines",
            (D + "test_additional_statement_deadlines",
             D + "test_a_full_review_of_the_additional_statement_gives_it_150_days",
             D + "test_additional_statement_effective_late_under_90_days")),
-    Clause("RRA 3(b)", "date", '"maintain the Registration Statement ... effective ... until the '
-           'earlier of" (the Effectiveness Period)', "pipedeal.engine.defaults.effectiveness_period",
+    Clause("RRA 3(b)", "date", "RRA 3(b) effectiveness period", "pipedeal.engine.defaults.effectiveness_period",
            (D + "test_as_written_a_lapse_after_the_rule_144k_date_is_still_a_default",
             D + "test_per_lot_rule144_stops_the_shares_damages_at_their_rule_144k_date",
             D + "test_all_securities_rule144_ends_the_period_once_the_warrants_are_gone_too",
             D + "test_rule144k_years_decides_whether_a_november_2000_lapse_bears_damages",
-            D + "test_an_effectiveness_period_end_event_ends_the_lapse_default")),
-    Clause("RRA 3(c) (review)", "duty", '"a reasonable period, not to exceed five (5) Trading '
-           'Days, to review"'),
-    Clause("RRA 3(c) (comment letters)", "duty", '"copies of any comment letters ... within two '
-           '(2) Trading Days of receipt"'),
-    Clause("RRA 3(e)(i)-(iv)", "definition", '"(each a "Registration Default")"',
+            D + "test_an_effectiveness_period_end_event_ends_the_lapse_default"),
+           note="(the Effectiveness Period)"),
+    Clause("RRA 3(c) (review)", "duty", "RRA 3(c) review"),
+    Clause("RRA 3(c) (comment letters)", "duty", "RRA 3(c) comment letters"),
+    Clause("RRA 3(e)(i)-(iv)", "definition", "RRA 3(e) registration default",
            "pipedeal.engine.defaults.default_days",
            (D + "test_the_real_s3_filed_2000_01_13_leaves_16_default_days_the_cure_day_not_counted",
             D + "test_effective_2000_04_10_is_17_days_late_under_120_days",
@@ -213,16 +552,14 @@ CLAUSES: tuple[Clause, ...] = (
             D + "test_additional_statement_filed_late_is_an_additional_filing_default",
             D + "test_filing_and_effectiveness_defaults_overlapping_are_counted_once",
             H + "test_a_random_focus_docket_accrues_exactly_what_a_day_by_day_reading_of_the_spec_accrues")),
-    Clause("RRA 3(e)(A)", "duty", '"The election to repurchase ... within five (5) Trading Days '
-           '... payment ... within five (5) Trading Days of such notice"',
+    Clause("RRA 3(e)(A)", "duty", "RRA 3(e)(A) election",
            "pipedeal.engine.damages.repurchase_election",
            (D + "test_a_timely_repurchase_replaces_the_damages_at_the_purchase_price",
             D + "test_an_election_on_the_fifth_trading_day_paid_on_the_fifth_trading_day_after_is_valid",
             D + "test_a_late_election_is_void_and_damages_accrue_as_usual",
             D + "test_a_late_payment_voids_the_election",
             D + "test_an_election_awaiting_payment_is_pending_and_damages_show_as_if_it_fails")),
-    Clause("RRA 3(e)(B)", "number", '"one percent (1%) of the aggregate market value ... for the '
-           'first two months and two percent (2%) for every month thereafter"',
+    Clause("RRA 3(e)(B)", "number", "RRA 3(e)(B) rate",
            "pipedeal.engine.damages.investor_damages",
            (D + "test_no_filing_by_2000_01_10_is_a_14_day_filing_default",
             D + "test_a_filing_default_into_its_third_month_steps_up_to_two_percent",
@@ -233,57 +570,49 @@ CLAUSES: tuple[Clause, ...] = (
             D + "test_cumulative_clock_lays_the_lapse_after_the_filing_default_and_reaches_two_percent",
             D + "test_shares_sold_during_a_default_reduce_the_shares_held_from_the_sale_date",
             D + "test_an_exact_half_cent_rounds_up")),
-    Clause("RRA 3(e) (market value)", "number", '"The market value of the Common Stock for this purpose '
-           'shall be the closing price ... for each day during such Registration Default"',
+    Clause("RRA 3(e) (market value)", "number", "RRA 3(e) market value daily_close",
            "pipedeal.engine.damages.MarketValues",
            (D + "test_daily_close_values_each_default_day_at_that_days_close",
             D + "test_closing_date_values_every_default_day_at_the_1999_11_24_close",
             D + "test_a_3_for_2_split_with_the_price_falling_to_two_thirds_changes_no_dollars",
             D + "test_a_trading_day_without_a_close_during_a_default_is_an_error_naming_it")),
-    Clause("RRA 3(e) (payment)", "date", '"within five (5) calendar days of demand"',
+    Clause("RRA 3(e) (payment)", "date", "RRA 3(e) payment days",
            "pipedeal.engine.damages._demands",
            (D + "test_a_demand_paid_in_full_before_due_is_not_overdue",
             D + "test_an_unpaid_demand_is_not_overdue_on_its_due_day",
             D + "test_a_second_demand_demands_the_whole_accrual_through_its_date")),
-    Clause("RRA 3(e) (financial statements)", "definition", '"after 45 days and within 90 days '
-           'from the end of the Company\'s fiscal year ... shall not constitute a Registration '
-           'Default"', "pipedeal.engine.defaults._fiscal_windows",
+    Clause("RRA 3(e) (financial statements)", "definition", "RRA 3(e) financial statements window",
+           "pipedeal.engine.defaults._fiscal_windows",
            (D + "test_a_financial_statements_lapse_is_excused_only_inside_the_window",
             D + "test_in_2001_the_financial_statements_window_runs_through_march_31")),
-    Clause("RRA 3(e) (collection)", "duty", '"the Company will pay the Investors reasonable costs '
-           'of collection"', "pipedeal.engine.damages.InvestorDamages.collection_costs_payable",
+    Clause("RRA 3(e) (collection)", "duty", "RRA 3(e) collection costs",
+           "pipedeal.engine.damages.InvestorDamages.collection_costs_payable",
            (D + "test_a_partly_paid_demand_past_due_is_overdue_and_costs_of_collection_are_payable",)),
-    Clause("RRA 3(g) (filing delay)", "date", '"the Company\'s obligation to file ... shall be '
-           'delayed without penalty for not more than twenty (20) days"',
+    Clause("RRA 3(g) (filing delay)", "date", "RRA 3(g) filing delay",
            "pipedeal.engine.registration.filing_deadline",
            (R + "test_a_blackout_before_the_filing_date_extends_it_by_its_length",
             R + "test_blackouts_extend_the_filing_date_by_at_most_20_days_in_all",
             R + "test_a_blackout_beginning_after_the_filing_date_does_not_extend_it")),
-    Clause("RRA 3(g) (cap)", "number", '"not ... for more than thirty (30) days in the aggregate '
-           'during any twelve month period"', "pipedeal.engine.defaults.blackout_default_days",
+    Clause("RRA 3(g) (cap)", "number", "RRA 3(g) cap", "pipedeal.engine.defaults.blackout_default_days",
            (D + "test_a_30_day_blackout_is_free",
             D + "test_the_31st_blackout_day_is_a_default_day",
             D + "test_blackout_days_are_counted_in_a_rolling_year")),
-    Clause("RRA 3(g) (notice)", "duty", '"notice in writing at least two (2) Trading Days prior to '
-           'the first day of the blackout period"', "pipedeal.engine.timeline.Fold._blackout",
+    Clause("RRA 3(g) (notice)", "duty", "RRA 3(g) notice", "pipedeal.engine.timeline.Fold._blackout",
            (D + "test_a_late_blackout_notice_is_a_breach_not_a_default",
             D + "test_a_blackout_notice_two_trading_days_ahead_is_on_time")),
-    Clause("RRA 4", "definition", '"Any delay or delays caused by the Investors ... shall not '
-           'constitute a Registration Default"', "pipedeal.engine.defaults.default_days",
+    Clause("RRA 4", "definition", "RRA 4 investor delay", "pipedeal.engine.defaults.default_days",
            (D + "test_an_investor_delay_of_all_investors_splits_the_filing_default_in_two",
             D + "test_an_investor_delay_naming_one_investor_excuses_only_that_investor")),
-    Clause("RRA 3(e)(ii) (underwriters)", "definition", '"unless such failure to register is due in whole '
-           'or in part to the Commission\'s request that the Investors be named as underwriters"',
+    Clause("RRA 3(e)(ii) (underwriters)", "definition", "RRA 3(e)(ii) underwriters request",
            "pipedeal.engine.defaults.default_days",
            (D + "test_an_underwriter_request_before_the_deadline_excuses_the_whole_failure_to_become_effective",
             D + "test_an_underwriter_request_while_overdue_excuses_the_rest_of_the_failure_too",
             D + "test_an_underwriter_request_excludes_only_its_days_when_read_so",
             D + "test_an_underwriter_request_does_not_excuse_a_filing_default")),
-    Clause("RRA 5(g)", "duty", '"within three (3) Trading Days after a Registration Statement ... '
-           'is declared effective, deliver ... to the transfer agent"'),
-    Clause("Rule 0-3; RULES §1", "calendar", "a filing due on a day the SEC is closed may be made "
-           "on the next business day", "pipedeal.engine.registration._roll",
+    Clause("RRA 5(g)", "duty", "RRA 5(g) transfer agent"),
+    Clause("Rule 0-3; RULES §1", "calendar", None, "pipedeal.engine.registration._roll",
            (R + "test_filing_due_on_christmas_eve_1999_rolls_to_monday_the_27th",
             R + "test_without_the_roll_the_filing_is_due_on_christmas_eve",
-            C + "test_christmas_eve_1999_is_an_sec_holiday_but_a_massachusetts_business_day")),
+            C + "test_christmas_eve_1999_is_an_sec_holiday_but_a_massachusetts_business_day"),
+           note="a filing due on a day the SEC is closed may be made on the next business day"),
 )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipedeal.deal.clauses import quoted
+
 
 @dataclass(frozen=True)
 class InterpretationKey:
@@ -18,7 +20,7 @@ class InterpretationKey:
     question: str
     default: object
     alternatives: tuple[object, ...]
-    text: str
+    text: str  # the words that force the choice, quoted from the clause registry
 
     @property
     def values(self) -> tuple[object, ...]:
@@ -47,8 +49,8 @@ CATALOGUE: tuple[InterpretationKey, ...] = (
         question="How many days after the Closing must the Registration Statement be effective?",
         default=120,
         alternatives=(150,),
-        text='RRA 3(a) says "one hundred fifty (120) days"; RRA 3(e) says '
-        '"one hundred twenty (120) days".',
+        text=f'RRA 3(a) says {quoted("RRA 3(a) effectiveness days")}; '
+        f'RRA 3(e) says {quoted("RRA 3(e)(ii) effectiveness days")}.',
     ),
     InterpretationKey(
         key="additional_effectiveness_days",
@@ -56,8 +58,8 @@ CATALOGUE: tuple[InterpretationKey, ...] = (
         question="How many days after the investor's notice must an additional statement be effective?",
         default=120,
         alternatives=(90,),
-        text='RRA 3(a) says "within ninety (120) days"; RRA 3(e)(iv) says '
-        '"one hundred twenty (120) days".',
+        text=f'RRA 3(a) says {quoted("RRA 3(a) additional effectiveness days")}; '
+        f'RRA 3(e)(iv) says {quoted("RRA 3(e)(iv) additional effectiveness days")}.',
     ),
     InterpretationKey(
         key="roll_deadlines",
@@ -74,7 +76,7 @@ CATALOGUE: tuple[InterpretationKey, ...] = (
         question="Is 110% of the Market Price rounded?",
         default="none",
         alternatives=("cent", "tenth_cent"),
-        text='The Exercise Price is "110% of the Market Price"; the text names no rounding.',
+        text=f'The Exercise Price is {quoted("W preamble 110%")}; the text names no rounding.',
     ),
     InterpretationKey(
         key="ld_market_value",
@@ -82,8 +84,7 @@ CATALOGUE: tuple[InterpretationKey, ...] = (
         question="Which price values the shares still held for liquidated damages?",
         default="daily_close",
         alternatives=("closing_date",),
-        text='"aggregate market value as of the Closing Date" against "the closing price '
-        '... for each day during such Registration Default".',
+        text=f'{quoted("RRA 3(e)(B) aggregate market value")} against {quoted("RRA 3(e) closing price")}.',
     ),
     InterpretationKey(
         key="ld_schedule_clock",
@@ -91,8 +92,7 @@ CATALOGUE: tuple[InterpretationKey, ...] = (
         question="Does the 1%-then-2% clock restart with each separate default period?",
         default="per_default_period",
         alternatives=("cumulative",),
-        text='"one percent (1%) ... for the first two months and two percent (2%) for every '
-        'month thereafter".',
+        text=f'{quoted("RRA 3(e)(B) rate schedule")}.',
     ),
     InterpretationKey(
         key="ld_day_count",
@@ -100,7 +100,7 @@ CATALOGUE: tuple[InterpretationKey, ...] = (
         question="How is a monthly rate pro rated to a day?",
         default="actual_month",
         alternatives=("thirty", "actual_365"),
-        text='"pro rated on a daily basis".',
+        text=f'{quoted("RRA 3(e)(B) pro rated")}.',
     ),
     InterpretationKey(
         key="cashless_test",
@@ -108,8 +108,7 @@ CATALOGUE: tuple[InterpretationKey, ...] = (
         question="When must there be no registration in effect for a cashless exercise?",
         default="at_election",
         alternatives=("ever_after_one_year",),
-        text='"If there is no registration in effect permitting the resale by the Holder of '
-        'the Warrant Shares at any time from and after one year from the issuance date".',
+        text=f'{quoted("W 3 cashless condition")}.',
     ),
     InterpretationKey(
         key="fraction_cash",
@@ -117,8 +116,7 @@ CATALOGUE: tuple[InterpretationKey, ...] = (
         question="How much cash is paid for a fractional Warrant Share?",
         default="fraction_times_exercise_price",
         alternatives=("literal_exercise_price",),
-        text='"a cash adjustment in respect of such final fraction in an amount equal to the '
-        'Exercise Price".',
+        text=f'{quoted("W 4 cash adjustment")}.',
     ),
     InterpretationKey(
         key="underwriter_request",
@@ -127,8 +125,7 @@ CATALOGUE: tuple[InterpretationKey, ...] = (
                  "to become effective, or only its own days?",
         default="excuses_failure",
         alternatives=("excludes_days",),
-        text='"unless such failure to register is due in whole or in part to the Commission\'s request '
-        'that the Investors be named as underwriters".',
+        text=f'{quoted("RRA 3(e)(ii) underwriters request")}.',
     ),
     InterpretationKey(
         key="effectiveness_period_end",
@@ -136,8 +133,7 @@ CATALOGUE: tuple[InterpretationKey, ...] = (
         question="When does the Effectiveness Period end without a recorded end?",
         default="as_written",
         alternatives=("all_securities_rule144", "per_lot_rule144"),
-        text='"until the earlier of ... (v) all Securities may be sold without any time, volume or manner '
-        'limitations pursuant to Rule 144(k) ... in the opinion of counsel to the Company".',
+        text=f'{quoted("RRA 3(b)(v) opinion")}.',
     ),
     InterpretationKey(
         key="notice_before_hours",
@@ -145,8 +141,7 @@ CATALOGUE: tuple[InterpretationKey, ...] = (
         question="When does a notice handed over or faxed before business hours on a business day take effect?",
         default="next_business_day",
         alternatives=("same_day_opening",),
-        text='"if delivered other than on a business day during normal business hours where such notice is '
-        'to be received), or the first business day following such delivery".',
+        text=f'{quoted("SPA 12.1 business hours")}.',
     ),
     InterpretationKey(
         key="rule144k_years",

@@ -15,50 +15,12 @@ from decimal import Decimal
 from fractions import Fraction
 
 from pipedeal.base import intervals as iv
-from pipedeal.base.money import fraction_to_decimal, money_str, plain
+from pipedeal.base.formats import exact_money, money, percent, share_count
+from pipedeal.base.money import fraction_to_decimal, plain
+from pipedeal.deal.clauses import quoted, quoted_or_empty
 from pipedeal.engine.damages import Segment
 from pipedeal.engine.defaults import CLAUSE_OF_KIND
 from pipedeal.engine.evaluate import Evaluation
-
-CLAUSE_TEXT = {
-    "RRA 3(e)(i)": '"the Registration Statement ... is not filed with the Commission within '
-                   'thirty (30) days from the Closing Date"',
-    "RRA 3(e)(ii)": '"such Registration Statement is not declared effective by the Commission '
-                    'within the earlier of one hundred twenty (120) days ... or five (5) days of '
-                    'clearance"',
-    "RRA 3(e)(iii)": '"such Registration Statement is not maintained as effective by the Company '
-                     'for the period set forth in Section 3(b)"',
-    "RRA 3(e)(iv)": '"the additional Registration Statement ... is not filed within thirty (30) '
-                    'days or declared effective within one hundred twenty (120) days"',
-    "RRA 3(g)": '"the Company may not so suspend the right ... for more than thirty (30) days in '
-                'the aggregate during any twelve month period ... and if such period is exceeded, '
-                'such event shall be a Registration Default"',
-    "RRA 4": '"Any delay or delays caused by the Investors by failure to cooperate as required '
-             'hereunder shall not constitute a Registration Default"',
-    "RRA 3(e)(ii) underwriters": '"(unless such failure to register is due in whole or in part to '
-                                 'the Commission\'s request that the Investors be named as '
-                                 'underwriters ...)"',
-    "RRA 3(e)(B) rate": '"one percent (1%) of the aggregate market value ... for the first two '
-                        'months and two percent (2%) for every month thereafter"',
-    "RRA 3(e)(B) daily": '"pay Investor (pro rated on a daily basis), as liquidated damages"',
-    "RRA 3(e)(B) held": '"shares of Common Stock purchased from the Company and still held by the '
-                        'Investor"',
-    "RRA 3(e) market value daily_close": '"The market value of the Common Stock for this purpose '
-                                         'shall be the closing price ... for each day during such '
-                                         'Registration Default"',
-    "RRA 3(e) market value closing_date": '"the aggregate market value as of the Closing Date"',
-    "RRA 3(e) overlap": '"(regardless of whether one or more such Registration Defaults are then in '
-                        'existence)"',
-    "RRA 3(e) payment": '"Payment of the liquidated damages shall be made to the Investors in cash, '
-                        'within five (5) calendar days of demand"',
-    "RRA 3(e) collection": '"If the Company does not remit the payment ... the Company will pay the '
-                           'Investors reasonable costs of collection"',
-    "RRA 3(e) financial statements": '"resulting solely from the need to update the Company\'s '
-                                     'financial statements ... shall not constitute a Registration '
-                                     'Default"',
-    "RRA 3(b)": '"until the earlier of ... (v) all Securities may be sold ... pursuant to Rule '
-                '144(k)"',
-}
 
 
 @dataclass(frozen=True)
@@ -70,14 +32,15 @@ class Line:
     quote: str
     text: str
     amount: Decimal | None = None
+    # The exact value behind ``amount`` when ``amount`` is cut to 10 places (a segment).
+    exact: Fraction | None = None
 
-
-def _money(value: Fraction) -> str:
-    return f"${money_str(fraction_to_decimal(value))}"
-
-
-def _shares(value: Fraction) -> str:
-    return f"{value.numerator:,}" if value.denominator == 1 else plain(fraction_to_decimal(value))
+    @property
+    def amount_shown(self) -> str | None:
+        """The amount as a reader sees it: every digit, ``…`` where a segment's exact value is cut."""
+        if self.exact is not None:
+            return exact_money(self.exact)
+        return None if self.amount is None else exact_money(self.amount)
 
 
 def segment_text(segment: Segment, day_count: str) -> str:
@@ -88,9 +51,9 @@ def segment_text(segment: Segment, day_count: str) -> str:
         per = "30 (ld_day_count=thirty)" if day_count == "thirty" else "365/12 (ld_day_count=actual_365)"
     average = segment.shares * segment.price_total / segment.days
     return (f"{segment.first} to {segment.last} ({segment.days} day{'s' * (segment.days != 1)}), "
-            f"month {segment.month + 1}: {plain(segment.rate * 100)}% x {_shares(segment.shares)} "
-            f"shares x {_money(segment.price_total)} (sum of the day prices; market value "
-            f"{_money(average)} a day on average) / {per}")
+            f"month {segment.month + 1}: {percent(segment.rate)} x {share_count(segment.shares)} "
+            f"shares x {exact_money(segment.price_total)} (sum of the day prices; market value "
+            f"{exact_money(average)} a day on average) / {per}")
 
 
 def explain_damages(evaluation: Evaluation, investor: str) -> list[Line]:
@@ -103,45 +66,46 @@ def explain_damages(evaluation: Evaluation, investor: str) -> list[Line]:
             clause = CLAUSE_OF_KIND[kind]
             for run in days:
                 first, last = iv.dates(run)
-                lines.append(Line("defaults", clause, CLAUSE_TEXT[clause],
+                lines.append(Line("defaults", clause, quoted(clause),
                                   f"{kind} default: {first} to {last} ({run[1] - run[0] + 1} days)"))
         if iv.count(defaults.lapse_excluded):
-            lines.append(Line("exclusions", "RRA 3(e)", CLAUSE_TEXT["RRA 3(e) financial statements"],
+            lines.append(Line("exclusions", "RRA 3(e)", quoted("RRA 3(e) financial statements"),
                               f"{iv.count(defaults.lapse_excluded)} lapse day(s) are not defaults "
                               "(financial-statement window or permitted blackout)"))
-        lines.append(Line("defaults", "RRA 3(b)", CLAUSE_TEXT["RRA 3(b)"],
+        lines.append(Line("defaults", "RRA 3(b)", quoted("RRA 3(b)"),
                           f"Effectiveness Period ends {defaults.period.end} ({defaults.period.reason})"))
     for reason, clause, count in result.excluded:
         key = "RRA 3(e)(ii) underwriters" if "underwriter" in reason else clause
-        lines.append(Line("exclusions", clause, CLAUSE_TEXT.get(key, ""),
+        lines.append(Line("exclusions", clause, quoted_or_empty(key),
                           f"{count} day(s) excluded: {reason}"))
     for period in result.periods:
-        lines.append(Line("defaults", "RRA 3(e)", CLAUSE_TEXT["RRA 3(e) overlap"],
+        lines.append(Line("defaults", "RRA 3(e)", quoted("RRA 3(e) overlap"),
                           f"default period {period.first} to {period.last}: {period.days} day(s), "
                           "each counted once"))
     market_key = f"RRA 3(e) market value {keys.ld_market_value}"
     for segment in result.segments:
-        lines.append(Line("segments", "RRA 3(e)(B)", CLAUSE_TEXT["RRA 3(e)(B) rate"],
+        lines.append(Line("segments", "RRA 3(e)(B)", quoted("RRA 3(e)(B) rate"),
                           segment_text(segment, keys.ld_day_count),
-                          fraction_to_decimal(segment.amount)))
+                          fraction_to_decimal(segment.amount), segment.amount))
     if result.segments:
-        lines.append(Line("segments", "RRA 3(e)", CLAUSE_TEXT[market_key],
+        lines.append(Line("segments", "RRA 3(e)", quoted(market_key),
                           f"market value: ld_market_value={keys.ld_market_value}; rate clock: "
                           f"ld_schedule_clock={keys.ld_schedule_clock}; day count: "
                           f"ld_day_count={keys.ld_day_count}"))
-    lines.append(Line("total", "RRA 3(e)(B)", CLAUSE_TEXT["RRA 3(e)(B) daily"],
-                      f"sum of the segments {plain(fraction_to_decimal(result.accrued_exact))} "
-                      "(exact; shown to 10 places), rounded half-up once to the cent", result.accrued))
+    lines.append(Line("total", "RRA 3(e)(B)", quoted("RRA 3(e)(B) daily"),
+                      f"sum of the segments {exact_money(result.accrued_exact)} "
+                      "(exact; … marks a value cut at 10 places), rounded half-up once to the cent",
+                      result.accrued))
     for demand in result.demands:
-        lines.append(Line("payments", "RRA 3(e)", CLAUSE_TEXT["RRA 3(e) payment"],
-                          f"demanded {demand.date}: ${money_str(demand.amount)} due {demand.due} "
+        lines.append(Line("payments", "RRA 3(e)", quoted("RRA 3(e) payment"),
+                          f"demanded {demand.date}: {money(demand.amount)} due {demand.due} "
                           f"({demand.status})", demand.amount))
     if result.paid:
-        lines.append(Line("payments", "RRA 3(e)", CLAUSE_TEXT["RRA 3(e) payment"],
-                          f"paid ${money_str(result.paid)}; balance ${money_str(result.balance)}",
+        lines.append(Line("payments", "RRA 3(e)", quoted("RRA 3(e) payment"),
+                          f"paid {money(result.paid)}; balance {money(result.balance)}",
                           result.balance))
     if result.overdue:
-        lines.append(Line("payments", "RRA 3(e)", CLAUSE_TEXT["RRA 3(e) collection"],
+        lines.append(Line("payments", "RRA 3(e)", quoted("RRA 3(e) collection"),
                           f"overdue since {result.due}: costs of collection are payable"))
     return lines
 

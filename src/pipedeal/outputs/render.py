@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from pipedeal.base.formats import money, price, share_count
 from pipedeal.storage.workspace import DealInputs
 
 STATUS_STYLE = {"met": "green", "missed": "bold red", "pending": "yellow"}
@@ -29,21 +29,21 @@ def render_report(console: Console, data: dict[str, Any], inputs: DealInputs) ->
         quotes.add_column("Trading Day")
         quotes.add_column("closing bid", justify="right")
         for quote in pricing["quotes_used"]:
-            quotes.add_row(quote["date"], quote["bid"])
-        quotes.add_row("[bold]average = Market Price[/]", f"[bold]{pricing['market_price']}[/]")
+            quotes.add_row(quote["date"], price(quote["bid"]))
+        quotes.add_row("[bold]average = Market Price[/]", f"[bold]{price(pricing['market_price'])}[/]")
         console.print(quotes)
         rounding = pricing["exercise_price_rounding"]
         console.print(
-            f"Exercise Price (W preamble: 110% of the Market Price): [bold]${pricing['exercise_price']}[/]"
-            f"  [dim](exact {pricing['exercise_price_exact']}; exercise_price_rounding={rounding})[/]")
-    allocations = Table(title=f"SPA 2.1 allocations at ${terms.pricing.purchase_price} a share "
+            f"Exercise Price (W preamble: 110% of the Market Price): [bold]{price(pricing['exercise_price'])}[/]"
+            f"  [dim](exact {price(pricing['exercise_price_exact'])}; exercise_price_rounding={rounding})[/]")
+    allocations = Table(title=f"SPA 2.1 allocations at {price(terms.pricing.purchase_price)} a share "
                         "(SPA 1.15), warrants 10%")
     for column, justify in (("investor", "left"), ("subscription", "right"), ("shares", "right"),
                             ("warrant shares", "right")):
         allocations.add_column(column, justify=justify)  # type: ignore[arg-type]
     for row in data["allocations"]:
-        allocations.add_row(escape(row["name"]), f"${Decimal(row['subscription']):,}", f"{row['shares']:,}",
-                            f"{row['warrant_shares']:,}")
+        allocations.add_row(escape(row["name"]), money(row["subscription"]), share_count(row["shares"]),
+                            share_count(row["warrant_shares"]))
     console.print(allocations)
     cap = data["capitalization"]
     capitalization = Table(title="SPA 4.3 capitalization after the Closing; SPA 6.2 / W 15 reserve")
@@ -57,8 +57,8 @@ def render_report(console: Console, data: dict[str, Any], inputs: DealInputs) ->
                        ("Reserved for the Warrants", "reserved_for_warrants"),
                        ("Authorized, unissued and unreserved", "unreserved_authorized"),
                        ("Preferred authorized / outstanding", None)):
-        value = (f"{cap['preferred_authorized']:,} / {cap['preferred_outstanding']:,}" if key is None
-                 else f"{cap[key]:,}")
+        value = (f"{share_count(cap['preferred_authorized'])} / {share_count(cap['preferred_outstanding'])}"
+                 if key is None else share_count(cap[key]))
         capitalization.add_row(label, value)
     console.print(capitalization)
     if data["deadlines"]:
@@ -85,10 +85,6 @@ def _show(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _money(text: str | Decimal) -> str:
-    return f"${Decimal(text):,.2f}"
-
-
 def render_registration(console: Console, data: dict[str, Any]) -> None:
     """Registration Defaults and damages in the report (RRA 3(e))."""
     if data["registration_defaults"]:
@@ -104,8 +100,8 @@ def render_registration(console: Console, data: dict[str, Any]) -> None:
             damages.add_column(column, justify="left" if column == "investor" else "right")
         for investor, row in data["liquidated_damages"].items():
             flag = " [bold red]overdue[/]" if row["overdue"] else ""
-            damages.add_row(escape(investor), str(row["default_days"]), _money(row["accrued"]),
-                            _money(row["demanded"]), _money(row["paid"]), _money(row["balance"]),
+            damages.add_row(escape(investor), str(row["default_days"]), money(row["accrued"]),
+                            money(row["demanded"]), money(row["paid"]), money(row["balance"]),
                             (row["due"] or "") + flag)
         console.print(damages)
     repurchase = data.get("repurchase")
@@ -127,16 +123,16 @@ def render_damages(console: Console, evaluation, investors: list[str], explain: 
         row = data["liquidated_damages"][investor]
         console.rule(f"{escape(names[investor])} ({investor})")
         if not explain:
-            console.print(f"accrued {_money(row['accrued'])} over {row['default_days']} default day(s); "
-                          f"demanded {_money(row['demanded'])}, paid {_money(row['paid'])}, "
-                          f"balance {_money(row['balance'])}" + (f", due {row['due']}" if row["due"] else ""))
+            console.print(f"accrued {money(row['accrued'])} over {row['default_days']} default day(s); "
+                          f"demanded {money(row['demanded'])}, paid {money(row['paid'])}, "
+                          f"balance {money(row['balance'])}" + (f", due {row['due']}" if row["due"] else ""))
             continue
         section = None
         for line in explain_damages(evaluation, investor):
             if line.section != section:
                 section = line.section
                 console.print(f"[bold underline]{section}[/]")
-            amount = f"  [bold]= ${line.amount:,}[/]" if line.amount is not None else ""
+            amount = f"  [bold]= {line.amount_shown}[/]" if line.amount is not None else ""
             console.print(f"  [cyan]{escape(line.clause)}[/] {escape(line.text)}{amount}")
             if line.quote:
                 console.print(f"      [dim]{escape(line.quote)}[/]")
@@ -161,9 +157,9 @@ def render_ambiguities(console: Console, table: dict[str, Any]) -> None:
             grid.add_column("exercise price", justify="right")
         for row in entry["values"]:
             label = f"[bold]{_show(row['value'])}[/] (in force)" if row["in_force"] else str(_show(row["value"]))
-            cells = [label, *(_money(row["liquidated_damages"][i]) for i in investors), _money(row["total"])]
+            cells = [label, *(money(row["liquidated_damages"][i]) for i in investors), money(row["total"])]
             if not entry["affects_damages"]:
-                cells.append(row["exercise_price"] or "")
+                cells.append(price(row["exercise_price"]) if row["exercise_price"] else "")
             grid.add_row(*cells)
         console.print(grid)
 
@@ -174,17 +170,18 @@ def render_warrants(console: Console, data: dict[str, Any]) -> None:
     for column in ("warrant", "holder", "shares", "exercise price", "issued", "status", "from"):
         register.add_column(column, justify="right" if column in ("shares", "exercise price") else "left")
     for w in data["warrants"]:
-        shares = f"{w['shares']:,}" if isinstance(w["shares"], int) else w["shares"]
-        price = f"${w['exercise_price']}" if w["exercise_price"] else ""
+        shares = share_count(w["shares"])
+        exercise_price = price(w["exercise_price"]) if w["exercise_price"] else ""
         came_from = ", ".join(w["parents"]) + (f" ({w['origin']})" if w["parents"] else "")
-        register.add_row(w["id"], escape(w["holder"]), shares, price, w["issue_date"], w["status"], came_from)
+        register.add_row(w["id"], escape(w["holder"]), shares, exercise_price, w["issue_date"], w["status"], came_from)
     console.print(register)
     reservation = data.get("reservation")
     if reservation:
-        console.print(f"Reserve (SPA 6.2, W 15): {_count(reservation['reserved'])} reserved for "
-                      f"{_count(reservation['required'])} outstanding warrant shares; authorized "
-                      f"{reservation['authorized']:,}, outstanding {_count(reservation['outstanding'])}, "
-                      f"headroom {_count(reservation['headroom'])}")
+        console.print(f"Reserve (SPA 6.2, W 15): {share_count(reservation['reserved'])} reserved for "
+                      f"{share_count(reservation['required'])} outstanding warrant shares; authorized "
+                      f"{share_count(reservation['authorized'])}, outstanding "
+                      f"{share_count(reservation['outstanding'])}, "
+                      f"headroom {share_count(reservation['headroom'])}")
     for exercise in data["exercises"]:
         console.print(f"[bold]{exercise['warrant']}[/] {exercise['method']} exercise {exercise['date']}:")
         for step in exercise["computation"]:
@@ -208,8 +205,8 @@ def render_lineage(console: Console, data: dict[str, Any], warrant: str) -> None
         todo.extend(current["parents"])
     for w in chain:
         origin = "issued at the Closing" if w["origin"] == "closing" else f"{w['origin']} of {', '.join(w['parents'])}"
-        console.print(f"{w['id']}: {w['shares']} shares held by {escape(w['holder'])}, {origin} on {w['issue_date']}; "
-                      f"{w['status']}" + (f" {w['closed_on']}" if w["closed_on"] else ""))
+        console.print(f"{w['id']}: {share_count(w['shares'])} shares held by {escape(w['holder'])}, {origin} on "
+                      f"{w['issue_date']}; {w['status']}" + (f" {w['closed_on']}" if w["closed_on"] else ""))
 
 
 def render_exercise_choices(console: Console, outcomes: dict, chosen: str) -> None:
@@ -224,16 +221,11 @@ def render_exercise_choices(console: Console, outcomes: dict, chosen: str) -> No
         if result is None:
             console.print("[yellow]no figures: the Exercise Price is unknown (quotes before the Closing?)[/]")
             continue
-        pays = f"${result.aggregate_price:,}" if way == "cash" else "nothing (shares are withheld instead)"
-        console.print(f"holder pays {pays}; receives {result.shares_issued:,} shares"
-                      + (f" and ${result.fraction_cash:,} for the fraction" if result.fraction else "")
+        pays = money(result.aggregate_price) if way == "cash" else "nothing (shares are withheld instead)"
+        console.print(f"holder pays {pays}; receives {share_count(result.shares_issued)} shares"
+                      + (f" and {money(result.fraction_cash)} for the fraction" if result.fraction else "")
                       + (f"; remainder certificate {result.remainder_certificate}" if result.remainder_certificate
                          else ""))
         for step in result.computation:
             console.print(f"  [dim]{escape(step)}[/]")
 
-
-def _count(value: int | str) -> str:
-    """A share count as printed: thousands separators, a fraction's digits kept."""
-    whole, dot, fraction = str(value).partition(".")
-    return f"{int(whole):,}{dot}{fraction}"

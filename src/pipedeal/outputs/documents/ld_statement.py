@@ -19,18 +19,17 @@ import datetime as dt
 import functools
 import importlib.resources
 from dataclasses import dataclass
-from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 import jinja2
 
 from pipedeal.base import intervals as iv
-from pipedeal.base.money import CENT, fraction_to_decimal, plain, terminates
+from pipedeal.base.formats import count_words, exact_fraction, exact_money, long_date, money, percent, share_count
+from pipedeal.deal.clauses import quoted, quoted_or_empty
 from pipedeal.deal.interpretations import BY_KEY
 from pipedeal.engine.defaults import CLAUSE_OF_KIND, runs_of
 from pipedeal.engine.evaluate import Evaluation
-from pipedeal.outputs.explain import CLAUSE_TEXT, Line, explain_damages
+from pipedeal.outputs.explain import Line, explain_damages
 
 TEMPLATE = "ld_statement.html.j2"
 
@@ -40,12 +39,6 @@ LD_KEYS = ("ld_market_value", "ld_schedule_clock", "ld_day_count", "effectivenes
 # Shown too when the deal has an additional Registration Statement (RRA 3(e)(iv)).
 ADDITIONAL_KEYS = ("additional_effectiveness_days",)
 
-# RRA 3(e)(A), as damages.repurchase_election quotes it.
-REPURCHASE_QUOTE = ('"The election to repurchase ... shall be made ... within five (5) Trading Days of the '
-                    'date on which liquidated damages would otherwise begin to accrue, and payment shall be '
-                    'made within five (5) Trading Days of such notice, or else the Company\'s election shall '
-                    'be void"')
-
 KIND_NAMES = {
     "filing": "Filing",
     "effectiveness": "Effectiveness",
@@ -54,50 +47,6 @@ KIND_NAMES = {
     "additional_filing": "Additional statement: filing",
     "additional_effectiveness": "Additional statement: effectiveness",
 }
-
-_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-                 "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-                 "nineteen", "twenty", "twenty-one", "twenty-two", "twenty-three", "twenty-four",
-                 "twenty-five", "twenty-six", "twenty-seven", "twenty-eight", "twenty-nine", "thirty")
-
-
-# --- formatting ---------------------------------------------------------------------------------
-
-def money(value: Decimal) -> str:
-    """An amount due, to the cent: ``$6,193.62`` (``-$5.00`` when negative)."""
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value).quantize(CENT):,.2f}"
-
-
-def grouped(value: Decimal) -> str:
-    """A decimal with thousands separators and every digit it has (no rounding)."""
-    text = plain(value)
-    sign = "-" if text.startswith("-") else ""
-    whole, dot, fraction = text.lstrip("-").partition(".")
-    return f"{sign}{int(whole):,}{dot}{fraction}"
-
-
-def exact_money(value: Fraction) -> str:
-    """An exact amount: every digit (at least the cents) when it terminates, else 10
-    places marked ``…``: ``$22.03125``, ``$17,430.00``, ``$6,193.6239919355…``."""
-    whole, _, fraction = grouped(fraction_to_decimal(value)).partition(".")
-    shown = f"{whole}.{fraction.ljust(2, '0')}"
-    sign, shown = ("-", shown[1:]) if shown.startswith("-") else ("", shown)
-    return f"{sign}${shown}" if terminates(value.denominator) else f"{sign}${shown}…"
-
-
-def shares(value: Fraction) -> str:
-    return f"{value.numerator:,}" if value.denominator == 1 else grouped(fraction_to_decimal(value))
-
-
-def long_date(day: dt.date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
-
-
-def count_words(number: int) -> str:
-    """``five (5)``, as the agreement writes its periods."""
-    word = _NUMBER_WORDS[number] if 0 <= number < len(_NUMBER_WORDS) else None
-    return f"{word} ({number})" if word else str(number)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -119,12 +68,12 @@ class _Quotes:
 
     A clause the explanation did not need (the payment clause before any
     demand, the collection clause before any default in payment) falls back to
-    the same table the explanation quotes from.
+    the clause registry the explanation quotes from.
     """
 
     def __init__(self, lines: list[Line]):
         self.by_key: dict[tuple[str, str], str] = {}
-        self.collection = CLAUSE_TEXT["RRA 3(e) collection"]
+        self.collection = quoted("RRA 3(e) collection")
         for line in lines:
             if line.section == "payments" and line.text.startswith("overdue"):
                 self.collection = line.quote or self.collection
@@ -132,7 +81,7 @@ class _Quotes:
                 self.by_key.setdefault((line.section, line.clause), line.quote)
 
     def cite(self, section: str, clause: str, fallback: str) -> Cited:
-        return Cited(clause, self.by_key.get((section, clause)) or CLAUSE_TEXT.get(fallback, ""))
+        return Cited(clause, self.by_key.get((section, clause)) or quoted_or_empty(fallback))
 
 
 def _party(party) -> dict[str, Any]:
@@ -199,7 +148,7 @@ def _segment_rows(evaluation: Evaluation, investor: str) -> list[dict[str, Any]]
         rows.append({
             "first": segment.first, "last": segment.last, "days": segment.days, "month": segment.month + 1,
             "month_first": segment.month_start, "month_last": segment.month_end - dt.timedelta(days=1),
-            "rate": f"{plain(segment.rate * 100)}%", "shares": shares(segment.shares),
+            "rate": percent(segment.rate), "shares": share_count(segment.shares),
             "price_total": exact_money(segment.price_total), "divisor": divisor,
             "divisor_note": divisor_note, "amount": exact_money(segment.amount),
         })
@@ -240,7 +189,7 @@ def _repurchase(evaluation: Evaluation, investor: str) -> dict[str, Any] | None:
     else:
         effect = "The damages accrue as if it had not been made."
     return {"elected_on": repurchase.elected_on, "status": repurchase.status, "reason": repurchase.reason,
-            "effect": effect, "cited": Cited("RRA 3(e)(A)", REPURCHASE_QUOTE)}
+            "effect": effect, "cited": Cited("RRA 3(e)(A)", quoted("RRA 3(e)(A) repurchase"))}
 
 
 def _show(value: object) -> str:
@@ -295,7 +244,7 @@ def statement_context(
         "company": _party(terms.company),
         "investor": _party(party),
         "closing_date": evaluation.closing_date,
-        "closing_shares": f"{allocation.shares:,}" if allocation else None,
+        "closing_shares": share_count(allocation.shares) if allocation else None,
         "default_rows": _default_rows(evaluation, investor, quotes),
         "periods": periods,
         "period_total_days": sum(p.days for p in result.periods),
@@ -310,13 +259,12 @@ def statement_context(
         "rate_clause": quotes.cite("segments", "RRA 3(e)(B)", "RRA 3(e)(B) rate"),
         "market_clause": quotes.cite("segments", "RRA 3(e)", f"RRA 3(e) market value {keys.ld_market_value}"),
         "daily_clause": quotes.cite("total", "RRA 3(e)(B)", "RRA 3(e)(B) daily"),
-        "held_clause": Cited("RRA 3(e)(B)", CLAUSE_TEXT["RRA 3(e)(B) held"]),
+        "held_clause": Cited("RRA 3(e)(B)", quoted("RRA 3(e)(B) held")),
         "market_value": keys.ld_market_value,
         "day_count": keys.ld_day_count,
         "schedule_clock": keys.ld_schedule_clock,
         "exact_total": exact_money(exact_total),
-        "exact_total_fraction": (None if terminates(exact_total.denominator)
-                                 else f"{exact_total.numerator:,}/{exact_total.denominator:,}"),
+        "exact_total_fraction": exact_fraction(exact_total),
         "accrued": money(result.accrued),
         "demands": demands,
         "demanded": money(result.demanded),

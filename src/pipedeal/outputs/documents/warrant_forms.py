@@ -14,7 +14,9 @@ the notice to state.
 
 Where the agreement has a form (the Notice of Exercise and the Assignment Form
 annexed to the Warrant) its wording is kept and the blanks are filled; text the
-register fills in is marked (underlined) as a fill. The core has no clock: the
+register fills in is marked (underlined) as a fill. Every word taken from the
+agreement (the forms' wording, the clauses quoted beside them) is read from the
+clause registry, ``deal.clauses``. The core has no clock: the
 Notice of Adjustment is dated only when ``today`` is passed.
 """
 
@@ -29,95 +31,18 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from pipedeal.base.money import fraction_to_decimal, terminates
+from pipedeal.base.formats import count_words, exact_fraction, long_date, money, price, share_count
+from pipedeal.deal.clauses import quote, text_of
 from pipedeal.deal.interpretations import BY_KEY
 from pipedeal.deal.terms import Party
 from pipedeal.engine.evaluate import Evaluation
 from pipedeal.engine.timeline import CertificateView as Certificate
 from pipedeal.engine.warrants import AdjustmentNotice, AdjustmentRow, ExerciseResult
-from pipedeal.outputs.documents.ld_statement import Cited, count_words, environment, grouped, long_date, money
+from pipedeal.outputs.documents.ld_statement import Cited, environment
 
 EXERCISE_TEMPLATE = "warrant_exercise_notice.html.j2"
 ASSIGNMENT_TEMPLATE = "warrant_assignment_form.html.j2"
 ADJUSTMENT_TEMPLATE = "warrant_adjustment_notice.html.j2"
-
-# --- the agreement's words (Exhibit A), whitespace normalized -----------------------------------
-
-EXERCISE_CASH_WORDS = ("and tenders herewith payment of the exercise price in full, together with all "
-                       "applicable transfer taxes, if any.")
-EXERCISE_ISSUE_WORDS = ("Please issue a certificate or certificates representing said shares of Common Stock "
-                        "in the name of the undersigned or in such other name as is specified below:")
-CASHLESS_A = ("the average of the high and low trading prices per share of Common Stock on the Trading Day "
-              "preceding the date of such election")
-CASHLESS_B = "the Exercise Price of the Warrant"
-CASHLESS_X = ("the number of shares issuable upon exercise of the Warrant in accordance with the terms of "
-              "this Warrant")
-ASSIGNMENT_INSTRUCTION = ("(To assign the foregoing warrant, execute this form and supply required information. "
-                          "Do not use this form to exercise the warrant.)")
-ASSIGNMENT_WORDS = "FOR VALUE RECEIVED, the foregoing Warrant and all rights evidenced thereby are hereby assigned to"
-ASSIGNMENT_NOTE = ("The signature to this Assignment Form must correspond with the name as it appears on the face "
-                   "of the Warrant, without alteration or enlargement or any change whatsoever, and must be "
-                   "guaranteed by a bank or trust company. Officers of corporations and those acting in an "
-                   "fiduciary or other representative capacity should file proper evidence of authority to "
-                   "assign the foregoing Warrant.")
-CONCLUSIVE_WORDS = ("Such notice, in the absence of manifest error, shall be conclusive evidence of the "
-                    "correctness of such adjustment.")
-
-W_TEXT = {
-    "W 3 payment": ('upon payment of the Exercise Price of the shares thereby purchased by wire transfer or '
-                    'cashier\'s check drawn on a United States bank, the holder of this Warrant shall be entitled '
-                    'to receive a certificate for the number of shares of Common Stock so purchased'),
-    "W 3 delivery": ("Certificates for shares purchased hereunder shall be delivered to the holder hereof within "
-                     "three (3) Trading Days after the date on which this Warrant shall have been exercised"),
-    "W 3 partial": ("If this Warrant shall have been exercised in part, the Company shall ... deliver to Holder a "
-                    "new Warrant evidencing the rights of Holder to purchase the unpurchased shares of Common "
-                    "Stock called for by this Warrant"),
-    "W 3 cashless": ("If there is no registration in effect permitting the resale by the Holder of the Warrant "
-                     "Shares at any time from and after one year from the issuance date of this Warrant, then the "
-                     "Holder shall have the right to a \"cashless exercise\" in which the Holder shall be entitled "
-                     "to receive a certificate for the number of shares equal to the quotient obtained by dividing "
-                     "[(A-B) (X)] by (A)"),
-    "W 4": ("No fractional shares or scrip representing fractional shares shall be issued upon the exercise of "
-            "this Warrant. As to any fraction of a share which Holder would otherwise be entitled to purchase upon "
-            "such exercise, the Company shall pay a cash adjustment in respect of such final fraction in an "
-            "amount equal to the Exercise Price."),
-    "W 1": ("Prior to the Termination Date and subject to compliance with applicable laws, this Warrant and all "
-            "rights hereunder are transferable, in whole or in part, at the office or agency of the Company by "
-            "the holder hereof in person or by duly authorized attorney, upon surrender of this Warrant together "
-            "with the Assignment Form annexed hereto properly endorsed."),
-    "W 7(a)": ("Upon such surrender and, if required, such payment, the Company shall execute and deliver a new "
-               "Warrant or Warrants in the name of the assignee or assignees and in the denomination or "
-               "denominations specified in such instrument of assignment, and shall issue to the assignor a new "
-               "Warrant evidencing the portion of this Warrant not so assigned, and this Warrant shall promptly "
-               "be cancelled."),
-    "W 7(a) taxes": ("together with a written assignment of this Warrant substantially in the form attached "
-                     "hereto duly executed by Holder or its agent or attorney and funds sufficient to pay any "
-                     "transfer taxes payable upon the making of such transfer"),
-    "W 7(d)": ("The Company agrees to maintain, at its aforesaid office, books for the registration and the "
-               "registration of transfer of the Warrants."),
-    "W 11(a)": ("at an Exercise Price per Warrant Share or other security obtained by multiplying the Exercise "
-                "Price in effect immediately prior to such adjustment by the number of Warrant Shares purchasable "
-                "pursuant hereto immediately prior to such adjustment and dividing by the number of Warrant "
-                "Shares or other securities of the Company resulting from such adjustment"),
-    "W 11(a) effective": ("An adjustment made pursuant to this paragraph shall become effective immediately "
-                          "after the effective date of such event retroactive to the record date, if any, for "
-                          "such event."),
-    "W 11 merger": ("Holder shall have the right thereafter to receive, upon exercise of this Warrant, the number "
-                    "of shares of common stock of the successor or acquiring corporation or of the Company, if it "
-                    "is the surviving corporation, and Other Property receivable upon or as a result of such "
-                    "reorganization, reclassification, merger, consolidation or disposition of assets by a holder "
-                    "of the number of shares of Common Stock for which this Warrant is exercisable immediately "
-                    "prior to such event"),
-    "W 12": ("The Company may at any time during the term of this Warrant, reduce the then current Exercise Price "
-             "to any amount and for any period of time deemed appropriate by the Board of Directors of the "
-             "Company."),
-    "W 13": ("the Company shall promptly mail by registered or certified mail, return receipt requested, to the "
-             "holder of this Warrant notice of such adjustment or adjustments setting forth the number of Warrant "
-             "Shares (and other securities or property) purchasable upon the exercise of this Warrant and the "
-             "Exercise Price of such Warrant Shares (and other securities or property) after such adjustment, "
-             "setting forth a brief statement of the facts requiring such adjustment and setting forth the "
-             "computation by which such adjustment was made."),
-}
 
 ADJUSTMENT_KINDS = {
     "stock_split": "Stock split: subdivision of the outstanding Common Stock",
@@ -129,36 +54,11 @@ ADJUSTMENT_KINDS = {
 }
 RECAPITALIZATIONS = frozenset({"stock_split", "stock_dividend", "reverse_split", "reclassification"})
 
+# A blank of a form, to be written in by hand.
+BLANK = "_" * 30
+LONG_BLANK = "_" * 40
+
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-# --- formatting ---------------------------------------------------------------------------------
-
-def price(value: Decimal) -> str:
-    """A price per share with every digit it has (at least the cents): ``$1.80125``, ``$3.00``."""
-    whole, _, fraction = grouped(value).partition(".")
-    sign, whole = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
-    return f"{sign}${whole}.{fraction.ljust(2, '0')}"
-
-
-def share_count(value: Fraction) -> str:
-    """Shares exactly: ``87,150``, ``0.5``; a fraction with no finite decimal to 10 places
-    marked ``…``: ``3,995.8333333333…``."""
-    if value.denominator == 1:
-        return f"{value.numerator:,}"
-    text = grouped(fraction_to_decimal(value))
-    return text if terminates(value.denominator) else f"{text}…"
-
-
-def exact_fraction(value: Fraction) -> str | None:
-    """``23,975/6`` for a value with no finite decimal, else None (the decimal is exact)."""
-    if terminates(value.denominator):
-        return None
-    return f"{value.numerator:,}/{value.denominator:,}"
-
-
-def quantity(value: Decimal | Fraction) -> str:
-    return share_count(Fraction(value))
 
 
 class Fill(str):
@@ -181,10 +81,10 @@ def _party(party: Party) -> dict[str, Any]:
             "fax": party.fax}
 
 
-def _cite(key: str, clause: str | None = None) -> Cited:
-    """The W_TEXT entry ``key``, in quotation marks, cited by ``clause`` (by default the
-    key's first two words: ``W 3``)."""
-    return Cited(clause or " ".join(key.split()[:2]), f'"{W_TEXT[key]}"')
+def _cite(key: str) -> Cited:
+    """The registry's words ``key``, in quotation marks, cited by their clause."""
+    entry = quote(key)
+    return Cited(entry.clause, entry.quoted)
 
 
 def _interpretation(evaluation: Evaluation, key: str) -> dict[str, Any]:
@@ -247,17 +147,17 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
     b = price(result.exercise_price)
     warrant_fill = Fill(f"Warrant {cert.id}")
 
+    # The form's blanks: the shares, the Company, the Warrant (a cashless election names its
+    # shares later, with the words of W 3).
+    elects, shares_of, pursuant, tenders = quote("W Notice of Exercise election").fragments
     if cash:
-        election = _runs("The undersigned hereby elects to purchase ", Fill(x), " shares of Common Stock (the "
-                         f"\"Common Stock\"), of {company.name} pursuant to the terms of the attached Warrant (",
-                         warrant_fill, "), ", EXERCISE_CASH_WORDS)
+        election = _runs(f"{elects} ", Fill(x), f" {shares_of} {company.name} {pursuant} (", warrant_fill,
+                         f"){tenders}")
         method = "Cash exercise"
     else:
-        election = _runs("The undersigned hereby elects to purchase shares of Common Stock (the \"Common "
-                         f"Stock\"), of {company.name} pursuant to the terms of the attached Warrant (",
-                         warrant_fill, ") by a \"cashless exercise\" under Section 3 of the Warrant as to ",
-                         Fill(x), " Warrant Shares, and to receive a certificate for the number of shares "
-                         "equal to the quotient obtained by dividing [(A-B) (X)] by (A), where:")
+        election = _runs(f"{elects} {shares_of} {company.name} {pursuant} (", warrant_fill,
+                         ') by a "cashless exercise" under Section 3 of the Warrant as to ', Fill(x),
+                         f" Warrant Shares, and {text_of('W 3 cashless quotient')}")
         method = "Cashless exercise"
 
     payment_rows: list[dict[str, str]] = []
@@ -268,8 +168,7 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
             {"label": "Exercise Price per share", "value": b, "clause": "W preamble, W 11"},
             {"label": "Aggregate Exercise Price tendered",
              "value": f"{money(result.aggregate_price)} ({x} × {b})", "clause": "W 3, W 8"},
-            {"label": "Payment", "value": "by wire transfer or cashier's check drawn on a United States bank",
-             "clause": "W 3"},
+            {"label": "Payment", "value": text_of("W 3 payment method"), "clause": "W 3"},
         ]
     else:
         if result.average_price is None:
@@ -279,15 +178,15 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
         due = share_count(result.shares_due)
         exact = exact_fraction(result.shares_due)
         formula_rows = [
-            {"symbol": "(A)", "words": CASHLESS_A,
+            {"symbol": "(A)", "words": text_of("W 3 cashless A"),
              "value": a + (f" (Trading Day {a_day.isoformat()})" if a_day else "")},
-            {"symbol": "(B)", "words": CASHLESS_B, "value": b},
-            {"symbol": "(X)", "words": CASHLESS_X, "value": x},
+            {"symbol": "(B)", "words": text_of("W 3 cashless B"), "value": b},
+            {"symbol": "(X)", "words": text_of("W 3 cashless X"), "value": x},
             {"symbol": "[(A-B) (X)] / (A)", "words": f"({a} − {b}) × {x} ÷ {a}",
              "value": f"{due} shares" + (f" (= {exact})" if exact else "")},
         ]
 
-    issued = f"{result.shares_issued:,}"
+    issued = share_count(result.shares_issued)
     delivery_rows = [{"label": "Shares of Common Stock to be issued", "value": issued,
                       "clause": "W 3, W 4" if result.fraction else "W 3"}]
     if result.fraction:
@@ -307,7 +206,7 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
         delivery_rows.append({"label": "Exercise Price paid", "value": "none: cashless exercise",
                               "clause": "W 3"})
     for asset, amount in result.other_property:
-        delivery_rows.append({"label": f"Other Property: {asset}", "value": quantity(amount),
+        delivery_rows.append({"label": f"Other Property: {asset}", "value": share_count(amount),
                               "clause": "W 11"})
 
     register_rows = [
@@ -355,7 +254,7 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
         "payment_rows": payment_rows,
         "formula_rows": formula_rows,
         "delivery_rows": delivery_rows,
-        "issue_words": EXERCISE_ISSUE_WORDS,
+        "issue_words": text_of("W Notice of Exercise issue"),
         "issue_name": holder.name,
         "issue_address": holder.address,
         "date": result.date.isoformat(),
@@ -394,8 +293,7 @@ def assignment_context(evaluation: Evaluation, warrant_id: str, assignee: str,
     else:
         extent = _runs("in part: as to ", Fill(n), " of the ", Fill(total), " Warrant Shares of ",
                        Fill(f"Warrant {cert.id}"), " (Sections 1 and 7(a) of the Warrant); the Company is to "
-                       "issue to the assignor a new Warrant evidencing the portion not so assigned, ",
-                       Fill(share_count(rest)), " Warrant Shares.")
+                       f"{text_of('W 7(a) assignor')}, ", Fill(share_count(rest)), " Warrant Shares.")
     register_rows = [
         {"label": "Warrant surrendered", "value": f"{cert.id} for {total} Warrant Shares, issued "
                                                   f"{cert.issue_date.isoformat()}, cancelled on registration",
@@ -420,15 +318,14 @@ def assignment_context(evaluation: Evaluation, warrant_id: str, assignee: str,
                          f"{holder.name}"),
         "whole": whole,
         "shares": n,
-        "instruction": ASSIGNMENT_INSTRUCTION,
-        "words": ASSIGNMENT_WORDS,
+        "instruction": text_of("W Assignment Form instruction"),
+        "words": text_of("W Assignment Form assignment"),
         "extent": extent,
         "date": date.isoformat(),
         "dated": long_date(date),
-        "note": ASSIGNMENT_NOTE,
+        "note": text_of("W Assignment Form note"),
         "register_rows": register_rows,
-        "quotes": [_cite("W 1"), _cite("W 7(a) taxes", "W 7(a)"),
-                   _cite("W 7(a)"), _cite("W 7(d)")],
+        "quotes": [_cite("W 1"), _cite("W 7(a) taxes"), _cite("W 7(a)"), _cite("W 7(d)")],
     }
 
 
@@ -442,7 +339,7 @@ def _holder_name(evaluation: Evaluation, party_id: str) -> str:
 def _adjustment_row(evaluation: Evaluation, notice: AdjustmentNotice, row: AdjustmentRow) -> dict[str, Any]:
     # W 11: the Other Property "receivable ... by a holder of the number of shares of Common Stock for
     # which this Warrant is exercisable immediately prior to such event"
-    basket = [{"asset": asset, "quantity": quantity(Fraction(amount) * row.shares_before)}
+    basket = [{"asset": asset, "quantity": share_count(Fraction(amount) * row.shares_before)}
               for asset, amount in notice.other_property]
     return {"warrant": row.warrant, "holder": _holder_name(evaluation, row.holder),
             "shares_before": share_count(row.shares_before), "shares_after": share_count(row.shares_after),
@@ -459,10 +356,10 @@ def _intro(company: str, kind: str, clause: str, plural: bool) -> str:
         return (f"{opening} the Board of Directors of the Company has reduced the Exercise Price of {warrants} "
                 f"under Section 12 of the Warrant ({clause}) for the period stated below.")
     if kind == "merger":
-        return (f"{opening} the kind and number of securities and other property purchasable upon the exercise "
-                f"of {warrants} have been adjusted under Section 11 of the Warrant ({clause}), as set forth below.")
-    return (f"{opening} the number of Warrant Shares purchasable upon the exercise of {warrants} and the "
-            f"Exercise Price have been adjusted under Section 11 of the Warrant ({clause}), as set forth below.")
+        return (f"{opening} the securities and other property for which {warrants} may be exercised have been "
+                f"adjusted under Section 11 of the Warrant ({clause}), as set forth below.")
+    return (f"{opening} the Warrant Shares of {warrants} and their Exercise Price have been adjusted under "
+            f"Section 11 of the Warrant ({clause}), as set forth below.")
 
 
 def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder: str | None = None, *,
@@ -488,11 +385,11 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
 
     if recap:
         if notice.record_date is not None:
-            effective = (f"The adjustment became effective immediately after the effective date of the event, "
+            effective = (f"The adjustment took effect immediately after the event's effective date, "
                          f"{long_date(notice.date)}, retroactive to its record date, {long_date(notice.record_date)}"
                          f": it applies from {notice.effective_from.isoformat()}.")
         else:
-            effective = (f"The adjustment became effective immediately after the effective date of the event, "
+            effective = (f"The adjustment took effect immediately after the event's effective date, "
                          f"{long_date(notice.date)} (no record date was taken): it applies from "
                          f"{notice.effective_from.isoformat()}.")
         effective_cite = _cite("W 11(a) effective")
@@ -504,9 +401,9 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
         effective_cite = _cite("W 12")
     else:
         effective = (f"From {long_date(notice.effective_from)}, each Warrant is exercisable for the Other Property "
-                     "that a holder of the number of shares of Common Stock for which it was exercisable "
-                     "immediately before the event received.")
-        effective_cite = _cite("W 11 merger", "W 11")
+                     "received for as many shares of Common Stock as the Warrant was exercisable for immediately "
+                     "before the event.")
+        effective_cite = _cite("W 11 merger")
 
     price_after_label = "Exercise Price after"
     if reduction:
@@ -517,7 +414,7 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
     if recap:
         quotes.insert(0, _cite("W 11(a)"))
     plural = len(rows) > 1
-    basket = [{"asset": asset, "quantity": quantity(amount)} for asset, amount in notice.other_property]
+    basket = [{"asset": asset, "quantity": share_count(amount)} for asset, amount in notice.other_property]
     return {
         "doc_title": f"Notice of Adjustment — {ADJUSTMENT_KINDS.get(kind, kind)} — {notice.date.isoformat()}",
         "data_note": data_note,
@@ -541,9 +438,9 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
         "price_after_label": price_after_label,
         "effective": effective,
         "effective_cite": effective_cite,
-        "banner": "BY REGISTERED OR CERTIFIED MAIL, RETURN RECEIPT REQUESTED",
-        "delivery": "Sent by registered or certified mail, return receipt requested (W 13)",
-        "conclusive": CONCLUSIVE_WORDS,
+        "banner": text_of("W 13 delivery").upper(),
+        "delivery": f"Sent {text_of('W 13 delivery')} (W 13)",
+        "conclusive": text_of("W 13 conclusive"),
         "today": today.isoformat() if today else None,
         "dated": long_date(today) if today else None,
         "quotes": quotes,
@@ -670,12 +567,12 @@ class _Docx:
     def quotes(self, quotes: list[Cited]) -> None:
         from docx.shared import Pt
 
-        for quote in quotes:
+        for cited in quotes:
             para = self.document.add_paragraph()
-            clause = para.add_run(_xml(quote.clause) + ": ")
+            clause = para.add_run(_xml(cited.clause) + ": ")
             clause.bold = True
             clause.font.size = Pt(8.5)
-            words = para.add_run(_xml(quote.quote))
+            words = para.add_run(_xml(cited.quote))
             words.italic = True
             words.font.size = Pt(8.5)
 
@@ -734,7 +631,7 @@ def exercise_notice_docx(evaluation: Evaluation, result: ExerciseResult, *, data
     doc.paragraph([{"text": "Name: ", "fill": False}, {"text": c["issue_name"], "fill": True}], indent=0.5)
     doc.paragraph([{"text": "Address: ", "fill": False}, {"text": c["issue_address"], "fill": True}], indent=0.5)
     doc.paragraph([{"text": "Dated: ", "fill": False}, {"text": c["dated"], "fill": True}])
-    doc.signature("______________________________", "Signature", c["holder"]["name"], "By:", "Name:", "Title:")
+    doc.signature(BLANK, "Signature", c["holder"]["name"], "By:", "Name:", "Title:")
     doc.heading("Schedule: the register and the computation (not part of the form)", level=1)
     doc.table(["Item", "Value", "Clause"], _label_rows(c["register_rows"]), [2.3, 3.2, 1.0])
     if c["computation"]:
@@ -764,10 +661,10 @@ def assignment_form_docx(evaluation: Evaluation, warrant_id: str, assignee: str,
                    {"text": c["assignee"]["address"], "fill": True}, {"text": ",", "fill": False}], indent=0.35)
     doc.paragraph(c["extent"], indent=0.35)
     doc.paragraph([{"text": "Dated: ", "fill": False}, {"text": c["dated"], "fill": True}])
-    doc.signature("Holder's Signature: ______________________________", f"({c['holder']['name']})",
+    doc.signature(f"Holder's Signature: {BLANK}", f"({c['holder']['name']})",
                   f"Holder's Address: {c['holder']['address']}")
     doc.paragraph("")
-    doc.paragraph("Signature Guaranteed: ________________________________________")
+    doc.paragraph(f"Signature Guaranteed: {LONG_BLANK}")
     doc.paragraph([{"text": "NOTE: ", "fill": False}, {"text": c["note"], "fill": False}], size=9.5)
     doc.heading("Schedule: the register after the transfer (not part of the form)", level=1)
     doc.table(["Item", "Value", "Clause"], _label_rows(c["register_rows"]), [2.6, 2.9, 1.0])
@@ -822,6 +719,6 @@ def adjustment_notice_docx(evaluation: Evaluation, notice: AdjustmentNotice, hol
     doc.heading("5. Effect of this notice", level=1)
     doc.paragraph(c["conclusive"] + " (W 13)")
     doc.paragraph(c["delivery"] + ".", italic=True)
-    doc.signature(c["company"]["name"].upper(), "", "By: ______________________________", "Name:", "Title:")
+    doc.signature(c["company"]["name"].upper(), "", f"By: {BLANK}", "Name:", "Title:")
     doc.quotes(c["quotes"])
     return doc.save()
