@@ -39,10 +39,10 @@ if TYPE_CHECKING:
 __all__ = [
     "BusinessCalendar",
     "CalendarRangeError",
-    "add_months",
-    "add_years",
     "HolidayCalendar",
     "TradingCalendar",
+    "add_months",
+    "add_years",
     "clear_trading_calendar_memo",
     "days_after",
     "load_trading_calendar",
