@@ -1,0 +1,130 @@
+"""What verify covers beyond the event chain: the terms, the quotes, an anchor kept elsewhere;
+and a ledger that does not verify is not built upon. Real SQLite files and real PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from test_storage import (
+    DEAL,
+    TERMS,
+    accept_all,
+    located,
+    raw,
+)
+
+from pipedeal.base.quotes import Quote
+from pipedeal.storage import (
+    append_events,
+    import_quotes,
+    init_workspace,
+    load_quotes,
+    verify,
+)
+from pipedeal.storage.database import downgrade, transaction
+
+JAN_13 = dt.date(2000, 1, 13)
+QUOTES = [Quote(JAN_13 + dt.timedelta(days=i), close=Decimal("1.8125") + i, bid=Decimal("1.75"), volume=1000 + i)
+          for i in range(4)]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def ledger(url: str) -> str:
+    """A deal with six events and four days of quotes imported in two files."""
+    init_workspace(url, DEAL, TERMS)
+    append_events(url, DEAL, located(), accept_all)
+    import_quotes(url, DEAL, QUOTES[:2])
+    import_quotes(url, DEAL, QUOTES[2:])
+    assert verify(url) == []
+    return url
+
+
+def postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+def drop_guards(url: str) -> list[str]:
+    """The SQL a tampering DBA runs first: drop the triggers of migrations 0001 and 0003."""
+    if postgres(url):
+        return ["DROP TRIGGER deals_guard ON deals", "DROP TRIGGER events_append_only ON events",
+                "DROP TRIGGER quote_imports_append_only ON quote_imports"]
+    return ["DROP TRIGGER deals_terms_fixed", "DROP TRIGGER events_no_update", "DROP TRIGGER events_no_delete",
+            "DROP TRIGGER quote_imports_no_update", "DROP TRIGGER quote_imports_no_delete"]
+
+
+def messages(findings) -> list[str]:
+    return [f"{finding.code}: {finding.message}" for finding in findings]
+
+
+# --- 1. the terms and the quotes are covered ------------------------------------------
+
+
+def test_the_terms_cannot_be_updated(ledger: str) -> None:
+    with pytest.raises(sa.exc.DatabaseError, match="terms are fixed"):
+        raw(ledger, "UPDATE deals SET terms_toml = 'x = 1'")
+    assert verify(ledger) == []
+
+
+def test_edited_terms_are_reported_by_verify(ledger: str) -> None:
+    raw(ledger, *drop_guards(ledger),
+        "UPDATE deals SET terms_toml = replace(terms_toml, '1394400', '1394401')")
+    (finding,) = verify(ledger, DEAL)
+    assert finding.code == "LEDGER-EDITED" and "terms" in finding.message
+    assert finding.field == "terms"
+
+
+def test_an_edited_quote_is_reported_by_verify(ledger: str) -> None:
+    raw(ledger, "UPDATE quotes SET close = '9.5' WHERE date = '2000-01-13'")
+    (finding,) = verify(ledger, DEAL)
+    assert finding.code == "LEDGER-EDITED"
+    assert "quote of 2000-01-13" in finding.message and "close 1.8125 recorded, 9.5 stored" in finding.message
+
+
+def test_an_inserted_quote_is_reported_by_verify(ledger: str) -> None:
+    deal = raw(ledger, "SELECT id FROM deals")[0][0]
+    raw(ledger, f"INSERT INTO quotes (deal_id, date, close) VALUES ({deal}, '2000-02-01', '3')")
+    assert messages(verify(ledger)) == [
+        "LEDGER-EDITED: the quote of 2000-02-01 was inserted behind pipedeal's back (no import recorded it)"]
+
+
+def test_a_deleted_quote_is_reported_by_verify(ledger: str) -> None:
+    raw(ledger, "DELETE FROM quotes WHERE date = '2000-01-14'")
+    assert messages(verify(ledger)) == ["LEDGER-DELETED: the quote of 2000-01-14 was deleted"]
+
+
+def test_a_quote_reimported_through_pipedeal_still_verifies(ledger: str) -> None:
+    import_quotes(ledger, DEAL, [Quote(JAN_13, bid=Decimal("1.78125"))])
+    assert verify(ledger) == []
+    assert load_quotes(ledger, DEAL)[0] == Quote(JAN_13, close=Decimal("1.8125"), bid=Decimal("1.78125"),
+                                                 volume=1000)
+
+
+def test_the_quote_import_log_is_append_only_and_its_edits_are_found(ledger: str) -> None:
+    for statement in ("UPDATE quote_imports SET quotes = '[]'", "DELETE FROM quote_imports WHERE seq = 2"):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            raw(ledger, statement)
+    raw(ledger, *drop_guards(ledger), "DELETE FROM quote_imports WHERE seq = 2")
+    assert messages(verify(ledger)) == [
+        "LEDGER-DELETED: quote import 2 missing at the end of the quote import log (deleted)"]
+
+
+def test_a_ledger_at_revision_0002_upgrades_with_its_terms_and_quotes_covered(ledger: str) -> None:
+    with transaction(ledger, write=True) as connection:
+        downgrade(connection, "0002")
+    raw(ledger, "UPDATE quotes SET volume = 7 WHERE date = '2000-01-16'")  # before 0003: unseen
+    init_workspace(ledger, DEAL, TERMS)  # upgrades, backfilling the hashes from the content
+    assert verify(ledger) == []
+    assert load_quotes(ledger, DEAL)[3].volume == 7
+    raw(ledger, "UPDATE quotes SET bid = '1' WHERE date = '2000-01-15'")
+    assert [f.message for f in verify(ledger)] == ["the quote of 2000-01-15 was edited: bid 1.75 recorded, "
+                                                   "1 stored"]
+    with pytest.raises(sa.exc.DatabaseError, match="only moves forward"):
+        raw(ledger, "UPDATE deals SET head_seq = 1")
