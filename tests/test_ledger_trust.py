@@ -8,22 +8,11 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from test_storage import (
-    DEAL,
-    TERMS,
-    accept_all,
-    located,
-    raw,
-)
+from test_storage import DEAL, TERMS, accept_all, codes, ld_demands, located, raw
 
+from pipedeal.base.diagnostics import InputError
 from pipedeal.base.quotes import Quote
-from pipedeal.storage import (
-    append_events,
-    import_quotes,
-    init_workspace,
-    load_quotes,
-    verify,
-)
+from pipedeal.storage import append_events, import_quotes, init_workspace, load_deal, load_quotes, verify
 from pipedeal.storage.database import downgrade, transaction
 
 JAN_13 = dt.date(2000, 1, 13)
@@ -128,3 +117,39 @@ def test_a_ledger_at_revision_0002_upgrades_with_its_terms_and_quotes_covered(le
                                                    "1 stored"]
     with pytest.raises(sa.exc.DatabaseError, match="only moves forward"):
         raw(ledger, "UPDATE deals SET head_seq = 1")
+
+
+# --- 2. a ledger that does not verify is not built upon -------------------------------
+
+
+def test_appending_after_a_cut_tail_is_refused(ledger: str) -> None:
+    raw(ledger, *drop_guards(ledger), "DELETE FROM events WHERE seq = 6")
+    problems = problem_of_all(lambda: append_events(ledger, DEAL, ld_demands(1), accept_all))
+    assert [p.code for p in problems] == ["LEDGER-DELETED"]
+    assert "refusing to append" in problems[0].message and "seq 6 missing at the end" in problems[0].message
+    assert len(load_deal_events(ledger)) == 5
+
+
+def test_importing_quotes_into_a_ledger_that_does_not_verify_is_refused(ledger: str) -> None:
+    raw(ledger, "UPDATE quotes SET close = '9.5' WHERE date = '2000-01-13'")
+    problems = problem_of_all(lambda: import_quotes(ledger, DEAL, [Quote(dt.date(2000, 2, 1), close=Decimal(2))]))
+    assert [p.code for p in problems] == ["LEDGER-EDITED"]
+    assert len(load_quotes(ledger, DEAL)) == 4
+
+
+def test_load_deal_reads_one_snapshot_with_the_findings(ledger: str) -> None:
+    loaded = load_deal(ledger, DEAL)
+    assert loaded.findings == [] and len(loaded.events) == 6 and len(loaded.quotes) == 4
+    assert str(loaded.anchor) == f"{DEAL} seq 6 sha256:{loaded.events[-1].hash}"
+    raw(ledger, "DELETE FROM quotes WHERE date = '2000-01-13'")
+    assert codes(load_deal(ledger, DEAL).findings) == [("LEDGER-DELETED", None)]
+
+
+def problem_of_all(call) -> list:
+    with pytest.raises(InputError) as caught:
+        call()
+    return caught.value.problems
+
+
+def load_deal_events(url: str) -> list:
+    return raw(url, "SELECT seq FROM events ORDER BY seq")

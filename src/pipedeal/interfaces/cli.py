@@ -52,6 +52,8 @@ PricesOption = Annotated[Path | None, typer.Option("--prices", help="A quote CSV
 SetOption = Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE: override an interpretation key.")]
 StrictOption = Annotated[bool, typer.Option(
     "--strict", help="Refuse figures that depend on an interpretation key the terms file leaves unset.")]
+AllowBrokenOption = Annotated[bool, typer.Option(
+    "--allow-broken-ledger", help="Read a ledger that does not verify anyway, with a warning on every output.")]
 
 
 def _fail(problems: list[Diagnostic]) -> None:
@@ -92,17 +94,43 @@ def _overrides(assignments: list[str] | None) -> dict[str, object]:
         raise InputError([Diagnostic("CLI-BAD-SET", str(exc), "command line", field="--set")]) from None
 
 
+def _warn_broken_ledger(inputs) -> None:
+    """Every output read from a ledger that does not verify says so (on stderr)."""
+    _print_warnings(inputs.warning_lines())
+
+
+def _print_warnings(lines: list[str]) -> None:
+    for line in lines:
+        err.print(f"[bold yellow]{escape(line)}[/]", soft_wrap=True)
+
+
+def _with_ledger_warnings(data: dict[str, Any], inputs) -> dict[str, Any]:
+    """JSON output read from a ledger that does not verify carries ``ledger_warnings``."""
+    if not inputs.ledger_warnings:
+        return data
+    return {**data, "ledger_warnings": [finding.as_dict() for finding in inputs.ledger_warnings]}
+
+
+def _load(deal: str, db: str | None, events: Path | None, prices: Path | None, allow_broken: bool):
+    from pipedeal.storage.workspace import default_db_url, load_inputs
+
+    url = db if db is not None else default_db_url()
+    inputs = load_inputs(deal, db_url=url, events_file=events, prices_file=prices,
+                         allow_broken_ledger=allow_broken)
+    _warn_broken_ledger(inputs)
+    return inputs
+
+
 def _evaluate(deal: str, db: str | None, as_of: str | None, events: Path | None,
               prices: Path | None, assignments: list[str] | None = None,
-              strict_keys: tuple[str, ...] = ()):
+              strict_keys: tuple[str, ...] = (), allow_broken: bool = False):
     from pipedeal.deal.interpretations import unset_keys
     from pipedeal.engine.evaluate import evaluate
-    from pipedeal.storage.workspace import calendars_for, default_db_url, load_inputs, parse_day
+    from pipedeal.storage.workspace import calendars_for, parse_day
 
     day = parse_day(as_of, "--as-of") if as_of else _today()
     overrides = _overrides(assignments)
-    url = db if db is not None else default_db_url()
-    inputs = load_inputs(deal, db_url=url, events_file=events, prices_file=prices)
+    inputs = _load(deal, db, events, prices, allow_broken)
     missing = unset_keys(inputs.terms.interpretations.model_fields_set, overrides, strict_keys)
     if missing:
         raise InputError([Diagnostic(
@@ -123,6 +151,7 @@ def report(
     prices: PricesOption = None,
     set_: SetOption = None,
     strict: StrictOption = False,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """The deal as of a date: quotes, Market and Exercise Price, allocations,
     capitalization, registration deadlines, Registration Defaults and damages."""
@@ -130,10 +159,10 @@ def report(
     from pipedeal.outputs.report import to_json
 
     inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_,
-                              tuple(BY_KEY) if strict else ())
+                              tuple(BY_KEY) if strict else (), allow_broken_ledger)
     data = to_json(evaluation)
     if json_output:
-        out.print_json(json.dumps(data))
+        out.print_json(json.dumps(_with_ledger_warnings(data, inputs)))
         return
     from pipedeal.outputs.render import render_report
 
@@ -170,17 +199,19 @@ def ld(
     prices: PricesOption = None,
     set_: SetOption = None,
     strict: StrictOption = False,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """Liquidated damages per investor (RRA 3(e)): defaults, segments, totals, payments."""
     from pipedeal.deal.interpretations import LD_KEYS
     from pipedeal.outputs.render import render_damages
 
-    _, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_, LD_KEYS if strict else ())
+    inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_, LD_KEYS if strict else (),
+                              allow_broken_ledger)
     investors = _run(_chosen_investors, evaluation, investor)
     if json_output:
         from pipedeal.outputs.explain import explain_json
 
-        out.print_json(json.dumps(explain_json(evaluation, investors, explain)))
+        out.print_json(json.dumps(_with_ledger_warnings(explain_json(evaluation, investors, explain), inputs)))
         return
     render_damages(out, evaluation, investors, explain)
 
@@ -203,6 +234,7 @@ def ambiguities(
     db: DbOption = None,
     events: EventsOption = None,
     prices: PricesOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """Every interpretation key, the value in force, and each investor's damages under every
     alternative, side by side: what each reading is worth."""
@@ -210,15 +242,15 @@ def ambiguities(
     from pipedeal.outputs.render import render_ambiguities
 
     def compute():
-        inputs, evaluation = _evaluate(deal, db, as_of, events, prices)
+        inputs, evaluation = _evaluate(deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
         from pipedeal.storage.workspace import calendars_for
 
-        return money_at_stake(inputs.terms, inputs.events, inputs.quotes, calendars_for(inputs.terms),
-                              evaluation.as_of)
+        return inputs, money_at_stake(inputs.terms, inputs.events, inputs.quotes, calendars_for(inputs.terms),
+                                      evaluation.as_of)
 
-    table = _run(compute)
+    inputs, table = _run(compute)
     if json_output:
-        out.print_json(json.dumps(table))
+        out.print_json(json.dumps(_with_ledger_warnings(table, inputs) if isinstance(table, dict) else table))
         return
     render_ambiguities(out, table)
 
@@ -236,19 +268,22 @@ def statement(
     events: EventsOption = None,
     prices: PricesOption = None,
     set_: SetOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """The liquidated damages statement (or demand letter) per investor, as PDF or HTML."""
-    _run(_statements, deal, investor, as_of, letter, dated, output_format, out_dir, db, events, prices, set_)
+    _run(_statements, deal, investor, as_of, letter, dated, output_format, out_dir, db, events, prices, set_,
+         allow_broken_ledger)
 
 
-def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db, events, prices, set_) -> None:
+def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db, events, prices, set_,
+                allow_broken=False) -> None:
     from pipedeal.outputs.documents import render_pdf, render_statement_html
     from pipedeal.storage.workspace import parse_day
 
     if output_format not in ("pdf", "html"):
         raise InputError([Diagnostic("CLI-BAD-FORMAT", f"--format {output_format!r}: use pdf or html",
                                   "command line", field="--format")])
-    inputs, evaluation = _evaluate(deal, db, as_of, events, prices, set_)
+    inputs, evaluation = _evaluate(deal, db, as_of, events, prices, set_, allow_broken=allow_broken)
     today = parse_day(dated, "--date") if dated else _today()
     investors = _chosen_investors(evaluation, investor)
     note = _data_note(inputs)
@@ -277,12 +312,13 @@ def warrants(
     db: DbOption = None,
     events: EventsOption = None,
     prices: PricesOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """The warrant register (W 7(d)): every certificate, its holder, shares, Exercise Price,
     status and parent; the reserve (SPA 6.2, W 15); exercises and adjustments."""
     from pipedeal.outputs.report import to_json
 
-    _, evaluation = _run(_evaluate, deal, db, as_of, events, prices)
+    inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
     data = to_json(evaluation)
     if lineage is not None:
         known = {w["id"]: w for w in data["warrants"]}
@@ -291,7 +327,7 @@ def warrants(
                            "command line", field="--lineage")])
     if json_output:
         keys = ("as_of", "warrants", "reservation", "exercises", "adjustments", "breaches")
-        out.print_json(json.dumps({key: data[key] for key in keys}))
+        out.print_json(json.dumps(_with_ledger_warnings({key: data[key] for key in keys}, inputs)))
         return
     from pipedeal.outputs.render import render_lineage, render_warrants
 
@@ -307,19 +343,21 @@ def exercise(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the figures; record nothing.")] = False,
     deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
     db: DbOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """Exercise a warrant (W 3): validate, show what is paid and received by cash and by
     cashless exercise (with the W 4 fraction cash), and record the event."""
-    _run(_exercise, warrant, shares, method, date, dry_run, deal, db)
+    _run(_exercise, warrant, shares, method, date, dry_run, deal, db, allow_broken_ledger)
 
 
-def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, deal: str, db: str | None) -> None:
+def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, deal: str, db: str | None,
+              allow_broken: bool = False) -> None:
     from pipedeal.outputs.render import render_exercise_choices
     from pipedeal.storage import ledger as store
-    from pipedeal.storage.workspace import calendars_for, load_inputs
+    from pipedeal.storage.workspace import calendars_for
 
     url = _store_url(db)
-    inputs = load_inputs(deal, db_url=url)
+    inputs = _load(deal, url, None, None, allow_broken)
     if not inputs.events_source.startswith("ledger"):
         raise InputError([Diagnostic("WORKSPACE-MISSING", f"deal {deal} is not in the ledger {url}: run "
                                   "`pipedeal init` first", "command line", field="--deal")])
@@ -366,8 +404,9 @@ def _with_event(inputs, calendars, event):
 
 
 def _data_note(inputs) -> str:
-    """Where the figures came from, printed in a document's footer."""
-    return f"Quotes: {inputs.quotes_source}. Events: {inputs.events_source}."
+    """Where the figures came from, printed in a document's footer (with any broken-ledger warning)."""
+    return " ".join([f"Quotes: {inputs.quotes_source}. Events: {inputs.events_source}.",
+                     *inputs.warning_lines()])
 
 
 def _number(text: str):
@@ -417,12 +456,14 @@ def documents_exercise(
     db: DbOption = None,
     events: EventsOption = None,
     prices: PricesOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """The Notice of Exercise (W 3), prefilled from the register with the figures."""
     def build() -> None:
         from pipedeal.outputs.documents.warrant_forms import exercise_notice_docx, exercise_notice_html
 
-        evaluation, result, note = _exercise_preview(deal, db, events, prices, warrant, shares, method, date)
+        evaluation, result, note = _exercise_preview(deal, db, events, prices, warrant, shares, method, date,
+                                                     allow_broken_ledger)
         _write_document("notice-of-exercise", f"{warrant}-{result.date}-{method}", output_format, out_dir,
                         lambda: exercise_notice_html(evaluation, result, data_note=note),
                         lambda: exercise_notice_docx(evaluation, result, data_note=note))
@@ -430,14 +471,13 @@ def documents_exercise(
     _run(build)
 
 
-def _exercise_preview(deal, db, events, prices, warrant, shares, method, date):
+def _exercise_preview(deal, db, events, prices, warrant, shares, method, date, allow_broken=False):
     """The exercise as recorded in the ledger, or as it would be if recorded now."""
     from pipedeal.engine.evaluate import evaluate
-    from pipedeal.storage.workspace import calendars_for, default_db_url, load_inputs, parse_day
+    from pipedeal.storage.workspace import calendars_for, parse_day
 
     day = parse_day(date, "--date")
-    inputs = load_inputs(deal, db_url=db if db is not None else default_db_url(), events_file=events,
-                         prices_file=prices)
+    inputs = _load(deal, db, events, prices, allow_broken)
     calendars = calendars_for(inputs.terms)
     evaluation = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars, day)
     for result in evaluation.exercises:
@@ -459,15 +499,16 @@ def documents_assignment(
     db: DbOption = None,
     events: EventsOption = None,
     prices: PricesOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """The Assignment Form (W 1, W 7), prefilled from the register."""
     def build() -> None:
         from pipedeal.outputs.documents.warrant_forms import assignment_form_docx, assignment_form_html
         from pipedeal.storage.workspace import parse_day
 
-        inputs, evaluation = _evaluate(deal, db, date, events, prices)
+        inputs, evaluation = _evaluate(deal, db, date, events, prices, allow_broken=allow_broken_ledger)
         day, count = parse_day(date, "--date"), _number(shares)
-        note = f"Events: {inputs.events_source}."
+        note = " ".join([f"Events: {inputs.events_source}.", *inputs.warning_lines()])
         _write_document("assignment-form", f"{warrant}-to-{to}-{day}", output_format, out_dir,
                         lambda: assignment_form_html(evaluation, warrant, to, count, day, data_note=note),
                         lambda: assignment_form_docx(evaluation, warrant, to, count, day, data_note=note))
@@ -486,21 +527,25 @@ def documents_adjustments(
     db: DbOption = None,
     events: EventsOption = None,
     prices: PricesOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """Every Notice of Adjustment (W 13) of the deal up to the date."""
     def build() -> None:
         from pipedeal.outputs.documents.warrant_forms import adjustment_notice_docx, adjustment_notice_html
         from pipedeal.storage.workspace import parse_day
 
-        _, evaluation = _evaluate(deal, db, as_of, events, prices)
+        inputs, evaluation = _evaluate(deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
+        note = " ".join(inputs.warning_lines()) or None
         today = parse_day(dated, "--date") if dated else _today()
         if not evaluation.adjustments:
             out.print("No adjustment (W 11, W 12) by this date: no notice to write.")
         for notice in evaluation.adjustments:
             name = f"{notice.kind}-{notice.date}" + (f"-{holder}" if holder else "")
             _write_document("notice-of-adjustment", name, output_format, out_dir,
-                            lambda n=notice: adjustment_notice_html(evaluation, n, holder, today=today),
-                            lambda n=notice: adjustment_notice_docx(evaluation, n, holder, today=today))
+                            lambda n=notice: adjustment_notice_html(evaluation, n, holder, today=today,
+                                                                    data_note=note),
+                            lambda n=notice: adjustment_notice_docx(evaluation, n, holder, today=today,
+                                                                    data_note=note))
 
     _run(build)
 
@@ -515,12 +560,13 @@ def export_ocf(
     db: DbOption = None,
     events: EventsOption = None,
     prices: PricesOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """The deal as an Open Cap Format 1.2 package, validated offline against the official schemas."""
     def build() -> None:
         from pipedeal.outputs.ocf import OcfExportError, default_schema_dir, validate_bundle, write_bundle
 
-        inputs, evaluation = _evaluate(deal, db, as_of, events, prices)
+        inputs, evaluation = _evaluate(deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
         try:
             written = write_bundle(evaluation, inputs.events, directory)
         except OcfExportError as exc:
@@ -653,12 +699,12 @@ def events_list(
     deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
     db: DbOption = None,
     json_output: JsonOption = False,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
-    """The ledger's events in recorded order, with their hashes."""
+    """The ledger's events in recorded order, with their hashes (refused if the ledger does not verify)."""
     from pipedeal.engine.events import event_to_json
-    from pipedeal.storage import ledger as store
 
-    rows = _run(lambda: store.list_events(_store_url(db), deal))
+    rows = _run(_listed_events, deal, db, allow_broken_ledger)
     if json_output:
         payload = [{"seq": row.seq, "recorded_at": row.recorded_at.isoformat(),
                     "hash": row.hash, "event": event_to_json(row.event)} for row in rows]
@@ -674,6 +720,19 @@ def events_list(
         table.add_row(str(row.seq), data["date"], data["type"], escape(details), escape(data.get("source", "")),
                       row.recorded_at.strftime("%Y-%m-%d %H:%M"), row.hash[:12])
     out.print(table)
+
+
+def _listed_events(deal: str, db: str | None, allow_broken: bool):
+    """The deal's stored events, refused (or, allowed, warned about) when the ledger does not verify."""
+    from pipedeal.storage import ledger as store
+    from pipedeal.storage.workspace import broken_ledger_warnings, refuse_broken_ledger
+
+    url = _store_url(db)
+    loaded = store.load_deal(url, deal)
+    if not allow_broken:
+        refuse_broken_ledger(deal, url, loaded.findings)
+    _print_warnings(broken_ledger_warnings(loaded.findings))
+    return loaded.events
 
 
 @prices_app.command("import")
