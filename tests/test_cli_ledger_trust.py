@@ -112,3 +112,41 @@ def test_appending_to_an_edited_ledger_is_refused(pipedeal, db, tmp_path):
         assert "refusing to append to a ledger that does not verify" in refused.stderr, command
     listed = pipedeal("events", "list", "--json", "--db", db, "--allow-broken-ledger")
     assert len(json.loads(listed.stdout)) == 5
+
+
+def test_ledger_anchor_and_verify_anchor_show_a_rollback(pipedeal, tmp_path):
+    db_file = tmp_path / "ledger.db"
+    db = f"sqlite:///{db_file}"
+    pipedeal("init", "--db", db)
+    line = pipedeal("ledger", "anchor", "--db", db).stdout.strip()
+    deal, word, seq, digest = line.split()
+    assert (deal, word, seq) == ("focus-1999", "seq", "5") and digest.startswith("sha256:")
+    for given in (line, f"5:{digest}", digest, digest.removeprefix("sha256:")):
+        assert "anchor is in the chain" in pipedeal("verify", "--db", db, "--anchor", given).stdout
+    pipedeal("statement", "--db", db, "--as-of", "2000-03-01", "--letter", "--date", "2000-03-02",
+             "--investor", "raptor", "--format", "html")
+    (letter,) = tmp_path.glob("ld-demand-*.html")
+    assert letter.read_text().count(line) == 2  # the footer and the letter's enclosure line
+    fourth = sqlite_hash(db_file, 4)
+    sql(db, "DROP TRIGGER events_no_delete", "DROP TRIGGER deals_head_forward_only",
+        "DELETE FROM events WHERE seq = 5", f"UPDATE deals SET head_seq = 4, head_hash = '{fourth}'")
+    pipedeal("verify", "--db", db)  # the cut is invisible from inside
+    found = pipedeal("verify", "--db", db, "--anchor", line, expect=1)
+    assert "LEDGER-ROLLED-BACK" in found.stderr and "rolled back behind the anchor" in found.stderr
+
+
+def test_a_bad_anchor_is_refused(pipedeal, tmp_path):
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    pipedeal("init", "--db", db)
+    refused = pipedeal("verify", "--db", db, "--anchor", "5:abc", expect=2)
+    assert "command line, field --anchor" in refused.stderr and "CLI-BAD-ANCHOR" in refused.stderr
+    refused = pipedeal("verify", "--db", db, "--deal", "other", "--anchor", f"focus-1999 seq 5 sha256:{'0' * 64}",
+                       expect=2)
+    assert "the anchor is of deal 'focus-1999'" in refused.stderr
+
+
+def sqlite_hash(path: Path, seq: int) -> str:
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        return connection.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()[0]

@@ -12,7 +12,7 @@ from test_storage import DEAL, TERMS, accept_all, codes, ld_demands, located, ra
 
 from pipedeal.base.diagnostics import InputError
 from pipedeal.base.quotes import Quote
-from pipedeal.storage import append_events, import_quotes, init_workspace, load_deal, load_quotes, verify
+from pipedeal.storage import anchor, append_events, import_quotes, init_workspace, load_deal, load_quotes, verify
 from pipedeal.storage.database import downgrade, transaction
 
 JAN_13 = dt.date(2000, 1, 13)
@@ -153,3 +153,37 @@ def problem_of_all(call) -> list:
 
 def load_deal_events(url: str) -> list:
     return raw(url, "SELECT seq FROM events ORDER BY seq")
+
+
+# --- 3. an anchor kept elsewhere shows a rollback -------------------------------------
+
+
+def rollback_to(url: str, seq: int) -> None:
+    """Cut the ledger back to ``seq`` and rewind its recorded head to match: invisible from inside."""
+    head_hash = raw(url, f"SELECT hash FROM events WHERE seq = {seq}")[0][0]
+    guards = (["DROP TRIGGER deals_head_forward_only ON deals"] if postgres(url)
+              else ["DROP TRIGGER deals_head_forward_only"])
+    raw(url, *drop_guards(url), *guards, f"DELETE FROM events WHERE seq > {seq}",
+        f"UPDATE deals SET head_seq = {seq}, head_hash = '{head_hash}'")
+
+
+def test_a_ledger_rolled_back_behind_its_anchor_is_reported(ledger: str) -> None:
+    kept = anchor(ledger, DEAL)
+    assert (kept.seq, str(kept)) == (6, f"{DEAL} seq 6 sha256:{kept.hash}")
+    assert verify(ledger, DEAL, anchor=(kept.seq, kept.hash)) == []
+    assert verify(ledger, DEAL, anchor=(None, kept.hash)) == []
+    append_events(ledger, DEAL, ld_demands(2), accept_all)  # the chain may grow past the anchor
+    assert verify(ledger, DEAL, anchor=(kept.seq, kept.hash)) == []
+    rollback_to(ledger, 4)
+    assert verify(ledger, DEAL) == []  # cut and rewound consistently: nothing inside shows it
+    (finding,) = verify(ledger, DEAL, anchor=(kept.seq, kept.hash))
+    assert finding.code == "LEDGER-ROLLED-BACK" and finding.seq == 6
+    assert "now ends at seq 4" in finding.message
+
+
+def test_a_rewritten_row_at_the_anchor_is_reported(ledger: str) -> None:
+    kept = anchor(ledger, DEAL)
+    rollback_to(ledger, 5)
+    append_events(ledger, DEAL, ld_demands(1), accept_all)  # a different seq 6
+    (finding,) = verify(ledger, DEAL, anchor=(kept.seq, kept.hash))
+    assert finding.code == "LEDGER-ROLLED-BACK" and "no longer the anchored row" in finding.message

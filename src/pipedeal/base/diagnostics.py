@@ -103,6 +103,7 @@ CATALOGUE: tuple[Code, ...] = tuple([
             ("OCF-EXPORT", "the deal cannot be written as Open Cap Format"),
             ("OCF-INVALID", "the OCF package does not validate against the official schemas")),
     *_codes("command", "error",
+            ("CLI-BAD-ANCHOR", "a verify --anchor that is not SEQ:HASH, or names no single deal"),
             ("CLI-BAD-DATE", "a date on the command line is not YYYY-MM-DD"),
             ("CLI-BAD-FIELD", "an events add field is not FIELD=VALUE"),
             ("CLI-BAD-FORMAT", "an output format pipedeal does not write"),

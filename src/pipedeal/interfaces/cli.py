@@ -31,11 +31,13 @@ prices_app = typer.Typer(help="Daily quotes of the Common Stock.", no_args_is_he
 schema_app = typer.Typer(help="JSON Schemas of pipedeal's input files.", no_args_is_help=True)
 documents_app = typer.Typer(help="Warrant forms and notices as PDF, HTML or DOCX.", no_args_is_help=True)
 export_app = typer.Typer(help="Export the deal to other formats.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The ledger's head, to keep outside the database.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 app.add_typer(prices_app, name="prices")
 app.add_typer(schema_app, name="schema")
 app.add_typer(documents_app, name="documents")
 app.add_typer(export_app, name="export")
+app.add_typer(ledger_app, name="ledger")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -292,7 +294,7 @@ def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db
     for who in investors:
         try:
             html = render_statement_html(evaluation, who, letter=letter, today=today if letter else None,
-                                         data_note=note)
+                                         data_note=note, ledger_anchor=inputs.ledger_anchor)
         except ValueError as exc:
             raise InputError([Diagnostic("STATEMENT-REFUSED", f"{who}: {exc}", "command line")]) from None
         path = out_dir / f"{kind}-{evaluation.terms.deal.name}-{who}-{evaluation.as_of}.{output_format}"
@@ -749,17 +751,67 @@ def prices_import(
 def verify(
     deal: Annotated[str | None, typer.Option("--deal", help="Only this deal.")] = None,
     db: DbOption = None,
+    anchor: Annotated[str | None, typer.Option(
+        "--anchor", help="A head printed by `pipedeal ledger anchor` (SEQ:HASH, HASH, or the whole line): "
+        "the ledger must still contain it.")] = None,
 ) -> None:
-    """Recompute the ledger's hash chain; report edited, deleted or reordered rows."""
+    """Recompute the ledger's hash chain and check the terms and quotes against theirs; report edited,
+    deleted, reordered or inserted rows, and a ledger rolled back behind --anchor."""
     from pipedeal.storage import ledger as store
 
-    findings = _run(lambda: store.verify(_store_url(db), deal))
+    def check():
+        url = _store_url(db)
+        if anchor is None:
+            return store.verify(url, deal)
+        named, seq, digest = _parse_anchor(anchor)
+        if deal is not None and named is not None and named != deal:
+            raise InputError([Diagnostic("CLI-BAD-ANCHOR", f"the anchor is of deal {named!r}, not {deal!r}",
+                                         "command line", field="--anchor")])
+        target = deal or named
+        if target is None:
+            deals = store.list_deals(url)
+            if len(deals) != 1:
+                raise InputError([Diagnostic("CLI-BAD-ANCHOR", "name the deal the anchor is of with --deal "
+                                             f"(this ledger holds {', '.join(deals) or 'no deal'})",
+                                             "command line", field="--anchor")])
+            target = deals[0]
+        return store.verify(url, target, anchor=(seq, digest))
+
+    findings = _run(check)
     if not findings:
-        out.print("[green]Ledger verified: every row matches its hash chain.[/]")
+        out.print("[green]Ledger verified: every row matches its hash chain; the terms and quotes match "
+                  "theirs[/]" + ("[green], and the anchor is in the chain.[/]" if anchor else "[green].[/]"))
         return
     for finding in findings:
         err.print(f"[red]{finding.code}[/] {escape(finding.where())}: {escape(finding.message)}")
     raise typer.Exit(1)
+
+
+def _parse_anchor(text: str) -> tuple[str | None, int | None, str]:
+    """``focus-1999 seq 5 sha256:HEX``, ``5:sha256:HEX``, ``5:HEX`` or ``HEX`` as (deal, seq, hash)."""
+    import re
+
+    match = re.fullmatch(r"\s*(?:(?P<deal>\S+)\s+seq\s+(?P<seq1>\d+)\s+|(?P<seq2>\d+):)?"
+                         r"(?:sha256:)?(?P<hash>[0-9a-fA-F]{64})\s*", text)
+    if match is None:
+        raise InputError([Diagnostic(
+            "CLI-BAD-ANCHOR", f"{text!r} is not an anchor: give SEQ:HASH (the 64 hex digits of a sha256) or "
+            "the line `pipedeal ledger anchor` printed", "command line", field="--anchor")])
+    seq = match.group("seq1") or match.group("seq2")
+    return match.group("deal"), None if seq is None else int(seq), match.group("hash").lower()
+
+
+@ledger_app.command("anchor")
+def ledger_anchor(
+    deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
+    db: DbOption = None,
+) -> None:
+    """Print the deal's head (seq and hash). Keep it outside the database: `pipedeal verify --anchor`
+    later shows whether the ledger was rolled back behind it, which nothing inside can show."""
+    from pipedeal.storage import ledger as store
+
+    head = _run(lambda: store.anchor(_store_url(db), deal))
+    sys.stdout.write(f"{head}\n")
 
 
 @schema_app.command("events")
