@@ -150,3 +150,23 @@ def sqlite_hash(path: Path, seq: int) -> str:
 
     with sqlite3.connect(path) as connection:
         return connection.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()[0]
+
+
+def test_importing_a_file_again_is_refused_naming_the_lines_and_the_seqs(pipedeal, db, tmp_path):
+    pipedeal("init", "--db", db)
+    march = tmp_path / "march.jsonl"
+    march.write_text(jsonl({"type": "ld_demand", "date": "2000-03-03", "investor": "raptor"},
+                           {"type": "shares_sold", "date": "2000-03-06", "investor": "raptor", "shares": 10}))
+    pipedeal("events", "import", str(march), "--db", db)
+    again = tmp_path / "again.jsonl"
+    again.write_text(jsonl({"type": "ld_demand", "date": "2000-03-20", "investor": "raptor"},
+                           {"type": "shares_sold", "date": "2000-03-06", "investor": "raptor", "shares": 10,
+                            "recorded_at": "2000-03-07T09:00:00+00:00"},
+                           {"type": "rs_effective", "date": "2000-02-16", "source": "illustrative"}))
+    refused = pipedeal("events", "import", str(again), "--db", db, expect=2)
+    assert "again.jsonl, seq 7, line 2" in refused.stderr and "already in the ledger as seq 7" in refused.stderr
+    assert "again.jsonl, seq 5, line 3" in refused.stderr and "EVENT-DUPLICATE" in refused.stderr
+    assert "line 1" not in refused.stderr
+    assert len(json.loads(pipedeal("events", "list", "--json", "--db", db).stdout)) == 7
+    pipedeal("events", "import", str(march), "--db", db, "--allow-duplicates")
+    assert len(json.loads(pipedeal("events", "list", "--json", "--db", db).stdout)) == 9

@@ -68,6 +68,7 @@ CATALOGUE: tuple[Code, ...] = tuple([
     *_codes("ledger", "error",
             ("EVENT-BEFORE-CLOSING", "an event that presupposes the Closing is dated before it"),
             ("EVENT-DUPLICATE-CLOSING", "a second Closing"),
+            ("EVENT-DUPLICATE", "an imported event is already in the ledger (--allow-duplicates records it again)"),
             ("EVENT-UNKNOWN-PARTY", "an event names a party the terms file does not have"),
             ("EVENT-UNKNOWN-WARRANT", "an event names a warrant certificate the register does not have"),
             ("EVENT-WARRANT-CLOSED", "an event uses a warrant certificate that is no longer outstanding"),

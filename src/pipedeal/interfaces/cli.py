@@ -629,12 +629,20 @@ def _validator(url: str, deal: str):
     return validate
 
 
-def _import_events(url: str, deal: str, path: Path) -> None:
+def _import_events(url: str, deal: str, path: Path, allow_duplicates: bool = False) -> None:
     from pipedeal.storage import ledger as store
     from pipedeal.storage.workspace import read_event_file
 
     located = [(item.file, item.line, item.event) for item in read_event_file(path)]
-    count = store.append_events(url, deal, located, _validator(url, deal))
+    validate = _validator(url, deal)
+    if not allow_duplicates:
+        checks = validate
+
+        def validate(existing, new):
+            duplicates = store.duplicate_events(existing, new)
+            return duplicates or checks(existing, new)
+
+    count = store.append_events(url, deal, located, validate)
     out.print(f"Recorded {count} event(s) from {path}.")
 
 
@@ -652,9 +660,11 @@ def events_import(
     file: Annotated[Path, typer.Argument(help="A JSON Lines event file.")],
     deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
     db: DbOption = None,
+    allow_duplicates: Annotated[bool, typer.Option(
+        "--allow-duplicates", help="Record events that are already in the ledger again.")] = False,
 ) -> None:
-    """Append every event of a file, all or nothing."""
-    _run(lambda: _import_events(_store_url(db), deal, file))
+    """Append every event of a file, all or nothing; a file repeating a recorded event is refused."""
+    _run(lambda: _import_events(_store_url(db), deal, file, allow_duplicates))
 
 
 @events_app.command("add")

@@ -166,6 +166,31 @@ def append_events(
     return len(rows)
 
 
+def duplicate_events(existing: list[EventBase], new: list[Located]) -> list[Diagnostic]:
+    """A Validator: each new event that is already in the ledger, the same canonical event JSON
+    (``recorded_at`` aside), is an error naming its line and the ledger seq it repeats.
+
+    ``existing`` is the verified chain in seq order, so its n-th event is seq n.
+    """
+    def key(event: EventBase) -> str:
+        data = event_to_json(event)
+        data.pop("recorded_at", None)
+        return canonical_json(data)
+
+    seqs: dict[str, int] = {}
+    for seq, event in enumerate(existing, start=1):
+        seqs.setdefault(key(event), seq)
+    problems = []
+    for source_file, source_line, event in new:
+        seq = seqs.get(key(event))
+        if seq is not None:
+            problems.append(Diagnostic(
+                "EVENT-DUPLICATE", f"this {event_to_json(event)['type']} event is already in the ledger as "
+                f"seq {seq}; nothing was imported (give --allow-duplicates to record it again)",
+                source_file, source_line, seq=seq))
+    return problems
+
+
 def list_events(url: str | None, deal_name: str) -> list[StoredEvent]:
     """The deal's ledger in seq order, each event re-read through the event models."""
     with transaction(url, write=False) as connection:
