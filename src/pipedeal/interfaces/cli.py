@@ -693,10 +693,17 @@ def _add_event(event_type: str, fields: list[str], deal: str, db: str | None) ->
         if not sep:
             raise InputError([Diagnostic("CLI-BAD-FIELD", f"{assignment!r}: write FIELD=VALUE",
                                       "command line", None, assignment)])
+        if key == "type":
+            raise InputError([Diagnostic(
+                "CLI-BAD-FIELD", f"{assignment!r}: the event's type is the first argument (here {event_type!r}), "
+                "not a FIELD=VALUE", "command line", None, "type")])
         try:
             value: Any = json.loads(raw, parse_float=Decimal)
         except json.JSONDecodeError:
             value = raw
+        except RecursionError:
+            raise InputError([Diagnostic("CLI-BAD-FIELD", f"{key}: the value is nested too deeply",
+                                         "command line", None, key)]) from None
         data["from" if key == "from" else key] = value
     line = json.dumps(data, default=str)
     parsed = parse_events(line, "command line")

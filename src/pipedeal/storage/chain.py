@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipedeal.base.diagnostics import Diagnostic, pydantic_field
-from pipedeal.engine.events import EventBase, parse_event
+from pipedeal.engine.events import EventBase, parse_event, shape_problem
 
 GENESIS_HASH = "0" * 64
 
@@ -83,9 +83,16 @@ def finding(code: str, deal: str, seq: int | None, message: str) -> Diagnostic:
 def decode_payload(payload: str) -> EventBase:
     """The stored event; raises ``ValueError`` when it is not JSON or not a valid event."""
     try:
-        return parse_event(json.loads(payload))
+        data = json.loads(payload)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON: {exc.msg}") from exc
+    except RecursionError:
+        raise ValueError("not JSON pipedeal reads: nested too deeply") from None
+    shape = shape_problem(data)
+    if shape is not None:
+        raise ValueError(shape[0] + (f" (field {shape[1]})" if shape[1] else ""))
+    try:
+        return parse_event(data)
     except ValidationError as exc:
         raise ValueError("; ".join(
             f"{pydantic_field(tuple(error['loc'])) or 'event'}: {error['msg']}"
@@ -109,9 +116,10 @@ def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = No
     for row in rows:
         try:
             event_json = json.loads(row.payload)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
             findings.append(finding("LEDGER-UNPARSEABLE", deal, row.seq,
-                                    f"row seq {row.seq} payload is not JSON: {exc.msg}"))
+                                    f"row seq {row.seq} payload is not JSON: {reason}"))
             belongs_at[row.seq] = row.hash
             continue
         if _fits(deal, row, row.seq, event_json):
