@@ -154,14 +154,15 @@ class Diagnostic:
             raise ValueError(f"unknown severity {self.severity!r}")
 
     def where(self) -> str:
-        parts = [self.file or "<input>"]
+        """``file, seq N, line N, field F``; with no file, what is known (never a placeholder)."""
+        parts = [self.file] if self.file else []
         if self.seq is not None:
             parts.append(f"seq {self.seq}")
         if self.line is not None:
             parts.append(f"line {self.line}")
         if self.field:
             parts.append(f"field {self.field}")
-        return ", ".join(parts)
+        return ", ".join(parts) or "pipedeal"
 
     def __str__(self) -> str:
         return f"{self.where()}: {self.message} [{self.code}]"

@@ -30,22 +30,11 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from pipedeal.base.diagnostics import Diagnostic, InputError, pydantic_field
+from pipedeal.deal.terms import within_years
 
 Statement = Literal["primary", "additional"]
 
-# Every date an event carries lies in these years: an event of 1900 or 2999 is a
-# typo, and the calendars (exchange sessions, holidays) cover no more.
-FIRST_DAY, LAST_DAY = dt.date(1970, 1, 1), dt.date(2100, 12, 31)
 MAX_DEPTH = 32  # JSON nesting of one event line; the deepest event (a merger's basket) needs 3
-
-
-def _within_years(value: dt.date) -> dt.date:
-    day = value.date() if isinstance(value, dt.datetime) else value
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise PydanticCustomError("date_out_of_range", "{value} is outside {first} to {last}",
-                                  {"value": value.isoformat(), "first": FIRST_DAY.isoformat(),
-                                   "last": LAST_DAY.isoformat()})
-    return value
 
 
 def _not_a_flag_or_text(value: Any) -> Any:
@@ -63,8 +52,9 @@ def _not_a_flag(value: Any) -> Any:
     return value
 
 
-Day = Annotated[dt.date, AfterValidator(_within_years)]
-Instant = Annotated[AwareDatetime, AfterValidator(_within_years)]
+# Every date an event carries lies in 1970-2100, as the terms' dates do.
+Day = Annotated[dt.date, AfterValidator(within_years)]
+Instant = Annotated[AwareDatetime, AfterValidator(within_years)]
 PositiveShares = Annotated[int, Field(gt=0), BeforeValidator(_not_a_flag_or_text)]
 Ref = Annotated[str, Field(min_length=1, max_length=40)]
 
@@ -75,7 +65,7 @@ class EventBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     date: Day
-    recorded_at: Annotated[AwareDatetime | dt.datetime, AfterValidator(_within_years)] | None = None
+    recorded_at: Annotated[AwareDatetime | dt.datetime, AfterValidator(within_years)] | None = None
     source: str | None = None
     note: str | None = None
 

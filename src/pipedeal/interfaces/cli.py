@@ -615,9 +615,9 @@ def _validator(url: str, deal: str):
     from pipedeal.deal.terms_file import parse_terms
     from pipedeal.engine.ledger import Located, check_append, make_context
     from pipedeal.storage import ledger as store
-    from pipedeal.storage.workspace import calendars_for
+    from pipedeal.storage.workspace import calendars_for, ledger_terms_label
 
-    terms = parse_terms(store.deal_terms(url, deal), f"{deal} (ledger terms)")
+    terms = parse_terms(store.deal_terms(url, deal), ledger_terms_label(deal, url))
     calendars = calendars_for(terms)
     # With the quotes the check covers W 3 too: a cashless exercise needs A > B.
     quotes = QuoteBook(store.load_quotes(url, deal), f"quotes of {deal} in {url}")

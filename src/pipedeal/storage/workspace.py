@@ -171,7 +171,9 @@ def calendars_for(terms: Terms) -> Calendars:
     try:
         trading = load_trading_calendar(terms.deal.principal_market)
     except ValueError as exc:
-        raise InputError([Diagnostic("CALENDAR-UNKNOWN-MARKET", str(exc), field="deal.principal_market")]) from None
+        file, line = terms.located("deal", "principal_market")
+        raise InputError([Diagnostic("CALENDAR-UNKNOWN-MARKET", str(exc), file or "terms", line,
+                                     "deal.principal_market")]) from None
     company = terms.company
     return Calendars(trading, sec_calendar(), local_calendar(company.country, company.subdivision))
 
