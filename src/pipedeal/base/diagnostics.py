@@ -123,7 +123,8 @@ CATALOGUE: tuple[Code, ...] = tuple([
             ("WORKSPACE-MISSING", "the command needs a ledger and there is none (run pipedeal init)"),
             ("WORKSPACE-OUTDATED", "the ledger's schema is newer than this pipedeal"),
             ("STATEMENT-REFUSED", "an LD statement or letter that cannot be written (nothing to demand, ...)"),
-            ("DOCUMENT-REFUSED", "a warrant form that cannot be written")),
+            ("DOCUMENT-REFUSED", "a warrant form that cannot be written"),
+            ("OUTPUT-PATH", "an output folder that is a file or device, cannot be made, or cannot be written")),
 ])
 
 CODES: dict[str, Code] = {entry.code: entry for entry in CATALOGUE}

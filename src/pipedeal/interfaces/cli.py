@@ -77,6 +77,35 @@ def _run(action, *args: Any, **kwargs: Any) -> Any:
         _fail([Diagnostic("CALENDAR-RANGE", str(exc))])
 
 
+def _output_dir(directory: Path, option: str) -> Path:
+    """The folder to write into, made if missing; a file, a device, a folder under a file or
+    one that cannot be written is the user's mistake (OUTPUT-PATH), not a traceback."""
+    import os
+
+    def refuse(why: str) -> InputError:
+        return InputError([Diagnostic("OUTPUT-PATH", f"cannot write into {str(directory)!r}: {why}",
+                                      "command line", field=option)])
+
+    if directory.exists() and not directory.is_dir():
+        raise refuse("it is a file or a device, not a folder")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise refuse(exc.strerror or str(exc)) from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise refuse("the folder is not writable")
+    return directory
+
+
+def _write_file(path: Path, data: bytes, option: str) -> None:
+    """Write one output file; a write the system refuses (read-only, full) is OUTPUT-PATH."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise InputError([Diagnostic("OUTPUT-PATH", f"cannot write {str(path)!r}: {exc.strerror or exc}",
+                                     "command line", field=option)]) from None
+
+
 def _today() -> dt.date:
     return dt.date.today()
 
@@ -289,7 +318,7 @@ def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db
     today = parse_day(dated, "--date") if dated else _today()
     investors = _chosen_investors(evaluation, investor)
     note = _data_note(inputs)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _output_dir(out_dir, "--out")
     kind = "ld-demand" if letter else "ld-statement"
     for who in investors:
         try:
@@ -298,10 +327,7 @@ def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db
         except ValueError as exc:
             raise InputError([Diagnostic("STATEMENT-REFUSED", f"{who}: {exc}", "command line")]) from None
         path = out_dir / f"{kind}-{evaluation.terms.deal.name}-{who}-{evaluation.as_of}.{output_format}"
-        if output_format == "pdf":
-            path.write_bytes(render_pdf(html))
-        else:
-            path.write_text(html, encoding="utf-8")
+        _write_file(path, render_pdf(html) if output_format == "pdf" else html.encode("utf-8"), "--out")
         out.print(f"Wrote {path}")
 
 
@@ -440,9 +466,9 @@ def _write_document(kind: str, name: str, output_format: str, out_dir: Path, htm
             data = render_pdf(html) if output_format == "pdf" else html.encode("utf-8")
     except ValueError as exc:
         raise InputError([Diagnostic("DOCUMENT-REFUSED", str(exc), "command line")]) from None
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _output_dir(out_dir, "--out")
     path = out_dir / f"{kind}-{name}.{output_format}"
-    path.write_bytes(data)
+    _write_file(path, data, "--out")
     out.print(f"Wrote {path}")
 
 
@@ -569,10 +595,14 @@ def export_ocf(
         from pipedeal.outputs.ocf import OcfExportError, default_schema_dir, validate_bundle, write_bundle
 
         inputs, evaluation = _evaluate(deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
+        _output_dir(directory, "DIR")
         try:
             written = write_bundle(evaluation, inputs.events, directory)
         except OcfExportError as exc:
             raise InputError([Diagnostic("OCF-EXPORT", str(exc))]) from None
+        except OSError as exc:
+            raise InputError([Diagnostic("OUTPUT-PATH", f"cannot write into {str(directory)!r}: "
+                                         f"{exc.strerror or exc}", "command line", field="DIR")]) from None
         for path in written:
             out.print(f"Wrote {path}")
         schema_dir = schemas or default_schema_dir()
