@@ -629,15 +629,21 @@ def init(
 
 def _init(deal: str, db: str | None, empty: bool) -> None:
     from pipedeal.storage import ledger as store
+    from pipedeal.storage.database import shown
     from pipedeal.storage.workspace import resolve_terms
 
     terms, text, source, bundle = resolve_terms(deal)
     url = _store_url(db)
-    store.init_workspace(url, terms.deal.name, text)
-    out.print(f"Ledger [bold]{url}[/] holds deal [bold]{terms.deal.name}[/] ({source}).")
-    if bundle is not None and not empty and not store.list_events(url, terms.deal.name):
-        _import_events(url, terms.deal.name, bundle / "events.jsonl")
-        _import_quotes(url, terms.deal.name, bundle / "quotes.csv")
+    created = store.init_workspace(url, terms.deal.name, text)
+    if created:
+        out.print(f"Ledger [bold]{escape(shown(url))}[/] holds deal [bold]{terms.deal.name}[/] ({escape(source)}).")
+    else:
+        out.print(f"Deal [bold]{terms.deal.name}[/] is already registered in ledger [bold]{escape(shown(url))}[/] "
+                  "with these terms: nothing to do.")
+    if bundle is not None and not empty:
+        # Only into an empty ledger: a concurrent init may have recorded the bundled log first.
+        _import_events(url, terms.deal.name, bundle / "events.jsonl", if_empty=True)
+        _import_quotes(url, terms.deal.name, bundle / "quotes.csv", if_empty=True)
 
 
 def _validator(url: str, deal: str):
@@ -659,7 +665,7 @@ def _validator(url: str, deal: str):
     return validate
 
 
-def _import_events(url: str, deal: str, path: Path, allow_duplicates: bool = False) -> None:
+def _import_events(url: str, deal: str, path: Path, allow_duplicates: bool = False, if_empty: bool = False) -> None:
     from pipedeal.storage import ledger as store
     from pipedeal.storage.workspace import read_event_file
 
@@ -672,17 +678,19 @@ def _import_events(url: str, deal: str, path: Path, allow_duplicates: bool = Fal
             duplicates = store.duplicate_events(existing, new)
             return duplicates or checks(existing, new)
 
-    count = store.append_events(url, deal, located, validate)
-    out.print(f"Recorded {count} event(s) from {path}.")
+    count = store.append_events(url, deal, located, validate, if_empty=if_empty)
+    if count or not if_empty:
+        out.print(f"Recorded {count} event(s) from {path}.")
 
 
-def _import_quotes(url: str, deal: str, path: Path) -> None:
+def _import_quotes(url: str, deal: str, path: Path, if_empty: bool = False) -> None:
     from pipedeal.storage import ledger as store
     from pipedeal.storage.workspace import read_quote_file
 
     book = read_quote_file(path)
-    count = store.import_quotes(url, deal, book.quotes())
-    out.print(f"Recorded {count} quote day(s) from {path}.")
+    count = store.import_quotes(url, deal, book.quotes(), if_empty=if_empty)
+    if count or not if_empty:
+        out.print(f"Recorded {count} quote day(s) from {path}.")
 
 
 @events_app.command("import")

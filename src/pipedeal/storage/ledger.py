@@ -95,8 +95,10 @@ class StoredEvent:
     prev_hash: str
 
 
-def init_workspace(url: str | None, deal_name: str, terms_toml: str) -> None:
+def init_workspace(url: str | None, deal_name: str, terms_toml: str) -> bool:
     """Create or upgrade the schema and register the deal; a re-run with the same terms is a no-op.
+    Returns whether this call registered the deal (two concurrent inits queue on the
+    write lock, so exactly one does).
 
     Different terms for an existing deal are refused: the ledger was recorded
     against the terms it has, and silently swapping them would change history.
@@ -113,11 +115,13 @@ def init_workspace(url: str | None, deal_name: str, terms_toml: str) -> None:
             connection.execute(insert(Deal).values(
                 name=deal_name, terms_toml=terms_toml, terms_hash=terms_hash(terms_toml),
                 created_at=_now()))
-        elif known != terms_toml:
+            return True
+        if known != terms_toml:
             raise InputError([Diagnostic(
                 "DEAL-EXISTS",
                 f"deal {deal_name!r} is already in this workspace with different terms",
                 field="deal")])
+        return False
 
 
 def append_events(
@@ -126,6 +130,7 @@ def append_events(
     located: list[Located],
     validate: Validator,
     recorded_at: dt.datetime | None = None,
+    if_empty: bool = False,
 ) -> int:
     """Append events to the deal's ledger, all or nothing; returns how many were appended.
 
@@ -135,13 +140,17 @@ def append_events(
     leaves the ledger as it was. ``recorded_at`` (else now) stamps events that
     carry no ``recorded_at`` of their own; a naive datetime is taken as UTC.
     Error-severity problems from ``validate`` raise ``InputError`` with all of
-    its problems; warnings alone do not stop the import.
+    its problems; warnings alone do not stop the import. ``if_empty`` appends only to an
+    empty ledger, else does nothing (``init``'s bundled log, which a concurrent ``init`` may
+    have recorded first).
     """
     stamp = as_utc(recorded_at) if recorded_at else _now()
     with transaction(url, write=True) as connection:
         deal = deal_id(connection, deal_name, lock=True)
         _refuse_unverified(connection, deal, deal_name)
         existing = _stored_events(connection, deal, deal_name)
+        if if_empty and existing:
+            return 0
         problems = validate([stored.event for stored in existing], located)
         if any(problem.severity == "error" for problem in problems):
             raise InputError(problems)
@@ -258,8 +267,9 @@ def load_deal(url: str | None, deal_name: str) -> LedgerDeal:
                           Anchor(deal_name, row.head_seq, row.head_hash))
 
 
-def import_quotes(url: str | None, deal_name: str, quotes: Sequence[Quote]) -> int:
-    """Upsert quotes by date in one transaction; returns the number of dates written.
+def import_quotes(url: str | None, deal_name: str, quotes: Sequence[Quote], if_empty: bool = False) -> int:
+    """Upsert quotes by date in one transaction; returns the number of dates written
+    (``if_empty``: only into a deal that has no quotes yet, else none).
 
     A re-import replaces the fields it gives for a date and keeps the others
     (as ``Quote.merged``), so a bid-only file does not erase closing prices.
@@ -268,7 +278,8 @@ def import_quotes(url: str | None, deal_name: str, quotes: Sequence[Quote]) -> i
     with transaction(url, write=True) as connection:
         deal = deal_id(connection, deal_name, lock=True)
         _refuse_unverified(connection, deal, deal_name)
-        if not merged:
+        if not merged or (if_empty and connection.execute(
+                select(Deal.quotes_seq).where(Deal.id == deal)).scalar_one()):
             return 0
         statement = _upsert(connection)
         columns = (*PRICE_COLUMNS, "volume")
