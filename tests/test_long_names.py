@@ -47,3 +47,23 @@ def test_every_warrant_form_as_docx_with_200_character_names(tmp_path, deal):
             cell.text for table in document.tables for row in table.rows for cell in row.cells)
         assert LONG in text, path.name
         assert len(document.core_properties.title) <= 255
+
+
+def test_the_notice_of_exercise_shows_the_shares_asked_for_not_another_recorded_exercise(tmp_path):
+    run = pipedeal_cli(tmp_path, tmp_path / "cache")
+    events = tmp_path / "events.jsonl"
+    events.write_text((FOCUS_DIR / "events.jsonl").read_text() + jsonl(
+        {"type": "warrant_exercise", "date": "2000-06-01", "warrant": "W-2", "shares": 100, "method": "cash"}))
+    form = ("documents", "exercise", "W-2", "--method", "cash", "--date", "2000-06-01", "--events", str(events),
+            "--format", "html", "--out", "forms")
+    run(*form, "--shares", "100")
+    (recorded,) = (tmp_path / "forms").glob("*.html")
+    assert "elects to purchase <span" in recorded.read_text() and ">100</span> shares" in recorded.read_text()
+    recorded.unlink()
+    refused = run(*form, "--shares", "50", expect=2)
+    assert "W-2" in refused.stderr and "EVENT-WARRANT-CLOSED" in refused.stderr
+    assert not list((tmp_path / "forms").glob("*.html"))
+    run("documents", "exercise", "W-1", "--method", "cash", "--date", "2000-06-01", "--events", str(events),
+        "--format", "html", "--out", "forms", "--shares", "50")
+    (asked,) = (tmp_path / "forms").glob("*.html")
+    assert ">50</span> shares" in asked.read_text()

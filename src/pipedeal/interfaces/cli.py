@@ -422,6 +422,16 @@ def _exercise_event(warrant: str, shares: str, method: str, date: str):
     return event
 
 
+def _same_shares(exercised, asked) -> bool:
+    """Whether a recorded exercise's shares are the --shares asked for (exactly, as fractions)."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    if asked == "all":
+        return True
+    return Fraction(exercised) == Fraction(Decimal(str(asked)))
+
+
 def _with_event(inputs, calendars, event):
     """The deal evaluated with ``event`` added to its log, as of the event's date."""
     from pipedeal.engine.evaluate import evaluate
@@ -508,10 +518,13 @@ def _exercise_preview(deal, db, events, prices, warrant, shares, method, date, a
     inputs = _load(deal, db, events, prices, allow_broken)
     calendars = calendars_for(inputs.terms)
     evaluation = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars, day)
+    event = _exercise_event(warrant, shares, method, date)
     for result in evaluation.exercises:
-        if (result.warrant, result.date, result.method) == (warrant, day, method):
+        # A recorded exercise is the form's only if it is the one asked for, --shares included.
+        if ((result.warrant, result.date, result.method) == (warrant, day, method)
+                and _same_shares(result.shares_exercised, event.shares)):
             return evaluation, result, _data_note(inputs)
-    evaluation = _with_event(inputs, calendars, _exercise_event(warrant, shares, method, date))
+    evaluation = _with_event(inputs, calendars, event)
     return evaluation, evaluation.exercises[-1], _data_note(inputs)
 
 
