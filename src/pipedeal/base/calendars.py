@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import itertools
 import logging
 import os
@@ -745,6 +746,30 @@ def clear_trading_calendar_memo() -> None:
 # the cached range still load lazily from the package.
 
 HOLIDAY_YEARS = (DEFAULT_START.year, DEFAULT_END.year)
+
+
+@functools.cache
+def supported_places() -> dict[str, tuple[str, ...]]:
+    """Every ISO 3166-1 alpha-2 country ``holidays`` has a calendar for, with the codes of the
+    subdivisions it knows there; cached as JSON per holidays version (the package costs
+    ~100 ms to import, and a terms file is checked against this on every run)."""
+    import json
+
+    path = _cache_dir(None) / f"holidays-places-hol{_installed_version('holidays')}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {str(country): tuple(str(code) for code in codes) for country, codes in data.items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        pass  # missing or damaged: rebuild below
+    import holidays
+
+    places = {country: tuple(codes) for country, codes in
+              holidays.list_supported_countries(include_aliases=False).items()}
+    try:
+        _write_cache(path, json.dumps(places).encode("utf-8"))
+    except OSError as exc:
+        logger.warning("cannot write holiday cache %s (%s)", path, exc)
+    return places
 
 
 class HolidayClosings:

@@ -68,6 +68,7 @@ CATALOGUE: tuple[Code, ...] = tuple([
     *_codes("ledger", "error",
             ("EVENT-BEFORE-CLOSING", "an event that presupposes the Closing is dated before it"),
             ("EVENT-DUPLICATE-CLOSING", "a second Closing"),
+            ("EVENT-DUPLICATE", "an imported event is already in the ledger (--allow-duplicates records it again)"),
             ("EVENT-UNKNOWN-PARTY", "an event names a party the terms file does not have"),
             ("EVENT-UNKNOWN-WARRANT", "an event names a warrant certificate the register does not have"),
             ("EVENT-WARRANT-CLOSED", "an event uses a warrant certificate that is no longer outstanding"),
@@ -88,7 +89,9 @@ CATALOGUE: tuple[Code, ...] = tuple([
             ("LEDGER-EDITED", "a ledger row (or the stored terms or quotes) no longer matches its hash"),
             ("LEDGER-DELETED", "ledger rows are missing from the chain"),
             ("LEDGER-REORDERED", "ledger rows were moved out of their chain order"),
-            ("LEDGER-UNPARSEABLE", "a ledger row is not a valid event")),
+            ("LEDGER-UNPARSEABLE", "a ledger row is not a valid event"),
+            ("LEDGER-ROLLED-BACK", "the ledger no longer contains the anchored row: it was rolled back"),
+            ("LEDGER-BROKEN", "a command refused to read a ledger that does not verify (--allow-broken-ledger)")),
     *_codes("evaluation", "error",
             ("PRICING-MISSING-QUOTE", "a quote the Market Price needs (SPA 1.10) is missing"),
             ("LD-MISSING-CLOSE", "a close a default day's market value needs (RRA 3(e)) is missing"),
@@ -105,6 +108,7 @@ CATALOGUE: tuple[Code, ...] = tuple([
             ("OCF-EXPORT", "the deal cannot be written as Open Cap Format"),
             ("OCF-INVALID", "the OCF package does not validate against the official schemas")),
     *_codes("command", "error",
+            ("CLI-BAD-ANCHOR", "a verify --anchor that is not SEQ:HASH, or names no single deal"),
             ("CLI-BAD-DATE", "a date on the command line is not YYYY-MM-DD"),
             ("CLI-BAD-FIELD", "an events add field is not FIELD=VALUE"),
             ("CLI-BAD-FORMAT", "an output format pipedeal does not write"),
@@ -123,7 +127,8 @@ CATALOGUE: tuple[Code, ...] = tuple([
             ("WORKSPACE-MISSING", "the command needs a ledger and there is none (run pipedeal init)"),
             ("WORKSPACE-OUTDATED", "the ledger's schema is newer than this pipedeal"),
             ("STATEMENT-REFUSED", "an LD statement or letter that cannot be written (nothing to demand, ...)"),
-            ("DOCUMENT-REFUSED", "a warrant form that cannot be written")),
+            ("DOCUMENT-REFUSED", "a warrant form that cannot be written"),
+            ("OUTPUT-PATH", "an output folder that is a file or device, cannot be made, or cannot be written")),
 ])
 
 CODES: dict[str, Code] = {entry.code: entry for entry in CATALOGUE}
@@ -154,14 +159,15 @@ class Diagnostic:
             raise ValueError(f"unknown severity {self.severity!r}")
 
     def where(self) -> str:
-        parts = [self.file or "<input>"]
+        """``file, seq N, line N, field F``; with no file, what is known (never a placeholder)."""
+        parts = [self.file] if self.file else []
         if self.seq is not None:
             parts.append(f"seq {self.seq}")
         if self.line is not None:
             parts.append(f"line {self.line}")
         if self.field:
             parts.append(f"field {self.field}")
-        return ", ".join(parts)
+        return ", ".join(parts) or "pipedeal"
 
     def __str__(self) -> str:
         return f"{self.where()}: {self.message} [{self.code}]"

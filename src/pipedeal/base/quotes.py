@@ -21,6 +21,15 @@ from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.money import PriceFormatError, parse_price, plain
 
 PRICE_COLUMNS = ("open", "high", "low", "close", "bid", "ask")
+# Bounds of a quote: wide for any share price ever quoted, narrow enough that a
+# typo (a volume pasted into a price, a price with 30 decimals) is caught. A
+# price has at most 10 digits before the point and 10 after (OCF's precision,
+# and 1/1024 = 0.0009765625 still fits); a volume is a whole number of shares
+# from 0 to 10^15 (no exchange has traded a quadrillion shares of one stock in a
+# day, and it stays exact in a JavaScript number for the web).
+MAX_PRICE_DIGITS = 10
+MAX_PRICE_PLACES = 10
+MAX_VOLUME = 10**15
 # ASCII digits only (str.isdigit accepts "²"), thousands separators only in threes.
 _VOLUME = re.compile(r"^(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)$")
 COLUMNS = ("date", *PRICE_COLUMNS, "volume")
@@ -36,6 +45,19 @@ class Quote:
     bid: Decimal | None = None
     ask: Decimal | None = None
     volume: int | None = None
+
+    def __post_init__(self) -> None:
+        """A quote out of bounds cannot exist, so none can reach the ledger by any path."""
+        for column in PRICE_COLUMNS:
+            value = getattr(self, column)
+            if value is not None:
+                problem = price_problem(value)
+                if problem:
+                    raise ValueError(f"{self.date} {column}: {problem}")
+        if self.volume is not None:
+            problem = volume_problem(self.volume)
+            if problem:
+                raise ValueError(f"{self.date} volume: {problem}")
 
     def as_row(self) -> dict[str, str]:
         row = {"date": self.date.isoformat()}
@@ -97,6 +119,29 @@ class QuoteBook:
 
     def as_mapping(self) -> Mapping[dt.date, Quote]:
         return dict(self._by_date)
+
+
+def price_problem(value: object) -> str | None:
+    """Why ``value`` is not a price a quote may have, or None."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return f"{value!r} is not an exact decimal price"
+    if value <= 0:
+        return f"{plain(value)} is not a positive price"
+    if value >= Decimal(10) ** MAX_PRICE_DIGITS:
+        return f"{plain(value)} has more than {MAX_PRICE_DIGITS} digits before the decimal point"
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_PRICE_PLACES:
+        return f"{plain(value)} has more than {MAX_PRICE_PLACES} digits after the decimal point"
+    return None
+
+
+def volume_problem(value: object) -> str | None:
+    """Why ``value`` is not a day's volume, or None."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return f"{value!r} is not a whole number of shares"
+    if not 0 <= value <= MAX_VOLUME:
+        return f"{value:,} is not a volume from 0 to {MAX_VOLUME:,} shares"
+    return None
 
 
 def parse_quotes(text: str, filename: str) -> list[Quote]:
@@ -172,29 +217,38 @@ def _read_row(cells: dict[str, str], filename: str, line: int, problems: list[Di
             problems.append(Diagnostic("QUOTES-BAD-PRICE", str(exc), filename, line, column))
             ok = False
             continue
-        if price <= 0:
-            problems.append(
-                Diagnostic("QUOTES-BAD-PRICE", f"{raw!r} is not a positive price", filename, line, column)
-            )
+        problem = price_problem(price)
+        if problem:
+            problems.append(Diagnostic("QUOTES-BAD-PRICE", f"{raw!r}: {problem}", filename, line, column))
             ok = False
             continue
         values[column] = price
     raw_volume = cells.get("volume", "")
     if raw_volume:
-        if _VOLUME.match(raw_volume):
-            values["volume"] = int(raw_volume.replace(",", ""))
-        else:
-            problems.append(
-                Diagnostic("QUOTES-BAD-VOLUME", f"{raw_volume!r} is not a whole number of shares",
-                        filename, line, "volume")
-            )
+        volume, problem = _read_volume(raw_volume)
+        if problem:
+            problems.append(Diagnostic("QUOTES-BAD-VOLUME", problem, filename, line, "volume"))
             ok = False
+        else:
+            values["volume"] = volume
     high, low = values.get("high"), values.get("low")
     if ok and high is not None and low is not None and low > high:  # type: ignore[operator]
         problems.append(Diagnostic("QUOTES-LOW-ABOVE-HIGH", f"low {low} is above high {high}",
                                 filename, line, "low"))
         ok = False
     return Quote(date=day, **values) if ok else None  # type: ignore[arg-type]
+
+
+def _read_volume(raw: str) -> tuple[int | None, str | None]:
+    """A volume cell as (shares, None) or (None, why not)."""
+    if not _VOLUME.match(raw):
+        return None, f"{raw[:40]!r} is not a whole number of shares"
+    digits = raw.replace(",", "").lstrip("0") or "0"
+    if len(digits) > len(str(MAX_VOLUME)):  # before int(): Python refuses 4,300+ digit strings
+        return None, f"{raw[:40]!r} is not a volume from 0 to {MAX_VOLUME:,} shares"
+    volume = int(digits)
+    problem = volume_problem(volume)
+    return (None, f"{raw!r}: {problem}") if problem else (volume, None)
 
 
 def quotes_to_csv(quotes: Iterable[Quote]) -> str:

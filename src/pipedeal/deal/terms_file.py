@@ -28,7 +28,7 @@ def parse_terms(text: str, filename: str) -> Terms:
             [Diagnostic("TERMS-SYNTAX", f"not valid TOML: {exc}", filename, line)]
         ) from None
     try:
-        return Terms.model_validate(data)
+        terms = Terms.model_validate(data)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -43,6 +43,8 @@ def parse_terms(text: str, filename: str) -> Terms:
                 Diagnostic("TERMS-INVALID", message, filename, locate_key(text, loc), field)
             )
         raise InputError(problems) from None
+    terms._source = (filename, text)
+    return terms
 
 
 def _decode_error_line(message: str) -> int | None:

@@ -16,8 +16,10 @@ from fractions import Fraction
 from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -25,11 +27,35 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from pipedeal.base.diagnostics import Diagnostic, InputError, pydantic_field
+from pipedeal.deal.terms import within_years
 
 Statement = Literal["primary", "additional"]
-PositiveShares = Annotated[int, Field(gt=0)]
+
+MAX_DEPTH = 32  # JSON nesting of one event line; the deepest event (a merger's basket) needs 3
+
+
+def _not_a_flag_or_text(value: Any) -> Any:
+    """A share count is a JSON number: ``true`` and ``"10"`` are refused, not read as 1 and 10."""
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("whole_shares", "shares must be a whole number such as 1000, not {value}",
+                                  {"value": json.dumps(value)})
+    return value
+
+
+def _not_a_flag(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError("whole_shares", "shares must be a number or \"all\", not {value}",
+                                  {"value": json.dumps(value)})
+    return value
+
+
+# Every date an event carries lies in 1970-2100, as the terms' dates do.
+Day = Annotated[dt.date, AfterValidator(within_years)]
+Instant = Annotated[AwareDatetime, AfterValidator(within_years)]
+PositiveShares = Annotated[int, Field(gt=0), BeforeValidator(_not_a_flag_or_text)]
 Ref = Annotated[str, Field(min_length=1, max_length=40)]
 
 
@@ -38,8 +64,8 @@ class EventBase(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    date: dt.date
-    recorded_at: AwareDatetime | dt.datetime | None = None
+    date: Day
+    recorded_at: Annotated[AwareDatetime | dt.datetime, AfterValidator(within_years)] | None = None
     source: str | None = None
     note: str | None = None
 
@@ -56,8 +82,8 @@ class EventBase(BaseModel):
 
 
 class _Span(EventBase):
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day
 
     @model_validator(mode="after")
     def _ordered(self) -> _Span:
@@ -197,9 +223,9 @@ class LdDemand(_InvestorEvent):
     effect when a notice so sent would; without them, on its ``date``."""
 
     type: Literal["ld_demand"]
-    sent_at: AwareDatetime | None = None
+    sent_at: Instant | None = None
     method: NoticeMethod | None = None
-    received_at: AwareDatetime | None = None
+    received_at: Instant | None = None
     confirmed: bool = True
 
     @model_validator(mode="after")
@@ -223,7 +249,8 @@ class WarrantExercise(EventBase):
 
     type: Literal["warrant_exercise"]
     warrant: Ref
-    shares: PositiveShares | Annotated[Decimal, Field(gt=0, allow_inf_nan=False)] | Literal["all"]
+    shares: Annotated[Annotated[int, Field(gt=0)] | Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+                      | Literal["all"], BeforeValidator(_not_a_flag)]
     method: Literal["cash", "cashless"]
 
 
@@ -269,10 +296,10 @@ _RATIO = re.compile(r"^\s*(\d+)\s*:\s*(\d+)\s*$")
 class _Recapitalization(EventBase):
     """W 11(a): shares × new/old, Exercise Price × old/new, retroactive to the record date."""
 
-    record_date: dt.date | None = None
+    record_date: Day | None = None
     ratio: str
     # The authorized Common after the action, when the charter changes with it.
-    authorized: Annotated[int, Field(gt=0)] | None = None
+    authorized: PositiveShares | None = None
 
     @property
     def applies_on(self) -> dt.date:
@@ -336,7 +363,7 @@ class Merger(EventBase):
 
     type: Literal["merger"]
     per_share: Annotated[list[Asset], Field(min_length=1)]
-    record_date: dt.date | None = None  # W 14: the record date for the vote on it
+    record_date: Day | None = None  # W 14: the record date for the vote on it
 
 
 class PriceReduction(_Span):
@@ -351,8 +378,8 @@ class CorporateActionNotice(EventBase):
 
     type: Literal["corporate_action_notice"]
     action: str
-    record_date: dt.date
-    effective_date: dt.date
+    record_date: Day
+    effective_date: Day
 
 
 class Financing(EventBase):
@@ -371,13 +398,13 @@ class Notice(EventBase):
     """SPA 12.1, RRA 8: a notice and when it is deemed effective."""
 
     type: Literal["notice"]
-    date: dt.date | None = None  # type: ignore[assignment]  # defaults to the day sent
-    sent_at: AwareDatetime
+    date: Day | None = None  # type: ignore[assignment]  # defaults to the day sent
+    sent_at: Instant
     method: NoticeMethod
     sender: Ref = Field(alias="from")
     to: Ref
     subject: str
-    received_at: AwareDatetime | None = None
+    received_at: Instant | None = None
     confirmed: bool = True  # SPA 12.1(a): a fax "with accurate confirmation"
 
     @model_validator(mode="after")
@@ -464,6 +491,39 @@ def parse_event(data: Any) -> EventBase:
     return EVENT_ADAPTER.validate_python(data)
 
 
+def shape_problem(data: Any) -> tuple[str, str | None] | None:
+    """Why decoded JSON cannot be an event whatever its type: (message, field), or None.
+
+    JSON may escape a lone surrogate (``"\\ud800"``), which is no Unicode
+    text and which no database can store; and it may nest deeper than any
+    event does. Walked without recursion, so depth itself cannot crash it.
+    """
+    stack: list[tuple[Any, tuple[object, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return f"nested more than {MAX_DEPTH} levels deep", None
+        if isinstance(value, str):
+            if not _is_text(value):
+                return "not valid Unicode text (a lone surrogate such as \\ud800)", pydantic_field(path) or None
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not _is_text(key):
+                    return "a field name is not valid Unicode text", pydantic_field(path) or None
+                stack.append((item, (*path, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, index)) for index, item in enumerate(value))
+    return None
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_events(text: str, filename: str) -> list[tuple[int, EventBase]]:
     """Read a JSON Lines event file; every bad line is a problem naming line and field.
 
@@ -479,6 +539,14 @@ def parse_events(text: str, filename: str) -> list[tuple[int, EventBase]]:
             data = json.loads(line, parse_float=Decimal)
         except json.JSONDecodeError as exc:
             problems.append(Diagnostic("EVENT-JSON", f"not JSON: {exc.msg}", filename, number))
+            continue
+        except RecursionError:
+            problems.append(Diagnostic("EVENT-JSON", f"nested more than {MAX_DEPTH} levels deep: no event is",
+                                       filename, number))
+            continue
+        shape = shape_problem(data)
+        if shape is not None:
+            problems.append(Diagnostic("EVENT-INVALID", shape[0], filename, number, shape[1]))
             continue
         try:
             events.append((number, parse_event(data)))

@@ -31,11 +31,13 @@ prices_app = typer.Typer(help="Daily quotes of the Common Stock.", no_args_is_he
 schema_app = typer.Typer(help="JSON Schemas of pipedeal's input files.", no_args_is_help=True)
 documents_app = typer.Typer(help="Warrant forms and notices as PDF, HTML or DOCX.", no_args_is_help=True)
 export_app = typer.Typer(help="Export the deal to other formats.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The ledger's head, to keep outside the database.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 app.add_typer(prices_app, name="prices")
 app.add_typer(schema_app, name="schema")
 app.add_typer(documents_app, name="documents")
 app.add_typer(export_app, name="export")
+app.add_typer(ledger_app, name="ledger")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -52,6 +54,8 @@ PricesOption = Annotated[Path | None, typer.Option("--prices", help="A quote CSV
 SetOption = Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE: override an interpretation key.")]
 StrictOption = Annotated[bool, typer.Option(
     "--strict", help="Refuse figures that depend on an interpretation key the terms file leaves unset.")]
+AllowBrokenOption = Annotated[bool, typer.Option(
+    "--allow-broken-ledger", help="Read a ledger that does not verify anyway, with a warning on every output.")]
 
 
 def _fail(problems: list[Diagnostic]) -> None:
@@ -73,6 +77,35 @@ def _run(action, *args: Any, **kwargs: Any) -> Any:
         _fail([Diagnostic("CALENDAR-RANGE", str(exc))])
 
 
+def _output_dir(directory: Path, option: str) -> Path:
+    """The folder to write into, made if missing; a file, a device, a folder under a file or
+    one that cannot be written is the user's mistake (OUTPUT-PATH), not a traceback."""
+    import os
+
+    def refuse(why: str) -> InputError:
+        return InputError([Diagnostic("OUTPUT-PATH", f"cannot write into {str(directory)!r}: {why}",
+                                      "command line", field=option)])
+
+    if directory.exists() and not directory.is_dir():
+        raise refuse("it is a file or a device, not a folder")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise refuse(exc.strerror or str(exc)) from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise refuse("the folder is not writable")
+    return directory
+
+
+def _write_file(path: Path, data: bytes, option: str) -> None:
+    """Write one output file; a write the system refuses (read-only, full) is OUTPUT-PATH."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise InputError([Diagnostic("OUTPUT-PATH", f"cannot write {str(path)!r}: {exc.strerror or exc}",
+                                     "command line", field=option)]) from None
+
+
 def _today() -> dt.date:
     return dt.date.today()
 
@@ -92,17 +125,43 @@ def _overrides(assignments: list[str] | None) -> dict[str, object]:
         raise InputError([Diagnostic("CLI-BAD-SET", str(exc), "command line", field="--set")]) from None
 
 
+def _warn_broken_ledger(inputs) -> None:
+    """Every output read from a ledger that does not verify says so (on stderr)."""
+    _print_warnings(inputs.warning_lines())
+
+
+def _print_warnings(lines: list[str]) -> None:
+    for line in lines:
+        err.print(f"[bold yellow]{escape(line)}[/]", soft_wrap=True)
+
+
+def _with_ledger_warnings(data: dict[str, Any], inputs) -> dict[str, Any]:
+    """JSON output read from a ledger that does not verify carries ``ledger_warnings``."""
+    if not inputs.ledger_warnings:
+        return data
+    return {**data, "ledger_warnings": [finding.as_dict() for finding in inputs.ledger_warnings]}
+
+
+def _load(deal: str, db: str | None, events: Path | None, prices: Path | None, allow_broken: bool):
+    from pipedeal.storage.workspace import default_db_url, load_inputs
+
+    url = db if db is not None else default_db_url()
+    inputs = load_inputs(deal, db_url=url, events_file=events, prices_file=prices,
+                         allow_broken_ledger=allow_broken)
+    _warn_broken_ledger(inputs)
+    return inputs
+
+
 def _evaluate(deal: str, db: str | None, as_of: str | None, events: Path | None,
               prices: Path | None, assignments: list[str] | None = None,
-              strict_keys: tuple[str, ...] = ()):
+              strict_keys: tuple[str, ...] = (), allow_broken: bool = False):
     from pipedeal.deal.interpretations import unset_keys
     from pipedeal.engine.evaluate import evaluate
-    from pipedeal.storage.workspace import calendars_for, default_db_url, load_inputs, parse_day
+    from pipedeal.storage.workspace import calendars_for, parse_day
 
     day = parse_day(as_of, "--as-of") if as_of else _today()
     overrides = _overrides(assignments)
-    url = db if db is not None else default_db_url()
-    inputs = load_inputs(deal, db_url=url, events_file=events, prices_file=prices)
+    inputs = _load(deal, db, events, prices, allow_broken)
     missing = unset_keys(inputs.terms.interpretations.model_fields_set, overrides, strict_keys)
     if missing:
         raise InputError([Diagnostic(
@@ -123,6 +182,7 @@ def report(
     prices: PricesOption = None,
     set_: SetOption = None,
     strict: StrictOption = False,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """The deal as of a date: quotes, Market and Exercise Price, allocations,
     capitalization, registration deadlines, Registration Defaults and damages."""
@@ -130,10 +190,10 @@ def report(
     from pipedeal.outputs.report import to_json
 
     inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_,
-                              tuple(BY_KEY) if strict else ())
+                              tuple(BY_KEY) if strict else (), allow_broken_ledger)
     data = to_json(evaluation)
     if json_output:
-        out.print_json(json.dumps(data))
+        out.print_json(json.dumps(_with_ledger_warnings(data, inputs)))
         return
     from pipedeal.outputs.render import render_report
 
@@ -170,17 +230,19 @@ def ld(
     prices: PricesOption = None,
     set_: SetOption = None,
     strict: StrictOption = False,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """Liquidated damages per investor (RRA 3(e)): defaults, segments, totals, payments."""
     from pipedeal.deal.interpretations import LD_KEYS
     from pipedeal.outputs.render import render_damages
 
-    _, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_, LD_KEYS if strict else ())
+    inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_, LD_KEYS if strict else (),
+                              allow_broken_ledger)
     investors = _run(_chosen_investors, evaluation, investor)
     if json_output:
         from pipedeal.outputs.explain import explain_json
 
-        out.print_json(json.dumps(explain_json(evaluation, investors, explain)))
+        out.print_json(json.dumps(_with_ledger_warnings(explain_json(evaluation, investors, explain), inputs)))
         return
     render_damages(out, evaluation, investors, explain)
 
@@ -203,6 +265,7 @@ def ambiguities(
     db: DbOption = None,
     events: EventsOption = None,
     prices: PricesOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """Every interpretation key, the value in force, and each investor's damages under every
     alternative, side by side: what each reading is worth."""
@@ -210,15 +273,15 @@ def ambiguities(
     from pipedeal.outputs.render import render_ambiguities
 
     def compute():
-        inputs, evaluation = _evaluate(deal, db, as_of, events, prices)
+        inputs, evaluation = _evaluate(deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
         from pipedeal.storage.workspace import calendars_for
 
-        return money_at_stake(inputs.terms, inputs.events, inputs.quotes, calendars_for(inputs.terms),
-                              evaluation.as_of)
+        return inputs, money_at_stake(inputs.terms, inputs.events, inputs.quotes, calendars_for(inputs.terms),
+                                      evaluation.as_of)
 
-    table = _run(compute)
+    inputs, table = _run(compute)
     if json_output:
-        out.print_json(json.dumps(table))
+        out.print_json(json.dumps(_with_ledger_warnings(table, inputs) if isinstance(table, dict) else table))
         return
     render_ambiguities(out, table)
 
@@ -236,35 +299,35 @@ def statement(
     events: EventsOption = None,
     prices: PricesOption = None,
     set_: SetOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """The liquidated damages statement (or demand letter) per investor, as PDF or HTML."""
-    _run(_statements, deal, investor, as_of, letter, dated, output_format, out_dir, db, events, prices, set_)
+    _run(_statements, deal, investor, as_of, letter, dated, output_format, out_dir, db, events, prices, set_,
+         allow_broken_ledger)
 
 
-def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db, events, prices, set_) -> None:
+def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db, events, prices, set_,
+                allow_broken=False) -> None:
     from pipedeal.outputs.documents import render_pdf, render_statement_html
     from pipedeal.storage.workspace import parse_day
 
     if output_format not in ("pdf", "html"):
         raise InputError([Diagnostic("CLI-BAD-FORMAT", f"--format {output_format!r}: use pdf or html",
                                   "command line", field="--format")])
-    inputs, evaluation = _evaluate(deal, db, as_of, events, prices, set_)
+    inputs, evaluation = _evaluate(deal, db, as_of, events, prices, set_, allow_broken=allow_broken)
     today = parse_day(dated, "--date") if dated else _today()
     investors = _chosen_investors(evaluation, investor)
     note = _data_note(inputs)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _output_dir(out_dir, "--out")
     kind = "ld-demand" if letter else "ld-statement"
     for who in investors:
         try:
             html = render_statement_html(evaluation, who, letter=letter, today=today if letter else None,
-                                         data_note=note)
+                                         data_note=note, ledger_anchor=inputs.ledger_anchor)
         except ValueError as exc:
             raise InputError([Diagnostic("STATEMENT-REFUSED", f"{who}: {exc}", "command line")]) from None
         path = out_dir / f"{kind}-{evaluation.terms.deal.name}-{who}-{evaluation.as_of}.{output_format}"
-        if output_format == "pdf":
-            path.write_bytes(render_pdf(html))
-        else:
-            path.write_text(html, encoding="utf-8")
+        _write_file(path, render_pdf(html) if output_format == "pdf" else html.encode("utf-8"), "--out")
         out.print(f"Wrote {path}")
 
 
@@ -277,12 +340,13 @@ def warrants(
     db: DbOption = None,
     events: EventsOption = None,
     prices: PricesOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """The warrant register (W 7(d)): every certificate, its holder, shares, Exercise Price,
     status and parent; the reserve (SPA 6.2, W 15); exercises and adjustments."""
     from pipedeal.outputs.report import to_json
 
-    _, evaluation = _run(_evaluate, deal, db, as_of, events, prices)
+    inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
     data = to_json(evaluation)
     if lineage is not None:
         known = {w["id"]: w for w in data["warrants"]}
@@ -291,7 +355,7 @@ def warrants(
                            "command line", field="--lineage")])
     if json_output:
         keys = ("as_of", "warrants", "reservation", "exercises", "adjustments", "breaches")
-        out.print_json(json.dumps({key: data[key] for key in keys}))
+        out.print_json(json.dumps(_with_ledger_warnings({key: data[key] for key in keys}, inputs)))
         return
     from pipedeal.outputs.render import render_lineage, render_warrants
 
@@ -307,19 +371,21 @@ def exercise(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the figures; record nothing.")] = False,
     deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
     db: DbOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """Exercise a warrant (W 3): validate, show what is paid and received by cash and by
     cashless exercise (with the W 4 fraction cash), and record the event."""
-    _run(_exercise, warrant, shares, method, date, dry_run, deal, db)
+    _run(_exercise, warrant, shares, method, date, dry_run, deal, db, allow_broken_ledger)
 
 
-def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, deal: str, db: str | None) -> None:
+def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, deal: str, db: str | None,
+              allow_broken: bool = False) -> None:
     from pipedeal.outputs.render import render_exercise_choices
     from pipedeal.storage import ledger as store
-    from pipedeal.storage.workspace import calendars_for, load_inputs
+    from pipedeal.storage.workspace import calendars_for
 
     url = _store_url(db)
-    inputs = load_inputs(deal, db_url=url)
+    inputs = _load(deal, url, None, None, allow_broken)
     if not inputs.events_source.startswith("ledger"):
         raise InputError([Diagnostic("WORKSPACE-MISSING", f"deal {deal} is not in the ledger {url}: run "
                                   "`pipedeal init` first", "command line", field="--deal")])
@@ -356,6 +422,16 @@ def _exercise_event(warrant: str, shares: str, method: str, date: str):
     return event
 
 
+def _same_shares(exercised, asked) -> bool:
+    """Whether a recorded exercise's shares are the --shares asked for (exactly, as fractions)."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    if asked == "all":
+        return True
+    return Fraction(exercised) == Fraction(Decimal(str(asked)))
+
+
 def _with_event(inputs, calendars, event):
     """The deal evaluated with ``event`` added to its log, as of the event's date."""
     from pipedeal.engine.evaluate import evaluate
@@ -366,8 +442,9 @@ def _with_event(inputs, calendars, event):
 
 
 def _data_note(inputs) -> str:
-    """Where the figures came from, printed in a document's footer."""
-    return f"Quotes: {inputs.quotes_source}. Events: {inputs.events_source}."
+    """Where the figures came from, printed in a document's footer (with any broken-ledger warning)."""
+    return " ".join([f"Quotes: {inputs.quotes_source}. Events: {inputs.events_source}.",
+                     *inputs.warning_lines()])
 
 
 def _number(text: str):
@@ -399,9 +476,9 @@ def _write_document(kind: str, name: str, output_format: str, out_dir: Path, htm
             data = render_pdf(html) if output_format == "pdf" else html.encode("utf-8")
     except ValueError as exc:
         raise InputError([Diagnostic("DOCUMENT-REFUSED", str(exc), "command line")]) from None
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _output_dir(out_dir, "--out")
     path = out_dir / f"{kind}-{name}.{output_format}"
-    path.write_bytes(data)
+    _write_file(path, data, "--out")
     out.print(f"Wrote {path}")
 
 
@@ -417,12 +494,14 @@ def documents_exercise(
     db: DbOption = None,
     events: EventsOption = None,
     prices: PricesOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """The Notice of Exercise (W 3), prefilled from the register with the figures."""
     def build() -> None:
         from pipedeal.outputs.documents.warrant_forms import exercise_notice_docx, exercise_notice_html
 
-        evaluation, result, note = _exercise_preview(deal, db, events, prices, warrant, shares, method, date)
+        evaluation, result, note = _exercise_preview(deal, db, events, prices, warrant, shares, method, date,
+                                                     allow_broken_ledger)
         _write_document("notice-of-exercise", f"{warrant}-{result.date}-{method}", output_format, out_dir,
                         lambda: exercise_notice_html(evaluation, result, data_note=note),
                         lambda: exercise_notice_docx(evaluation, result, data_note=note))
@@ -430,20 +509,22 @@ def documents_exercise(
     _run(build)
 
 
-def _exercise_preview(deal, db, events, prices, warrant, shares, method, date):
+def _exercise_preview(deal, db, events, prices, warrant, shares, method, date, allow_broken=False):
     """The exercise as recorded in the ledger, or as it would be if recorded now."""
     from pipedeal.engine.evaluate import evaluate
-    from pipedeal.storage.workspace import calendars_for, default_db_url, load_inputs, parse_day
+    from pipedeal.storage.workspace import calendars_for, parse_day
 
     day = parse_day(date, "--date")
-    inputs = load_inputs(deal, db_url=db if db is not None else default_db_url(), events_file=events,
-                         prices_file=prices)
+    inputs = _load(deal, db, events, prices, allow_broken)
     calendars = calendars_for(inputs.terms)
     evaluation = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars, day)
+    event = _exercise_event(warrant, shares, method, date)
     for result in evaluation.exercises:
-        if (result.warrant, result.date, result.method) == (warrant, day, method):
+        # A recorded exercise is the form's only if it is the one asked for, --shares included.
+        if ((result.warrant, result.date, result.method) == (warrant, day, method)
+                and _same_shares(result.shares_exercised, event.shares)):
             return evaluation, result, _data_note(inputs)
-    evaluation = _with_event(inputs, calendars, _exercise_event(warrant, shares, method, date))
+    evaluation = _with_event(inputs, calendars, event)
     return evaluation, evaluation.exercises[-1], _data_note(inputs)
 
 
@@ -459,15 +540,16 @@ def documents_assignment(
     db: DbOption = None,
     events: EventsOption = None,
     prices: PricesOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """The Assignment Form (W 1, W 7), prefilled from the register."""
     def build() -> None:
         from pipedeal.outputs.documents.warrant_forms import assignment_form_docx, assignment_form_html
         from pipedeal.storage.workspace import parse_day
 
-        inputs, evaluation = _evaluate(deal, db, date, events, prices)
+        inputs, evaluation = _evaluate(deal, db, date, events, prices, allow_broken=allow_broken_ledger)
         day, count = parse_day(date, "--date"), _number(shares)
-        note = f"Events: {inputs.events_source}."
+        note = " ".join([f"Events: {inputs.events_source}.", *inputs.warning_lines()])
         _write_document("assignment-form", f"{warrant}-to-{to}-{day}", output_format, out_dir,
                         lambda: assignment_form_html(evaluation, warrant, to, count, day, data_note=note),
                         lambda: assignment_form_docx(evaluation, warrant, to, count, day, data_note=note))
@@ -486,21 +568,25 @@ def documents_adjustments(
     db: DbOption = None,
     events: EventsOption = None,
     prices: PricesOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """Every Notice of Adjustment (W 13) of the deal up to the date."""
     def build() -> None:
         from pipedeal.outputs.documents.warrant_forms import adjustment_notice_docx, adjustment_notice_html
         from pipedeal.storage.workspace import parse_day
 
-        _, evaluation = _evaluate(deal, db, as_of, events, prices)
+        inputs, evaluation = _evaluate(deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
+        note = " ".join(inputs.warning_lines()) or None
         today = parse_day(dated, "--date") if dated else _today()
         if not evaluation.adjustments:
             out.print("No adjustment (W 11, W 12) by this date: no notice to write.")
         for notice in evaluation.adjustments:
             name = f"{notice.kind}-{notice.date}" + (f"-{holder}" if holder else "")
             _write_document("notice-of-adjustment", name, output_format, out_dir,
-                            lambda n=notice: adjustment_notice_html(evaluation, n, holder, today=today),
-                            lambda n=notice: adjustment_notice_docx(evaluation, n, holder, today=today))
+                            lambda n=notice: adjustment_notice_html(evaluation, n, holder, today=today,
+                                                                    data_note=note),
+                            lambda n=notice: adjustment_notice_docx(evaluation, n, holder, today=today,
+                                                                    data_note=note))
 
     _run(build)
 
@@ -515,16 +601,21 @@ def export_ocf(
     db: DbOption = None,
     events: EventsOption = None,
     prices: PricesOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """The deal as an Open Cap Format 1.2 package, validated offline against the official schemas."""
     def build() -> None:
         from pipedeal.outputs.ocf import OcfExportError, default_schema_dir, validate_bundle, write_bundle
 
-        inputs, evaluation = _evaluate(deal, db, as_of, events, prices)
+        inputs, evaluation = _evaluate(deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
+        _output_dir(directory, "DIR")
         try:
             written = write_bundle(evaluation, inputs.events, directory)
         except OcfExportError as exc:
             raise InputError([Diagnostic("OCF-EXPORT", str(exc))]) from None
+        except OSError as exc:
+            raise InputError([Diagnostic("OUTPUT-PATH", f"cannot write into {str(directory)!r}: "
+                                         f"{exc.strerror or exc}", "command line", field="DIR")]) from None
         for path in written:
             out.print(f"Wrote {path}")
         schema_dir = schemas or default_schema_dir()
@@ -551,15 +642,21 @@ def init(
 
 def _init(deal: str, db: str | None, empty: bool) -> None:
     from pipedeal.storage import ledger as store
+    from pipedeal.storage.database import shown
     from pipedeal.storage.workspace import resolve_terms
 
     terms, text, source, bundle = resolve_terms(deal)
     url = _store_url(db)
-    store.init_workspace(url, terms.deal.name, text)
-    out.print(f"Ledger [bold]{url}[/] holds deal [bold]{terms.deal.name}[/] ({source}).")
-    if bundle is not None and not empty and not store.list_events(url, terms.deal.name):
-        _import_events(url, terms.deal.name, bundle / "events.jsonl")
-        _import_quotes(url, terms.deal.name, bundle / "quotes.csv")
+    created = store.init_workspace(url, terms.deal.name, text)
+    if created:
+        out.print(f"Ledger [bold]{escape(shown(url))}[/] holds deal [bold]{terms.deal.name}[/] ({escape(source)}).")
+    else:
+        out.print(f"Deal [bold]{terms.deal.name}[/] is already registered in ledger [bold]{escape(shown(url))}[/] "
+                  "with these terms: nothing to do.")
+    if bundle is not None and not empty:
+        # Only into an empty ledger: a concurrent init may have recorded the bundled log first.
+        _import_events(url, terms.deal.name, bundle / "events.jsonl", if_empty=True)
+        _import_quotes(url, terms.deal.name, bundle / "quotes.csv", if_empty=True)
 
 
 def _validator(url: str, deal: str):
@@ -567,9 +664,9 @@ def _validator(url: str, deal: str):
     from pipedeal.deal.terms_file import parse_terms
     from pipedeal.engine.timeline import Located, check_append, make_context
     from pipedeal.storage import ledger as store
-    from pipedeal.storage.workspace import calendars_for
+    from pipedeal.storage.workspace import calendars_for, ledger_terms_label
 
-    terms = parse_terms(store.deal_terms(url, deal), f"{deal} (ledger terms)")
+    terms = parse_terms(store.deal_terms(url, deal), ledger_terms_label(deal, url))
     calendars = calendars_for(terms)
     # With the quotes the check covers W 3 too: a cashless exercise needs A > B.
     quotes = QuoteBook(store.load_quotes(url, deal), f"quotes of {deal} in {url}")
@@ -582,22 +679,32 @@ def _validator(url: str, deal: str):
     return validate
 
 
-def _import_events(url: str, deal: str, path: Path) -> None:
+def _import_events(url: str, deal: str, path: Path, allow_duplicates: bool = False, if_empty: bool = False) -> None:
     from pipedeal.storage import ledger as store
     from pipedeal.storage.workspace import read_event_file
 
     located = [(item.file, item.line, item.event) for item in read_event_file(path)]
-    count = store.append_events(url, deal, located, _validator(url, deal))
-    out.print(f"Recorded {count} event(s) from {path}.")
+    validate = _validator(url, deal)
+    if not allow_duplicates:
+        checks = validate
+
+        def validate(existing, new):
+            duplicates = store.duplicate_events(existing, new)
+            return duplicates or checks(existing, new)
+
+    count = store.append_events(url, deal, located, validate, if_empty=if_empty)
+    if count or not if_empty:
+        out.print(f"Recorded {count} event(s) from {path}.")
 
 
-def _import_quotes(url: str, deal: str, path: Path) -> None:
+def _import_quotes(url: str, deal: str, path: Path, if_empty: bool = False) -> None:
     from pipedeal.storage import ledger as store
     from pipedeal.storage.workspace import read_quote_file
 
     book = read_quote_file(path)
-    count = store.import_quotes(url, deal, book.quotes())
-    out.print(f"Recorded {count} quote day(s) from {path}.")
+    count = store.import_quotes(url, deal, book.quotes(), if_empty=if_empty)
+    if count or not if_empty:
+        out.print(f"Recorded {count} quote day(s) from {path}.")
 
 
 @events_app.command("import")
@@ -605,9 +712,11 @@ def events_import(
     file: Annotated[Path, typer.Argument(help="A JSON Lines event file.")],
     deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
     db: DbOption = None,
+    allow_duplicates: Annotated[bool, typer.Option(
+        "--allow-duplicates", help="Record events that are already in the ledger again.")] = False,
 ) -> None:
-    """Append every event of a file, all or nothing."""
-    _run(lambda: _import_events(_store_url(db), deal, file))
+    """Append every event of a file, all or nothing; a file repeating a recorded event is refused."""
+    _run(lambda: _import_events(_store_url(db), deal, file, allow_duplicates))
 
 
 @events_app.command("add")
@@ -636,10 +745,17 @@ def _add_event(event_type: str, fields: list[str], deal: str, db: str | None) ->
         if not sep:
             raise InputError([Diagnostic("CLI-BAD-FIELD", f"{assignment!r}: write FIELD=VALUE",
                                       "command line", None, assignment)])
+        if key == "type":
+            raise InputError([Diagnostic(
+                "CLI-BAD-FIELD", f"{assignment!r}: the event's type is the first argument (here {event_type!r}), "
+                "not a FIELD=VALUE", "command line", None, "type")])
         try:
             value: Any = json.loads(raw, parse_float=Decimal)
         except json.JSONDecodeError:
             value = raw
+        except RecursionError:
+            raise InputError([Diagnostic("CLI-BAD-FIELD", f"{key}: the value is nested too deeply",
+                                         "command line", None, key)]) from None
         data["from" if key == "from" else key] = value
     line = json.dumps(data, default=str)
     parsed = parse_events(line, "command line")
@@ -654,12 +770,12 @@ def events_list(
     deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
     db: DbOption = None,
     json_output: JsonOption = False,
+    allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
-    """The ledger's events in recorded order, with their hashes."""
+    """The ledger's events in recorded order, with their hashes (refused if the ledger does not verify)."""
     from pipedeal.engine.events import event_to_json
-    from pipedeal.storage import ledger as store
 
-    rows = _run(lambda: store.list_events(_store_url(db), deal))
+    rows = _run(_listed_events, deal, db, allow_broken_ledger)
     if json_output:
         payload = [{"seq": row.seq, "recorded_at": row.recorded_at.isoformat(),
                     "hash": row.hash, "event": event_to_json(row.event)} for row in rows]
@@ -677,6 +793,19 @@ def events_list(
     out.print(table)
 
 
+def _listed_events(deal: str, db: str | None, allow_broken: bool):
+    """The deal's stored events, refused (or, allowed, warned about) when the ledger does not verify."""
+    from pipedeal.storage import ledger as store
+    from pipedeal.storage.workspace import broken_ledger_warnings, refuse_broken_ledger
+
+    url = _store_url(db)
+    loaded = store.load_deal(url, deal)
+    if not allow_broken:
+        refuse_broken_ledger(deal, url, loaded.findings)
+    _print_warnings(broken_ledger_warnings(loaded.findings))
+    return loaded.events
+
+
 @prices_app.command("import")
 def prices_import(
     file: Annotated[Path, typer.Argument(help="A quote CSV: date and any of open,high,low,close,bid,ask,volume.")],
@@ -691,17 +820,67 @@ def prices_import(
 def verify(
     deal: Annotated[str | None, typer.Option("--deal", help="Only this deal.")] = None,
     db: DbOption = None,
+    anchor: Annotated[str | None, typer.Option(
+        "--anchor", help="A head printed by `pipedeal ledger anchor` (SEQ:HASH, HASH, or the whole line): "
+        "the ledger must still contain it.")] = None,
 ) -> None:
-    """Recompute the ledger's hash chain; report edited, deleted or reordered rows."""
+    """Recompute the ledger's hash chain and check the terms and quotes against theirs; report edited,
+    deleted, reordered or inserted rows, and a ledger rolled back behind --anchor."""
     from pipedeal.storage import ledger as store
 
-    findings = _run(lambda: store.verify(_store_url(db), deal))
+    def check():
+        url = _store_url(db)
+        if anchor is None:
+            return store.verify(url, deal)
+        named, seq, digest = _parse_anchor(anchor)
+        if deal is not None and named is not None and named != deal:
+            raise InputError([Diagnostic("CLI-BAD-ANCHOR", f"the anchor is of deal {named!r}, not {deal!r}",
+                                         "command line", field="--anchor")])
+        target = deal or named
+        if target is None:
+            deals = store.list_deals(url)
+            if len(deals) != 1:
+                raise InputError([Diagnostic("CLI-BAD-ANCHOR", "name the deal the anchor is of with --deal "
+                                             f"(this ledger holds {', '.join(deals) or 'no deal'})",
+                                             "command line", field="--anchor")])
+            target = deals[0]
+        return store.verify(url, target, anchor=(seq, digest))
+
+    findings = _run(check)
     if not findings:
-        out.print("[green]Ledger verified: every row matches its hash chain.[/]")
+        out.print("[green]Ledger verified: every row matches its hash chain; the terms and quotes match "
+                  "theirs[/]" + ("[green], and the anchor is in the chain.[/]" if anchor else "[green].[/]"))
         return
     for finding in findings:
         err.print(f"[red]{finding.code}[/] {escape(finding.where())}: {escape(finding.message)}")
     raise typer.Exit(1)
+
+
+def _parse_anchor(text: str) -> tuple[str | None, int | None, str]:
+    """``focus-1999 seq 5 sha256:HEX``, ``5:sha256:HEX``, ``5:HEX`` or ``HEX`` as (deal, seq, hash)."""
+    import re
+
+    match = re.fullmatch(r"\s*(?:(?P<deal>\S+)\s+seq\s+(?P<seq1>\d+)\s+|(?P<seq2>\d+):)?"
+                         r"(?:sha256:)?(?P<hash>[0-9a-fA-F]{64})\s*", text)
+    if match is None:
+        raise InputError([Diagnostic(
+            "CLI-BAD-ANCHOR", f"{text!r} is not an anchor: give SEQ:HASH (the 64 hex digits of a sha256) or "
+            "the line `pipedeal ledger anchor` printed", "command line", field="--anchor")])
+    seq = match.group("seq1") or match.group("seq2")
+    return match.group("deal"), None if seq is None else int(seq), match.group("hash").lower()
+
+
+@ledger_app.command("anchor")
+def ledger_anchor(
+    deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
+    db: DbOption = None,
+) -> None:
+    """Print the deal's head (seq and hash). Keep it outside the database: `pipedeal verify --anchor`
+    later shows whether the ledger was rolled back behind it, which nothing inside can show."""
+    from pipedeal.storage import ledger as store
+
+    head = _run(lambda: store.anchor(_store_url(db), deal))
+    sys.stdout.write(f"{head}\n")
 
 
 @schema_app.command("events")

@@ -14,12 +14,13 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
 from pipedeal.base.diagnostics import Diagnostic, pydantic_field
-from pipedeal.engine.events import EventBase, parse_event
+from pipedeal.engine.events import EventBase, parse_event, shape_problem
 
 GENESIS_HASH = "0" * 64
 
@@ -82,9 +83,16 @@ def finding(code: str, deal: str, seq: int | None, message: str) -> Diagnostic:
 def decode_payload(payload: str) -> EventBase:
     """The stored event; raises ``ValueError`` when it is not JSON or not a valid event."""
     try:
-        return parse_event(json.loads(payload))
+        data = json.loads(payload)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON: {exc.msg}") from exc
+    except RecursionError:
+        raise ValueError("not JSON pipedeal reads: nested too deeply") from None
+    shape = shape_problem(data)
+    if shape is not None:
+        raise ValueError(shape[0] + (f" (field {shape[1]})" if shape[1] else ""))
+    try:
+        return parse_event(data)
     except ValidationError as exc:
         raise ValueError("; ".join(
             f"{pydantic_field(tuple(error['loc'])) or 'event'}: {error['msg']}"
@@ -108,9 +116,10 @@ def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = No
     for row in rows:
         try:
             event_json = json.loads(row.payload)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
             findings.append(finding("LEDGER-UNPARSEABLE", deal, row.seq,
-                                    f"row seq {row.seq} payload is not JSON: {exc.msg}"))
+                                    f"row seq {row.seq} payload is not JSON: {reason}"))
             belongs_at[row.seq] = row.hash
             continue
         if _fits(deal, row, row.seq, event_json):
@@ -202,3 +211,162 @@ def _link_finding(
     return finding("LEDGER-DELETED", deal, row.seq,
                    f"the row that seq {row.seq} follows is no longer in the ledger "
                    "(deleted, or replaced)")
+
+
+# --- the terms and the quotes (migration 0003) -----------------------------------------------
+
+QUOTE_FIELDS = ("open", "high", "low", "close", "bid", "ask", "volume")
+
+
+def terms_hash(terms_toml: str) -> str:
+    """sha256 of the deal's terms text, as registered."""
+    return hashlib.sha256(terms_toml.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def quote_json(row: Any) -> dict[str, Any]:
+    """One quote row as the canonical JSON object that is logged and compared: the date
+    in ISO form, each price as its stored decimal text, the volume as an integer; a field
+    the row does not have is left out (an import keeps the stored value there)."""
+    data: dict[str, Any] = {"date": _text(row["date"])}
+    for name in QUOTE_FIELDS:
+        value = row.get(name)
+        if value is None:
+            continue
+        if name == "volume":
+            data[name] = value if isinstance(value, int) and not isinstance(value, bool) else _text(value)
+        else:
+            data[name] = _text(value)
+    return data
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def quote_import_hash(prev_hash: str, deal: str, seq: int, imported_at: dt.datetime,
+                      quotes: Sequence[dict[str, Any]]) -> str:
+    """sha256 of the previous import's hash and this import's canonical JSON."""
+    body = canonical_json({"deal": deal, "seq": seq, "imported_at": as_utc(imported_at).isoformat(),
+                           "quotes": list(quotes)})
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class QuoteImportRow:
+    """One entry of the quote import log as read back."""
+
+    seq: int
+    imported_at: dt.datetime  # UTC
+    quotes: str  # canonical JSON list of quote_json objects
+    prev_hash: str
+    hash: str
+
+
+def audit_terms(deal: str, terms_toml: str, recorded_hash: str) -> list[Diagnostic]:
+    """The terms text must still hash to what was recorded when the deal was registered."""
+    if terms_hash(terms_toml) == recorded_hash:
+        return []
+    return [Diagnostic("LEDGER-EDITED", "the deal's terms were edited: the stored terms text no longer "
+                       "matches the hash recorded when the deal was registered",
+                       file=f"ledger of {deal}", field="terms")]
+
+
+def audit_quotes(
+    deal: str,
+    imports: Sequence[QuoteImportRow],
+    stored: Sequence[dict[str, Any]],
+    head: tuple[int, str],
+) -> list[Diagnostic]:
+    """Check the quote import log's chain, then replay it and compare with the stored quotes.
+
+    ``stored`` are the ``quote_json`` objects of the ``quotes`` table. A date the
+    log has and the table lacks was deleted; a date only the table has was
+    inserted; a date whose fields differ was edited. When the log itself is
+    broken the replay proves nothing, so only the log's findings are reported.
+    """
+    where = f"ledger of {deal}"
+    findings: list[Diagnostic] = []
+    prev_hash, expected_seq = GENESIS_HASH, 1
+    replayed: dict[str, dict[str, Any]] = {}
+    for entry in imports:
+        if entry.seq != expected_seq:
+            missing = (f"quote import {expected_seq}" if entry.seq == expected_seq + 1
+                       else f"quote imports {expected_seq}..{entry.seq - 1}")
+            findings.append(Diagnostic("LEDGER-DELETED", f"{missing} missing from the quote import log (deleted)",
+                                       file=where, field="quotes"))
+        try:
+            written = json.loads(entry.quotes)
+            if not isinstance(written, list) or not all(isinstance(q, dict) and "date" in q for q in written):
+                raise ValueError("not a list of quotes")
+        except ValueError:
+            findings.append(Diagnostic("LEDGER-EDITED", f"quote import {entry.seq} was edited (not a list of "
+                                       "quotes)", file=where, field="quotes"))
+            prev_hash, expected_seq = entry.hash, entry.seq + 1
+            continue
+        digest = quote_import_hash(entry.prev_hash, deal, entry.seq, entry.imported_at, written)
+        if digest != entry.hash or canonical_json(written) != entry.quotes:
+            findings.append(Diagnostic("LEDGER-EDITED", f"quote import {entry.seq} was edited",
+                                       file=where, field="quotes"))
+        elif entry.prev_hash != prev_hash and entry.seq == expected_seq:
+            findings.append(Diagnostic("LEDGER-DELETED", f"the quote import that import {entry.seq} follows is "
+                                       "no longer in the log (deleted, or replaced)", file=where, field="quotes"))
+        for quote in written:
+            replayed[quote["date"]] = {**replayed.get(quote["date"], {}), **quote}
+        prev_hash, expected_seq = entry.hash, entry.seq + 1
+    head_seq, head_hash = head
+    last_seq = imports[-1].seq if imports else 0
+    if last_seq < head_seq:
+        missing = (f"quote import {head_seq}" if last_seq + 1 == head_seq
+                   else f"quote imports {last_seq + 1}..{head_seq}")
+        findings.append(Diagnostic("LEDGER-DELETED", f"{missing} missing at the end of the quote import log "
+                                   "(deleted)", file=where, field="quotes"))
+    elif imports and last_seq == head_seq and imports[-1].hash != head_hash:
+        findings.append(Diagnostic("LEDGER-EDITED", f"quote import {last_seq} is not the import recorded as "
+                                   "the head of the quote log", file=where, field="quotes"))
+    if findings:
+        return findings
+    table = {quote["date"]: quote for quote in stored}
+    for day in sorted(set(replayed) | set(table)):
+        logged, found = replayed.get(day), table.get(day)
+        if found is None:
+            findings.append(Diagnostic("LEDGER-DELETED", f"the quote of {day} was deleted", file=where,
+                                       field="quotes"))
+        elif logged is None:
+            findings.append(Diagnostic("LEDGER-EDITED", f"the quote of {day} was inserted behind pipedeal's back "
+                                       "(no import recorded it)", file=where, field="quotes"))
+        elif logged != found:
+            changed = [name for name in QUOTE_FIELDS if logged.get(name) != found.get(name)]
+            detail = ", ".join(f"{name} {logged.get(name, 'empty')} recorded, {found.get(name, 'empty')} stored"
+                               for name in changed)
+            findings.append(Diagnostic("LEDGER-EDITED", f"the quote of {day} was edited: {detail}", file=where,
+                                       field="quotes"))
+    return findings
+
+
+def audit_anchor(deal: str, rows: Sequence[ChainRow], anchor: tuple[int | None, str]) -> list[Diagnostic]:
+    """An anchor (a head printed earlier and kept elsewhere) must still be a row of the chain.
+
+    The chain checks itself and the recorded head; only an anchor kept outside
+    the database shows a ledger cut back to an earlier row *and* its head
+    rewound to match. The anchored row must be at its seq with its hash (the
+    rest of ``verify`` checks that the chain still extends from it).
+    """
+    seq, digest = anchor
+    by_hash = {row.hash: row for row in rows}
+    found = by_hash.get(digest)
+    if found is not None and (seq is None or found.seq == seq):
+        return []
+    shown = f"seq {seq} sha256:{digest}" if seq is not None else f"sha256:{digest}"
+    last = rows[-1].seq if rows else 0
+    if seq is not None and seq > last:
+        why = f"the ledger now ends at seq {last}: it was rolled back behind the anchor"
+    elif seq is not None and any(row.seq == seq for row in rows):
+        why = f"row seq {seq} is no longer the anchored row: the ledger was rolled back and rewritten"
+    else:
+        why = "no row of the ledger has that hash: it was rolled back or rewritten"
+    return [Diagnostic("LEDGER-ROLLED-BACK", f"the anchor {shown} is not in the ledger: {why}",
+                       file=f"ledger of {deal}", seq=seq)]

@@ -3,6 +3,22 @@
 A thin layer: the pure core computes from events and quotes and never sees a
 database. Every function takes a database URL (see ``resolve_url``), runs in
 one transaction and returns plain values (events, ``Quote``s, dataclasses).
+
+What ``verify`` covers (the design of migration 0003): the events by their
+hash chain and the deal's recorded head; the terms text by ``terms_hash``
+(and a trigger refusing any UPDATE of it); the quotes by a second,
+append-only log, ``quote_imports``: each import writes the quotes it gives
+to the ``quotes`` table *and* appends them, hash-chained, to the log in the
+same transaction, moving the deal's ``quotes_seq``/``quotes_hash`` head.
+Replaying the log gives what the table must hold, so a quote edited,
+inserted or deleted with SQL is named by its date. (The quotes are not
+hashed into the event chain: the events are the deal's history, the quotes
+market data that is re-imported and corrected.) Every append first verifies
+the deal and refuses to build on a ledger that does not verify.
+
+No hash here is keyed: someone who rewrites a whole chain *and* its head
+consistently is not detectable from inside. ``anchor`` gives the head to keep
+elsewhere, and ``verify(anchor=...)`` checks the ledger still contains it.
 """
 
 from __future__ import annotations
@@ -10,9 +26,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Text, func, insert, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pipedeal.base.diagnostics import Diagnostic, InputError
@@ -21,14 +38,22 @@ from pipedeal.engine.events import EventBase, event_to_json
 from pipedeal.storage.chain import (
     GENESIS_HASH,
     ChainRow,
+    QuoteImportRow,
     as_utc,
     audit,
+    audit_anchor,
+    audit_quotes,
+    audit_terms,
     canonical_json,
     chain_hash,
     decode_payload,
+    quote_import_hash,
+    quote_json,
+    terms_hash,
 )
 from pipedeal.storage.database import deal_id, transaction, upgrade
 from pipedeal.storage.models import MAX_NAME, Deal, EventRow, QuoteRow
+from pipedeal.storage.models import QuoteImportRow as QuoteImportTable
 
 Located = tuple[str | None, int | None, EventBase]
 """An event with the file and line it was read from (None when typed in)."""
@@ -39,15 +64,19 @@ Validator = Callable[[list[EventBase], list[Located]], list[Diagnostic]]
 BATCH = 2000
 
 __all__ = [
+    "Anchor",
+    "LedgerDeal",
     "Located",
     "StoredEvent",
     "Validator",
+    "anchor",
     "append_events",
     "deal_terms",
     "import_quotes",
     "init_workspace",
     "list_deals",
     "list_events",
+    "load_deal",
     "load_quotes",
     "verify",
 ]
@@ -66,8 +95,10 @@ class StoredEvent:
     prev_hash: str
 
 
-def init_workspace(url: str | None, deal_name: str, terms_toml: str) -> None:
+def init_workspace(url: str | None, deal_name: str, terms_toml: str) -> bool:
     """Create or upgrade the schema and register the deal; a re-run with the same terms is a no-op.
+    Returns whether this call registered the deal (two concurrent inits queue on the
+    write lock, so exactly one does).
 
     Different terms for an existing deal are refused: the ledger was recorded
     against the terms it has, and silently swapping them would change history.
@@ -82,12 +113,15 @@ def init_workspace(url: str | None, deal_name: str, terms_toml: str) -> None:
         ).scalar_one_or_none()
         if known is None:
             connection.execute(insert(Deal).values(
-                name=deal_name, terms_toml=terms_toml, created_at=_now()))
-        elif known != terms_toml:
+                name=deal_name, terms_toml=terms_toml, terms_hash=terms_hash(terms_toml),
+                created_at=_now()))
+            return True
+        if known != terms_toml:
             raise InputError([Diagnostic(
                 "DEAL-EXISTS",
                 f"deal {deal_name!r} is already in this workspace with different terms",
                 field="deal")])
+        return False
 
 
 def append_events(
@@ -96,6 +130,7 @@ def append_events(
     located: list[Located],
     validate: Validator,
     recorded_at: dt.datetime | None = None,
+    if_empty: bool = False,
 ) -> int:
     """Append events to the deal's ledger, all or nothing; returns how many were appended.
 
@@ -105,12 +140,17 @@ def append_events(
     leaves the ledger as it was. ``recorded_at`` (else now) stamps events that
     carry no ``recorded_at`` of their own; a naive datetime is taken as UTC.
     Error-severity problems from ``validate`` raise ``InputError`` with all of
-    its problems; warnings alone do not stop the import.
+    its problems; warnings alone do not stop the import. ``if_empty`` appends only to an
+    empty ledger, else does nothing (``init``'s bundled log, which a concurrent ``init`` may
+    have recorded first).
     """
     stamp = as_utc(recorded_at) if recorded_at else _now()
     with transaction(url, write=True) as connection:
         deal = deal_id(connection, deal_name, lock=True)
+        _refuse_unverified(connection, deal, deal_name)
         existing = _stored_events(connection, deal, deal_name)
+        if if_empty and existing:
+            return 0
         problems = validate([stored.event for stored in existing], located)
         if any(problem.severity == "error" for problem in problems):
             raise InputError(problems)
@@ -135,37 +175,111 @@ def append_events(
     return len(rows)
 
 
+def duplicate_events(existing: list[EventBase], new: list[Located]) -> list[Diagnostic]:
+    """A Validator: each new event that is already in the ledger, the same canonical event JSON
+    (``recorded_at`` aside), is an error naming its line and the ledger seq it repeats.
+
+    ``existing`` is the verified chain in seq order, so its n-th event is seq n.
+    """
+    def key(event: EventBase) -> str:
+        data = event_to_json(event)
+        data.pop("recorded_at", None)
+        return canonical_json(data)
+
+    seqs: dict[str, int] = {}
+    for seq, event in enumerate(existing, start=1):
+        seqs.setdefault(key(event), seq)
+    problems = []
+    for source_file, source_line, event in new:
+        seq = seqs.get(key(event))
+        if seq is not None:
+            problems.append(Diagnostic(
+                "EVENT-DUPLICATE", f"this {event_to_json(event)['type']} event is already in the ledger as "
+                f"seq {seq}; nothing was imported (give --allow-duplicates to record it again)",
+                source_file, source_line, seq=seq))
+    return problems
+
+
 def list_events(url: str | None, deal_name: str) -> list[StoredEvent]:
     """The deal's ledger in seq order, each event re-read through the event models."""
     with transaction(url, write=False) as connection:
         return _stored_events(connection, deal_id(connection, deal_name), deal_name)
 
 
-def verify(url: str | None, deal_name: str | None = None) -> list[Diagnostic]:
-    """Recompute the hash chain of one deal (or every deal); an empty list means intact."""
+def verify(url: str | None, deal_name: str | None = None,
+           anchor: tuple[int | None, str] | None = None) -> list[Diagnostic]:
+    """Check one deal (or every deal): the events' hash chain and head, the terms against
+    their hash, the quotes against their import log; an empty list means intact.
+
+    ``anchor`` (seq or None, hash), a head printed earlier by ``anchor``, must
+    still be a row of the chain: a ledger rolled back behind it is reported.
+    """
     with transaction(url, write=False) as connection:
         names = [deal_name] if deal_name is not None else list(
             connection.scalars(select(Deal.name).order_by(Deal.name)))
         findings: list[Diagnostic] = []
         for name in names:
             deal = deal_id(connection, name)
-            head = connection.execute(
-                select(Deal.head_seq, Deal.head_hash).where(Deal.id == deal)).one()
-            findings.extend(audit(name, list(_chain_rows(connection, deal)),
-                                  head=(head.head_seq, head.head_hash)))
+            findings.extend(_verify_deal(connection, deal, name, anchor))
         return findings
 
 
-def import_quotes(url: str | None, deal_name: str, quotes: Sequence[Quote]) -> int:
-    """Upsert quotes by date in one transaction; returns the number of dates written.
+@dataclass(frozen=True)
+class Anchor:
+    """A deal's head: the newest event's seq and hash, to keep outside the database."""
+
+    deal: str
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.deal} seq {self.seq} sha256:{self.hash}"
+
+
+def anchor(url: str | None, deal_name: str) -> Anchor:
+    """The deal's recorded head, as ``verify(anchor=...)`` will check it later."""
+    with transaction(url, write=False) as connection:
+        deal = deal_id(connection, deal_name)
+        head = connection.execute(select(Deal.head_seq, Deal.head_hash).where(Deal.id == deal)).one()
+        return Anchor(deal_name, head.head_seq, head.head_hash)
+
+
+@dataclass(frozen=True)
+class LedgerDeal:
+    """Everything a deal's ledger holds, read in one transaction, with what verify finds."""
+
+    terms_text: str
+    events: list[StoredEvent]
+    quotes: list[Quote]
+    findings: list[Diagnostic]
+    anchor: Anchor
+
+
+def load_deal(url: str | None, deal_name: str) -> LedgerDeal:
+    """The deal's terms, events and quotes and the verify findings, from one snapshot."""
+    with transaction(url, write=False) as connection:
+        deal = deal_id(connection, deal_name)
+        findings = _verify_deal(connection, deal, deal_name)
+        row = connection.execute(select(Deal.terms_toml, Deal.head_seq, Deal.head_hash)
+                                 .where(Deal.id == deal)).one()
+        return LedgerDeal(row.terms_toml, _stored_events(connection, deal, deal_name),
+                          _stored_quotes(connection, deal, deal_name), findings,
+                          Anchor(deal_name, row.head_seq, row.head_hash))
+
+
+def import_quotes(url: str | None, deal_name: str, quotes: Sequence[Quote], if_empty: bool = False) -> int:
+    """Upsert quotes by date in one transaction; returns the number of dates written
+    (``if_empty``: only into a deal that has no quotes yet, else none).
 
     A re-import replaces the fields it gives for a date and keeps the others
     (as ``Quote.merged``), so a bid-only file does not erase closing prices.
     """
     merged = QuoteBook(quotes).quotes()
     with transaction(url, write=True) as connection:
-        deal = deal_id(connection, deal_name)
-        if not merged:
+        deal = deal_id(connection, deal_name, lock=True)
+        _refuse_unverified(connection, deal, deal_name)
+        if not merged or (if_empty and connection.execute(
+                select(Deal.quotes_seq).where(Deal.id == deal)).scalar_one()):
             return 0
         statement = _upsert(connection)
         columns = (*PRICE_COLUMNS, "volume")
@@ -177,18 +291,26 @@ def import_quotes(url: str | None, deal_name: str, quotes: Sequence[Quote]) -> i
         rows = [{"deal_id": deal, "date": quote.date,
                  **{name: getattr(quote, name) for name in columns}} for quote in merged]
         _execute_batches(connection, statement, rows)
+        _log_quote_import(connection, deal, deal_name, rows)
     return len(merged)
+
+
+def _log_quote_import(connection: Connection, deal: int, deal_name: str, rows: list[dict[str, Any]]) -> None:
+    """Append the import to the deal's quote log and move the log's head (same transaction)."""
+    head = connection.execute(select(Deal.quotes_seq, Deal.quotes_hash).where(Deal.id == deal)).one()
+    seq, when = head.quotes_seq + 1, _now()
+    written = [quote_json(row) for row in rows]
+    digest = quote_import_hash(head.quotes_hash, deal_name, seq, when, written)
+    connection.execute(insert(QuoteImportTable).values(
+        deal_id=deal, seq=seq, imported_at=when, quotes=canonical_json(written),
+        prev_hash=head.quotes_hash, hash=digest))
+    connection.execute(update(Deal).where(Deal.id == deal).values(quotes_seq=seq, quotes_hash=digest))
 
 
 def load_quotes(url: str | None, deal_name: str) -> list[Quote]:
     """The deal's quotes in date order, prices as the exact decimals imported."""
     with transaction(url, write=False) as connection:
-        deal = deal_id(connection, deal_name)
-        rows = connection.execute(
-            select(QuoteRow).where(QuoteRow.deal_id == deal).order_by(QuoteRow.date)
-        ).mappings()
-        return [Quote(date=row["date"], volume=row["volume"],
-                      **{name: row[name] for name in PRICE_COLUMNS}) for row in rows]
+        return _stored_quotes(connection, deal_id(connection, deal_name), deal_name)
 
 
 def deal_terms(url: str | None, deal_name: str) -> str:
@@ -207,6 +329,57 @@ def list_deals(url: str | None) -> list[str]:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _verify_deal(connection: Connection, deal: int, name: str,
+                 anchor: tuple[int | None, str] | None = None) -> list[Diagnostic]:
+    row = connection.execute(
+        select(Deal.terms_toml, Deal.terms_hash, Deal.head_seq, Deal.head_hash, Deal.quotes_seq,
+               Deal.quotes_hash).where(Deal.id == deal)).one()
+    rows = list(_chain_rows(connection, deal))
+    findings = audit(name, rows, head=(row.head_seq, row.head_hash))
+    if anchor is not None:
+        findings.extend(audit_anchor(name, rows, anchor))
+    findings.extend(audit_terms(name, row.terms_toml, row.terms_hash))
+    imports = [QuoteImportRow(*entry) for entry in connection.execute(
+        select(QuoteImportTable.seq, QuoteImportTable.imported_at, QuoteImportTable.quotes,
+               QuoteImportTable.prev_hash, QuoteImportTable.hash)
+        .where(QuoteImportTable.deal_id == deal).order_by(QuoteImportTable.seq))]
+    findings.extend(audit_quotes(name, imports, _raw_quotes(connection, deal),
+                                 head=(row.quotes_seq, row.quotes_hash)))
+    return findings
+
+
+def _refuse_unverified(connection: Connection, deal: int, deal_name: str) -> None:
+    """Appending extends the chain from its head: never from a ledger that does not verify."""
+    findings = _verify_deal(connection, deal, deal_name)
+    if findings:
+        raise InputError([Diagnostic(
+            finding.code, f"refusing to append to a ledger that does not verify: {finding.message}",
+            finding.file, finding.line, finding.field, seq=finding.seq) for finding in findings])
+
+
+def _raw_quotes(connection: Connection, deal: int) -> list[dict[str, Any]]:
+    """The quotes table as stored text (not parsed: an edited cell may not be a number)."""
+    table = QuoteRow.__table__
+    columns = [type_coerce(table.c[name], Text).label(name) for name in ("date", *PRICE_COLUMNS)]
+    rows = connection.execute(select(*columns, table.c.volume).where(table.c.deal_id == deal)
+                              .order_by(table.c.date)).mappings()
+    return [quote_json(row) for row in rows]
+
+
+def _stored_quotes(connection: Connection, deal: int, deal_name: str) -> list[Quote]:
+    quotes = []
+    for row in _raw_quotes(connection, deal):
+        try:
+            quotes.append(Quote(date=dt.date.fromisoformat(row["date"][:10]),
+                                volume=None if row.get("volume") is None else int(row["volume"]),
+                                **{name: Decimal(row[name]) if name in row else None for name in PRICE_COLUMNS}))
+        except (ValueError, ArithmeticError) as exc:
+            raise InputError([Diagnostic(
+                "LEDGER-UNPARSEABLE", f"the ledger's quote of {row['date']} is not a valid quote: {exc}",
+                f"ledger of {deal_name}", field="quotes")]) from None
+    return quotes
 
 
 def _chain_rows(connection: Connection, deal: int) -> Iterator[ChainRow]:

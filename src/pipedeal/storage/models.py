@@ -86,6 +86,11 @@ class Deal(Base):
     # The newest event's seq and hash (migration 0002): a cut tail shows against it.
     head_seq: Mapped[int] = mapped_column(Integer, server_default="0")
     head_hash: Mapped[str] = mapped_column(String(64), server_default="0" * 64)
+    # Migration 0003: the terms text's hash (the text itself may not change), and the
+    # newest quote import's seq and hash (the head of ``quote_imports``).
+    terms_hash: Mapped[str] = mapped_column(String(64), server_default="")
+    quotes_seq: Mapped[int] = mapped_column(Integer, server_default="0")
+    quotes_hash: Mapped[str] = mapped_column(String(64), server_default="0" * 64)
 
 
 class EventRow(Base):
@@ -107,6 +112,25 @@ class EventRow(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     source_file: Mapped[str | None] = mapped_column(Text)
     source_line: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class QuoteImportRow(Base):
+    """One quote import as it was written: the quotes it gave (canonical JSON) and its chain link.
+
+    Replaying the log in seq order gives what the ``quotes`` table must hold;
+    ``verify`` compares the two.
+    """
+
+    __tablename__ = "quote_imports"
+    __table_args__ = (UniqueConstraint("deal_id", "seq", name="uq_quote_imports_deal_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    quotes: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -32,6 +32,29 @@ class DealInputs:
     events_source: str
     quotes: QuoteBook
     quotes_source: str
+    # From a ledger: its head (``pipedeal ledger anchor``) and, when it was read
+    # with --allow-broken-ledger, what verify found (every output repeats them).
+    ledger_anchor: str | None = None
+    ledger_warnings: tuple[Diagnostic, ...] = ()
+
+    def warning_lines(self) -> list[str]:
+        return broken_ledger_warnings(self.ledger_warnings)
+
+
+def broken_ledger_warnings(findings: tuple[Diagnostic, ...] | list[Diagnostic]) -> list[str]:
+    """One line per verify finding, for every output read from a broken ledger."""
+    return [f"WARNING: this ledger does not verify (read with --allow-broken-ledger): {finding}"
+            for finding in findings]
+
+
+def refuse_broken_ledger(deal: str, db_url: str, findings: list[Diagnostic]) -> None:
+    """A command reads a deal from a ledger only when it verifies (else ``--allow-broken-ledger``)."""
+    from pipedeal.storage.database import shown
+
+    if findings:
+        raise InputError([*findings, Diagnostic(
+            "LEDGER-BROKEN", f"the ledger of {deal} does not verify, so nothing was read from it; "
+            "see `pipedeal verify`, or give --allow-broken-ledger to read it anyway", shown(db_url))])
 
 
 def read_text(path: Path, code: str) -> str:
@@ -88,25 +111,33 @@ def load_inputs(
     db_url: str | None = None,
     events_file: Path | None = None,
     prices_file: Path | None = None,
+    allow_broken_ledger: bool = False,
 ) -> DealInputs:
     """Terms, events and quotes for a deal.
 
     Files named on the command line win; else a ledger database that holds
-    the deal; else the files bundled with the deal.
+    the deal; else the files bundled with the deal. A ledger is verified as
+    it is read (one snapshot): one that does not verify is refused with what
+    verify found, unless ``allow_broken_ledger``, which reads it anyway and
+    carries the findings as ``ledger_warnings``.
     """
     if db_url and events_file is None:
         from pipedeal.storage import ledger as store
+        from pipedeal.storage.database import shown
 
         if deal in store.list_deals(db_url):
-            terms_text = store.deal_terms(db_url, deal)
-            terms = parse_terms(terms_text, f"{deal} (ledger terms)")
-            stored = store.list_events(db_url, deal)
-            events = [Located(row.event, f"ledger of {deal}", None, row.seq) for row in stored]
+            loaded = store.load_deal(db_url, deal)
+            if not allow_broken_ledger:
+                refuse_broken_ledger(deal, db_url, loaded.findings)
+            terms_text = loaded.terms_text
+            terms = parse_terms(terms_text, ledger_terms_label(deal, db_url))
+            events = [Located(row.event, f"ledger of {deal}", None, row.seq) for row in loaded.events]
             quotes = (read_quote_file(prices_file) if prices_file
-                      else QuoteBook(store.load_quotes(db_url, deal), f"quotes of {deal} in {db_url}"))
-            return DealInputs(terms, terms_text, f"ledger {db_url}", events,
-                              f"ledger {db_url} ({len(events)} events)", quotes,
-                              str(prices_file) if prices_file else f"ledger {db_url}")
+                      else QuoteBook(loaded.quotes, f"quotes of {deal} in {shown(db_url)}"))
+            return DealInputs(terms, terms_text, f"ledger {shown(db_url)}", events,
+                              f"ledger {shown(db_url)} ({len(events)} events)", quotes,
+                              str(prices_file) if prices_file else f"ledger {shown(db_url)}",
+                              ledger_anchor=str(loaded.anchor), ledger_warnings=tuple(loaded.findings))
     terms, terms_text, terms_source, bundle = resolve_terms(deal)
     if events_file is not None:
         events, events_source = read_event_file(events_file), str(events_file)
@@ -125,6 +156,13 @@ def load_inputs(
     return DealInputs(terms, terms_text, terms_source, events, events_source, quotes, quotes_source)
 
 
+def ledger_terms_label(deal: str, db_url: str) -> str:
+    """How an error in a deal's stored terms names its file (lines count in the stored text)."""
+    from pipedeal.storage.database import shown
+
+    return f"terms of {deal} in the ledger {shown(db_url)}"
+
+
 def calendars_for(terms: Terms) -> Calendars:
     """RULES §1: the Principal Market's Trading Days, SEC business days, and the
     Company's local business days (W 10)."""
@@ -133,7 +171,9 @@ def calendars_for(terms: Terms) -> Calendars:
     try:
         trading = load_trading_calendar(terms.deal.principal_market)
     except ValueError as exc:
-        raise InputError([Diagnostic("CALENDAR-UNKNOWN-MARKET", str(exc), field="deal.principal_market")]) from None
+        file, line = terms.located("deal", "principal_market")
+        raise InputError([Diagnostic("CALENDAR-UNKNOWN-MARKET", str(exc), file or "terms", line,
+                                     "deal.principal_market")]) from None
     company = terms.company
     return Calendars(trading, sec_calendar(), local_calendar(company.country, company.subdivision))
 

@@ -198,9 +198,13 @@ def _show(value: object) -> str:
 
 def statement_context(
     evaluation: Evaluation, investor: str, *, letter: bool = False, today: dt.date | None = None,
-    data_note: str | None = None,
+    data_note: str | None = None, ledger_anchor: str | None = None,
 ) -> dict[str, Any]:
-    """Everything the template prints, already formatted; no figure is computed here."""
+    """Everything the template prints, already formatted; no figure is computed here.
+
+    ``ledger_anchor``: the head of the ledger the figures were read from
+    (``pipedeal ledger anchor``), printed so a reader can later check with
+    ``pipedeal verify --anchor`` that the ledger was not rolled back."""
     terms = evaluation.terms
     party = terms.investor(investor)
     if party is None:
@@ -235,6 +239,7 @@ def statement_context(
         "today": today,
         "today_long": long_date(today) if today else None,
         "data_note": data_note,
+        "ledger_anchor": ledger_anchor,
         "as_of": evaluation.as_of,
         "as_of_long": long_date(evaluation.as_of),
         "deal": {"title": terms.deal.title, "agreement_date": terms.deal.agreement_date,
@@ -310,7 +315,7 @@ def environment() -> jinja2.Environment:
 
 def render_statement_html(
     evaluation: Evaluation, investor: str, *, letter: bool = False, today: dt.date | None = None,
-    data_note: str | None = None,
+    data_note: str | None = None, ledger_anchor: str | None = None,
 ) -> str:
     """The LD statement of ``investor`` as of ``evaluation.as_of`` as one HTML document
     (styles inlined); with ``letter=True``, preceded by a demand letter dated ``today``.
@@ -318,7 +323,8 @@ def render_statement_html(
     Raises ``ValueError`` for an unknown investor, a deal with no Closing, and a
     letter with no date, dated before the as-of date, or with nothing to demand.
     """
-    context = statement_context(evaluation, investor, letter=letter, today=today, data_note=data_note)
+    context = statement_context(evaluation, investor, letter=letter, today=today, data_note=data_note,
+                                ledger_anchor=ledger_anchor)
     return environment().get_template(TEMPLATE).render(**context)
 
 

@@ -502,7 +502,10 @@ class _Docx:
             style.font.size = Pt(size)
             style.font.bold = True
             style.font.color.rgb = None
-        self.document.core_properties.title = _xml(self.title)
+        # Word's core properties hold at most 255 characters (python-docx refuses more): an
+        # Assignment Form between two parties of 200-character names would not fit.
+        title = _xml(self.title)
+        self.document.core_properties.title = title if len(title) <= 255 else title[:254] + "…"
         if self.data_note:
             footer = section.footer.paragraphs[0]
             footer.text = _xml(self.data_note)
