@@ -370,10 +370,37 @@ def _segment(day_count: str, rates, first: int, last: int, month: int, months: M
 
 def exact_sum(segments: Sequence[Segment]) -> Fraction:
     """Σ of the segments' amounts: integers over their least common denominator, divided once."""
-    if not segments:
-        return Fraction(0)
-    common = math.lcm(*{segment.denominator for segment in segments})
-    return Fraction(sum(segment.numerator * (common // segment.denominator) for segment in segments), common)
+    return Accrual(segments).total
+
+
+class Accrual:
+    """One investor's segments, summed as integers over their least common denominator, with
+    running totals so the accrual through any day (a demand's) costs a binary search."""
+
+    def __init__(self, segments: Sequence[Segment]):
+        self.segments = segments
+        self.common = math.lcm(*{segment.denominator for segment in segments}) if segments else 1
+        running = [0]
+        for segment in segments:
+            running.append(running[-1] + segment.numerator * (self.common // segment.denominator))
+        self.running = running
+        self.lasts = [segment.last.toordinal() for segment in segments]
+
+    @property
+    def total(self) -> Fraction:
+        return Fraction(self.running[-1], self.common)
+
+    def through(self, day: dt.date, market: MarketValues) -> Fraction:
+        """The exact accrual of the default days on or before ``day``."""
+        ordinal = day.toordinal()
+        whole = bisect_right(self.lasts, ordinal)  # segments that end on or before the day
+        amount = Fraction(self.running[whole], self.common)
+        if whole < len(self.segments) and self.segments[whole].first <= day:
+            part = self.segments[whole]
+            total = market.scaled_total(part.first.toordinal(), ordinal)
+            amount += Fraction(part.numerator * total, part.denominator * part.price_total_scaled) \
+                if part.price_total_scaled else Fraction(0)
+        return amount
 
 
 @dataclass(frozen=True)
@@ -430,9 +457,11 @@ def investor_damages(terms: Terms, plan: InvestorDays, market: MarketValues, tim
     ... one percent (1%) of the aggregate market value ... for the first two months
     and two percent (2%) for every month thereafter"."""
     segments = accrue(terms, plan.days, plan.held, market)
-    exact = exact_sum(segments)
+    accrual = Accrual(segments)
+    exact = accrual.total
     accrued = cents(exact)
-    demands, paid, demanded, due, overdue = _demands(terms, plan, market, timeline, notice_calendar, as_of)
+    demands, paid, demanded, due, overdue = _demands(terms, plan, accrual, market, timeline, notice_calendar,
+                                                     as_of)
     return InvestorDamages(
         investor=plan.investor,
         periods=tuple(Period(*iv.dates(run), run[1] - run[0] + 1) for run in plan.days),
@@ -452,7 +481,7 @@ def demand_effect(terms: Terms, demand, notice_calendar: HolidayCalendar) -> tup
     return effect.day, effect.reason
 
 
-def _demands(terms: Terms, plan: InvestorDays, market: MarketValues, timeline: Timeline,
+def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketValues, timeline: Timeline,
              notice_calendar: HolidayCalendar, as_of: dt.date):
     """RRA 3(e): "Payment of the liquidated damages shall be made ... within five (5)
     calendar days of demand"; the demand is a notice (SPA 12.1), so the days run from
@@ -464,8 +493,7 @@ def _demands(terms: Terms, plan: InvestorDays, market: MarketValues, timeline: T
     for event in timeline.demands:
         if event.investor != investor or event.date > as_of:
             continue
-        through = iv.clip(plan.days, last=event.date)
-        amount = cents(exact_sum(accrue(terms, through, plan.held, market)))
+        amount = cents(accrual.through(event.date, market))
         effective, effect = demand_effect(terms, event, notice_calendar)
         if effective is not None and effective > as_of:
             effective, effect = None, effect + f"; not yet in effect on {as_of}"

@@ -442,16 +442,6 @@ class Timeline:
 
 # --- the fold -----------------------------------------------------------------------------------
 
-@dataclass(order=True)
-class _Effect:
-    ordinal: int
-    phase: int
-    order: int
-    kind: str = field(compare=False)
-    item: Located | None = field(compare=False, default=None)
-    payload: object = field(compare=False, default=None)
-
-
 class Fold:
     """The fold in progress: feed it located events, run it, and take the timeline.
 
@@ -466,7 +456,8 @@ class Fold:
         self.ctx = ctx
         terms = ctx.terms
         cap = terms.capitalization
-        self.queue: list[_Effect] = []
+        # (day ordinal, phase, order, kind, item): tuples, so the heap compares in C.
+        self.queue: list[tuple[int, int, int, str, Located | None]] = []
         self.order = 0
         self.last_key: tuple[int, int, int] | None = None
         self.events_applied = 0
@@ -502,6 +493,9 @@ class Fold:
         self.headroom_ok = True
         self.expired_on: dt.date | None = None
         self.current: Located | None = None
+        # Set by every step that moves the reserve, the warrant shares or the Common, so
+        # the SPA 6.2 / W 15 check runs only after those (a sale or a demand moves none).
+        self.capital_changed = False
 
     # -- feeding and running ---------------------------------------------------------------
     def add(self, items: Iterable[Located]) -> None:
@@ -511,44 +505,39 @@ class Fold:
             if isinstance(event, RECAPITALIZATIONS) and event.record_date and event.record_date < event.date:
                 self._push(event.date, START_OF_DAY, "distribution", item)
 
-    def _push(self, day: dt.date, phase: int, kind: str, item: Located | None, payload: object = None) -> None:
+    def _push(self, day: dt.date, phase: int, kind: str, item: Located | None) -> None:
         self.order += 1
-        heapq.heappush(self.queue, _Effect(day.toordinal(), phase, self.order, kind, item, payload))
-
-    def next_key(self) -> tuple[int, int, int] | None:
-        if not self.queue:
-            return None
-        head = self.queue[0]
-        return head.ordinal, head.phase, head.order
+        heapq.heappush(self.queue, (day.toordinal(), phase, self.order, kind, item))
 
     def run(self, until: dt.date | None = None) -> None:
         """Apply every queued effect dated on or before ``until`` (all, when None)."""
         limit = until.toordinal() if until else None
-        while self.queue and (limit is None or self.queue[0].ordinal <= limit):
-            effect = heapq.heappop(self.queue)
-            self.last_key = (effect.ordinal, effect.phase, effect.order)
-            self._apply(effect)
+        queue = self.queue
+        while queue and (limit is None or queue[0][0] <= limit):
+            ordinal, phase, order, kind, item = heapq.heappop(queue)
+            self.last_key = (ordinal, phase, order)
+            self._apply(ordinal, kind, item)
 
-    def _apply(self, effect: _Effect) -> None:
-        day = dt.date.fromordinal(effect.ordinal)
-        self.current = effect.item
+    def _apply(self, ordinal: int, kind: str, item: Located | None) -> None:
+        day = dt.date.fromordinal(ordinal)
+        self.current = item
         try:
-            if effect.kind == "event":
-                assert effect.item is not None
-                self.step(effect.item.event, day)
+            if kind == "event":
+                assert item is not None
+                self.step(item.event, day)
                 self.events_applied += 1
-            elif effect.kind == "distribution":
-                assert effect.item is not None
-                self._distribute(effect.item.event, day)  # type: ignore[arg-type]
-            elif effect.kind == "expiry":
+            elif kind == "distribution":
+                assert item is not None
+                self._distribute(item.event, day)  # type: ignore[arg-type]
+            elif kind == "expiry":
                 self._expire(day)
         except Rejected as refusal:
-            item = effect.item
             self.problems.append(item.diagnostic(refusal.code, refusal.message, refusal.field) if item
                                  else Diagnostic(refusal.code, refusal.message, field=refusal.field))
             return
-        self.change_days.add(effect.ordinal)
-        if self.closing_date is not None:
+        self.change_days.add(ordinal)
+        if self.capital_changed and self.closing_date is not None:
+            self.capital_changed = False
             self._check_reserve(day)
 
     # -- the transition --------------------------------------------------------------------
@@ -577,13 +566,15 @@ class Fold:
     # -- helpers -----------------------------------------------------------------------------
     def _check_parties(self, event: ev.EventBase) -> None:
         terms = self.ctx.terms
-        investor = getattr(event, "investor", None)
-        if investor is not None and terms.investor(investor) is None:
-            known = ", ".join(inv.id for inv in terms.investors)
-            raise Rejected("EVENT-UNKNOWN-PARTY", f"no investor {investor!r} (investors: {known})", "investor")
-        for name in ("to", "sender"):
-            party = getattr(event, name, None)
-            if party is not None and terms.party(party) is None:
+        for name in _party_fields(type(event)):
+            party = getattr(event, name)
+            if party is None:
+                continue
+            if name == "investor":
+                if terms.investor(party) is None:
+                    known = ", ".join(inv.id for inv in terms.investors)
+                    raise Rejected("EVENT-UNKNOWN-PARTY", f"no investor {party!r} (investors: {known})", "investor")
+            elif terms.party(party) is None:
                 raise Rejected("EVENT-UNKNOWN-PARTY",
                                f"no party {party!r} in the terms file (add it under [[parties]])",
                                "from" if name == "sender" else name)
@@ -624,6 +615,7 @@ class Fold:
         base = shares / self.factor
         self.certificates[cert_id] = Certificate(cert_id, holder, base, day, parents, origin, original)
         self.outstanding_ids[cert_id] = None
+        self.capital_changed = True
         self.base_outstanding += base
         self.whole_required += _whole(shares)
         self._set_warrant_totals(day)
@@ -637,6 +629,7 @@ class Fold:
         cert.status, cert.closed_on, cert.closed_from = status, day, shown_from or day
         cert.closing_price, cert.closing_shares = self.price(day), shares
         del self.outstanding_ids[cert.id]
+        self.capital_changed = True
         self.base_outstanding -= cert.base_shares
         self.whole_required -= _whole(shares)
         self._set_warrant_totals(shown_from or day)
@@ -773,6 +766,7 @@ class Fold:
                           f"{issued:,} Warrant Shares ({cert.id}, {event.method})")
         self.outstanding.set(day, self.outstanding.last + issued)
         self.reserved.set(day, max(Fraction(0), self.reserved.last - issued))
+        self.capital_changed = True
 
     def _cashless_allowed(self, event: ev.WarrantExercise, issued_on: dt.date) -> None:
         """W 3: "If there is no registration in effect permitting the resale by the Holder of
@@ -925,6 +919,7 @@ class Fold:
         self.whole_required = sum(_whole(self.shares_of(cert)) for cert, _ in rows)
         self._set_warrant_totals(day)
         self.reserved.set(day, self.reserved.last * factor)
+        self.capital_changed = True
         if event.authorized:
             self.authorized.set(day, event.authorized)
         label = event.type.replace("_", " ")
@@ -957,6 +952,7 @@ class Fold:
         self.capital_factor.set(day, self.capital)
         exact = self.outstanding.last * factor
         self.outstanding.set(day, _whole(exact))
+        self.capital_changed = True
         if exact.denominator != 1:
             self.report("SPLIT-CASH-IN-LIEU",
                         f"the {event.type.replace('_', ' ')} of {event.date} makes {_shares(exact)} shares of "
@@ -1100,6 +1096,7 @@ class Fold:
     def _finance(self, event: ev.Financing, day: dt.date) -> None:
         self.facts.setdefault(ev.Financing, []).append(event)
         self.outstanding.set(day, self.outstanding.last + event.shares)
+        self.capital_changed = True
 
     def _repurchase_paid(self, event: ev.RepurchasePaid, day: dt.date) -> None:
         """RRA 3(e)(A), SPA 1.12: a valid repurchase takes each Investor's purchased Shares
@@ -1114,6 +1111,7 @@ class Fold:
                 taken += lot.held.last
                 lot.held.set(day, 0)
         self.outstanding.set(day, self.outstanding.last - taken)
+        self.capital_changed = True
 
     def _expire(self, day: dt.date) -> None:
         """W preamble: exercisable "on or prior to the close of business on December 1, 2004
@@ -1127,6 +1125,7 @@ class Fold:
             released += _whole(self.shares_of(cert))
             self._close_certificate(cert, "expired", last, shown_from=day)
         self.reserved.set(day, max(Fraction(0), self.reserved.last - released))
+        self.capital_changed = True
 
     # -- the result --------------------------------------------------------------------------
     def timeline(self, until: dt.date | None = None) -> Timeline:
@@ -1177,6 +1176,18 @@ _HANDLERS = {
     ev.Blackout: Fold._blackout,
     **{kind: Fold._statement_event for kind in STATEMENT_EVENTS},
 }
+
+
+_PARTY_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _party_fields(kind: type) -> tuple[str, ...]:
+    """The fields of an event type that name a party (looked up once per type: the fold is hot)."""
+    fields = _PARTY_FIELDS.get(kind)
+    if fields is None:
+        fields = _PARTY_FIELDS[kind] = tuple(
+            name for name in ("investor", "to", "sender") if name in kind.model_fields)  # type: ignore[attr-defined]
+    return fields
 
 
 def _whole(value: Fraction | int) -> int:
