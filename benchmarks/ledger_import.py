@@ -21,16 +21,15 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from pipedeal.base.diagnostics import Diagnostic
 from pipedeal.deal.terms_file import BUNDLED_DEALS, DEFAULT_DEAL
-from pipedeal.engine.events import EventBase, parse_event
-from pipedeal.storage import Located, append_events, init_workspace, list_events, verify
+from pipedeal.engine.events import parse_event
+from pipedeal.storage import History, Located, Verdict, append_events, init_workspace, list_events, verify
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-def accept_all(existing: list[EventBase], new: list[Located]) -> list[Diagnostic]:
-    return []
+def accept_all(history: History, new: list[Located]) -> Verdict:
+    return Verdict([])
 
 
 def events(count: int) -> list[Located]:

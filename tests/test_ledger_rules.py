@@ -7,8 +7,9 @@ from fractions import Fraction
 import pytest
 from scenario import CLOSING, focus_context, log
 
+from pipedeal.engine.append import check_append
 from pipedeal.engine.events import parse_event
-from pipedeal.engine.timeline import Located, check_append, fold
+from pipedeal.engine.timeline import Located, fold
 
 
 def problems(*events):
@@ -117,7 +118,7 @@ def test_a_backdated_sale_that_makes_a_recorded_sale_impossible_is_refused():
         {"type": "shares_sold", "date": "2000-03-10", "investor": "altar-rock", "shares": 3000}), "ledger", seq=2)]
     new = [Located(parse_event({"type": "shares_sold", "date": "2000-03-01",
                                 "investor": "altar-rock", "shares": 1000}), "new.jsonl", 1)]
-    found = check_append(focus_context(), existing, new)
+    found = check_append(focus_context(), new, existing=lambda: existing).problems
     assert [(p.code, p.file, p.seq) for p in found] == [
         ("EVENT-SOLD-BEYOND-HOLDINGS", "ledger", 2)]
     assert "ledger event #2 would become invalid" in found[0].message
@@ -126,7 +127,7 @@ def test_a_backdated_sale_that_makes_a_recorded_sale_impossible_is_refused():
 def test_a_valid_append_has_no_problems():
     existing = [Located(parse_event(CLOSING), "ledger", seq=1)]
     new = [Located(parse_event({"type": "rs_filed", "date": "2000-01-13"}), "new.jsonl", 1)]
-    assert check_append(focus_context(), existing, new) == []
+    assert check_append(focus_context(), new, existing=lambda: existing).problems == []
 
 
 def test_unexercised_warrants_expire_after_the_termination_date():

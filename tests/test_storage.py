@@ -18,9 +18,11 @@ from alembic.runtime.migration import MigrationContext
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.quotes import Quote, parse_quotes
 from pipedeal.deal.terms_file import BUNDLED_DEALS, DEFAULT_DEAL
-from pipedeal.engine.events import EventBase, parse_event, parse_events
+from pipedeal.engine.events import parse_event, parse_events
 from pipedeal.storage import (
+    History,
     Located,
+    Verdict,
     append_events,
     deal_terms,
     import_quotes,
@@ -50,8 +52,8 @@ EVENTS = """\
 """
 
 
-def accept_all(existing: list[EventBase], new: list[Located]) -> list[Diagnostic]:
-    return []
+def accept_all(history: History, new: list[Located]) -> Verdict:
+    return Verdict([])
 
 
 def located(text: str = EVENTS, filename: str = "events.jsonl") -> list[Located]:
@@ -169,9 +171,9 @@ def test_deals_are_separate_ledgers(ledger: str) -> None:
 def test_validate_sees_existing_and_new_events(ledger: str) -> None:
     seen: list[tuple[int, int]] = []
 
-    def record(existing: list[EventBase], new: list[Located]) -> list[Diagnostic]:
-        seen.append((len(existing), len(new)))
-        return [Diagnostic("EVENT-INVALID", "only a warning", severity="warning")]
+    def record(history: History, new: list[Located]) -> Verdict:
+        seen.append((len(history.events()), len(new)))
+        return Verdict([Diagnostic("EVENT-INVALID", "only a warning", severity="warning")])
 
     assert append_events(ledger, DEAL, ld_demands(2), record) == 2
     assert seen == [(6, 2)]
@@ -184,8 +186,8 @@ def test_an_invalid_event_writes_nothing(ledger: str) -> None:
     before = event_count(ledger)
     batch = located() + ld_demands(500)
 
-    def reject_line_3(existing: list[EventBase], new: list[Located]) -> list[Diagnostic]:
-        return [Diagnostic("EVENT-INVALID", "no", file, line) for file, line, _ in new if line == 3]
+    def reject_line_3(history: History, new: list[Located]) -> Verdict:
+        return Verdict([Diagnostic("EVENT-INVALID", "no", file, line) for file, line, _ in new if line == 3])
 
     with pytest.raises(InputError) as caught:
         append_events(ledger, DEAL, batch, reject_line_3)
@@ -291,9 +293,9 @@ def test_concurrent_appenders_do_not_fork_the_chain(workspace: str) -> None:
     """Each appender reads the chain head inside its locked transaction."""
     errors: list[BaseException] = []
 
-    def slow_accept(existing: list[EventBase], new: list[Located]) -> list[Diagnostic]:
+    def slow_accept(history: History, new: list[Located]) -> Verdict:
         time.sleep(0.2)  # hold the write transaction so the other appender must wait
-        return []
+        return Verdict([])
 
     def append(start: dt.date) -> None:
         try:

@@ -23,12 +23,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from pipedeal.base.diagnostics import Diagnostic
 from pipedeal.deal.terms_file import BUNDLED_DEALS, DEFAULT_DEAL
-from pipedeal.engine.events import EventBase
 from pipedeal.storage import (
+    History,
     Located,
     StoredEvent,
+    Verdict,
     append_events,
     init_workspace,
     list_events,
@@ -43,15 +43,15 @@ CHILD = """
 import sys
 from pathlib import Path
 from pipedeal.engine.events import parse_events
-from pipedeal.storage import append_events
+from pipedeal.storage import Verdict, append_events
 url, path = sys.argv[1], sys.argv[2]
 located = [(path, line, event) for line, event in parse_events(Path(path).read_text(), path)]
-append_events(url, "focus-1999", located, lambda existing, new: [])
+append_events(url, "focus-1999", located, lambda history, new: Verdict([]))
 """
 
 
-def accept_all(existing: list[EventBase], new: list[Located]) -> list[Diagnostic]:
-    return []
+def accept_all(history: History, new: list[Located]) -> Verdict:
+    return Verdict([])
 
 
 def write_event_file(path: Path, count: int) -> None:

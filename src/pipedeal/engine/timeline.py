@@ -460,6 +460,7 @@ class Fold:
         self.queue: list[tuple[int, int, int, str, Located | None]] = []
         self.order = 0
         self.last_key: tuple[int, int, int] | None = None
+        self.last_event: int | None = None  # the latest day an added event applies on
         self.events_applied = 0
         self.problems: list[Diagnostic] = []
         self.breaches: list[Diagnostic] = []
@@ -502,6 +503,7 @@ class Fold:
         for item in items:
             event = item.event
             self._push(event.applies_on, EVENT, "event", item)
+            self.last_event = max(self.last_event or 0, event.applies_on.toordinal())
             if isinstance(event, RECAPITALIZATIONS) and event.record_date and event.record_date < event.date:
                 self._push(event.date, START_OF_DAY, "distribution", item)
 
@@ -1229,38 +1231,3 @@ def fold(located: Sequence[Located], ctx: Context, *, until: dt.date | None = No
     folding.add(located)
     folding.run(until)
     return folding.timeline(until)
-
-
-def check_append(ctx: Context, existing: Sequence[Located], new: Sequence[Located]) -> list[Diagnostic]:
-    """Validate new events against the ledger they would join.
-
-    The ledger is folded once. New events that all fall after everything it
-    already holds are checked by continuing that fold; a new event dated in the
-    past can make a later, recorded event impossible, so then the whole history
-    is folded again with them and any such conflict is reported, naming the row.
-    """
-    folding = Fold(ctx)
-    folding.add(existing)
-    last_recorded = max((item.event.applies_on for item in existing), default=None)
-    if last_recorded is not None:
-        folding.run(last_recorded)  # later start-of-day effects (an expiry) wait for the new events
-    known = {(p.code, p.seq, p.line, p.message) for p in folding.problems}
-    first_new = min((item.event.applies_on for item in new), default=None)
-    if first_new is not None and (last_recorded is None or first_new >= last_recorded):
-        folding.add(new)
-        folding.run()
-        found = folding.problems
-    else:
-        again = Fold(ctx)
-        again.add([*existing, *new])
-        again.run()
-        found = again.problems
-    problems = []
-    for problem in found:
-        if problem.seq is not None or (problem.file and problem.file.startswith("ledger")):
-            if (problem.code, problem.seq, problem.line, problem.message) in known:
-                continue
-            problem = Diagnostic(problem.code, f"ledger event #{problem.seq} would become invalid: {problem.message}",
-                                 problem.file, problem.line, problem.field, seq=problem.seq)
-        problems.append(problem)
-    return problems

@@ -662,7 +662,8 @@ def _init(deal: str, db: str | None, empty: bool) -> None:
 def _validator(url: str, deal: str):
     from pipedeal.base.quotes import QuoteBook
     from pipedeal.deal.terms_file import parse_terms
-    from pipedeal.engine.timeline import Located, check_append, make_context
+    from pipedeal.engine.append import check_append
+    from pipedeal.engine.timeline import Located, make_context
     from pipedeal.storage import ledger as store
     from pipedeal.storage.workspace import calendars_for, ledger_terms_label
 
@@ -672,9 +673,13 @@ def _validator(url: str, deal: str):
     quotes = QuoteBook(store.load_quotes(url, deal), f"quotes of {deal} in {url}")
     ctx = make_context(terms, calendars.company, quotes, calendars.trading)
 
-    def validate(existing, located):
-        recorded = [Located(event, f"ledger of {deal}", None, seq) for seq, event in enumerate(existing, start=1)]
-        return check_append(ctx, recorded, [Located(event, file, line) for file, line, event in located])
+    def validate(history, located):
+        def recorded():
+            return [Located(row.event, f"ledger of {deal}", None, row.seq) for row in history.events()]
+
+        checked = check_append(ctx, [Located(event, file, line) for file, line, event in located],
+                               existing=recorded, checkpoint=history.checkpoint)
+        return store.Verdict(checked.problems, checked.checkpoint)
 
     return validate
 
@@ -688,9 +693,9 @@ def _import_events(url: str, deal: str, path: Path, allow_duplicates: bool = Fal
     if not allow_duplicates:
         checks = validate
 
-        def validate(existing, new):
-            duplicates = store.duplicate_events(existing, new)
-            return duplicates or checks(existing, new)
+        def validate(history, new):
+            duplicates = store.duplicate_events([row.event for row in history.events()], new)
+            return store.Verdict(duplicates) if duplicates else checks(history, new)
 
     count = store.append_events(url, deal, located, validate, if_empty=if_empty)
     if count or not if_empty:

@@ -149,6 +149,18 @@ def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = No
     return findings
 
 
+def audit_head(deal: str, last: ChainRow | None, head: tuple[int, str]) -> list[Diagnostic]:
+    """The newest row alone, for an append: it must still fit its hash and be the recorded head."""
+    if last is not None:
+        try:
+            event_json = json.loads(last.payload)
+        except json.JSONDecodeError:
+            return [finding("LEDGER-UNPARSEABLE", deal, last.seq, f"row seq {last.seq} payload is not JSON")]
+        if not _fits(deal, last, last.seq, event_json):
+            return [finding("LEDGER-EDITED", deal, last.seq, f"row seq {last.seq} was edited")]
+    return _head_findings(deal, [last] if last else [], head)
+
+
 def _head_findings(deal: str, rows: Sequence[ChainRow], head: tuple[int, str]) -> list[Diagnostic]:
     head_seq, head_hash = head
     last_seq = rows[-1].seq if rows else 0

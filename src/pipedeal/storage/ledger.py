@@ -24,24 +24,25 @@ elsewhere, and ``verify(anchor=...)`` checks the ledger still contains it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Text, func, insert, select, type_coerce, update
+from sqlalchemy import Connection, Text, delete, func, insert, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.quotes import PRICE_COLUMNS, Quote, QuoteBook
 from pipedeal.engine.events import EventBase, event_to_json
 from pipedeal.storage.chain import (
-    GENESIS_HASH,
     ChainRow,
     QuoteImportRow,
     as_utc,
     audit,
     audit_anchor,
+    audit_head,
     audit_quotes,
     audit_terms,
     canonical_json,
@@ -52,23 +53,50 @@ from pipedeal.storage.chain import (
     terms_hash,
 )
 from pipedeal.storage.database import deal_id, transaction, upgrade
-from pipedeal.storage.models import MAX_NAME, Deal, EventRow, QuoteRow
+from pipedeal.storage.models import MAX_NAME, Deal, EventRow, FoldCheckpoint, QuoteRow
 from pipedeal.storage.models import QuoteImportRow as QuoteImportTable
 
 Located = tuple[str | None, int | None, EventBase]
 """An event with the file and line it was read from (None when typed in)."""
 
-Validator = Callable[[list[EventBase], list[Located]], list[Diagnostic]]
-"""Checks new events against the deal's existing ones; error problems refuse the import."""
+@dataclass
+class History:
+    """What an appender reads of the ledger it extends: the head, the fold checkpoint kept for
+    that head (if any), and every recorded event, loaded only when asked for."""
+
+    head_seq: int
+    checkpoint: dict[str, Any] | None
+    load: Callable[[], list[StoredEvent]]
+    _events: list[StoredEvent] | None = None
+
+    def events(self) -> list[StoredEvent]:
+        if self._events is None:
+            self._events = self.load()
+        return self._events
+
+
+@dataclass
+class Verdict:
+    """A Validator's answer: the problems with the new events (errors refuse them all), and
+    the fold's state after them, kept as the next append's checkpoint."""
+
+    problems: list[Diagnostic]
+    checkpoint: dict[str, Any] | None = None
+
+
+Validator = Callable[[History, list[Located]], Verdict]
+"""Checks new events against the deal's ledger; error problems refuse the import."""
 
 BATCH = 2000
 
 __all__ = [
     "Anchor",
+    "History",
     "LedgerDeal",
     "Located",
     "StoredEvent",
     "Validator",
+    "Verdict",
     "anchor",
     "append_events",
     "deal_terms",
@@ -137,7 +165,11 @@ def append_events(
     One write transaction (SQLite ``BEGIN IMMEDIATE``, PostgreSQL the deal row
     locked) covers reading the chain head, ``validate`` and the inserts, so no
     concurrent appender can fork the chain, and a refused or interrupted import
-    leaves the ledger as it was. ``recorded_at`` (else now) stamps events that
+    leaves the ledger as it was. The chain is not re-read under the lock: the
+    head row is checked against the recorded head (a cut tail is refused), the
+    terms and quotes are checked, and ``validate`` gets the fold checkpoint kept
+    for that head, loading the events only if it must (no checkpoint, or a
+    back-dated event); every read of the ledger verifies the whole chain. ``recorded_at`` (else now) stamps events that
     carry no ``recorded_at`` of their own; a naive datetime is taken as UTC.
     Error-severity problems from ``validate`` raise ``InputError`` with all of
     its problems; warnings alone do not stop the import. ``if_empty`` appends only to an
@@ -147,14 +179,15 @@ def append_events(
     stamp = as_utc(recorded_at) if recorded_at else _now()
     with transaction(url, write=True) as connection:
         deal = deal_id(connection, deal_name, lock=True)
-        _refuse_unverified(connection, deal, deal_name)
-        existing = _stored_events(connection, deal, deal_name)
-        if if_empty and existing:
+        head_seq, prev_hash = _refuse_broken_head(connection, deal, deal_name)
+        if if_empty and head_seq:
             return 0
-        problems = validate([stored.event for stored in existing], located)
-        if any(problem.severity == "error" for problem in problems):
-            raise InputError(problems)
-        seq, prev_hash = (existing[-1].seq, existing[-1].hash) if existing else (0, GENESIS_HASH)
+        history = History(head_seq, _checkpoint(connection, deal, head_seq, prev_hash),
+                          lambda: _stored_events(connection, deal, deal_name))
+        verdict = validate(history, located)
+        if any(problem.severity == "error" for problem in verdict.problems):
+            raise InputError(verdict.problems)
+        seq = head_seq
         rows = []
         for source_file, source_line, event in located:
             seq += 1
@@ -172,14 +205,35 @@ def append_events(
         if rows:
             connection.execute(update(Deal).where(Deal.id == deal)
                                .values(head_seq=seq, head_hash=prev_hash))
+            _keep_checkpoint(connection, deal, seq, prev_hash, verdict.checkpoint)
     return len(rows)
 
 
+def _checkpoint(connection: Connection, deal: int, head_seq: int, head_hash: str) -> dict[str, Any] | None:
+    """The fold checkpoint kept for the current head, or None (none kept, or kept for another head)."""
+    row = connection.execute(select(FoldCheckpoint.head_seq, FoldCheckpoint.head_hash, FoldCheckpoint.state)
+                             .where(FoldCheckpoint.deal_id == deal)).one_or_none()
+    if row is None or (row.head_seq, row.head_hash) != (head_seq, head_hash):
+        return None
+    try:
+        return json.loads(row.state)
+    except json.JSONDecodeError:
+        return None  # a cache that does not read is no cache: the events are folded instead
+
+
+def _keep_checkpoint(connection: Connection, deal: int, seq: int, head_hash: str,
+                     state: dict[str, Any] | None) -> None:
+    connection.execute(delete(FoldCheckpoint).where(FoldCheckpoint.deal_id == deal))
+    if state is not None:
+        connection.execute(insert(FoldCheckpoint).values(deal_id=deal, head_seq=seq, head_hash=head_hash,
+                                                         state=json.dumps(state, separators=(",", ":"))))
+
+
 def duplicate_events(existing: list[EventBase], new: list[Located]) -> list[Diagnostic]:
-    """A Validator: each new event that is already in the ledger, the same canonical event JSON
+    """Each new event that is already in the ledger, the same canonical event JSON
     (``recorded_at`` aside), is an error naming its line and the ledger seq it repeats.
 
-    ``existing`` is the verified chain in seq order, so its n-th event is seq n.
+    ``existing`` is the chain in seq order, so its n-th event is seq n.
     """
     def key(event: EventBase) -> str:
         data = event_to_json(event)
@@ -341,18 +395,43 @@ def _verify_deal(connection: Connection, deal: int, name: str,
     if anchor is not None:
         findings.extend(audit_anchor(name, rows, anchor))
     findings.extend(audit_terms(name, row.terms_toml, row.terms_hash))
+    findings.extend(_quote_findings(connection, deal, name, row.quotes_seq, row.quotes_hash))
+    return findings
+
+
+def _quote_findings(connection: Connection, deal: int, name: str, quotes_seq: int, quotes_hash: str,
+                    ) -> list[Diagnostic]:
     imports = [QuoteImportRow(*entry) for entry in connection.execute(
         select(QuoteImportTable.seq, QuoteImportTable.imported_at, QuoteImportTable.quotes,
                QuoteImportTable.prev_hash, QuoteImportTable.hash)
         .where(QuoteImportTable.deal_id == deal).order_by(QuoteImportTable.seq))]
-    findings.extend(audit_quotes(name, imports, _raw_quotes(connection, deal),
-                                 head=(row.quotes_seq, row.quotes_hash)))
-    return findings
+    return audit_quotes(name, imports, _raw_quotes(connection, deal), head=(quotes_seq, quotes_hash))
 
 
 def _refuse_unverified(connection: Connection, deal: int, deal_name: str) -> None:
-    """Appending extends the chain from its head: never from a ledger that does not verify."""
-    findings = _verify_deal(connection, deal, deal_name)
+    """Importing quotes extends their log: never on a ledger that does not verify."""
+    _refuse(_verify_deal(connection, deal, deal_name))
+
+
+def _refuse_broken_head(connection: Connection, deal: int, deal_name: str) -> tuple[int, str]:
+    """Appending extends the chain from its head: the newest row must be the recorded head and
+    still fit its hash (a cut tail, an edited head row), and the terms and quotes must verify.
+    Returns the head (seq, hash). Rows further back are verified by every read."""
+    row = connection.execute(
+        select(Deal.terms_toml, Deal.terms_hash, Deal.head_seq, Deal.head_hash, Deal.quotes_seq,
+               Deal.quotes_hash).where(Deal.id == deal)).one()
+    last = connection.execute(
+        select(EventRow.seq, EventRow.type, EventRow.date, EventRow.payload, EventRow.recorded_at,
+               EventRow.source_file, EventRow.source_line, EventRow.prev_hash, EventRow.hash)
+        .where(EventRow.deal_id == deal).order_by(EventRow.seq.desc()).limit(1)).one_or_none()
+    findings = audit_head(deal_name, ChainRow(*last) if last else None, (row.head_seq, row.head_hash))
+    findings.extend(audit_terms(deal_name, row.terms_toml, row.terms_hash))
+    findings.extend(_quote_findings(connection, deal, deal_name, row.quotes_seq, row.quotes_hash))
+    _refuse(findings)
+    return row.head_seq, row.head_hash
+
+
+def _refuse(findings: list[Diagnostic]) -> None:
     if findings:
         raise InputError([Diagnostic(
             finding.code, f"refusing to append to a ledger that does not verify: {finding.message}",

@@ -135,6 +135,17 @@ class QuoteImportRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class FoldCheckpoint(Base):
+    """The fold's state after the deal's head (migration 0004): a cache for appends, never a figure."""
+
+    __tablename__ = "fold_checkpoints"
+
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), primary_key=True)
+    head_seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(Text)
+
+
 class QuoteRow(Base):
     """One day's quote of the deal's Common Stock; prices are exact decimal text."""
 

@@ -1,0 +1,197 @@
+"""Where the fold stood after the last recorded event, as plain JSON, so that an append
+checks its new events without folding the whole ledger again.
+
+A checkpoint keeps what the fold needs to judge a later event (each lot's shares, the
+register, the capitalization now, the statements, the W 11 factors and W 12 reductions,
+the effects still to come) and nothing it needs only to report (past sales, exercises,
+notices). A fold resumed from one is for validation only: its timeline lacks the history.
+The ledger stores a checkpoint beside the head it belongs to and uses it only while that
+head is still the ledger's head; anything else (no checkpoint, a back-dated event) folds
+the whole history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from pipedeal.base.steps import Steps
+from pipedeal.engine import events as ev
+from pipedeal.engine.pricing import Pricing, QuoteUsed
+from pipedeal.engine.timeline import Certificate, Context, Fold, Lapse, Located, Lot, Statement
+
+VERSION = 1
+
+
+def _day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _fraction(value: Fraction) -> str:
+    return f"{value.numerator}/{value.denominator}"
+
+
+def _last(steps: Steps) -> list[Any]:
+    """The value in force and the day it took effect (ordinal; None before any change)."""
+    days = steps.change_days()
+    return [days[-1] if days else None, steps.last]
+
+
+def _steps(initial: Any, pairs: list[list[Any]], read=lambda value: value) -> Steps:
+    steps: Steps = Steps(read(initial))
+    for ordinal, value in pairs:
+        if ordinal is not None:
+            steps.set(ordinal, read(value))
+    return steps
+
+
+def _history(steps: Steps, write=lambda value: value) -> list[list[Any]]:
+    return [[day.toordinal(), write(value)] for day, value in steps.changes()]
+
+
+def _located(item: Located | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    return {"event": ev.event_to_json(item.event), "file": item.file, "line": item.line, "seq": item.seq}
+
+
+def _relocated(data: dict[str, Any] | None) -> Located | None:
+    if data is None:
+        return None
+    return Located(ev.parse_event(data["event"]), data["file"], data["line"], data["seq"])
+
+
+def take(fold: Fold) -> dict[str, Any]:
+    """The fold's state as JSON-ready data."""
+    pricing = fold.pricing
+    return {
+        "version": VERSION,
+        "order": fold.order,
+        "last_key": list(fold.last_key) if fold.last_key else None,
+        "last_event": fold.last_event,
+        "events_applied": fold.events_applied,
+        "problems": [[p.code, p.seq, p.line, p.message] for p in fold.problems],
+        "closing_date": _day(fold.closing_date),
+        "pricing": None if pricing is None else {
+            "market_price": str(pricing.market_price), "exercise_price": str(pricing.exercise_price),
+            "exercise_price_exact": str(pricing.exercise_price_exact), "rounding": pricing.exercise_price_rounding,
+            "quotes_used": [[q.date.isoformat(), str(q.bid)] for q in pricing.quotes_used]},
+        "base_price": None if fold.base_price is None else str(fold.base_price),
+        "lots": [{"id": lot.id, "party": lot.party, "kind": lot.kind, "acquired": lot.acquired.isoformat(),
+                  "holding_from": lot.holding_from.isoformat(), "acquired_shares": lot.acquired_shares,
+                  "held": _last(lot.held), "sold": lot.sold, "repurchased": lot.repurchased, "label": lot.label}
+                 for lot in fold.lots],
+        "certificates": [{
+            "id": c.id, "holder": c.holder, "base_shares": _fraction(c.base_shares),
+            "issue_date": c.issue_date.isoformat(),
+            "parents": list(c.parents), "origin": c.origin, "original_issue_date": c.original_issue_date.isoformat(),
+            "status": c.status, "closed_on": _day(c.closed_on), "closed_from": _day(c.closed_from),
+            "closing_price": None if c.closing_price is None else str(c.closing_price),
+            "closing_shares": None if c.closing_shares is None else _fraction(c.closing_shares)}
+            for c in fold.certificates.values()],
+        "outstanding_ids": list(fold.outstanding_ids),
+        "factor": _fraction(fold.factor),
+        "warrant_factor": _history(fold.warrant_factor, _fraction),
+        "capital": _fraction(fold.capital),
+        "capital_factor": _history(fold.capital_factor, _fraction),
+        "authorized": _last(fold.authorized),
+        "outstanding": _last(fold.outstanding),
+        "reserved": [_last(fold.reserved)[0], _fraction(fold.reserved.last)],
+        "required": _last(fold.required),
+        "warrant_shares": [_last(fold.warrant_shares)[0], _fraction(fold.warrant_shares.last)],
+        "whole_required": fold.whole_required,
+        "base_outstanding": _fraction(fold.base_outstanding),
+        "reductions": [[start.isoformat(), end.isoformat(), _fraction(price)] for start, end, price in fold.reductions],
+        "other_property": [_last(fold.other_property)[0],
+                           None if fold.other_property.last is None else
+                           [[asset.asset, str(asset.quantity)] for asset in fold.other_property.last]],
+        "statements": [{
+            "name": s.name, "filed": [d.isoformat() for d in s.filed], "amended": [d.isoformat() for d in s.amended],
+            "full_review": [d.isoformat() for d in s.full_review], "clearance": [d.isoformat() for d in s.clearance],
+            "effective": [d.isoformat() for d in s.effective],
+            "lapses": [[lapse.start.isoformat(), sorted(lapse.reasons), _day(lapse.restored)] for lapse in s.lapses],
+            "in_effect": _history(s.in_effect)} for s in fold.statements],
+        "corporate_action_notices": [ev.event_to_json(n) for n in fold.facts.get(ev.CorporateActionNotice, ())],
+        "reserve_ok": fold.reserve_ok,
+        "headroom_ok": fold.headroom_ok,
+        "expired_on": _day(fold.expired_on),
+        "queue": [[ordinal, phase, order, kind, _located(item)] for ordinal, phase, order, kind, item in fold.queue],
+    }
+
+
+def resume(ctx: Context, data: dict[str, Any]) -> Fold:
+    """A fold standing where ``take`` found it (its timeline lacks the history: validation only)."""
+    if data.get("version") != VERSION:
+        raise ValueError(f"checkpoint version {data.get('version')!r} is not {VERSION}")
+    fold = Fold(ctx)
+    fold.order = data["order"]
+    fold.last_key = tuple(data["last_key"]) if data["last_key"] else None  # type: ignore[assignment]
+    fold.last_event = data["last_event"]
+    fold.events_applied = data["events_applied"]
+    from pipedeal.base.diagnostics import Diagnostic
+
+    fold.problems = [Diagnostic(code, message, seq=seq, line=line) for code, seq, line, message in data["problems"]]
+    fold.closing_date = _date(data["closing_date"])
+    pricing = data["pricing"]
+    if pricing is not None:
+        fold.pricing = Pricing(Decimal(pricing["market_price"]), Decimal(pricing["exercise_price"]),
+                               Decimal(pricing["exercise_price_exact"]), pricing["rounding"],
+                               tuple(QuoteUsed(dt.date.fromisoformat(day), Decimal(bid))
+                                     for day, bid in pricing["quotes_used"]))
+    fold.base_price = None if data["base_price"] is None else Decimal(data["base_price"])
+    for item in data["lots"]:
+        held: Steps[int] = _steps(0, [item["held"]])
+        lot = Lot(item["id"], item["party"], item["kind"], dt.date.fromisoformat(item["acquired"]),
+                  dt.date.fromisoformat(item["holding_from"]), item["acquired_shares"], held, item["sold"],
+                  item["repurchased"], item["label"])
+        fold.lots.append(lot)
+        fold.lots_by_party.setdefault(lot.party, []).append(lot)
+    for item in data["certificates"]:
+        fold.certificates[item["id"]] = Certificate(
+            item["id"], item["holder"], Fraction(item["base_shares"]), dt.date.fromisoformat(item["issue_date"]),
+            tuple(item["parents"]), item["origin"], dt.date.fromisoformat(item["original_issue_date"]),
+            item["status"], _date(item["closed_on"]), _date(item["closed_from"]),
+            None if item["closing_price"] is None else Decimal(item["closing_price"]),
+            None if item["closing_shares"] is None else Fraction(item["closing_shares"]))
+    fold.outstanding_ids = dict.fromkeys(data["outstanding_ids"])
+    fold.factor = Fraction(data["factor"])
+    fold.warrant_factor = _steps("1", data["warrant_factor"], Fraction)
+    fold.capital = Fraction(data["capital"])
+    fold.capital_factor = _steps("1", data["capital_factor"], Fraction)
+    cap = ctx.terms.capitalization
+    fold.authorized = _steps(cap.common_authorized, [data["authorized"]])
+    fold.outstanding = _steps(cap.common_outstanding, [data["outstanding"]])
+    fold.reserved = _steps("0", [data["reserved"]], Fraction)
+    fold.required = _steps(0, [data["required"]])
+    fold.warrant_shares = _steps("0", [data["warrant_shares"]], Fraction)
+    fold.whole_required = data["whole_required"]
+    fold.base_outstanding = Fraction(data["base_outstanding"])
+    fold.reductions = [(dt.date.fromisoformat(start), dt.date.fromisoformat(end), Fraction(price))
+                       for start, end, price in data["reductions"]]
+    since, basket = data["other_property"]
+    if since is not None:
+        fold.other_property.set(since, None if basket is None else tuple(
+            ev.Asset(asset=name, quantity=Decimal(quantity)) for name, quantity in basket))
+    fold.statements = []
+    for item in data["statements"]:
+        statement = Statement(item["name"], [dt.date.fromisoformat(d) for d in item["filed"]],
+                              [dt.date.fromisoformat(d) for d in item["amended"]],
+                              [dt.date.fromisoformat(d) for d in item["full_review"]],
+                              [dt.date.fromisoformat(d) for d in item["clearance"]],
+                              [dt.date.fromisoformat(d) for d in item["effective"]],
+                              [Lapse(dt.date.fromisoformat(start), frozenset(reasons), _date(restored))
+                               for start, reasons, restored in item["lapses"]],
+                              _steps(False, item["in_effect"]))
+        fold.statements.append(statement)
+    fold.facts[ev.CorporateActionNotice] = [ev.parse_event(n) for n in data["corporate_action_notices"]]
+    fold.reserve_ok, fold.headroom_ok = data["reserve_ok"], data["headroom_ok"]
+    fold.expired_on = _date(data["expired_on"])
+    fold.queue = [(ordinal, phase, order, kind, _relocated(item))
+                  for ordinal, phase, order, kind, item in data["queue"]]
+    return fold
