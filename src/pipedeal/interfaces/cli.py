@@ -562,7 +562,8 @@ def documents_adjustments(
     deal: DealOption = "focus-1999",
     holder: Annotated[str | None, typer.Option("--holder", help="One holder's notice (a party id).")] = None,
     as_of: AsOfOption = None,
-    dated: Annotated[str | None, typer.Option("--date", help="The notices' date (default today).")] = None,
+    dated: Annotated[str | None, typer.Option(
+        "--date", help="The notices' date (default: each adjustment's own date, W 13 'promptly').")] = None,
     output_format: FormatOption = "pdf",
     out_dir: OutOption = Path("."),
     db: DbOption = None,
@@ -577,15 +578,15 @@ def documents_adjustments(
 
         inputs, evaluation = _evaluate(deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
         note = " ".join(inputs.warning_lines()) or None
-        today = parse_day(dated, "--date") if dated else _today()
+        chosen = parse_day(dated, "--date") if dated else None
         if not evaluation.adjustments:
             out.print("No adjustment (W 11, W 12) by this date: no notice to write.")
         for notice in evaluation.adjustments:
             name = f"{notice.kind}-{notice.date}" + (f"-{holder}" if holder else "")
             _write_document("notice-of-adjustment", name, output_format, out_dir,
-                            lambda n=notice: adjustment_notice_html(evaluation, n, holder, today=today,
+                            lambda n=notice: adjustment_notice_html(evaluation, n, holder, today=chosen or n.date,
                                                                     data_note=note),
-                            lambda n=notice: adjustment_notice_docx(evaluation, n, holder, today=today,
+                            lambda n=notice: adjustment_notice_docx(evaluation, n, holder, today=chosen or n.date,
                                                                     data_note=note))
 
     _run(build)

@@ -62,18 +62,23 @@ def explain_damages(evaluation: Evaluation, investor: str) -> list[Line]:
     defaults = evaluation.default_days
     lines: list[Line] = []
     if defaults is not None:
-        for kind, days in defaults.kinds.items():
+        runs = sorted((run, kind) for kind, days in defaults.kinds.items() for run in days)
+        for run, kind in runs:
             clause = CLAUSE_OF_KIND[kind]
-            for run in days:
-                first, last = iv.dates(run)
-                lines.append(Line("defaults", clause, quoted(clause),
-                                  f"{kind} default: {first} to {last} ({run[1] - run[0] + 1} days)"))
-        if iv.count(defaults.lapse_excluded):
-            lines.append(Line("exclusions", "RRA 3(e)", quoted("RRA 3(e) financial statements"),
-                              f"{iv.count(defaults.lapse_excluded)} lapse day(s) are not defaults "
-                              "(financial-statement window or permitted blackout)"))
+            first, last = iv.dates(run)
+            lines.append(Line("defaults", clause, quoted(clause),
+                              f"{kind} default: {first} to {last} ({run[1] - run[0] + 1} days)"))
+        excused = sorted((run, exclusion) for exclusion in defaults.lapse_exclusions for run in exclusion.days)
+        for run, exclusion in excused:
+            first, last = iv.dates(run)
+            key = "RRA 3(e) financial statements" if exclusion.window else "RRA 3(g) cap"
+            lines.append(Line("exclusions", exclusion.clause, quoted(key),
+                              f"{first} to {last} ({run[1] - run[0] + 1} lapse day(s)) not a default: "
+                              f"{exclusion.reason}"))
+        period = defaults.period
+        ends = f"ends {period.end}" if period.end else "has not ended"
         lines.append(Line("defaults", "RRA 3(b)", quoted("RRA 3(b)"),
-                          f"Effectiveness Period ends {defaults.period.end} ({defaults.period.reason})"))
+                          f"Effectiveness Period {ends} ({period.reason})"))
     for reason, clause, count in result.excluded:
         key = "RRA 3(e)(ii) underwriters" if "underwriter" in reason else clause
         lines.append(Line("exclusions", clause, quoted_or_empty(key),
@@ -97,9 +102,10 @@ def explain_damages(evaluation: Evaluation, investor: str) -> list[Line]:
                       "(exact; … marks a value cut at 10 places), rounded half-up once to the cent",
                       result.accrued))
     for demand in result.demands:
+        due = f"due {demand.due}" if demand.due else "not due: the demand has not taken effect"
         lines.append(Line("payments", "RRA 3(e)", quoted("RRA 3(e) payment"),
-                          f"demanded {demand.date}: {money(demand.amount)} due {demand.due} "
-                          f"({demand.status})", demand.amount))
+                          f"demanded {demand.date}: {money(demand.amount)}, {due} ({demand.status}); "
+                          f"{demand.effect}", demand.amount))
     if result.paid:
         lines.append(Line("payments", "RRA 3(e)", quoted("RRA 3(e) payment"),
                           f"paid {money(result.paid)}; balance {money(result.balance)}",
@@ -120,6 +126,7 @@ def explain_json(evaluation: Evaluation, investors: list[str], with_steps: bool)
         "deal": data["deal"],
         "as_of": data["as_of"],
         "registration_defaults": data["registration_defaults"],
+        "lapse_exclusions": data["lapse_exclusions"],
         "interpretations": data["interpretations"],
         "liquidated_damages": {investor: data["liquidated_damages"][investor] for investor in investors},
     }

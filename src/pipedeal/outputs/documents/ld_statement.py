@@ -117,11 +117,12 @@ def _excluded_rows(evaluation: Evaluation, investor: str, quotes: _Quotes) -> li
     if defaults is None:
         return []
     rows = []
-    for first, last, days in runs_of(defaults.lapse_excluded):
-        rows.append({"first": first, "last": last, "days": days,
-                     "reason": "lapse of effectiveness in the financial-statement window, or a "
-                               "permitted blackout: not a Registration Default",
-                     "cited": quotes.cite("exclusions", "RRA 3(e)", "RRA 3(e) financial statements")})
+    for exclusion in defaults.lapse_exclusions:
+        key = "RRA 3(e) financial statements" if exclusion.window else "RRA 3(g) cap"
+        for first, last, days in runs_of(exclusion.days):
+            rows.append({"first": first, "last": last, "days": days,
+                         "reason": f"{exclusion.reason}: not a Registration Default",
+                         "cited": quotes.cite("exclusions", exclusion.clause, key)})
     raw = iv.union(*defaults.kinds.values())
     for exclusion in defaults.exclusions:
         if exclusion.investor not in (None, investor):
