@@ -291,8 +291,9 @@ def test_a_fax_without_confirmation_never_takes_effect():
 # --- a statement is filed once and declared effective once ---------------------------------------------
 
 def test_a_second_filing_or_effectiveness_of_the_primary_statement_is_refused():
-    from pipedeal.engine.timeline import fold
     from scenario import focus_context
+
+    from pipedeal.engine.timeline import fold
 
     found = fold(log(CLOSING, FILED, {"type": "rs_filed", "date": "2000-01-20"}, EFFECTIVE,
                      {"type": "rs_effective", "date": "2000-02-20"}), focus_context()).problems

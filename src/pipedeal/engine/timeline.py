@@ -50,7 +50,9 @@ from fractions import Fraction
 
 from pipedeal.base.calendars import HolidayCalendar, TradingCalendar, add_years, warrant_roll
 from pipedeal.base.diagnostics import Diagnostic, InputError
-from pipedeal.base.money import fraction_to_decimal, plain, to_cent
+from pipedeal.base.formats import money, share_count
+from pipedeal.base.formats import price as price_text
+from pipedeal.base.money import fraction_to_decimal, to_cent
 from pipedeal.base.quotes import QuoteBook
 from pipedeal.base.steps import Steps
 from pipedeal.deal.terms import Terms
@@ -311,7 +313,7 @@ class Snapshot:
     def warrant_shares_outstanding(self) -> Fraction:
         return self.capitalization.warrant_shares_outstanding
 
-    def whole_warrant_shares(self) -> Fraction:
+    def whole_warrantshare_count(self) -> Fraction:
         return Fraction(self.capitalization.required)
 
     def holding(self, party: str) -> Holding:
@@ -660,11 +662,12 @@ class Fold:
         headroom = authorized - outstanding - reserved
         reserve_ok, headroom_ok = reserved >= required, headroom >= 0
         if not reserve_ok and self.reserve_ok:
-            self.report("RESERVE-SHORTFALL", f"{_shares(reserved)} shares reserved for {_shares(required)} outstanding "
-                        f"warrant shares (short {_shares(required - reserved)})", "SPA 6.2; W 15", day)
+            self.report("RESERVE-SHORTFALL", f"{share_count(reserved)} shares reserved for {share_count(required)} "
+                        f"outstanding warrant shares (short {share_count(required - reserved)})", "SPA 6.2; W 15", day)
         if not headroom_ok and self.headroom_ok:
-            self.report("AUTHORIZED-SHORTFALL", f"{authorized:,} authorized < {_shares(outstanding)} outstanding "
-                        f"+ {_shares(reserved)} reserved (short {_shares(-headroom)})", "SPA 4.3, 6.2; W 15", day)
+            self.report("AUTHORIZED-SHORTFALL", f"{authorized:,} authorized < {share_count(outstanding)} outstanding "
+                        f"+ {share_count(reserved)} reserved (short {share_count(-headroom)})", "SPA 4.3, 6.2; W 15",
+                        day)
         self.reserve_ok, self.headroom_ok = reserve_ok, headroom_ok
 
     def _check_par(self, day: dt.date, price: Decimal | None, why: str) -> None:
@@ -674,8 +677,8 @@ class Fold:
         and non-assessable shares" (RULES §4)."""
         par = self.ctx.terms.capitalization.par_value
         if price is not None and par and price < par:
-            self.report("EXERCISE-PRICE-BELOW-PAR", f"{why}: the Exercise Price ${plain(price)} is below the par "
-                        f"value ${plain(par)} of the Common Stock", "W 15; W 2", day)
+            self.report("EXERCISE-PRICE-BELOW-PAR", f"{why}: the Exercise Price {price_text(price)} is below the par "
+                        f"value {price_text(par)} of the Common Stock", "W 15; W 2", day)
 
     # -- the handlers ------------------------------------------------------------------------
     def _close(self, event: ev.Closing) -> None:
@@ -747,8 +750,8 @@ class Fold:
         surrendered = _surrendered(event.shares, balance)
         if surrendered > balance:
             raise Rejected("EVENT-EXERCISE-BEYOND-BALANCE",
-                           f"{cert.id} is for {_shares(balance)} shares; cannot exercise {_shares(surrendered)}",
-                           "shares")
+                           f"{cert.id} is for {share_count(balance)} shares; cannot exercise "
+                           f"{share_count(surrendered)}", "shares")
         original = cert.original_issue_date
         if event.method == "cashless":
             self._cashless_allowed(event, original)
@@ -800,12 +803,13 @@ class Fold:
         if price is None or ctx.trading is None:
             return None
         reading = ctx.terms.interpretations.fraction_cash
-        steps = [f"W 3: exercise of {_shares(surrendered)} warrant shares of {cert.id} on {event.date}"]
+        steps = [f"W 3: exercise of {share_count(surrendered)} warrant shares of {cert.id} on {event.date}"]
         average = average_day = None
         if event.method == "cash":
             aggregate = to_cent(fraction_to_decimal(surrendered * Fraction(price)))
             due = surrendered
-            steps.append(f"W 3: aggregate Exercise Price {_shares(surrendered)} x ${plain(price)} = ${aggregate:,}")
+            steps.append(f"W 3: aggregate Exercise Price {share_count(surrendered)} x {price_text(price)} = "
+                         f"{money(aggregate)}")
         else:
             aggregate = Decimal("0.00")
             average_day = ctx.trading.previous_open(event.date, inclusive=False)
@@ -817,12 +821,12 @@ class Fold:
             average = fraction_to_decimal((Fraction(quote.high) + Fraction(quote.low)) / 2)
             if average <= price:
                 raise Rejected("EVENT-CASHLESS-UNDERWATER",
-                               f"W 3: A = ${plain(average)} is not above B = ${plain(price)}: a cashless exercise "
-                               "would deliver nothing", "method")
+                               f"W 3: A = {price_text(average)} is not above B = {price_text(price)}: a cashless "
+                               "exercise would deliver nothing", "method")
             due = cashless_shares(average, price, surrendered)
-            steps.append(f"W 3: A = (high {plain(quote.high)} + low {plain(quote.low)}) / 2 on {average_day} "
-                         f"= ${plain(average)}; B = ${plain(price)}; X = {_shares(surrendered)}")
-            steps.append(f"W 3: (A - B) x X / A = {_shares(due)} shares")
+            steps.append(f"W 3: A = (high {price_text(quote.high)} + low {price_text(quote.low)}) / 2 on {average_day} "
+                         f"= {price_text(average)}; B = {price_text(price)}; X = {share_count(surrendered)}")
+            steps.append(f"W 3: (A - B) x X / A = {share_count(due)} shares")
         whole, fraction = whole_and_fraction(due)
         basket: tuple[tuple[str, Decimal], ...] = ()
         other = self.other_property.last
@@ -833,8 +837,8 @@ class Fold:
             whole, fraction = 0, Fraction(0)
         cash = fraction_cash(fraction, price, reading)
         if fraction:
-            steps.append(f"W 4: {whole:,} whole shares; the fraction {plain(fraction_to_decimal(fraction))} is paid "
-                         f"in cash: ${cash} (fraction_cash={reading})")
+            steps.append(f"W 4: {whole:,} whole shares; the fraction {share_count(fraction)} is paid "
+                         f"in cash: {money(cash)} (fraction_cash={reading})")
         days = ctx.terms.warrants.certificate_delivery_trading_days
         delivery = ctx.trading.add_open_days(event.date, days)
         steps.append(f"W 3: certificates due within {days} Trading Days: by {delivery}")
@@ -862,7 +866,8 @@ class Fold:
         balance = self.shares_of(cert)
         if event.shares > balance:
             raise Rejected("EVENT-TRANSFER-BEYOND-BALANCE",
-                           f"{cert.id} is for {_shares(balance)} shares; cannot transfer {event.shares:,}", "shares")
+                           f"{cert.id} is for {share_count(balance)} shares; cannot transfer {event.shares:,}",
+                           "shares")
         if event.date > self.ctx.terms.warrants.termination_date:
             raise Rejected("EVENT-TRANSFER-AFTER-TERMINATION",
                            f"W 1: transferable only prior to the Termination Date "
@@ -874,7 +879,7 @@ class Fold:
         balance = self.shares_of(cert)
         if sum(event.into) != balance:
             raise Rejected("EVENT-DIVIDE-MISMATCH",
-                           f"{cert.id} is for {_shares(balance)} shares; the denominations "
+                           f"{cert.id} is for {share_count(balance)} shares; the denominations "
                            f"{event.into} add up to {sum(event.into):,}", "into")
         self._close_certificate(cert, "divided", day)
         for shares in event.into:
@@ -927,14 +932,14 @@ class Fold:
         label = event.type.replace("_", " ")
         computation = [f"W 11(a): ratio {new}:{old} ({label})", f"W 11(a): warrant shares x {new}/{old}"]
         if price_before is not None and price_after is not None:
-            computation.append(f"W 11(a): Exercise Price ${plain(price_before)} x {old}/{new} = ${plain(price_after)} "
-                               "(10 places, half-up, where it does not terminate)")
+            computation.append(f"W 11(a): Exercise Price {price_text(price_before)} x {old}/{new} = "
+                               f"{price_text(price_after)} (10 places, half-up, where it does not terminate)")
         adjustment_rows = tuple(
             AdjustmentRow(cert.id, cert.holder, before, before * factor, price_before or Decimal(0),
                           price_after or Decimal(0)) for cert, before in rows)
         for row in adjustment_rows:
-            computation.append(f"{row.warrant}: {_shares(row.shares_before)} x {new}/{old} = "
-                               f"{_shares(row.shares_after)}")
+            computation.append(f"{row.warrant}: {share_count(row.shares_before)} x {new}/{old} = "
+                               f"{share_count(row.shares_after)}")
         self.adjustments.append(AdjustmentNotice(
             kind=event.type, clause="W 11(a)", date=event.date, record_date=event.record_date,
             effective_from=day,
@@ -957,7 +962,7 @@ class Fold:
         self.capital_changed = True
         if exact.denominator != 1:
             self.report("SPLIT-CASH-IN-LIEU",
-                        f"the {event.type.replace('_', ' ')} of {event.date} makes {_shares(exact)} shares of "
+                        f"the {event.type.replace('_', ' ')} of {event.date} makes {share_count(exact)} shares of "
                         f"{self.outstanding.last:,} outstanding-to-be: {_whole(exact):,} are outstanding and cash "
                         "is paid in lieu of the fraction (holder-level fractions are not known)", "W 11(a); SPA 4.3",
                         day)
@@ -1009,15 +1014,15 @@ class Fold:
         current = self.price(event.start)
         if current is not None and event.price >= current:
             raise Rejected("EVENT-NOT-A-REDUCTION",
-                           f"W 12 allows only a reduction: ${plain(event.price)} is not below the Exercise Price "
-                           f"${plain(current)} in force on {event.start}", "price")
+                           f"W 12 allows only a reduction: {price_text(event.price)} is not below the Exercise Price "
+                           f"{price_text(current)} in force on {event.start}", "price")
         rows = tuple(AdjustmentRow(c.id, c.holder, self.shares_of(c), self.shares_of(c), current or Decimal(0),
                                    event.price) for c in (self.certificates[cid] for cid in self.outstanding_ids))
         self.adjustments.append(AdjustmentNotice(
             kind="price_reduction", clause="W 12", date=event.date, record_date=None, effective_from=event.start,
-            facts=f"The Board of Directors reduced the Exercise Price to ${plain(event.price)} from {event.start} "
+            facts=f"The Board of Directors reduced the Exercise Price to {price_text(event.price)} from {event.start} "
                   f"through {event.end}, after which it returns to the price then in force",
-            computation=(f"W 12: ${plain(current) if current is not None else '?'} -> ${plain(event.price)} "
+            computation=(f"W 12: {price_text(current) if current is not None else '?'} -> {price_text(event.price)} "
                          f"for {event.start} to {event.end}",),
             rows=rows, until=event.end))
         # Kept in Closing-share terms (x the split ratio so far) so that a later W 11
@@ -1212,15 +1217,6 @@ def _surrendered(asked: int | Decimal | str, balance: Fraction) -> Fraction:
     if value != balance and fraction_to_decimal(balance) == Decimal(asked):
         return balance
     return value
-
-
-def _shares(count: Fraction | int) -> str:
-    """A share count as a person reads it: 33,394,051.5 (10 places if it does not end)."""
-    count = Fraction(count)
-    if count.denominator == 1:
-        return f"{count.numerator:,}"
-    whole, _, fraction = plain(fraction_to_decimal(count)).partition(".")
-    return f"{int(whole):,}.{fraction}"
 
 
 def fold(located: Sequence[Located], ctx: Context, *, until: dt.date | None = None) -> Timeline:
