@@ -208,6 +208,11 @@ FOCUS_QUOTATIONS: tuple[Quotation, ...] = (
        "Such notice, in the absence of manifest error, shall be conclusive evidence of the correctness of such ",
        "adjustment."),
     _q("W 14 notice", "W 14", "at least 30 days' prior written notice"),
+    _q("W 15 par value", "W 15",
+       "Before taking any action which would cause an adjustment reducing the current Exercise Price below the ",
+       "then par value, if any, of the shares of Common Stock issuable upon exercise of the Warrants, the Company ",
+       "shall take any corporate action which may be necessary in order that the Company may validly and legally ",
+       "issue fully paid and non-assessable shares of such Common Stock at such adjusted Exercise Price"),
     # The Notice of Exercise form; each " ... " is a fill: the shares, the Company, the Warrant.
     _q("W Notice of Exercise election", "W (Notice of Exercise)",
        "The undersigned hereby elects to purchase ... shares of Common Stock (the \"Common Stock\"), of ... ",
@@ -399,6 +404,7 @@ W = "tests/test_warrants.py::"
 F = "tests/test_warrant_forms.py::"
 
 H = "tests/test_ld_reference.py::"
+T = "tests/test_one_timeline.py::"
 
 CLAUSES: tuple[Clause, ...] = (
     Clause("SPA 1.4, 2.1(a)(i)", "date",
@@ -437,7 +443,11 @@ CLAUSES: tuple[Clause, ...] = (
             W + "test_a_reverse_split_that_scales_reserve_and_warrants_alike_is_not_a_reserve_shortfall")),
     Clause("SPA 6.3", "duty", "SPA 6.3 delisting"),
     Clause("SPA 6.9", "duty", "SPA 6.9 discounted sales"),
-    Clause("SPA 12.1; RRA 8", "duty", "SPA 12.1 notices effective"),
+    Clause("SPA 12.1; RRA 8", "duty", "SPA 12.1 notices effective", "pipedeal.engine.notices.takes_effect",
+           (T + "test_a_demand_faxed_on_a_saturday_takes_effect_on_monday_and_is_due_the_saturday_after",
+            T + "test_a_fax_before_opening_takes_effect_the_next_business_day_as_written",
+            T + "test_a_fax_without_confirmation_never_takes_effect"),
+           note="(for LD demands; other notices are recorded but not yet checked)"),
     Clause("SPA 13.6", "definition", "SPA 13.6 reporting entity", "pipedeal.base.quotes.parse_quotes",
            (Q + "test_a_quote_row_of_1999_fractions_is_stored_as_exact_decimals_with_a_comma_volume",
             Q + "test_a_non_terminating_bid_is_refused_naming_file_line_and_column")),
@@ -514,6 +524,12 @@ CLAUSES: tuple[Clause, ...] = (
             W + "test_each_adjustment_gets_its_own_notice",
             F + "test_adjustment_notice_to_one_holder_in_three_formats",
             W + "test_a_w12_reduction_gets_a_notice_of_adjustment_with_its_period")),
+    Clause("W 15 (par value)", "duty", "W 15 par value", "pipedeal.engine.timeline.Fold._check_par",
+           (T + "test_an_exercise_price_reduced_below_par_is_a_reported_problem",)),
+    Clause("W preamble (expiry); SPA 6.2", "date", "W preamble exercise window", "pipedeal.engine.timeline.Fold._expire",
+           (T + "test_the_reserve_is_released_the_day_after_the_warrants_expire",
+            L + "test_exercising_outside_the_window_is_refused"),
+           note="(unexercised Warrants expire; their reserve is released the next day)"),
     Clause("W 14", "duty", "W 14 notice", "pipedeal.engine.timeline.Fold._late_action_notices",
            (W + "test_a_split_noticed_30_days_before_its_record_date_is_not_a_breach",
             W + "test_a_split_noticed_29_days_before_its_record_date_is_a_breach",
