@@ -60,3 +60,12 @@ def test_pipedeal_codes_lists_every_code(tmp_path):
     listed = run("codes", "--json").stdout
     for entry in CATALOGUE:
         assert f'"{entry.code}"' in listed
+
+
+def test_docs_codes_md_lists_the_catalogue_as_it_is():
+    from scenario import REPO
+
+    from pipedeal.base.diagnostics import catalogue_markdown
+
+    written = (REPO / "docs" / "codes.md").read_text(encoding="utf-8")
+    assert written == catalogue_markdown(), "regenerate: python -m pipedeal codes --markdown > docs/codes.md"

@@ -134,6 +134,17 @@ CATALOGUE: tuple[Code, ...] = tuple([
 CODES: dict[str, Code] = {entry.code: entry for entry in CATALOGUE}
 
 
+def catalogue_markdown() -> str:
+    """docs/codes.md: every code, its severity, stage and meaning, as a Markdown table."""
+    lines = ["# Diagnostic codes", "",
+             "Every problem, warning and breach pipedeal reports carries one of these codes "
+             "(`pipedeal codes` prints the same list). `error`: the input cannot be used and nothing "
+             "is computed or written; `warning`: used, but worth a look; `breach`: a party failed a duty.",
+             "", "| code | severity | stage | meaning |", "|---|---|---|---|"]
+    lines += [f"| `{c.code}` | {c.severity} | {c.stage} | {c.meaning} |" for c in CATALOGUE]
+    return "\n".join(lines) + "\n"
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """One problem or breach: a registered code, its severity, the clause it applies, where

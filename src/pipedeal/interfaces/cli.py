@@ -898,10 +898,14 @@ def schema_events() -> None:
 
 
 @app.command()
-def codes(json_output: JsonOption = False) -> None:
+def codes(json_output: JsonOption = False,
+          markdown: Annotated[bool, typer.Option("--markdown", help="docs/codes.md, as Markdown.")] = False) -> None:
     """Every diagnostic code pipedeal reports, with its severity, stage and meaning."""
-    from pipedeal.base.diagnostics import CATALOGUE
+    from pipedeal.base.diagnostics import CATALOGUE, catalogue_markdown
 
+    if markdown:
+        sys.stdout.write(catalogue_markdown())
+        return
     if json_output:
         out.print_json(json.dumps([{"code": c.code, "severity": c.severity, "stage": c.stage, "meaning": c.meaning}
                                    for c in CATALOGUE]))
