@@ -80,20 +80,20 @@ def register(evaluation) -> dict[str, tuple[str, str]]:
 def focus():
     inputs = load_inputs("focus-1999")
     evaluation = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars_for(inputs.terms), D("2001-12-31"))
-    return evaluation, inputs.events, ocf.build_bundle(evaluation, inputs.events, generated_at=GENERATED)
+    return evaluation, ocf.build_bundle(evaluation, generated_at=GENERATED)
 
 
 def test_focus_package_validates_against_the_official_schemas(focus, schema_dir, tmp_path):
-    evaluation, events, bundle = focus
+    evaluation, bundle = focus
     assert list(bundle) == [ocf.MANIFEST_FILE, ocf.STAKEHOLDERS_FILE, ocf.STOCK_CLASSES_FILE, TX]
     assert ocf.validate_bundle(bundle, schema_dir) == []
-    paths = ocf.write_bundle(evaluation, events, tmp_path / "out" / "ocf", generated_at=GENERATED)
+    paths = ocf.write_bundle(evaluation, tmp_path / "out" / "ocf", generated_at=GENERATED)
     assert [path.name for path in paths] == list(bundle)
     assert ocf.validate_bundle(tmp_path / "out" / "ocf", schema_dir) == []
 
 
 def test_focus_issuer_holders_and_common_stock(focus):
-    _, _, bundle = focus
+    _, bundle = focus
     manifest = bundle[ocf.MANIFEST_FILE]
     assert manifest["ocf_version"] == ocf.OCF_VERSION
     assert manifest["as_of"] == "2001-12-31"
@@ -119,7 +119,7 @@ def test_focus_issuer_holders_and_common_stock(focus):
 
 
 def test_focus_closing_issues_shares_at_the_purchase_price_and_one_warrant_each(focus):
-    _, _, bundle = focus
+    _, bundle = focus
     shares = {item["id"]: item for item in of_type(bundle, "TX_STOCK_ISSUANCE")}
     assert {key: (item["quantity"], item["share_price"]["amount"], item["date"])
             for key, item in shares.items()} == {
@@ -148,10 +148,9 @@ def test_focus_closing_issues_shares_at_the_purchase_price_and_one_warrant_each(
 
 
 def test_written_files_are_sorted_pretty_json_whose_md5s_the_manifest_names(focus, tmp_path):
-    evaluation, events, _ = focus
-    first = ocf.write_bundle(evaluation, events, tmp_path / "a", generated_at=GENERATED)
-    plain_events = [item.event for item in events]
-    second = ocf.write_bundle(evaluation, plain_events, tmp_path / "b", generated_at=GENERATED)
+    evaluation, _ = focus
+    first = ocf.write_bundle(evaluation, tmp_path / "a", generated_at=GENERATED)
+    second = ocf.write_bundle(evaluation, tmp_path / "b", generated_at=GENERATED)
     for one, other in zip(first, second, strict=True):
         assert one.read_bytes() == other.read_bytes()
         text = one.read_text(encoding="utf-8")
@@ -179,7 +178,7 @@ SCENARIO = (
 def scenario():
     events = log(*SCENARIO)
     evaluation = evaluate_focus(events, "2001-12-31", quotes=flat_quotes())
-    return evaluation, ocf.build_bundle(evaluation, events, generated_at=GENERATED)
+    return evaluation, ocf.build_bundle(evaluation, generated_at=GENERATED)
 
 
 def test_scenario_validates_and_reproduces_the_warrant_register(scenario, schema_dir):
@@ -194,15 +193,20 @@ def test_scenario_validates_and_reproduces_the_warrant_register(scenario, schema
     }
 
 
-def test_split_is_a_stock_class_split_of_3_for_2_on_the_record_date(scenario):
-    _, bundle = scenario
+def test_split_is_a_stock_class_split_of_3_for_2_on_the_effective_date(scenario):
+    """The Common splits when the new shares are distributed (the effective date, 2000-06-01);
+    the Warrants were adjusted on the record date (W 11: retroactive to it)."""
+    evaluation, bundle = scenario
     (split,) = of_type(bundle, "TX_STOCK_CLASS_SPLIT")
-    assert split["id"] == "focus-1999:split:2000-05-15"
-    assert (split["date"], split["stock_class_id"]) == ("2000-05-15", "focus-1999:common")
+    assert split["id"] == "focus-1999:split:2000-06-01"
+    assert (split["date"], split["stock_class_id"]) == ("2000-06-01", "focus-1999:common")
     assert split["split_ratio"] == {"numerator": "3", "denominator": "2"}
-    assert any("retroactive" in comment for comment in split["comments"])
+    assert any("retroactive" in comment and "2000-05-15" in comment for comment in split["comments"])
+    assert tx(bundle, "focus-1999:cancellation:W-1")["date"] == "2000-05-15"
     (authorized,) = of_type(bundle, "TX_STOCK_CLASS_AUTHORIZED_SHARES_ADJUSTMENT")
     assert authorized["new_shares_authorized"] == "45000000"
+    assert [(day.isoformat(), ocf.numeric(shares)) for day, shares in evaluation.timeline.authorized.changes()] == [
+        (authorized["date"], "45000000")]
 
 
 def test_split_cancels_and_reissues_each_warrant_with_the_computation(scenario):
@@ -276,7 +280,7 @@ def test_cashless_exercise_delivers_the_net_shares_for_no_cash(scenario):
 def test_events_after_the_as_of_date_are_not_exported(schema_dir):
     events = log(*SCENARIO)
     evaluation = evaluate_focus(events, "2000-06-30", quotes=flat_quotes())
-    bundle = ocf.build_bundle(evaluation, events, generated_at=GENERATED)
+    bundle = ocf.build_bundle(evaluation, generated_at=GENERATED)
     assert ocf.validate_bundle(bundle, schema_dir) == []
     assert of_type(bundle, "TX_STOCK_CLASS_SPLIT")
     assert not of_type(bundle, "TX_WARRANT_EXERCISE") and not of_type(bundle, "TX_WARRANT_TRANSFER")
@@ -305,7 +309,7 @@ def test_other_warrant_events_are_cancelled_and_reissued_and_validate(schema_dir
         {"type": "warrant_exercise", "date": "2001-04-02", "warrant": "W-6", "shares": 1000, "method": "cash"},
     )
     evaluation = evaluate_focus(events, "2001-12-31", quotes=flat_quotes(), terms=terms)
-    bundle = ocf.build_bundle(evaluation, events, generated_at=GENERATED)
+    bundle = ocf.build_bundle(evaluation, generated_at=GENERATED)
     assert ocf.validate_bundle(bundle, schema_dir) == []
     exported = outstanding_warrants(bundle)
     assert {cert: (holder, quantity) for cert, (holder, quantity, _) in exported.items()} == register(evaluation)
@@ -345,7 +349,7 @@ def test_other_warrant_events_are_cancelled_and_reissued_and_validate(schema_dir
 # --- the validator -------------------------------------------------------------------------
 
 def test_a_broken_bundle_is_reported_with_file_and_json_path(focus, schema_dir):
-    _, _, bundle = focus
+    _, bundle = focus
     broken = copy.deepcopy(bundle)
     items = transactions(broken)
     index = next(i for i, item in enumerate(items) if item["id"] == "focus-1999:issuance:W-1")
@@ -364,7 +368,7 @@ def test_a_broken_bundle_is_reported_with_file_and_json_path(focus, schema_dir):
 
 
 def test_a_nested_error_names_the_field_inside_the_trigger(focus, schema_dir):
-    _, _, bundle = focus
+    _, bundle = focus
     broken = copy.deepcopy(bundle)
     items = transactions(broken)
     index = next(i for i, item in enumerate(items) if item["id"] == "focus-1999:issuance:W-2")
@@ -374,8 +378,8 @@ def test_a_nested_error_names_the_field_inside_the_trigger(focus, schema_dir):
 
 
 def test_edited_files_and_dangling_ids_are_reported(focus, schema_dir, tmp_path):
-    evaluation, events, _ = focus
-    ocf.write_bundle(evaluation, events, tmp_path, generated_at=GENERATED)
+    evaluation, _ = focus
+    ocf.write_bundle(evaluation, tmp_path, generated_at=GENERATED)
     data = json.loads((tmp_path / TX).read_text())
     data["items"][1]["stakeholder_id"] = "focus-1999:stakeholder:nobody"
     (tmp_path / TX).write_text(json.dumps(data, indent=2))
@@ -437,7 +441,7 @@ def test_validation_does_no_network_io(focus, schema_dir, tmp_path):
     """An audit hook records any socket or urllib use while validating, even with a schema
     missing (which must be an error, not a download)."""
     global _NETWORK
-    _, _, bundle = focus
+    _, bundle = focus
     partial = tmp_path / "schema"
     shutil.copytree(schema_dir, partial)
     (partial / "types" / "Numeric.schema.json").unlink()
