@@ -12,9 +12,9 @@ error, never a download.
 origin and parents, when and how each left the register and the shares it had then),
 the exercise figures, the Notices of Adjustment (W 13) and their rows, the W 12
 reduction periods, the Exercise Price in force (``Timeline.exercise_price``), the
-factors, the authorized Common and the financings. It reads no event and computes no
-price, split factor or share count of its own: each figure it writes is one the
-timeline holds, and the export checks that its securities end where the register does.
+factors, the authorized Common and the financings. It walks no event log and keeps no
+price, split factor or share count of its own: each figure it writes is one the timeline
+holds, and the export checks that its securities end where the register does.
 
 **Dates.** Each transaction carries the day the timeline gives its effect:
 
@@ -201,7 +201,8 @@ class _Version:
     price: Decimal
 
 
-Step = tuple[tuple[int, int, int], Callable[[], None]]
+# (position, kind: Closing, register change, adjustment, certificate number), the change
+_Step = tuple[tuple[int, int, int], Callable[[], None]]
 
 
 class _Export:
@@ -213,7 +214,7 @@ class _Export:
         self.terms = evaluation.terms
         self.deal = self.terms.deal.name
         self.as_of = evaluation.as_of
-        if timeline.base_exercise_price is None:
+        if timeline.closing_date is not None and timeline.base_exercise_price is None:
             raise OcfExportError("no Exercise Price: the deal has no pricing (Closing bids missing?)")
         self.items: list[dict[str, Any]] = []
         self.ids: set[str] = set()
@@ -228,6 +229,12 @@ class _Export:
         for cert in timeline.certificates.values():
             for parent in cert.parents:
                 self.children.setdefault(parent, []).append(cert)
+        # The timeline's changes by day (``run``).
+        self.adjustments: dict[dt.date, list[AdjustmentNotice]] = {}  # W 11, on their effective_from
+        self.distributions: dict[dt.date, list[AdjustmentNotice]] = {}  # shares split after the record date
+        self.closures: dict[dt.date, list[Certificate]] = {}
+        self.authorized: dict[dt.date, int] = {}
+        self.boundaries: set[dt.date] = set()
         self.common = f"{self.deal}:common"
         self.exemptions = [{
             "description": "Section 4(2) and/or 4(6) of the Securities Act and/or Regulation D "
@@ -260,59 +267,53 @@ class _Export:
     def run(self) -> list[dict[str, Any]]:
         """Every day on which the timeline changes something the package shows, in order."""
         timeline, as_of = self.timeline, self.as_of
-        adjustments: dict[dt.date, list[AdjustmentNotice]] = {}
-        splits_at_start: dict[dt.date, list[AdjustmentNotice]] = {}
         for notice in timeline.adjustments:
             if notice.kind == _W12:
-                continue
-            adjustments.setdefault(notice.effective_from, []).append(notice)
+                continue  # a W 12 reduction moves the price on its boundaries, not on its notice's day
+            self.adjustments.setdefault(notice.effective_from, []).append(notice)
             if notice.kind in _RECAPITALIZATIONS and notice.effective_from < notice.date:
-                # The shares are distributed at the start of the effective date (the fold's order).
                 if notice.date <= as_of:
-                    splits_at_start.setdefault(notice.date, []).append(notice)
+                    self.distributions.setdefault(notice.date, []).append(notice)
                 else:
                     self.notes.append(
                         f"The {notice.kind.replace('_', ' ')} of {notice.date} (record date {notice.record_date}) "
                         f"takes effect after {as_of}: the Warrants are adjusted from the record date (W 11), "
                         "the Common Stock is not yet split.")
-        closures: dict[dt.date, list[Certificate]] = {}
         for cert in timeline.certificates.values():
             # An expiry has no OCF transaction: the warrant_expiration_date says it.
             if cert.closed_on is not None and cert.status != "expired":
-                closures.setdefault(cert.closed_on, []).append(cert)
-        authorized = {day: shares for day, shares in timeline.authorized.changes() if day <= as_of}
-        financings: dict[dt.date, list[Any]] = {}
-        for financing in timeline.financings:
-            financings.setdefault(financing.date, []).append(financing)
-        boundaries = self.w12_boundaries()
-        days = {*adjustments, *splits_at_start, *closures, *authorized, *financings, *boundaries}
+                self.closures.setdefault(cert.closed_on, []).append(cert)
+        self.authorized = {day: shares for day, shares in timeline.authorized.changes() if day <= as_of}
+        self.boundaries = self.w12_boundaries()
+        days = {*self.adjustments, *self.distributions, *self.closures, *self.authorized, *self.boundaries}
         if timeline.closing_date is not None:
             days.add(timeline.closing_date)
         for day in sorted(d for d in days if d <= as_of):
-            order = _Day(day, adjustments.get(day, []), timeline)
-            for financing in financings.get(day, ()):
-                self.notes.append(
-                    f"Financing of {financing.date} (SPA 6.9): {financing.shares:,} shares at "
-                    f"{_price(financing.price)} to buyers the records do not name; counted in the Common Stock "
-                    "outstanding, not exported as issuances.")
-            if day in boundaries:
-                self.reprice(order)
-            for notice in splits_at_start.get(day, ()):
-                self.split(notice)
-            if day in authorized:
-                self.authorize(day, authorized[day], order)
-            steps: list[Step] = []
-            if day == timeline.closing_date:
-                steps.append(((0, 0, 0), functools.partial(self.closing, order)))
-            for cert in closures.get(day, ()):
-                position = order.closed_at(cert)
-                steps.append(((position, 1, _number(cert.id)[0]), functools.partial(self.close, cert, order, position)))
-            for position, notice in enumerate(order.adjustments):
-                steps.append(((position, 2, 0), functools.partial(self.adjust, notice, order)))
-            for _, step in sorted(steps, key=lambda found: found[0]):
-                step()
+            self.one_day(_Day(day, self.adjustments.get(day, []), timeline))
         self.check_register()
         return self.items
+
+    def one_day(self, order: _Day) -> None:
+        """The fold's order within a day: what happens at its start (a W 12 boundary, the
+        shares of a split with an earlier record date distributed), then the Closing, the
+        register's changes and the W 11 adjustments, each change at its position."""
+        day = order.day
+        if day in self.boundaries:
+            self.reprice(order)
+        for notice in self.distributions.get(day, ()):
+            self.split(notice)
+        if day in self.authorized:
+            self.authorize(day, self.authorized[day], order)
+        steps: list[_Step] = []
+        if day == self.timeline.closing_date:
+            steps.append(((0, 0, 0), functools.partial(self.closing, order)))
+        for cert in self.closures.get(day, ()):
+            position = order.closed_at(cert)
+            steps.append(((position, 1, _number(cert.id)[0]), functools.partial(self.close, cert, order, position)))
+        for position, notice in enumerate(order.adjustments):
+            steps.append(((position, 2, 0), functools.partial(self.adjust, notice, order)))
+        for _, step in sorted(steps, key=lambda found: found[0]):
+            step()
 
     def w12_boundaries(self) -> set[dt.date]:
         """W 12: the days the price in force moves, the first day of each reduction and the day
@@ -993,7 +994,13 @@ def build_bundle(evaluation: Evaluation, *, generated_at: dt.datetime | None = N
         "reissued, with the computation in the new security's comments",
         "Warrants expire at the close of business on the warrant_expiration_date (W preamble, W 10); OCF records "
         "no expiry transaction",
+        "Dates: a W 11 adjustment reissues the Warrants on its record date (retroactive to it, W 11) and splits "
+        "the Common on its effective date, when the new shares are distributed; a W 12 reduction reissues them on "
+        "its first day and on the day after its last",
         *export.notes,
+        *(f"Financing of {financing.date} (SPA 6.9): {financing.shares:,} shares at {_price(financing.price)} to "
+          "buyers the records do not name; counted in the Common Stock outstanding, not exported as issuances."
+          for financing in evaluation.timeline.financings),
     ]
     manifest: dict[str, Any] = {
         "ocf_version": OCF_VERSION,
