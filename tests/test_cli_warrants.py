@@ -105,3 +105,7 @@ def test_the_ocf_export_of_the_register_validates_against_the_official_schemas(l
     kinds = {item["object_type"] for item in transactions}
     assert {"TX_STOCK_ISSUANCE", "TX_WARRANT_ISSUANCE", "TX_WARRANT_EXERCISE", "TX_WARRANT_TRANSFER",
             "TX_STOCK_CLASS_SPLIT"} <= kinds
+    by_id = {item["id"]: item for item in transactions}
+    # The Warrants are adjusted on the record date, the Common split on the effective date.
+    assert by_id["focus-1999:cancellation:W-1"]["date"] == "2000-06-01"
+    assert by_id["focus-1999:split:2000-06-15"]["date"] == "2000-06-15"

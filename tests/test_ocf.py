@@ -4,9 +4,11 @@ the events imply; a broken package is reported with its file and JSON path."""
 
 from __future__ import annotations
 
+import ast
 import copy
 import datetime as dt
 import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -80,20 +82,20 @@ def register(evaluation) -> dict[str, tuple[str, str]]:
 def focus():
     inputs = load_inputs("focus-1999")
     evaluation = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars_for(inputs.terms), D("2001-12-31"))
-    return evaluation, inputs.events, ocf.build_bundle(evaluation, inputs.events, generated_at=GENERATED)
+    return evaluation, ocf.build_bundle(evaluation, generated_at=GENERATED)
 
 
 def test_focus_package_validates_against_the_official_schemas(focus, schema_dir, tmp_path):
-    evaluation, events, bundle = focus
+    evaluation, bundle = focus
     assert list(bundle) == [ocf.MANIFEST_FILE, ocf.STAKEHOLDERS_FILE, ocf.STOCK_CLASSES_FILE, TX]
     assert ocf.validate_bundle(bundle, schema_dir) == []
-    paths = ocf.write_bundle(evaluation, events, tmp_path / "out" / "ocf", generated_at=GENERATED)
+    paths = ocf.write_bundle(evaluation, tmp_path / "out" / "ocf", generated_at=GENERATED)
     assert [path.name for path in paths] == list(bundle)
     assert ocf.validate_bundle(tmp_path / "out" / "ocf", schema_dir) == []
 
 
 def test_focus_issuer_holders_and_common_stock(focus):
-    _, _, bundle = focus
+    _, bundle = focus
     manifest = bundle[ocf.MANIFEST_FILE]
     assert manifest["ocf_version"] == ocf.OCF_VERSION
     assert manifest["as_of"] == "2001-12-31"
@@ -119,7 +121,7 @@ def test_focus_issuer_holders_and_common_stock(focus):
 
 
 def test_focus_closing_issues_shares_at_the_purchase_price_and_one_warrant_each(focus):
-    _, _, bundle = focus
+    _, bundle = focus
     shares = {item["id"]: item for item in of_type(bundle, "TX_STOCK_ISSUANCE")}
     assert {key: (item["quantity"], item["share_price"]["amount"], item["date"])
             for key, item in shares.items()} == {
@@ -148,10 +150,9 @@ def test_focus_closing_issues_shares_at_the_purchase_price_and_one_warrant_each(
 
 
 def test_written_files_are_sorted_pretty_json_whose_md5s_the_manifest_names(focus, tmp_path):
-    evaluation, events, _ = focus
-    first = ocf.write_bundle(evaluation, events, tmp_path / "a", generated_at=GENERATED)
-    plain_events = [item.event for item in events]
-    second = ocf.write_bundle(evaluation, plain_events, tmp_path / "b", generated_at=GENERATED)
+    evaluation, _ = focus
+    first = ocf.write_bundle(evaluation, tmp_path / "a", generated_at=GENERATED)
+    second = ocf.write_bundle(evaluation, tmp_path / "b", generated_at=GENERATED)
     for one, other in zip(first, second, strict=True):
         assert one.read_bytes() == other.read_bytes()
         text = one.read_text(encoding="utf-8")
@@ -179,7 +180,7 @@ SCENARIO = (
 def scenario():
     events = log(*SCENARIO)
     evaluation = evaluate_focus(events, "2001-12-31", quotes=flat_quotes())
-    return evaluation, ocf.build_bundle(evaluation, events, generated_at=GENERATED)
+    return evaluation, ocf.build_bundle(evaluation, generated_at=GENERATED)
 
 
 def test_scenario_validates_and_reproduces_the_warrant_register(scenario, schema_dir):
@@ -194,15 +195,20 @@ def test_scenario_validates_and_reproduces_the_warrant_register(scenario, schema
     }
 
 
-def test_split_is_a_stock_class_split_of_3_for_2_on_the_record_date(scenario):
-    _, bundle = scenario
+def test_split_is_a_stock_class_split_of_3_for_2_on_the_effective_date(scenario):
+    """The Common splits when the new shares are distributed (the effective date, 2000-06-01);
+    the Warrants were adjusted on the record date (W 11: retroactive to it)."""
+    evaluation, bundle = scenario
     (split,) = of_type(bundle, "TX_STOCK_CLASS_SPLIT")
-    assert split["id"] == "focus-1999:split:2000-05-15"
-    assert (split["date"], split["stock_class_id"]) == ("2000-05-15", "focus-1999:common")
+    assert split["id"] == "focus-1999:split:2000-06-01"
+    assert (split["date"], split["stock_class_id"]) == ("2000-06-01", "focus-1999:common")
     assert split["split_ratio"] == {"numerator": "3", "denominator": "2"}
-    assert any("retroactive" in comment for comment in split["comments"])
+    assert any("retroactive" in comment and "2000-05-15" in comment for comment in split["comments"])
+    assert tx(bundle, "focus-1999:cancellation:W-1")["date"] == "2000-05-15"
     (authorized,) = of_type(bundle, "TX_STOCK_CLASS_AUTHORIZED_SHARES_ADJUSTMENT")
     assert authorized["new_shares_authorized"] == "45000000"
+    assert [(day.isoformat(), ocf.numeric(shares)) for day, shares in evaluation.timeline.authorized.changes()] == [
+        (authorized["date"], "45000000")]
 
 
 def test_split_cancels_and_reissues_each_warrant_with_the_computation(scenario):
@@ -276,7 +282,7 @@ def test_cashless_exercise_delivers_the_net_shares_for_no_cash(scenario):
 def test_events_after_the_as_of_date_are_not_exported(schema_dir):
     events = log(*SCENARIO)
     evaluation = evaluate_focus(events, "2000-06-30", quotes=flat_quotes())
-    bundle = ocf.build_bundle(evaluation, events, generated_at=GENERATED)
+    bundle = ocf.build_bundle(evaluation, generated_at=GENERATED)
     assert ocf.validate_bundle(bundle, schema_dir) == []
     assert of_type(bundle, "TX_STOCK_CLASS_SPLIT")
     assert not of_type(bundle, "TX_WARRANT_EXERCISE") and not of_type(bundle, "TX_WARRANT_TRANSFER")
@@ -284,28 +290,32 @@ def test_events_after_the_as_of_date_are_not_exported(schema_dir):
 
 # --- division, combination, replacement, W 12 reduction, reverse split, merger ------------
 
-def test_other_warrant_events_are_cancelled_and_reissued_and_validate(schema_dir):
+OTHER_EVENTS = (
+    CLOSING,
+    {"type": "warrant_divide", "date": "2000-03-01", "warrant": "W-1", "into": [50000, 37150]},
+    {"type": "warrant_combine", "date": "2000-04-03", "warrants": ["W-4", "W-5"]},
+    {"type": "warrant_replace", "date": "2000-05-01", "warrant": "W-2", "reason": "lost"},
+    {"type": "price_reduction", "date": "2000-06-01", "start": "2000-06-15", "end": "2000-07-14", "price": "1.50"},
+    {"type": "warrant_exercise", "date": "2000-07-03", "warrant": "W-3", "shares": 10000, "method": "cash"},
+    {"type": "warrant_transfer", "date": "2000-08-01", "warrant": "W-7", "to": "tudor-assignee", "shares": 350},
+    {"type": "reverse_split", "date": "2000-09-01", "ratio": "1:2"},
+    {"type": "merger", "date": "2001-03-01",
+     "per_share": [{"asset": "Acquirer common", "quantity": "0.25"}, {"asset": "USD cash", "quantity": "1.10"}]},
+    {"type": "warrant_exercise", "date": "2001-04-02", "warrant": "W-6", "shares": 1000, "method": "cash"},
+)
+
+
+def with_assignee():
+    """The FOCUS terms with a party that is no Investor, to take a Warrant by assignment."""
     assignee = Party(id="tudor-assignee", name="Tudor Assignee LLC", role="other",
                      address="40 Rowes Wharf, Boston, MA 02110", country="US", subdivision="MA",
                      timezone="America/New_York")
-    terms = focus_terms().model_copy(update={"parties": (*focus_terms().parties, assignee)})
-    events = log(
-        CLOSING,
-        {"type": "warrant_divide", "date": "2000-03-01", "warrant": "W-1", "into": [50000, 37150]},
-        {"type": "warrant_combine", "date": "2000-04-03", "warrants": ["W-4", "W-5"]},
-        {"type": "warrant_replace", "date": "2000-05-01", "warrant": "W-2", "reason": "lost"},
-        {"type": "price_reduction", "date": "2000-06-01", "start": "2000-06-15", "end": "2000-07-14",
-         "price": "1.50"},
-        {"type": "warrant_exercise", "date": "2000-07-03", "warrant": "W-3", "shares": 10000, "method": "cash"},
-        {"type": "warrant_transfer", "date": "2000-08-01", "warrant": "W-7", "to": "tudor-assignee",
-         "shares": 350},
-        {"type": "reverse_split", "date": "2000-09-01", "ratio": "1:2"},
-        {"type": "merger", "date": "2001-03-01",
-         "per_share": [{"asset": "Acquirer common", "quantity": "0.25"}, {"asset": "USD cash", "quantity": "1.10"}]},
-        {"type": "warrant_exercise", "date": "2001-04-02", "warrant": "W-6", "shares": 1000, "method": "cash"},
-    )
-    evaluation = evaluate_focus(events, "2001-12-31", quotes=flat_quotes(), terms=terms)
-    bundle = ocf.build_bundle(evaluation, events, generated_at=GENERATED)
+    return focus_terms().model_copy(update={"parties": (*focus_terms().parties, assignee)})
+
+
+def test_other_warrant_events_are_cancelled_and_reissued_and_validate(schema_dir):
+    evaluation = evaluate_focus(log(*OTHER_EVENTS), "2001-12-31", quotes=flat_quotes(), terms=with_assignee())
+    bundle = ocf.build_bundle(evaluation, generated_at=GENERATED)
     assert ocf.validate_bundle(bundle, schema_dir) == []
     exported = outstanding_warrants(bundle)
     assert {cert: (holder, quantity) for cert, (holder, quantity, _) in exported.items()} == register(evaluation)
@@ -342,10 +352,131 @@ def test_other_warrant_events_are_cancelled_and_reissued_and_validate(schema_dir
     assert "sullivan-worcester" not in holders  # counsel holds nothing
 
 
+# --- the export agrees with the timeline ------------------------------------------------------
+
+def security_lives(bundle: dict, as_of: dt.date) -> list[tuple[str, str, str, dt.date, dt.date]]:
+    """(certificate, quantity, exercise price, first day, last day) of every warrant security:
+    from its issuance to the day before it is cancelled, exercised or transferred (else the
+    as-of date). A security issued and consumed on one day has no whole day of life."""
+    ended = {item["security_id"]: D(item["date"]) for item in transactions(bundle)
+             if item["object_type"] in ("TX_WARRANT_CANCELLATION", "TX_WARRANT_EXERCISE", "TX_WARRANT_TRANSFER")}
+    lives = []
+    for item in of_type(bundle, "TX_WARRANT_ISSUANCE"):
+        last = ended[item["security_id"]] - dt.timedelta(days=1) if item["security_id"] in ended else as_of
+        lives.append((item["custom_id"], item["quantity"], item["exercise_price"]["amount"], D(item["date"]), last))
+    return lives
+
+
+W12_AND_SPLIT = (
+    CLOSING,
+    {"type": "price_reduction", "date": "2000-03-01", "start": "2000-03-15", "end": "2000-06-30", "price": "1.50"},
+    {"type": "stock_split", "date": "2000-06-01", "record_date": "2000-05-15", "ratio": "3:2",
+     "authorized": 45000000},
+    {"type": "warrant_exercise", "date": "2000-06-05", "warrant": "W-1", "shares": 30000, "method": "cash"},
+    {"type": "warrant_transfer", "date": "2000-08-01", "warrant": "W-3", "to": "altar-rock", "shares": 20000},
+)
+
+
+@pytest.mark.parametrize(("events", "with_other_party"), [(W12_AND_SPLIT, False), (OTHER_EVENTS, True)],
+                         ids=["w12-and-split", "division-merger"])
+def test_every_warrant_security_has_the_timelines_shares_and_price_on_every_day_it_lives(events, with_other_party,
+                                                                                         schema_dir):
+    terms = with_assignee() if with_other_party else None
+    evaluation = evaluate_focus(log(*events), "2001-12-31", quotes=flat_quotes(), terms=terms)
+    bundle = ocf.build_bundle(evaluation, generated_at=GENERATED)
+    assert ocf.validate_bundle(bundle, schema_dir) == []
+    timeline = evaluation.timeline
+    checked = 0
+    for cert_id, quantity, price, first, last in security_lives(bundle, evaluation.as_of):
+        cert = timeline.certificates[cert_id]
+        day = first
+        while day <= last:
+            assert quantity == ocf.numeric(timeline.certificate_on(cert, day).shares), (cert_id, day)
+            assert price == ocf.monetary(timeline.exercise_price(day))["amount"], (cert_id, day)
+            checked += 1
+            day += dt.timedelta(days=1)
+    assert checked > 1000
+
+
+def test_a_w12_reduction_and_a_split_reissue_at_the_timelines_prices(schema_dir):
+    evaluation = evaluate_focus(log(*W12_AND_SPLIT), "2001-12-31", quotes=flat_quotes())
+    bundle = ocf.build_bundle(evaluation, generated_at=GENERATED)
+    timeline = evaluation.timeline
+    w1 = [(item["security_id"], item["date"], item["quantity"], item["exercise_price"]["amount"])
+          for item in of_type(bundle, "TX_WARRANT_ISSUANCE") if item["custom_id"] == "W-1"]
+    assert w1 == [
+        ("focus-1999:W-1", "1999-11-24", "87150", "1.80125"),
+        ("focus-1999:W-1:v2", "2000-03-15", "87150", "1.50"),  # W 12 from its first day
+        ("focus-1999:W-1:v3", "2000-05-15", "130725", "1.00"),  # W 11 on the record date: $1.50 x 2/3
+        ("focus-1999:W-1:v3:exercised", "2000-06-05", "30000", "1.00"),
+    ]
+    for _, day, _, price in w1:
+        assert Decimal(price) == timeline.exercise_price(D(day))
+    assert tx(bundle, "focus-1999:issuance:W-4")["exercise_price"]["amount"] == "1.00"  # the rest of W-1
+    back = tx(bundle, "focus-1999:issuance:W-4:v2")  # the day after the reduction ends
+    assert (back["date"], back["quantity"], back["exercise_price"]["amount"]) == ("2000-07-01", "100725",
+                                                                                  "1.2008333333")
+    reissued = tx(bundle, "focus-1999:issuance:W-1:v3")
+    assert "W 11(a): Exercise Price $1.50 x 2/3 = $1.00 (10 places, half-up, where it does not terminate)" in (
+        reissued["comments"])
+    assert any(step.startswith("W 12: the reduced Exercise Price stays in force") for step in reissued["comments"])
+    assert tx(bundle, "focus-1999:issuance:shares:W-1")["share_price"]["amount"] == "1.00"
+    (split,) = of_type(bundle, "TX_STOCK_CLASS_SPLIT")
+    assert split["date"] == "2000-06-01"  # the effective date; the Warrants moved on the record date
+    assert [item["date"] for item in of_type(bundle, "TX_STOCK_CLASS_AUTHORIZED_SHARES_ADJUSTMENT")] == [
+        day.isoformat() for day, _ in timeline.authorized.changes()]
+
+
+def test_an_exercise_and_a_split_on_one_day_keep_the_order_the_fold_applied_them(schema_dir):
+    """W-1 is exercised before the 2-for-1 split of its day (at the old price, no reissue),
+    W-2 after it (adjusted first); the Notice's rows say which came first."""
+    events = log(
+        CLOSING,
+        {"type": "warrant_exercise", "date": "2000-06-01", "warrant": "W-1", "shares": 87150, "method": "cash"},
+        {"type": "stock_split", "date": "2000-06-01", "ratio": "2:1"},
+        {"type": "warrant_exercise", "date": "2000-06-01", "warrant": "W-2", "shares": 300, "method": "cash"},
+    )
+    evaluation = evaluate_focus(events, "2000-12-31", quotes=flat_quotes())
+    bundle = ocf.build_bundle(evaluation, generated_at=GENERATED)
+    assert ocf.validate_bundle(bundle, schema_dir) == []
+    first = tx(bundle, "focus-1999:exercise:W-1")
+    assert first["consideration_text"].startswith("$156,978.94 in cash: 87,150 warrant shares x $1.80125")
+    assert not [item for item in transactions(bundle) if item.get("security_id") == "focus-1999:W-1:v2"]
+    assert tx(bundle, "focus-1999:issuance:W-2:v2")["quantity"] == "700"
+    assert tx(bundle, "focus-1999:issuance:W-2:v2:exercised")["exercise_price"]["amount"] == "0.900625"
+    assert tx(bundle, "focus-1999:issuance:W-4")["quantity"] == "400"
+    order = [item["id"] for item in transactions(bundle)]
+    assert (order.index("focus-1999:exercise:W-1") < order.index("focus-1999:split:2000-06-01")
+            < order.index("focus-1999:cancellation:W-2") < order.index("focus-1999:exercise:W-2:v2:exercised"))
+    exported = outstanding_warrants(bundle)
+    assert {cert: (holder, quantity) for cert, (holder, quantity, _) in exported.items()} == register(evaluation)
+
+
+def test_a_split_effective_after_the_as_of_date_adjusts_the_warrants_and_is_noted(schema_dir):
+    evaluation = evaluate_focus(log(*SCENARIO), "2000-05-20", quotes=flat_quotes())
+    bundle = ocf.build_bundle(evaluation, generated_at=GENERATED)
+    assert ocf.validate_bundle(bundle, schema_dir) == []
+    assert not of_type(bundle, "TX_STOCK_CLASS_SPLIT")
+    assert tx(bundle, "focus-1999:issuance:W-1:v2")["quantity"] == "130725"
+    assert any("takes effect after 2000-05-20" in note for note in bundle[ocf.MANIFEST_FILE]["comments"])
+
+
+def test_the_export_reads_the_timeline_and_not_the_events():
+    """The fold is the one reader of events: ocf.py takes none, imports no event type and no
+    price computation."""
+    tree = ast.parse(Path(ocf.__file__).read_text(encoding="utf-8"))
+    imported = {(node.module, alias.name) for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                for alias in node.names}
+    assert not [name for name in imported if name[0] == "pipedeal.engine.events" or name[1] == "events"]
+    assert not [name for name in imported if name[1] in ("price_in_force", "fold")]
+    assert "events" not in inspect.signature(ocf.build_bundle).parameters
+    assert "events" not in inspect.signature(ocf.write_bundle).parameters
+
+
 # --- the validator -------------------------------------------------------------------------
 
 def test_a_broken_bundle_is_reported_with_file_and_json_path(focus, schema_dir):
-    _, _, bundle = focus
+    _, bundle = focus
     broken = copy.deepcopy(bundle)
     items = transactions(broken)
     index = next(i for i, item in enumerate(items) if item["id"] == "focus-1999:issuance:W-1")
@@ -364,7 +495,7 @@ def test_a_broken_bundle_is_reported_with_file_and_json_path(focus, schema_dir):
 
 
 def test_a_nested_error_names_the_field_inside_the_trigger(focus, schema_dir):
-    _, _, bundle = focus
+    _, bundle = focus
     broken = copy.deepcopy(bundle)
     items = transactions(broken)
     index = next(i for i, item in enumerate(items) if item["id"] == "focus-1999:issuance:W-2")
@@ -374,8 +505,8 @@ def test_a_nested_error_names_the_field_inside_the_trigger(focus, schema_dir):
 
 
 def test_edited_files_and_dangling_ids_are_reported(focus, schema_dir, tmp_path):
-    evaluation, events, _ = focus
-    ocf.write_bundle(evaluation, events, tmp_path, generated_at=GENERATED)
+    evaluation, _ = focus
+    ocf.write_bundle(evaluation, tmp_path, generated_at=GENERATED)
     data = json.loads((tmp_path / TX).read_text())
     data["items"][1]["stakeholder_id"] = "focus-1999:stakeholder:nobody"
     (tmp_path / TX).write_text(json.dumps(data, indent=2))
@@ -437,7 +568,7 @@ def test_validation_does_no_network_io(focus, schema_dir, tmp_path):
     """An audit hook records any socket or urllib use while validating, even with a schema
     missing (which must be an error, not a download)."""
     global _NETWORK
-    _, _, bundle = focus
+    _, bundle = focus
     partial = tmp_path / "schema"
     shutil.copytree(schema_dir, partial)
     (partial / "types" / "Numeric.schema.json").unlink()

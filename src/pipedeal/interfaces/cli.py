@@ -608,10 +608,10 @@ def export_ocf(
     def build() -> None:
         from pipedeal.outputs.ocf import OcfExportError, default_schema_dir, validate_bundle, write_bundle
 
-        inputs, evaluation = _evaluate(deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
+        _, evaluation = _evaluate(deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
         _output_dir(directory, "DIR")
         try:
-            written = write_bundle(evaluation, inputs.events, directory)
+            written = write_bundle(evaluation, directory)
         except OcfExportError as exc:
             raise InputError([Diagnostic("OCF-EXPORT", str(exc))]) from None
         except OSError as exc:

@@ -1,11 +1,41 @@
 """Open Cap Format (OCF 1.2) export: the deal's issuer, holders, Common Stock and every
 transaction on the Shares and Warrants, as the JSON files of an OCF package.
 
-``build_bundle`` maps an evaluation and its event log to ``{file name: JSON object}``;
-``write_bundle`` writes them (pretty-printed, sorted keys, so the manifest's MD5s are
-reproducible); ``validate_bundle`` checks them against the official OCF JSON schemas,
-offline: every schema's ``$id`` is mapped to the local file, and a ``$ref`` that is not
-there is an error, never a download.
+``build_bundle`` maps an evaluation to ``{file name: JSON object}``; ``write_bundle``
+writes them (pretty-printed, sorted keys, so the manifest's MD5s are reproducible);
+``validate_bundle`` checks them against the official OCF JSON schemas, offline: every
+schema's ``$id`` is mapped to the local file, and a ``$ref`` that is not there is an
+error, never a download.
+
+**What it reads.** The evaluation, and of the deal's history only its timeline
+(``evaluation.timeline``, the fold's dated state): the register's certificates (their
+origin and parents, when and how each left the register and the shares it had then),
+the exercise figures, the Notices of Adjustment (W 13) and their rows, the W 12
+reduction periods, the Exercise Price in force (``Timeline.exercise_price``), the
+factors, the authorized Common and the financings. It walks no event log and keeps no
+price, split factor or share count of its own: each figure it writes is one the timeline
+holds, and the export checks that its securities end where the register does.
+
+**Dates.** Each transaction carries the day the timeline gives its effect:
+
+- the Closing issuances: the Closing Date;
+- exercises, transfers, divisions, combinations and replacements: the day the
+  certificate left the register;
+- a Warrant cancelled and reissued for a W 11 adjustment (a split, stock dividend,
+  reverse split, reclassification or merger): the adjustment's ``effective_from``, the
+  record date when there is one (W 11: "retroactive to the record date");
+- the stock class split: the effective date of the split (the notice's ``date``), when
+  the new shares are distributed and the Common outstanding changes
+  (``Timeline.capital_factor``). A split with a record date before its effective date
+  therefore shows the Warrants adjusted on the record date and the Common split on the
+  effective date; one whose effective date is after the as-of date is noted, not split;
+- the authorized shares: the day ``Timeline.authorized`` changes (with the adjustment);
+- a Warrant reissued for a W 12 reduction: the reduction's first day and the day after
+  its last, from the start of the day (the price in force is a price for the day).
+
+On one day, the register's changes and the day's W 11 adjustments are written in the
+order the fold applied them, which the Notices record: a certificate in a notice's rows
+was outstanding when the adjustment applied.
 
 Where OCF has no transaction for a Warrant event (a partial exercise leaving a new
 Warrant for the rest, a W 11 adjustment, a W 12 price reduction, a W 7(b) division or
@@ -23,7 +53,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -31,12 +61,13 @@ from pathlib import Path
 from typing import Any
 
 from pipedeal import __version__
+from pipedeal.base import formats
 from pipedeal.base.money import fraction_to_decimal, money_str, plain, to_ten_places
+from pipedeal.deal.clauses import quoted
 from pipedeal.deal.terms import Party
-from pipedeal.engine import events as ev
 from pipedeal.engine.evaluate import Evaluation
-from pipedeal.engine.timeline import CertificateView as Certificate
-from pipedeal.engine.warrants import AdjustmentNotice, ExerciseResult, price_in_force
+from pipedeal.engine.timeline import Certificate, Timeline
+from pipedeal.engine.warrants import AdjustmentNotice, AdjustmentRow, ExerciseResult
 
 # The ``ocf_version`` the official schemas accept (OCFManifestFile.schema.json, const).
 OCF_VERSION = "1.2.1-alpha+main"
@@ -53,7 +84,11 @@ _FILE_TYPES = {
     TRANSACTIONS_FILE: "OCF_TRANSACTIONS_FILE",
 }
 _SUBDIVISION = re.compile(r"^[A-Z0-9]{1,3}$")
-_RECAPITALIZATIONS = (ev.StockSplit, ev.StockDividend, ev.ReverseSplit, ev.Reclassification)
+# The W 11(a) adjustments that change the count (the notice kinds); a merger (W 11
+# reorganization) keeps it and changes what a warrant share buys.
+_RECAPITALIZATIONS = frozenset({"stock_split", "stock_dividend", "reverse_split", "reclassification"})
+_W12 = "price_reduction"
+_ONE_DAY = dt.timedelta(days=1)
 
 
 class OcfExportError(ValueError):
@@ -72,10 +107,7 @@ class IssuerFacts:
 
 # Facts of the bundled deals, each quoted from the agreement.
 KNOWN_ISSUERS: dict[str, IssuerFacts] = {
-    "focus-1999": IssuerFacts(
-        "US", "DE", None,
-        'SPA preamble: "a corporation organized and existing under the laws of the State of Delaware"; '
-        "SPA 4.1"),
+    "focus-1999": IssuerFacts("US", "DE", None, f"SPA preamble: {quoted('SPA preamble Delaware')}; SPA 4.1"),
 }
 
 
@@ -94,25 +126,66 @@ def monetary(amount: Fraction | Decimal | int) -> dict[str, str]:
     return {"amount": money_str(Decimal(numeric(amount))), "currency": CURRENCY}
 
 
-def _count(value: Fraction | Decimal | int) -> str:
-    """A share count for comments: 87,150 or 112,501.5 or 1/3 when it does not terminate."""
-    value = Fraction(value)
-    if value.denominator == 1:
-        return f"{value.numerator:,}"
-    exact = fraction_to_decimal(value)
-    whole, _, places = plain(exact).partition(".")
-    text = f"{int(whole):,}.{places}"
-    return text if Fraction(exact) == value else f"{text} (exactly {value.numerator}/{value.denominator})"
+# Comments are prose: they spell figures as every other output does (base.formats).
+_shares = formats.share_count
+_price = formats.price
+_money = formats.money
 
 
-def _usd(value: Decimal | Fraction) -> str:
-    """A price as computed, at least to the cent: $1.50, $1.80125, $1.2008333333."""
-    return f"${money_str(Decimal(numeric(value)))}"
+def _ratio(factor: Fraction) -> tuple[str, str]:
+    """``(new, old)`` of a W 11(a) factor: 3/2 is a 3-for-2 split."""
+    return str(factor.numerator), str(factor.denominator)
 
 
-def _dollars(amount: Decimal) -> str:
-    """An amount of money: $1,394,400.00."""
-    return f"${Decimal(money_str(Decimal(amount))):,}"
+# --- reading one day of the timeline -----------------------------------------------------------
+
+class _Day:
+    """One day of the timeline and the W 11 adjustments that applied on it, in order.
+
+    A register change at *position* ``p`` came after ``p`` of the day's adjustments. The
+    notices' rows say where each change falls: a certificate in the rows of adjustment
+    ``j`` was outstanding when it applied, so it left the register after it; one in no
+    row left before the first adjustment after its issue."""
+
+    def __init__(self, day: dt.date, adjustments: list[AdjustmentNotice], timeline: Timeline):
+        self.day = day
+        self.adjustments = adjustments
+        self.timeline = timeline
+        self.rows: list[dict[str, AdjustmentRow]] = [{row.warrant: row for row in notice.rows}
+                                                     for notice in adjustments]
+
+    def closed_at(self, cert: Certificate) -> int:
+        """The position at which ``cert`` left the register on this day."""
+        outstanding_at = [j for j, rows in enumerate(self.rows) if cert.id in rows]
+        return outstanding_at[-1] + 1 if outstanding_at else self.issued_at(cert)
+
+    def issued_at(self, cert: Certificate) -> int:
+        """The position at which ``cert`` was issued (0 when issued on an earlier day)."""
+        if cert.issue_date != self.day or not cert.parents:
+            return 0
+        return self.closed_at(self.timeline.certificates[cert.parents[0]])
+
+    def shares(self, cert: Certificate, position: int) -> Fraction:
+        """The warrant shares of ``cert`` at ``position``: the next adjustment's row, else
+        (gone before it) the shares it left with, else the register's at the end of the day."""
+        if position < len(self.rows):
+            row = self.rows[position].get(cert.id)
+            if row is not None:
+                return row.shares_before
+            if cert.closing_shares is None:
+                raise OcfExportError(f"{cert.id} is missing from the Notice of Adjustment of "
+                                     f"{self.adjustments[position].date} while outstanding")
+            return cert.closing_shares
+        return self.timeline.certificate_on(cert, self.day).shares
+
+    def price(self, position: int) -> Decimal | None:
+        """The Exercise Price in force at ``position``: before an adjustment, the price its
+        Notice adjusts (None when no Warrant was outstanding to show it); after the day's
+        last, the timeline's price for the day."""
+        if position < len(self.adjustments):
+            rows = self.adjustments[position].rows
+            return rows[0].price_before if rows else None
+        return self.timeline.exercise_price(self.day)
 
 
 # --- the export ----------------------------------------------------------------------------
@@ -128,32 +201,40 @@ class _Version:
     price: Decimal
 
 
+# (position, kind: Closing, register change, adjustment, certificate number), the change
+_Step = tuple[tuple[int, int, int], Callable[[], None]]
+
+
 class _Export:
-    def __init__(self, evaluation: Evaluation, events: Sequence[Any]):
+    """The transactions of the package, written day by day from the timeline."""
+
+    def __init__(self, evaluation: Evaluation):
         self.evaluation = evaluation
+        self.timeline = timeline = evaluation.timeline
         self.terms = evaluation.terms
         self.deal = self.terms.deal.name
-        self.register: dict[str, Certificate] = dict(evaluation.state.certificates)
+        self.as_of = evaluation.as_of
+        if timeline.closing_date is not None and timeline.base_exercise_price is None:
+            raise OcfExportError("no Exercise Price: the deal has no pricing (Closing bids missing?)")
         self.items: list[dict[str, Any]] = []
         self.ids: set[str] = set()
-        self.current: dict[str, _Version] = {}
-        self.closed_shares: dict[str, Fraction] = {}
-        self.notes: list[str] = []
-        self.factor = Fraction(1)
-        self.reductions: list[tuple[dt.date, dt.date, Fraction]] = []  # as the fold keeps them
-        self.basket: tuple[tuple[str, Decimal], ...] = ()
-        self.checkpoints: list[dt.date] = []
+        self.current: dict[str, _Version] = {}  # the security of each certificate on the register
+        self.closed: set[str] = set()  # certificates whose security was cancelled, exercised or transferred
         self.version_numbers: dict[str, int] = {}
-        self.reduction_facts: dict[tuple[dt.date, dt.date], str] = {}
-        pricing = evaluation.pricing
-        self.base: Decimal | None = getattr(evaluation.state, "base_exercise_price", None) or (
-            pricing.exercise_price if pricing else None)
-        self.exercises: dict[tuple[str, dt.date], ExerciseResult] = {
-            (result.warrant, result.date): result for result in getattr(evaluation, "exercises", ())}
-        self.notices: list[AdjustmentNotice] = list(getattr(evaluation, "adjustments", ()))
-        plain_events = [getattr(item, "event", item) for item in events]
-        self.timeline = sorted((event for event in plain_events if event.applies_on <= evaluation.as_of),
-                               key=lambda event: event.applies_on)
+        self.notes: list[str] = []
+        self.basket: tuple[tuple[str, Decimal], ...] = ()  # W 11 (reorganization): what a warrant share buys
+        self.results: dict[tuple[str, dt.date], ExerciseResult] = {
+            (result.warrant, result.date): result for result in timeline.exercises}
+        self.children: dict[str, list[Certificate]] = {}  # in number order: the register numbers in issue order
+        for cert in timeline.certificates.values():
+            for parent in cert.parents:
+                self.children.setdefault(parent, []).append(cert)
+        # The timeline's changes by day (``run``).
+        self.adjustments: dict[dt.date, list[AdjustmentNotice]] = {}  # W 11, on their effective_from
+        self.distributions: dict[dt.date, list[AdjustmentNotice]] = {}  # shares split after the record date
+        self.closures: dict[dt.date, list[Certificate]] = {}
+        self.authorized: dict[dt.date, int] = {}
+        self.boundaries: set[dt.date] = set()
         self.common = f"{self.deal}:common"
         self.exemptions = [{
             "description": "Section 4(2) and/or 4(6) of the Securities Act and/or Regulation D "
@@ -182,73 +263,115 @@ class _Export:
     def stakeholder_id(self, party: str) -> str:
         return f"{self.deal}:stakeholder:{party}"
 
-    # prices ---------------------------------------------------------------------------------
-    def price_on(self, day: dt.date) -> Decimal:
-        if self.base is None:
-            raise OcfExportError("no Exercise Price: the deal has no pricing (Closing bids missing?)")
-        return price_in_force(self.base, self.factor, tuple(self.reductions), day)
-
     # the walk -------------------------------------------------------------------------------
     def run(self) -> list[dict[str, Any]]:
-        for event in self.timeline:
-            day = event.applies_on
-            self.reprice_through(day)
-            self.apply(event)
-            self.reprice_through(day)
-        self.reprice_through(self.evaluation.as_of)
+        """Every day on which the timeline changes something the package shows, in order."""
+        timeline, as_of = self.timeline, self.as_of
+        for notice in timeline.adjustments:
+            if notice.kind == _W12:
+                continue  # a W 12 reduction moves the price on its boundaries, not on its notice's day
+            self.adjustments.setdefault(notice.effective_from, []).append(notice)
+            if notice.kind in _RECAPITALIZATIONS and notice.effective_from < notice.date:
+                if notice.date <= as_of:
+                    self.distributions.setdefault(notice.date, []).append(notice)
+                else:
+                    self.notes.append(
+                        f"The {notice.kind.replace('_', ' ')} of {notice.date} (record date {notice.record_date}) "
+                        f"takes effect after {as_of}: the Warrants are adjusted from the record date (W 11), "
+                        "the Common Stock is not yet split.")
+        for cert in timeline.certificates.values():
+            # An expiry has no OCF transaction: the warrant_expiration_date says it.
+            if cert.closed_on is not None and cert.status != "expired":
+                self.closures.setdefault(cert.closed_on, []).append(cert)
+        self.authorized = {day: shares for day, shares in timeline.authorized.changes() if day <= as_of}
+        self.boundaries = self.w12_boundaries()
+        days = {*self.adjustments, *self.distributions, *self.closures, *self.authorized, *self.boundaries}
+        if timeline.closing_date is not None:
+            days.add(timeline.closing_date)
+        for day in sorted(d for d in days if d <= as_of):
+            self.one_day(_Day(day, self.adjustments.get(day, []), timeline))
         self.check_register()
         return self.items
 
-    def apply(self, event: ev.EventBase) -> None:
-        if isinstance(event, ev.Closing):
-            self.closing(event)
-        elif isinstance(event, ev.WarrantExercise):
-            self.exercise(event)
-        elif isinstance(event, ev.WarrantTransfer):
-            self.transfer(event)
-        elif isinstance(event, ev.WarrantDivide):
-            self.divide(event)
-        elif isinstance(event, ev.WarrantCombine):
-            self.combine(event)
-        elif isinstance(event, ev.WarrantReplace):
-            self.replace(event)
-        elif isinstance(event, _RECAPITALIZATIONS):
-            self.recapitalize(event)
-        elif isinstance(event, ev.Merger):
-            self.merge(event)
-        elif isinstance(event, ev.PriceReduction):
-            self.reduce(event)
-        elif isinstance(event, ev.Financing):
-            self.notes.append(
-                f"Financing of {event.date} (SPA 6.9): {event.shares:,} shares at {_usd(event.price)} to buyers "
-                "the event log does not name; counted in the Common Stock outstanding, not exported as issuances.")
+    def one_day(self, order: _Day) -> None:
+        """The fold's order within a day: what happens at its start (a W 12 boundary, the
+        shares of a split with an earlier record date distributed), then the Closing, the
+        register's changes and the W 11 adjustments, each change at its position."""
+        day = order.day
+        if day in self.boundaries:
+            self.reprice(order)
+        for notice in self.distributions.get(day, ()):
+            self.split(notice)
+        if day in self.authorized:
+            self.authorize(day, self.authorized[day], order)
+        steps: list[_Step] = []
+        if day == self.timeline.closing_date:
+            steps.append(((0, 0, 0), functools.partial(self.closing, order)))
+        for cert in self.closures.get(day, ()):
+            position = order.closed_at(cert)
+            steps.append(((position, 1, _number(cert.id)[0]), functools.partial(self.close, cert, order, position)))
+        for position, notice in enumerate(order.adjustments):
+            steps.append(((position, 2, 0), functools.partial(self.adjust, notice, order)))
+        for _, step in sorted(steps, key=lambda found: found[0]):
+            step()
 
-    def notice_for(self, kind: str) -> AdjustmentNotice | None:
-        """The fold appends one Notice of Adjustment (W 13) per adjusting event, in order."""
-        if self.notices and self.notices[0].kind == kind:
-            return self.notices.pop(0)
-        return None
+    def w12_boundaries(self) -> set[dt.date]:
+        """W 12: the days the price in force moves, the first day of each reduction and the day
+        after its last; none after the last exercise day (the Warrants have expired)."""
+        last = self.timeline.last_exercise_day
+        return {day for start, end, _ in self.timeline.reductions for day in (start, end + _ONE_DAY)
+                if day <= last}
 
-    def children(self, parent: str) -> list[Certificate]:
-        """The certificates the register issued in exchange for ``parent``, in number order."""
-        found = [cert for cert in self.register.values() if parent in _parents(cert)]
-        return sorted(found, key=lambda cert: _number(cert.id))
+    def close(self, cert: Certificate, order: _Day, position: int) -> None:
+        """The register's change that took ``cert`` off it, by how it left."""
+        if cert.id in self.closed:
+            return  # a combination takes all its Warrants at once
+        status = cert.status
+        if status == "exercised":
+            self.exercise(cert, order, position)
+        elif status == "transferred":
+            self.transfer(cert, order, position)
+        elif status == "divided":
+            self.divide(cert, order, position)
+        elif status == "combined":
+            self.combine(cert, order, position)
+        elif status.startswith("replaced"):
+            self.replace(cert, order, position)
+        else:
+            raise OcfExportError(f"{cert.id} left the register on {cert.closed_on} as {status!r}, "
+                                 "which the export does not know")
 
-    def take(self, cert_id: str) -> _Version:
-        version = self.current.pop(cert_id, None)
+    def made_from(self, cert: Certificate, origin: str) -> list[Certificate]:
+        """The certificates the register issued in exchange for ``cert``, of one origin."""
+        return [child for child in self.children.get(cert.id, ()) if child.origin == origin]
+
+    def take(self, cert: Certificate) -> _Version:
+        """The security of ``cert``, leaving the register with the shares it had then."""
+        version = self.current.pop(cert.id, None)
         if version is None:
-            raise OcfExportError(f"{cert_id} is not an outstanding warrant when the log uses it")
-        self.closed_shares[cert_id] = version.shares
+            raise OcfExportError(f"{cert.id} is not an outstanding warrant in the export when it leaves the register")
+        if version.shares != cert.closing_shares:
+            raise OcfExportError(f"{cert.id} left the register with {_shares(cert.closing_shares or 0)} shares; "
+                                 f"the export has {_shares(version.shares)}")
+        self.closed.add(cert.id)
         return version
 
+    def outstanding(self) -> list[_Version]:
+        return sorted(self.current.values(), key=lambda version: _number(version.cert))
+
     # closing --------------------------------------------------------------------------------
-    def closing(self, event: ev.Closing) -> None:
+    def closing(self, order: _Day) -> None:
         """SPA 2.1(a)(i): each Investor's Shares at the Purchase Price and one Warrant."""
+        day = order.day
         price = self.terms.pricing.purchase_price
-        closing_certs = sorted((c for c in self.register.values() if c.origin == "closing"),
-                               key=lambda cert: _number(cert.id))
-        by_holder = {cert.holder: cert for cert in closing_certs}
-        pricing = self.evaluation.pricing
+        by_holder = {cert.holder: cert for cert in self.timeline.certificates.values()
+                     if cert.origin == "closing"}
+        pricing = self.timeline.pricing
+        exercise_price = order.price(0)
+        if exercise_price is None:
+            exercise_price = self.timeline.exercise_price(day)
+        assert exercise_price is not None  # the base price was checked when the export began
+        coverage = numeric(self.terms.pricing.warrant_coverage * 100)
         for allocation in self.evaluation.allocations:
             investor = allocation.investor
             cert = by_holder.get(investor)
@@ -258,7 +381,7 @@ class _Export:
                 "object_type": "TX_STOCK_ISSUANCE",
                 "id": self.tx_id("issuance", investor),
                 "security_id": f"{self.deal}:shares:{investor}",
-                "date": event.date.isoformat(),
+                "date": day.isoformat(),
                 "custom_id": f"CS-{investor}",
                 "stakeholder_id": self.stakeholder_id(investor),
                 "stock_class_id": self.common,
@@ -266,34 +389,32 @@ class _Export:
                 "quantity": numeric(allocation.shares),
                 "stock_legend_ids": [],
                 "security_law_exemptions": self.exemptions,
-                "consideration_text": f"{_dollars(allocation.subscription)} subscription (SPA 2.1(a)(i)), for "
+                "consideration_text": f"{_money(allocation.subscription)} subscription (SPA 2.1(a)(i)), for "
                                       f"the Shares and a Warrant",
                 "comments": [
-                    f"SPA 1.15, 2.1(a): {_dollars(allocation.subscription)} / ${money_str(price)} = "
+                    f"SPA 1.15, 2.1(a): {_money(allocation.subscription)} / {_price(price)} = "
                     f"{allocation.shares:,} Shares at the Purchase Price",
-                    f"Issued with Warrant {cert.id} for {allocation.warrant_shares:,} shares "
-                    f"({numeric(self.terms.pricing.warrant_coverage * 100)}% coverage)",
+                    f"Issued with Warrant {cert.id} for {allocation.warrant_shares:,} shares ({coverage}% coverage)",
                     "The certificates bear the Legend of SPA 9.1 (not exported as a stock legend template)",
                 ],
             })
-            price_text = _usd(self.price_on(event.date))
+            price_text = _price(exercise_price)
             if pricing is not None and pricing.exercise_price_exact != pricing.exercise_price:
-                price_text = f"{_usd(pricing.exercise_price_exact)}, rounded to {price_text}"
-            self.issue(cert, Fraction(allocation.warrant_shares), event.date, [
+                price_text = f"{_price(pricing.exercise_price_exact)}, rounded to {price_text}"
+            self.issue(cert, order.shares(cert, 0), exercise_price, day, [
                 f"W preamble: Exercise Price = {numeric(self.terms.pricing.exercise_price_multiple * 100)}% of "
-                f"the Market Price {_usd(pricing.market_price) if pricing else '?'} (SPA 1.10) = {price_text} "
+                f"the Market Price {_price(pricing.market_price) if pricing else '?'} (SPA 1.10) = {price_text} "
                 f"(exercise_price_rounding={self.terms.interpretations.exercise_price_rounding})",
-                f"SPA recitals: {numeric(self.terms.pricing.warrant_coverage * 100)}% of "
-                f"{allocation.shares:,} Shares = {allocation.warrant_shares:,} warrant shares",
+                f"SPA recitals: {coverage}% of {allocation.shares:,} Shares = {allocation.warrant_shares:,} "
+                "warrant shares",
             ], consideration="Issued at the Closing with the Shares for the Investor's subscription "
                              "(SPA 2.1(a)(i)); the agreement allocates no separate price to the Warrant")
 
     # warrant securities ---------------------------------------------------------------------
-    def issue(self, cert: Certificate, shares: Fraction, day: dt.date, comments: list[str], *,
+    def issue(self, cert: Certificate, shares: Fraction, price: Decimal, day: dt.date, comments: list[str], *,
               consideration: str | None = None, part_of: _Version | None = None) -> _Version:
         """A TX_WARRANT_ISSUANCE for the next OCF security of ``cert`` (or, with ``part_of``,
         for the part of a Warrant exercised, which the register does not number)."""
-        price = part_of.price if part_of else self.price_on(day)
         if part_of is not None:
             security_id = f"{part_of.security_id}:exercised"
         else:
@@ -311,7 +432,7 @@ class _Export:
             "quantity_source": "INSTRUMENT_FIXED",
             "exercise_price": monetary(price),
             "purchase_price": monetary(0),
-            "exercise_triggers": self.triggers(version),
+            "exercise_triggers": self.triggers(version, cert),
             "warrant_expiration_date": self.terms.warrants.termination_date.isoformat(),
             "comments": comments,
         }
@@ -322,7 +443,7 @@ class _Export:
             self.current[cert.id] = version
         return version
 
-    def triggers(self, version: _Version) -> list[dict[str, Any]]:
+    def triggers(self, version: _Version, cert: Certificate) -> list[dict[str, Any]]:
         warrants = self.terms.warrants
         if self.basket:
             other = ", ".join(f"{plain(quantity)} {asset}" for asset, quantity in self.basket)
@@ -341,7 +462,7 @@ class _Export:
                 "custom_conversion_description":
                     "W 3: (A - B) x X / A shares of Common Stock, where A = the average of the high and low "
                     "prices on the Trading Day before the election, B = the Exercise Price and X = the warrant "
-                    f"shares surrendered (up to {_count(version.shares)}); W 4: no fractional shares, cash "
+                    f"shares surrendered (up to {_shares(version.shares)}); W 4: no fractional shares, cash "
                     f"instead (fraction_cash={self.terms.interpretations.fraction_cash})",
             },
         }
@@ -350,10 +471,8 @@ class _Export:
             cashless_right["converts_to_stock_class_id"] = self.common
         test = self.terms.interpretations.cashless_test
         years = warrants.cashless_after_years
-        cert = self.register.get(version.cert)
-        original = (getattr(cert, "original_issue_date", None) or cert.issue_date) if cert else None
         since = (f"W 3: from and after {years} year{'s' if years != 1 else ''} from the issuance date of the "
-                 f"Warrant" + (f" (issued {original})" if original else ""))
+                 f"Warrant (issued {cert.original_issue_date})")
         condition = (f"{since}, if no registration permitting the resale of the Warrant Shares is in effect at "
                      "the election (cashless_test=at_election)" if test == "at_election" else
                      f"{since}, if at any time since then no registration permitting the resale of the Warrant "
@@ -394,299 +513,331 @@ class _Export:
             item["comments"] = comments
         self.items.append(item)
 
-    def reissue(self, version: _Version, day: dt.date, shares: Fraction, reason: str,
+    def reissue(self, version: _Version, day: dt.date, shares: Fraction, price: Decimal, reason: str,
                 computation: list[str]) -> _Version:
         """OCF has no transaction for the change: cancel the security and issue its successor."""
-        cert = self.register[version.cert]
+        cert = self.timeline.certificates[version.cert]
         self.current.pop(version.cert, None)
         successor, _ = self.next_security_id(cert.id)
         self.cancel(version, day, reason, [f"Reissued as {successor} (OCF has no transaction for this change)"])
-        return self.issue(cert, shares, day, [reason, *computation, f"Replaces {version.security_id}"])
+        return self.issue(cert, shares, price, day, [reason, *computation, f"Replaces {version.security_id}"])
 
     # exercises ------------------------------------------------------------------------------
-    def exercise(self, event: ev.WarrantExercise) -> None:
+    def exercise(self, cert: Certificate, order: _Day, position: int) -> None:
         """W 3: cash or cashless; a partial exercise leaves a new Warrant for the rest."""
-        version = self.take(event.warrant)
-        surrendered = Fraction(event.shares)
-        cert = self.register[event.warrant]
-        result = self.exercises.get((event.warrant, event.date))
+        day = order.day
+        result = self.results.get((cert.id, day))
+        if result is None:
+            raise OcfExportError(f"{cert.id} was exercised on {day}; the timeline has no exercise figures for it")
+        version = self.take(cert)
+        surrendered = result.shares_exercised
         target = version
         if surrendered < version.shares:
-            rest = version.shares - surrendered
-            remainder = [c for c in self.children(cert.id) if c.origin == "exercise_remainder"]
-            if len(remainder) != 1:
-                raise OcfExportError(f"the partial exercise of {cert.id} on {event.date} left no remainder warrant")
-            self.cancel(version, event.date,
-                        f"W 3: partial exercise of {_count(surrendered)} of {_count(version.shares)} warrant "
+            remainder = self.timeline.certificates.get(result.remainder_certificate or "")
+            if remainder is None:
+                raise OcfExportError(f"the partial exercise of {cert.id} on {day} left no remainder warrant")
+            rest = order.shares(remainder, position)
+            if surrendered + rest != version.shares:
+                raise OcfExportError(f"{cert.id}: {_shares(surrendered)} exercised and {_shares(rest)} on "
+                                     f"{remainder.id} are not the {_shares(version.shares)} it had")
+            self.cancel(version, day,
+                        f"W 3: partial exercise of {_shares(surrendered)} of {_shares(version.shares)} warrant "
                         f"shares; the Warrant is surrendered for the part exercised and a new Warrant "
-                        f"{remainder[0].id} for the rest",
+                        f"{remainder.id} for the rest",
                         ["OCF's warrant exercise has no quantity, so the part exercised is issued as its own "
                          "security and exercised in full"])
-            target = self.issue(cert, surrendered, event.date, [
-                f"The {_count(surrendered)} warrant shares of {cert.id} exercised on {event.date} "
-                f"(of {_count(version.shares)})"], part_of=version)
-            self.issue(remainder[0], rest, event.date, [
-                f"W 3: a new Warrant for the unexercised rest: {_count(version.shares)} - {_count(surrendered)} "
-                f"= {_count(rest)} warrant shares", f"Replaces part of {version.security_id}"])
+            target = self.issue(cert, surrendered, version.price, day, [
+                f"The {_shares(surrendered)} warrant shares of {cert.id} exercised on {day} "
+                f"(of {_shares(version.shares)})"], part_of=version)
+            self.issue(remainder, rest, version.price, day, [
+                f"W 3: a new Warrant for the unexercised rest: {_shares(version.shares)} - {_shares(surrendered)} "
+                f"= {_shares(rest)} warrant shares", f"Replaces part of {version.security_id}"])
         resulting: list[str] = []
-        price = result.exercise_price if result else target.price
-        if result is not None and result.shares_issued > 0:
+        consideration = self.consideration(result)
+        if result.shares_issued > 0:
             stock_id = f"{self.deal}:shares:{cert.id}"
             resulting.append(stock_id)
             self.items.append({
                 "object_type": "TX_STOCK_ISSUANCE",
                 "id": self.tx_id("issuance", self.local(stock_id)),
                 "security_id": stock_id,
-                "date": event.date.isoformat(),
+                "date": day.isoformat(),
                 "custom_id": f"CS-{cert.id}",
                 "stakeholder_id": self.stakeholder_id(target.holder),
                 "stock_class_id": self.common,
-                "share_price": monetary(price if event.method == "cash" else 0),
+                "share_price": monetary(result.exercise_price if result.method == "cash" else 0),
                 "quantity": numeric(result.shares_issued),
                 "stock_legend_ids": [],
                 "security_law_exemptions": self.exemptions,
-                "consideration_text": self.consideration(event, result, price),
+                "consideration_text": consideration,
                 "comments": [
-                    f"Warrant Shares on the {event.method} exercise of {cert.id} (W 3)",
+                    f"Warrant Shares on the {result.method} exercise of {cert.id} (W 3)",
                     f"Holding period from {result.holding_period_start} (Rule 144(d): cash starts anew, "
                     "cashless tacks to the Warrant's issue date)",
                     f"Certificates due by {result.delivery_due} (W 3)",
                 ],
             })
-        comments = list(result.computation) if result else [
-            f"W 3: {event.method} exercise of {_count(surrendered)} warrant shares; the evaluation has no "
-            "exercise figures (no quotes), so the shares delivered are not exported"]
         self.items.append({
             "object_type": "TX_WARRANT_EXERCISE",
             "id": self.tx_id("exercise", self.local(target.security_id)),
             "security_id": target.security_id,
-            "date": event.date.isoformat(),
-            "trigger_id": f"{target.security_id}:{event.method}",
+            "date": day.isoformat(),
+            "trigger_id": f"{target.security_id}:{result.method}",
             "resulting_security_ids": resulting,
-            "consideration_text": self.consideration(event, result, price),
-            "comments": comments,
+            "consideration_text": consideration,
+            "comments": list(result.computation),
         })
 
-    def consideration(self, event: ev.WarrantExercise, result: ExerciseResult | None, price: Decimal) -> str:
-        surrendered = Fraction(event.shares)
-        if event.method == "cash":
-            aggregate = result.aggregate_price if result else None
-            text = (f"{_dollars(aggregate)} in cash: " if aggregate is not None else "Cash: ") + (
-                f"{_count(surrendered)} warrant shares x {_usd(price)} (W 3)")
+    @staticmethod
+    def consideration(result: ExerciseResult) -> str:
+        surrendered = _shares(result.shares_exercised)
+        if result.method == "cash":
+            text = (f"{_money(result.aggregate_price)} in cash: {surrendered} warrant shares x "
+                    f"{_price(result.exercise_price)} (W 3)")
         else:
-            text = f"Cashless: {_count(surrendered)} warrant shares surrendered, no cash paid (W 3)"
-        if result is not None and result.fraction:
-            text += f"; the Company paid {_dollars(result.fraction_cash)} for the fraction of a share (W 4)"
+            text = f"Cashless: {surrendered} warrant shares surrendered, no cash paid (W 3)"
+        if result.fraction:
+            text += f"; the Company paid {_money(result.fraction_cash)} for the fraction of a share (W 4)"
         return text
 
     # transfers, divisions, combinations, replacements ---------------------------------------
-    def transfer(self, event: ev.WarrantTransfer) -> None:
+    def transfer(self, cert: Certificate, order: _Day, position: int) -> None:
         """W 1, 7(a): OCF's warrant transfer, with new securities for the assignee and the rest."""
-        version = self.take(event.warrant)
-        cert = self.register[event.warrant]
-        made = {c.origin: c for c in self.children(cert.id)}
-        to, rest_cert = made.get("transfer"), made.get("transfer_remainder")
-        if to is None:
-            raise OcfExportError(f"the transfer of {cert.id} on {event.date} made no new warrant")
-        moved = Fraction(event.shares)
-        rest = version.shares - moved
-        new = f"{self.deal}:{to.id}"
+        day = order.day
+        version = self.take(cert)
+        assigned = self.made_from(cert, "transfer")
+        kept = self.made_from(cert, "transfer_remainder")
+        if len(assigned) != 1 or len(kept) > 1:
+            raise OcfExportError(f"the transfer of {cert.id} on {day} does not match the register")
+        to, rest_cert = assigned[0], (kept[0] if kept else None)
+        moved = order.shares(to, position)
+        rest = order.shares(rest_cert, position) if rest_cert is not None else Fraction(0)
+        if moved + rest != version.shares:
+            raise OcfExportError(f"the transfer of {cert.id} on {day}: {_shares(moved)} + {_shares(rest)} is not "
+                                 f"the {_shares(version.shares)} it had")
         item: dict[str, Any] = {
             "object_type": "TX_WARRANT_TRANSFER",
             "id": self.tx_id("transfer", self.local(version.security_id)),
             "security_id": version.security_id,
-            "date": event.date.isoformat(),
+            "date": day.isoformat(),
             "quantity": numeric(moved),
-            "resulting_security_ids": [new],
-            "comments": [f"W 1, 7(a): {_count(moved)} of {_count(version.shares)} warrant shares of {cert.id} "
-                         f"assigned by {version.holder} to {event.to} with the Assignment Form"],
+            "resulting_security_ids": [f"{self.deal}:{to.id}"],
+            "comments": [f"W 1, 7(a): {_shares(moved)} of {_shares(version.shares)} warrant shares of {cert.id} "
+                         f"assigned by {version.holder} to {to.holder} with the Assignment Form"],
         }
         if rest_cert is not None:
             item["balance_security_id"] = f"{self.deal}:{rest_cert.id}"
         self.items.append(item)
-        self.issue(to, moved, event.date, [f"W 7(a): new Warrant to the assignee {event.to} for "
-                                           f"{_count(moved)} warrant shares of {cert.id}"])
+        self.issue(to, moved, version.price, day, [f"W 7(a): new Warrant to the assignee {to.holder} for "
+                                                   f"{_shares(moved)} warrant shares of {cert.id}"])
         if rest_cert is not None:
-            self.issue(rest_cert, rest, event.date, [
-                f"W 7(a): new Warrant to the assignor {version.holder} for the rest: {_count(version.shares)} - "
-                f"{_count(moved)} = {_count(rest)}"])
+            self.issue(rest_cert, rest, version.price, day, [
+                f"W 7(a): new Warrant to the assignor {version.holder} for the rest: {_shares(version.shares)} - "
+                f"{_shares(moved)} = {_shares(rest)}"])
 
-    def divide(self, event: ev.WarrantDivide) -> None:
-        version = self.take(event.warrant)
-        new = [c for c in self.children(event.warrant) if c.origin == "division"]
-        if len(new) != len(event.into):
-            raise OcfExportError(f"the division of {event.warrant} on {event.date} does not match the register")
-        parts = " + ".join(f"{shares:,}" for shares in event.into)
-        names = ", ".join(f"{c.id} ({shares:,})" for c, shares in zip(new, event.into, strict=True))
-        self.cancel(version, event.date, f"W 7(b): divided into Warrants {names}",
-                    [f"{_count(version.shares)} = {parts}"])
-        for cert, shares in zip(new, event.into, strict=True):
-            self.issue(cert, Fraction(shares), event.date, [
-                f"W 7(b): one of the Warrants {event.warrant} was divided into: {_count(version.shares)} = {parts}",
+    def divide(self, cert: Certificate, order: _Day, position: int) -> None:
+        day = order.day
+        version = self.take(cert)
+        new = [(child, order.shares(child, position)) for child in self.made_from(cert, "division")]
+        if not new or sum(shares for _, shares in new) != version.shares:
+            raise OcfExportError(f"the division of {cert.id} on {day} does not match the register")
+        parts = " + ".join(_shares(shares) for _, shares in new)
+        names = ", ".join(f"{child.id} ({_shares(shares)})" for child, shares in new)
+        self.cancel(version, day, f"W 7(b): divided into Warrants {names}", [f"{_shares(version.shares)} = {parts}"])
+        for child, shares in new:
+            self.issue(child, shares, version.price, day, [
+                f"W 7(b): one of the Warrants {cert.id} was divided into: {_shares(version.shares)} = {parts}",
                 f"Replaces part of {version.security_id}"])
 
-    def combine(self, event: ev.WarrantCombine) -> None:
-        versions = [self.take(cert_id) for cert_id in event.warrants]
-        new = [c for c in self.register.values()
-               if c.origin == "combination" and set(_parents(c)) == set(event.warrants)]
+    def combine(self, cert: Certificate, order: _Day, position: int) -> None:
+        day = order.day
+        new = self.made_from(cert, "combination")
         if len(new) != 1:
-            raise OcfExportError(f"the combination of {', '.join(event.warrants)} on {event.date} "
-                                 "does not match the register")
-        total = sum((v.shares for v in versions), Fraction(0))
-        parts = " + ".join(_count(v.shares) for v in versions)
+            raise OcfExportError(f"the combination of {cert.id} on {day} does not match the register")
+        combined = new[0]
+        versions = [self.take(self.timeline.certificates[parent]) for parent in combined.parents]
+        total = order.shares(combined, position)
+        if sum(v.shares for v in versions) != total:
+            raise OcfExportError(f"the combination of {', '.join(combined.parents)} on {day} does not match "
+                                 "the register")
+        names = ", ".join(combined.parents)
+        parts = " + ".join(_shares(v.shares) for v in versions)
         for version in versions:
-            self.cancel(version, event.date, f"W 7(b): Warrants {', '.join(event.warrants)} combined into {new[0].id}",
-                        [f"{parts} = {_count(total)}"])
-        self.issue(new[0], total, event.date, [
-            f"W 7(b): Warrants {', '.join(event.warrants)} combined: {parts} = {_count(total)}",
+            self.cancel(version, day, f"W 7(b): Warrants {names} combined into {combined.id}",
+                        [f"{parts} = {_shares(total)}"])
+        self.issue(combined, total, versions[0].price, day, [
+            f"W 7(b): Warrants {names} combined: {parts} = {_shares(total)}",
             "Replaces " + ", ".join(v.security_id for v in versions)])
 
-    def replace(self, event: ev.WarrantReplace) -> None:
-        version = self.take(event.warrant)
-        new = [c for c in self.children(event.warrant) if c.origin == "replacement"]
+    def replace(self, cert: Certificate, order: _Day, position: int) -> None:
+        day = order.day
+        version = self.take(cert)
+        new = self.made_from(cert, "replacement")
         if len(new) != 1:
-            raise OcfExportError(f"the replacement of {event.warrant} on {event.date} does not match the register")
-        self.cancel(version, event.date, f"W 9: Warrant {event.warrant} {event.reason}; replaced by {new[0].id} "
-                                         "of like tenor")
-        self.issue(new[0], version.shares, event.date, [
-            f"W 9: new Warrant of like tenor for {event.warrant} ({event.reason}), {_count(version.shares)} "
-            "warrant shares", f"Replaces {version.security_id}"])
+            raise OcfExportError(f"the replacement of {cert.id} on {day} does not match the register")
+        # The register records why as the status: "replaced (lost)".
+        reason = cert.status.removeprefix("replaced").strip().removeprefix("(").removesuffix(")") or "replaced"
+        self.cancel(version, day, f"W 9: Warrant {cert.id} {reason}; replaced by {new[0].id} of like tenor")
+        self.issue(new[0], order.shares(new[0], position), version.price, day, [
+            f"W 9: new Warrant of like tenor for {cert.id} ({reason}), {_shares(version.shares)} warrant shares",
+            f"Replaces {version.security_id}"])
 
     # adjustments ----------------------------------------------------------------------------
-    def recapitalize(self, event: ev._Recapitalization) -> None:
-        """W 11(a): OCF's stock class split for the Common; each Warrant reissued with its
-        shares x new/old and its Exercise Price x old/new."""
-        notice = self.notice_for(event.type)
-        factor = event.factor
-        new, old = event.ratio.split(":")
-        day = event.applies_on
-        label = event.type.replace("_", " ")
-        facts = [notice.facts] if notice else [f"{label} {new}:{old} effective {event.date}"]
-        if event.record_date:
-            facts.append(f"Exported on the record date {event.record_date}: W 11 makes the adjustment retroactive "
-                         f"to it (effective date {event.date})")
-        if factor != 1:
-            kind_note = {
-                "stock_dividend": "A stock dividend, exported as OCF's split: both multiply each share by "
-                                  f"{new}/{old}",
-                "reverse_split": "A reverse split, exported as OCF's split with a ratio below one",
-                "reclassification": "A reclassification that changes the count, exported as OCF's split",
-            }.get(event.type)
-            self.items.append({
-                "object_type": "TX_STOCK_CLASS_SPLIT",
-                "id": self.tx_id("split", day.isoformat()),
-                "date": day.isoformat(),
-                "stock_class_id": self.common,
-                "split_ratio": {"numerator": new, "denominator": old},
-                "comments": [*facts, *([kind_note] if kind_note else []),
-                             *(f"W 13: {step}" for step in (notice.computation if notice else ())),
-                             "The Warrants are reissued with their adjusted shares and price (W 11(a)); OCF's "
-                             "split does not adjust them"],
-            })
-        else:
-            self.notes.append(f"{label.capitalize()} of {event.date} at {new}:{old}: no change in counts; "
-                              "not exported as a split.")
-        if event.authorized:
-            self.items.append({
-                "object_type": "TX_STOCK_CLASS_AUTHORIZED_SHARES_ADJUSTMENT",
-                "id": self.tx_id("authorized", day.isoformat()),
-                "date": day.isoformat(),
-                "stock_class_id": self.common,
-                "new_shares_authorized": numeric(event.authorized),
-                "comments": [f"The authorized Common after the {label} of {event.date}"],
-            })
-        if factor == 1:
+    def adjust(self, notice: AdjustmentNotice, order: _Day) -> None:
+        """A W 11 adjustment on its ``effective_from``: every Warrant in its Notice reissued."""
+        if notice.kind == "merger":
+            self.merge(notice, order.day)
             return
-        if self.base is None:
-            raise OcfExportError("no Exercise Price to adjust: the deal has no pricing")
-        price_before = fraction_to_decimal(Fraction(self.base) / self.factor)
-        self.factor *= factor
-        price_after = fraction_to_decimal(Fraction(self.base) / self.factor)
-        in_force = self.price_on(day)
-        rows = {row.warrant: row for row in notice.rows} if notice else {}
-        for version in self.outstanding():
-            shares = version.shares * factor
-            row = rows.get(version.cert)
-            if row is not None and (Fraction(row.shares_after) != shares or row.price_after != price_after):
-                raise OcfExportError(
-                    f"{version.cert}: the Notice of Adjustment gives {_count(row.shares_after)} shares at "
-                    f"{_usd(row.price_after)} after the {label}; the export computes {_count(shares)} at "
-                    f"{_usd(price_after)}")
-            computation = [
-                f"W 11(a): warrant shares {_count(version.shares)} x {new}/{old} = {_count(shares)}",
-                f"W 11(a): Exercise Price {_usd(price_before)} x {old}/{new} = {_usd(price_after)} "
-                "(10 places, half-up, where it does not terminate)",
-            ]
-            if in_force != price_after:
-                computation.append(f"W 12: the reduced Exercise Price {_usd(in_force)} stays in force for its period")
-            computation.append(f"Notice of Adjustment (W 13) of {event.date}")
-            self.reissue(version, day, shares, f"W 11(a): adjustment for the {label} {new}:{old} of {event.date}",
-                         computation)
+        if notice.kind in _RECAPITALIZATIONS and notice.effective_from == notice.date:
+            self.split(notice)  # no earlier record date: the Common and the Warrants change together
+        factor = self.factor(notice)
+        if factor != 1:
+            new, old = _ratio(factor)
+            label = notice.kind.replace("_", " ")
+            reduction = self.reduction_on(order.day)
+            for row in notice.rows:
+                version = self.adjusted(row, notice)
+                computation = [
+                    f"W 11(a): warrant shares {_shares(row.shares_before)} x {new}/{old} = {_shares(row.shares_after)}",
+                    f"W 11(a): Exercise Price {_price(row.price_before)} x {old}/{new} = {_price(row.price_after)} "
+                    "(10 places, half-up, where it does not terminate)",
+                ]
+                if reduction is not None:
+                    computation.append(f"W 12: the reduced Exercise Price stays in force for its period "
+                                       f"({reduction[0]} to {reduction[1]}), adjusted with it")
+                computation.append(f"Notice of Adjustment (W 13) of {notice.date}")
+                self.reissue(version, order.day, row.shares_after, row.price_after,
+                             f"W 11(a): adjustment for the {label} {new}:{old} of {notice.date}", computation)
 
-    def merge(self, event: ev.Merger) -> None:
-        notice = self.notice_for("merger")
-        self.basket = tuple((asset.asset, asset.quantity) for asset in event.per_share)
+    def adjusted(self, row: AdjustmentRow, notice: AdjustmentNotice) -> _Version:
+        version = self.current.get(row.warrant)
+        if version is None or version.shares != row.shares_before:
+            raise OcfExportError(
+                f"{row.warrant}: the Notice of Adjustment of {notice.date} adjusts {_shares(row.shares_before)} "
+                f"shares; the export has {_shares(version.shares) if version else 'no outstanding security'}")
+        return version
+
+    def factor(self, notice: AdjustmentNotice) -> Fraction:
+        """The W 11(a) factor of one adjustment, as the timeline records it: the change of the
+        Warrants' factor on its day when it is the day's only one, else its rows (shares
+        after / before), else the change of the shares' factor on its effective date."""
+        timeline = self.timeline
+        day = notice.effective_from
+        same_record_day = [n for n in timeline.adjustments if n.kind in _RECAPITALIZATIONS and n.effective_from == day]
+        if len(same_record_day) == 1:
+            return timeline.warrant_factor.on(day) / timeline.warrant_factor.on(day - _ONE_DAY)
+        row = next((row for row in notice.rows if row.shares_before), None)
+        if row is not None:
+            return row.shares_after / row.shares_before
+        same_effective_day = [n for n in timeline.adjustments if n.kind in _RECAPITALIZATIONS and n.date == notice.date]
+        if len(same_effective_day) == 1 and notice.date <= self.as_of:
+            return timeline.capital_factor.on(notice.date) / timeline.capital_factor.on(notice.date - _ONE_DAY)
+        raise OcfExportError(f"the timeline does not give the ratio of the {notice.kind} of {notice.date}: "
+                             "several adjustments share its day and no Warrant was outstanding to show it")
+
+    def split(self, notice: AdjustmentNotice) -> None:
+        """The Common's side of a W 11(a) adjustment: OCF's stock class split, on the effective date."""
+        factor = self.factor(notice)
+        new, old = _ratio(factor)
+        label = notice.kind.replace("_", " ")
+        if factor == 1:
+            self.notes.append(f"{label.capitalize()} of {notice.date} at {new}:{old}: no change in counts; "
+                              "not exported as a split.")
+            return
+        facts = [notice.facts]
+        if notice.effective_from < notice.date:
+            facts.append(f"Exported on the effective date {notice.date}, when the new shares are distributed; the "
+                         f"Warrants were adjusted on the record date {notice.effective_from} (W 11 makes the "
+                         "adjustment retroactive to it)")
+        kind_note = {
+            "stock_dividend": f"A stock dividend, exported as OCF's split: both multiply each share by {new}/{old}",
+            "reverse_split": "A reverse split, exported as OCF's split with a ratio below one",
+            "reclassification": "A reclassification that changes the count, exported as OCF's split",
+        }.get(notice.kind)
+        self.items.append({
+            "object_type": "TX_STOCK_CLASS_SPLIT",
+            "id": self.tx_id("split", notice.date.isoformat()),
+            "date": notice.date.isoformat(),
+            "stock_class_id": self.common,
+            "split_ratio": {"numerator": new, "denominator": old},
+            "comments": [*facts, *([kind_note] if kind_note else []),
+                         *(f"W 13: {step}" for step in notice.computation),
+                         "The Warrants are reissued with their adjusted shares and price (W 11(a)); OCF's "
+                         "split does not adjust them"],
+        })
+
+    def authorize(self, day: dt.date, shares: int, order: _Day) -> None:
+        causes = [f"the {n.kind.replace('_', ' ')} of {n.date}" for n in order.adjustments
+                  if n.kind in _RECAPITALIZATIONS]
+        self.items.append({
+            "object_type": "TX_STOCK_CLASS_AUTHORIZED_SHARES_ADJUSTMENT",
+            "id": self.tx_id("authorized", day.isoformat()),
+            "date": day.isoformat(),
+            "stock_class_id": self.common,
+            "new_shares_authorized": numeric(shares),
+            "comments": [f"The authorized Common after {' and '.join(causes)}" if causes else
+                         f"The authorized Common from {day}"],
+        })
+
+    def merge(self, notice: AdjustmentNotice, day: dt.date) -> None:
+        """W 11 (reorganization): each Warrant reissued to buy the Other Property."""
+        self.basket = notice.other_property
         other = ", ".join(f"{plain(quantity)} {asset}" for asset, quantity in self.basket)
+        for row in notice.rows:
+            self.reissue(self.adjusted(row, notice), day, row.shares_after, row.price_after,
+                         f"W 11 (reorganization) of {notice.date}: the Warrant now buys Other Property",
+                         [f"Each warrant share buys {other} instead of a share of Common Stock", notice.facts])
+
+    def reduction_on(self, day: dt.date) -> tuple[dt.date, dt.date] | None:
+        """The W 12 reduction in force on ``day`` (the latest, as the timeline applies them)."""
+        for start, end, _ in reversed(self.timeline.reductions):
+            if start <= day <= end:
+                return start, end
+        return None
+
+    def reprice(self, order: _Day) -> None:
+        """At a W 12 boundary: every Warrant whose Exercise Price moves is reissued at the price
+        the timeline has in force from the start of the day."""
+        day = order.day
+        price = order.price(0)
+        if price is None:
+            return  # every Warrant left the register that day before its first adjustment
+        notices = {(n.effective_from, n.until): n for n in self.timeline.adjustments if n.kind == _W12}
+        reduction = self.reduction_on(day)
         for version in self.outstanding():
-            self.reissue(version, event.date, version.shares,
-                         f"W 11 (reorganization) of {event.date}: the Warrant now buys Other Property", [
-                             f"Each warrant share buys {other} instead of a share of Common Stock",
-                             *([notice.facts] if notice else [])])
-
-    def reduce(self, event: ev.PriceReduction) -> None:
-        """W 12: the reduced price from ``start`` through ``end``, then the price in force."""
-        notice = self.notice_for("price_reduction")
-        self.reduction_facts[(event.start, event.end)] = (
-            notice.facts if notice else f"The Board reduced the Exercise Price on {event.date}")
-        self.reductions.append((event.start, event.end, Fraction(event.price) * self.factor))
-        self.checkpoints.extend([event.start, event.end + dt.timedelta(days=1)])
-        self.checkpoints.sort()
-
-    def reprice_through(self, day: dt.date) -> None:
-        """At each W 12 boundary on or before ``day``: reissue every Warrant whose price changed."""
-        while self.checkpoints and self.checkpoints[0] <= day:
-            when = self.checkpoints.pop(0)
-            if when > self.terms.warrants.termination_date:
+            if version.price == price:
                 continue
-            price = self.price_on(when)
-            active = [(start, end, price_in_force(Decimal(0), self.factor, ((start, end, reduced),), start))
-                      for start, end, reduced in reversed(self.reductions) if start <= when <= end]
-            for version in self.outstanding():
-                if version.price == price:
-                    continue
-                computation = [f"Exercise Price {_usd(version.price)} -> {_usd(price)} from {when}"]
-                if active:
-                    start, end, reduced = active[0]
-                    reason = f"W 12: the Board reduced the Exercise Price to {_usd(reduced)} from {start} through {end}"
-                    computation.append(f"Notice of Adjustment (W 13): {self.reduction_facts.get((start, end), '')}")
-                else:
-                    reason = (f"W 12: the reduction ended on {when - dt.timedelta(days=1)}; the Exercise Price "
-                              "in force returns")
-                self.reissue(version, when, version.shares, reason, computation)
-
-    def outstanding(self) -> list[_Version]:
-        return sorted(self.current.values(), key=lambda version: _number(version.cert))
+            computation = [f"Exercise Price {_price(version.price)} -> {_price(price)} from {day}"]
+            if reduction is not None:
+                start, end = reduction
+                reason = f"W 12: the Board reduced the Exercise Price to {_price(price)} from {start} through {end}"
+                notice = notices.get(reduction)
+                if notice is not None:
+                    computation.append(f"Notice of Adjustment (W 13): {notice.facts}")
+            else:
+                reason = f"W 12: the reduction ended on {day - _ONE_DAY}; the Exercise Price in force returns"
+            self.reissue(version, day, version.shares, price, reason, computation)
 
     # the self-check -------------------------------------------------------------------------
     def check_register(self) -> None:
-        """Every certificate of the register, with the shares it has (or had when closed)."""
+        """Every certificate of the register exported, each security still open with the shares
+        and Exercise Price the timeline gives it on the as-of date."""
         problems = []
-        for cert in self.register.values():
-            if cert.id in self.current:
-                exported = self.current[cert.id].shares
-            elif cert.id in self.closed_shares:
-                exported = self.closed_shares[cert.id]
-            else:
-                problems.append(f"{cert.id} ({cert.origin}) was never exported")
+        for cert in self.timeline.certificates.values():
+            version = self.current.get(cert.id)
+            if version is None:
+                if cert.id not in self.closed:
+                    problems.append(f"{cert.id} ({cert.origin}) was never exported")
                 continue
-            if exported != cert.shares:
-                problems.append(f"{cert.id}: register {_count(cert.shares)} shares, export {_count(exported)}")
+            shown = self.timeline.certificate_on(cert, self.as_of)
+            if version.shares != shown.shares:
+                problems.append(f"{cert.id}: register {_shares(shown.shares)} shares, export {_shares(version.shares)}")
+            in_force = self.timeline.exercise_price(self.as_of)
+            if shown.status == "outstanding" and version.price != in_force:
+                problems.append(f"{cert.id}: Exercise Price {_price(in_force or 0)} in force, export "
+                                f"{_price(version.price)}")
         if problems:
             raise OcfExportError("the OCF export disagrees with the warrant register: " + "; ".join(problems))
-
-
-def _parents(cert: Certificate) -> tuple[str, ...]:
-    return tuple(getattr(cert, "parents", ()) or ((cert.parent,) if cert.parent else ()))
 
 
 def _number(cert_id: str) -> tuple[int, str]:
@@ -718,11 +869,11 @@ def _stakeholder(evaluation: Evaluation, party: Party, deal: str) -> dict[str, A
                 + (f", fax {party.fax}" if party.fax else "") + f"; time zone {party.timezone}"]
     allocation = next((a for a in evaluation.allocations if a.investor == party.id), None)
     if investor is not None and allocation is not None:
-        comments.append(f"Subscription {_dollars(investor.subscription)} (signature page): "
+        comments.append(f"Subscription {_money(investor.subscription)} (signature page): "
                         f"{allocation.shares:,} Shares and a Warrant for {allocation.warrant_shares:,} shares")
     holding = evaluation.state.holdings.get(party.id)
     if holding is not None and holding.sold:
-        comments.append(f"Sold {_count(holding.sold)} shares by {evaluation.as_of} (RRA 3(e)(B)); market sales "
+        comments.append(f"Sold {_shares(holding.sold)} shares by {evaluation.as_of} (RRA 3(e)(B)); market sales "
                         "have no identified transferee and are not exported as OCF transfers")
     return {
         "object_type": "STAKEHOLDER",
@@ -777,14 +928,14 @@ def _stock_class(evaluation: Evaluation) -> dict[str, Any]:
     comments = [
         f"SPA 4.3: {cap.common_outstanding:,} shares outstanding on {cap.as_of}; "
         f"{capitalization.shares_issued_at_closing:,} issued at the Closing",
-        f"Outstanding as of {evaluation.as_of}: {_count(evaluation.state.common_outstanding)} "
+        f"Outstanding as of {evaluation.as_of}: {_shares(evaluation.state.common_outstanding)} "
         "(after exercises, financings and adjustments); OCF has no field for it",
     ]
     reservation = getattr(evaluation, "reservation", None)
     if reservation is not None:
-        comments.append(f"SPA 6.2, W 15: {_count(reservation.reserved)} shares reserved for the Warrants "
-                        f"(required {_count(reservation.required)}); authorized headroom "
-                        f"{_count(reservation.headroom)} as of {reservation.as_of}")
+        comments.append(f"SPA 6.2, W 15: {_shares(reservation.reserved)} shares reserved for the Warrants "
+                        f"(required {_shares(reservation.required)}); authorized headroom "
+                        f"{_shares(reservation.headroom)} as of {reservation.as_of}")
     if cap.preferred_authorized:
         comments.append(f"SPA 4.3: {cap.preferred_authorized:,} shares of preferred stock authorized, "
                         f"{cap.preferred_outstanding:,} outstanding; not exported as a class")
@@ -809,17 +960,17 @@ def serialize(data: Mapping[str, Any]) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def build_bundle(evaluation: Evaluation, events: Iterable[Any], *, generated_at: dt.datetime | None = None,
+def build_bundle(evaluation: Evaluation, *, generated_at: dt.datetime | None = None,
                  issuer: IssuerFacts | None = None) -> dict[str, dict[str, Any]]:
     """The OCF package of the deal as of ``evaluation.as_of``: ``{file name: JSON object}``.
 
-    ``events`` is the log the evaluation was computed from (``Located`` items or events);
-    ``generated_at`` defaults to now (UTC), ``issuer`` to the deal's entry in ``KNOWN_ISSUERS``.
-    Raises ``OcfExportError`` if the transactions do not reproduce the warrant register.
+    Read from ``evaluation.timeline`` (see the module docstring); ``generated_at`` defaults to
+    now (UTC), ``issuer`` to the deal's entry in ``KNOWN_ISSUERS``. Raises ``OcfExportError``
+    if the transactions do not reproduce the warrant register.
     """
     terms = evaluation.terms
     deal = terms.deal.name
-    export = _Export(evaluation, list(events))
+    export = _Export(evaluation)
     transactions = export.run()
     stakeholders = [_stakeholder(evaluation, party, deal) for party in _holders(evaluation)]
     files: dict[str, dict[str, Any]] = {
@@ -843,7 +994,13 @@ def build_bundle(evaluation: Evaluation, events: Iterable[Any], *, generated_at:
         "reissued, with the computation in the new security's comments",
         "Warrants expire at the close of business on the warrant_expiration_date (W preamble, W 10); OCF records "
         "no expiry transaction",
+        "Dates: a W 11 adjustment reissues the Warrants on its record date (retroactive to it, W 11) and splits "
+        "the Common on its effective date, when the new shares are distributed; a W 12 reduction reissues them on "
+        "its first day and on the day after its last",
         *export.notes,
+        *(f"Financing of {financing.date} (SPA 6.9): {financing.shares:,} shares at {_price(financing.price)} to "
+          "buyers the records do not name; counted in the Common Stock outstanding, not exported as issuances."
+          for financing in evaluation.timeline.financings),
     ]
     manifest: dict[str, Any] = {
         "ocf_version": OCF_VERSION,
@@ -867,10 +1024,10 @@ def _file_ref(name: str, data: Mapping[str, Any]) -> dict[str, str]:
     return {"filepath": f"./{name}", "md5": hashlib.md5(serialize(data)).hexdigest()}
 
 
-def write_bundle(evaluation: Evaluation, events: Iterable[Any], directory: Path, *,
+def write_bundle(evaluation: Evaluation, directory: Path, *,
                  generated_at: dt.datetime | None = None, issuer: IssuerFacts | None = None) -> list[Path]:
     """Write one JSON file per OCF file into ``directory`` (created); the paths, manifest first."""
-    bundle = build_bundle(evaluation, events, generated_at=generated_at, issuer=issuer)
+    bundle = build_bundle(evaluation, generated_at=generated_at, issuer=issuer)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
