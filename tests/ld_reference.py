@@ -99,14 +99,19 @@ def _facts(terms, events, calendars, as_of, deadlines) -> Facts | None:
     known = [event for event in ordered if event.date <= as_of]
     if deadlines is None:
         located = [item if isinstance(item, Located) else Located(item) for item in events]
-        timeline = fold(located, make_context(terms, calendars.company), until=as_of)
-        deadlines = tuple(registration_deadlines(terms, timeline, calendars.sec, as_of))
+        timeline = fold(located, make_context(terms, calendars.business), until=as_of)
+        deadlines = tuple(registration_deadlines(terms, timeline, calendars, as_of))
     return Facts(closing, as_of, known, tuple(deadlines))
 
 
 # --- Registration Default days (spec §2) --------------------------------------------------
 
 WARRANTS_EXPIRE = dt.date(2004, 12, 2)  # the day after the Termination Date 2004-12-01 (a Wednesday)
+
+
+def _rule144_years(terms) -> int:
+    """RRA 3(b)(v) with Rule 144(k): ``2y`` (1999) or ``1y`` (1997-2008 reading of a later date)."""
+    return {"2y": 2, "1y": 1}[terms.registration.effectiveness_period.rule144]
 
 
 def effectiveness_period_end(terms, facts: Facts) -> dt.date | None:
@@ -118,8 +123,8 @@ def effectiveness_period_end(terms, facts: Facts) -> dt.date | None:
             held(terms, facts, investor.id, facts.as_of) == 0 for investor in terms.investors):
         last_sale = max(e.date for e in facts.of(ev.SharesSold))
         ends.append(max(last_sale, WARRANTS_EXPIRE))
-    if terms.interpretations.effectiveness_period_end == "all_securities_rule144":
-        ends.append(max(plus_years(facts.closing, terms.interpretations.rule144k_years), WARRANTS_EXPIRE))
+    if terms.registration.effectiveness_period.end == "all_securities_rule144":
+        ends.append(max(plus_years(facts.closing, _rule144_years(terms)), WARRANTS_EXPIRE))
     return min(ends) if ends else None
 
 
@@ -127,8 +132,8 @@ def damages_end(terms, facts: Facts) -> dt.date | None:
     """The first day the Shares bear no damages: under ``per_lot_rule144`` their own Rule 144(k)
     date, if earlier than the period's end."""
     end = effectiveness_period_end(terms, facts)
-    if terms.interpretations.effectiveness_period_end == "per_lot_rule144":
-        lot = plus_years(facts.closing, terms.interpretations.rule144k_years)
+    if terms.registration.effectiveness_period.end == "per_lot_rule144":
+        lot = plus_years(facts.closing, _rule144_years(terms))
         end = lot if end is None else min(end, lot)
     return end
 
@@ -136,7 +141,7 @@ def damages_end(terms, facts: Facts) -> dt.date | None:
 def _in_financial_statement_window(terms, day: dt.date) -> bool:
     """RRA 3(e) last sentence: day in (fiscal year end + 45, fiscal year end + 90]."""
     month, dom = (int(part) for part in terms.deal.fiscal_year_end.split("-"))
-    after, within = terms.registration.financial_statements_window_days
+    after, within = terms.registration.financial_statements_window
     for year in (day.year - 2, day.year - 1, day.year):
         year_end = dt.date(year, month, dom)
         if year_end + dt.timedelta(days=after) < day <= year_end + dt.timedelta(days=within):
@@ -178,7 +183,7 @@ def kinds_on(terms, facts: Facts, day: dt.date) -> set[str]:
     if effective is not None and effective <= day and is_blackout_day(day):
         counted = sum(1 for d in days_from(_one_year_before(day) + ONE_DAY, day)
                       if d >= effective and is_blackout_day(d))
-        blackout_default = counted > terms.registration.blackout_cap_days
+        blackout_default = counted > terms.registration.grace.max_days_per_year
     if blackout_default:
         kinds.add("blackout")
 
@@ -209,7 +214,7 @@ def _excused_by_request(terms, facts: Facts, request: ev.UnderwriterRequest, day
     before, or while the statement was overdue."""
     if kind not in EXCLUDED_BY_UNDERWRITER_REQUEST:
         return False
-    if terms.interpretations.underwriter_request == "excludes_days":
+    if terms.registration.underwriter_request == "excludes_days":
         return request.start <= day <= request.end
     for deadline in facts.deadlines:
         if deadline.id not in EXCLUDED_BY_UNDERWRITER_REQUEST[kind]:
@@ -290,7 +295,7 @@ def close_for(quotes, calendars, day: dt.date) -> Fraction:
 
 def market_value(terms, facts: Facts, quotes, calendars, investor: str, day: dt.date) -> Fraction:
     shares = held(terms, facts, investor, day)
-    if terms.interpretations.ld_market_value == "daily_close":
+    if terms.liquidated_damages.market_value == "daily_close":
         return shares * close_for(quotes, calendars, day)
     return shares * close_for(quotes, calendars, facts.closing) / split_ratio(facts, day)
 
@@ -306,15 +311,15 @@ def month_of(start: dt.date, day: dt.date) -> tuple[int, int]:
 def rate_for(terms, month: int) -> Fraction:
     passed = 0
     for step in terms.liquidated_damages.schedule:
-        if step.months is None or month < passed + step.months:
+        if step.periods is None or month < passed + step.periods:
             return Fraction(step.rate)
-        passed += step.months
+        passed += step.periods
     raise AssertionError("the schedule's last step runs on")
 
 
 def divisor_for(terms, month_days: int) -> Fraction:
-    count = terms.interpretations.ld_day_count
-    if count == "actual_month":
+    count = terms.liquidated_damages.proration
+    if count == "actual_days_in_period":
         return Fraction(month_days)
     if count == "thirty":
         return Fraction(30)
@@ -335,7 +340,7 @@ def periods(days: set[dt.date]) -> list[list[dt.date]]:
 def clock_positions(terms, days: set[dt.date]) -> dict[dt.date, tuple[dt.date, dt.date]]:
     """For each default day: (the clock's start, the day's place on that clock)."""
     placed: dict[dt.date, tuple[dt.date, dt.date]] = {}
-    if terms.interpretations.ld_schedule_clock == "cumulative":
+    if terms.liquidated_damages.clock == "cumulative":
         ordered = sorted(days)
         for position, day in enumerate(ordered):
             placed[day] = (ordered[0], ordered[0] + dt.timedelta(days=position))

@@ -47,7 +47,7 @@ def focus_quotes() -> QuoteBook:
 
 
 def focus_context():
-    return make_context(focus_terms(), focus_calendars().company)
+    return make_context(focus_terms(), focus_calendars().business)
 
 
 def log(*events: dict) -> list[Located]:

@@ -22,7 +22,7 @@ PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[Heal
 
 def context():
     calendars = focus_calendars()
-    return make_context(focus_terms(), calendars.company, flat_quotes("3.00"), calendars.trading)
+    return make_context(focus_terms(), calendars.business, flat_quotes("3.00"), calendars.trading)
 
 
 def recorded(*events: dict) -> list[Located]:

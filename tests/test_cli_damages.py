@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from conftest import pipedeal_cli
@@ -64,13 +65,15 @@ def test_ambiguities_shows_each_reading_side_by_side(pipedeal):
                          "cashless_test", "fraction_cash", "underwriter_request", "effectiveness_period_end",
                          "notice_before_hours", "rule144k_years"}
     roll = {row["value"]: row for row in keys["roll_deadlines"]["values"]}
-    assert roll[True]["liquidated_damages"]["raptor"] == "6193.62"
+    assert roll["next_business_day"]["liquidated_damages"]["raptor"] == "6193.62"
     # Without the roll the default starts 1999-12-25: three more days.
-    assert roll[False]["liquidated_damages"]["raptor"] > roll[True]["liquidated_damages"]["raptor"]
-    assert roll[False]["difference"]["raptor"] == f"{float(roll[False]['liquidated_damages']['raptor']) - 6193.62:.2f}"
+    assert roll["none"]["liquidated_damages"]["raptor"] > roll["next_business_day"]["liquidated_damages"]["raptor"]
+    assert roll["none"]["difference"]["raptor"] == (
+        f"{Decimal(roll['none']['liquidated_damages']['raptor']) - Decimal('6193.62')}")
     rounding = {row["value"]: row["exercise_price"] for row in keys["exercise_price_rounding"]["values"]}
     assert rounding == {"none": "1.80125", "cent": "1.80", "tenth_cent": "1.801"}
-    assert keys["ld_day_count"]["set_in_terms"] is True
+    assert keys["ld_day_count"]["in_force"] == "actual_days_in_period"
+    assert keys["ld_day_count"]["field"] == "liquidated_damages.proration"
 
 
 def test_ambiguities_table_names_every_key(pipedeal):
@@ -79,48 +82,40 @@ def test_ambiguities_table_names_every_key(pipedeal):
         assert key in out
 
 
-@pytest.fixture
-def terms_without_keys(pipedeal):
+def test_strict_ld_names_only_the_readings_that_move_the_damages_on_that_date(pipedeal):
+    # As of 2000-03-01 only the filing default has run (1999-12-28 to 2000-01-12): the roll,
+    # the market value and the day count move it; 120 or 150 days to effectiveness
+    # (2000-03-23 or 2000-04-22) and the 1%-then-2% clock do not yet.
+    refused = pipedeal("ld", "--as-of", "2000-03-01", "--strict", expect=2)
+    named = set(re.findall(r"with the reading (\w+)", refused.stderr))
+    assert named == {"roll_deadlines", "ld_market_value", "ld_day_count"}
+    assert "nothing was written" in refused.stderr and "line " in refused.stderr
+    confirmed = pipedeal("ld", "--as-of", "2000-03-01", "--strict", "--set", "roll_deadlines=next_business_day",
+                         "--set", "ld_market_value=daily_close", "--set", "ld_day_count=actual_days_in_period")
+    assert "$6,193.62" in confirmed.stdout
+
+
+def test_strict_ld_before_any_default_has_nothing_to_confirm(pipedeal):
+    # The filing is due 1999-12-27 (rolled) or 1999-12-24: on 1999-12-20 no reading owes anything yet.
+    quiet = pipedeal("ld", "--as-of", "1999-12-20", "--strict")
+    assert "$0.00" in quiet.stdout
+
+
+def test_strict_report_also_names_the_exercise_price_rounding(pipedeal):
+    refused = pipedeal("report", "--as-of", "2000-03-01", "--strict", expect=2)
+    named = set(re.findall(r"with the reading (\w+)", refused.stderr))
+    assert named == {"roll_deadlines", "ld_market_value", "ld_day_count", "exercise_price_rounding"}
+
+
+def test_a_deal_that_declares_no_ambiguity_has_nothing_to_confirm_under_strict(pipedeal):
     text = (FOCUS_DIR / "terms.toml").read_text()
-    text = re.sub(r"\[interpretations\].*", "", text, flags=re.S)
-    path = pipedeal.cwd / "open-terms.toml"
+    text = re.sub(r"\[\[ambiguities\]\].*?(?=\n\[(?!\[ambiguities)|\Z)", "", text, flags=re.S)
+    assert "[[ambiguities]]" not in text
+    path = pipedeal.cwd / "plain-terms.toml"
     path.write_text(text)
-    events = pipedeal.cwd / "events.jsonl"
-    events.write_text((FOCUS_DIR / "events.jsonl").read_text())
-    return path, events
-
-
-def test_strict_refuses_damages_that_rest_on_unchosen_readings(pipedeal, terms_without_keys):
-    terms, events = terms_without_keys
-    refused = pipedeal("ld", "--deal", str(terms), "--events", str(events),
-                       "--prices", str(FOCUS_DIR / "quotes.csv"), "--as-of", "2000-03-01", "--strict", expect=2)
-    for key in ("ld_market_value", "ld_schedule_clock", "ld_day_count", "effectiveness_days", "roll_deadlines",
-                "rule144k_years", "additional_effectiveness_days"):
-        assert f"interpretations.{key}" in refused.stderr
-    assert "exercise_price_rounding" not in refused.stderr
-    # The same figures are computed without --strict (defaults) ...
-    pipedeal("ld", "--deal", str(terms), "--events", str(events), "--prices", str(FOCUS_DIR / "quotes.csv"),
-             "--as-of", "2000-03-01")
-    # ... and with --strict once every reading is chosen on the command line.
-    chosen = ["--set", "ld_market_value=daily_close", "--set", "ld_schedule_clock=cumulative",
-              "--set", "ld_day_count=thirty", "--set", "effectiveness_days=150", "--set", "roll_deadlines=true",
-              "--set", "rule144k_years=2", "--set", "additional_effectiveness_days=90",
-              "--set", "underwriter_request=excludes_days", "--set", "effectiveness_period_end=as_written",
-              "--set", "notice_before_hours=next_business_day"]
-    pipedeal("ld", "--deal", str(terms), "--events", str(events), "--prices", str(FOCUS_DIR / "quotes.csv"),
-             "--as-of", "2000-03-01", "--strict", *chosen)
-
-
-def test_strict_report_needs_every_key(pipedeal, terms_without_keys):
-    terms, events = terms_without_keys
-    refused = pipedeal("report", "--deal", str(terms), "--events", str(events),
-                       "--prices", str(FOCUS_DIR / "quotes.csv"), "--strict", expect=2)
-    assert "interpretations.exercise_price_rounding" in refused.stderr
-    assert "interpretations.cashless_test" in refused.stderr
-
-
-def test_the_bundled_terms_choose_every_reading(pipedeal):
-    pipedeal("report", "--as-of", "2000-03-01", "--strict")
+    strict = pipedeal("ld", "--deal", str(path), "--events", str(FOCUS_DIR / "events.jsonl"),
+                      "--prices", str(FOCUS_DIR / "quotes.csv"), "--as-of", "2000-03-01", "--strict")
+    assert "$6,193.62" in strict.stdout
 
 
 def test_statement_writes_one_document_per_investor(pipedeal, tmp_path):

@@ -131,7 +131,7 @@ def test_report_json_has_every_documented_key(pipedeal):
             deadlines["rs_filing"]["met_on"]) == ("1999-12-27", "missed", "2000-01-13")
     assert (deadlines["rs_effectiveness"]["due"], deadlines["rs_effectiveness"]["status"],
             deadlines["rs_effectiveness"]["met_on"]) == ("2000-02-22", "met", "2000-02-16")
-    assert data["interpretations"]["roll_deadlines"] is True
+    assert data["interpretations"]["roll_deadlines"] == "next_business_day"
     assert data["interpretations"]["effectiveness_days"] == 120
 
 
@@ -146,11 +146,13 @@ def test_without_rolling_deadlines_the_filing_falls_due_on_christmas_eve_1999(
     pipedeal, focus_files
 ):
     data = pipedeal("evaluate", "--events", "events.jsonl", "--prices", "quotes.csv",
-                    "--as-of", "2000-03-01", "--set", "roll_deadlines=false", "--json").json()
+                    "--as-of", "2000-03-01", "--set", "roll_deadlines=none", "--json").json()
     filing = next(d for d in data["deadlines"] if d["id"] == "rs_filing")
     assert filing["due"] == "1999-12-24"
     assert filing["status"] == "missed"
-    assert data["interpretations"]["roll_deadlines"] is False
+    assert data["interpretations"]["roll_deadlines"] == "none"
+    assert {"key": "roll_deadlines", "field": "registration.roll", "value": "none",
+            "clause": "RRA 3(a); Securities Act Rule 0-3", "set_on_command_line": True} in data["readings"]
     effectiveness = next(d for d in data["deadlines"] if d["id"] == "rs_effectiveness")
     assert effectiveness["due"] == "2000-02-19"
 
@@ -230,8 +232,8 @@ def test_an_impossible_as_of_date_is_refused(pipedeal):
 
 def test_an_unknown_interpretation_key_is_refused_listing_the_known_ones(pipedeal):
     assert_refused(pipedeal("evaluate", "--as-of", "2000-03-01", "--set", "effectiveness=150"),
-                   "--set", "effectiveness=150", "unknown interpretation key",
-                   "effectiveness_days")
+                   "--set", "effectiveness=150", "focus-1999 has no ambiguity 'effectiveness'",
+                   "effectiveness_days", "ld_day_count")
 
 
 def test_a_value_the_key_does_not_allow_is_refused_listing_the_choices(pipedeal):

@@ -23,7 +23,7 @@ def test_a_terms_file_with_a_bad_value_and_an_unknown_key_names_both_lines():
     found = where(caught.value)
     assert ("TERMS-INVALID", lines.index('subscription = "lots"') + 1,
             "investors[1].subscription") in found
-    assert ("TERMS-INVALID", lines.index("colour = 1") + 1, "investors[1].colour") in found
+    assert ("TERMS-UNKNOWN-KEY", lines.index("colour = 1") + 1, "investors[1].colour") in found
     assert all(p.file == "deal.toml" for p in caught.value.problems)
 
 
@@ -42,11 +42,13 @@ def test_a_terms_file_that_is_not_toml_names_the_line():
     assert where(caught.value) == [("TERMS-SYNTAX", 3, None)]
 
 
-def test_an_unknown_interpretation_value_is_refused():
-    text = focus_terms_text().replace('ld_day_count = "actual_month"', 'ld_day_count = "banker"')
+def test_a_proration_the_language_does_not_have_is_refused_at_its_line():
+    text = focus_terms_text().replace('proration = "actual_days_in_period"', 'proration = "banker"', 1)
     with pytest.raises(InputError) as caught:
         parse_terms(text, "deal.toml")
-    assert where(caught.value)[0][2] == "interpretations.ld_day_count"
+    code, line, field = where(caught.value)[0]
+    assert (code, field) == ("TERMS-INVALID", "liquidated_damages.proration")
+    assert text.splitlines()[line - 1].startswith('proration = "banker"')
 
 
 def test_every_bad_event_line_is_reported_with_its_field():

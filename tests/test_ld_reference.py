@@ -29,11 +29,11 @@ QUOTES_END = "2003-12-31"
 KEYS = {
     "ld_market_value": ("daily_close", "closing_date"),
     "ld_schedule_clock": ("per_default_period", "cumulative"),
-    "ld_day_count": ("actual_month", "thirty", "actual_365"),
+    "ld_day_count": ("actual_days_in_period", "thirty", "actual_365"),
     "effectiveness_days": (120, 150),
     "additional_effectiveness_days": (120, 90),
-    "roll_deadlines": (True, False),
-    "rule144k_years": (2, 1),
+    "roll_deadlines": ("next_business_day", "none"),
+    "rule144k_years": ("2y", "1y"),
     "underwriter_request": ("excuses_failure", "excludes_days"),
     "effectiveness_period_end": ("as_written", "all_securities_rule144", "per_lot_rule144"),
 }
@@ -301,7 +301,7 @@ def test_a_statement_filed_and_declared_effective_on_time_with_no_lapse_owes_nob
 def test_filing_the_statement_later_never_lowers_anyones_damages(docket, delay, day_count):
     """Pushing the filing later only adds filing-default days. With a constant divisor
     (``thirty``, ``actual_365``) each existing day's month can only move later, so its
-    rate can only rise; under ``actual_month`` a day moved into a longer month period
+    rate can only rise; under ``actual_days_in_period`` a day moved into a longer month period
     may accrue a little less (see the scenario below), so that reading is left to the
     reference test."""
     docket = replace(docket, overrides={**docket.overrides, "ld_day_count": day_count})
@@ -320,13 +320,13 @@ def test_filing_the_statement_later_never_lowers_anyones_damages(docket, delay, 
         assert after.damages[investor].accrued_exact >= before.damages[investor].accrued_exact
 
 
-def test_on_the_cumulative_clock_with_actual_month_one_more_filing_default_day_can_lower_the_total():
+def test_on_the_cumulative_clock_with_actual_days_in_period_one_more_filing_default_day_can_lower_the_total():
     """Not a bug: the spec's own arithmetic. The later effectiveness default moves one day
     along the joined timeline, so the dear days after the price rise fall into longer
     month periods; the extra cheap day does not make up for it."""
     def docket(filed: str) -> Docket:
         return Docket([CLOSING, {"type": "rs_filed", "date": filed}, {"type": "full_review", "date": "1999-11-25"}],
-                      "2000-11-09", {"ld_schedule_clock": "cumulative", "ld_day_count": "actual_month"},
+                      "2000-11-09", {"ld_schedule_clock": "cumulative", "ld_day_count": "actual_days_in_period"},
                       close="0.1000", changes=(("2000-06-10", "1.5501"),))
 
     on_the_11th, on_the_12th = docket("2000-01-11"), docket("2000-01-12")

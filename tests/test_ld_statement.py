@@ -130,7 +130,7 @@ def test_statement_states_the_filing_default_and_the_total(focus, statement):
     assert "1999-12-28 to 2000-01-12 (16 days)" in text
     # the computation row: from, to, days, month, month period, rate, shares, Σ prices, divisor, exact amount
     assert ("1999-12-28 2000-01-12 16 1 1999-12-28 to 2000-01-27 1% 871,500 $22.03125 31 "
-            "days in the month period $6,193.6239919355…") in text
+            "days in the period $6,193.6239919355…") in text
     assert "Exact total of the rows (= 6,144,075/992) $6,193.6239919355…" in text
     assert "Rounded half-up once to the cent (the only rounding) $6,193.62" in text
     assert "Balance $6,193.62" in text
@@ -154,8 +154,8 @@ def test_statement_quotes_the_clause_of_each_step(statement):
 def test_statement_names_the_interpretations_in_force(statement):
     text = text_of(statement)
     for key, value in (("ld_market_value", "daily_close"), ("ld_schedule_clock", "per_default_period"),
-                       ("ld_day_count", "actual_month"), ("effectiveness_days", "120"),
-                       ("roll_deadlines", "true"), ("rule144k_years", "2")):
+                       ("ld_day_count", "actual_days_in_period"), ("effectiveness_days", "120"),
+                       ("roll_deadlines", "next_business_day"), ("rule144k_years", "2y")):
         assert re.search(rf"{key} .*? {value} terms file", text), key
     assert "A different reading of any of these keys changes the figure." in text
 
@@ -308,8 +308,8 @@ def test_a_valid_repurchase_is_stated():
 def test_other_readings_are_shown_with_their_divisor():
     evaluation = evaluate_focus(log(CLOSING, FILED), "2000-03-01", ld_day_count="thirty")
     text = text_of(render_statement_html(evaluation, "raptor"))
-    assert "$22.03125 30 ld_day_count = thirty" in text
-    assert re.search(r"ld_day_count .*? thirty terms file actual_month, actual_365", text)
+    assert "$22.03125 30 proration = thirty" in text
+    assert re.search(r"ld_day_count .*? thirty command line actual_days_in_period, actual_365", text)
     assert money(evaluation.damages["raptor"].accrued) in text
     assert money(evaluation.damages["raptor"].accrued) != "$6,193.62"
 

@@ -157,7 +157,7 @@ def test_as_of_the_deadline_day_nothing_has_accrued_yet():
 
 
 def test_without_the_roll_the_filing_default_starts_on_christmas_day():
-    result = run([filed("2000-01-13")], "2000-02-01", roll_deadlines=False)
+    result = run([filed("2000-01-13")], "2000-02-01", roll_deadlines="none")
     # F = 1999-12-24 unrolled: default days 12-25..01-12 = 7 + 12 = 19; month 12-25 -> 01-25 = 31 days.
     assert runs(result) == [("filing", D("1999-12-25"), D("2000-01-12"), 19)]
     assert accrued(result) == each(lambda n: n * P2 * ONE * 19 / 31)
@@ -485,7 +485,7 @@ def test_all_securities_rule144_ends_the_period_once_the_warrants_are_gone_too()
     assert runs(as_written) == [("lapse", D("2004-11-22"), D("2004-12-05"), 14)]
 
 
-@pytest.mark.parametrize(("years", "days"), [(2, 20), (1, 4)])
+@pytest.mark.parametrize(("years", "days"), [("2y", 20), ("1y", 4)])
 def test_rule144k_years_decides_whether_a_november_2000_lapse_bears_damages(years, days):
     result = run(REGISTERED + lapse("2000-11-20", "2000-12-10"), "2000-12-31", rule144k_years=years,
                  effectiveness_period_end="per_lot_rule144")

@@ -145,7 +145,8 @@ def test_focus_closing_issues_shares_at_the_purchase_price_and_one_warrant_each(
     assert cash["conversion_right"]["converts_to_stock_class_id"] == "focus-1999:common"
     assert (cashless["type"], cashless["conversion_right"]["conversion_mechanism"]["type"]) == (
         "ELECTIVE_ON_CONDITION", "CUSTOM_CONVERSION")
-    assert "cashless_test=at_election" in cashless["trigger_condition"]
+    assert "(cashless_test = at_election)" in cashless["trigger_condition"]
+    assert "on and after 2000-11-24" in cashless["trigger_condition"]
     assert len(transactions(bundle)) == 6  # the bundled log has no warrant events
 
 

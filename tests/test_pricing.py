@@ -11,9 +11,11 @@ from pipedeal.base.diagnostics import InputError
 from pipedeal.base.quotes import Quote, QuoteBook
 from pipedeal.engine.pricing import allocate, capitalization_after_closing, market_price_days
 
+PRICE = Decimal("1.60")  # SPA 1.15: "$1.60 per share of Common Stock"
+
 
 def test_focus_investors_receive_871500_3500_and_375000_shares_with_10_percent_warrants():
-    allocations = {a.investor: (a.shares, a.warrant_shares) for a in allocate(focus_terms())}
+    allocations = {a.investor: (a.shares, a.warrant_shares) for a in allocate(focus_terms(), PRICE)}
     assert allocations == {
         "raptor": (871_500, 87_150),
         "altar-rock": (3_500, 350),
@@ -73,13 +75,13 @@ def test_a_subscription_that_buys_a_fractional_share_is_an_error():
     odd = terms.investors[1].model_copy(update={"subscription": Decimal("5600.80")})
     bad = terms.model_copy(update={"investors": (terms.investors[0], odd, terms.investors[2])})
     with pytest.raises(InputError) as caught:
-        allocate(bad)
+        allocate(bad, PRICE)
     assert "3500.5 shares, not a whole number" in str(caught.value)
     assert caught.value.problems[0].field == "investors[1].subscription"
 
 
 def test_capitalization_after_the_closing_and_the_warrant_reserve():
-    cap = capitalization_after_closing(focus_terms(), allocate(focus_terms()))
+    cap = capitalization_after_closing(focus_terms(), allocate(focus_terms(), PRICE))
     assert cap.common_outstanding_before == 21_012_701
     assert cap.shares_issued_at_closing == 1_250_000
     assert cap.common_outstanding_after == 22_262_701
@@ -93,6 +95,6 @@ def test_an_under_reserved_warrant_pool_is_a_reported_breach():
     terms = focus_terms()
     short = terms.model_copy(update={"capitalization": terms.capitalization.model_copy(
         update={"reserved_for_warrants": 100_000})})
-    cap = capitalization_after_closing(short, allocate(short))
+    cap = capitalization_after_closing(short, allocate(short, PRICE))
     assert [p.code for p in cap.problems] == ["RESERVE-SHORTFALL"]
     assert "short 25,000" in cap.problems[0].message

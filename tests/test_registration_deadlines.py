@@ -22,9 +22,9 @@ def test_filing_due_on_christmas_eve_1999_rolls_to_monday_the_27th():
 
 
 def test_without_the_roll_the_filing_is_due_on_christmas_eve():
-    filing = deadlines(log(CLOSING), "1999-12-01", roll_deadlines=False)["rs_filing"]
+    filing = deadlines(log(CLOSING), "1999-12-01", roll_deadlines="none")["rs_filing"]
     assert filing.due == D("1999-12-24")
-    assert "roll_deadlines=false" in filing.steps[-1].text
+    assert "roll = none keeps it" in filing.steps[-1].text
 
 
 def test_the_real_s3_filed_on_2000_01_13_missed_the_filing_deadline():
@@ -123,7 +123,7 @@ def docket(terms, closing: dt.date, *events) -> Timeline:
 
     located = [Located(parse_event({"type": "closing", "date": closing.isoformat()})),
                *(Located(event) for event in events)]
-    return fold(located, make_context(terms, focus_calendars().company))
+    return fold(located, make_context(terms, focus_calendars().business))
 
 
 @settings(max_examples=200, deadline=None)
@@ -132,9 +132,9 @@ def docket(terms, closing: dt.date, *events) -> Timeline:
 def test_any_closing_gives_a_filing_deadline_30_days_on_rolled_to_the_first_sec_business_day(closing, roll):
     from scenario import focus_calendars, focus_terms
 
-    terms = focus_terms().with_interpretations({"roll_deadlines": roll})
+    terms = focus_terms().with_readings({"roll_deadlines": "next_business_day" if roll else "none"})
     sec = focus_calendars().sec
-    deadline = filing_deadline(terms, docket(terms, closing), sec, closing)
+    deadline = filing_deadline(terms, docket(terms, closing), focus_calendars(), closing)
     assert (deadline.unrolled_due - closing).days == 30
     if not roll:
         assert deadline.due == deadline.unrolled_due
@@ -153,8 +153,9 @@ def test_the_effectiveness_deadline_is_never_later_than_the_closing_reading_allo
     from pipedeal.engine.events import parse_event
 
     clearance = parse_event({"type": "sec_clearance", "date": str(closing + dt.timedelta(days=clearance_after))})
-    sec = focus_calendars().sec
-    with_clearance = effectiveness_deadline(focus_terms(), docket(focus_terms(), closing, clearance), sec, closing)
-    without = effectiveness_deadline(focus_terms(), docket(focus_terms(), closing), sec, closing)
+    calendars = focus_calendars()
+    with_clearance = effectiveness_deadline(focus_terms(), docket(focus_terms(), closing, clearance), calendars,
+                                            closing)
+    without = effectiveness_deadline(focus_terms(), docket(focus_terms(), closing), calendars, closing)
     assert with_clearance.unrolled_due <= without.unrolled_due
     assert with_clearance.unrolled_due == min(without.unrolled_due, clearance.date + dt.timedelta(days=5))

@@ -755,7 +755,7 @@ PARTIES = ("raptor", "altar-rock", "roseworth", "sullivan-worcester", "epstein-b
 @functools.cache
 def quoted_context() -> Context:
     calendars = focus_calendars()
-    return make_context(focus_terms(), calendars.company, three_dollar_quotes(), calendars.trading)
+    return make_context(focus_terms(), calendars.business, three_dollar_quotes(), calendars.trading)
 
 
 class Register:

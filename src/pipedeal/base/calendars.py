@@ -30,6 +30,7 @@ import sys
 import zlib
 from array import array
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BusinessCalendar",
     "CalendarRangeError",
+    "Calendars",
     "HolidayCalendar",
     "TradingCalendar",
     "add_months",
@@ -426,6 +428,16 @@ def local_calendar(country: str, subdivision: str | None = None) -> HolidayCalen
     """
     name = country if subdivision is None else f"{country}-{subdivision}"
     return _cached_holiday_calendar(name, country, subdivision)
+
+
+@dataclass(frozen=True)
+class Calendars:
+    """RULES §1: the calendar each clause counts in, for one deal."""
+
+    trading: TradingCalendar  # the Principal Market's sessions
+    sec: HolidayCalendar  # SEC business days (U.S. federal)
+    business: HolidayCalendar  # what the agreement calls a Business Day (PIPE-TERMS [calendars].business)
+    company: HolidayCalendar  # the Company's own business days, where notices to it land
 
 
 # --- Deadline arithmetic (RULES §1) -------------------------------------------------

@@ -20,7 +20,7 @@ from decimal import Decimal
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.money import PriceFormatError, parse_price, plain
 
-PRICE_COLUMNS = ("open", "high", "low", "close", "bid", "ask")
+PRICE_COLUMNS = ("open", "high", "low", "close", "bid", "ask", "vwap")
 # Bounds of a quote: wide for any share price ever quoted, narrow enough that a
 # typo (a volume pasted into a price, a price with 30 decimals) is caught. A
 # price has at most 10 digits before the point and 10 after (OCF's precision,
@@ -44,6 +44,7 @@ class Quote:
     close: Decimal | None = None
     bid: Decimal | None = None
     ask: Decimal | None = None
+    vwap: Decimal | None = None  # the day's volume-weighted average price, where a deal's terms use it
     volume: int | None = None
 
     def __post_init__(self) -> None:

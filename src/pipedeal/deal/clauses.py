@@ -1,16 +1,16 @@
-"""The agreement's words, and every operative clause of the FOCUS agreement.
+"""A deal's words, and every operative clause of the FOCUS agreement.
 
-**The clause registry.** Every word of the agreement that pipedeal prints (the
+**The clause registry.** Every word of an agreement that pipedeal prints (the
 steps of ``ld --explain``, the LD statement, the warrant forms, the
-interpretation keys, ``pipedeal clauses``) is a ``Quotation`` here, looked up by
-a stable key: ``quote("RRA 3(e)(B) rate")``. A quotation is verbatim: fragments
-of the agreement in their order, joined by `` ... `` where words are elided,
-spelled exactly as the agreement spells them apart from line breaks and page
-numbers (``tests/test_clause_registry.py`` holds every entry to the agreement
-file, within the section its clause names). In a form's entry (the Notice of
-Exercise, the Assignment Form) each `` ... `` is where the form is filled in.
-The registry is a plain table, a dict built from ``FOCUS_QUOTATIONS``, so that a
-deal's own table can stand behind the same lookups (``table=``).
+ambiguities, ``pipedeal clauses``) is a ``Quotation`` of the deal's own terms
+file (PIPE-TERMS principle 2): its ``[quotes]`` table, by stable slot keys
+(``"RRA 3(e)(B) rate"``), and each block's ``clause``/``quote``.
+``deal_words(terms)`` builds the table; ``quote``, ``text_of`` and ``quoted`` look
+words up in it and, where the deal quotes none, say so, never falling back to
+another deal's words. A quotation is verbatim: fragments of the agreement in
+their order, joined by `` ... `` where words are elided (in a form's entry, where
+the form is filled in). For the bundled FOCUS deal
+``tests/test_clause_registry.py`` holds every quotation to the agreement file.
 
 **The catalogue.** ``CLAUSES`` lists each duty, number or date, its words (a
 registry key), the rule that implements it and the tests that hold it to the
@@ -24,6 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipedeal.deal.terms import Terms
 
 ELISION = " ... "
 
@@ -58,315 +62,60 @@ def registry(quotations: Iterable[Quotation]) -> dict[str, Quotation]:
     return table
 
 
-def _q(key: str, clause: str, *lines: str) -> Quotation:
-    # Long quotations are written over several source lines; each piece keeps its spaces.
-    return Quotation(key, clause, "".join(lines))
+NO_WORDS = "the terms file quotes no words of this clause"
 
 
-FOCUS_QUOTATIONS: tuple[Quotation, ...] = (
-    # --- the Common Stock and Warrants Purchase Agreement (SPA) ----------------------------------
-    _q("SPA preamble Delaware", "SPA preamble",
-       "a corporation organized and existing under the laws of the State of Delaware"),
-    _q("SPA 1.10 market price", "SPA 1.10",
-       "the average of the closing bid prices ... during the five Trading Day period ending on the Trading Day ",
-       "immediately prior to the Closing Date"),
-    _q("SPA 1.15 purchase price", "SPA 1.15", '"Purchase Price" shall mean $1.60 per share of Common Stock'),
-    _q("SPA 1.25 trading day", "SPA 1.25",
-       '"Trading Day" shall mean any day during which the Principal Market shall be open'),
-    _q("SPA 2.1(a)(i) closing", "SPA 2.1",
-       "Upon execution and delivery of this Agreement, each Investor shall deliver ... funds"),
-    _q("SPA 4.3 capitalization", "SPA 4.3",
-       "30,000,000 shares of Common Stock ... 21,012,701 shares are issued and outstanding"),
-    _q("SPA 6.2 reserve", "SPA 6.2",
-       "shall continue to reserve and keep available at all times ... the Warrant Shares"),
-    _q("SPA 6.2 reserve adjusted", "SPA 6.2",
-       "the number of shares so reserved ... shall be increased or decreased to reflect potential increases or ",
-       "decreases ... by reason of adjustments to the Warrants"),
-    _q("SPA 6.3 delisting", "SPA 6.3",
-       "copies of any correspondence ... which questions or threatens delisting ... within three (3) Trading Days"),
-    _q("SPA 6.9 discounted sales", "SPA 6.9",
-       "will not enter into any sale of its securities for cash at a discount to its then-current bid price ",
-       "until 90 days after the effective date"),
-    _q("SPA 12.1 notices effective", "SPA 12.1",
-       "deemed effective (a) upon hand delivery or delivery by facsimile ... (b) on the first business day ",
-       "following ... courier ... (c) upon actual receipt"),
-    _q("SPA 12.1 business hours", "SPA 12.1",
-       "(if delivered on a business day during normal business hours where such notice is to be received), or ",
-       "the first business day following such delivery (if delivered other than on a business day during ",
-       "normal business hours where such notice is to be received)"),
-    _q("SPA 13.6 reporting entity", "SPA 13.6", "The reporting entity relied upon ... shall be Bloomberg, L.P."),
-    _q("SPA 13.10 consent", "SPA 13.10",
-       "shall not be unreasonably withheld nor delayed by more than two (2) Trading Days"),
-
-    # --- Exhibit A: the Warrant (W) --------------------------------------------------------------
-    _q("W preamble exercise price", "W preamble", "110% of the Market Price on the Closing Date"),
-    _q("W preamble 110%", "W preamble", "110% of the Market Price"),
-    _q("W preamble exercise window", "W preamble",
-       "at any time on or after December 1, 1999 ... and on or prior to the close of business on December 1, 2004"),
-    _q("W 1", "W 1",
-       "Prior to the Termination Date and subject to compliance with applicable laws, this Warrant and all ",
-       "rights hereunder are transferable, in whole or in part, at the office or agency of the Company by the ",
-       "holder hereof in person or by duly authorized attorney, upon surrender of this Warrant together with ",
-       "the Assignment Form annexed hereto properly endorsed."),
-    _q("W 1 transferable", "W 1",
-       "transferable, in whole or in part ... upon surrender of this Warrant together with the Assignment Form"),
-    _q("W 3 payment", "W 3",
-       "upon payment of the Exercise Price of the shares thereby purchased by wire transfer or cashier's check ",
-       "drawn on a United States bank, the holder of this Warrant shall be entitled to receive a certificate for ",
-       "the number of shares of Common Stock so purchased"),
-    _q("W 3 payment method", "W 3", "by wire transfer or cashier's check drawn on a United States bank"),
-    _q("W 3 delivery", "W 3",
-       "Certificates for shares purchased hereunder shall be delivered to the holder hereof within three (3) ",
-       "Trading Days after the date on which this Warrant shall have been exercised"),
-    _q("W 3 delivery days", "W 3", "Certificates ... shall be delivered ... within three (3) Trading Days"),
-    _q("W 3 partial", "W 3",
-       "If this Warrant shall have been exercised in part, the Company shall ... deliver to Holder a new Warrant ",
-       "evidencing the rights of Holder to purchase the unpurchased shares of Common Stock called for by this ",
-       "Warrant"),
-    _q("W 3 new warrant", "W 3",
-       "If this Warrant shall have been exercised in part, the Company shall ... deliver ... a new Warrant"),
-    _q("W 3 cashless", "W 3",
-       "If there is no registration in effect permitting the resale by the Holder of the Warrant Shares at any ",
-       "time from and after one year from the issuance date of this Warrant, then the Holder shall have the ",
-       'right to a "cashless exercise" in which the Holder shall be entitled to receive a certificate for the ',
-       "number of shares equal to the quotient obtained by dividing [(A-B) (X)] by (A)"),
-    _q("W 3 cashless condition", "W 3",
-       "If there is no registration in effect permitting the resale by the Holder of the Warrant Shares at any ",
-       "time from and after one year from the issuance date"),
-    _q("W 3 cashless formula", "W 3", "[(A-B) (X)] by (A)"),
-    _q("W 3 cashless quotient", "W 3",
-       "to receive a certificate for the number of shares equal to the quotient obtained by dividing ",
-       "[(A-B) (X)] by (A), where:"),
-    _q("W 3 cashless A", "W 3",
-       "the average of the high and low trading prices per share of Common Stock on the Trading Day preceding ",
-       "the date of such election"),
-    _q("W 3 cashless B", "W 3", "the Exercise Price of the Warrant"),
-    _q("W 3 cashless X", "W 3",
-       "the number of shares issuable upon exercise of the Warrant in accordance with the terms of this Warrant"),
-    _q("W 4", "W 4",
-       "No fractional shares or scrip representing fractional shares shall be issued upon the exercise of this ",
-       "Warrant. As to any fraction of a share which Holder would otherwise be entitled to purchase upon such ",
-       "exercise, the Company shall pay a cash adjustment in respect of such final fraction in an amount equal ",
-       "to the Exercise Price."),
-    _q("W 4 cash adjustment", "W 4",
-       "a cash adjustment in respect of such final fraction in an amount equal to the Exercise Price"),
-    _q("W 7(a)", "W 7(a)",
-       "Upon such surrender and, if required, such payment, the Company shall execute and deliver a new ",
-       "Warrant or Warrants in the name of the assignee or assignees and in the denomination or denominations ",
-       "specified in such instrument of assignment, and shall issue to the assignor a new Warrant evidencing ",
-       "the portion of this Warrant not so assigned, and this Warrant shall promptly be cancelled."),
-    _q("W 7(a) assignor", "W 7(a)",
-       "issue to the assignor a new Warrant evidencing the portion of this Warrant not so assigned"),
-    _q("W 7(a) taxes", "W 7(a)",
-       "together with a written assignment of this Warrant substantially in the form attached hereto duly ",
-       "executed by Holder or its agent or attorney and funds sufficient to pay any transfer taxes payable upon ",
-       "the making of such transfer"),
-    _q("W 7(b) divided or combined", "W 7(b)", "This Warrant may be divided or combined with other Warrants"),
-    _q("W 7(d)", "W 7(d)",
-       "The Company agrees to maintain, at its aforesaid office, books for the registration and the ",
-       "registration of transfer of the Warrants."),
-    _q("W 7(d) books", "W 7(d)",
-       "The Company agrees to maintain ... books for the registration and the registration of transfer of the ",
-       "Warrants"),
-    _q("W 9 like tenor", "W 9", "will make and deliver a new Warrant ... of like tenor"),
-    _q("W 10 next day", "W 10", "on the next succeeding day not a Saturday, Sunday or legal holiday"),
-    _q("W 11(a)", "W 11(a)",
-       "at an Exercise Price per Warrant Share or other security obtained by multiplying the Exercise Price in ",
-       "effect immediately prior to such adjustment by the number of Warrant Shares purchasable pursuant hereto ",
-       "immediately prior to such adjustment and dividing by the number of Warrant Shares or other securities ",
-       "of the Company resulting from such adjustment"),
-    _q("W 11(a) multiplying", "W 11(a)",
-       "multiplying the Exercise Price ... by the number of Warrant Shares ... immediately prior ... and dividing ",
-       "by the number ... resulting"),
-    _q("W 11(a) effective", "W 11(a)",
-       "An adjustment made pursuant to this paragraph shall become effective immediately after the effective ",
-       "date of such event retroactive to the record date, if any, for such event."),
-    _q("W 11 merger", "W 11",
-       "Holder shall have the right thereafter to receive, upon exercise of this Warrant, the number of shares ",
-       "of common stock of the successor or acquiring corporation or of the Company, if it is the surviving ",
-       "corporation, and Other Property receivable upon or as a result of such reorganization, ",
-       "reclassification, merger, consolidation or disposition of assets by a holder of the number of shares ",
-       "of Common Stock for which this Warrant is exercisable immediately prior to such event"),
-    _q("W 11 other property", "W 11",
-       "the number of shares ... and Other Property receivable ... by a holder of the number of shares of ",
-       "Common Stock"),
-    _q("W 12", "W 12",
-       "The Company may at any time during the term of this Warrant, reduce the then current Exercise Price to ",
-       "any amount and for any period of time deemed appropriate by the Board of Directors of the Company."),
-    _q("W 12 reduce", "W 12",
-       "reduce the then current Exercise Price to any amount and for any period of time"),
-    _q("W 13", "W 13",
-       "the Company shall promptly mail by registered or certified mail, return receipt requested, to the ",
-       "holder of this Warrant notice of such adjustment or adjustments setting forth the number of Warrant ",
-       "Shares (and other securities or property) purchasable upon the exercise of this Warrant and the ",
-       "Exercise Price of such Warrant Shares (and other securities or property) after such adjustment, ",
-       "setting forth a brief statement of the facts requiring such adjustment and setting forth the ",
-       "computation by which such adjustment was made."),
-    _q("W 13 delivery", "W 13", "by registered or certified mail, return receipt requested"),
-    _q("W 13 computation", "W 13", "notice of such adjustment ... setting forth the computation"),
-    _q("W 13 conclusive", "W 13",
-       "Such notice, in the absence of manifest error, shall be conclusive evidence of the correctness of such ",
-       "adjustment."),
-    _q("W 14 notice", "W 14", "at least 30 days' prior written notice"),
-    _q("W 15 par value", "W 15",
-       "Before taking any action which would cause an adjustment reducing the current Exercise Price below the ",
-       "then par value, if any, of the shares of Common Stock issuable upon exercise of the Warrants, the Company ",
-       "shall take any corporate action which may be necessary in order that the Company may validly and legally ",
-       "issue fully paid and non-assessable shares of such Common Stock at such adjusted Exercise Price"),
-    # The Notice of Exercise form; each " ... " is a fill: the shares, the Company, the Warrant.
-    _q("W Notice of Exercise election", "W (Notice of Exercise)",
-       "The undersigned hereby elects to purchase ... shares of Common Stock (the \"Common Stock\"), of ... ",
-       "pursuant to the terms of the attached Warrant ... , and tenders herewith payment of the exercise price ",
-       "in full, together with all applicable transfer taxes, if any."),
-    _q("W Notice of Exercise tender", "W (Notice of Exercise)",
-       "The undersigned hereby elects to purchase ________ shares of Common Stock ... and tenders herewith ",
-       "payment of the exercise price in full"),
-    _q("W Notice of Exercise issue", "W (Notice of Exercise)",
-       "Please issue a certificate or certificates representing said shares of Common Stock in the name of the ",
-       "undersigned or in such other name as is specified below:"),
-    _q("W Assignment Form instruction", "W (Assignment Form)",
-       "(To assign the foregoing warrant, execute this form and supply required information. Do not use this ",
-       "form to exercise the warrant.)"),
-    _q("W Assignment Form assignment", "W (Assignment Form)",
-       "FOR VALUE RECEIVED, the foregoing Warrant and all rights evidenced thereby are hereby assigned to"),
-    _q("W Assignment Form note", "W (Assignment Form)",
-       "The signature to this Assignment Form must correspond with the name as it appears on the face of the ",
-       "Warrant, without alteration or enlargement or any change whatsoever, and must be guaranteed by a bank ",
-       "or trust company. Officers of corporations and those acting in an fiduciary or other representative ",
-       "capacity should file proper evidence of authority to assign the foregoing Warrant."),
-
-    # --- Exhibit B: the Registration Rights Agreement (RRA) --------------------------------------
-    _q("RRA 3(a) filing", "RRA 3(a)",
-       "within thirty (30) days after the Closing Date a registration statement"),
-    _q("RRA 3(a) effectiveness", "RRA 3(a)",
-       'within one hundred fifty (120) days ... (or, if ... a "full review" ..., 150 days ...) or, if earlier, ',
-       "within five (5) days of SEC clearance"),
-    _q("RRA 3(a) effectiveness days", "RRA 3(a)", "one hundred fifty (120) days"),
-    _q("RRA 3(a) notice of effectiveness", "RRA 3(a)",
-       "notify the Investors of the effectiveness ... within one Trading Day"),
-    _q("RRA 3(a) additional statement", "RRA 3(a)",
-       "file, within thirty (30) days of notice ... effectiveness within ninety (120) days"),
-    _q("RRA 3(a) additional effectiveness days", "RRA 3(a)", "within ninety (120) days"),
-    _q("RRA 3(b)", "RRA 3(b)",
-       "until the earlier of ... (v) all Securities may be sold ... pursuant to Rule 144(k)"),
-    _q("RRA 3(b)(v) opinion", "RRA 3(b)",
-       "until the earlier of ... (v) all Securities may be sold without any time, volume or manner limitations ",
-       "pursuant to Rule 144(k) or any similar provision then in effect under the Securities Act in the opinion ",
-       "of counsel to the Company"),
-    _q("RRA 3(b) effectiveness period", "RRA 3(b)",
-       "maintain the Registration Statement ... effective ... until the earlier of"),
-    _q("RRA 3(c) review", "RRA 3(c)", "a reasonable period, not to exceed five (5) Trading Days, to review"),
-    _q("RRA 3(c) comment letters", "RRA 3(c)",
-       "copies of any comment letters ... within two (2) Trading Days of receipt"),
-    _q("RRA 3(e)(i)", "RRA 3(e)(i)",
-       "the Registration Statement ... is not filed with the Commission within thirty (30) days from the ",
-       "Closing Date"),
-    _q("RRA 3(e)(ii)", "RRA 3(e)(ii)",
-       "such Registration Statement is not declared effective by the Commission within the earlier of one ",
-       "hundred twenty (120) days ... or five (5) days of clearance"),
-    _q("RRA 3(e)(ii) effectiveness days", "RRA 3(e)(ii)", "one hundred twenty (120) days"),
-    _q("RRA 3(e)(ii) underwriters", "RRA 3(e)(ii)",
-       "(unless such failure to register is due in whole or in part to the Commission's request that the ",
-       "Investors be named as underwriters ...)"),
-    _q("RRA 3(e)(ii) underwriters request", "RRA 3(e)(ii)",
-       "unless such failure to register is due in whole or in part to the Commission's request that the ",
-       "Investors be named as underwriters"),
-    _q("RRA 3(e)(iii)", "RRA 3(e)(iii)",
-       "such Registration Statement is not maintained as effective by the Company for the period set forth in ",
-       "Section 3(b)"),
-    _q("RRA 3(e)(iv)", "RRA 3(e)(iv)",
-       "the additional Registration Statement ... is not filed within thirty (30) days or declared effective ",
-       "within one hundred twenty (120) days"),
-    _q("RRA 3(e)(iv) additional effectiveness days", "RRA 3(e)(iv)", "one hundred twenty (120) days"),
-    _q("RRA 3(e) registration default", "RRA 3(e)", '(each a "Registration Default")'),
-    _q("RRA 3(e)(A) election", "RRA 3(e)(A)",
-       "The election to repurchase ... within five (5) Trading Days ... payment ... within five (5) Trading ",
-       "Days of such notice"),
-    _q("RRA 3(e)(A) repurchase", "RRA 3(e)(A)",
-       "The election to repurchase ... shall be made ... within five (5) Trading Days of the date on which ",
-       "liquidated damages would otherwise begin to accrue, and payment shall be made within five (5) Trading ",
-       "Days of such notice, or else the Company's election shall be void"),
-    _q("RRA 3(e)(B) rate", "RRA 3(e)(B)",
-       "one percent (1%) of the aggregate market value ... for the first two months and two percent (2%) for ",
-       "every month thereafter"),
-    _q("RRA 3(e)(B) rate schedule", "RRA 3(e)(B)",
-       "one percent (1%) ... for the first two months and two percent (2%) for every month thereafter"),
-    _q("RRA 3(e)(B) daily", "RRA 3(e)(B)", "pay Investor (pro rated on a daily basis), as liquidated damages"),
-    _q("RRA 3(e)(B) pro rated", "RRA 3(e)(B)", "pro rated on a daily basis"),
-    _q("RRA 3(e)(B) held", "RRA 3(e)(B)",
-       "shares of Common Stock purchased from the Company and still held by the Investor"),
-    _q("RRA 3(e)(B) aggregate market value", "RRA 3(e)(B)", "aggregate market value as of the Closing Date"),
-    _q("RRA 3(e) market value closing_date", "RRA 3(e)(B)", "the aggregate market value as of the Closing Date"),
-    _q("RRA 3(e) market value daily_close", "RRA 3(e)",
-       "The market value of the Common Stock for this purpose shall be the closing price ... for each day ",
-       "during such Registration Default"),
-    _q("RRA 3(e) closing price", "RRA 3(e)",
-       "the closing price ... for each day during such Registration Default"),
-    _q("RRA 3(e) overlap", "RRA 3(e)",
-       "(regardless of whether one or more such Registration Defaults are then in existence)"),
-    _q("RRA 3(e) payment", "RRA 3(e)",
-       "Payment of the liquidated damages shall be made to the Investors in cash, within five (5) calendar ",
-       "days of demand"),
-    _q("RRA 3(e) payment days", "RRA 3(e)", "within five (5) calendar days of demand"),
-    _q("RRA 3(e) financial statements", "RRA 3(e)",
-       "resulting solely from the need to update the Company's financial statements ... shall not constitute ",
-       "a Registration Default"),
-    _q("RRA 3(e) financial statements window", "RRA 3(e)",
-       "after 45 days and within 90 days from the end of the Company's fiscal year ... shall not constitute a ",
-       "Registration Default"),
-    _q("RRA 3(e) collection", "RRA 3(e)",
-       "If the Company does not remit the payment ... the Company will pay the Investors reasonable costs of ",
-       "collection"),
-    _q("RRA 3(e) collection costs", "RRA 3(e)",
-       "the Company will pay the Investors reasonable costs of collection"),
-    _q("RRA 3(g)", "RRA 3(g)",
-       "the Company may not so suspend the right ... for more than thirty (30) days in the aggregate during ",
-       "any twelve month period ... and if such period is exceeded, such event shall be a Registration Default"),
-    _q("RRA 3(g) cap", "RRA 3(g)",
-       "not ... for more than thirty (30) days in the aggregate during any twelve month period"),
-    _q("RRA 3(g) filing delay", "RRA 3(g)",
-       "the Company's obligation to file ... shall be delayed without penalty for not more than twenty (20) ",
-       "days"),
-    _q("RRA 3(g) notice", "RRA 3(g)",
-       "notice in writing at least two (2) Trading Days prior to the first day of the blackout period"),
-    _q("RRA 4", "RRA 4",
-       "Any delay or delays caused by the Investors by failure to cooperate as required hereunder shall not ",
-       "constitute a Registration Default"),
-    _q("RRA 4 investor delay", "RRA 4",
-       "Any delay or delays caused by the Investors ... shall not constitute a Registration Default"),
-    _q("RRA 5(g) transfer agent", "RRA 5(g)",
-       "within three (3) Trading Days after a Registration Statement ... is declared effective by the ",
-       "Commission, deliver ... to the transfer agent"),
-)
-
-FOCUS_REGISTRY: dict[str, Quotation] = registry(FOCUS_QUOTATIONS)
+def deal_words(terms: Terms) -> dict[str, Quotation]:
+    """The deal's own words: its ``[quotes]`` by key, and each block's ``quote`` under the block's
+    path (``registration.filing``); built once per terms."""
+    cached = terms._words
+    if cached is not None:
+        return cached
+    entries = [Quotation(key, entry.clause, entry.text) for key, entry in terms.quotes.items()]
+    for path, block in _blocks(terms):
+        if block.quote:
+            entries.append(Quotation(path, block.clause or "", block.quote))
+    table = registry(entries)
+    terms._words = table
+    return table
 
 
-def quote(key: str, table: Mapping[str, Quotation] = FOCUS_REGISTRY) -> Quotation:
-    """The quotation ``key`` (``"RRA 3(e)(B) rate"``); an unknown key is a programming error."""
-    try:
-        return table[key]
-    except KeyError:
-        raise KeyError(f"no clause text {key!r} in the registry") from None
+def _blocks(terms: Terms):
+    from pydantic import BaseModel
+
+    from pipedeal.deal.terms import Words
+
+    def walk(node: BaseModel, path: str):
+        if isinstance(node, Words):
+            yield path, node
+        for name in type(node).model_fields:
+            child = getattr(node, name)
+            if isinstance(child, BaseModel):
+                yield from walk(child, f"{path}.{name}" if path else name)
+
+    yield from walk(terms, "")
 
 
-def text_of(key: str, table: Mapping[str, Quotation] = FOCUS_REGISTRY) -> str:
-    """The verbatim words of ``key``, without quotation marks."""
-    return quote(key, table).text
-
-
-def quoted(key: str, table: Mapping[str, Quotation] = FOCUS_REGISTRY) -> str:
-    """The words of ``key`` in quotation marks, as a citation prints them."""
-    return quote(key, table).quoted
-
-
-def find(key: str, table: Mapping[str, Quotation] = FOCUS_REGISTRY) -> Quotation | None:
-    """The quotation ``key``, or ``None`` where the registry has none (a clause cited without words)."""
+def quote(key: str, table: Mapping[str, Quotation]) -> Quotation | None:
+    """The deal's words for ``key`` (``"RRA 3(e)(B) rate"``), or None where its terms quote none."""
     return table.get(key)
 
 
-def quoted_or_empty(key: str, table: Mapping[str, Quotation] = FOCUS_REGISTRY) -> str:
-    """The words of ``key`` in quotation marks, or ``""`` for a clause the registry has no words of."""
+def text_of(key: str, table: Mapping[str, Quotation]) -> str:
+    """The verbatim words of ``key``, without quotation marks; where the terms quote none, says so."""
+    entry = table.get(key)
+    return entry.text if entry is not None else f"[{NO_WORDS}]"
+
+
+def quoted(key: str, table: Mapping[str, Quotation]) -> str:
+    """The words of ``key`` in quotation marks, as a citation prints them; or a note that the deal's
+    terms quote none (never another deal's words)."""
+    entry = table.get(key)
+    return entry.quoted if entry is not None else f"({NO_WORDS})"
+
+
+def quoted_or_empty(key: str, table: Mapping[str, Quotation]) -> str:
+    """The words of ``key`` in quotation marks, or ``""`` for a clause cited without words."""
     entry = table.get(key)
     return entry.quoted if entry is not None else ""
 
@@ -383,13 +132,13 @@ class Clause:
     tests: tuple[str, ...] = ()
     note: str = ""  # words of pipedeal's own, after the quotation (or instead of it)
 
-    @property
-    def text(self) -> str:
-        words = quoted(self.quote) if self.quote else ""
-        return " ".join(part for part in (words, self.note) if part)
+    def text(self, words: Mapping[str, Quotation]) -> str:
+        """The clause's words as the deal's terms quote them, then pipedeal's note."""
+        shown = quoted(self.quote, words) if self.quote else ""
+        return " ".join(part for part in (shown, self.note) if part)
 
-    def as_dict(self) -> dict[str, object]:
-        return {"clause": self.id, "kind": self.kind, "text": self.text, "quote": self.quote,
+    def as_dict(self, words: Mapping[str, Quotation]) -> dict[str, object]:
+        return {"clause": self.id, "kind": self.kind, "text": self.text(words), "quote": self.quote,
                 "rule": self.rule, "tests": list(self.tests),
                 "status": "implemented" if self.rule else "not yet"}
 
@@ -453,12 +202,12 @@ CLAUSES: tuple[Clause, ...] = (
             Q + "test_a_non_terminating_bid_is_refused_naming_file_line_and_column")),
     Clause("SPA 13.10", "duty", "SPA 13.10 consent"),
     Clause("W preamble (price)", "number", "W preamble exercise price",
-           "pipedeal.engine.pricing.exercise_price",
+           "pipedeal.engine.pricing.price_the_deal",
            (P + "test_exercise_price_rounding_alternatives",
             P + "test_a_half_tenth_of_a_cent_rounds_up_not_to_even")),
     Clause("W preamble (window), W 3", "date",
            "W preamble exercise window",
-           "pipedeal.engine.timeline.Context.exercise_window",
+           "pipedeal.engine.warrants.exercise_window",
            (L + "test_exercising_outside_the_window_is_refused",
             L + "test_the_first_and_last_days_of_the_window_are_inside_it")),
     Clause("W 1, 7(a)", "duty", "W 1 transferable", "pipedeal.engine.timeline.Fold._transfer",

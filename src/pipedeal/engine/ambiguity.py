@@ -1,5 +1,6 @@
 """What each reading of the agreement is worth: every interpretation key, the value
-in force, and each investor's damages under every alternative, side by side."""
+in force, and each investor's damages under every alternative, side by side; and, for
+``--strict``, which unconfirmed readings actually move the figures asked for."""
 
 from __future__ import annotations
 
@@ -8,52 +9,102 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from pipedeal.base.calendars import Calendars
 from pipedeal.base.money import money_str
 from pipedeal.base.quotes import QuoteBook
-from pipedeal.deal.interpretations import CATALOGUE, LD_KEYS
-from pipedeal.deal.terms import Terms
-from pipedeal.engine.evaluate import Calendars, evaluate
+from pipedeal.deal.readings import affects_damages, values
+from pipedeal.deal.terms import Ambiguity, Terms
+from pipedeal.engine.evaluate import Evaluation, evaluate
 from pipedeal.engine.timeline import Located
 
 
 def money_at_stake(
-    terms: Terms, events: Sequence[Located], quotes: QuoteBook, calendars: Calendars, as_of: dt.date
+    terms: Terms, events: Sequence[Located], quotes: QuoteBook, calendars: Calendars, as_of: dt.date,
+    readings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """RULES.md: "every output that depends on one says so and can show the figure
-    under each alternative". One evaluation per value of each key, the others as in force."""
-    in_force = terms.interpretations.as_dict()
-    explicit = terms.interpretations.model_fields_set
+    under each alternative". For each of the deal's ``[[ambiguities]]``, one evaluation per
+    value, the others as in force (or as ``readings`` set them)."""
+    readings = readings or {}
     keys = []
-    for entry in CATALOGUE:
-        values = []
+    for entry in terms.ambiguities:
+        current = readings.get(entry.key, entry.value)
+        rows = []
         base = None
-        for value in entry.values:
-            result = evaluate(terms, events, quotes, calendars, as_of, {entry.key: value})
+        for value in values(entry):
+            result = evaluate(terms, events, quotes, calendars, as_of, {**readings, entry.key: value})
             damages = {investor: r.accrued for investor, r in result.damages.items()}
             total = sum(damages.values(), Decimal("0.00"))
             row = {
                 "value": value,
-                "in_force": value == in_force[entry.key],
+                "in_force": value == current,
                 "liquidated_damages": {investor: money_str(amount) for investor, amount in damages.items()},
                 "total": money_str(total),
                 "exercise_price": result.pricing.exercise_price_text if result.pricing else None,
             }
-            if value == in_force[entry.key]:
+            if value == current:
                 base = damages
-            values.append(row)
-        for row in values:
+            rows.append(row)
+        for row in rows:
             row["difference"] = {
                 investor: money_str(Decimal(amount) - base[investor]) for investor, amount in
                 row["liquidated_damages"].items()
             } if base is not None else {}
         keys.append({
             "key": entry.key,
+            "field": entry.field,
             "clause": entry.clause,
             "question": entry.question,
-            "text": entry.text,
-            "in_force": in_force[entry.key],
-            "set_in_terms": entry.key in explicit,
-            "affects_damages": entry.key in LD_KEYS,
-            "values": values,
+            "text": entry.why,
+            "in_force": current,
+            "set_on_command_line": entry.key in readings,
+            "affects_damages": affects_damages(entry),
+            "values": rows,
         })
     return {"deal": terms.deal.name, "as_of": as_of.isoformat(), "keys": keys}
+
+
+def damages_figures(result: Evaluation) -> tuple:
+    """What ``ld`` reports: each investor's damages accrued, demanded, paid and due, and the
+    repurchase price."""
+    repurchase = result.repurchase
+    owed = tuple((investor, r.accrued, r.demanded, r.paid, r.due, r.balance) for investor, r in result.damages.items())
+    return (owed, (repurchase.status, tuple(repurchase.amounts.items())) if repurchase else None)
+
+
+def all_figures(result: Evaluation) -> tuple:
+    """What ``report`` states: prices, allocations, every deadline and obligation with its
+    status, the default days of each kind, the damages, breaches, exercises and the register."""
+    pricing = result.pricing
+    days = result.default_days
+    return (
+        (pricing.purchase_price, pricing.exercise_price) if pricing else None,
+        tuple((a.investor, a.shares, a.warrant_shares, a.subscription) for a in result.allocations),
+        tuple((d.id, d.due, d.status, d.met_on) for d in (*result.deadlines, *result.obligations)),
+        tuple(days.kinds.items()) if days else None,
+        damages_figures(result),
+        tuple((b.code, b.date) for b in result.breaches),
+        tuple((e.warrant, e.date, e.shares_issued, e.fraction_cash, e.delivery_due) for e in result.exercises),
+        tuple((a.effective_from, a.rows) for a in result.adjustments),
+    )
+
+
+def readings_that_move(
+    terms: Terms, events: Sequence[Located], quotes: QuoteBook, calendars: Calendars, result: Evaluation,
+    readings: dict[str, Any], damages_only: bool,
+) -> list[Ambiguity]:
+    """``--strict``: each ambiguity not confirmed with ``--set`` under one of whose other
+    readings the figures asked for (damages only, or the whole report) come out differently.
+    A reading the figures do not depend on as of this date needs no confirmation."""
+    figures = damages_figures if damages_only else all_figures
+    in_force = figures(result)
+    moving = []
+    for entry in terms.ambiguities:
+        if entry.key in readings or (damages_only and not affects_damages(entry)):
+            continue
+        for value in entry.alternatives:
+            other = evaluate(terms, events, quotes, calendars, result.as_of, {**readings, entry.key: value})
+            if figures(other) != in_force:
+                moving.append(entry)
+                break
+    return moving

@@ -19,10 +19,10 @@ from typing import Any
 
 from pipedeal.base.steps import Steps
 from pipedeal.engine import events as ev
-from pipedeal.engine.pricing import Pricing, QuoteUsed
+from pipedeal.engine.pricing import Allocation, Pricing, QuoteUsed
 from pipedeal.engine.timeline import Certificate, Context, Fold, Lapse, Located, Lot, Statement
 
-VERSION = 1
+VERSION = 2
 
 
 def _day(value: dt.date | None) -> str | None:
@@ -79,9 +79,17 @@ def take(fold: Fold) -> dict[str, Any]:
         "problems": [[p.code, p.seq, p.line, p.message] for p in fold.problems],
         "closing_date": _day(fold.closing_date),
         "pricing": None if pricing is None else {
-            "market_price": str(pricing.market_price), "exercise_price": str(pricing.exercise_price),
-            "exercise_price_exact": str(pricing.exercise_price_exact), "rounding": pricing.exercise_price_rounding,
-            "quotes_used": [[q.date.isoformat(), str(q.bid)] for q in pricing.quotes_used]},
+            "market_price": None if pricing.market_price is None else str(pricing.market_price),
+            "purchase": [str(pricing.purchase_price), str(pricing.purchase_price_exact),
+                         pricing.purchase_price_rounding],
+            "exercise": [str(pricing.exercise_price), str(pricing.exercise_price_exact),
+                         pricing.exercise_price_rounding],
+            "quotes_used": [[q.date.isoformat(), str(q.value), q.volume] for q in pricing.quotes_used],
+            "figure": pricing.figure, "computation": list(pricing.computation)},
+        "allocations": [[a.investor, str(a.subscription), a.shares, a.warrant_shares, str(a.purchase_price),
+                         None if a.warrant_purchase_price is None else str(a.warrant_purchase_price)]
+                        for a in fold.allocations],
+        "window": None if fold.window is None else [day.isoformat() for day in fold.window],
         "base_price": None if fold.base_price is None else str(fold.base_price),
         "lots": [{"id": lot.id, "party": lot.party, "kind": lot.kind, "acquired": lot.acquired.isoformat(),
                   "holding_from": lot.holding_from.isoformat(), "acquired_shares": lot.acquired_shares,
@@ -140,10 +148,19 @@ def resume(ctx: Context, data: dict[str, Any]) -> Fold:
     fold.closing_date = _date(data["closing_date"])
     pricing = data["pricing"]
     if pricing is not None:
-        fold.pricing = Pricing(Decimal(pricing["market_price"]), Decimal(pricing["exercise_price"]),
-                               Decimal(pricing["exercise_price_exact"]), pricing["rounding"],
-                               tuple(QuoteUsed(dt.date.fromisoformat(day), Decimal(bid))
-                                     for day, bid in pricing["quotes_used"]))
+        purchase, exercise = pricing["purchase"], pricing["exercise"]
+        fold.pricing = Pricing(
+            None if pricing["market_price"] is None else Decimal(pricing["market_price"]),
+            Decimal(purchase[0]), Decimal(purchase[1]), purchase[2], Decimal(exercise[0]), Decimal(exercise[1]),
+            exercise[2], tuple(QuoteUsed(dt.date.fromisoformat(day), Decimal(value), volume)
+                               for day, value, volume in pricing["quotes_used"]),
+            pricing["figure"], tuple(pricing["computation"]))
+    fold.allocations = tuple(
+        Allocation(investor, Decimal(subscription), shares, warrants, Decimal(price),
+                   None if unit is None else Decimal(unit))
+        for investor, subscription, shares, warrants, price, unit in data["allocations"])
+    fold.window = None if data["window"] is None else tuple(  # type: ignore[assignment]
+        dt.date.fromisoformat(day) for day in data["window"])
     fold.base_price = None if data["base_price"] is None else Decimal(data["base_price"])
     for item in data["lots"]:
         held: Steps[int] = _steps(0, [item["held"]])

@@ -21,7 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from pipedeal.base import intervals as iv
-from pipedeal.base.calendars import HolidayCalendar, TradingCalendar, add_months
+from pipedeal.base.calendars import Calendars, TradingCalendar, add_months
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.intervals import Days
 from pipedeal.base.money import CENT, fraction_to_decimal
@@ -30,7 +30,7 @@ from pipedeal.deal.terms import Terms
 from pipedeal.engine.defaults import DefaultDays
 from pipedeal.engine.notices import Delivery, takes_effect
 from pipedeal.engine.pricing import Allocation
-from pipedeal.engine.registration import Deadline
+from pipedeal.engine.registration import UNIT_WORDS, Deadline, count
 from pipedeal.engine.timeline import Timeline
 
 ONE_DAY = dt.timedelta(days=1)
@@ -81,7 +81,7 @@ class MarketValues:
     def for_days(cls, terms: Terms, quotes: QuoteBook, trading: TradingCalendar, closing: dt.date,
                  needed: Days) -> MarketValues:
         """The market values the default days ``needed`` use; a missing price is an error."""
-        reading = terms.interpretations.ld_market_value
+        reading = terms.liquidated_damages.market_value or "daily_close"
         if not needed:
             return cls(reading, quotes.source)
         if reading == "closing_date":
@@ -254,29 +254,32 @@ class Repurchase:
 
 
 def repurchase_election(terms: Terms, timeline: Timeline, deal_days: Days, allocations: Sequence[Allocation],
-                        trading: TradingCalendar, as_of: dt.date) -> Repurchase | None:
+                        calendars: Calendars, as_of: dt.date) -> Repurchase | None:
     """RRA 3(e)(A): "The election to repurchase ... shall be made ... within five (5)
     Trading Days of the date on which liquidated damages would otherwise begin to
     accrue, and payment shall be made within five (5) Trading Days of such notice,
     or else the Company's election shall be void"."""
+    rule = terms.liquidated_damages.repurchase
     election = next((e for e in timeline.repurchase_elections if e.date <= as_of), None)
     if election is None:
         return None
+    if rule == "none":
+        return Repurchase("void", election.date, None, None, None, None,
+                          reason="the agreement gives the Company no right to repurchase instead of paying damages")
     starts = [run for run in deal_days if run[0] <= election.date.toordinal()]
     if not starts:
         return Repurchase("void", election.date, None, None, None, None,
                           reason="no Registration Default had begun when the election was made")
     run = starts[-1]
     begins = dt.date.fromordinal(run[0])
-    ld = terms.liquidated_damages
-    election_due = trading.add_open_days(begins, ld.repurchase_election_trading_days)
-    payment_due = trading.add_open_days(election.date, ld.repurchase_payment_trading_days)
+    election_due = count(begins, rule.election_days, rule.unit, calendars)
+    payment_due = count(election.date, rule.payment_days, rule.unit, calendars)
     payment = next((e for e in timeline.repurchase_payments if election.date <= e.date <= as_of), None)
     paid_on = payment.date if payment else None
     common = (election.date, begins, election_due, paid_on, payment_due)
     if election.date > election_due:
-        return Repurchase("void", *common, reason=f"elected after {election_due}, the 5th Trading "
-                          f"Day after damages began to accrue on {begins}")
+        return Repurchase("void", *common, reason=f"elected after {election_due}, {rule.election_days} "
+                          f"{UNIT_WORDS[rule.unit]} after damages began to accrue on {begins}")
     if payment is None:
         if as_of <= payment_due:
             return Repurchase("pending", *common, reason=f"payment due by {payment_due}")
@@ -288,23 +291,49 @@ def repurchase_election(terms: Terms, timeline: Timeline, deal_days: Days, alloc
         lot = timeline.purchased_lot(allocation.investor)
         held = lot.held.on(payment.date) if lot else 0
         shares[allocation.investor] = held
-        amounts[allocation.investor] = cents(held * Fraction(terms.pricing.purchase_price))
+        amounts[allocation.investor] = cents(held * Fraction(allocation.purchase_price))
     return Repurchase("valid", *common, amounts=amounts, shares=shares,
                       reason=f"elected by {election_due} and paid by {payment_due}", replaced_days=(run,))
 
 
 class MonthClock:
-    """Month periods counted from an anchor day: month k runs from anchor + k months
-    to anchor + (k + 1) months (``add_months``), as day offsets from the anchor."""
+    """The damages' periods counted from an anchor day (PIPE-TERMS ``period``), as day offsets
+    from the anchor: ``month`` k runs from anchor + k months to anchor + (k + 1) months
+    (``add_months``); ``thirty_days`` k from anchor + 30k days; ``calendar_month`` periods
+    are the calendar months the days touch (the first from the anchor to the month's end)."""
 
-    def __init__(self, anchor: dt.date):
+    def __init__(self, anchor: dt.date, kind: str = "month"):
         self.anchor = anchor
+        self.kind = kind
         self.bounds = [0]
+
+    def _next_bound(self) -> int:
+        k = len(self.bounds)
+        if self.kind == "thirty_days":
+            return 30 * k
+        if self.kind == "calendar_month":
+            first = self.anchor.replace(day=1)
+            return (add_months(first, k) - self.anchor).days
+        return (add_months(self.anchor, k) - self.anchor).days
 
     def month_of(self, offset: int) -> int:
         while self.bounds[-1] <= offset:
-            self.bounds.append((add_months(self.anchor, len(self.bounds)) - self.anchor).days)
+            self.bounds.append(self._next_bound())
         return bisect_right(self.bounds, offset) - 1
+
+    def start(self, period: int) -> dt.date:
+        return self.anchor + dt.timedelta(days=self.bounds[period])
+
+    def end(self, period: int) -> dt.date:
+        return self.anchor + dt.timedelta(days=self.bounds[period + 1])
+
+    def length(self, period: int) -> int:
+        """The days of a period, a day's share of its rate under ``actual_days_in_period``:
+        a whole calendar month, even for the first, which begins on the anchor."""
+        if self.kind == "calendar_month":
+            first = self.start(period).replace(day=1)
+            return (add_months(first, 1) - first).days
+        return self.bounds[period + 1] - self.bounds[period]
 
 
 def _clock_runs(days: Days, cumulative: bool) -> list[Days]:
@@ -320,12 +349,12 @@ _DIVISORS = {"thirty": Fraction(30), "actual_365": Fraction(365, 12)}
 
 def accrue(terms: Terms, days: Days, held: Sequence[Held], market: MarketValues) -> list[Segment]:
     """The segments of one investor's damages over ``days``."""
-    keys = terms.interpretations
-    rates = [(step.months, step.rate, Fraction(step.rate)) for step in terms.liquidated_damages.schedule]
+    ld = terms.liquidated_damages
+    rates = [(step.periods, step.rate, Fraction(step.rate)) for step in ld.schedule]
     sinces = [step.since for step in held]
     segments: list[Segment] = []
-    for clock in _clock_runs(days, keys.ld_schedule_clock == "cumulative"):
-        months = MonthClock(dt.date.fromordinal(clock[0][0]))
+    for clock in _clock_runs(days, ld.clock == "cumulative"):
+        months = MonthClock(dt.date.fromordinal(clock[0][0]), ld.period)
         offset = 0  # place of the next day on the clock
         for first, last in clock:
             day = first
@@ -335,7 +364,7 @@ def accrue(terms: Terms, days: Days, held: Sequence[Held], market: MarketValues)
                 index = bisect_right(sinces, day) - 1
                 if index + 1 < len(sinces) and sinces[index + 1] <= stop:
                     stop = sinces[index + 1] - 1  # the holding changes: a new segment
-                segments.append(_segment(keys.ld_day_count, rates, day, stop, month, months, held[index], market))
+                segments.append(_segment(ld.proration, rates, day, stop, month, months, held[index], market))
                 offset += stop - day + 1
                 day = stop + 1
     return segments
@@ -354,17 +383,14 @@ def _segment(day_count: str, rates, first: int, last: int, month: int, months: M
              market: MarketValues) -> Segment:
     days = last - first + 1
     rate, exact_rate = _rate(rates, month)
-    month_days = months.bounds[month + 1] - months.bounds[month]
-    divisor = _DIVISORS.get(day_count, Fraction(month_days))
+    divisor = _DIVISORS.get(day_count, Fraction(months.length(month)))
     total = market.scaled_total(first, last)
     factor = held.split_factor if market.closing_close is not None else Fraction(1)
     # rate x shares x (total / scale) / factor / divisor, as integers over one denominator.
     numerator = exact_rate.numerator * held.shares * total * factor.denominator * divisor.denominator
     denominator = exact_rate.denominator * market.scale * factor.numerator * divisor.numerator
-    anchor = months.anchor
     return Segment(
-        dt.date.fromordinal(first), dt.date.fromordinal(last), days, month,
-        anchor + dt.timedelta(days=months.bounds[month]), anchor + dt.timedelta(days=months.bounds[month + 1]),
+        dt.date.fromordinal(first), dt.date.fromordinal(last), days, month, months.start(month), months.end(month),
         rate, divisor, held.shares, factor, total, market.scale, numerator, denominator)
 
 
@@ -452,7 +478,7 @@ def _held_days(days: Days, held: Sequence[Held]) -> Days:
 
 
 def investor_damages(terms: Terms, plan: InvestorDays, market: MarketValues, timeline: Timeline,
-                     notice_calendar: HolidayCalendar, as_of: dt.date) -> InvestorDamages:
+                     calendars: Calendars, as_of: dt.date) -> InvestorDamages:
     """RRA 3(e)(B): "pay Investor (pro rated on a daily basis), as liquidated damages
     ... one percent (1%) of the aggregate market value ... for the first two months
     and two percent (2%) for every month thereafter"."""
@@ -460,7 +486,7 @@ def investor_damages(terms: Terms, plan: InvestorDays, market: MarketValues, tim
     accrual = Accrual(segments)
     exact = accrual.total
     accrued = cents(exact)
-    demands, paid, demanded, due, overdue = _demands(terms, plan, accrual, market, timeline, notice_calendar,
+    demands, paid, demanded, due, overdue = _demands(terms, plan, accrual, market, timeline, calendars,
                                                      as_of)
     return InvestorDamages(
         investor=plan.investor,
@@ -470,19 +496,18 @@ def investor_damages(terms: Terms, plan: InvestorDays, market: MarketValues, tim
         overdue=overdue)
 
 
-def demand_effect(terms: Terms, demand, notice_calendar: HolidayCalendar) -> tuple[dt.date | None, str]:
+def demand_effect(terms: Terms, demand, calendars: Calendars) -> tuple[dt.date | None, str]:
     """RULES §3: a demand takes effect as a notice to the Company (SPA 12.1, RRA 8); one
     recorded without ``sent_at`` and ``method`` takes effect on its date."""
     if demand.sent_at is None:
         return demand.date, f"demand dated {demand.date} (no delivery recorded: effective that day)"
     delivery = Delivery(demand.method, demand.sent_at, demand.received_at, demand.confirmed)
-    effect = takes_effect(delivery, notice_calendar, terms.company.timezone,
-                          terms.interpretations.notice_before_hours)
+    effect = takes_effect(delivery, calendars.company, terms.company.timezone, terms.notices)
     return effect.day, effect.reason
 
 
 def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketValues, timeline: Timeline,
-             notice_calendar: HolidayCalendar, as_of: dt.date):
+             calendars: Calendars, as_of: dt.date):
     """RRA 3(e): "Payment of the liquidated damages shall be made ... within five (5)
     calendar days of demand"; the demand is a notice (SPA 12.1), so the days run from
     the day it takes effect."""
@@ -494,10 +519,11 @@ def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketV
         if event.investor != investor or event.date > as_of:
             continue
         amount = cents(accrual.through(event.date, market))
-        effective, effect = demand_effect(terms, event, notice_calendar)
+        effective, effect = demand_effect(terms, event, calendars)
         if effective is not None and effective > as_of:
             effective, effect = None, effect + f"; not yet in effect on {as_of}"
-        due = effective + dt.timedelta(days=terms.liquidated_damages.payment_days) if effective else None
+        payment = terms.liquidated_damages.payment
+        due = count(effective, payment.days, payment.unit, calendars) if effective else None
         running, met_on = Decimal(0), None
         for when, value in payments:
             running += value

@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipedeal.base import intervals as iv
-from pipedeal.base.calendars import add_years
+from pipedeal.base.calendars import add_months, add_years
 from pipedeal.base.intervals import Days
 from pipedeal.deal.terms import Terms
 from pipedeal.engine.registration import Deadline
 from pipedeal.engine.timeline import Lot, Statement, Timeline
+
+ONE_DAY = dt.timedelta(days=1)
 
 EFFECTIVENESS_KINDS = frozenset({"effectiveness", "additional_effectiveness"})
 KIND_OF_DEADLINE = {"rs_filing": "filing", "rs_effectiveness": "effectiveness",
@@ -124,19 +126,38 @@ class DefaultDays:
         return iv.union(*kept)
 
 
+# PIPE-TERMS ``rule144 = "by_date"``: the holding period in force when a lot was acquired
+# (a non-affiliate of a reporting issuer): 3 years before 1997-04-29, 2 years until 2008-02-14,
+# 6 months from 2008-02-15.
+RULE144_BY_DATE = ((dt.date(1997, 4, 29), (3, 0)), (dt.date(2008, 2, 15), (2, 0)), (dt.date.max, (0, 6)))
+RULE144_FIXED = {"2y": (2, 0), "1y": (1, 0), "6m": (0, 6)}
+
+
+def rule144_date(rule: str, acquired: dt.date) -> dt.date:
+    """The day a lot can be sold under Rule 144 (RRA 3(b)(v) kind), by the terms' ``rule144``."""
+    if rule == "by_date":
+        years, months = next(period for before, period in RULE144_BY_DATE if acquired < before)
+    else:
+        years, months = RULE144_FIXED[rule]
+    return add_months(acquired, 12 * years + months)
+
+
 def effectiveness_period(terms: Terms, timeline: Timeline, as_of: dt.date) -> EffectivenessPeriod:
     """RRA 3(b): the statement is maintained "until the earlier of" (i) no Securities are or may
     become outstanding, (ii) all sold, (iii) counsel's Rule 144 opinion, (iv) all transferred
     unlegended, "or (v) all Securities may be sold ... pursuant to Rule 144(k) ... in the
-    opinion of counsel" (RULES §3, ``effectiveness_period_end``)."""
-    keys = terms.interpretations
-    years = keys.rule144k_years
-    reading = keys.effectiveness_period_end
+    opinion of counsel" (RULES §3, ``registration.effectiveness_period``)."""
+    rule = terms.registration.effectiveness_period
+    reading = rule.end or "per_lot_rule144"
     primary = timeline.statement("primary")
     start = primary.first("effective") if primary else None
-    lots = tuple(PeriodLot(lot.label or lot.id, lot.acquired, lot.holding_from, add_years(lot.holding_from, years),
-                           lot.purchased, lot.id) for lot in timeline.lots if lot.acquired <= as_of)
+    lots = tuple(PeriodLot(lot.label or lot.id, lot.acquired, lot.holding_from,
+                           rule144_date(rule.rule144, lot.holding_from), bears_damages(terms, lot), lot.id)
+                 for lot in timeline.lots if lot.acquired <= as_of)
     candidates: list[tuple[dt.date, str]] = []
+    if rule.max_years != "none" and start is not None:
+        candidates.append((add_years(start, rule.max_years), f"{rule.max_years} years after effectiveness "
+                           "(max_years)"))
     for event in timeline.period_ends:
         candidates.append((event.date, f"effectiveness_period_end ({event.reason}) recorded"))
     sold = _all_sold(timeline, as_of)
@@ -147,13 +168,12 @@ def effectiveness_period(terms: Terms, timeline: Timeline, as_of: dt.date) -> Ef
         latest = max(lot.rule144k_date for lot in lots)
         end = max(latest, warrants_gone)
         candidates.append((end, f"RRA 3(b)(v): every Share and issued Warrant Share past its Rule 144(k) date "
-                                f"(rule144k_years={years}) and no Warrant Share may still be issued "
-                                "(effectiveness_period_end=all_securities_rule144)"))
+                                f"(rule144 = {rule.rule144}) and no Warrant Share may still be issued "
+                                "(end = all_securities_rule144)"))
     if not candidates:
-        why = ("runs on: no end under RRA 3(b)(i)-(v) is recorded (effectiveness_period_end=as_written)"
+        why = ("runs on: no end under RRA 3(b)(i)-(v) is recorded (end = as_written)"
                if reading != "per_lot_rule144" else
-               "runs on; each lot stops bearing damages at its Rule 144(k) date "
-               "(effectiveness_period_end=per_lot_rule144)")
+               f"runs on; each lot stops bearing damages at its Rule 144 date (rule144 = {rule.rule144})")
         return EffectivenessPeriod(start, None, why, lots, reading)
     end, reason = min(candidates)
     return EffectivenessPeriod(start, end, reason, lots, reading)
@@ -175,16 +195,27 @@ def _warrants_gone(timeline: Timeline, as_of: dt.date) -> dt.date:
     """The first day no Warrant Share may be issued: the day after the last exercise day,
     or the day the last certificate left the register if all did by ``as_of``."""
     register = timeline.register_on(as_of)
+    last = timeline.last_exercise_day or as_of
     if any(cert.status == "outstanding" for cert in register.values()):
-        return timeline.last_exercise_day + dt.timedelta(days=1)
+        return last + dt.timedelta(days=1)
     return max((cert.closed_from for cert in timeline.certificates.values() if cert.closed_from),
-               default=timeline.last_exercise_day + dt.timedelta(days=1))
+               default=last + dt.timedelta(days=1))
+
+
+def bears_damages(terms: Terms, lot: Lot) -> bool:
+    """PIPE-TERMS ``registrable``: the Shares bought at the Closing, and (``warrant_shares``)
+    the Warrant Shares once issued."""
+    registrable = terms.registration.registrable
+    return ("shares" in registrable and lot.purchased) or ("warrant_shares" in registrable and not lot.purchased)
 
 
 def _fiscal_windows(terms: Terms, first: dt.date, last: dt.date) -> list[tuple[dt.date, dt.date]]:
     """RRA 3(e): "after 45 days and within 90 days from the end of the Company's fiscal
     year": the days (year end + 45, year end + 90], as first and last day."""
-    low, high = terms.registration.financial_statements_window_days
+    window = terms.registration.financial_statements_window
+    if window == "none" or terms.deal.fiscal_year_end is None:
+        return []
+    low, high = window
     month, day = (int(part) for part in terms.deal.fiscal_year_end.split("-"))
     windows = []
     for year in range(first.year - 1, last.year + 1):
@@ -204,15 +235,28 @@ def _lapses(statement: Statement | None, as_of: dt.date) -> list[tuple[Days, fro
     return spans
 
 
-def blackout_default_days(blackout_days: Days, cap: int) -> Days:
+def blackout_default_days(blackout_days: Days, cap: int | str, year: str = "rolling_12_months",
+                          consecutive: int | str = "none") -> Days:
     """RRA 3(g): a blackout day d is a default day when the blackout days in
-    (d minus one calendar year, d] number more than ``cap`` (30)."""
+    (d minus one calendar year, d] number more than ``cap`` (30). PIPE-TERMS ``grace``: the
+    year may be the calendar year to d; a day is also one when the run of consecutive blackout
+    days it belongs to has gone on longer than ``consecutive`` by d. Every blackout day counts
+    toward the year's total, default or not; ``"none"`` is no limit."""
     ordinals = list(iv.each_day(blackout_days))  # blackout days are few: a list is fine
     exceeded = []
+    run_start = None
     for index, day in enumerate(ordinals):
-        start = add_years(dt.date.fromordinal(day), -1).toordinal()
-        in_window = index + 1 - bisect_right(ordinals, start)
-        if in_window > cap:
+        if index == 0 or ordinals[index - 1] != day - 1:
+            run_start = day
+        over = False
+        if cap != "none":
+            on = dt.date.fromordinal(day)
+            start = (add_years(on, -1) if year == "rolling_12_months" else dt.date(on.year, 1, 1) - ONE_DAY)
+            in_window = index + 1 - bisect_right(ordinals, start.toordinal())
+            over = in_window > cap  # type: ignore[operator]
+        if consecutive != "none" and day - run_start + 1 > consecutive:  # type: ignore[operator]
+            over = True
+        if over:
             exceeded.append((day, day))
     return iv.normalize(exceeded)
 
@@ -231,7 +275,7 @@ def _underwriter_exclusions(terms: Terms, timeline: Timeline, deadlines: Sequenc
     ``underwriter_request``: ``excuses_failure`` (a request that starts on or before a
     statement's effectiveness deadline, or while it is overdue, excuses that statement's
     whole failure to become effective) or ``excludes_days`` (only the request's own days)."""
-    reading = terms.interpretations.underwriter_request
+    reading = terms.registration.underwriter_request
     exclusions = []
     for request in timeline.underwriter_requests:
         if reading == "excludes_days":
@@ -271,7 +315,9 @@ def default_days(terms: Terms, timeline: Timeline, deadlines: Sequence[Deadline]
     blackout_days = iv.union(*(iv.span(b.start, min(b.end, as_of)) for b in timeline.blackouts))
     in_force = iv.span(period.start, dt.date.max - dt.timedelta(days=400)) if period.start else iv.EMPTY
     counted_blackouts = iv.intersect(blackout_days, in_force)
-    kinds["blackout"] = blackout_default_days(counted_blackouts, terms.registration.blackout_cap_days)
+    grace = terms.registration.grace
+    kinds["blackout"] = blackout_default_days(counted_blackouts, grace.max_days_per_year, grace.year,
+                                              grace.max_consecutive_days)
     permitted_blackout = iv.subtract(counted_blackouts, kinds["blackout"])
 
     lapse_exclusions: list[LapseExclusion] = []

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from pipedeal.base.calendars import HolidayCalendar, TradingCalendar
+from pipedeal.base.calendars import Calendars
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.intervals import union
 from pipedeal.base.quotes import QuoteBook
@@ -33,20 +33,12 @@ from pipedeal.engine.pricing import (
     Pricing,
     allocate,
     capitalization_after_closing,
+    fixed_purchase_price,
     price_the_deal,
 )
 from pipedeal.engine.registration import Deadline, registration_deadlines
 from pipedeal.engine.timeline import Context, Located, Reservation, Snapshot, Timeline, fold
 from pipedeal.engine.warrants import AdjustmentNotice, ExerciseResult
-
-
-@dataclass(frozen=True)
-class Calendars:
-    """RULES §1: the calendar each clause counts in."""
-
-    trading: TradingCalendar
-    sec: HolidayCalendar
-    company: HolidayCalendar
 
 
 @dataclass(frozen=True)
@@ -68,6 +60,8 @@ class Evaluation:
     obligations: tuple[Deadline, ...] = ()
     breaches: tuple[Diagnostic, ...] = ()
     reservation: Reservation | None = None
+    readings: dict[str, object] = field(default_factory=dict)  # set for this run (--set), by ambiguity key
+    calendars: Calendars | None = None  # the calendars the figures were counted in
 
     @property
     def exercises(self) -> tuple[ExerciseResult, ...]:
@@ -99,29 +93,33 @@ def evaluate(
     as_of: dt.date,
     overrides: dict[str, object] | None = None,
 ) -> Evaluation:
-    """The deal as of ``as_of``; ``overrides`` replace interpretation keys.
+    """The deal as of ``as_of``; ``overrides`` are readings (ambiguity key -> value) for this run.
 
     Refused events (a sale beyond holdings, ...) raise ``InputError``: a figure
     computed over an impossible history would look right and be wrong.
     """
-    terms = terms.with_interpretations(overrides or {})
-    allocations = tuple(allocate(terms))
-    ctx = Context(terms, calendars.company, allocations, quotes, calendars.trading)
+    terms = terms.with_readings(overrides or {})
+    if fixed_purchase_price(terms) is not None:
+        allocate(terms, fixed_purchase_price(terms))  # a bad allocation names the terms line, before any event
+    ctx = Context(terms, calendars.business, quotes, calendars.trading)
     timeline = fold(events, ctx, until=as_of)
     if timeline.problems:
         raise InputError(timeline.problems)
+    allocations = timeline.allocations
     capitalization = capitalization_after_closing(terms, list(allocations))
-    base = Evaluation(terms=terms, as_of=as_of, closing_date=timeline.closing_date, pricing=None,
+    base = Evaluation(terms=terms, as_of=as_of, readings=dict(overrides or {}), calendars=calendars,
+                      closing_date=timeline.closing_date,
+                      pricing=None,
                       allocations=allocations, capitalization=capitalization, deadlines=(),
                       state=timeline.at(as_of), timeline=timeline, events_applied=timeline.events_applied,
                       problems=(*capitalization.problems, *_warnings(timeline)), breaches=_breaches(timeline))
     if timeline.closing_date is None:
         return base
     pricing = timeline.pricing or price_the_deal(terms, quotes, calendars.trading, timeline.closing_date)
-    deadlines = tuple(sorted(registration_deadlines(terms, timeline, calendars.sec, as_of),
+    deadlines = tuple(sorted(registration_deadlines(terms, timeline, calendars, as_of),
                              key=lambda deadline: deadline.due))
     defaults = default_days(terms, timeline, deadlines, as_of)
-    repurchase = repurchase_election(terms, timeline, defaults.deal_wide(), allocations, calendars.trading, as_of)
+    repurchase = repurchase_election(terms, timeline, defaults.deal_wide(), allocations, calendars, as_of)
     if repurchase is not None and repurchase.status == "valid":
         # RRA 3(e)(A): only now is the repurchase known to be valid; fold again so its
         # payment takes the Shares, and read everything from that timeline.
@@ -130,7 +128,7 @@ def evaluate(
     plans = [investor_days(allocation.investor, timeline, defaults, repurchase) for allocation in allocations]
     market = MarketValues.for_days(terms, quotes, calendars.trading, timeline.closing_date,
                                    union(*(plan.days for plan in plans)))
-    damages = {plan.investor: investor_damages(terms, plan, market, timeline, calendars.company, as_of)
+    damages = {plan.investor: investor_damages(terms, plan, market, timeline, calendars, as_of)
                for plan in plans}
     obligations = sorted((*deadlines, *payment_obligations(terms, damages, repurchase),
                           *delivery_obligations(terms, timeline, as_of)), key=lambda deadline: deadline.due)

@@ -213,7 +213,7 @@ class RepurchasePaid(EventBase):
     type: Literal["repurchase_paid"]
 
 
-NoticeMethod = Literal["hand", "fax", "courier", "mail"]
+NoticeMethod = Literal["hand", "fax", "courier", "mail", "email"]
 
 
 class LdDemand(_InvestorEvent):

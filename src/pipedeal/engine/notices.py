@@ -19,15 +19,14 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from pipedeal.base.calendars import BusinessCalendar
-
-BUSINESS_HOURS = (dt.time(9, 0), dt.time(17, 0))
+from pipedeal.deal.terms import Notices
 
 
 @dataclass(frozen=True)
 class Delivery:
     """How a notice travelled: the method, when it was sent, and (by mail) when it arrived."""
 
-    method: str  # hand | fax | courier | mail
+    method: str  # hand | fax | courier | mail | email
     sent_at: dt.datetime  # aware
     received_at: dt.datetime | None = None
     confirmed: bool = True  # a fax without the machine's confirmation never takes effect
@@ -41,18 +40,24 @@ class Effect:
     reason: str
 
 
-def takes_effect(delivery: Delivery, calendar: BusinessCalendar, timezone: str,
-                 before_hours: str = "next_business_day",
-                 hours: tuple[dt.time, dt.time] = BUSINESS_HOURS) -> Effect:
-    """SPA 12.1: the day ``delivery`` is deemed effective where it is received.
+def takes_effect(delivery: Delivery, calendar: BusinessCalendar, timezone: str, rules: Notices) -> Effect:
+    """SPA 12.1: the day ``delivery`` is deemed effective where it is received, under the deal's
+    ``[notices]``: business hours, the courier's business days, mail on receipt or N business
+    days after mailing, email as a fax where the deal allows it.
 
     ``before_hours`` (RULES §5 ``notice_before_hours``) reads a hand delivery or fax
-    received before opening on a business day: ``next_business_day`` (the text: it was
-    not delivered "during normal business hours", so the first business day following)
-    or ``same_day_opening`` (effective at that day's opening).
+    received before opening on a business day: ``next_business_day`` (the FOCUS text: it
+    was not delivered "during normal business hours", so the first business day following)
+    or ``same_day_opening`` (effective at that day's opening; PIPE-TERMS' "the next
+    recipient's business day at opening", and its meaning when the key is absent).
     """
     zone = ZoneInfo(timezone)
-    opening, closing = hours
+    opening, closing = (dt.time.fromisoformat(text) for text in rules.business_hours)
+    before_hours = rules.before_hours or "same_day_opening"
+    if delivery.method == "email":
+        if rules.email != "as_fax":
+            return Effect(None, "the agreement does not allow notice by email")
+        delivery = Delivery("fax", delivery.sent_at, delivery.received_at, delivery.confirmed)
     if delivery.method in ("hand", "fax"):
         if delivery.method == "fax" and not delivery.confirmed:
             return Effect(None, "a fax without accurate confirmation never takes effect (SPA 12.1(a))")
@@ -71,9 +76,14 @@ def takes_effect(delivery: Delivery, calendar: BusinessCalendar, timezone: str,
                                  "(SPA 12.1(a))")
     if delivery.method == "courier":
         sent = delivery.sent_at.date()
-        following = calendar.next_open(sent, inclusive=False)
-        return Effect(following, f"sent by courier {sent}: the first business day following, {following} "
-                                 "(SPA 12.1(b))")
+        days = rules.courier_business_days
+        day = calendar.add_open_days(sent, days) if days else sent
+        return Effect(day, f"sent by courier {sent}: {days} business day(s) after, {day} (SPA 12.1(b))")
+    if rules.mail != "on_receipt":
+        sent = delivery.sent_at.date()
+        days = rules.mail.business_days
+        day = calendar.add_open_days(sent, days) if days else sent
+        return Effect(day, f"mailed {sent}: effective {days} business day(s) after, {day}")
     if delivery.received_at is None:
         return Effect(None, "a mailed notice takes effect on actual receipt, which is not recorded (SPA 12.1(c))")
     received = delivery.received_at.astimezone(zone).date()

@@ -12,8 +12,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pipedeal.base.calendars import BusinessCalendar, days_after, roll_forward
-from pipedeal.deal.terms import Terms
+from pipedeal.base.calendars import BusinessCalendar, Calendars, days_after, roll_forward
+from pipedeal.deal.terms import Effectiveness, Filing, Terms
 from pipedeal.engine import events as ev
 from pipedeal.engine.timeline import Statement, Timeline
 
@@ -48,15 +48,34 @@ def _roll(day: dt.date, sec: BusinessCalendar, terms: Terms, steps: list[Step]) 
     if sec.is_open(day):
         return day
     why = sec.holiday_name(day) or day.strftime("%A")
-    if not terms.interpretations.roll_deadlines:
+    if terms.registration.roll == "none":
         steps.append(Step("RULES §1", f"{day} is not an SEC business day ({why}); "
-                          "roll_deadlines=false keeps it", day))
+                          "roll = none keeps it", day))
         return day
     rolled = roll_forward(day, sec)
     steps.append(Step("RULES §1; Rule 0-3",
                       f"{day} is not an SEC business day ({why}); rolled to {rolled} "
-                      "(roll_deadlines=true)", rolled))
+                      "(roll = next_business_day)", rolled))
     return rolled
+
+
+UNIT_WORDS = {"calendar": "days", "business": "Business Days", "trading": "Trading Days"}
+
+
+def count(start: dt.date, days: int, unit: str, calendars: Calendars) -> dt.date:
+    """RULES §1: "within N days after X" is the end of day X + N; "within N Trading (or
+    Business) Days after X" is the N-th such day after X."""
+    if unit == "calendar" or days == 0:
+        return days_after(start, days)
+    calendar: BusinessCalendar = calendars.trading if unit == "trading" else calendars.business
+    return calendar.add_open_days(start, days)
+
+
+def _start(terms: Terms, timeline: Timeline, block: Filing | Effectiveness) -> tuple[dt.date, str]:
+    if block.from_ == "agreement":
+        return terms.deal.agreement_date, "the agreement date"
+    assert timeline.closing_date is not None
+    return timeline.closing_date, "Closing"
 
 
 def _status(due: dt.date, met_on: dt.date | None, as_of: dt.date) -> str:
@@ -72,32 +91,33 @@ def _blackout_extension(terms: Terms, blackouts: Sequence[ev.Blackout], start: d
     Statement shall be delayed without penalty for not more than twenty (20) days" — for each
     statement separately (RULES §3): a blackout running when or after the duty to file arose
     (``start``) and beginning before the (extended) filing date extends it by its length."""
-    cap = terms.registration.blackout_filing_extension_max_days
+    cap = terms.registration.grace.filing_extension_max_days
     extension = 0
     for blackout in sorted(blackouts, key=lambda b: b.start):
-        if blackout.end < start or blackout.start >= due or extension >= cap:
+        if blackout.end < start or blackout.start >= due or (cap != "none" and extension >= cap):
             continue
         length = (blackout.end - blackout.start).days + 1
-        granted = min(length, cap - extension)
+        granted = length if cap == "none" else min(length, cap - extension)
         extension += granted
         due = days_after(due, granted)
+        limit = "no limit" if cap == "none" else f"at most {cap} in all for this statement"
         steps.append(Step("RRA 3(g)", f"blackout {blackout.start} to {blackout.end} began before the {which} "
-                          f"filing date: +{granted} days (at most {cap} in all for this statement) = {due}", due))
+                          f"filing date: +{granted} days ({limit}) = {due}", due))
     return due
 
 
-def filing_deadline(terms: Terms, timeline: Timeline, sec: BusinessCalendar, as_of: dt.date) -> Deadline:
+def filing_deadline(terms: Terms, timeline: Timeline, calendars: Calendars, as_of: dt.date) -> Deadline:
     """RRA 3(a): "file ... within thirty (30) days after the Closing Date a
     registration statement"; RRA 3(g): a Potential Material Event before that date
     delays the filing "without penalty for not more than twenty (20) days"."""
-    closing = timeline.closing_date
-    assert closing is not None
-    reg = terms.registration
-    due = days_after(closing, reg.filing_days)
-    steps = [Step("RRA 3(a)", f"Closing {closing} + {reg.filing_days} days = {due}", due)]
-    due = _blackout_extension(terms, timeline.blackouts, closing, due, "primary", steps)
+    rule = terms.registration.filing
+    start, name = _start(terms, timeline, rule)
+    due = count(start, rule.days, rule.unit, calendars)
+    clause = rule.clause or "RRA 3(a)"
+    steps = [Step(clause, f"{name} {start} + {rule.days} {UNIT_WORDS[rule.unit]} = {due}", due)]
+    due = _blackout_extension(terms, timeline.blackouts, start, due, "primary", steps)
     unrolled = due
-    due = _roll(due, sec, terms, steps)
+    due = _roll(due, calendars.sec, terms, steps)
     primary = timeline.statement("primary")
     filed = primary.first("filed") if primary else None
     if filed is not None:
@@ -110,36 +130,38 @@ def filing_deadline(terms: Terms, timeline: Timeline, sec: BusinessCalendar, as_
     )
 
 
-def effectiveness_deadline(terms: Terms, timeline: Timeline, sec: BusinessCalendar, as_of: dt.date) -> Deadline:
-    """RRA 3(a), 3(e)(ii): effective "within one hundred fifty (120) days from the
-    Closing Date (or, if ... a "full review" ..., 150 days ...) or, if earlier,
-    within five (5) days of SEC clearance to request acceleration"."""
-    closing = timeline.closing_date
-    assert closing is not None
-    reg = terms.registration
-    primary = timeline.statement("primary") or Statement("primary")
-    full_review = primary.first("full_review")
-    if full_review is not None:
-        days = reg.full_review_effectiveness_days
-        why = f"full review noticed {full_review}: {days} days"
-        clause = "RRA 3(a)"
-    else:
-        days = terms.interpretations.effectiveness_days
-        why = f"effectiveness_days={days}"
-        clause = "RRA 3(a), 3(e)(ii)"
-    by_closing = days_after(closing, days)
-    steps = [Step(clause, f"Closing {closing} + {days} days ({why}) = {by_closing}", by_closing)]
-    due = by_closing
-    clearance = primary.first("clearance")
-    if clearance is not None:
-        by_clearance = days_after(clearance, reg.clearance_effectiveness_days)
-        steps.append(Step("RRA 3(a)", f"SEC clearance {clearance} + {reg.clearance_effectiveness_days} days = "
+def _effective_by(rule: Effectiveness, start: dt.date, name: str, statement: Statement, calendars: Calendars,
+                  clause: str) -> tuple[dt.date, list[Step]]:
+    """The earlier of start + days (full_review_days instead once a full review is noticed)
+    and SEC clearance + clearance_days, where the text has that limb."""
+    full_review = statement.first("full_review", start)
+    days = rule.full_review_days if full_review is not None else rule.days
+    why = f"full review noticed {full_review}" if full_review is not None else "no full review"
+    due = count(start, days, rule.unit, calendars)
+    steps = [Step(clause, f"{name} {start} + {days} {UNIT_WORDS[rule.unit]} ({why}) = {due}", due)]
+    clearance = statement.first("clearance", start)
+    if clearance is not None and rule.clearance_days != "none":
+        unit = rule.clearance_unit or "calendar"
+        by_clearance = count(clearance, rule.clearance_days, unit, calendars)
+        steps.append(Step(clause, f"SEC clearance {clearance} + {rule.clearance_days} {UNIT_WORDS[unit]} = "
                           f"{by_clearance}", by_clearance))
         if by_clearance < due:
             due = by_clearance
-            steps.append(Step("RRA 3(a)", f"the earlier date governs: {due}", due))
+            steps.append(Step(clause, f"the earlier date governs: {due}", due))
+    return due, steps
+
+
+def effectiveness_deadline(terms: Terms, timeline: Timeline, calendars: Calendars, as_of: dt.date) -> Deadline:
+    """RRA 3(a), 3(e)(ii): effective "within one hundred fifty (120) days from the
+    Closing Date (or, if ... a "full review" ..., 150 days ...) or, if earlier,
+    within five (5) days of SEC clearance to request acceleration"."""
+    rule = terms.registration.effectiveness
+    primary = timeline.statement("primary") or Statement("primary")
+    start, name = _start(terms, timeline, rule)
+    clause = rule.clause or "RRA 3(a)"
+    due, steps = _effective_by(rule, start, name, primary, calendars, clause)
     unrolled = due
-    due = _roll(due, sec, terms, steps)
+    due = _roll(due, calendars.sec, terms, steps)
     effective = primary.first("effective")
     if effective is not None:
         steps.append(Step("SPA 1.7", f"declared effective {effective}", effective))
@@ -151,47 +173,55 @@ def effectiveness_deadline(terms: Terms, timeline: Timeline, sec: BusinessCalend
     )
 
 
-def _first_additional(timeline: Timeline, kind: str, on_or_after: dt.date) -> dt.date | None:
-    days = sorted(day for statement in timeline.additional_statements() for day in getattr(statement, kind))
-    return next((day for day in days if day >= on_or_after), None)
+def _additional_facts(timeline: Timeline) -> Statement:
+    """Every additional statement's facts, in date order: a notice is met by the first filing
+    (effectiveness, review, clearance) of an additional statement on or after it."""
+    merged = Statement("additional")
+    for kind in ("filed", "full_review", "clearance", "effective"):
+        getattr(merged, kind).extend(sorted(day for s in timeline.additional_statements() for day in getattr(s, kind)))
+    return merged
 
 
 def additional_deadlines(terms: Terms, timeline: Timeline, notice: ev.InsufficientSharesNotice,
-                         sec: BusinessCalendar, as_of: dt.date) -> list[Deadline]:
+                         calendars: Calendars, as_of: dt.date) -> list[Deadline]:
     """RRA 3(a): "file, within thirty (30) days of notice from any Investor, a further
     Registration Statement ... to effectiveness within ninety (120) days (or, if ... a
     "full review" ..., 150 days) of the date of such notice"."""
-    reg = terms.registration
+    additional = terms.registration.additional
+    assert additional != "none"
     start = notice.date
     ref = f"insufficient_shares_notice {start} from {notice.investor}"
-    unrolled = days_after(start, reg.additional_filing_days)
-    steps = [Step("RRA 3(a)", f"notice {start} + {reg.additional_filing_days} days = {unrolled}", unrolled)]
+    facts = _additional_facts(timeline)
+    rule = additional.filing
+    clause = rule.clause or "RRA 3(a)"
+    unrolled = count(start, rule.days, rule.unit, calendars)
+    steps = [Step(clause, f"notice {start} + {rule.days} {UNIT_WORDS[rule.unit]} = {unrolled}", unrolled)]
     unrolled = _blackout_extension(terms, timeline.blackouts, start, unrolled, "additional", steps)
-    due = _roll(unrolled, sec, terms, steps)
-    filed = _first_additional(timeline, "filed", start)
+    due = _roll(unrolled, calendars.sec, terms, steps)
+    filed = facts.first("filed", start)
     filing = Deadline(
-        id="additional_rs_filing", clause="RRA 3(a), 3(e)(iv)", party=terms.company.id,
-        duty="file the additional Registration Statement", due=due, unrolled_due=unrolled,
+        id="additional_rs_filing", clause=f"{clause}, 3(e)(iv)" if clause == "RRA 3(a)" else clause,
+        party=terms.company.id, duty="file the additional Registration Statement", due=due, unrolled_due=unrolled,
         status=_status(due, filed, as_of), met_on=filed, met_by="rs_filed" if filed else None,
         steps=tuple(steps), ref=ref)
-    full_review = _first_additional(timeline, "full_review", start)
-    days = reg.additional_full_review_days if full_review else terms.interpretations.additional_effectiveness_days
-    why = "full review" if full_review else f"additional_effectiveness_days={days}"
-    unrolled = days_after(start, days)
-    steps = [Step("RRA 3(a), 3(e)(iv)", f"notice {start} + {days} days ({why}) = {unrolled}", unrolled)]
-    due = _roll(unrolled, sec, terms, steps)
-    effective = _first_additional(timeline, "effective", start)
+    rule_e = additional.effectiveness
+    clause = rule_e.clause or "RRA 3(a)"
+    unrolled, steps = _effective_by(rule_e, start, "notice", facts, calendars, clause)
+    due = _roll(unrolled, calendars.sec, terms, steps)
+    effective = facts.first("effective", start)
     effectiveness = Deadline(
-        id="additional_rs_effectiveness", clause="RRA 3(a), 3(e)(iv)", party=terms.company.id,
-        duty="cause the additional Registration Statement to be declared effective", due=due,
-        unrolled_due=unrolled, status=_status(due, effective, as_of), met_on=effective,
+        id="additional_rs_effectiveness", clause=f"{clause}, 3(e)(iv)" if clause == "RRA 3(a)" else clause,
+        party=terms.company.id, duty="cause the additional Registration Statement to be declared effective",
+        due=due, unrolled_due=unrolled, status=_status(due, effective, as_of), met_on=effective,
         met_by="rs_effective" if effective else None, steps=tuple(steps), ref=ref)
     return [filing, effectiveness]
 
 
-def registration_deadlines(terms: Terms, timeline: Timeline, sec: BusinessCalendar, as_of: dt.date) -> list[Deadline]:
+def registration_deadlines(terms: Terms, timeline: Timeline, calendars: Calendars, as_of: dt.date) -> list[Deadline]:
     """RRA 3(a): the primary statement's two deadlines, then each additional statement's, by notice date."""
-    deadlines = [filing_deadline(terms, timeline, sec, as_of), effectiveness_deadline(terms, timeline, sec, as_of)]
-    for notice in sorted(timeline.insufficient_notices, key=lambda n: n.date):
-        deadlines.extend(additional_deadlines(terms, timeline, notice, sec, as_of))
+    deadlines = [filing_deadline(terms, timeline, calendars, as_of),
+                 effectiveness_deadline(terms, timeline, calendars, as_of)]
+    if terms.registration.additional != "none":
+        for notice in sorted(timeline.insufficient_notices, key=lambda n: n.date):
+            deadlines.extend(additional_deadlines(terms, timeline, notice, calendars, as_of))
     return deadlines

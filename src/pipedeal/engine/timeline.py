@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from pipedeal.base.calendars import HolidayCalendar, TradingCalendar, add_years, warrant_roll
+from pipedeal.base.calendars import BusinessCalendar, TradingCalendar
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.formats import money, share_count
 from pipedeal.base.formats import price as price_text
@@ -63,7 +63,10 @@ from pipedeal.engine.warrants import (
     AdjustmentRow,
     ExerciseResult,
     cashless_shares,
+    cashless_start,
+    exercise_window,
     fraction_cash,
+    needs_no_registration,
     price_in_force,
     whole_and_fraction,
 )
@@ -74,6 +77,8 @@ STATEMENT_EVENTS = (ev.RsFiled, ev.RsAmended, ev.FullReview, ev.SecClearance, ev
                     ev.EffectivenessLapsed, ev.EffectivenessRestored)
 RECAPITALIZATIONS = (ev.StockSplit, ev.StockDividend, ev.ReverseSplit, ev.Reclassification)
 ONE_DAY = dt.timedelta(days=1)
+
+UNIT_WORDS = {"calendar": "days", "business": "Business Days", "trading": "Trading Days"}
 
 # Phases within a day (see the module docstring).
 START_OF_DAY, EVENT, END_OF_DAY = 0, 1, 2
@@ -105,31 +110,23 @@ class Located:
 
 @dataclass(frozen=True)
 class Context:
-    """What the fold reads besides the events: the terms, the W 10 calendar, the quotes."""
+    """What the fold reads besides the events: the terms, the deal's Business Days (W 10),
+    and the quotes."""
 
     terms: Terms
-    company_calendar: HolidayCalendar
-    allocations: tuple[Allocation, ...] = field(default=())
-    # For exercise figures (W 3) and the Market Price: without them the fold still
-    # checks balances and windows, and leaves prices to the caller.
+    business: BusinessCalendar
+    # For the prices (the Market Price, W 3's A): without them the fold still checks
+    # balances and windows, and leaves prices to the caller.
     quotes: QuoteBook | None = None
     trading: TradingCalendar | None = None
     # RRA 3(e)(A): a repurchase the evaluation found valid; its payment takes the
     # Shares (evaluate's second pass; the fold cannot judge the election itself).
     repurchase_paid_on: dt.date | None = None
 
-    @property
-    def exercise_window(self) -> tuple[dt.date, dt.date]:
-        """W preamble and W 10: from the Initial Exercise Date to the Termination
-        Date, moved to the next day that is not a Saturday, Sunday or legal holiday."""
-        warrants = self.terms.warrants
-        last = warrant_roll(warrants.termination_date, self.company_calendar)
-        return warrants.initial_exercise_date, last
 
-
-def make_context(terms: Terms, company_calendar: HolidayCalendar, quotes: QuoteBook | None = None,
+def make_context(terms: Terms, business: BusinessCalendar, quotes: QuoteBook | None = None,
                  trading: TradingCalendar | None = None) -> Context:
-    return Context(terms, company_calendar, tuple(allocate(terms)), quotes, trading)
+    return Context(terms, business, quotes, trading)
 
 
 # --- the parts of the state ---------------------------------------------------------------------
@@ -360,10 +357,16 @@ class Timeline:
     action_notices: tuple[ev.CorporateActionNotice, ...]
     financings: tuple[ev.Financing, ...]
     sales: dict[str, tuple[tuple[dt.date, int], ...]]  # lot id -> (day, shares sold)
+    allocations: tuple[Allocation, ...]  # what each investor bought at the Closing
+    exercise_window: tuple[dt.date, dt.date] | None  # W preamble, W 10: fixed at the Closing
     events_applied: int
     change_days: tuple[dt.date, ...]  # every day on which something changed
     expired_on: dt.date | None  # the last exercise day (W 10-moved Termination Date), once it has passed
-    last_exercise_day: dt.date  # W preamble, W 10: the Termination Date, moved past a closed day
+
+    @property
+    def last_exercise_day(self) -> dt.date | None:
+        """W preamble, W 10: the Termination Date, moved past a day that is not a business day."""
+        return self.exercise_window[1] if self.exercise_window else None
 
     # -- reading the state on a day ----------------------------------------------------------
     def statement(self, name: str = "primary") -> Statement | None:
@@ -495,6 +498,8 @@ class Fold:
         self.reserve_ok = True
         self.headroom_ok = True
         self.expired_on: dt.date | None = None
+        self.allocations: tuple[Allocation, ...] = ()
+        self.window: tuple[dt.date, dt.date] | None = None  # the exercise window, fixed at the Closing
         self.current: Located | None = None
         # Set by every step that moves the reserve, the warrant shares or the Common, so
         # the SPA 6.2 / W 15 check runs only after those (a sale or a demand moves none).
@@ -688,26 +693,39 @@ class Fold:
             raise Rejected("EVENT-DUPLICATE-CLOSING", f"the Closing already happened on {self.closing_date}", "type")
         ctx, day = self.ctx, event.date
         self.closing_date = day
+        if ctx.quotes is not None and ctx.trading is not None:
+            try:
+                self.pricing = price_the_deal(ctx.terms, ctx.quotes, ctx.trading, day)
+            except InputError as missing:
+                if ctx.terms.pricing.purchase_price is None:  # a discount deal cannot allocate without it
+                    raise Rejected(missing.problems[0].code, missing.problems[0].message, "date") from None
+                self.pricing = None  # evaluate() reports the missing quotes; the register still folds
+        price = self.pricing.purchase_price if self.pricing else ctx.terms.pricing.purchase_price
+        if price is None:
+            raise Rejected("PRICING-MISSING-QUOTE", "the Purchase Price is a discount to the Market Price, and "
+                           "there are no quotes to compute it from", "date")
+        try:
+            self.allocations = tuple(allocate(ctx.terms, price))
+        except InputError as refused:
+            first = refused.problems[0]
+            raise Rejected(first.code, first.message, first.field) from None
+        self.window = exercise_window(ctx.terms, day, ctx.business)
         issued = 0
-        for allocation in ctx.allocations:
+        for allocation in self.allocations:
             self._add_lot(allocation.investor, "closing", day, day, allocation.shares,
                           f"{allocation.shares:,} Shares bought at the Closing")
             issued += allocation.shares
             self._issue(allocation.investor, Fraction(allocation.warrant_shares), day, (), "closing", day)
         reserved = ctx.terms.capitalization.reserved_for_warrants
-        warrant_shares = sum(a.warrant_shares for a in ctx.allocations)
+        warrant_shares = sum(a.warrant_shares for a in self.allocations)
         self.outstanding.set(day, self.outstanding.last + issued)
         self.reserved.set(day, Fraction(warrant_shares if reserved is None else reserved))
-        if ctx.quotes is not None and ctx.trading is not None:
-            try:
-                self.pricing = price_the_deal(ctx.terms, ctx.quotes, ctx.trading, day)
-            except InputError:
-                self.pricing = None  # evaluate() reports the missing bids; the register still folds
         self.base_price = self.pricing.exercise_price if self.pricing else None
         # The Closing's own shortfalls are reported by pricing.capitalization_after_closing.
         self.reserve_ok = self.reserved.last >= self.whole_required
         self.headroom_ok = self.authorized.last - self.outstanding.last - self.reserved.last >= 0
-        _, last = ctx.exercise_window
+        self._check_par(day, self.base_price, "the Exercise Price at the Closing")
+        _, last = self.window
         if last + ONE_DAY > day:
             self._push(last + ONE_DAY, START_OF_DAY, "expiry", None)
         else:  # a Closing after the Termination Date issues Warrants that are already expired
@@ -733,7 +751,7 @@ class Fold:
                 break
 
     def _in_window(self, event: ev.EventBase) -> None:
-        first, last = self.ctx.exercise_window
+        first, last = self.window
         if not first <= event.date <= last:
             raise Rejected("EVENT-OUTSIDE-EXERCISE-WINDOW",
                            f"{event.date} is outside the exercise window {first} to {last} (W preamble, W 10)",
@@ -776,15 +794,21 @@ class Fold:
     def _cashless_allowed(self, event: ev.WarrantExercise, issued_on: dt.date) -> None:
         """W 3: "If there is no registration in effect permitting the resale by the Holder of
         the Warrant Shares at any time from and after one year from the issuance date of this
-        Warrant, then the Holder shall have the right to a 'cashless exercise'"."""
+        Warrant, then the Holder shall have the right to a 'cashless exercise'" (PIPE-TERMS
+        ``cashless``: never, anytime, with no effective registration, and after one year)."""
         terms = self.ctx.terms
-        after = add_years(issued_on, terms.warrants.cashless_after_years)
+        after = cashless_start(terms, issued_on)
+        if after is None:
+            raise Rejected("EVENT-CASHLESS-NOT-ALLOWED", "this Warrant has no cashless exercise (cashless = never)",
+                           "method")
         if event.date < after:
             raise Rejected("EVENT-CASHLESS-TOO-EARLY",
                            f"W 3: a cashless exercise is allowed from one year after the issue date {issued_on}, "
                            f"i.e. from {after}", "method")
+        if not needs_no_registration(terms):
+            return
         in_effect = self.statements[0].in_effect
-        if terms.interpretations.cashless_test == "at_election":
+        if (terms.warrants.cashless_test or "at_election") == "at_election":
             if in_effect.on(event.date):
                 raise Rejected("EVENT-CASHLESS-REGISTERED",
                                f"W 3: a registration permitting resale of the Warrant Shares is in effect on "
@@ -802,7 +826,7 @@ class Fold:
         price = self.price(event.date)
         if price is None or ctx.trading is None:
             return None
-        reading = ctx.terms.interpretations.fraction_cash
+        reading = ctx.terms.warrants.fraction_cash
         steps = [f"W 3: exercise of {share_count(surrendered)} warrant shares of {cert.id} on {event.date}"]
         average = average_day = None
         if event.method == "cash":
@@ -812,20 +836,14 @@ class Fold:
                          f"{money(aggregate)}")
         else:
             aggregate = Decimal("0.00")
-            average_day = ctx.trading.previous_open(event.date, inclusive=False)
-            quote = ctx.quotes.get(average_day) if ctx.quotes else None
-            if quote is None or quote.high is None or quote.low is None:
-                raise Rejected("EVENT-CASHLESS-NO-QUOTE",
-                               f"W 3: A is the average of the high and low on {average_day}, the Trading Day "
-                               "before the election; the quotes have no high and low for it", "date")
-            average = fraction_to_decimal((Fraction(quote.high) + Fraction(quote.low)) / 2)
+            average_day, average, how = self._cashless_price(event)
             if average <= price:
                 raise Rejected("EVENT-CASHLESS-UNDERWATER",
                                f"W 3: A = {price_text(average)} is not above B = {price_text(price)}: a cashless "
                                "exercise would deliver nothing", "method")
             due = cashless_shares(average, price, surrendered)
-            steps.append(f"W 3: A = (high {price_text(quote.high)} + low {price_text(quote.low)}) / 2 on {average_day} "
-                         f"= {price_text(average)}; B = {price_text(price)}; X = {share_count(surrendered)}")
+            steps.append(f"W 3: A = {how} = {price_text(average)}; B = {price_text(price)}; "
+                         f"X = {share_count(surrendered)}")
             steps.append(f"W 3: (A - B) x X / A = {share_count(due)} shares")
         whole, fraction = whole_and_fraction(due)
         basket: tuple[tuple[str, Decimal], ...] = ()
@@ -835,13 +853,16 @@ class Fold:
             steps.append("W 11 (reorganization): delivers the Other Property for each share: "
                          + ", ".join(f"{quantity} {name}" for name, quantity in basket))
             whole, fraction = 0, Fraction(0)
-        cash = fraction_cash(fraction, price, reading)
+        market = average if average is not None else (self._market_price(event) if fraction and
+                                                     reading == "fraction_times_market" else None)
+        cash = fraction_cash(fraction, price, reading, market)
         if fraction:
             steps.append(f"W 4: {whole:,} whole shares; the fraction {share_count(fraction)} is paid "
                          f"in cash: {money(cash)} (fraction_cash={reading})")
-        days = ctx.terms.warrants.certificate_delivery_trading_days
-        delivery = ctx.trading.add_open_days(event.date, days)
-        steps.append(f"W 3: certificates due within {days} Trading Days: by {delivery}")
+        delivery_rule = ctx.terms.warrants.delivery
+        delivery = self.due(event.date, delivery_rule.days, delivery_rule.unit)
+        steps.append(f"W 3: certificates due within {delivery_rule.days} {UNIT_WORDS[delivery_rule.unit]}: "
+                     f"by {delivery}")
         start = event.date if event.method == "cash" else original
         return ExerciseResult(
             warrant=cert.id, holder=cert.holder, date=event.date, method=event.method,
@@ -849,6 +870,50 @@ class Fold:
             average_price=average, average_price_day=average_day, shares_due=due, shares_issued=whole,
             fraction=fraction, fraction_cash=cash, other_property=basket, remainder_certificate=None,
             delivery_due=delivery, holding_period_start=start, computation=tuple(steps))
+
+    def _cashless_price(self, event: ev.WarrantExercise) -> tuple[dt.date, Decimal, str]:
+        """W 3's A (PIPE-TERMS ``cashless_price``): the mean of the high and low, the close or
+        the VWAP of the Trading Day before the election, or the mean close of the five."""
+        ctx = self.ctx
+        assert ctx.trading is not None
+        rule = ctx.terms.warrants.cashless_price or "prior_day_close"
+        day = ctx.trading.previous_open(event.date, inclusive=False)
+        quotes = ctx.quotes
+        if rule == "mean_close_5":
+            days = ctx.trading.open_days(ctx.trading.add_open_days(day, -4), day)
+            closes = [quotes.value(d, "close") if quotes else None for d in days]
+            if any(close is None for close in closes):
+                raise Rejected("EVENT-CASHLESS-NO-QUOTE", f"W 3: A is the mean close of {days[0]} to {day}; the "
+                               "quotes lack a close for one of them", "date")
+            value = fraction_to_decimal(sum(Fraction(c) for c in closes) / len(closes))  # type: ignore[arg-type]
+            return day, value, f"mean close of the 5 Trading Days {days[0]} to {day}"
+        quote = quotes.get(day) if quotes else None
+        if rule == "prior_day_high_low_mean":
+            if quote is None or quote.high is None or quote.low is None:
+                raise Rejected("EVENT-CASHLESS-NO-QUOTE",
+                               f"W 3: A is the average of the high and low on {day}, the Trading Day "
+                               "before the election; the quotes have no high and low for it", "date")
+            value = fraction_to_decimal((Fraction(quote.high) + Fraction(quote.low)) / 2)
+            return day, value, f"(high {price_text(quote.high)} + low {price_text(quote.low)}) / 2 on {day}"
+        column = "close" if rule == "prior_day_close" else "vwap"
+        value = getattr(quote, column) if quote else None
+        if value is None:
+            raise Rejected("EVENT-CASHLESS-NO-QUOTE", f"W 3: A is the {column} on {day}, the Trading Day before "
+                           f"the election; the quotes have none", "date")
+        return day, value, f"the {column} on {day}"
+
+    def _market_price(self, event: ev.WarrantExercise) -> Decimal:
+        """The market price a fraction is paid at (``fraction_times_market``): the cashless price."""
+        return self._cashless_price(event)[1]
+
+    def due(self, start: dt.date, days: int, unit: str) -> dt.date:
+        """``days`` after ``start`` in ``unit`` (RULES §1): calendar days, the deal's Business Days,
+        or Trading Days."""
+        if unit == "calendar":
+            return start + dt.timedelta(days=days)
+        calendar = self.ctx.business if unit == "business" else self.ctx.trading
+        assert calendar is not None
+        return calendar.add_open_days(start, days) if days else start
 
     def _transfer(self, event: ev.WarrantTransfer, day: dt.date) -> None:
         """W 1, 7(a): a new Warrant to the assignee and, for a part, one to the
@@ -868,10 +933,10 @@ class Fold:
             raise Rejected("EVENT-TRANSFER-BEYOND-BALANCE",
                            f"{cert.id} is for {share_count(balance)} shares; cannot transfer {event.shares:,}",
                            "shares")
-        if event.date > self.ctx.terms.warrants.termination_date:
+        termination = self.window[1] if self.window else None
+        if termination is not None and event.date > termination:
             raise Rejected("EVENT-TRANSFER-AFTER-TERMINATION",
-                           f"W 1: transferable only prior to the Termination Date "
-                           f"{self.ctx.terms.warrants.termination_date}", "date")
+                           f"W 1: transferable only prior to the Termination Date {termination}", "date")
 
     def _divide(self, event: ev.WarrantDivide, day: dt.date) -> None:
         """W 7(b): a Warrant divided into new Warrants of the stated denominations."""
@@ -1091,14 +1156,15 @@ class Fold:
         least two (2) Trading Days prior to the first day of the blackout period"; a later
         notice is a reported breach, not a Registration Default."""
         self.facts.setdefault(ev.Blackout, []).append(event)
-        trading = self.ctx.trading
-        needed = self.ctx.terms.registration.blackout_notice_trading_days
-        if trading is None:
+        grace = self.ctx.terms.registration.grace
+        if grace.notice_days == "none" or (grace.notice_unit == "trading" and self.ctx.trading is None):
             return
-        latest = trading.add_open_days(event.start, -needed) if needed else event.start
+        needed, unit = grace.notice_days, grace.notice_unit or "calendar"
+        latest = self.due(event.start, -needed, unit) if needed else event.start
         if event.date > latest:
             self.report("BLACKOUT-LATE-NOTICE", f"blackout from {event.start}: notice given {event.date}, due by "
-                        f"{latest} ({needed} Trading Days before the first blackout day)", "RRA 3(g)", event.date)
+                        f"{latest} ({needed} {UNIT_WORDS[unit]} before the first blackout day)", "RRA 3(g)",
+                        event.date)
 
     def _finance(self, event: ev.Financing, day: dt.date) -> None:
         self.facts.setdefault(ev.Financing, []).append(event)
@@ -1160,9 +1226,10 @@ class Fold:
             action_notices=tuple(facts.get(ev.CorporateActionNotice, ())),  # type: ignore[arg-type]
             financings=tuple(facts.get(ev.Financing, ())),  # type: ignore[arg-type]
             sales={lot: tuple(sold) for lot, sold in self.sales.items()},
+            allocations=self.allocations, exercise_window=self.window,
             events_applied=self.events_applied,
             change_days=tuple(dt.date.fromordinal(d) for d in sorted(self.change_days)),
-            expired_on=self.expired_on, last_exercise_day=self.ctx.exercise_window[1])
+            expired_on=self.expired_on)
 
 
 _HANDLERS = {

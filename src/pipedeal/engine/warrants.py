@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from pipedeal.base.calendars import BusinessCalendar, add_months, add_years, roll_forward
 from pipedeal.base.money import fraction_to_decimal, to_cent
+from pipedeal.deal.terms import Terms
 
 
 @dataclass(frozen=True)
@@ -86,15 +88,55 @@ def price_in_force(base: Decimal, share_factor: Fraction, reductions: tuple[tupl
     return fraction_to_decimal(price / share_factor)
 
 
-def fraction_cash(fraction: Fraction, price: Decimal, reading: str) -> Decimal:
+def fraction_cash(fraction: Fraction, price: Decimal, reading: str, market: Decimal | None = None) -> Decimal:
     """W 4: "the Company shall pay a cash adjustment in respect of such final fraction in
     an amount equal to the Exercise Price" (``fraction_cash``: the fraction x the price,
-    or the price itself), rounded half-up to the cent."""
+    the price itself, or the fraction x the market price of the day), half-up to the cent."""
     if not fraction:
         return Decimal("0.00")
     if reading == "literal_exercise_price":
         return to_cent(price)
+    if reading == "fraction_times_market":
+        if market is None:
+            raise ValueError("fraction_times_market needs the market price of the exercise day")
+        return to_cent(fraction_to_decimal(fraction * Fraction(market)))
     return to_cent(fraction_to_decimal(fraction * Fraction(price)))
+
+
+def exercise_window(terms: Terms, closing: dt.date, business: BusinessCalendar) -> tuple[dt.date, dt.date]:
+    """W preamble: from the Initial Exercise Date to the close of business on the Termination
+    Date, each a date or counted from the Closing (PIPE-TERMS: ``months_after_closing``
+    clamped to the month's end, ``years_after_closing``); W 10: a Termination Date that is
+    not a business day moves to the next one."""
+    first, last = terms.warrants.initial_exercise, terms.warrants.termination
+    if not isinstance(first, dt.date):
+        first = add_months(closing, first.months_after_closing)
+    if not isinstance(last, dt.date):
+        last = add_years(closing, last.years_after_closing)
+    return first, roll_forward(last, business)
+
+
+CASHLESS_PRICE_WORDS = {
+    "prior_day_high_low_mean": "the average of the high and low prices on the Trading Day before the election",
+    "prior_day_close": "the closing price on the Trading Day before the election",
+    "prior_day_vwap": "the volume-weighted average price on the Trading Day before the election",
+    "mean_close_5": "the average closing price of the five Trading Days ending the day before the election",
+}
+"""PIPE-TERMS ``warrants.cashless_price``: what A is in W 3's (A - B) x X / A."""
+
+
+def cashless_start(terms: Terms, issued: dt.date) -> dt.date | None:
+    """W 3: the first day a cashless exercise may be made (None: never). ``anytime`` and
+    ``no_effective_registration`` from issue; ``after_one_year_...`` from one year after it."""
+    rule = terms.warrants.cashless
+    if rule == "never":
+        return None
+    return add_years(issued, 1) if rule.startswith("after_one_year") else issued
+
+
+def needs_no_registration(terms: Terms) -> bool:
+    """Whether a cashless exercise is allowed only with no registration in effect (W 3)."""
+    return terms.warrants.cashless.endswith("no_effective_registration")
 
 
 def cashless_shares(average: Decimal, price: Decimal, surrendered: Fraction) -> Fraction:

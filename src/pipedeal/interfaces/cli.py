@@ -51,9 +51,11 @@ AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the stable JSON instead of tables.")]
 EventsOption = Annotated[Path | None, typer.Option("--events", help="An event file instead of the ledger.")]
 PricesOption = Annotated[Path | None, typer.Option("--prices", help="A quote CSV instead of the ledger's.")]
-SetOption = Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE: override an interpretation key.")]
+SetOption = Annotated[list[str] | None, typer.Option(
+    "--set", help="KEY=VALUE: a reading of one of the deal's [[ambiguities]] for this run.")]
 StrictOption = Annotated[bool, typer.Option(
-    "--strict", help="Refuse figures that depend on an interpretation key the terms file leaves unset.")]
+    "--strict",
+    help="Refuse figures that a reading of the deal's [[ambiguities]] not confirmed with --set would change.")]
 AllowBrokenOption = Annotated[bool, typer.Option(
     "--allow-broken-ledger", help="Read a ledger that does not verify anyway, with a warning on every output.")]
 
@@ -116,11 +118,11 @@ def _store_url(db: str | None) -> str:
     return resolve_url(db)
 
 
-def _overrides(assignments: list[str] | None) -> dict[str, object]:
-    from pipedeal.deal.interpretations import parse_overrides
+def _readings(assignments: list[str] | None, terms) -> dict[str, object]:
+    from pipedeal.deal.readings import parse_readings
 
     try:
-        return parse_overrides(assignments or [])
+        return parse_readings(assignments or [], terms)
     except ValueError as exc:
         raise InputError([Diagnostic("CLI-BAD-SET", str(exc), "command line", field="--set")]) from None
 
@@ -154,22 +156,31 @@ def _load(deal: str, db: str | None, events: Path | None, prices: Path | None, a
 
 def _evaluate(deal: str, db: str | None, as_of: str | None, events: Path | None,
               prices: Path | None, assignments: list[str] | None = None,
-              strict_keys: tuple[str, ...] = (), allow_broken: bool = False):
-    from pipedeal.deal.interpretations import unset_keys
+              strict: str | None = None, allow_broken: bool = False):
+    """Load and evaluate; ``strict`` (``"all"`` or ``"damages"``) refuses figures resting on
+    a reading of the deal's ``[[ambiguities]]`` that ``--set`` did not confirm."""
+    from pipedeal.deal.readings import shown
     from pipedeal.engine.evaluate import evaluate
     from pipedeal.storage.workspace import calendars_for, parse_day
 
     day = parse_day(as_of, "--as-of") if as_of else _today()
-    overrides = _overrides(assignments)
     inputs = _load(deal, db, events, prices, allow_broken)
-    missing = unset_keys(inputs.terms.interpretations.model_fields_set, overrides, strict_keys)
-    if missing:
-        raise InputError([Diagnostic(
-            "STRICT-UNSET-KEY", f"--strict: the figures depend on {key}, which the terms file leaves "
-            "to its default; choose it under [interpretations] or with --set", inputs.terms_source,
-            field=f"interpretations.{key}") for key in missing])
+    readings = _readings(assignments, inputs.terms)
     calendars = calendars_for(inputs.terms)
-    return inputs, evaluate(inputs.terms, inputs.events, inputs.quotes, calendars, day, overrides)
+    evaluation = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars, day, readings)
+    if strict:
+        from pipedeal.engine.ambiguity import readings_that_move
+
+        moving = readings_that_move(inputs.terms, inputs.events, inputs.quotes, calendars, evaluation, readings,
+                                    damages_only=strict == "damages")
+        if moving:
+            raise InputError([Diagnostic(
+                "STRICT-UNSET-KEY", f"--strict: the figures as of {day} change with the reading {entry.key} "
+                f"(in force: {shown(entry.value)}; {entry.clause}: {entry.why}); confirm it, or choose another, "
+                f"with --set {entry.key}=VALUE",
+                *inputs.terms.located("ambiguities", inputs.terms.ambiguities.index(entry)), field=entry.field)
+                for entry in moving])
+    return inputs, evaluation
 
 
 @app.command()
@@ -186,11 +197,10 @@ def report(
 ) -> None:
     """The deal as of a date: quotes, Market and Exercise Price, allocations,
     capitalization, registration deadlines, Registration Defaults and damages."""
-    from pipedeal.deal.interpretations import BY_KEY
     from pipedeal.outputs.report import to_json
 
     inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_,
-                              tuple(BY_KEY) if strict else (), allow_broken_ledger)
+                              "all" if strict else None, allow_broken_ledger)
     data = to_json(evaluation)
     if json_output:
         out.print_json(json.dumps(_with_ledger_warnings(data, inputs)))
@@ -211,10 +221,9 @@ def evaluate(
     json_output: Annotated[bool, typer.Option("--json", help="JSON (the only output of evaluate).")] = True,
 ) -> None:
     """A pure function of files, printed as the stable JSON: no database is read or written."""
-    from pipedeal.deal.interpretations import BY_KEY
     from pipedeal.outputs.report import to_json
 
-    _, evaluation = _run(_evaluate, deal, "", as_of, events, prices, set_, tuple(BY_KEY) if strict else ())
+    _, evaluation = _run(_evaluate, deal, "", as_of, events, prices, set_, "all" if strict else None)
     sys.stdout.write(json.dumps(to_json(evaluation), indent=2) + "\n")
 
 
@@ -233,10 +242,9 @@ def ld(
     allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """Liquidated damages per investor (RRA 3(e)): defaults, segments, totals, payments."""
-    from pipedeal.deal.interpretations import LD_KEYS
     from pipedeal.outputs.render import render_damages
 
-    inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_, LD_KEYS if strict else (),
+    inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_, "damages" if strict else None,
                               allow_broken_ledger)
     investors = _run(_chosen_investors, evaluation, investor)
     if json_output:
@@ -266,18 +274,19 @@ def ambiguities(
     events: EventsOption = None,
     prices: PricesOption = None,
     allow_broken_ledger: AllowBrokenOption = False,
+    set_: SetOption = None,
 ) -> None:
-    """Every interpretation key, the value in force, and each investor's damages under every
-    alternative, side by side: what each reading is worth."""
+    """Every reading the deal's [[ambiguities]] leave open, the value in force, and each investor's
+    damages under every alternative, side by side: what each reading is worth."""
     from pipedeal.engine.ambiguity import money_at_stake
     from pipedeal.outputs.render import render_ambiguities
 
     def compute():
-        inputs, evaluation = _evaluate(deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
+        inputs, evaluation = _evaluate(deal, db, as_of, events, prices, set_, allow_broken=allow_broken_ledger)
         from pipedeal.storage.workspace import calendars_for
 
         return inputs, money_at_stake(inputs.terms, inputs.events, inputs.quotes, calendars_for(inputs.terms),
-                                      evaluation.as_of)
+                                      evaluation.as_of, evaluation.readings)
 
     inputs, table = _run(compute)
     if json_output:
@@ -672,7 +681,7 @@ def _validator(url: str, deal: str):
     calendars = calendars_for(terms)
     # With the quotes the check covers W 3 too: a cashless exercise needs A > B.
     quotes = QuoteBook(store.load_quotes(url, deal), f"quotes of {deal} in {url}")
-    ctx = make_context(terms, calendars.company, quotes, calendars.trading)
+    ctx = make_context(terms, calendars.business, quotes, calendars.trading)
 
     def validate(history, located):
         def recorded():
@@ -920,17 +929,20 @@ def codes(json_output: JsonOption = False,
 
 @app.command()
 def clauses(json_output: JsonOption = False) -> None:
-    """Every operative clause of the agreement, with the rule and tests that implement it."""
-    from pipedeal.deal.clauses import CLAUSES
+    """Every operative clause of the FOCUS agreement, with the rule and tests that implement it."""
+    from pipedeal.deal.clauses import CLAUSES, deal_words
+    from pipedeal.deal.terms_file import DEFAULT_DEAL
+    from pipedeal.storage.workspace import resolve_terms
 
+    words = deal_words(_run(resolve_terms, DEFAULT_DEAL)[0])
     if json_output:
-        out.print_json(json.dumps([clause.as_dict() for clause in CLAUSES]))
+        out.print_json(json.dumps([clause.as_dict(words) for clause in CLAUSES]))
         return
     table = Table(title="Operative clauses of the FOCUS agreement", show_lines=False)
     for column in ("clause", "what", "text", "rule", "tests"):
         table.add_column(column, overflow="fold")
     for clause in CLAUSES:
-        table.add_row(escape(clause.id), clause.kind, escape(clause.text), clause.rule or "[yellow]not yet[/]",
+        table.add_row(escape(clause.id), clause.kind, escape(clause.text(words)), clause.rule or "[yellow]not yet[/]",
                       "\n".join(clause.tests) or "[yellow]not yet[/]")
     out.print(table)
 

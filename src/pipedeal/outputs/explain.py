@@ -17,7 +17,7 @@ from fractions import Fraction
 from pipedeal.base import intervals as iv
 from pipedeal.base.formats import exact_money, money, percent, share_count
 from pipedeal.base.money import fraction_to_decimal, plain
-from pipedeal.deal.clauses import quoted, quoted_or_empty
+from pipedeal.deal.clauses import deal_words, quoted, quoted_or_empty
 from pipedeal.engine.damages import Segment
 from pipedeal.engine.defaults import CLAUSE_OF_KIND
 from pipedeal.engine.evaluate import Evaluation
@@ -43,12 +43,12 @@ class Line:
         return None if self.amount is None else exact_money(self.amount)
 
 
-def segment_text(segment: Segment, day_count: str) -> str:
-    if day_count == "actual_month":
-        per = (f"{segment.divisor.numerator} days in the month period {segment.month_start} to "
+def segment_text(segment: Segment, proration: str) -> str:
+    if proration == "actual_days_in_period":
+        per = (f"{segment.divisor.numerator} days in the period {segment.month_start} to "
                f"{segment.month_end - dt.timedelta(days=1)}")
     else:
-        per = "30 (ld_day_count=thirty)" if day_count == "thirty" else "365/12 (ld_day_count=actual_365)"
+        per = "30 (proration = thirty)" if proration == "thirty" else "365/12 (proration = actual_365)"
     average = segment.shares * segment.price_total / segment.days
     return (f"{segment.first} to {segment.last} ({segment.days} day{'s' * (segment.days != 1)}), "
             f"month {segment.month + 1}: {percent(segment.rate)} x {share_count(segment.shares)} "
@@ -58,7 +58,8 @@ def segment_text(segment: Segment, day_count: str) -> str:
 
 def explain_damages(evaluation: Evaluation, investor: str) -> list[Line]:
     result = evaluation.damages[investor]
-    keys = evaluation.terms.interpretations
+    ld = evaluation.terms.liquidated_damages
+    words = deal_words(evaluation.terms)
     defaults = evaluation.default_days
     lines: list[Line] = []
     if defaults is not None:
@@ -66,52 +67,51 @@ def explain_damages(evaluation: Evaluation, investor: str) -> list[Line]:
         for run, kind in runs:
             clause = CLAUSE_OF_KIND[kind]
             first, last = iv.dates(run)
-            lines.append(Line("defaults", clause, quoted(clause),
+            lines.append(Line("defaults", clause, quoted(clause, words),
                               f"{kind} default: {first} to {last} ({run[1] - run[0] + 1} days)"))
         excused = sorted((run, exclusion) for exclusion in defaults.lapse_exclusions for run in exclusion.days)
         for run, exclusion in excused:
             first, last = iv.dates(run)
             key = "RRA 3(e) financial statements" if exclusion.window else "RRA 3(g) cap"
-            lines.append(Line("exclusions", exclusion.clause, quoted(key),
+            lines.append(Line("exclusions", exclusion.clause, quoted(key, words),
                               f"{first} to {last} ({run[1] - run[0] + 1} lapse day(s)) not a default: "
                               f"{exclusion.reason}"))
         period = defaults.period
         ends = f"ends {period.end}" if period.end else "has not ended"
-        lines.append(Line("defaults", "RRA 3(b)", quoted("RRA 3(b)"),
+        lines.append(Line("defaults", "RRA 3(b)", quoted("RRA 3(b)", words),
                           f"Effectiveness Period {ends} ({period.reason})"))
     for reason, clause, count in result.excluded:
         key = "RRA 3(e)(ii) underwriters" if "underwriter" in reason else clause
-        lines.append(Line("exclusions", clause, quoted_or_empty(key),
+        lines.append(Line("exclusions", clause, quoted_or_empty(key, words),
                           f"{count} day(s) excluded: {reason}"))
     for period in result.periods:
-        lines.append(Line("defaults", "RRA 3(e)", quoted("RRA 3(e) overlap"),
+        lines.append(Line("defaults", "RRA 3(e)", quoted("RRA 3(e) overlap", words),
                           f"default period {period.first} to {period.last}: {period.days} day(s), "
                           "each counted once"))
-    market_key = f"RRA 3(e) market value {keys.ld_market_value}"
+    market_key = f"RRA 3(e) market value {ld.market_value}" if ld.market_value else "RRA 3(e)(B) rate"
     for segment in result.segments:
-        lines.append(Line("segments", "RRA 3(e)(B)", quoted("RRA 3(e)(B) rate"),
-                          segment_text(segment, keys.ld_day_count),
+        lines.append(Line("segments", "RRA 3(e)(B)", quoted("RRA 3(e)(B) rate", words),
+                          segment_text(segment, ld.proration),
                           fraction_to_decimal(segment.amount), segment.amount))
     if result.segments:
-        lines.append(Line("segments", "RRA 3(e)", quoted(market_key),
-                          f"market value: ld_market_value={keys.ld_market_value}; rate clock: "
-                          f"ld_schedule_clock={keys.ld_schedule_clock}; day count: "
-                          f"ld_day_count={keys.ld_day_count}"))
-    lines.append(Line("total", "RRA 3(e)(B)", quoted("RRA 3(e)(B) daily"),
+        lines.append(Line("segments", "RRA 3(e)", quoted(market_key, words),
+                          f"base: {ld.base}" + (f" ({ld.market_value})" if ld.market_value else "")
+                          + f"; periods: {ld.period}, clock {ld.clock}; proration: {ld.proration}"))
+    lines.append(Line("total", "RRA 3(e)(B)", quoted("RRA 3(e)(B) daily", words),
                       f"sum of the segments {exact_money(result.accrued_exact)} "
                       "(exact; … marks a value cut at 10 places), rounded half-up once to the cent",
                       result.accrued))
     for demand in result.demands:
         due = f"due {demand.due}" if demand.due else "not due: the demand has not taken effect"
-        lines.append(Line("payments", "RRA 3(e)", quoted("RRA 3(e) payment"),
+        lines.append(Line("payments", "RRA 3(e)", quoted("RRA 3(e) payment", words),
                           f"demanded {demand.date}: {money(demand.amount)}, {due} ({demand.status}); "
                           f"{demand.effect}", demand.amount))
     if result.paid:
-        lines.append(Line("payments", "RRA 3(e)", quoted("RRA 3(e) payment"),
+        lines.append(Line("payments", "RRA 3(e)", quoted("RRA 3(e) payment", words),
                           f"paid {money(result.paid)}; balance {money(result.balance)}",
                           result.balance))
     if result.overdue:
-        lines.append(Line("payments", "RRA 3(e)", quoted("RRA 3(e) collection"),
+        lines.append(Line("payments", "RRA 3(e)", quoted("RRA 3(e) collection", words),
                           f"overdue since {result.due}: costs of collection are payable"))
     return lines
 

@@ -63,11 +63,17 @@ from typing import Any
 from pipedeal import __version__
 from pipedeal.base import formats
 from pipedeal.base.money import fraction_to_decimal, money_str, plain, to_ten_places
-from pipedeal.deal.clauses import quoted
+from pipedeal.deal.clauses import deal_words, quoted
 from pipedeal.deal.terms import Party
 from pipedeal.engine.evaluate import Evaluation
 from pipedeal.engine.timeline import Certificate, Timeline
-from pipedeal.engine.warrants import AdjustmentNotice, AdjustmentRow, ExerciseResult
+from pipedeal.engine.warrants import (
+    CASHLESS_PRICE_WORDS,
+    AdjustmentNotice,
+    AdjustmentRow,
+    ExerciseResult,
+    cashless_start,
+)
 
 # The ``ocf_version`` the official schemas accept (OCFManifestFile.schema.json, const).
 OCF_VERSION = "1.2.1-alpha+main"
@@ -105,10 +111,19 @@ class IssuerFacts:
     source: str
 
 
-# Facts of the bundled deals, each quoted from the agreement.
-KNOWN_ISSUERS: dict[str, IssuerFacts] = {
-    "focus-1999": IssuerFacts("US", "DE", None, f"SPA preamble: {quoted('SPA preamble Delaware')}; SPA 4.1"),
+# Facts of the bundled deals that no key of the terms records: (country, subdivision, the
+# key of the deal's words that say so, and the clause).
+KNOWN_ISSUERS: dict[str, tuple[str, str, str, str]] = {
+    "focus-1999": ("US", "DE", "SPA preamble Delaware", "SPA preamble; SPA 4.1"),
 }
+
+
+def known_issuer(evaluation: Evaluation) -> IssuerFacts | None:
+    entry = KNOWN_ISSUERS.get(evaluation.terms.deal.name)
+    if entry is None:
+        return None
+    country, subdivision, key, clause = entry
+    return IssuerFacts(country, subdivision, None, f"{clause}: {quoted(key, deal_words(evaluation.terms))}")
 
 
 # --- numbers -------------------------------------------------------------------------------
@@ -214,6 +229,7 @@ class _Export:
         self.terms = evaluation.terms
         self.deal = self.terms.deal.name
         self.as_of = evaluation.as_of
+        self.window = timeline.exercise_window or (evaluation.as_of, evaluation.as_of)
         if timeline.closing_date is not None and timeline.base_exercise_price is None:
             raise OcfExportError("no Exercise Price: the deal has no pricing (Closing bids missing?)")
         self.items: list[dict[str, Any]] = []
@@ -363,7 +379,8 @@ class _Export:
     def closing(self, order: _Day) -> None:
         """SPA 2.1(a)(i): each Investor's Shares at the Purchase Price and one Warrant."""
         day = order.day
-        price = self.terms.pricing.purchase_price
+        price = self.evaluation.pricing.purchase_price if self.evaluation.pricing else (
+            self.terms.pricing.purchase_price)
         by_holder = {cert.holder: cert for cert in self.timeline.certificates.values()
                      if cert.origin == "closing"}
         pricing = self.timeline.pricing
@@ -401,10 +418,13 @@ class _Export:
             price_text = _price(exercise_price)
             if pricing is not None and pricing.exercise_price_exact != pricing.exercise_price:
                 price_text = f"{_price(pricing.exercise_price_exact)}, rounded to {price_text}"
+            multiple = self.terms.warrants.exercise_price_multiple
+            basis = (f"W preamble: Exercise Price = {numeric(multiple * 100)}% of the Market Price "
+                     f"{_price(pricing.market_price) if pricing and pricing.market_price else '?'} = {price_text} "
+                     f"(exercise_price_rounding = {self.terms.warrants.exercise_price_rounding})"
+                     if multiple is not None else f"Exercise Price fixed by the terms: {price_text}")
             self.issue(cert, order.shares(cert, 0), exercise_price, day, [
-                f"W preamble: Exercise Price = {numeric(self.terms.pricing.exercise_price_multiple * 100)}% of "
-                f"the Market Price {_price(pricing.market_price) if pricing else '?'} (SPA 1.10) = {price_text} "
-                f"(exercise_price_rounding={self.terms.interpretations.exercise_price_rounding})",
+                basis,
                 f"SPA recitals: {coverage}% of {allocation.shares:,} Shares = {allocation.warrant_shares:,} "
                 "warrant shares",
             ], consideration="Issued at the Closing with the Shares for the Investor's subscription "
@@ -433,7 +453,7 @@ class _Export:
             "exercise_price": monetary(price),
             "purchase_price": monetary(0),
             "exercise_triggers": self.triggers(version, cert),
-            "warrant_expiration_date": self.terms.warrants.termination_date.isoformat(),
+            "warrant_expiration_date": self.window[1].isoformat(),
             "comments": comments,
         }
         if consideration:
@@ -454,40 +474,46 @@ class _Export:
             }
         else:
             cash_mechanism = {"type": "FIXED_AMOUNT_CONVERSION", "converts_to_quantity": numeric(version.shares)}
+        price_rule = warrants.cashless_price or "prior_day_high_low_mean"
         cash_right: dict[str, Any] = {"type": "WARRANT_CONVERSION_RIGHT", "conversion_mechanism": cash_mechanism}
         cashless_right: dict[str, Any] = {
             "type": "WARRANT_CONVERSION_RIGHT",
             "conversion_mechanism": {
                 "type": "CUSTOM_CONVERSION",
                 "custom_conversion_description":
-                    "W 3: (A - B) x X / A shares of Common Stock, where A = the average of the high and low "
-                    "prices on the Trading Day before the election, B = the Exercise Price and X = the warrant "
+                    f"W 3: (A - B) x X / A shares of Common Stock, where A = {CASHLESS_PRICE_WORDS[price_rule]} "
+                    f"(cashless_price = {price_rule}), B = the Exercise Price and X = the warrant "
                     f"shares surrendered (up to {_shares(version.shares)}); W 4: no fractional shares, cash "
-                    f"instead (fraction_cash={self.terms.interpretations.fraction_cash})",
+                    f"instead (fraction_cash = {self.terms.warrants.fraction_cash})",
             },
         }
         if not self.basket:
             cash_right["converts_to_stock_class_id"] = self.common
             cashless_right["converts_to_stock_class_id"] = self.common
-        test = self.terms.interpretations.cashless_test
-        years = warrants.cashless_after_years
-        since = (f"W 3: from and after {years} year{'s' if years != 1 else ''} from the issuance date of the "
-                 f"Warrant (issued {cert.original_issue_date})")
-        condition = (f"{since}, if no registration permitting the resale of the Warrant Shares is in effect at "
-                     "the election (cashless_test=at_election)" if test == "at_election" else
-                     f"{since}, if at any time since then no registration permitting the resale of the Warrant "
-                     "Shares was in effect (cashless_test=ever_after_one_year)")
+        test = warrants.cashless_test or "at_election"
+        rule = warrants.cashless
+        start = cashless_start(self.terms, cert.original_issue_date)
+        since = f"W 3: on and after {start} (the Warrant was issued {cert.original_issue_date})"
+        if rule == "never":
+            condition = "never: the Warrant has no cashless exercise (cashless = never)"
+        elif rule == "anytime":
+            condition = f"{since}, at any time (cashless = anytime)"
+        else:
+            condition = (f"{since}, if no registration permitting the resale of the Warrant Shares is in effect at "
+                         "the election (cashless_test = at_election)" if test == "at_election" else
+                         f"{since}, if at any time since then no registration permitting the resale of the "
+                         "Warrant Shares was in effect (cashless_test = ever_after_one_year)")
         return [
             {
                 "trigger_id": f"{version.security_id}:cash",
                 "type": "ELECTIVE_IN_RANGE",
                 "nickname": "Cash exercise (W 3)",
                 "trigger_description": f"Exercisable in whole or in part for cash at the Exercise Price from "
-                                       f"{warrants.initial_exercise_date} to the close of business on "
-                                       f"{warrants.termination_date} (W preamble; a last day that is a Saturday, "
-                                       "Sunday or legal holiday moves to the next day that is none of those, W 10)",
-                "start_date": warrants.initial_exercise_date.isoformat(),
-                "end_date": warrants.termination_date.isoformat(),
+                                       f"{self.window[0]} to the close of business on {self.window[1]} (W "
+                                       "preamble; a last day that is not a business day moved to the next one, "
+                                       "W 10)",
+                "start_date": self.window[0].isoformat(),
+                "end_date": self.window[1].isoformat(),
                 "conversion_right": cash_right,
             },
             {
@@ -981,14 +1007,14 @@ def build_bundle(evaluation: Evaluation, *, generated_at: dt.datetime | None = N
     stamp = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=dt.UTC)
-    readings = terms.interpretations
+    readings = ", ".join(f"{entry.key} = {entry.value}" for entry in terms.ambiguities
+                         if entry.field.startswith(("warrants.", "pricing.")))
     comments = [
         f"{terms.deal.title}: the Shares and Warrants sold under it, exported by pipedeal {__version__} as of "
         f"{evaluation.as_of}",
         f"Only the deal's securities are exported: the {terms.capitalization.common_outstanding:,} shares "
         f"outstanding before the Closing (SPA 4.3) and their holders are not in the deal's records",
-        f"Readings in force: exercise_price_rounding={readings.exercise_price_rounding}, "
-        f"cashless_test={readings.cashless_test}, fraction_cash={readings.fraction_cash}",
+        f"Readings in force: {readings or 'none declared'}",
         "Where OCF has no transaction for a Warrant event (partial exercise, W 11 adjustment, W 12 price reduction, "
         "W 7(b) division or combination, W 9 replacement, W 11 reorganization) the Warrant is cancelled and "
         "reissued, with the computation in the new security's comments",
@@ -1005,7 +1031,7 @@ def build_bundle(evaluation: Evaluation, *, generated_at: dt.datetime | None = N
     manifest: dict[str, Any] = {
         "ocf_version": OCF_VERSION,
         "file_type": _FILE_TYPES[MANIFEST_FILE],
-        "issuer": _issuer(evaluation, issuer or KNOWN_ISSUERS.get(deal)),
+        "issuer": _issuer(evaluation, issuer or known_issuer(evaluation)),
         "as_of": evaluation.as_of.isoformat(),
         "generated_at": stamp.isoformat(),
         "comments": comments,

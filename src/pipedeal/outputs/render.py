@@ -8,7 +8,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pipedeal.base.formats import money, price, share_count
+from pipedeal.base.formats import money, percent, price, share_count
+from pipedeal.base.money import plain
+from pipedeal.deal.readings import affects_damages
 from pipedeal.storage.workspace import DealInputs
 
 STATUS_STYLE = {"met": "green", "missed": "bold red", "pending": "yellow"}
@@ -22,22 +24,37 @@ def render_report(console: Console, data: dict[str, Any], inputs: DealInputs) ->
     if data["closing_date"] is None:
         console.print("[yellow]No Closing recorded by this date: nothing is priced or due yet.[/]")
     else:
-        console.print(f"Closing Date: [bold]{data['closing_date']}[/] (SPA 1.4, 2.1(a)(i))")
+        console.print(f"Closing Date: [bold]{data['closing_date']}[/]")
     pricing = data["pricing"]
-    if pricing:
-        quotes = Table(title="SPA 1.10 Market Price: closing bids of the 5 Trading Days before the Closing")
+    rule = terms.pricing.market_price
+    clause = f"{terms.pricing.clause} " if terms.pricing.clause else ""
+    if pricing and pricing["market_price"] is not None and rule is not None:
+        figure = pricing["market_price_figure"]
+        quotes = Table(title=f"{clause}Market Price: the {rule.statistic.replace('_', ' ')} of the {figure} on "
+                             f"{rule.days} Trading Days ({rule.window_ends.replace('_', ' ')})")
         quotes.add_column("Trading Day")
-        quotes.add_column("closing bid", justify="right")
+        quotes.add_column(figure, justify="right")
         for quote in pricing["quotes_used"]:
-            quotes.add_row(quote["date"], price(quote["bid"]))
-        quotes.add_row("[bold]average = Market Price[/]", f"[bold]{price(pricing['market_price'])}[/]")
+            quotes.add_row(quote["date"], price(quote[figure]))
+        quotes.add_row("[bold]Market Price[/]", f"[bold]{price(pricing['market_price'])}[/]")
         console.print(quotes)
+    if pricing:
+        multiple = terms.warrants.exercise_price_multiple
+        basis = f"{percent(multiple)} of the Market Price" if multiple is not None else "fixed by the terms"
+        warrant_clause = f"{terms.warrants.clause}: " if terms.warrants.clause else ""
         rounding = pricing["exercise_price_rounding"]
         console.print(
-            f"Exercise Price (W preamble: 110% of the Market Price): [bold]{price(pricing['exercise_price'])}[/]"
-            f"  [dim](exact {price(pricing['exercise_price_exact'])}; exercise_price_rounding={rounding})[/]")
-    allocations = Table(title=f"SPA 2.1 allocations at {price(terms.pricing.purchase_price)} a share "
-                        "(SPA 1.15), warrants 10%")
+            f"Exercise Price ({warrant_clause}{basis}): [bold]{price(pricing['exercise_price'])}[/]"
+            f"  [dim](exact {price(pricing['exercise_price_exact'])}; exercise_price_rounding = {rounding})[/]")
+        if terms.pricing.discount is not None:
+            console.print(f"Purchase Price ({plain(terms.pricing.discount * 100)}% below the Market Price): "
+                          f"[bold]{price(pricing['purchase_price'])}[/]  [dim](exact "
+                          f"{price(pricing['purchase_price_exact'])})[/]")
+    unit = "" if terms.pricing.warrant_purchase_price == "none" else (
+        f" and {price(terms.pricing.warrant_purchase_price)} a warrant share")
+    per_share = price(pricing["purchase_price"]) if pricing else price(terms.pricing.purchase_price or 0)
+    allocations = Table(title=f"Allocations at {per_share} a share{unit}, warrants "
+                              f"{percent(terms.pricing.warrant_coverage)} of the shares")
     for column, justify in (("investor", "left"), ("subscription", "right"), ("shares", "right"),
                             ("warrant shares", "right")):
         allocations.add_column(column, justify=justify)  # type: ignore[arg-type]
@@ -46,13 +63,15 @@ def render_report(console: Console, data: dict[str, Any], inputs: DealInputs) ->
                             share_count(row["warrant_shares"]))
     console.print(allocations)
     cap = data["capitalization"]
-    capitalization = Table(title="SPA 4.3 capitalization after the Closing; SPA 6.2 / W 15 reserve")
+    capitalization = Table(title=f"Capitalization as of {cap['as_of']}; the warrant reserve")
     capitalization.add_column("item")
     capitalization.add_column("shares", justify="right")
     for label, key in (("Common authorized", "common_authorized"),
-                       (f"Common outstanding on {cap['as_of']}", "common_outstanding_before_closing"),
+                       (f"Common outstanding on {cap['outstanding_before_closing_as_of']}",
+                        "common_outstanding_before_closing"),
                        ("Shares issued at the Closing", "shares_issued_at_closing"),
                        ("Common outstanding after the Closing", "common_outstanding_after_closing"),
+                       (f"Common outstanding on {cap['as_of']}", "common_outstanding"),
                        ("Warrant shares outstanding", "warrant_shares_outstanding"),
                        ("Reserved for the Warrants", "reserved_for_warrants"),
                        ("Authorized, unissued and unreserved", "unreserved_authorized"),
@@ -62,7 +81,7 @@ def render_report(console: Console, data: dict[str, Any], inputs: DealInputs) ->
         capitalization.add_row(label, value)
     console.print(capitalization)
     if data["deadlines"]:
-        deadlines = Table(title="Registration deadlines (RRA 3)")
+        deadlines = Table(title="Registration deadlines")
         for column in ("deadline", "clause", "due", "status", "met on"):
             deadlines.add_column(column)
         for row in data["deadlines"]:
@@ -74,9 +93,10 @@ def render_report(console: Console, data: dict[str, Any], inputs: DealInputs) ->
             console.print(f"[bold]{row['id']}[/] ({escape(row['duty'])}):")
             for step in row["computation"]:
                 console.print(f"  [dim]{escape(step['clause'])}[/]  {escape(step['text'])}")
-    render_registration(console, data)
-    keys = ", ".join(f"{key}={_show(value)}" for key, value in data["interpretations"].items())
-    console.print(f"[dim]Interpretations in force: {keys}[/]")
+    render_registration(console, data, terms.liquidated_damages.clause)
+    if data["interpretations"]:
+        keys = ", ".join(f"{key} = {_show(value)}" for key, value in data["interpretations"].items())
+        console.print(f"[dim]Readings in force (the deal's {escape('[[ambiguities]]')}): {escape(keys)}[/]")
     for problem in data["problems"]:
         console.print(f"[bold red]{escape(problem['code'])}[/]: {escape(problem['message'])}")
 
@@ -85,17 +105,18 @@ def _show(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def render_registration(console: Console, data: dict[str, Any]) -> None:
-    """Registration Defaults and damages in the report (RRA 3(e))."""
+def render_registration(console: Console, data: dict[str, Any], clause: str | None = None) -> None:
+    """Registration Defaults and damages in the report (RRA 3(e)); ``clause``: the deal's damages clause."""
+    cited = f" ({clause})" if clause else ""
     if data["registration_defaults"]:
-        defaults = Table(title="Registration Defaults (RRA 3(e)): days after the deadline, cure day excluded")
+        defaults = Table(title="Registration Defaults: days after the deadline, cure day excluded")
         for column in ("kind", "clause", "first day", "last day", "days"):
             defaults.add_column(column, justify="right" if column == "days" else "left")
         for run in data["registration_defaults"]:
             defaults.add_row(run["kind"], run["clause"], run["start"], run["end"], str(run["days"]))
         console.print(defaults)
     if data["liquidated_damages"]:
-        damages = Table(title="Liquidated damages per investor (RRA 3(e)(B)); `pipedeal ld --explain` shows each step")
+        damages = Table(title=f"Liquidated damages per investor{cited}; `pipedeal ld --explain` shows each step")
         for column in ("investor", "default days", "accrued", "demanded", "paid", "balance", "due"):
             damages.add_column(column, justify="left" if column == "investor" else "right")
         for investor, row in data["liquidated_damages"].items():
@@ -106,7 +127,7 @@ def render_registration(console: Console, data: dict[str, Any]) -> None:
         console.print(damages)
     repurchase = data.get("repurchase")
     if repurchase:
-        console.print(f"Repurchase election (RRA 3(e)(A)) of {repurchase['elected_on']}: "
+        console.print(f"Repurchase election of {repurchase['elected_on']}: "
                       f"[bold]{repurchase['status']}[/] ({escape(repurchase['reason'])})")
     for breach in data.get("breaches", []):
         console.print(f"[bold red]breach[/] {breach['clause']}: {escape(breach['message'])}")
@@ -117,7 +138,9 @@ def render_damages(console: Console, evaluation, investors: list[str], explain: 
     from pipedeal.outputs.report import to_json
 
     data = to_json(evaluation)
-    console.print(f"[bold]Liquidated damages[/] of {escape(data['deal'])} as of {data['as_of']} (RRA 3(e))")
+    clause = evaluation.terms.liquidated_damages.clause
+    console.print(f"[bold]Liquidated damages[/] of {escape(data['deal'])} as of {data['as_of']}"
+                  + (f" ({escape(clause)})" if clause else ""))
     names = {inv.id: inv.name for inv in evaluation.terms.investors}
     for investor in investors:
         row = data["liquidated_damages"][investor]
@@ -136,16 +159,21 @@ def render_damages(console: Console, evaluation, investors: list[str], explain: 
             console.print(f"  [cyan]{escape(line.clause)}[/] {escape(line.text)}{amount}")
             if line.quote:
                 console.print(f"      [dim]{escape(line.quote)}[/]")
-    keys = ", ".join(f"{key}={_show(value)}" for key, value in data["interpretations"].items()
-                     if key.startswith(("ld_", "effectiveness", "additional", "roll", "rule144k")))
-    console.print(f"[dim]Readings in force: {keys}. `pipedeal ambiguities` shows what each is worth.[/]")
+    readings = [entry for entry in evaluation.terms.ambiguities if affects_damages(entry)]
+    if readings:
+        keys = ", ".join(f"{entry.key} = {_show(entry.value)}" for entry in readings)
+        console.print(f"[dim]Readings in force: {keys}. `pipedeal ambiguities` shows what each is worth.[/]")
 
 
 def render_ambiguities(console: Console, table: dict[str, Any]) -> None:
-    console.print(f"[bold]Interpretation keys of {escape(table['deal'])}[/] and what each reading is worth "
+    if not table["keys"]:
+        console.print(f"{escape(table['deal'])} declares no {escape('[[ambiguities]]')}: no reading of its text is "
+                      "left open.")
+        return
+    console.print(f"[bold]The readings {escape(table['deal'])}'s text leaves open[/] and what each is worth "
                   f"as of {table['as_of']}")
     for entry in table["keys"]:
-        chosen = "set in the terms file" if entry["set_in_terms"] else "[yellow]left to the default[/]"
+        chosen = "[yellow]set on the command line[/]" if entry["set_on_command_line"] else "as the terms file states"
         grid = Table(title=f"{entry['key']} ({entry['clause']}): in force {_show(entry['in_force'])}, {chosen}",
                      caption=escape(entry["text"]), title_justify="left")
         grid.add_column("value")

@@ -227,15 +227,21 @@ def to_json(evaluation: Evaluation) -> dict[str, Any]:
         "as_of": evaluation.as_of.isoformat(),
         "closing_date": evaluation.closing_date.isoformat() if evaluation.closing_date else None,
         "pricing": None if pricing is None else {
-            "market_price": plain(pricing.market_price),
+            "market_price": None if pricing.market_price is None else plain(pricing.market_price),
             "exercise_price": pricing.exercise_price_text,
             "exercise_price_exact": plain(pricing.exercise_price_exact),
             "exercise_price_rounding": pricing.exercise_price_rounding,
-            "purchase_price": money_str(terms.pricing.purchase_price),
+            "purchase_price": money_str(pricing.purchase_price) if pricing.purchase_price_rounding != "none"
+            else plain(pricing.purchase_price) if pricing.purchase_price.as_tuple().exponent < -2  # type: ignore[operator]
+            else money_str(pricing.purchase_price),
+            "purchase_price_exact": plain(pricing.purchase_price_exact),
+            "market_price_figure": pricing.figure,
             "quotes_used": [
-                {"date": quote.date.isoformat(), "bid": plain(quote.bid)}
+                {"date": quote.date.isoformat(), pricing.figure or "value": plain(quote.value),
+                 **({"volume": quote.volume} if quote.volume is not None else {})}
                 for quote in pricing.quotes_used
             ],
+            "computation": list(pricing.computation),
         },
         "allocations": [
             {
@@ -244,8 +250,9 @@ def to_json(evaluation: Evaluation) -> dict[str, Any]:
                 "subscription": money_str(allocation.subscription),
                 "shares": allocation.shares,
                 "warrant_shares": allocation.warrant_shares,
-                "aggregate_purchase_price": money_str(
-                    exact_mul(terms.pricing.purchase_price, allocation.shares)),
+                "aggregate_purchase_price": money_str(exact_mul(allocation.purchase_price, allocation.shares)),
+                "warrant_purchase_price": None if allocation.warrant_purchase_price is None
+                else money_str(allocation.warrant_purchase_price),
             }
             for allocation in evaluation.allocations
         ],
@@ -263,9 +270,10 @@ def to_json(evaluation: Evaluation) -> dict[str, Any]:
         },
         "warrants": [_warrant(cert, evaluation.timeline, evaluation.as_of)
                      for cert in evaluation.state.certificates.values()],
-        "interpretations": {
-            key: value for key, value in evaluation.terms.interpretations.as_dict().items()
-        },
+        "interpretations": {entry.key: entry.value for entry in evaluation.terms.ambiguities},
+        "readings": [{"key": entry.key, "field": entry.field, "value": entry.value, "clause": entry.clause,
+                      "set_on_command_line": entry.key in evaluation.readings}
+                     for entry in evaluation.terms.ambiguities],
         **_registration(evaluation),
         **_warrant_activity(evaluation),
         "events_applied": evaluation.events_applied,

@@ -227,7 +227,7 @@ def _link_finding(
 
 # --- the terms and the quotes (migration 0003) -----------------------------------------------
 
-QUOTE_FIELDS = ("open", "high", "low", "close", "bid", "ask", "volume")
+QUOTE_FIELDS = ("open", "high", "low", "close", "bid", "ask", "vwap", "volume")
 
 
 def terms_hash(terms_toml: str) -> str:

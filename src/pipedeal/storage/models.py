@@ -159,4 +159,5 @@ class QuoteRow(Base):
     close: Mapped[Decimal | None] = mapped_column(DecimalText)
     bid: Mapped[Decimal | None] = mapped_column(DecimalText)
     ask: Mapped[Decimal | None] = mapped_column(DecimalText)
+    vwap: Mapped[Decimal | None] = mapped_column(DecimalText)  # migration 0005
     volume: Mapped[int | None] = mapped_column(BigInteger)

@@ -12,11 +12,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipedeal.base.calendars import Calendars
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.quotes import QuoteBook, parse_quotes
 from pipedeal.deal.terms import Terms
 from pipedeal.deal.terms_file import bundled_deal_dir, bundled_deal_names, parse_terms
-from pipedeal.engine.evaluate import Calendars
 from pipedeal.engine.events import parse_events
 from pipedeal.engine.timeline import Located
 
@@ -164,18 +164,29 @@ def ledger_terms_label(deal: str, db_url: str) -> str:
 
 
 def calendars_for(terms: Terms) -> Calendars:
-    """RULES §1: the Principal Market's Trading Days, SEC business days, and the
-    Company's local business days (W 10)."""
+    """RULES §1, PIPE-TERMS "Calendars": the Trading Days of ``calendars.trading``, SEC business
+    days, what the agreement calls a Business Day (``calendars.business``: ``US`` is the federal
+    calendar, as SEC days; ``US-MA`` a state's; ``LI`` a country's) and the Company's own
+    business days (notices to it, SPA 12.1)."""
     from pipedeal.base.calendars import load_trading_calendar, local_calendar, sec_calendar
 
     try:
-        trading = load_trading_calendar(terms.deal.principal_market)
+        trading = load_trading_calendar(terms.calendars.trading)
     except ValueError as exc:
-        file, line = terms.located("deal", "principal_market")
+        file, line = terms.located("calendars", "trading")
         raise InputError([Diagnostic("CALENDAR-UNKNOWN-MARKET", str(exc), file or "terms", line,
-                                     "deal.principal_market")]) from None
+                                     "calendars.trading")]) from None
+    country, _, subdivision = terms.calendars.business.partition("-")
+    try:
+        business = sec_calendar() if terms.calendars.business == "US" else local_calendar(country,
+                                                                                           subdivision or None)
+    except (ValueError, NotImplementedError) as exc:
+        file, line = terms.located("calendars", "business")
+        raise InputError([Diagnostic("CALENDAR-UNKNOWN-MARKET", f"no business-day calendar for "
+                                     f"{terms.calendars.business!r}: {exc}", file or "terms", line,
+                                     "calendars.business")]) from None
     company = terms.company
-    return Calendars(trading, sec_calendar(), local_calendar(company.country, company.subdivision))
+    return Calendars(trading, sec_calendar(), business, local_calendar(company.country, company.subdivision))
 
 
 def parse_day(text: str, option: str) -> dt.date:

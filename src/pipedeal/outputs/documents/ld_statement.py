@@ -25,19 +25,14 @@ import jinja2
 
 from pipedeal.base import intervals as iv
 from pipedeal.base.formats import count_words, exact_fraction, exact_money, long_date, money, percent, share_count
-from pipedeal.deal.clauses import quoted, quoted_or_empty
-from pipedeal.deal.interpretations import BY_KEY
+from pipedeal.deal.clauses import deal_words, quoted, quoted_or_empty
+from pipedeal.deal.readings import affects_damages, shown, values
 from pipedeal.engine.defaults import CLAUSE_OF_KIND, runs_of
 from pipedeal.engine.evaluate import Evaluation
+from pipedeal.engine.registration import UNIT_WORDS, count
 from pipedeal.outputs.explain import Line, explain_damages
 
 TEMPLATE = "ld_statement.html.j2"
-
-# The interpretation keys that move a liquidated-damages figure, in the order shown.
-LD_KEYS = ("ld_market_value", "ld_schedule_clock", "ld_day_count", "effectiveness_days",
-           "roll_deadlines", "rule144k_years")
-# Shown too when the deal has an additional Registration Statement (RRA 3(e)(iv)).
-ADDITIONAL_KEYS = ("additional_effectiveness_days",)
 
 KIND_NAMES = {
     "filing": "Filing",
@@ -71,9 +66,10 @@ class _Quotes:
     the clause registry the explanation quotes from.
     """
 
-    def __init__(self, lines: list[Line]):
+    def __init__(self, lines: list[Line], words):
+        self.words = words
         self.by_key: dict[tuple[str, str], str] = {}
-        self.collection = quoted("RRA 3(e) collection")
+        self.collection = quoted("RRA 3(e) collection", words)
         for line in lines:
             if line.section == "payments" and line.text.startswith("overdue"):
                 self.collection = line.quote or self.collection
@@ -81,7 +77,7 @@ class _Quotes:
                 self.by_key.setdefault((line.section, line.clause), line.quote)
 
     def cite(self, section: str, clause: str, fallback: str) -> Cited:
-        return Cited(clause, self.by_key.get((section, clause)) or quoted_or_empty(fallback))
+        return Cited(clause, self.by_key.get((section, clause)) or quoted_or_empty(fallback, self.words))
 
 
 def _party(party) -> dict[str, Any]:
@@ -137,15 +133,15 @@ def _excluded_rows(evaluation: Evaluation, investor: str, quotes: _Quotes) -> li
 
 
 def _segment_rows(evaluation: Evaluation, investor: str) -> list[dict[str, Any]]:
-    day_count = evaluation.terms.interpretations.ld_day_count
+    proration = evaluation.terms.liquidated_damages.proration
     rows = []
     for segment in evaluation.damages[investor].segments:
-        if day_count == "actual_month":
-            divisor, divisor_note = str(segment.divisor.numerator), "days in the month period"
-        elif day_count == "thirty":
-            divisor, divisor_note = "30", "ld_day_count = thirty"
+        if proration == "actual_days_in_period":
+            divisor, divisor_note = str(segment.divisor.numerator), "days in the period"
+        elif proration == "thirty":
+            divisor, divisor_note = "30", "proration = thirty"
         else:
-            divisor, divisor_note = "365/12", "ld_day_count = actual_365"
+            divisor, divisor_note = "365/12", "proration = actual_365"
         rows.append({
             "first": segment.first, "last": segment.last, "days": segment.days, "month": segment.month + 1,
             "month_first": segment.month_start, "month_last": segment.month_end - dt.timedelta(days=1),
@@ -156,22 +152,16 @@ def _segment_rows(evaluation: Evaluation, investor: str) -> list[dict[str, Any]]
     return rows
 
 
-def _interpretation_rows(evaluation: Evaluation) -> list[dict[str, Any]]:
-    keys = evaluation.terms.interpretations
-    chosen = keys.model_fields_set
-    wanted = list(LD_KEYS)
-    defaults = evaluation.default_days
-    if defaults is not None and any(defaults.kinds.get(kind) for kind in
-                                    ("additional_filing", "additional_effectiveness")):
-        wanted.extend(ADDITIONAL_KEYS)
+def _reading_rows(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """The readings of the deal's [[ambiguities]] the damages rest on (none for a deal with none)."""
     rows = []
-    for name in wanted:
-        entry = BY_KEY[name]
-        value = getattr(keys, name)
-        others = ", ".join(_show(v) for v in entry.values if v != value)
-        rows.append({"key": name, "value": _show(value), "alternatives": others, "clause": entry.clause,
-                     "question": entry.question, "text": entry.text,
-                     "source": "terms file" if name in chosen else "default"})
+    for entry in evaluation.terms.ambiguities:
+        if not affects_damages(entry):
+            continue
+        others = ", ".join(shown(v) for v in values(entry) if v != entry.value)
+        rows.append({"key": entry.key, "value": shown(entry.value), "alternatives": others, "clause": entry.clause,
+                     "question": entry.question or "", "text": entry.why,
+                     "source": "command line" if entry.key in evaluation.readings else "terms file"})
     return rows
 
 
@@ -190,11 +180,8 @@ def _repurchase(evaluation: Evaluation, investor: str) -> dict[str, Any] | None:
     else:
         effect = "The damages accrue as if it had not been made."
     return {"elected_on": repurchase.elected_on, "status": repurchase.status, "reason": repurchase.reason,
-            "effect": effect, "cited": Cited("RRA 3(e)(A)", quoted("RRA 3(e)(A) repurchase"))}
-
-
-def _show(value: object) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
+            "effect": effect, "cited": Cited("RRA 3(e)(A)", quoted("RRA 3(e)(A) repurchase",
+                                                                  deal_words(evaluation.terms)))}
 
 
 def statement_context(
@@ -225,13 +212,15 @@ def statement_context(
             raise ValueError(f"nothing to demand: {party.name}'s balance as of {evaluation.as_of} "
                              f"is {money(result.balance)}")
     lines = explain_damages(evaluation, investor)
-    quotes = _Quotes(lines)
-    keys = terms.interpretations
+    words = deal_words(terms)
+    quotes = _Quotes(lines, words)
+    ld = terms.liquidated_damages
     allocation = next((a for a in evaluation.allocations if a.investor == investor), None)
     defaults = evaluation.default_days
     periods = [{"first": p.first, "last": p.last, "days": p.days} for p in result.periods]
     continuing = bool(result.periods) and result.periods[-1].last == evaluation.as_of
-    payment_days = terms.liquidated_damages.payment_days
+    payment = ld.payment
+    payment_days = payment.days
     demands = [{"date": d.date, "amount": money(d.amount), "due": d.due, "paid_by_due": money(d.paid_by_due),
                 "status": d.status, "met_on": d.met_on} for d in result.demands]
     exact_total = result.accrued_exact
@@ -263,12 +252,12 @@ def statement_context(
         "repurchase": _repurchase(evaluation, investor),
         "segments": _segment_rows(evaluation, investor),
         "rate_clause": quotes.cite("segments", "RRA 3(e)(B)", "RRA 3(e)(B) rate"),
-        "market_clause": quotes.cite("segments", "RRA 3(e)", f"RRA 3(e) market value {keys.ld_market_value}"),
+        "market_clause": quotes.cite("segments", "RRA 3(e)", f"RRA 3(e) market value {ld.market_value}"),
         "daily_clause": quotes.cite("total", "RRA 3(e)(B)", "RRA 3(e)(B) daily"),
-        "held_clause": Cited("RRA 3(e)(B)", quoted("RRA 3(e)(B) held")),
-        "market_value": keys.ld_market_value,
-        "day_count": keys.ld_day_count,
-        "schedule_clock": keys.ld_schedule_clock,
+        "held_clause": Cited("RRA 3(e)(B)", quoted("RRA 3(e)(B) held", words)),
+        "market_value": ld.market_value or ld.base,
+        "day_count": ld.proration,
+        "schedule_clock": ld.clock,
         "exact_total": exact_money(exact_total),
         "exact_total_fraction": exact_fraction(exact_total),
         "accrued": money(result.accrued),
@@ -282,10 +271,12 @@ def statement_context(
         "payment_clause": quotes.cite("payments", "RRA 3(e)", "RRA 3(e) payment"),
         "collection_clause": Cited("RRA 3(e)", quotes.collection),
         "payment_days": payment_days,
-        "payment_days_words": count_words(payment_days),
-        "letter_due": today + dt.timedelta(days=payment_days) if today else None,
-        "letter_due_long": long_date(today + dt.timedelta(days=payment_days)) if today else None,
-        "interpretations": _interpretation_rows(evaluation),
+        "payment_days_words": f"{count_words(payment_days)} "
+                              f"{'calendar days' if payment.unit == 'calendar' else UNIT_WORDS[payment.unit]}",
+        "letter_due": count(today, payment_days, payment.unit, evaluation.calendars) if today else None,
+        "letter_due_long": long_date(count(today, payment_days, payment.unit, evaluation.calendars))
+        if today else None,
+        "interpretations": _reading_rows(evaluation),
         "days_label": _plural,
     }
 

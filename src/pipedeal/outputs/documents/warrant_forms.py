@@ -32,10 +32,11 @@ from fractions import Fraction
 from typing import Any
 
 from pipedeal.base.formats import count_words, exact_fraction, long_date, money, price, share_count
-from pipedeal.deal.clauses import quote, text_of
-from pipedeal.deal.interpretations import BY_KEY
+from pipedeal.deal.clauses import NO_WORDS, deal_words, quote, quoted, text_of
+from pipedeal.deal.readings import shown, values
 from pipedeal.deal.terms import Party
 from pipedeal.engine.evaluate import Evaluation
+from pipedeal.engine.registration import UNIT_WORDS
 from pipedeal.engine.timeline import CertificateView as Certificate
 from pipedeal.engine.warrants import AdjustmentNotice, AdjustmentRow, ExerciseResult
 from pipedeal.outputs.documents.ld_statement import Cited, environment
@@ -81,18 +82,26 @@ def _party(party: Party) -> dict[str, Any]:
             "fax": party.fax}
 
 
-def _cite(key: str) -> Cited:
-    """The registry's words ``key``, in quotation marks, cited by their clause."""
-    entry = quote(key)
+def _cite(key: str, words) -> Cited:
+    """The deal's words ``key``, in quotation marks, cited by their clause (or a note that its
+    terms quote none)."""
+    entry = quote(key, words)
+    if entry is None:
+        return Cited(key.split(" ")[0] + " " + key.split(" ")[1] if " " in key else key, quoted(key, words))
     return Cited(entry.clause, entry.quoted)
 
 
-def _interpretation(evaluation: Evaluation, key: str) -> dict[str, Any]:
-    entry = BY_KEY[key]
-    value = getattr(evaluation.terms.interpretations, key)
-    others = ", ".join(str(v) for v in entry.values if v != value)
-    return {"key": key, "value": str(value), "alternatives": others, "clause": entry.clause,
-            "question": entry.question}
+def _interpretations(evaluation: Evaluation, *keys: str) -> list[dict[str, Any]]:
+    """The readings of the deal's [[ambiguities]] a form's figures rest on (only those it declares)."""
+    rows = []
+    for key in keys:
+        entry = evaluation.terms.ambiguity(key)
+        if entry is None:
+            continue
+        others = ", ".join(shown(v) for v in values(entry) if v != entry.value)
+        rows.append({"key": key, "value": shown(entry.value), "alternatives": others, "clause": entry.clause,
+                     "question": entry.question or entry.why})
+    return rows
 
 
 def _deal(evaluation: Evaluation) -> dict[str, Any]:
@@ -134,6 +143,7 @@ def _as_shares(value: int | Fraction | Decimal | str) -> Fraction:
 def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
                      data_note: str | None = None) -> dict[str, Any]:
     """Everything the Notice of Exercise prints, formatted; the figures are ``result``'s."""
+    words = deal_words(evaluation.terms)
     if result.method not in ("cash", "cashless"):
         raise ValueError(f"unknown exercise method {result.method!r} (cash or cashless)")
     cert = _certificate(evaluation, result.warrant, result.date, "exercised")
@@ -149,7 +159,9 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
 
     # The form's blanks: the shares, the Company, the Warrant (a cashless election names its
     # shares later, with the words of W 3).
-    elects, shares_of, pursuant, tenders = quote("W Notice of Exercise election").fragments
+    form = quote("W Notice of Exercise election", words)
+    elects, shares_of, pursuant, tenders = form.fragments if form is not None else (
+        f"[{NO_WORDS}] The holder exercises this Warrant for", "Warrant Shares of", "under", ".")
     if cash:
         election = _runs(f"{elects} ", Fill(x), f" {shares_of} {company.name} {pursuant} (", warrant_fill,
                          f"){tenders}")
@@ -157,7 +169,7 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
     else:
         election = _runs(f"{elects} {shares_of} {company.name} {pursuant} (", warrant_fill,
                          ') by a "cashless exercise" under Section 3 of the Warrant as to ', Fill(x),
-                         f" Warrant Shares, and {text_of('W 3 cashless quotient')}")
+                         f" Warrant Shares, and {text_of('W 3 cashless quotient', words)}")
         method = "Cashless exercise"
 
     payment_rows: list[dict[str, str]] = []
@@ -168,7 +180,7 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
             {"label": "Exercise Price per share", "value": b, "clause": "W preamble, W 11"},
             {"label": "Aggregate Exercise Price tendered",
              "value": f"{money(result.aggregate_price)} ({x} × {b})", "clause": "W 3, W 8"},
-            {"label": "Payment", "value": text_of("W 3 payment method"), "clause": "W 3"},
+            {"label": "Payment", "value": text_of("W 3 payment method", words), "clause": "W 3"},
         ]
     else:
         if result.average_price is None:
@@ -178,10 +190,10 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
         due = share_count(result.shares_due)
         exact = exact_fraction(result.shares_due)
         formula_rows = [
-            {"symbol": "(A)", "words": text_of("W 3 cashless A"),
+            {"symbol": "(A)", "words": text_of("W 3 cashless A", words),
              "value": a + (f" (Trading Day {a_day.isoformat()})" if a_day else "")},
-            {"symbol": "(B)", "words": text_of("W 3 cashless B"), "value": b},
-            {"symbol": "(X)", "words": text_of("W 3 cashless X"), "value": x},
+            {"symbol": "(B)", "words": text_of("W 3 cashless B", words), "value": b},
+            {"symbol": "(X)", "words": text_of("W 3 cashless X", words), "value": x},
             {"symbol": "[(A-B) (X)] / (A)", "words": f"({a} − {b}) × {x} ÷ {a}",
              "value": f"{due} shares" + (f" (= {exact})" if exact else "")},
         ]
@@ -190,14 +202,15 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
     delivery_rows = [{"label": "Shares of Common Stock to be issued", "value": issued,
                       "clause": "W 3, W 4" if result.fraction else "W 3"}]
     if result.fraction:
-        key = _interpretation(evaluation, "fraction_cash")
-        basis = (f"the fraction × the Exercise Price of {b}, to the cent"
-                 if key["value"] == "fraction_times_exercise_price"
-                 else f"\"an amount equal to the Exercise Price\", {b}, to the cent")
+        rule = evaluation.terms.warrants.fraction_cash
+        basis = {"fraction_times_exercise_price": f"the fraction × the Exercise Price of {b}, to the cent",
+                 "literal_exercise_price": f"{quoted('W 4 amount', words)}: the whole Exercise Price, {b}, "
+                                           "read literally",
+                 "fraction_times_market": "the fraction × the market price of the day, to the cent"}[rule]
         delivery_rows.append({
             "label": "Fraction of a share paid in cash instead (no fractional shares)",
             "value": f"{share_count(result.fraction)} share: {money(result.fraction_cash)} "
-                     f"({basis}; fraction_cash = {key['value']})",
+                     f"({basis}; fraction_cash = {rule})",
             "clause": "W 4"})
     if cash:
         delivery_rows.append({"label": "Exercise Price paid", "value": money(result.aggregate_price),
@@ -215,7 +228,7 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
          "clause": "W 3, W 7(d)"},
         {"label": "Certificates due",
          "value": f"{result.delivery_due.isoformat()} (within "
-                  f"{count_words(terms.warrants.certificate_delivery_trading_days)} Trading Days)",
+                  f"{count_words(terms.warrants.delivery.days)} {UNIT_WORDS[terms.warrants.delivery.unit]})",
          "clause": "W 3"},
     ]
     if result.remainder_certificate:
@@ -229,14 +242,14 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
                           + (" (cash: starts at exercise)" if cash else " (cashless: tacks to the issue date)"),
                           "clause": "RULES.md §3"})
 
-    quotes = [_cite("W 3 payment") if cash else _cite("W 3 cashless"), _cite("W 3 delivery")]
+    quotes = [_cite("W 3 payment", words) if cash else _cite("W 3 cashless", words),
+              _cite("W 3 delivery", words)]
     if result.remainder_certificate:
-        quotes.append(_cite("W 3 partial"))
+        quotes.append(_cite("W 3 partial", words))
     if result.fraction:
-        quotes.append(_cite("W 4"))
-    interpretations = [_interpretation(evaluation, "fraction_cash")] if result.fraction else []
-    if not cash:
-        interpretations.insert(0, _interpretation(evaluation, "cashless_test"))
+        quotes.append(_cite("W 4", words))
+    interpretations = _interpretations(evaluation, *(("cashless_test",) if not cash else ()),
+                                       *(("fraction_cash",) if result.fraction else ()))
 
     return {
         "doc_title": f"Notice of Exercise — {cert.id} — {holder.name}",
@@ -254,7 +267,7 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
         "payment_rows": payment_rows,
         "formula_rows": formula_rows,
         "delivery_rows": delivery_rows,
-        "issue_words": text_of("W Notice of Exercise issue"),
+        "issue_words": text_of("W Notice of Exercise issue", words),
         "issue_name": holder.name,
         "issue_address": holder.address,
         "date": result.date.isoformat(),
@@ -272,14 +285,16 @@ def assignment_context(evaluation: Evaluation, warrant_id: str, assignee: str,
                        shares: int | Fraction | Decimal | str, date: dt.date, *,
                        data_note: str | None = None) -> dict[str, Any]:
     """The Assignment Form for ``shares`` of warrant ``warrant_id``'s shares to the party ``assignee``."""
+    words = deal_words(evaluation.terms)
     cert = _certificate(evaluation, warrant_id, date, "transferred")
     count = _as_shares(shares)
     if count > cert.shares:
         raise ValueError(f"{cert.id} is for {share_count(cert.shares)} Warrant Shares; cannot assign "
                          f"{share_count(count)}")
     terms = evaluation.terms
-    if date > terms.warrants.termination_date:
-        raise ValueError(f"W 1: transferable only prior to the Termination Date {terms.warrants.termination_date}")
+    termination = evaluation.timeline.last_exercise_day
+    if termination is not None and date > termination:
+        raise ValueError(f"W 1: transferable only prior to the Termination Date {termination}")
     holder = _party_of(evaluation, cert.holder, "the holder")
     to = _party_of(evaluation, assignee, "the assignee")
     if to.id == holder.id:
@@ -293,7 +308,7 @@ def assignment_context(evaluation: Evaluation, warrant_id: str, assignee: str,
     else:
         extent = _runs("in part: as to ", Fill(n), " of the ", Fill(total), " Warrant Shares of ",
                        Fill(f"Warrant {cert.id}"), " (Sections 1 and 7(a) of the Warrant); the Company is to "
-                       f"{text_of('W 7(a) assignor')}, ", Fill(share_count(rest)), " Warrant Shares.")
+                       f"{text_of('W 7(a) assignor', words)}, ", Fill(share_count(rest)), " Warrant Shares.")
     register_rows = [
         {"label": "Warrant surrendered", "value": f"{cert.id} for {total} Warrant Shares, issued "
                                                   f"{cert.issue_date.isoformat()}, cancelled on registration",
@@ -318,14 +333,14 @@ def assignment_context(evaluation: Evaluation, warrant_id: str, assignee: str,
                          f"{holder.name}"),
         "whole": whole,
         "shares": n,
-        "instruction": text_of("W Assignment Form instruction"),
-        "words": text_of("W Assignment Form assignment"),
+        "instruction": text_of("W Assignment Form instruction", words),
+        "words": text_of("W Assignment Form assignment", words),
         "extent": extent,
         "date": date.isoformat(),
         "dated": long_date(date),
-        "note": text_of("W Assignment Form note"),
+        "note": text_of("W Assignment Form note", words),
         "register_rows": register_rows,
-        "quotes": [_cite("W 1"), _cite("W 7(a) taxes"), _cite("W 7(a)"), _cite("W 7(d)")],
+        "quotes": [_cite("W 1", words), _cite("W 7(a) taxes", words), _cite("W 7(a)", words), _cite("W 7(d)", words)],
     }
 
 
@@ -365,6 +380,7 @@ def _intro(company: str, kind: str, clause: str, plural: bool) -> str:
 def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder: str | None = None, *,
                        today: dt.date | None = None, data_note: str | None = None) -> dict[str, Any]:
     """The Company's W 13 notice: to one holder (its rows only) or, with ``holder=None``, all rows."""
+    words = deal_words(evaluation.terms)
     terms = evaluation.terms
     rows = notice.rows
     addressee = None
@@ -392,27 +408,27 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
             effective = (f"The adjustment took effect immediately after the event's effective date, "
                          f"{long_date(notice.date)} (no record date was taken): it applies from "
                          f"{notice.effective_from.isoformat()}.")
-        effective_cite = _cite("W 11(a) effective")
+        effective_cite = _cite("W 11(a) effective", words)
     elif reduction:
         until = f" through {long_date(notice.until)}" if notice.until else ""
         after = ("; from the day after, the Exercise Price in force before the reduction applies again"
                  if notice.until else "")
         effective = (f"The reduced Exercise Price applies from {long_date(notice.effective_from)}{until}{after}.")
-        effective_cite = _cite("W 12")
+        effective_cite = _cite("W 12", words)
     else:
         effective = (f"From {long_date(notice.effective_from)}, each Warrant is exercisable for the Other Property "
                      "received for as many shares of Common Stock as the Warrant was exercisable for immediately "
                      "before the event.")
-        effective_cite = _cite("W 11 merger")
+        effective_cite = _cite("W 11 merger", words)
 
     price_after_label = "Exercise Price after"
     if reduction:
         period = notice.effective_from.isoformat() + (f" to {notice.until.isoformat()}" if notice.until else "")
         price_after_label = f"Reduced Exercise Price ({period})"
 
-    quotes = [_cite("W 13")]
+    quotes = [_cite("W 13", words)]
     if recap:
-        quotes.insert(0, _cite("W 11(a)"))
+        quotes.insert(0, _cite("W 11(a)", words))
     plural = len(rows) > 1
     basket = [{"asset": asset, "quantity": share_count(amount)} for asset, amount in notice.other_property]
     return {
@@ -438,9 +454,9 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
         "price_after_label": price_after_label,
         "effective": effective,
         "effective_cite": effective_cite,
-        "banner": text_of("W 13 delivery").upper(),
-        "delivery": f"Sent {text_of('W 13 delivery')} (W 13)",
-        "conclusive": text_of("W 13 conclusive"),
+        "banner": text_of("W 13 delivery", words).upper(),
+        "delivery": f"Sent {text_of('W 13 delivery', words)} (W 13)",
+        "conclusive": text_of("W 13 conclusive", words),
         "today": today.isoformat() if today else None,
         "dated": long_date(today) if today else None,
         "quotes": quotes,
@@ -555,9 +571,9 @@ class _Docx:
                 run = cell.paragraphs[0].add_run(_xml(text))
                 run.bold = True
                 run.font.size = Pt(size)
-        for values in rows:
+        for row in rows:
             cells = table.add_row().cells
-            for cell, text in zip(cells, values, strict=True):
+            for cell, text in zip(cells, row, strict=True):
                 cell.text = ""
                 run = cell.paragraphs[0].add_run(_xml(text))
                 run.font.size = Pt(size)
