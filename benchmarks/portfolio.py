@@ -1,6 +1,8 @@
 """Time the full evaluation (Registration Defaults and liquidated damages) of a seeded synthetic portfolio.
 
     python benchmarks/portfolio.py [--deals N] [--seed S] [--workers W] [--slice K] [--profile]
+                                   [--readings random|old|defaults] [--no-bound] [--no-compare]
+                                   [--compare-deals N] [--old-src DIR]
 
 Every deal is the bundled FOCUS terms (``model_copy``) with 1-10 investors, a random Closing on an XNAS
 Trading Day in 1996-2015, random interpretation keys, five years of random-walk closes and a random
@@ -20,10 +22,23 @@ Phases:
   this process alone: per-deal mean / p99 without a profiler, then the tracemalloc peak;
   ``--profile`` adds cProfile (top 25 engine functions by cumulative and by own time).
 
+- **numpy bound** (needs numpy, the ``bench`` extra; ``--no-bound`` skips it): after the evaluation,
+  each worker reads one row per investor-day accruing damages off the segments it made (rate,
+  shares, the day's price, the month divisor) and times, best of 5, the LD arithmetic alone in
+  float64: ``rate * shares * price / divisor`` summed per investor, rounded to the cent. Printed:
+  evaluation / bound, wall and CPU; the slice adds the engine's own LD arithmetic (``accrue`` +
+  ``Accrual``) against the bound of its deals.
+- **compare** (``--no-compare`` skips it): the same deals' total LDs from four fresh runs of this
+  script: the old code (b849262, ``--old-src`` first on PYTHONPATH), then the new code with the
+  readings the old code lacks pinned to the closest old behaviour, at their defaults, and at
+  random (the main run). The builder draws the keys the old code knows in the old order, so both
+  codes build the same deals.
+
 The output gives each worker's CPU time beside the wall time: on a shared 2-core machine a wall
 time well above the CPU time means another process took a core, and the run should be repeated.
 
-Target: <= 10 s wall for 10,000 deals on 2 cores. A deal that raises is a failure (exit 1).
+Targets: <= 10 s wall for 10,000 deals on 2 cores; the evaluation within 10x of the numpy bound
+(goal). A deal that raises is a failure (exit 1).
 """
 
 from __future__ import annotations
