@@ -1,6 +1,8 @@
 """Time the full evaluation (Registration Defaults and liquidated damages) of a seeded synthetic portfolio.
 
     python benchmarks/portfolio.py [--deals N] [--seed S] [--workers W] [--slice K] [--profile]
+                                   [--readings random|old|defaults] [--no-bound] [--no-compare]
+                                   [--compare-deals N] [--old-src DIR]
 
 Every deal is the bundled FOCUS terms (``model_copy``) with 1-10 investors, a random Closing on an XNAS
 Trading Day in 1996-2015, random interpretation keys, five years of random-walk closes and a random
@@ -20,10 +22,23 @@ Phases:
   this process alone: per-deal mean / p99 without a profiler, then the tracemalloc peak;
   ``--profile`` adds cProfile (top 25 engine functions by cumulative and by own time).
 
+- **numpy bound** (needs numpy, the ``bench`` extra; ``--no-bound`` skips it): after the evaluation,
+  each worker reads one row per investor-day accruing damages off the segments it made (rate,
+  shares, the day's price, the month divisor) and times, best of 5, the LD arithmetic alone in
+  float64: ``rate * shares * price / divisor`` summed per investor, rounded to the cent. Printed:
+  evaluation / bound, wall and CPU; the slice adds the engine's own LD arithmetic (``accrue`` +
+  ``Accrual``) against the bound of its deals.
+- **compare** (``--no-compare`` skips it): the same deals' total LDs from four fresh runs of this
+  script: the old code (b849262, ``--old-src`` first on PYTHONPATH), then the new code with the
+  readings the old code lacks pinned to the closest old behaviour, at their defaults, and at
+  random (the main run). The builder draws the keys the old code knows in the old order, so both
+  codes build the same deals.
+
 The output gives each worker's CPU time beside the wall time: on a shared 2-core machine a wall
 time well above the CPU time means another process took a core, and the run should be repeated.
 
-Target: <= 10 s wall for 10,000 deals on 2 cores. A deal that raises is a failure (exit 1).
+Targets: <= 10 s wall for 10,000 deals on 2 cores; the evaluation within 10x of the numpy bound
+(goal). A deal that raises is a failure (exit 1).
 """
 
 from __future__ import annotations
@@ -33,6 +48,7 @@ import cProfile
 import datetime as dt
 import gc
 import importlib.util
+import json
 import multiprocessing as mp
 import os
 import pstats
@@ -40,6 +56,7 @@ import queue
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import time
 import traceback
@@ -56,15 +73,34 @@ if importlib.util.find_spec("pipedeal") is None:
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
 
-from pipedeal.base import intervals as iv  # noqa: E402
-from pipedeal.base.quotes import Quote, QuoteBook  # noqa: E402
-from pipedeal.deal.interpretations import BY_KEY  # noqa: E402
-from pipedeal.deal.terms import Interpretations, Terms  # noqa: E402
-from pipedeal.deal.terms_file import BUNDLED_DEALS, parse_terms  # noqa: E402
-from pipedeal.engine.evaluate import Calendars, Evaluation, evaluate  # noqa: E402
-from pipedeal.engine.events import parse_event  # noqa: E402
-from pipedeal.engine.timeline import Located  # noqa: E402
-from pipedeal.storage.workspace import calendars_for  # noqa: E402
+import pipedeal  # noqa: E402
+
+try:
+    from pipedeal.base import intervals as iv
+    from pipedeal.base.quotes import Quote, QuoteBook
+    from pipedeal.deal.interpretations import BY_KEY
+    from pipedeal.deal.terms import Interpretations, Terms
+    from pipedeal.deal.terms_file import BUNDLED_DEALS, parse_terms
+    from pipedeal.engine import damages as damages_module
+    from pipedeal.engine.evaluate import Calendars, Evaluation, evaluate
+    from pipedeal.engine.events import parse_event
+    from pipedeal.engine.timeline import Located
+    from pipedeal.storage.workspace import calendars_for
+
+    LAYOUT = "new"
+except ImportError:  # the old flat layout (b849262), run by --compare with PYTHONPATH=<old src>
+    from pipedeal.evaluate import Calendars, Evaluation, evaluate  # type: ignore[no-redef]
+    from pipedeal.events import parse_event  # type: ignore[no-redef]
+    from pipedeal.interpretations import BY_KEY  # type: ignore[no-redef]
+    from pipedeal.ledger import Located  # type: ignore[no-redef]
+    from pipedeal.quotes import Quote, QuoteBook  # type: ignore[no-redef]
+    from pipedeal.terms import Interpretations, Terms  # type: ignore[no-redef]
+    from pipedeal.terms_file import BUNDLED_DEALS, parse_terms  # type: ignore[no-redef]
+    from pipedeal.workspace import calendars_for  # type: ignore[no-redef]
+
+    from pipedeal import intervals as iv  # type: ignore[no-redef]
+
+    LAYOUT = "old"
 
 TARGET_S = 10.0
 FIRST_CLOSING, LAST_CLOSING = dt.date(1996, 1, 1), dt.date(2015, 12, 31)
@@ -73,6 +109,17 @@ BID_DAYS = 5  # SPA 1.10: the closing bids of the five Trading Days before the C
 PROGRESS_EVERY = 100  # deals between two progress messages from a worker
 LAPSE_REASONS = ("stop_order", "financial_statements", "other")
 EXACT_SUM = Context(prec=60)  # a sum of amounts in cents: never rounded at 60 digits
+# The interpretation keys of the old code (b849262), drawn from the deal's generator in this order, so
+# the old code builds the same deals; keys added since are drawn from a generator of their own.
+OLD_KEYS = ("effectiveness_days", "additional_effectiveness_days", "roll_deadlines", "exercise_price_rounding",
+            "ld_market_value", "ld_schedule_clock", "ld_day_count", "cashless_test", "fraction_cash",
+            "rule144k_years")
+# --readings old: the closest new readings to what the old code did. notice_before_hours takes its
+# default: no event of the portfolio is sent with a time, so it changes nothing here.
+OLD_READINGS = {"underwriter_request": "excludes_days", "effectiveness_period_end": "per_lot_rule144"}
+READINGS = ("random", "old", "defaults")
+OLD_SRC = Path("/work/old-code/src")
+BOUND_TARGET = 10.0  # evaluation within 10x of the numpy float64 lower bound of the LD arithmetic
 
 
 # --- The portfolio -------------------------------------------------------------------------------
@@ -81,7 +128,8 @@ EXACT_SUM = Context(prec=60)  # a sum of amounts in cents: never rounded at 60 d
 class Universe:
     """What every deal shares: the FOCUS terms, the calendars and the XNAS Trading Days."""
 
-    def __init__(self) -> None:
+    def __init__(self, readings: str = "random") -> None:
+        self.readings = readings
         text = (BUNDLED_DEALS / "focus-1999" / "terms.toml").read_text(encoding="utf-8")
         self.base: Terms = parse_terms(text, "focus-1999/terms.toml")
         self.calendars: Calendars = calendars_for(self.base)
@@ -90,6 +138,7 @@ class Universe:
         self.last_closing = bisect_right(self.days, LAST_CLOSING) - 1
         self.template = self.base.investors[0]
         self.interpretation_values = {key: spec.values for key, spec in BY_KEY.items()}
+        self.interpretation_defaults = {key: spec.default for key, spec in BY_KEY.items()}
         self._prices: dict[int, Decimal] = {}
 
     def price(self, cents: int) -> Decimal:
@@ -125,7 +174,7 @@ def build_deal(universe: Universe, seed: int, index: int) -> Deal:
     at = rng.randint(universe.first_closing, universe.last_closing)
     closing = universe.days[at]
     as_of = add_years(closing, 5)
-    terms = _terms(universe, rng, index, closing)
+    terms = _terms(universe, rng, seed, index, closing)
     quotes = _quotes(universe, rng, index, at, as_of)
     events = _events(rng, terms, closing)
     located = [Located(parse_event(event), f"synthetic deal {index}", line)
@@ -133,7 +182,7 @@ def build_deal(universe: Universe, seed: int, index: int) -> Deal:
     return Deal(index, terms, located, quotes, as_of)
 
 
-def _terms(universe: Universe, rng: random.Random, index: int, closing: dt.date) -> Terms:
+def _terms(universe: Universe, rng: random.Random, seed: int, index: int, closing: dt.date) -> Terms:
     base = universe.base
     investors = tuple(
         # Multiples of $16.00 at $1.60: whole shares, and whole warrant shares at 10% coverage.
@@ -142,7 +191,17 @@ def _terms(universe: Universe, rng: random.Random, index: int, closing: dt.date)
             "subscription": Decimal(rng.randint(625, 62_500) * 1600).scaleb(-2)})
         for number in range(1, rng.randint(1, 10) + 1)
     )
-    keys = {key: rng.choice(values) for key, values in universe.interpretation_values.items()}
+    keys = {key: rng.choice(values) for key, values in universe.interpretation_values.items() if key in OLD_KEYS}
+    readings = random.Random(f"pipedeal-portfolio:{seed}:{index}:readings")  # the keys the old code lacks
+    for key, values in universe.interpretation_values.items():
+        if key in OLD_KEYS:
+            continue
+        if universe.readings == "random":
+            keys[key] = readings.choice(values)
+        elif universe.readings == "old":
+            keys[key] = OLD_READINGS.get(key, universe.interpretation_defaults[key])
+        else:
+            keys[key] = universe.interpretation_defaults[key]
     return base.model_copy(update={
         "deal": base.deal.model_copy(update={"name": f"synthetic-{index}", "agreement_date": closing}),
         "investors": investors,
@@ -292,6 +351,71 @@ class Totals:
         self.accrued = EXACT_SUM.add(self.accrued, other.accrued)
 
 
+# --- The numpy float64 lower bound of the LD arithmetic ----------------------------------------------
+
+
+class LdDays:
+    """The LD arithmetic's inputs, one row per investor and default day accruing damages: the rate, the
+    shares held, the day's price (the close in force, or the Closing close over the split factor) and the
+    month divisor, as float64 arrays, and the investor's index. Read off the segments the evaluation
+    made (after it, untimed); ``bound()`` then times the arithmetic alone."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple] = []
+        self.investors = 0
+
+    def add(self, deal: Deal, segments_by_investor: list) -> None:
+        import numpy as np
+
+        closes = None
+        for segments in segments_by_investor:
+            index = self.investors
+            self.investors += 1
+            for segment in segments:
+                first, days = segment.first.toordinal(), segment.days
+                if deal.terms.interpretations.ld_market_value == "daily_close":
+                    if closes is None:
+                        quotes = deal.quotes.quotes()
+                        closes = (np.array([quote.date.toordinal() for quote in quotes], dtype=np.int64),
+                                  np.array([float(quote.close) for quote in quotes]))
+                    ordinals = np.arange(first, first + days, dtype=np.int64)
+                    price = closes[1][np.searchsorted(closes[0], ordinals, side="right") - 1]
+                else:  # closing_date: one price, over the split factor
+                    price = np.full(days, segment.price_total_scaled / segment.scale / days
+                                    / float(segment.split_factor))
+                self.parts.append((index, days, float(segment.rate), float(segment.shares),
+                                   float(segment.divisor), price))
+
+    def arrays(self):
+        import numpy as np
+
+        if not self.parts:
+            empty = np.zeros(0)
+            return np.zeros(0, dtype=np.int64), empty, empty, empty, empty
+        investor = np.repeat(np.array([part[0] for part in self.parts], dtype=np.int64),
+                             [part[1] for part in self.parts])
+        counts = [part[1] for part in self.parts]
+        rate = np.repeat(np.array([part[2] for part in self.parts]), counts)
+        shares = np.repeat(np.array([part[3] for part in self.parts]), counts)
+        divisor = np.repeat(np.array([part[4] for part in self.parts]), counts)
+        price = np.concatenate([part[5] for part in self.parts])
+        return investor, rate, shares, price, divisor
+
+    def bound(self, repeats: int = 5) -> tuple[float, Decimal, int]:
+        """(best seconds of ``repeats``, the total in cents as float64 gives it, rows)."""
+        import numpy as np
+
+        investor, rate, shares, price, divisor = self.arrays()
+        best, total = float("inf"), 0.0
+        for _ in range(repeats):
+            started = time.perf_counter()
+            per_day = rate * shares * price / divisor
+            per_investor = np.bincount(investor, weights=per_day, minlength=self.investors)
+            total = float(np.round(per_investor * 100).sum())
+            best = min(best, time.perf_counter() - started)
+        return best, Decimal(int(total)).scaleb(-2), len(rate)
+
+
 def run(deal: Deal, calendars: Calendars) -> Evaluation:
     return evaluate(deal.terms, deal.events, deal.quotes, calendars, deal.as_of)
 
@@ -317,7 +441,8 @@ def settle_heap(freeze: bool) -> None:
 UNIVERSE: Universe | None = None  # built in the parent before the fork, inherited by the workers
 
 
-def worker(number: int, workers: int, deals: int, seed: int, freeze: bool, messages, go) -> None:
+def worker(number: int, workers: int, deals: int, seed: int, freeze: bool, bound: bool, messages, go,
+           go_bound) -> None:
     universe = UNIVERSE
     assert universe is not None
     mine = range(number, deals, workers)
@@ -334,15 +459,25 @@ def worker(number: int, workers: int, deals: int, seed: int, freeze: bool, messa
         cpu = time.process_time()
         totals = Totals()
         calendars = universe.calendars
+        kept: list[list] = []  # each deal's segments, for the numpy bound (read after the timing)
         for count, deal in enumerate(built, start=1):
             index = deal.index
-            totals.add(run(deal, calendars))
+            result = run(deal, calendars)
+            totals.add(result)
+            if bound:
+                kept.append([damages.segments for damages in result.damages.values()])
             if count % PROGRESS_EVERY == 0:
                 messages.put(("progress", number, PROGRESS_EVERY))
         messages.put(("progress", number, len(built) % PROGRESS_EVERY))
         cpu = time.process_time() - cpu
         rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         messages.put(("done", number, totals, rss_kib, cpu))
+        if bound:
+            go_bound.wait()  # after every worker's evaluation: the bound does not share a core with one
+            ld_days = LdDays()
+            for deal, segments in zip(built, kept, strict=True):
+                ld_days.add(deal, segments)
+            messages.put(("bound", number, ld_days.bound()))
     except BaseException:
         messages.put(("error", number, index, traceback.format_exc()))
 
@@ -351,14 +486,16 @@ def parallel(args: argparse.Namespace) -> int:
     global UNIVERSE
     load = os.getloadavg()  # another busy process on a 2-core machine shows in every figure below
     started = time.perf_counter()
-    UNIVERSE = Universe()
+    UNIVERSE = Universe(args.readings)
     prepared = time.perf_counter() - started
     context = mp.get_context("fork")
     messages = context.Queue()
-    go = context.Event()
+    go, go_bound = context.Event(), context.Event()
     freeze = not args.no_gc_freeze
+    bound = bound_available(args)
     procs = [context.Process(target=worker, name=f"portfolio-worker-{number}",
-                             args=(number, args.workers, args.deals, args.seed, freeze, messages, go))
+                             args=(number, args.workers, args.deals, args.seed, freeze, bound, messages, go,
+                                   go_bound))
              for number in range(args.workers)]
     for proc in procs:
         proc.start()
@@ -391,7 +528,7 @@ def parallel(args: argparse.Namespace) -> int:
 
     totals, worker_rss, worker_cpu = Totals(), {}, {}
     columns = (TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, refresh_per_second=4, transient=False) as progress:
+    with Progress(*columns, refresh_per_second=4, transient=False, disable=args.totals_json) as progress:
         task = progress.add_task("deals", total=args.deals)
         first = time.perf_counter()
         go.set()
@@ -406,10 +543,24 @@ def parallel(args: argparse.Namespace) -> int:
             else:
                 return abort(message)
         last = time.perf_counter()
+    bounds: dict[int, tuple[float, Decimal, int]] = {}
+    go_bound.set()
+    while bound and len(bounds) < args.workers:
+        message = receive()
+        if message[0] != "bound":
+            return abort(message)
+        bounds[message[1]] = message[2]
     for proc in procs:
         proc.join()
     wall = last - first
     load_after = os.getloadavg()
+    if args.totals_json:
+        print(json.dumps({"layout": LAYOUT, "where": pipedeal.__file__, "readings": args.readings,
+                          "deals": totals.deals, "investors": totals.investors, "events": totals.events,
+                          "default_days": totals.default_days, "investor_ld_days": totals.investor_ld_days,
+                          "deals_in_default": totals.deals_in_default, "accrued": str(totals.accrued),
+                          "wall": wall, "cpu": sum(worker_cpu.values())}))
+        return 0
 
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -440,7 +591,34 @@ def parallel(args: argparse.Namespace) -> int:
         print(f"  within the {TARGET_S:.0f} s target ({TARGET_S - wall:.2f} s to spare)")
     else:
         print(f"  OVER the {TARGET_S:.0f} s target by {wall - TARGET_S:.2f} s ({wall / TARGET_S - 1:.0%})")
+    print(f"  within target (10,000 deals <= {TARGET_S:.0f} s on 2 cores): "
+          f"{'yes' if wall <= TARGET_S and args.deals >= 10_000 and args.workers <= 2 else 'no'}"
+          + ("" if args.deals >= 10_000 and args.workers <= 2 else
+             " (not the target's run: fewer deals or more workers)"))
+    if bounds:
+        print_bound(bounds, wall, sum(worker_cpu.values()), totals.accrued)
     return 0
+
+
+def bound_available(args: argparse.Namespace) -> bool:
+    if args.no_bound or LAYOUT != "new" or args.totals_json:
+        return False
+    return importlib.util.find_spec("numpy") is not None
+
+
+def print_bound(bounds: dict[int, tuple[float, Decimal, int]], wall: float, cpu: float, exact: Decimal) -> None:
+    """The numpy float64 lower bound beside the evaluation, wall to wall and CPU to CPU."""
+    bound_wall = max(seconds for seconds, _, _ in bounds.values())
+    bound_cpu = sum(seconds for seconds, _, _ in bounds.values())
+    rows = sum(count for _, _, count in bounds.values())
+    total = sum((amount for _, amount, _ in bounds.values()), Decimal("0.00"))
+    print("  numpy float64 lower bound of the LD arithmetic (rate x shares x price / divisor per investor-day, "
+          "summed per investor, rounded to the cent), best of 5, in each worker after the evaluation:")
+    print(f"    {rows:,} investor-days: {bound_wall * 1000:.1f} ms wall (slowest worker), {bound_cpu * 1000:.1f} ms "
+          f"summed over the workers; float64 total ${total} (exact ${exact}, difference ${total - exact})")
+    ratio_wall, ratio_cpu = wall / bound_wall, cpu / bound_cpu
+    print(f"    evaluation / bound: {ratio_wall:,.0f}x wall, {ratio_cpu:,.0f}x CPU "
+          f"(goal <= {BOUND_TARGET:.0f}x): within target: {'yes' if ratio_wall <= BOUND_TARGET else 'no'}")
 
 
 # --- The single-process slice --------------------------------------------------------------------
@@ -536,6 +714,8 @@ def one_slice(args: argparse.Namespace) -> int:
     print(f"  tracemalloc peak of one evaluate: mean {statistics.fmean(peaks) / 1024:.0f} KiB, "
           f"max {max(peaks) / 1024:.0f} KiB")
     print(f"  max RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    if bound_available(args):
+        slice_bound(deals, calendars, sum(ms) / 1000)
 
     if args.profile:
         profiler = cProfile.Profile()
@@ -543,6 +723,102 @@ def one_slice(args: argparse.Namespace) -> int:
         each(lambda deal: run(deal, calendars))
         profiler.disable()
         print_profile(profiler)
+    return 0
+
+
+def slice_bound(deals: list[Deal], calendars: Calendars, evaluate_s: float) -> None:
+    """The slice's evaluation, the engine's LD arithmetic alone and the numpy bound, same deals, one process.
+
+    The LD arithmetic is ``accrue`` (the segments: rate, divisor, holding, the closes summed through the
+    prefix integral) plus ``Accrual`` (their exact sum over one denominator), timed by wrapping the two
+    names in ``pipedeal.engine.damages`` during one more pass (the wrappers cost two clock reads a call)."""
+    spent = [0.0]
+    real_accrue, real_accrual = damages_module.accrue, damages_module.Accrual
+
+    def timed_accrue(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return real_accrue(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    def timed_accrual(segments):
+        started = time.perf_counter()
+        try:
+            accrual = real_accrual(segments)
+            accrual.total  # noqa: B018 - the one division
+            return accrual
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    ld_days = LdDays()
+    exact = Decimal("0.00")
+    damages_module.accrue, damages_module.Accrual = timed_accrue, timed_accrual
+    try:
+        for deal in deals:
+            result = run(deal, calendars)
+            ld_days.add(deal, [damages.segments for damages in result.damages.values()])
+            for damages in result.damages.values():
+                exact = EXACT_SUM.add(exact, damages.accrued)
+    finally:
+        damages_module.accrue, damages_module.Accrual = real_accrue, real_accrual
+    bound_s, total, rows = ld_days.bound()
+    print(f"  numpy float64 lower bound of the LD arithmetic over these {len(deals)} deals ({rows:,} investor-days): "
+          f"{bound_s * 1000:.2f} ms (best of 5); float64 total ${total} (exact ${exact})")
+    print(f"    evaluate (sum above) {evaluate_s * 1000:,.1f} ms = {evaluate_s / bound_s:,.0f}x the bound; "
+          f"the engine's LD arithmetic alone (accrue + Accrual) {spent[0] * 1000:,.1f} ms = "
+          f"{spent[0] / bound_s:,.0f}x the bound ({spent[0] / evaluate_s:.0%} of evaluate)")
+
+
+# --- Old and new totals on the same deals ---------------------------------------------------------
+
+
+def totals_of(args: argparse.Namespace, deals: int, readings: str, pythonpath: Path | None) -> dict:
+    """This script's parallel run in a fresh process (the old code first on PYTHONPATH, if given)."""
+    env = dict(os.environ)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(pythonpath), *filter(None, [env.get("PYTHONPATH")])])
+    argv = [sys.executable, __file__, "--totals-json", "--deals", str(deals), "--seed", str(args.seed),
+            "--workers", str(args.workers), "--readings", readings]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"BENCHMARK FAILURE: {' '.join(argv)}\n{done.stdout}{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def compare(args: argparse.Namespace) -> int:
+    """The total LDs of the same seeded deals: old code, new code with the old readings, new defaults.
+
+    The deals are the same in both codes: the builder draws the interpretation keys the old code
+    knows from the deal's generator, in the old order, and sets the keys added since per ``--readings``.
+    """
+    deals = args.compare_deals or args.deals
+    runs = []
+    if (args.old_src / "pipedeal" / "ledger.py").is_file():
+        runs.append(("old code (b849262)", "old", args.old_src))
+    else:
+        print(f"compare: no old code under {args.old_src}; new code only")
+    runs += [("new, old readings pinned", "old", None), ("new, default readings", "defaults", None),
+             ("new, readings at random", "random", None)]
+    print(f"compare: total LDs of the same {deals:,} deals (seed {args.seed}), each a parallel run in a fresh "
+          f"process, one after the other ({args.workers} workers)")
+    rows = []
+    for label, readings, pythonpath in runs:
+        figures = totals_of(args, deals, readings, pythonpath)
+        if pythonpath is not None and figures["layout"] != "old":
+            raise SystemExit(f"the old run imported {figures['where']}")
+        rows.append((label, figures))
+        print(f"  {label:<28} LDs ${Decimal(figures['accrued']):>20,}   "
+              f"deals in default {figures['deals_in_default']:>6,}   default days {figures['default_days']:>10,}   "
+              f"investor-days {figures['investor_ld_days']:>11,}   "
+              f"events {figures['events']:>8,}   evaluation wall {figures['wall']:6.2f} s, CPU {figures['cpu']:6.2f} s",
+              flush=True)
+    base = dict(rows).get("old code (b849262)")
+    if base is not None:
+        for label, figures in rows[1:]:
+            difference = Decimal(figures["accrued"]) - Decimal(base["accrued"])
+            print(f"  {label} - old: ${difference:,} ({difference / Decimal(base['accrued']):+.4%}); "
+                  f"evaluation CPU old/new {base['cpu'] / figures['cpu']:.1f}x")
     return 0
 
 
@@ -556,15 +832,29 @@ def main() -> None:
                         help="leave the built inputs in the collected generations (see settle_heap)")
     parser.add_argument("--profile", action="store_true",
                         help="run only the slice, under cProfile: top 25 by cumulative and by own time")
+    parser.add_argument("--readings", choices=READINGS, default="random",
+                        help="the interpretation keys the old code lacks: drawn at random (default), the "
+                             "readings closest to the old code's, or the defaults")
+    parser.add_argument("--no-bound", action="store_true", help="skip the numpy float64 lower bound")
+    parser.add_argument("--no-compare", action="store_true",
+                        help="skip the total LDs of the old code and of the new code with old and default readings")
+    parser.add_argument("--compare-deals", type=int, help="deals in the comparison (default --deals)")
+    parser.add_argument("--old-src", type=Path, default=OLD_SRC, help="the old code's src/ (b849262)")
+    parser.add_argument("--totals-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.deals < 1 or args.workers < 1 or args.slice < 1:
         parser.error("--deals, --workers and --slice must be at least 1")
     if args.profile:
         sys.exit(one_slice(args))
+    if args.totals_json:
+        sys.exit(parallel(args))
     status = parallel(args)
     if status == 0:
         print()
         status = one_slice(args)
+    if status == 0 and not args.no_compare:
+        print()
+        status = compare(args)
     sys.exit(status)
 
 
