@@ -89,14 +89,16 @@ Exemption = Literal["employee_plan", "compensatory", "existing_warrants", "inves
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class Words(Strict):
     """A block of terms may carry the clause it comes from and that clause's words, verbatim."""
 
     clause: str | None = None
+    """The clause this block comes from ("RRA 3(e)"): outputs cite it."""
     quote: str | None = None
+    """That clause's words, verbatim: outputs quote them."""
 
 
 # --- the deal and its parties -----------------------------------------------------------------
@@ -105,15 +107,25 @@ class Party(Strict):
     """A party to the agreement and where its notices land (SPA 12.1, RRA 8)."""
 
     id: PartyId
+    """A short id events and outputs use ("raptor")."""
     name: Annotated[str, Field(min_length=1, max_length=400)]
+    """The legal name, as on the signature page."""
     role: Literal["company", "investor", "counsel", "transfer_agent", "other"]
+    """company, investor, counsel, transfer_agent or other."""
     address: str
+    """The notice address (SPA 12.1 kind)."""
     fax: str | None = None
+    """The notice fax number."""
     email: str | None = None
+    """The notice email address (only where the notices clause allows email)."""
     attention: str | None = None
+    """The person notices are addressed to."""
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    """ISO 3166-1 alpha-2: its legal holidays make the party's local business days."""
     subdivision: str | None = None
+    """The state or province whose holidays also count (US-MA: Patriots' Day)."""
     timezone: str
+    """IANA time zone of the notice address: business hours are local time."""
 
     @field_validator("country")
     @classmethod
@@ -157,20 +169,32 @@ class Investor(Party):
     the shares it buys, or both (they must then agree, PIPE-TERMS "Pricing and allocation")."""
 
     role: Literal["investor"] = "investor"
+    """Always investor (may be left out)."""
     subscription: Price | None = None
+    """Dollars paid at the Closing (warrant purchase price included); shares = subscription / price must be whole."""
     shares: Shares | None = None
+    """Shares bought, instead of or beside the subscription (they must then agree to the cent)."""
 
 
 class Deal(Strict):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=120)]
+    """The deal's id: lower case, digits, dots and dashes ("focus-1999")."""
     title: Annotated[str, Field(min_length=1)]
+    """The agreement's title, as outputs name it."""
     agreement_date: Day
+    """The agreement's date: periods and pricing windows may count from it."""
     issuer_ticker: str | None = None
+    """The Common Stock's ticker."""
     principal_market: Annotated[str, Field(pattern=r"^[A-Z0-9]{4}$")] | None = None
+    """The Principal Market's MIC; when given it must equal calendars.trading."""
     principal_market_name: str | None = None
+    """The Principal Market's name, in words."""
     fiscal_year_end: Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")] | None = None
+    """MM-DD: the financial statements window counts from it."""
     security: str | None = None
+    """The security sold, in words ("Common Stock, $0.01 par value")."""
     illustrative: str | None = None  # what in the bundled files is made up, in words
+    """What in the bundled files is made up, in words (shown on every output)."""
 
     @field_validator("fiscal_year_end")
     @classmethod
@@ -186,7 +210,9 @@ class Calendars(Strict):
     Business Day (SEC days are always U.S. federal)."""
 
     trading: Annotated[str, Field(pattern=r"^[A-Z0-9]{4}$")]
+    """The exchange (MIC: XNAS, XNYS, XASE) whose sessions are Trading Days; OTC deals use XNYS."""
     business: Annotated[str, Field(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")]
+    """What the agreement calls a Business Day: US (federal, as SEC days), US-NY, US-MA or an ISO country."""
 
 
 # --- pricing and allocation -------------------------------------------------------------------
@@ -196,114 +222,180 @@ class MarketPrice(Strict):
     names the daily figure, so its clause's words go on ``pricing``.)"""
 
     quote: Literal["bid", "close", "vwap", "high_low_mean"]
+    """The daily figure: bid, close, vwap or high_low_mean (quotes CSV columns)."""
     days: Annotated[int, Field(ge=1, le=250)]
+    """Trading Days in the window."""
     statistic: Literal["mean", "lowest", "volume_weighted"]
+    """mean of the daily figures, the lowest, or volume_weighted (sum of figure x volume / sum of volume)."""
     window_ends: Literal["before_closing", "before_agreement", "on_agreement"]
+    """The window's last day: the Trading Day before the Closing, before the agreement date, or the agreement date
+    itself."""
 
 
 class Pricing(Words):
     """SPA 1.10 Market Price, SPA 1.15 Purchase Price, the warrant coverage and unit price."""
 
     purchase_price: Price | None = None
+    """Fixed price per share (exclusive with discount)."""
     discount: Annotated[Decimal, Field(ge=0, lt=1, allow_inf_nan=False), AfterValidator(_ten_places)] | None = None
+    """Instead of a fixed price: price = (1 - discount) x Market Price."""
     price_rounding: Rounding | None = None
+    """Rounding of a computed price, half-up: none, cent, tenth_cent (with discount)."""
     market_price: MarketPrice | None = None
+    """The Market Price window, when something uses it (discount, exercise_price_multiple, closing_date market
+    value)."""
     warrant_coverage: Annotated[Decimal, Field(ge=0, le=10, allow_inf_nan=False), AfterValidator(_ten_places)]
+    """Warrant shares per share bought."""
     warrant_rounding: Literal["exact", "down", "half_up"]
+    """Per investor: exact refuses a fractional warrant count; down; half_up."""
     warrant_purchase_price: Price | NoLimit
+    """A unit deal: each warrant share also costs this; "none" otherwise."""
 
 
 # --- warrants -------------------------------------------------------------------------------
 
 class MonthsAfterClosing(Strict):
     months_after_closing: Annotated[int, Field(ge=0, le=120)]
+    """Months after the Closing, clamped to the month's end."""
 
 
 class YearsAfterClosing(Strict):
     years_after_closing: Annotated[int, Field(ge=1, le=20)]
+    """Years after the Closing."""
 
 
 class Period(Strict):
     """A count of days in a unit (PIPE-TERMS: ``calendar``, ``business``, ``trading``)."""
 
     days: Days
+    """How many days."""
     unit: Unit
+    """calendar, business or trading days."""
 
 
 class Warrants(Words):
     """The Warrant: its price, window, exercise, fractions, adjustments and notices."""
 
     exercise_price: Price | None = None
+    """Fixed Exercise Price (exclusive with exercise_price_multiple)."""
     exercise_price_multiple: Multiple | None = None
+    """Instead: multiple x Market Price (FOCUS 1.10)."""
     exercise_price_rounding: Rounding | None = None
+    """Rounding of a computed or adjusted Exercise Price: none, cent, tenth_cent."""
     initial_exercise: Day | MonthsAfterClosing
+    """The first exercise day: a date, or { months_after_closing = N }."""
     termination: Day | YearsAfterClosing
+    """The last exercise day (close of business): a date, or { years_after_closing = N }; moved to the next business
+    day when not one."""
     cashless: Literal["never", "anytime", "no_effective_registration", "after_one_year_no_effective_registration"]
+    """When net exercise is allowed: never, anytime, no_effective_registration,
+    after_one_year_no_effective_registration."""
     cashless_price: Literal["prior_day_high_low_mean", "prior_day_close", "prior_day_vwap",
                             "mean_close_5"] | None = None
+    """A in (A - B) x X / A: prior_day_high_low_mean, prior_day_close, prior_day_vwap, mean_close_5."""
     cashless_test: Literal["at_election", "ever_after_one_year"] | None = None
+    """Extension (FOCUS W 3): at_election, or ever_after_one_year (no registration in effect at any time since the
+    first year)."""
     fraction_cash: Literal["fraction_times_exercise_price", "literal_exercise_price", "fraction_times_market"]
+    """Cash for a fractional share: fraction_times_exercise_price, literal_exercise_price, fraction_times_market."""
     anti_dilution: Literal["structural", "full_ratchet", "weighted_average_broad", "weighted_average_narrow"]
+    """structural (splits, dividends, reclassifications, mergers only), full_ratchet, weighted_average_broad,
+    weighted_average_narrow."""
     anti_dilution_exempt: tuple[Exemption, ...] | None = None
+    """financing events of these kinds never adjust: employee_plan, compensatory, existing_warrants,
+    investor_approval, strategic."""
     adjust_shares_on_price_adjustment: bool | None = None
+    """A price-based adjustment also scales the warrant shares so the aggregate exercise price is unchanged."""
     delivery: Period
+    """Certificate delivery after exercise: { days = 3, unit = "trading" }."""
     corporate_action_notice_days: DaysOrZero
+    """Days of notice before a record date of a corporate action (W 14 kind)."""
 
 
 # --- registration ---------------------------------------------------------------------------
 
 class Filing(Words):
     days: Days
+    """Days to file."""
     unit: Unit
+    """calendar, business or trading days."""
     # "notice" only for an additional statement (RRA 3(a): "within thirty (30) days of notice").
     from_: Literal["closing", "agreement", "notice"] = Field(alias="from")
+    """What the days count from: closing or agreement (notice for an additional statement)."""
 
 
 class Effectiveness(Words):
     days: Days
+    """Days to effectiveness."""
     full_review_days: Days
+    """Days instead, once the SEC gives the statement a full review."""
     unit: Unit
+    """calendar, business or trading days."""
     from_: Literal["closing", "agreement", "notice"] = Field(alias="from")
+    """What the days count from: closing or agreement (notice for an additional statement)."""
     clearance_days: DaysOrZero | NoLimit
+    """Days after SEC clearance to request acceleration, when earlier; "none" when the text has no such limb."""
     clearance_unit: Unit | None = None
+    """The unit of clearance_days."""
 
 
 class Additional(Words):
     filing: Filing
+    """The additional statement's filing deadline (from = "notice")."""
     effectiveness: Effectiveness
+    """The additional statement's effectiveness deadline (from = "notice")."""
 
 
 class Grace(Words):
     """Allowed blackouts (RRA 3(g) style) and the delay they give a filing."""
 
     max_consecutive_days: DaysOrZero | NoLimit
+    """The longest allowed run of blackout days; "none" when the text sets none."""
     max_days_per_year: DaysOrZero | NoLimit
+    """Blackout days allowed a year; "none" when the text sets none."""
     year: Literal["rolling_12_months", "calendar_year"]
+    """rolling_12_months (the window (d - 1 year, d]) or calendar_year (1 January to d)."""
     notice_days: DaysOrZero | NoLimit
+    """Notice the Company gives before a blackout; "none" when none is required."""
     notice_unit: Unit | None = None
+    """The unit of notice_days."""
     filing_extension_max_days: DaysOrZero | NoLimit
+    """A blackout before a filing deadline extends it by its length, at most this (0: never; "none": no limit)."""
 
 
 class EffectivenessPeriod(Words):
     """RRA 3(b) style: when the statement need no longer be kept effective."""
 
     rule144: Literal["by_date", "2y", "1y", "6m"]
+    """When a lot is sellable under Rule 144: by_date (the holding period in force when acquired), 2y, 1y, 6m."""
     max_years: Annotated[int, Field(ge=1, le=20)] | NoLimit
+    """The period ends at the latest this many years after effectiveness; "none"."""
     end: Literal["as_written", "all_securities_rule144", "per_lot_rule144"] | None = None
+    """Extension (FOCUS RRA 3(b)): as_written, all_securities_rule144, per_lot_rule144."""
 
 
 class Registration(Words):
     """RRA 3: what is registered, by when, and what excuses a failure."""
 
     registrable: Annotated[tuple[Literal["shares", "warrant_shares"], ...], Field(min_length=1)]
+    """What must be registered and bears damages: shares, warrant_shares."""
     filing: Filing
+    """The registration statement's filing deadline: { days, unit, from }."""
     effectiveness: Effectiveness
+    """Its effectiveness deadline: { days, full_review_days, unit, from, clearance_days, clearance_unit }."""
     additional: Additional | NoLimit
+    """An additional statement on an investor's notice (the same two tables), or "none"."""
     roll: Literal["next_business_day", "none"]
+    """A due day on which the SEC is closed: next_business_day, or none."""
     grace: Grace
+    """Allowed blackouts."""
     financial_statements_window: tuple[DaysOrZero, DaysOrZero] | NoLimit
+    """[a, b]: lapses solely to update financials in (FYE + a, FYE + b] are no default; "none"."""
     underwriter_request: Literal["excuses_failure", "excludes_days"]
+    """An SEC request to name investors as underwriters: excuses_failure (the whole failure) or excludes_days (only
+    its days)."""
     effectiveness_period: EffectivenessPeriod
+    """How long the statement must be kept effective."""
 
     @field_validator("financial_statements_window")
     @classmethod
@@ -324,47 +416,72 @@ class Registration(Words):
 
 class RateStep(Strict):
     periods: Annotated[int, Field(ge=1, le=240)] | None = None
+    """How many periods this rate lasts; the last step has none and runs on."""
     rate: Rate
+    """The rate per period (0.01 = 1%)."""
 
 
 class Cap(Words):
     rate: Rate
+    """The cap as a fraction (0.10 = 10%)."""
     of: Literal["amount_invested", "purchase_price_held", "market_value_held"]
+    """What the cap is a fraction of: amount_invested, or the damages' own base."""
 
 
 class Payment(Words):
     due: Literal["on_demand", "period_end", "period_start"]
+    """on_demand (after a demand takes effect as a notice), period_end or period_start."""
     days: DaysOrZero
+    """Days after the demand, the period's end or its start."""
     unit: Unit
+    """calendar, business or trading days."""
 
 
 class LateInterest(Words):
     rate: Annotated[Decimal, Field(ge=0, le=10, allow_inf_nan=False), AfterValidator(_ten_places)]
+    """Simple interest rate on an unpaid amount."""
     per: Literal["year", "month"]
+    """year (rate / 365 a day) or month (rate x 12 / 365 a day)."""
 
 
 class Repurchase(Words):
     election_days: Days
+    """Days after damages would begin to accrue to elect repurchase."""
     payment_days: Days
+    """Days after the election to pay."""
     unit: Unit
+    """calendar, business or trading days."""
     price: Literal["purchase_price"]
+    """purchase_price: the original purchase price."""
 
 
 class LiquidatedDamages(Words):
     """RRA 3(e) style: what the damages are a rate of, the schedule, the cap and payment."""
 
     base: Literal["market_value_held", "purchase_price_held", "amount_invested", "fixed"]
+    """What a rate applies to, per investor per day: market_value_held, purchase_price_held, amount_invested, fixed."""
     fixed_amount: Price | None = None
+    """Dollars per period per investor, with base fixed."""
     market_value: Literal["daily_close", "closing_date"] | None = None
+    """For market_value_held: daily_close, or closing_date."""
     schedule: Annotated[tuple[RateStep, ...], Field(min_length=1)]
+    """Rate per period: [{ periods = 2, rate = "0.01" }, { rate = "0.02" }]; the last step runs on."""
     period: Literal["month", "thirty_days", "calendar_month"]
+    """month (from the first default day), thirty_days, calendar_month."""
     proration: Literal["actual_days_in_period", "thirty", "actual_365"]
+    """A day's share of a period's rate: actual_days_in_period, thirty, actual_365."""
     first_period: Literal["prorated", "full"]
+    """prorated, or full (the whole first period is owed on its first day)."""
     clock: Literal["per_default_period", "cumulative"]
+    """per_default_period (the schedule restarts with each run) or cumulative."""
     cap: Cap | NoLimit
+    """"none", or { rate, of }: per investor over all defaults; accrual stops at the cap, to the cent."""
     payment: Payment
+    """When damages are due: { due, days, unit }."""
     late_interest: LateInterest | NoLimit
+    """"none", or { rate, per }: simple interest from the day after an amount is due to the day paid."""
     repurchase: Repurchase | NoLimit
+    """"none", or { election_days, payment_days, unit, price }: the Company may repurchase instead of paying."""
 
 
 # --- notices, capitalization, ambiguities, quotations ----------------------------------------------
@@ -374,10 +491,16 @@ class Notices(Words):
 
     business_hours: tuple[Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")],
                           Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]]
+    """[opening, closing], recipient's local time: a notice after closing takes effect the next business day."""
     courier_business_days: Annotated[int, Field(ge=0, le=30)]
+    """A courier notice takes effect this many business days after sending."""
     mail: Literal["on_receipt"] | MailDays
+    """on_receipt, or { business_days = N } after mailing."""
     email: Literal["as_fax"] | None = None
+    """as_fax where the agreement allows email; absent: email is no notice."""
     before_hours: Literal["next_business_day", "same_day_opening"] | None = None
+    """Extension: a notice before opening takes effect at that day's opening (same_day_opening) or the next business
+    day."""
 
     @field_validator("business_hours")
     @classmethod
@@ -389,6 +512,7 @@ class Notices(Words):
 
 class MailDays(Strict):
     business_days: Annotated[int, Field(ge=0, le=30)]
+    """Business days after mailing."""
 
 
 Notices.model_rebuild()
@@ -398,12 +522,19 @@ class Capitalization(Strict):
     """SPA 4.3 style: authorized and outstanding capital before the Closing."""
 
     as_of: Day
+    """The date of the capitalization representation."""
     common_authorized: Count
+    """Common shares authorized."""
     common_outstanding: Count
+    """Common shares outstanding before the Closing."""
     preferred_authorized: Count
+    """Preferred shares authorized."""
     preferred_outstanding: Count
+    """Preferred shares outstanding."""
     par_value: Annotated[Decimal, Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)]
+    """Par value per share: no Exercise Price may fall below it."""
     reserved_for_warrants: Count | None = None  # absent: exactly the warrant shares the Closing issues
+    """Shares reserved for the Warrants; absent: exactly the warrant shares the Closing issues."""
 
     @model_validator(mode="after")
     def _outstanding_within_authorized(self) -> Capitalization:
@@ -418,37 +549,59 @@ class Ambiguity(Strict):
     """A reading the deal's text leaves open: the term ``field`` decides it, ``value`` is in force."""
 
     key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    """The reading's name, for --set KEY=VALUE ("ld_day_count")."""
     field: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")]
+    """The dotted path of the term it decides ("liquidated_damages.proration")."""
     value: Any
+    """The value in force: must equal what the file states at field."""
     alternatives: Annotated[tuple[Any, ...], Field(min_length=1)]
+    """The other readings, each a value field can take."""
     clause: str
+    """Where the text is ambiguous."""
     why: str
+    """Why, in the text's own words."""
     question: str | None = None
+    """The question the reading answers."""
 
 
 class Quotation(Strict):
     """A deal's own words for one key of the outputs (``"RRA 3(e)(B) rate"``)."""
 
     clause: str
+    """The clause the words come from."""
     text: Annotated[str, Field(min_length=1)]
+    """The words, verbatim."""
 
 
 class Terms(Strict):
     """A whole deal: the parties and every term the engine reads."""
 
     deal: Deal
+    """The deal's identity."""
     calendars: Calendars
+    """The calendars the deal counts in."""
     company: Party
+    """The Company (the issuer) and its notice address."""
     investors: Annotated[tuple[Investor, ...], Field(min_length=1)]
+    """Each investor and what it buys."""
     parties: tuple[Party, ...] = ()
+    """Other parties (counsel, transfer agent) who receive copies."""
     pricing: Pricing
+    """Market Price, Purchase Price, warrant coverage."""
     warrants: Warrants
+    """The Warrant."""
     registration: Registration
+    """The registration rights."""
     liquidated_damages: LiquidatedDamages
+    """Liquidated damages for Registration Defaults."""
     notices: Notices
+    """When a notice takes effect."""
     capitalization: Capitalization
+    """Capital before the Closing."""
     ambiguities: tuple[Ambiguity, ...] = ()
+    """The readings the text leaves open."""
     quotes: dict[str, Quotation] = {}
+    """The deal's own words by key, for explanations and documents."""
     # Where the terms were read from: (file name, text), set by ``parse_terms`` so a
     # later check (an unknown Principal Market) can still name the file and line.
     _source: tuple[str, str] | None = PrivateAttr(default=None)

@@ -32,12 +32,14 @@ schema_app = typer.Typer(help="JSON Schemas of pipedeal's input files.", no_args
 documents_app = typer.Typer(help="Warrant forms and notices as PDF, HTML or DOCX.", no_args_is_help=True)
 export_app = typer.Typer(help="Export the deal to other formats.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The ledger's head, to keep outside the database.", no_args_is_help=True)
+terms_app = typer.Typer(help="Terms files in the PIPE terms language.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 app.add_typer(prices_app, name="prices")
 app.add_typer(schema_app, name="schema")
 app.add_typer(documents_app, name="documents")
 app.add_typer(export_app, name="export")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(terms_app, name="terms")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -904,6 +906,66 @@ def schema_events() -> None:
     from pipedeal.engine.events import event_json_schema
 
     sys.stdout.write(json.dumps(event_json_schema(), indent=2) + "\n")
+
+
+@schema_app.command("terms")
+def schema_terms() -> None:
+    """The JSON Schema of a terms file (the PIPE terms language), each key with its meaning."""
+    from pipedeal.deal.terms_schema import terms_json_schema
+
+    sys.stdout.write(json.dumps(terms_json_schema(), indent=2) + "\n")
+
+
+@terms_app.command("check")
+def terms_check(
+    path: Annotated[Path, typer.Argument(help="The terms file (TOML).", exists=False)],
+    json_output: JsonOption = False,
+) -> None:
+    """Every missing, unknown, out-of-range or inconsistent key of a terms file, in the order
+    of its lines, each with its line and clause kind; exit 2 when there is any."""
+    from pipedeal.deal.terms_file import check_terms
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail([Diagnostic("TERMS-UNREADABLE", f"cannot read the terms file: {exc}", str(path))])
+    terms, problems = check_terms(text, str(path))
+    if json_output:
+        out.print_json(json.dumps({"file": str(path), "complete": not problems,
+                                   "problems": [problem.as_dict() for problem in problems]}))
+    elif problems:
+        err.print(f"[bold red]{escape(str(path))}: {len(problems)} problem(s)[/]")
+        for problem in problems:
+            err.print(f"  [red]line {problem.line or '?'}[/], {escape(problem.field or '')}: "
+                      f"{escape(problem.message)} [dim]\\[{escape(problem.code)}][/]", soft_wrap=True)
+    else:
+        assert terms is not None
+        out.print(f"{escape(str(path))}: a complete deal, {escape(terms.deal.name)}: "
+                  f"{len(terms.investors)} investor(s), {len(terms.ambiguities)} ambiguit"
+                  f"{'y' if len(terms.ambiguities) == 1 else 'ies'}, {len(terms.quotes)} quotation(s)")
+    if problems:
+        raise typer.Exit(2)
+
+
+@terms_app.command("keys")
+def terms_keys(
+    markdown: Annotated[bool, typer.Option("--markdown", help="docs/terms.md, as Markdown.")] = False,
+) -> None:
+    """Every key of the terms language: its values, its meaning and an example from a bundled deal."""
+    from pipedeal.deal.terms_file import BUNDLED_DEALS, bundled_deal_names
+    from pipedeal.deal.terms_schema import key_reference, reference_document
+
+    deals = {name: (BUNDLED_DEALS / name / "terms.toml").read_text(encoding="utf-8") for name in bundled_deal_names()}
+    if markdown:
+        sys.stdout.write(reference_document(deals))
+        return
+    table = Table(title="The PIPE terms language (pipedeal schema terms: the JSON Schema)")
+    for column in ("key", "values", "meaning", "example"):
+        table.add_column(column, overflow="fold")
+    for row in key_reference(deals):
+        table.add_row(escape(row.key), escape(row.values), escape(row.meaning),
+                      escape("; ".join(f"{value} ({deal})" for deal, value in row.examples[:1])))
+    out.print(table)
 
 
 @app.command()
