@@ -47,7 +47,8 @@ def test_the_bundled_focus_terms_check_as_a_complete_deal(pipedeal):
 
 def test_terms_check_lists_every_problem_in_line_order_with_exit_2(pipedeal, tmp_path):
     text = focus_terms_text()
-    text = text.replace('purchase_price = "1.60"', 'purchase_price = "1.60"\ndiscount = "0.15"\nprice_rounding = "cent"')
+    text = text.replace('purchase_price = "1.60"',
+                        'purchase_price = "1.60"\ndiscount = "0.15"\nprice_rounding = "cent"')
     text = text.replace('schedule = [{ periods = 2, rate = "0.01" }, { rate = "0.02" }]',
                         'schedule = [{ periods = 2, rate = "0.01" }, { periods = 4, rate = "0.02" }]')
     text = text.replace('cap = "none"', 'cap = { rate = "0.10", of = "purchase_price_held" }')
@@ -79,6 +80,7 @@ def test_a_missing_term_is_refused_naming_the_key_and_its_clause_kind(pipedeal, 
                      r"\(RRA 3\(e\)\(B\) kind\) needs this key \[TERMS-MISSING\]", refused.stderr)
     # the line is the table's: the key itself is not there to point at
     [(code, line, field)] = problems_of(text)
+    assert (code, field) == ("TERMS-MISSING", "liquidated_damages.cap")
     assert text.splitlines()[line - 1].startswith("[liquidated_damages]")
 
 
@@ -152,7 +154,8 @@ def test_an_ambiguity_whose_value_in_force_is_not_the_files_is_refused():
                           alternatives='"calendar_month"')
     [(code, line, field)] = problems_of(text)
     assert (code, field) == ("TERMS-AMBIGUITY", "ambiguities[13].value")
-    with pytest.raises(InputError, match="is not the value the file states at liquidated_damages.period"):
+    assert line == line_of(text, 'value = "thirty_days"')
+    with pytest.raises(InputError, match=re.escape("is not the value the file states at liquidated_damages.period")):
         parse_terms(text, "deal.toml")
 
 

@@ -96,6 +96,51 @@ def _blocks(terms: Terms):
     yield from walk(terms, "")
 
 
+# The terms block that governs what FOCUS numbers each clause, for a deal whose [quotes]
+# do not cite it: the longest matching prefix wins.
+SLOT_BLOCKS: tuple[tuple[str, str], ...] = (
+    ("SPA 1.10", "pricing"), ("SPA 1.15", "pricing"), ("SPA 2.1", "pricing"),
+    ("SPA 1.7", "registration.effectiveness"), ("SPA 4.3", "capitalization"), ("SPA 6.2", "capitalization"),
+    ("SPA 12.1", "notices"), ("RRA 8", "notices"),
+    ("RRA 3(a)", "registration"), ("RRA 3(b)", "registration.effectiveness_period"),
+    ("RRA 3(g)", "registration.grace"), ("RRA 3(e)(A)", "liquidated_damages.repurchase"),
+    ("RRA 3(e)", "liquidated_damages"), ("RRA 3", "registration"),
+    ("W 15", "capitalization"), ("W", "warrants"),
+)
+
+
+def cite(terms: Terms, slot: str, block: str | None = None) -> str:
+    """The deal's own clause for what the FOCUS agreement numbers ``slot`` (``"RRA 3(e)(i)"``:
+    the filing default): the clause of the deal's ``[quotes]`` entry keyed ``slot``; else the
+    clause of the terms block that governs it (``block``, or the one ``SLOT_BLOCKS`` names,
+    or its nearest ancestor that names a clause); else ``"terms: <block>"``, never FOCUS's
+    numbering for another deal's paper."""
+    cache = terms._cites
+    if cache is None:
+        cache = terms._cites = {}
+    found = cache.get((slot, block))
+    if found is None:
+        found = cache[(slot, block)] = _cite(terms, slot, block)
+    return found
+
+
+def _cite(terms: Terms, slot: str, block: str | None) -> str:
+    entry = deal_words(terms).get(slot)
+    if entry is not None and entry.clause:
+        return entry.clause
+    path = block or next((path for prefix, path in SLOT_BLOCKS if slot.startswith(prefix)), "")
+    parts = path.split(".") if path else []
+    while parts:
+        try:
+            clause = getattr(terms.value_at(".".join(parts)), "clause", None)
+        except KeyError:
+            clause = None
+        if clause:
+            return clause
+        parts.pop()
+    return f"terms: {path}" if path else "terms"
+
+
 def quote(key: str, table: Mapping[str, Quotation]) -> Quotation | None:
     """The deal's words for ``key`` (``"RRA 3(e)(B) rate"``), or None where its terms quote none."""
     return table.get(key)

@@ -518,7 +518,7 @@ class MailDays(Strict):
 Notices.model_rebuild()
 
 
-class Capitalization(Strict):
+class Capitalization(Words):
     """SPA 4.3 style: authorized and outstanding capital before the Closing."""
 
     as_of: Day
@@ -606,6 +606,7 @@ class Terms(Strict):
     # later check (an unknown Principal Market) can still name the file and line.
     _source: tuple[str, str] | None = PrivateAttr(default=None)
     _words: dict | None = PrivateAttr(default=None)  # deal_words(), built once
+    _cites: dict | None = PrivateAttr(default=None)  # cite(), by (slot, block)
 
     def located(self, *loc: object) -> tuple[str | None, int | None]:
         """The terms file and the line of key ``loc``, when the terms were read from a file."""
