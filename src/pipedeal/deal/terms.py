@@ -335,7 +335,7 @@ class Effectiveness(Words):
     """What the days count from: closing or agreement (notice for an additional statement)."""
     clearance_days: DaysOrZero | NoLimit
     """Days after SEC clearance to request acceleration, when earlier; "none" when the text has no such limb."""
-    clearance_unit: Unit | None = None
+    clearance_unit: Unit | None = Field(default=None, examples=["trading"])
     """The unit of clearance_days."""
 
 
@@ -460,7 +460,7 @@ class LiquidatedDamages(Words):
 
     base: Literal["market_value_held", "purchase_price_held", "amount_invested", "fixed"]
     """What a rate applies to, per investor per day: market_value_held, purchase_price_held, amount_invested, fixed."""
-    fixed_amount: Price | None = None
+    fixed_amount: Price | None = Field(default=None, examples=["25000.00"])
     """Dollars per period per investor, with base fixed."""
     market_value: Literal["daily_close", "closing_date"] | None = None
     """For market_value_held: daily_close, or closing_date."""

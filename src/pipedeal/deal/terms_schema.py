@@ -84,6 +84,8 @@ def _walk(node: dict[str, Any], defs: dict[str, Any], prefix: str, data: dict[st
             continue
         examples = _examples(path, data) if not tables else tuple(
             (deal, value) for deal, value in _examples(path, data) if not value.startswith("{"))
+        if not examples and prop.get("examples"):  # a key no bundled deal writes: the model's example
+            examples = tuple(("example", _toml(value)) for value in prop["examples"])
         rows.append(KeyDoc(path, _values(prop, defs), prop.get("description", ""), examples))
         for table in tables:
             if table.get("properties") and len(table["properties"]) > 1:
