@@ -199,6 +199,7 @@ F = "tests/test_warrant_forms.py::"
 
 H = "tests/test_ld_reference.py::"
 T = "tests/test_one_timeline.py::"
+A = "tests/test_anti_dilution.py::"
 
 CLAUSES: tuple[Clause, ...] = (
     Clause("SPA 1.4, 2.1(a)(i)", "date",
@@ -234,7 +235,8 @@ CLAUSES: tuple[Clause, ...] = (
            "SPA 6.2 reserve adjusted", "pipedeal.engine.timeline.Fold._check_reserve",
            (W + "test_a_split_without_more_authorized_shares_leaves_too_few_authorized_shares",
             W + "test_a_cash_exercise_draws_the_delivered_shares_from_the_reserve",
-            W + "test_a_reverse_split_that_scales_reserve_and_warrants_alike_is_not_a_reserve_shortfall")),
+            W + "test_a_reverse_split_that_scales_reserve_and_warrants_alike_is_not_a_reserve_shortfall",
+            A + "test_the_issued_shares_count_in_the_capitalization_and_can_exceed_the_authorized")),
     Clause("SPA 6.3", "duty", "SPA 6.3 delisting"),
     Clause("SPA 6.9", "duty", "SPA 6.9 discounted sales"),
     Clause("SPA 12.1; RRA 8", "duty", "SPA 12.1 notices effective", "pipedeal.engine.notices.takes_effect",
@@ -312,12 +314,28 @@ CLAUSES: tuple[Clause, ...] = (
             W + "test_a_reduction_that_is_not_lower_is_refused",
             W + "test_a_split_during_a_reduction_adjusts_the_reduced_price_too",
             W + "test_a_deeper_reduction_inside_an_earlier_one_applies_for_its_own_period")),
+    Clause('PIPE-TERMS "Warrants" (issue below the price)', "number", None,
+           "pipedeal.engine.timeline.Fold._adjust_for_issue",
+           (A + "test_a_full_ratchet_issue_at_one_dollar_sets_the_exercise_price_to_one_dollar",
+            A + "test_broad_and_narrow_weighted_averages_of_the_same_issue_differ_by_the_warrant_shares_in_a",
+            A + "test_an_exempt_employee_plan_issue_does_not_adjust_but_counts_in_the_next_issues_a",
+            A + "test_an_issue_at_or_above_the_exercise_price_does_not_adjust",
+            A + "test_successive_weighted_average_issues_each_start_from_the_price_the_last_one_set",
+            A + "test_with_share_adjustment_a_full_ratchet_keeps_each_warrants_aggregate_price_and_the_reserve_follows",
+            A + "test_on_one_day_the_recorded_order_of_a_split_and_an_issue_decides",
+            A + "test_exercise_price_rounding_rounds_the_ten_place_weighted_average_half_up",
+            A + "test_the_structural_focus_deal_ignores_every_financing"),
+           note="price-based anti-dilution on an issue of Common below the Exercise Price (full_ratchet, "
+                "weighted_average_broad or _narrow; exempt kinds; adjust_shares_on_price_adjustment). FOCUS is "
+                "structural: its Warrant has no such clause; a deal that has one quotes it as \"W anti-dilution\""),
     Clause("W 13", "duty", "W 13 computation",
            "pipedeal.engine.warrants.AdjustmentNotice",
            (W + "test_the_notice_of_adjustment_states_the_facts_and_the_computation",
             W + "test_each_adjustment_gets_its_own_notice",
             F + "test_adjustment_notice_to_one_holder_in_three_formats",
-            W + "test_a_w12_reduction_gets_a_notice_of_adjustment_with_its_period")),
+            W + "test_a_w12_reduction_gets_a_notice_of_adjustment_with_its_period",
+            A + "test_the_notice_sets_forth_a_b_c_the_formula_and_the_ten_place_price",
+            A + "test_the_notice_of_an_issue_in_html_pdf_and_docx_says_the_focus_variant_quotes_no_words")),
     Clause("W 15 (par value)", "duty", "W 15 par value", "pipedeal.engine.timeline.Fold._check_par",
            (T + "test_an_exercise_price_reduced_below_par_is_a_reported_problem",)),
     Clause("W preamble (expiry); SPA 6.2", "date", "W preamble exercise window",

@@ -168,7 +168,10 @@ def _required(terms: Terms) -> Iterator[Problem]:
                          or (ld.base == "market_value_held" and ld.market_value == "closing_date"))
     if uses_market_price and p.market_price is None:
         yield _missing(("pricing", "market_price"))
-    if w.exercise_price_multiple is not None and w.exercise_price_rounding is None:
+    # The Exercise Price is computed, and so rounded, from a Market Price or by a weighted average
+    # ("Kept to 10 decimals, half-up, then the deal's rounding").
+    computes_a_price = w.exercise_price_multiple is not None or w.anti_dilution.startswith("weighted_average")
+    if computes_a_price and w.exercise_price_rounding is None:
         yield _missing(("warrants", "exercise_price_rounding"))
     if w.cashless != "never" and w.cashless_price is None:
         yield _missing(("warrants", "cashless_price"))

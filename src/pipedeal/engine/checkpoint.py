@@ -2,9 +2,10 @@
 checks its new events without folding the whole ledger again.
 
 A checkpoint keeps what the fold needs to judge a later event (each lot's shares, the
-register, the capitalization now, the statements, the W 11 factors and W 12 reductions,
-the effects still to come) and nothing it needs only to report (past sales, exercises,
-notices). A fold resumed from one is for validation only: its timeline lacks the history.
+register, the capitalization now, the statements, the W 11 factors, W 12 reductions and the
+Exercise Price the anti-dilution adjustments set, the effects still to come) and nothing it
+needs only to report (past sales, exercises, notices, a certificate's shares before an
+anti-dilution share adjustment). A fold resumed from one is for validation only: its timeline lacks the history.
 The ledger stores a checkpoint beside the head it belongs to and uses it only while that
 head is still the ledger's head; anything else (no checkpoint, a back-dated event) folds
 the whole history.
@@ -22,7 +23,7 @@ from pipedeal.engine import events as ev
 from pipedeal.engine.pricing import Allocation, Pricing, QuoteUsed
 from pipedeal.engine.timeline import Certificate, Context, Fold, Lapse, Located, Lot, Statement
 
-VERSION = 2
+VERSION = 3  # 3: the Exercise Price base the anti-dilution adjustments move (exercise_base)
 
 
 def _day(value: dt.date | None) -> str | None:
@@ -91,6 +92,7 @@ def take(fold: Fold) -> dict[str, Any]:
                         for a in fold.allocations],
         "window": None if fold.window is None else [day.isoformat() for day in fold.window],
         "base_price": None if fold.base_price is None else str(fold.base_price),
+        "exercise_base": [_fraction(fold.exercise_base.initial), _history(fold.exercise_base, _fraction)],
         "lots": [{"id": lot.id, "party": lot.party, "kind": lot.kind, "acquired": lot.acquired.isoformat(),
                   "holding_from": lot.holding_from.isoformat(), "acquired_shares": lot.acquired_shares,
                   "held": _last(lot.held), "sold": lot.sold, "repurchased": lot.repurchased, "label": lot.label}
@@ -162,6 +164,8 @@ def resume(ctx: Context, data: dict[str, Any]) -> Fold:
     fold.window = None if data["window"] is None else tuple(  # type: ignore[assignment]
         dt.date.fromisoformat(day) for day in data["window"])
     fold.base_price = None if data["base_price"] is None else Decimal(data["base_price"])
+    initial, changes = data["exercise_base"]
+    fold.exercise_base = _steps(initial, changes, Fraction)
     for item in data["lots"]:
         held: Steps[int] = _steps(0, [item["held"]])
         lot = Lot(item["id"], item["party"], item["kind"], dt.date.fromisoformat(item["acquired"]),

@@ -383,12 +383,16 @@ class CorporateActionNotice(EventBase):
 
 
 class Financing(EventBase):
-    """SPA 6.9: a sale of securities for cash, checked against the bid."""
+    """An issue of ``shares`` of Common Stock at ``price`` a share: SPA 6.9 checks a sale for
+    cash against the bid; PIPE-TERMS' price-based anti-dilution adjusts the Warrants when
+    ``price`` is below the Exercise Price in force, unless the ``exemption`` is one of the
+    deal's ``anti_dilution_exempt`` kinds. ``bid`` is SPA 6.9's figure only (RULES §5: "the
+    event's ``bid``, else the quote file's closing bid that day"), so it may be left out."""
 
     type: Literal["financing"]
     shares: PositiveShares
     price: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
-    bid: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+    bid: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)] | None = None
     exemption: Literal[
         "none", "employee_plan", "compensatory", "existing_warrants", "investor_approval", "strategic"
     ] = "none"

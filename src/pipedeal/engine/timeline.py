@@ -29,6 +29,20 @@ one effect on its date, with two exceptions:
 On one day, those start-of-day effects come first, then the events in the order
 they were recorded (ledger sequence, or file line).
 
+A ``financing`` is one event with two effects, in this order: first the price-based
+anti-dilution adjustment of the Warrants (PIPE-TERMS "Warrants": not for a
+``structural`` deal, nor for an issue at or above the Exercise Price in force, nor
+for an exempt kind), whose A counts the Common outstanding *just before* the issue;
+then the shares issued join the Common outstanding, where the reserve and
+authorized-share checks (SPA 4.3, 6.2; W 15) see them. Against a split on the same
+day the recorded order decides, as for any two events: a split recorded before the
+financing has already adjusted the price the financing is compared with (the
+financing's shares and price are then post-split figures); a split recorded after
+it adjusts the price the financing set. A split whose record date precedes its
+effective date adjusts the Warrants on the record date and the Common on the
+effective date; a financing between the two is compared with the adjusted price
+while its A counts the Common not yet split (the fold's figures that day).
+
 **Cost.** The fold owns its state and changes it in place, so a step costs O(1)
 in the size of the history (a split is O(outstanding certificates)); every
 figure that moves is kept as a ``Steps`` series, so the state on any day is a
@@ -36,7 +50,11 @@ binary search away. Nothing outside ``fold`` ever sees a state change.
 
 Share counts: holdings and the Common outstanding are whole (RULES §4: a split
 of an odd count pays cash in lieu of the fraction); warrant shares are exact
-rationals (W 4 pays for a fraction only at exercise).
+rationals (W 4 pays for a fraction only at exercise). An anti-dilution share
+adjustment keeps each Warrant's shares to 10 decimal places (PIPE-TERMS "Precise
+readings"); the fraction stays on the Warrant, counts in the warrant shares but not
+in the whole shares the reserve must cover, and is paid in cash under W 4 when
+the Warrant is exercised, as a split's fraction is.
 """
 
 from __future__ import annotations
@@ -55,10 +73,13 @@ from pipedeal.base.formats import price as price_text
 from pipedeal.base.money import fraction_to_decimal, to_cent
 from pipedeal.base.quotes import QuoteBook
 from pipedeal.base.steps import Steps
+from pipedeal.deal.clauses import deal_words, quote
 from pipedeal.deal.terms import Terms
 from pipedeal.engine import events as ev
 from pipedeal.engine.pricing import Allocation, Pricing, allocate, price_the_deal
 from pipedeal.engine.warrants import (
+    ANTI_DILUTION_UNNUMBERED,
+    ANTI_DILUTION_WORDS,
     AdjustmentNotice,
     AdjustmentRow,
     ExerciseResult,
@@ -67,7 +88,9 @@ from pipedeal.engine.warrants import (
     exercise_window,
     fraction_cash,
     needs_no_registration,
+    price_after_issue,
     price_in_force,
+    shares_after_price_adjustment,
     whole_and_fraction,
 )
 
@@ -161,7 +184,9 @@ class Lot:
 @dataclass
 class Certificate:
     """A warrant certificate on the register (W 7(d)); ``base_shares`` are in Closing terms,
-    so its shares on a day are ``base_shares`` x the W 11 factor then."""
+    so its shares on a day are ``base_shares`` x the W 11 factor then. An anti-dilution
+    share adjustment changes ``base_shares`` itself; ``rebased`` keeps each earlier base
+    (the first day of the new one, the base before it) so the register's history stays."""
 
     id: str
     holder: str
@@ -175,10 +200,24 @@ class Certificate:
     closed_from: dt.date | None = None  # the first day it shows closed (expiry: the day after)
     closing_price: Decimal | None = None  # the Exercise Price when it left the register
     closing_shares: Fraction | None = None
+    rebased: list[tuple[dt.date, Fraction]] = field(default_factory=list)
 
     @property
     def parent(self) -> str | None:
         return self.parents[0] if self.parents else None
+
+    def base_on(self, day: dt.date) -> Fraction:
+        """``base_shares`` as it stood on ``day`` (before any later anti-dilution share adjustment)."""
+        base = self.base_shares
+        for since, before in reversed(self.rebased):
+            if day >= since:
+                break
+            base = before
+        return base
+
+    def rebase(self, day: dt.date, base: Fraction) -> None:
+        self.rebased.append((day, self.base_shares))
+        self.base_shares = base
 
 
 @dataclass(frozen=True)
@@ -327,7 +366,10 @@ class Timeline:
     until: dt.date | None
     closing_date: dt.date | None
     pricing: Pricing | None
-    base_exercise_price: Decimal | None
+    base_exercise_price: Decimal | None  # the Closing's Exercise Price
+    # The Exercise Price in Closing-share terms before W 12 reductions: the Closing's, then
+    # each anti-dilution adjustment's (x the W 11 factor of its day).
+    exercise_base: Steps[Fraction]
     lots: tuple[Lot, ...]
     certificates: dict[str, Certificate]
     warrant_factor: Steps[Fraction]
@@ -355,7 +397,7 @@ class Timeline:
     period_ends: tuple[ev.EffectivenessPeriodEnd, ...]
     notices: tuple[ev.Notice, ...]
     action_notices: tuple[ev.CorporateActionNotice, ...]
-    financings: tuple[ev.Financing, ...]
+    financings: tuple[ev.Financing, ...]  # every issue recorded, adjusting or not (the adjustments are notices)
     sales: dict[str, tuple[tuple[dt.date, int], ...]]  # lot id -> (day, shares sold)
     allocations: tuple[Allocation, ...]  # what each investor bought at the Closing
     exercise_window: tuple[dt.date, dt.date] | None  # W preamble, W 10: fixed at the Closing
@@ -381,10 +423,10 @@ class Timeline:
         return bool(primary and primary.in_effect.on(day))
 
     def exercise_price(self, day: dt.date) -> Decimal | None:
-        """W preamble, W 11, W 12: the Exercise Price in force on ``day``."""
+        """W preamble, W 11, W 12 and the anti-dilution adjustments: the Exercise Price in force on ``day``."""
         if self.base_exercise_price is None:
             return None
-        return price_in_force(self.base_exercise_price, self.warrant_factor.on(day), self.reductions, day)
+        return price_in_force(self.exercise_base.on(day), self.warrant_factor.on(day), self.reductions, day)
 
     def lots_of(self, party: str) -> list[Lot]:
         return [lot for lot in self.lots if lot.party == party]
@@ -413,7 +455,7 @@ class Timeline:
     def certificate_on(self, cert: Certificate, day: dt.date) -> CertificateView:
         closed = cert.closed_from is not None and cert.closed_from <= day
         shares = cert.closing_shares if closed and cert.closing_shares is not None else (
-            cert.base_shares * self.warrant_factor.on(day))
+            cert.base_on(day) * self.warrant_factor.on(day))
         return CertificateView(cert.id, cert.holder, shares, cert.issue_date, cert.parent, cert.origin,
                                cert.status if closed else "outstanding", cert.closed_on if closed else None,
                                cert.parents, cert.closing_price if closed else None, cert.original_issue_date)
@@ -472,6 +514,7 @@ class Fold:
         self.closing_date: dt.date | None = None
         self.pricing: Pricing | None = None
         self.base_price: Decimal | None = None
+        self.exercise_base: Steps[Fraction] = Steps(Fraction(0))  # set at the Closing (Timeline.exercise_base)
         self.lots: list[Lot] = []
         self.lots_by_party: dict[str, list[Lot]] = {}
         self.sales: dict[str, list[tuple[dt.date, int]]] = {}
@@ -598,7 +641,7 @@ class Fold:
     def price(self, day: dt.date) -> Decimal | None:
         if self.base_price is None:
             return None
-        return price_in_force(self.base_price, self.warrant_factor.on(day), tuple(self.reductions), day)
+        return price_in_force(self.exercise_base.on(day), self.warrant_factor.on(day), tuple(self.reductions), day)
 
     def certificate(self, cert_id: str, *, if_expired=None) -> Certificate:
         """The outstanding certificate ``cert_id``; for an expired one, ``if_expired`` first
@@ -721,6 +764,8 @@ class Fold:
         self.outstanding.set(day, self.outstanding.last + issued)
         self.reserved.set(day, Fraction(warrant_shares if reserved is None else reserved))
         self.base_price = self.pricing.exercise_price if self.pricing else None
+        if self.base_price is not None:
+            self.exercise_base = Steps(Fraction(self.base_price))
         # The Closing's own shortfalls are reported by pricing.capitalization_after_closing.
         self.reserve_ok = self.reserved.last >= self.whole_required
         self.headroom_ok = self.authorized.last - self.outstanding.last - self.reserved.last >= 0
@@ -1167,9 +1212,99 @@ class Fold:
                         event.date)
 
     def _finance(self, event: ev.Financing, day: dt.date) -> None:
+        """PIPE-TERMS "Warrants": "Price-based adjustment applies on a financing event ... whose
+        price is below the Exercise Price in force, unless exempt"; then the shares issued are
+        outstanding (SPA 4.3), and the reserve and authorized-share checks see them."""
+        self._adjust_for_issue(event, day)  # first: A is the Common outstanding just before the issue
         self.facts.setdefault(ev.Financing, []).append(event)
         self.outstanding.set(day, self.outstanding.last + event.shares)
         self.capital_changed = True
+
+    def _adjust_for_issue(self, event: ev.Financing, day: dt.date) -> None:
+        """PIPE-TERMS "Warrants": "full_ratchet: new price = the issue price"; "weighted_average_*:
+        new price = old × (A + B) / (A + C)"; with ``adjust_shares_on_price_adjustment`` each
+        Warrant's shares become "old shares × old price / new price, kept to 10 decimals". A
+        ``structural`` deal (FOCUS: W 11 and W 12 only) is never adjusted by an issue.
+
+        "old" is the Exercise Price in force that day, a W 12 reduction included (the issue must
+        be "below the Exercise Price in force"); the new price replaces the price from the issue
+        on, also after the reduction's period. Each adjustment writes a Notice of Adjustment
+        (W 13) with the computation; the reserve grows by the whole warrant shares added (SPA 6.2:
+        "increased ... to reflect ... increases ... by reason of adjustments to the Warrants")."""
+        warrants = self.ctx.terms.warrants
+        rule = warrants.anti_dilution
+        if rule == "structural" or not self.outstanding_ids:
+            return  # no price-based clause, or no Warrant left to adjust
+        old = self.price(day)
+        if old is None or event.price >= old:
+            return
+        exempt, scale_shares = warrants.anti_dilution_exempt, warrants.adjust_shares_on_price_adjustment
+        rounding = warrants.exercise_price_rounding
+        for key, value in (("anti_dilution_exempt", exempt), ("adjust_shares_on_price_adjustment", scale_shares),
+                           ("exercise_price_rounding", "none" if rule == "full_ratchet" else rounding)):
+            if value is None:
+                raise Rejected("TERMS-MISSING", f"warrants.{key} is not stated: the anti-dilution clause ({rule}) "
+                               "needs it to adjust the Warrants for this issue below the Exercise Price "
+                               f"{price_text(old)}")
+        assert exempt is not None and scale_shares is not None
+        if event.exemption in exempt:
+            return
+        words = quote(ANTI_DILUTION_WORDS, deal_words(self.ctx.terms))
+        clause = words.clause if words is not None else ANTI_DILUTION_UNNUMBERED
+        warrant_shares = self.base_outstanding * self.factor  # "as adjusted so far"
+        adjustment = price_after_issue(rule, old, event.price, event.shares, self.outstanding.last, warrant_shares,
+                                       rounding or "none")
+        issue = f"{event.shares:,} shares of Common Stock at {price_text(event.price)} a share"
+        if not adjustment.lowers_the_price:
+            self.report("ANTI-DILUTION-ROUNDED-AWAY",
+                        f"the issue of {issue} on {event.date} is below the Exercise Price {price_text(old)}, but the "
+                        f"{rule.replace('_', ' ')} price {price_text(adjustment.new_price)} (exercise_price_rounding = "
+                        f"{rounding}) is not below it: no adjustment", clause, day)
+            return
+        new = adjustment.new_price
+        underlying = fraction_to_decimal(self.exercise_base.last / self.factor)
+        kind = "" if event.exemption == "none" else f" (a {event.exemption.replace('_', ' ')} issue, not exempt)"
+        facts = (f"On {event.date} the Company issued {issue}{kind}, below the Exercise Price of {price_text(old)} "
+                 "then in force")
+        computation = [f"the issue price {price_text(event.price)} is below the Exercise Price {price_text(old)} in "
+                       f"force on {day} (anti_dilution = {rule}; exempt kinds: "
+                       f"{', '.join(exempt) or 'none'}; this issue: {event.exemption})"]
+        if old < underlying:
+            computation.append(f"the price in force is the W 12 reduced price {price_text(old)} (otherwise "
+                               f"{price_text(underlying)}); the new price applies after the reduction's period too")
+        computation.extend(adjustment.computation)
+        certs = [self.certificates[cert_id] for cert_id in self.outstanding_ids]
+        rows = []
+        for cert in certs:
+            before = self.shares_of(cert)
+            after = shares_after_price_adjustment(before, old, new) if scale_shares else before
+            rows.append(AdjustmentRow(cert.id, cert.holder, before, after, old, new))
+        if scale_shares:
+            computation.append("adjust_shares_on_price_adjustment = true: warrant shares x old price / new price, "
+                               "kept to 10 places, half-up (the aggregate Exercise Price is unchanged; a fraction "
+                               "stays on the Warrant and is paid in cash at exercise, W 4)")
+            computation.extend(f"{row.warrant}: {share_count(row.shares_before)} x {price_text(old)} / "
+                               f"{price_text(new)} = {share_count(row.shares_after)}" for row in rows)
+            # The reserve covers whole shares (W 4 pays a fraction in cash), so it grows by the
+            # whole warrant shares the adjustment adds.
+            whole_added = 0
+            for cert, row in zip(certs, rows, strict=True):
+                cert.rebase(day, row.shares_after / self.factor)
+                self.base_outstanding += (row.shares_after - row.shares_before) / self.factor
+                whole_added += _whole(row.shares_after) - _whole(row.shares_before)
+            self.whole_required += whole_added
+            self._set_warrant_totals(day)
+            self.reserved.set(day, self.reserved.last + whole_added)
+            computation.append(f"SPA 6.2: the reserve grows by the {whole_added:,} whole warrant shares added")
+            self.capital_changed = True
+        else:
+            computation.append("adjust_shares_on_price_adjustment = false: the Warrant Shares are unchanged")
+        # Kept in Closing-share terms, like the Closing's price, so a later W 11 adjustment divides it once.
+        self.exercise_base.set(day, Fraction(new) * self.factor)
+        self.adjustments.append(AdjustmentNotice(
+            kind="anti_dilution", clause=clause, date=event.date, record_date=None, effective_from=day,
+            facts=facts, computation=tuple(computation), rows=tuple(rows)))
+        self._check_par(day, new, f"the anti-dilution adjustment for the issue of {event.date}")
 
     def _repurchase_paid(self, event: ev.RepurchasePaid, day: dt.date) -> None:
         """RRA 3(e)(A), SPA 1.12: a valid repurchase takes each Investor's purchased Shares
@@ -1205,7 +1340,8 @@ class Fold:
         facts = self.facts
         return Timeline(
             terms=self.ctx.terms, until=until, closing_date=self.closing_date, pricing=self.pricing,
-            base_exercise_price=self.base_price, lots=tuple(self.lots), certificates=self.certificates,
+            base_exercise_price=self.base_price, exercise_base=self.exercise_base, lots=tuple(self.lots),
+            certificates=self.certificates,
             warrant_factor=self.warrant_factor, capital_factor=self.capital_factor, authorized=self.authorized,
             outstanding=self.outstanding, reserved=self.reserved, required=self.required,
             warrant_shares=self.warrant_shares, reductions=tuple(self.reductions),

@@ -1,5 +1,6 @@
-"""Exhibit A, the Warrant: exercise (W 3, 4), adjustments (W 11-13), corporate-action
-notices (W 14) and the share reserve (SPA 6.2, W 15), as values the fold produces.
+"""Exhibit A, the Warrant: exercise (W 3, 4), adjustments (W 11-13 and the price-based
+anti-dilution of PIPE-TERMS), corporate-action notices (W 14) and the share reserve
+(SPA 6.2, W 15), as values the fold produces.
 
 The register itself (certificates, their holders and lineage) lives in the
 fold's ``timeline.Timeline``; this module holds what an exercise or an adjustment
@@ -14,8 +15,17 @@ from decimal import Decimal
 from fractions import Fraction
 
 from pipedeal.base.calendars import BusinessCalendar, add_months, add_years, roll_forward
-from pipedeal.base.money import fraction_to_decimal, to_cent
+from pipedeal.base.formats import price as price_text
+from pipedeal.base.formats import share_count
+from pipedeal.base.money import fraction_to_decimal, to_cent, to_ten_places
 from pipedeal.deal.terms import Terms
+from pipedeal.engine.pricing import rounded
+
+ANTI_DILUTION_WORDS = "W anti-dilution"
+"""The ``[quotes]`` key of a deal's price-based anti-dilution clause (its clause number and
+words), which Notices of Adjustment cite; FOCUS, ``structural``, has none."""
+ANTI_DILUTION_UNNUMBERED = "the Warrant's anti-dilution clause"
+"""An anti-dilution notice's ``clause`` when the deal quotes no words for it (so no number)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,7 @@ class AdjustmentNotice:
     facts requiring such adjustment and ... the computation"."""
 
     kind: str  # stock_split | stock_dividend | reverse_split | reclassification | merger | price_reduction
+    #            | anti_dilution (a financing below the Exercise Price, PIPE-TERMS)
     clause: str
     date: dt.date  # the event's effective date
     record_date: dt.date | None
@@ -70,22 +81,100 @@ class AdjustmentNotice:
     until: dt.date | None = None  # W 12: a reduction's last day
 
 
-# --- computations (pure; the fold in ledger.py calls them) -----------------------------------
+@dataclass(frozen=True)
+class IssueAdjustment:
+    """PIPE-TERMS "Warrants": the Exercise Price after an issue of Common below it, and how
+    it was computed (the lines a Notice of Adjustment sets forth, W 13)."""
 
-def price_in_force(base: Decimal, share_factor: Fraction, reductions: tuple[tuple[dt.date, dt.date, Fraction], ...],
-                   day: dt.date) -> Decimal:
+    rule: str  # full_ratchet | weighted_average_broad | weighted_average_narrow
+    old_price: Decimal  # the Exercise Price in force just before the issue
+    new_price: Decimal  # in force from the issue: the formula's, kept to 10 places, then the deal's rounding
+    issue_price: Decimal
+    issued: int  # C
+    common_before: int | None  # the Common part of A (weighted average only)
+    warrant_shares: Fraction | None  # broad: the warrant shares A adds
+    b: Fraction | None  # B = issue price x C / old price, exact
+    computation: tuple[str, ...]
+
+    @property
+    def lowers_the_price(self) -> bool:
+        """An adjustment only ever lowers the price: a rounding that lands on or above the old
+        price (an old price between rounding steps, after a split) adjusts nothing."""
+        return self.new_price < self.old_price
+
+
+# --- computations (pure; the fold in timeline.py calls them) ---------------------------------
+
+def price_in_force(base: Decimal | Fraction, share_factor: Fraction,
+                   reductions: tuple[tuple[dt.date, dt.date, Fraction], ...], day: dt.date) -> Decimal:
     """W 11(a): the Exercise Price "obtained by multiplying the Exercise Price in effect
     immediately prior to such adjustment by the number of Warrant Shares ... prior ... and
     dividing by the number ... resulting" (10 places half-up when it does not terminate);
-    W 12: a voluntary reduction in force on ``day`` replaces it for its period. Prices
-    are kept in Closing-share terms and divided by the split ratio once, so chained
-    adjustments do not pile up roundings."""
+    W 12: a voluntary reduction in force on ``day`` replaces it for its period, but only
+    where it is lower ("reduce the then current Exercise Price"): an anti-dilution
+    adjustment below a reduction wins. ``base`` (the Closing's price, or the price an
+    anti-dilution adjustment set) and the reductions are kept in Closing-share terms and
+    divided by the split ratio once, so chained adjustments do not pile up roundings."""
     price = Fraction(base)
     for start, end, reduced in reversed(reductions):  # the latest reduction is "the then current" price
         if start <= day <= end:
-            price = reduced
+            price = min(price, reduced)
             break
     return fraction_to_decimal(price / share_factor)
+
+
+def price_after_issue(rule: str, old_price: Decimal, issue_price: Decimal, issued: int, common_before: int,
+                      warrant_shares: Fraction, rounding: str) -> IssueAdjustment:
+    """PIPE-TERMS "Warrants": "full_ratchet: new price = the issue price"; "weighted_average_*:
+    new price = old × (A + B) / (A + C)", A = the Common outstanding just before the issue
+    (broad: plus the warrant shares of the deal's outstanding Warrants as adjusted so far),
+    B = issue price × C / old price, C = the shares issued; "Kept to 10 decimals, half-up,
+    then the deal's rounding".
+
+    The full ratchet's price is the issue price itself: the rounding sentence belongs to the
+    weighted average, and a rounding up would set a price above the issue price the ratchet
+    names. A and B are exact (B is the number of shares the issue's money would have bought
+    at the old price, a fraction in general); only the price is rounded."""
+    old, issue = Fraction(old_price), Fraction(issue_price)
+    c = issued
+    if rule == "full_ratchet":
+        return IssueAdjustment(rule, old_price, issue_price, issue_price, issued, None, None, None, (
+            f"full ratchet: the new Exercise Price is the issue price {price_text(issue_price)} "
+            f"(was {price_text(old_price)}; C = {c:,} shares issued)",))
+    broad = rule == "weighted_average_broad"
+    added = warrant_shares if broad else Fraction(0)
+    a = common_before + added
+    b = issue * c / old
+    exact = old * (a + b) / (a + c)
+    ten = to_ten_places(fraction_to_decimal(exact))
+    new = rounded(ten, rounding)
+    a_text = (f"A = {common_before:,} shares of Common Stock outstanding just before the issue + "
+              f"{share_count(added)} warrant shares of the outstanding Warrants (broad) = {share_count(a)}"
+              if broad else
+              f"A = {common_before:,} shares of Common Stock outstanding just before the issue (narrow: the "
+              f"warrant shares are not counted)")
+    lines = [
+        f"{rule.replace('_', ' ')}: new Exercise Price = old x (A + B) / (A + C)",
+        a_text,
+        f"B = issue price x C / old price = {price_text(issue_price)} x {c:,} / {price_text(old_price)} = "
+        f"{share_count(b)} (the shares the issue's consideration buys at the old price)",
+        f"C = {c:,} shares issued",
+        f"new = {price_text(old_price)} x ({share_count(a)} + {share_count(b)}) / ({share_count(a)} + {c:,}) = "
+        f"{price_text(fraction_to_decimal(exact))}; kept to 10 places, half-up: {price_text(ten)}",
+        (f"exercise_price_rounding = {rounding}: {price_text(ten)} -> {price_text(new)} (half-up)"
+         if new != ten else f"exercise_price_rounding = {rounding}: {price_text(new)}"),
+    ]
+    return IssueAdjustment(rule, old_price, new, issue_price, issued, common_before, added if broad else None, b,
+                           tuple(lines))
+
+
+def shares_after_price_adjustment(shares: Fraction, old_price: Decimal, new_price: Decimal) -> Fraction:
+    """PIPE-TERMS "Precise readings": "Adjusted warrant shares = old shares × old price / new
+    price, kept to 10 decimals" (half-up, as every quotient kept to 10 places, RULES §2), so
+    the aggregate Exercise Price is unchanged up to that rounding. A fraction of a share is
+    carried on the Warrant as it is; W 4 pays cash for it only when it is exercised."""
+    exact = shares * Fraction(old_price) / Fraction(new_price)
+    return Fraction(to_ten_places(fraction_to_decimal(exact)))
 
 
 def fraction_cash(fraction: Fraction, price: Decimal, reading: str, market: Decimal | None = None) -> Decimal:

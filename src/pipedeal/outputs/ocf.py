@@ -31,15 +31,18 @@ holds, and the export checks that its securities end where the register does.
   effective date; one whose effective date is after the as-of date is noted, not split;
 - the authorized shares: the day ``Timeline.authorized`` changes (with the adjustment);
 - a Warrant reissued for a W 12 reduction: the reduction's first day and the day after
-  its last, from the start of the day (the price in force is a price for the day).
+  its last, from the start of the day (the price in force is a price for the day);
+- a Warrant reissued for a price-based anti-dilution adjustment: the day of the issue
+  below the Exercise Price (the financing), with its Notice's computation.
 
 On one day, the register's changes and the day's W 11 adjustments are written in the
 order the fold applied them, which the Notices record: a certificate in a notice's rows
 was outstanding when the adjustment applied.
 
 Where OCF has no transaction for a Warrant event (a partial exercise leaving a new
-Warrant for the rest, a W 11 adjustment, a W 12 price reduction, a W 7(b) division or
-combination, a W 9 replacement, a W 11 reorganization), the Warrant is exported as
+Warrant for the rest, a W 11 adjustment, a W 12 price reduction, an anti-dilution
+adjustment, a W 7(b) division or combination, a W 9 replacement, a W 11
+reorganization), the Warrant is exported as
 cancelled and reissued, the computation in the new security's ``comments``. Ids are
 stable: ``<deal>:W-4`` is certificate W-4, ``<deal>:W-1:v2`` the second OCF security of
 W-1 (after an adjustment), ``<deal>:issuance:raptor`` the Closing issuance to Raptor.
@@ -94,6 +97,7 @@ _SUBDIVISION = re.compile(r"^[A-Z0-9]{1,3}$")
 # reorganization) keeps it and changes what a warrant share buys.
 _RECAPITALIZATIONS = frozenset({"stock_split", "stock_dividend", "reverse_split", "reclassification"})
 _W12 = "price_reduction"
+_ANTI_DILUTION = "anti_dilution"
 _ONE_DAY = dt.timedelta(days=1)
 
 
@@ -714,6 +718,9 @@ class _Export:
         if notice.kind == "merger":
             self.merge(notice, order.day)
             return
+        if notice.kind == _ANTI_DILUTION:
+            self.anti_dilution(notice, order.day)
+            return
         if notice.kind in _RECAPITALIZATIONS and notice.effective_from == notice.date:
             self.split(notice)  # no earlier record date: the Common and the Warrants change together
         factor = self.factor(notice)
@@ -813,6 +820,16 @@ class _Export:
             self.reissue(self.adjusted(row, notice), day, row.shares_after, row.price_after,
                          f"W 11 (reorganization) of {notice.date}: the Warrant now buys Other Property",
                          [f"Each warrant share buys {other} instead of a share of Common Stock", notice.facts])
+
+    def anti_dilution(self, notice: AdjustmentNotice, day: dt.date) -> None:
+        """The deal's price-based anti-dilution clause (PIPE-TERMS): each Warrant of the Notice
+        reissued at the new Exercise Price (and, where the clause scales them, the new shares)."""
+        for row in notice.rows:
+            computation = [notice.facts, *notice.computation, f"Notice of Adjustment (W 13) of {notice.date}"]
+            self.reissue(self.adjusted(row, notice), day, row.shares_after, row.price_after,
+                         f"Anti-dilution ({notice.clause}): Exercise Price {_price(row.price_before)} -> "
+                         f"{_price(row.price_after)}, warrant shares {_shares(row.shares_before)} -> "
+                         f"{_shares(row.shares_after)}, for the issue of {notice.date}", computation)
 
     def reduction_on(self, day: dt.date) -> tuple[dt.date, dt.date] | None:
         """The W 12 reduction in force on ``day`` (the latest, as the timeline applies them)."""
@@ -1016,16 +1033,17 @@ def build_bundle(evaluation: Evaluation, *, generated_at: dt.datetime | None = N
         f"outstanding before the Closing (SPA 4.3) and their holders are not in the deal's records",
         f"Readings in force: {readings or 'none declared'}",
         "Where OCF has no transaction for a Warrant event (partial exercise, W 11 adjustment, W 12 price reduction, "
-        "W 7(b) division or combination, W 9 replacement, W 11 reorganization) the Warrant is cancelled and "
-        "reissued, with the computation in the new security's comments",
+        "anti-dilution adjustment, W 7(b) division or combination, W 9 replacement, W 11 reorganization) the "
+        "Warrant is cancelled and reissued, with the computation in the new security's comments",
         "Warrants expire at the close of business on the warrant_expiration_date (W preamble, W 10); OCF records "
         "no expiry transaction",
         "Dates: a W 11 adjustment reissues the Warrants on its record date (retroactive to it, W 11) and splits "
         "the Common on its effective date, when the new shares are distributed; a W 12 reduction reissues them on "
         "its first day and on the day after its last",
         *export.notes,
-        *(f"Financing of {financing.date} (SPA 6.9): {financing.shares:,} shares at {_price(financing.price)} to "
-          "buyers the records do not name; counted in the Common Stock outstanding, not exported as issuances."
+        *(f"Financing of {financing.date} (SPA 6.9; the anti-dilution clause): {financing.shares:,} shares at "
+          f"{_price(financing.price)} to buyers the records do not name; counted in the Common Stock outstanding, "
+          "not exported as issuances."
           for financing in evaluation.timeline.financings),
     ]
     manifest: dict[str, Any] = {

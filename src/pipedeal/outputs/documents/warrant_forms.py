@@ -1,6 +1,7 @@
 """Exhibit A's three warrant documents, prefilled from the register: the Notice of
 Exercise (W 3, 4), the Assignment Form (W 1, 7) and the Company's Notice of
-Adjustment (W 13, for an adjustment under W 11 or a reduction under W 12).
+Adjustment (W 13, for an adjustment under W 11, a reduction under W 12 or the deal's
+price-based anti-dilution clause).
 
 Each is typeset as HTML (a Jinja2 template shipped as package data, autoescaped),
 as PDF (``ld_statement.render_pdf`` of that HTML) and as DOCX (python-docx, built
@@ -38,7 +39,13 @@ from pipedeal.deal.terms import Party
 from pipedeal.engine.evaluate import Evaluation
 from pipedeal.engine.registration import UNIT_WORDS
 from pipedeal.engine.timeline import CertificateView as Certificate
-from pipedeal.engine.warrants import AdjustmentNotice, AdjustmentRow, ExerciseResult
+from pipedeal.engine.warrants import (
+    ANTI_DILUTION_UNNUMBERED,
+    ANTI_DILUTION_WORDS,
+    AdjustmentNotice,
+    AdjustmentRow,
+    ExerciseResult,
+)
 from pipedeal.outputs.documents.ld_statement import Cited, environment
 
 EXERCISE_TEMPLATE = "warrant_exercise_notice.html.j2"
@@ -52,6 +59,7 @@ ADJUSTMENT_KINDS = {
     "reclassification": "Reclassification of the Common Stock",
     "merger": "Reorganization, merger or consolidation: Other Property",
     "price_reduction": "Voluntary reduction of the Exercise Price",
+    "anti_dilution": "Issue of Common Stock below the Exercise Price (anti-dilution)",
 }
 RECAPITALIZATIONS = frozenset({"stock_split", "stock_dividend", "reverse_split", "reclassification"})
 
@@ -363,10 +371,21 @@ def _adjustment_row(evaluation: Evaluation, notice: AdjustmentNotice, row: Adjus
             "other_property_text": "; ".join(f"{item['quantity']} {item['asset']}" for item in basket)}
 
 
-def _intro(company: str, kind: str, clause: str, plural: bool) -> str:
+def _shares_changed(notice: AdjustmentNotice) -> bool:
+    return any(row.shares_after != row.shares_before for row in notice.rows)
+
+
+def _intro(company: str, kind: str, clause: str, plural: bool, shares_changed: bool = False) -> str:
     warrants = "each Warrant listed below" if plural else "the Warrant listed below"
     opening = (f"{company} (the \"Company\") gives notice under Section 13 of the Stock Purchase "
                f"Warrant{'s' if plural else ''} (W 13) that")
+    if kind == "anti_dilution":
+        what = "the Exercise Price and the Warrant Shares" if shares_changed else "the Exercise Price"
+        numbered = "" if clause == ANTI_DILUTION_UNNUMBERED else f" ({clause})"
+        verb = "have" if shares_changed else "has"
+        return (f"{opening} {what} of {warrants} {verb} been adjusted under the anti-dilution provisions of the "
+                f"Warrant{numbered}, the Company having issued Common Stock below the Exercise Price then in "
+                "force, as set forth below.")
     if kind == "price_reduction":
         return (f"{opening} the Board of Directors of the Company has reduced the Exercise Price of {warrants} "
                 f"under Section 12 of the Warrant ({clause}) for the period stated below.")
@@ -398,6 +417,7 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
     merger = kind == "merger"
     reduction = kind == "price_reduction"
     recap = kind in RECAPITALIZATIONS
+    anti_dilution = kind == "anti_dilution"
 
     if recap:
         if notice.record_date is not None:
@@ -415,6 +435,12 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
                  if notice.until else "")
         effective = (f"The reduced Exercise Price applies from {long_date(notice.effective_from)}{until}{after}.")
         effective_cite = _cite("W 12", words)
+    elif anti_dilution:
+        adjusted = ("Exercise Price and Warrant Shares apply" if _shares_changed(notice)
+                    else "Exercise Price applies")
+        effective = (f"The adjusted {adjusted} from {long_date(notice.effective_from)}, the date of the issue, "
+                     "until a later adjustment.")
+        effective_cite = _cite(ANTI_DILUTION_WORDS, words)
     else:
         effective = (f"From {long_date(notice.effective_from)}, each Warrant is exercisable for the Other Property "
                      "received for as many shares of Common Stock as the Warrant was exercisable for immediately "
@@ -429,6 +455,8 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
     quotes = [_cite("W 13", words)]
     if recap:
         quotes.insert(0, _cite("W 11(a)", words))
+    if anti_dilution:
+        quotes.insert(0, _cite(ANTI_DILUTION_WORDS, words))
     plural = len(rows) > 1
     basket = [{"asset": asset, "quantity": share_count(amount)} for asset, amount in notice.other_property]
     return {
@@ -446,7 +474,7 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
         "until": notice.until.isoformat() if notice.until else None,
         "facts": notice.facts,
         "computation": list(notice.computation),
-        "intro": _intro(terms.company.name, kind, notice.clause, plural),
+        "intro": _intro(terms.company.name, kind, notice.clause, plural, _shares_changed(notice)),
         "rows": [_adjustment_row(evaluation, notice, row) for row in rows],
         "merger": merger,
         "reduction": reduction,
