@@ -1166,6 +1166,17 @@ class Fold:
                         f"{latest} ({needed} {UNIT_WORDS[unit]} before the first blackout day)", "RRA 3(g)",
                         event.date)
 
+    def _insufficient_notice(self, event: ev.InsufficientSharesNotice, day: dt.date) -> None:
+        """RRA 3(a) kind: an Investor's notice calls for an additional statement; PIPE-TERMS
+        ``registration.additional = "none"``: "an agreement with no additional statement" -- the
+        notice is kept, and a warning says that no deadline follows it (nothing silent)."""
+        self.facts.setdefault(ev.InsufficientSharesNotice, []).append(event)
+        if self.ctx.terms.registration.additional == "none":
+            self.report("ADDITIONAL-STATEMENT-NONE",
+                        f"insufficient_shares_notice of {event.date} from {event.investor}: the agreement provides "
+                        "no additional Registration Statement (registration.additional = \"none\"), so no filing "
+                        "or effectiveness deadline follows it", "RRA 3(a)", event.date, severity="warning")
+
     def _finance(self, event: ev.Financing, day: dt.date) -> None:
         self.facts.setdefault(ev.Financing, []).append(event)
         self.outstanding.set(day, self.outstanding.last + event.shares)
@@ -1246,6 +1257,7 @@ _HANDLERS = {
     ev.Reclassification: Fold._recapitalize,
     ev.Merger: Fold._merge,
     ev.Financing: Fold._finance,
+    ev.InsufficientSharesNotice: Fold._insufficient_notice,
     ev.RepurchasePaid: Fold._repurchase_paid,
     ev.Blackout: Fold._blackout,
     **{kind: Fold._statement_event for kind in STATEMENT_EVENTS},
