@@ -555,6 +555,8 @@ class Fold:
         the register ("books for the registration and the registration of transfer of the
         Warrants") is this fold."""
         self._check_parties(event)
+        if isinstance(event, (ev.LdDemand, ev.Notice)):
+            self._check_mail_receipt(event)
         kind = event.type  # type: ignore[attr-defined]
         if kind == "closing":
             self._close(event)  # type: ignore[arg-type]
@@ -587,6 +589,15 @@ class Fold:
                 raise Rejected("EVENT-UNKNOWN-PARTY",
                                f"no party {party!r} in the terms file (add it under [[parties]])",
                                "from" if name == "sender" else name)
+
+    def _check_mail_receipt(self, event: ev.LdDemand | ev.Notice) -> None:
+        """SPA 12.1(c): a mailed notice is effective "upon actual receipt of such mailing"; PIPE-TERMS
+        ``mail = "on_receipt"`` or ``{ business_days = N }`` after mailing. Only on receipt does a
+        mailed notice (or demand) need its ``received_at``."""
+        if event.method == "mail" and event.received_at is None and self.ctx.terms.notices.mail == "on_receipt":
+            what = "demand" if isinstance(event, ev.LdDemand) else "notice"
+            raise Rejected("EVENT-MISSING-FIELD", f"a mailed {what} takes effect on actual receipt (notices.mail = "
+                           "\"on_receipt\"): give received_at", "received_at")
 
     def report(self, code: str, message: str, clause: str, day: dt.date, severity: str | None = None) -> None:
         """A breach (or warning) found while folding, located at the event that caused it."""
