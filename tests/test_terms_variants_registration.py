@@ -82,6 +82,20 @@ def test_a_filing_due_in_ten_trading_days_from_the_agreement_counts_columbus_day
     assert deadlines(terms, [EARLY_CLOSING], "1999-10-15")["rs_filing"].due == D("1999-10-15")
 
 
+@pytest.mark.parametrize(("unit", "due"), [
+    # Massachusetts business days after Fri 1999-10-01: 10-04..10-08 (1-5), [Columbus Day 10-11],
+    # 10-12..10-15 (6-9), 10-18..10-22 (10-14), 10-25..10-29 (15-19), 11-01..11-05 (20-24),
+    # 11-08..11-10 (25-27), [Veterans Day Thu 11-11], Fri 11-12 (28), Mon 11-15 (29), Tue 11-16 (30).
+    ("business", "1999-11-16"),
+    # Trading Days: Nasdaq trades on both holidays, so six full weeks, 10-04..11-12: Fri 11-12 (30).
+    ("trading", "1999-11-12"),
+])
+def test_effectiveness_due_thirty_days_from_the_agreement_in_each_unit(unit, due):
+    terms = variant(*EARLY, *effectiveness(30, 45, unit, "agreement"), drop=["effectiveness_days"])
+    found = deadlines(terms, [EARLY_CLOSING], "1999-10-15")["rs_effectiveness"]
+    assert (found.unrolled_due, found.due) == (D(due), D(due))
+
+
 def test_a_filing_due_in_ten_business_days_from_the_closing_skips_thanksgiving():
     # Closing Wed 1999-11-24: [Thu 11-25 Thanksgiving], Fri 11-26 (1; the day after Thanksgiving is
     # a business day in Massachusetts), Mon 11-29 (2), 11-30 (3), 12-01 (4), 12-02 (5), Fri 12-03
