@@ -78,7 +78,6 @@ import pipedeal  # noqa: E402
 try:
     from pipedeal.base import intervals as iv  # noqa: I001 - deal.interpretations, gone from src, sorts as third-party
     from pipedeal.base.quotes import Quote, QuoteBook
-    from pipedeal.deal.interpretations import BY_KEY
     from pipedeal.deal.terms import Interpretations, Terms
     from pipedeal.deal.terms_file import BUNDLED_DEALS, parse_terms
     from pipedeal.engine import damages as damages_module

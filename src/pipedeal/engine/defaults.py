@@ -133,13 +133,18 @@ RULE144_BY_DATE = ((dt.date(1997, 4, 29), (3, 0)), (dt.date(2008, 2, 15), (2, 0)
 RULE144_FIXED = {"2y": (2, 0), "1y": (1, 0), "6m": (0, 6)}
 
 
-def rule144_date(rule: str, acquired: dt.date) -> dt.date:
-    """The day a lot can be sold under Rule 144 (RRA 3(b)(v) kind), by the terms' ``rule144``."""
+def rule144_date(rule: str, acquired: dt.date, holding_from: dt.date | None = None) -> dt.date:
+    """PIPE-TERMS ``rule144``: "``by_date`` uses the holding period in force when the lot was
+    acquired"; Holdings: the period "runs from a cash exercise, or from the warrant's issue on a
+    cashless one". The day a lot can be sold under Rule 144 (RRA 3(b)(v) kind) is therefore the
+    period in force on ``acquired`` (the Closing, or the exercise), counted from ``holding_from``
+    (the Warrant's issue for a cashless exercise; ``acquired`` when not given)."""
+    start = acquired if holding_from is None else holding_from
     if rule == "by_date":
         years, months = next(period for before, period in RULE144_BY_DATE if acquired < before)
     else:
         years, months = RULE144_FIXED[rule]
-    return add_months(acquired, 12 * years + months)
+    return add_months(start, 12 * years + months)
 
 
 def effectiveness_period(terms: Terms, timeline: Timeline, as_of: dt.date) -> EffectivenessPeriod:
@@ -152,7 +157,8 @@ def effectiveness_period(terms: Terms, timeline: Timeline, as_of: dt.date) -> Ef
     primary = timeline.statement("primary")
     start = primary.first("effective") if primary else None
     lots = tuple(PeriodLot(lot.label or lot.id, lot.acquired, lot.holding_from,
-                           rule144_date(rule.rule144, lot.holding_from), bears_damages(terms, lot), lot.id)
+                           rule144_date(rule.rule144, lot.acquired, lot.holding_from), bears_damages(terms, lot),
+                           lot.id)
                  for lot in timeline.lots if lot.acquired <= as_of)
     candidates: list[tuple[dt.date, str]] = []
     if rule.max_years != "none" and start is not None:

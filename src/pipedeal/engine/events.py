@@ -232,8 +232,7 @@ class LdDemand(_InvestorEvent):
     def _delivery(self) -> LdDemand:
         if (self.sent_at is None) != (self.method is None):
             raise ValueError("a demand sent as a notice needs both sent_at and method")
-        if self.method == "mail" and self.received_at is None:
-            raise ValueError("a mailed demand takes effect on actual receipt: give received_at")
+        # Whether a mailed demand needs received_at is the deal's [notices] mail rule: the fold checks it.
         return self
 
 
@@ -413,8 +412,7 @@ class Notice(EventBase):
 
     @model_validator(mode="after")
     def _dates(self) -> Notice:
-        if self.method == "mail" and self.received_at is None:
-            raise ValueError("a mailed notice is effective on actual receipt: give received_at")
+        # Whether a mailed notice needs received_at is the deal's [notices] mail rule: the fold checks it.
         if self.date is None:
             object.__setattr__(self, "date", self.sent_at.date())
         return self

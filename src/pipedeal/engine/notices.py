@@ -18,8 +18,9 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from pipedeal.base.calendars import BusinessCalendar
-from pipedeal.deal.terms import Notices
+from pipedeal.base.calendars import BusinessCalendar, local_calendar
+from pipedeal.deal.terms import Notices, Terms
+from pipedeal.engine import events as ev
 
 
 @dataclass(frozen=True)
@@ -88,3 +89,15 @@ def takes_effect(delivery: Delivery, calendar: BusinessCalendar, timezone: str, 
         return Effect(None, "a mailed notice takes effect on actual receipt, which is not recorded (SPA 12.1(c))")
     received = delivery.received_at.astimezone(zone).date()
     return Effect(received, f"mailed, received {received} (SPA 12.1(c))")
+
+
+def notice_effect(terms: Terms, notice: ev.Notice) -> Effect:
+    """PIPE-TERMS "Notices": "A recipient's business days are those of its country and
+    subdivision in the terms file." The day a ``notice`` event takes effect where its recipient
+    (``to``) is: that party's local business days (``local_calendar``) and time zone, under the
+    deal's ``[notices]`` (a demand, always to the Company, is ``damages.demand_effect``)."""
+    party = terms.party(notice.to)
+    if party is None:
+        raise KeyError(notice.to)  # the fold refuses a notice to an unknown party first (EVENT-UNKNOWN-PARTY)
+    delivery = Delivery(notice.method, notice.sent_at, notice.received_at, notice.confirmed)
+    return takes_effect(delivery, local_calendar(party.country, party.subdivision), party.timezone, terms.notices)

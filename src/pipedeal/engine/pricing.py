@@ -198,8 +198,10 @@ def allocate(terms: Terms, purchase_price: Decimal) -> list[Allocation]:
     a unit deal").
 
     A subscription that does not buy a whole number of shares, a warrant count that
-    ``warrant_rounding = "exact"`` leaves fractional, or a subscription and shares that
-    disagree, is an error in the terms, naming the investor and line, never rounded away.
+    ``warrant_rounding = "exact"`` leaves fractional, or a subscription that is not what its
+    shares and warrant shares cost to the cent (stated beside them, or a unit subscription whose
+    warrant shares were rounded), is an error in the terms, naming the investor and line, never
+    rounded away.
     """
     pricing = terms.pricing
     unit_price = None if pricing.warrant_purchase_price == "none" else pricing.warrant_purchase_price
@@ -239,7 +241,11 @@ def _allocate_one(terms: Terms, index: int, purchase_price: Decimal, unit_price:
                        "ALLOCATION-FRACTIONAL-WARRANTS")
     cost = to_cent(fraction_to_decimal(shares * Fraction(purchase_price)
                                        + (warrants * Fraction(unit_price) if unit_price else 0)))
-    if investor.subscription is not None and investor.shares is not None and cost != investor.subscription:
+    # PIPE-TERMS "Allocation of a unit deal": shares from a subscription must be whole "and the
+    # subscription must equal shares x price + warrant shares x warrant purchase price rounded
+    # half-up to the cent" -- also when only the subscription is stated: warrant shares rounded
+    # down (or half-up) leave a unit subscription paying for a fraction it does not get.
+    if investor.subscription is not None and cost != investor.subscription:
         return refused(f"{shares:,} shares x ${plain(purchase_price)}"
                        + (f" + {warrants:,} warrant shares x ${plain(unit_price)}" if unit_price else "")
                        + f" = ${cost}, not the subscription ${investor.subscription}", "ALLOCATION-MISMATCH")

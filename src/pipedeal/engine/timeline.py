@@ -598,6 +598,8 @@ class Fold:
         the register ("books for the registration and the registration of transfer of the
         Warrants") is this fold."""
         self._check_parties(event)
+        if isinstance(event, (ev.LdDemand, ev.Notice)):
+            self._check_mail_receipt(event)
         kind = event.type  # type: ignore[attr-defined]
         if kind == "closing":
             self._close(event)  # type: ignore[arg-type]
@@ -630,6 +632,15 @@ class Fold:
                 raise Rejected("EVENT-UNKNOWN-PARTY",
                                f"no party {party!r} in the terms file (add it under [[parties]])",
                                "from" if name == "sender" else name)
+
+    def _check_mail_receipt(self, event: ev.LdDemand | ev.Notice) -> None:
+        """SPA 12.1(c): a mailed notice is effective "upon actual receipt of such mailing"; PIPE-TERMS
+        ``mail = "on_receipt"`` or ``{ business_days = N }`` after mailing. Only on receipt does a
+        mailed notice (or demand) need its ``received_at``."""
+        if event.method == "mail" and event.received_at is None and self.ctx.terms.notices.mail == "on_receipt":
+            what = "demand" if isinstance(event, ev.LdDemand) else "notice"
+            raise Rejected("EVENT-MISSING-FIELD", f"a mailed {what} takes effect on actual receipt (notices.mail = "
+                           "\"on_receipt\"): give received_at", "received_at")
 
     def report(self, code: str, message: str, clause: str, day: dt.date, severity: str | None = None) -> None:
         """A breach (or warning) found while folding, located at the event that caused it."""
@@ -1211,6 +1222,17 @@ class Fold:
                         f"{latest} ({needed} {UNIT_WORDS[unit]} before the first blackout day)", "RRA 3(g)",
                         event.date)
 
+    def _insufficient_notice(self, event: ev.InsufficientSharesNotice, day: dt.date) -> None:
+        """RRA 3(a) kind: an Investor's notice calls for an additional statement; PIPE-TERMS
+        ``registration.additional = "none"``: "an agreement with no additional statement" -- the
+        notice is kept, and a warning says that no deadline follows it (nothing silent)."""
+        self.facts.setdefault(ev.InsufficientSharesNotice, []).append(event)
+        if self.ctx.terms.registration.additional == "none":
+            self.report("ADDITIONAL-STATEMENT-NONE",
+                        f"insufficient_shares_notice of {event.date} from {event.investor}: the agreement provides "
+                        "no additional Registration Statement (registration.additional = \"none\"), so no filing "
+                        "or effectiveness deadline follows it", "RRA 3(a)", event.date, severity="warning")
+
     def _finance(self, event: ev.Financing, day: dt.date) -> None:
         """PIPE-TERMS "Warrants": "Price-based adjustment applies on a financing event ... whose
         price is below the Exercise Price in force, unless exempt"; then the shares issued are
@@ -1382,6 +1404,7 @@ _HANDLERS = {
     ev.Reclassification: Fold._recapitalize,
     ev.Merger: Fold._merge,
     ev.Financing: Fold._finance,
+    ev.InsufficientSharesNotice: Fold._insufficient_notice,
     ev.RepurchasePaid: Fold._repurchase_paid,
     ev.Blackout: Fold._blackout,
     **{kind: Fold._statement_event for kind in STATEMENT_EVENTS},
