@@ -76,7 +76,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 import pipedeal  # noqa: E402
 
 try:
-    from pipedeal.base import intervals as iv  # noqa: I001 - deal.interpretations, gone from src, sorts as third-party
+    from pipedeal.base import intervals as iv
     from pipedeal.base.quotes import Quote, QuoteBook
     from pipedeal.deal.terms import Interpretations, Terms
     from pipedeal.deal.terms_file import BUNDLED_DEALS, parse_terms
