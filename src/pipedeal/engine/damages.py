@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -512,8 +512,14 @@ def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketV
     calendar days of demand"; the demand is a notice (SPA 12.1), so the days run from
     the day it takes effect."""
     investor = plan.investor
+    # Payments sorted once, with running totals: a demand's met_on and paid_by_due are each a
+    # binary search (O(log payments) a demand, not a walk of every payment).
     payments = sorted((e.date, e.amount) for e in timeline.payments if e.investor == investor and e.date <= as_of)
-    paid = sum((amount for _, amount in payments), Decimal("0.00"))
+    dates = [when for when, _ in payments]
+    running_paid = [Decimal("0.00")]
+    for _, value in payments:
+        running_paid.append(running_paid[-1] + value)
+    paid = running_paid[-1]
     demands = []
     for event in timeline.demands:
         if event.investor != investor or event.date > as_of:
@@ -524,13 +530,10 @@ def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketV
             effective, effect = None, effect + f"; not yet in effect on {as_of}"
         payment = terms.liquidated_damages.payment
         due = count(effective, payment.days, payment.unit, calendars) if effective else None
-        running, met_on = Decimal(0), None
-        for when, value in payments:
-            running += value
-            if running >= amount:
-                met_on = when
-                break
-        paid_by_due = sum((value for when, value in payments if due and when <= due), Decimal("0.00"))
+        # Payments are positive, so the running totals rise: the first that covers the demand.
+        covering = bisect_left(running_paid, amount, lo=1)
+        met_on = dates[covering - 1] if covering < len(running_paid) else None
+        paid_by_due = running_paid[bisect_right(dates, due)] if due else Decimal("0.00")
         if due is None:
             status = "not_applicable" if effective is None and event.sent_at is not None else "pending"
         else:
