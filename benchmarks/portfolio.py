@@ -76,9 +76,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 import pipedeal  # noqa: E402
 
 try:
+    from pipedeal.deal.interpretations import BY_KEY
+
     from pipedeal.base import intervals as iv
     from pipedeal.base.quotes import Quote, QuoteBook
-    from pipedeal.deal.interpretations import BY_KEY
     from pipedeal.deal.terms import Interpretations, Terms
     from pipedeal.deal.terms_file import BUNDLED_DEALS, parse_terms
     from pipedeal.engine import damages as damages_module

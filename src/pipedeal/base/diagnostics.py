@@ -101,7 +101,7 @@ CATALOGUE: tuple[Code, ...] = tuple([
     *_codes("evaluation", "error",
             ("PRICING-MISSING-QUOTE", "a quote the Market Price needs (SPA 1.10) is missing"),
             ("LD-MISSING-CLOSE", "a close a default day's market value needs (RRA 3(e)) is missing"),
-            ("STRICT-UNSET-KEY", "--strict: another reading of an ambiguity, not confirmed with --set, changes a figure")),
+            ("STRICT-UNSET-KEY", "--strict: an unconfirmed reading of an ambiguity changes a figure")),
     *_codes("breach", "breach",
             ("RESERVE-SHORTFALL", "fewer shares reserved than the outstanding warrant shares (SPA 6.2, W 15)"),
             ("AUTHORIZED-SHORTFALL", "authorized Common below outstanding plus reserved (SPA 4.3, 6.2; W 15)"),
