@@ -22,14 +22,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
+from conftest import pipedeal_cli
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from scenario import CLOSING, D, evaluate_focus, flat_quotes, focus_terms_text, focus_variant, log
+from scenario import CLOSING, FOCUS_DIR, D, evaluate_focus, flat_quotes, focus_terms_text, focus_variant, jsonl, log
 from test_ld_reference import dockets
+from test_ld_statement import text_of
 
 from pipedeal.deal.terms_file import parse_terms
 from pipedeal.outputs.explain import explain_damages
@@ -457,6 +461,77 @@ def test_the_json_and_the_explanation_show_the_base_the_cap_the_schedule_and_the
     assert any("due 2000-02-01 (5 calendar days after its last default day 2000-01-27)" in text for text in texts)
     assert any(text.startswith("late interest on $13,944.00 due 2000-02-01 (paid 2000-02-11): 2000-02-02 to "
                                "2000-02-11 (10 days) x 10% per year") for text in texts)
+
+
+# A terms file in the language with these terms, run through the CLI as a user runs it.
+VARIANT_TEXT = (focus_terms_text()
+                .replace('base = "market_value_held"', 'base = "amount_invested"')
+                .replace('cap = "none"', 'cap = { rate = "0.05", of = "amount_invested", clause = "RRA 3(e)", '
+                                         'quote = "not to exceed five percent of the amount invested" }')
+                .replace('late_interest = "none"', 'late_interest = { rate = "0.10", per = "year", '
+                                                   'clause = "RRA 3(e)", quote = "interest at ten percent" }')
+                .replace('due = "on_demand"', 'due = "period_end"'))
+VARIANT_EVENTS = [CLOSING, filed("2000-05-01"), paid("2000-02-11", "13944.00")]
+
+
+@pytest.fixture(scope="module")
+def variant_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("variant")
+    (folder / "terms.toml").write_text(VARIANT_TEXT)
+    (folder / "events.jsonl").write_text(jsonl(*VARIANT_EVENTS))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory, variant_files):
+    run = pipedeal_cli(tmp_path_factory.mktemp("work"), tmp_path_factory.mktemp("cache"))
+    files = ("--deal", str(variant_files / "terms.toml"), "--events", str(variant_files / "events.jsonl"),
+             "--prices", str(FOCUS_DIR / "quotes.csv"), "--as-of", "2000-06-01")
+    return lambda *args: run(*args, *files)
+
+
+def test_ld_explain_of_a_variant_deal_shows_the_base_cap_due_dates_and_late_interest(cli):
+    out = " ".join(cli("ld", "--explain", "--investor", "raptor").stdout.split())
+    # Filed 05-01 (filing default 12-28..04-30) and effective never (E 03-23): one run from 12-28.
+    # The 5% cap, $69,720, is reached on 04-12 as in the scenario above.
+    assert "base: amount_invested ($1,394,400.00: the investor's whole purchase price at the Closing" in out
+    assert "cap: 5% of amount_invested $1,394,400.00 = $69,720.00; reached on 2000-04-12" in out
+    assert '"not to exceed five percent of the amount invested"' in out
+    # Month 1, paid on 02-11 against its due date 02-01: 10 days at 10% / 365 = $38.2027...
+    assert "due 2000-02-01 (5 calendar days after its last default day 2000-01-27)" in out
+    assert "late interest on $13,944.00 due 2000-02-01 (paid 2000-02-11): 2000-02-02 to 2000-02-11 (10 days)" in out
+    assert '"interest at ten percent"' in out
+
+
+def test_ld_json_and_report_json_of_a_variant_deal(cli):
+    ld = json.loads(cli("ld", "--json", "--explain", "--investor", "raptor").stdout)
+    raptor = ld["liquidated_damages"]["raptor"]
+    # Unpaid, months 2-4 from the day after their due dates (03-03, 04-01, 05-02) to 06-01:
+    # $13,944 x 90 + $27,888 x 61 + $13,944 x 30 days ($1,254,960 + $1,701,168 + $418,320 = $3,374,448)
+    # x 10% / 365 = $924.5063; month 1, 10 days late: $38.2027. Total $962.7090.
+    assert Decimal(raptor["late_interest"]) == cents(Fraction(13_944 * 10 + 13_944 * 90 + 27_888 * 61 + 13_944 * 30)
+                                            / 10 / 365) == Decimal("962.71")
+    assert [row["due"] for row in raptor["installments"]] == ["2000-02-01", "2000-03-03", "2000-04-01",
+                                                              "2000-05-02"]
+    assert raptor["cap"]["reached_on"] == "2000-04-12"
+    segments = ld["explanations"]["raptor"]["segments"]
+    assert segments[-1]["uncapped"] is not None and segments[-1]["base"] == "amount_invested"
+    report = json.loads(cli("report", "--json").stdout)
+    assert report["liquidated_damages"]["raptor"]["accrued"] == "69720.00"
+    assert report["liquidated_damages"]["raptor"]["late_interest"] == "962.71"
+    assert {row["id"] for row in report["obligations"]} >= {"ld_payment"}
+    assert any(row["due"] == "2000-05-02" and row["id"] == "ld_payment" for row in report["obligations"])
+
+
+def test_the_statement_of_a_variant_deal_shows_the_cap_the_installments_and_the_late_interest(cli, tmp_path):
+    cli("statement", "--investor", "raptor", "--format", "html", "--out", str(tmp_path))
+    [page] = tmp_path.iterdir()
+    text = text_of(page.read_text())
+    assert "cap: 5% of amount_invested $1,394,400.00 = $69,720.00; reached on 2000-04-12" in text
+    assert "Payment falls due by period (payment.due = period_end)" in text
+    assert "2000-01-28 to 2000-02-27 31 days 2 $13,944.00" in text
+    assert "Late interest, rounded half-up once to the cent $962.71" in text
+    assert "$1,394,400.00 — whole first period" not in text  # the first period is prorated here
 
 
 # 8. Properties --------------------------------------------------------------------------------------
