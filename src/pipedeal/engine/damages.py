@@ -766,7 +766,9 @@ def _held_days(days: Days, held: Sequence[Held]) -> Days:
 
 
 def constant_base(terms: Terms, plan: InvestorDays) -> Fraction | None:
-    """The one amount the rate applies to under ``amount_invested`` and ``fixed``."""
+    """PIPE-TERMS "amount_invested": "the investor's whole purchase price at the Closing
+    (subscription, exact, warrant purchase price included)"; or ``fixed_amount``: the one
+    amount the rate applies to under these two bases."""
     ld = terms.liquidated_damages
     if ld.base == "amount_invested":
         return plan.invested
@@ -880,8 +882,9 @@ def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketV
 
 
 def _demand_installments(demands: Sequence[Demand]) -> list[Installment]:
-    """``on_demand``: each demand in effect owes what it demands beyond the demands before it
-    (a demand demands the whole accrual through its date)."""
+    """PIPE-TERMS liquidated_damages.payment ``on_demand``: "5 calendar days after the demand
+    takes effect (a notice: SPA 12.1)". Each demand in effect owes what it demands beyond the
+    demands before it (a demand demands the whole accrual through its date)."""
     rows, before = [], Decimal("0.00")
     for demand in sorted((d for d in demands if d.due is not None), key=lambda d: (d.due, d.date)):
         if demand.amount <= before:
