@@ -36,6 +36,7 @@ from test_ld_reference import dockets
 from test_ld_statement import text_of
 
 from pipedeal.deal.terms_file import parse_terms
+from pipedeal.outputs.documents import render_statement_html
 from pipedeal.outputs.explain import explain_damages
 from pipedeal.outputs.report import to_json
 
@@ -384,6 +385,15 @@ def test_period_start_amounts_fall_due_after_each_periods_first_day_and_a_cure_l
         Decimal("21845.60"), Decimal("27888.00"), Decimal("6042.40"), Decimal("-6042.40"))
 
 
+def test_period_start_in_business_days_counts_from_each_periods_first_day():
+    result = run(scheduled("period_start", unit="business"), LAPSE, "2000-05-10")
+    # Month 1 begins Tue 03-14: 03-15 (1), 03-16 (2), 03-17 (3), Mon 03-20 (4), 03-21 (5).
+    # Month 2 begins Fri 04-14: Mon 04-17 is Patriots' Day; 04-18 (1) .. 04-21 (4), Mon 04-24 (5).
+    assert installments(result) == [
+        (D("2000-03-14"), D("2000-04-13"), Decimal("13944.00"), D("2000-03-21"), "missed"),
+        (D("2000-04-14"), D("2000-04-30"), Decimal("7901.60"), D("2000-04-24"), "missed")]
+
+
 def test_payments_settle_the_oldest_amount_first():
     result = run(scheduled("period_end"), [paid("2000-03-05", "20000.00")], "2000-03-10")
     raptor = result.damages["raptor"]
@@ -461,6 +471,15 @@ def test_the_json_and_the_explanation_show_the_base_the_cap_the_schedule_and_the
     assert any("due 2000-02-01 (5 calendar days after its last default day 2000-01-27)" in text for text in texts)
     assert any(text.startswith("late interest on $13,944.00 due 2000-02-01 (paid 2000-02-11): 2000-02-02 to "
                                "2000-02-11 (10 days) x 10% per year") for text in texts)
+
+
+def test_the_statement_marks_a_first_period_owed_whole():
+    result = run(focus_variant(first_period="full"), [filed("2000-01-13")], "2000-02-01")
+    text = text_of(render_statement_html(result, "raptor"))
+    # One row: 16 default days, owed whole on 12-28: 1% x 871,500 x $2.00 = $17,430.
+    assert ("1999-12-28 2000-01-12 16 1 1999-12-28 to 2000-01-27 1% 871,500 $2.00 — whole first period "
+            "(first_period = full) $17,430.00 owed whole on 1999-12-28") in text
+    assert "The first period is charged whole on its first default day, prorated never" in text
 
 
 # A terms file in the language with these terms, run through the CLI as a user runs it.
