@@ -76,6 +76,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 import pipedeal  # noqa: E402
 
 try:
+    from pipedeal.deal.interpretations import BY_KEY
+
     from pipedeal.base import intervals as iv
     from pipedeal.base.quotes import Quote, QuoteBook
     from pipedeal.deal.terms import Interpretations, Terms

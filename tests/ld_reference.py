@@ -9,6 +9,13 @@ elsewhere) are taken from the engine's registration module.
 
 Repurchase elections, LD demands and warrant exercises are out of scope (the
 property logs have none).
+
+PIPE-TERMS variants read the same way, a day at a time: the base (the market value
+of the Shares held, the price paid for them, the amount invested, a fixed amount),
+``first_period = "full"`` (the clock's first day owes its whole first period, the
+rest of that period nothing) and the cap (each day, once the running total reaches
+that day's cap, the day owes only what is left under it and every later day
+nothing).
 """
 
 from __future__ import annotations
@@ -300,6 +307,21 @@ def market_value(terms, facts: Facts, quotes, calendars, investor: str, day: dt.
     return shares * close_for(quotes, calendars, facts.closing) / split_ratio(facts, day)
 
 
+def base_value(terms, facts: Facts, quotes, calendars, investor: str, day: dt.date,
+               base: str | None = None) -> Fraction:
+    """PIPE-TERMS ``liquidated_damages.base`` on ``day`` (or the cap's ``of``): the market value
+    of the Shares held, the price paid for them (split-adjusted), the whole subscription, or
+    the fixed amount."""
+    base = base or terms.liquidated_damages.base
+    if base == "market_value_held":
+        return market_value(terms, facts, quotes, calendars, investor, day)
+    if base == "purchase_price_held":
+        return held(terms, facts, investor, day) * Fraction(terms.pricing.purchase_price) / split_ratio(facts, day)
+    if base == "amount_invested":
+        return Fraction(terms.investor(investor).subscription)
+    return Fraction(terms.liquidated_damages.fixed_amount)
+
+
 def month_of(start: dt.date, day: dt.date) -> tuple[int, int]:
     """(k, days in month k) for the month period of ``day`` counted from ``start``."""
     k = 0
@@ -358,14 +380,29 @@ def daily_accruals(terms, events, quotes, calendars, as_of: dt.date,
     default_days = reference_default_days(terms, events, quotes, calendars, as_of, deadlines)
     result: dict[str, dict[dt.date, Fraction]] = {}
     end = damages_end(terms, facts) if facts else None
+    ld = terms.liquidated_damages
     for investor, days in default_days.items():
         if end is not None:
             days = {day for day in days if day < end}
         result[investor] = {}
+        total, stopped = Fraction(0), False
         for day, (start, place) in sorted(clock_positions(terms, days).items()):
             month, month_days = month_of(start, place)
-            value = market_value(terms, facts, quotes, calendars, investor, day)
-            result[investor][day] = rate_for(terms, month) * value / divisor_for(terms, month_days)
+            value = base_value(terms, facts, quotes, calendars, investor, day)
+            if ld.first_period == "full" and month == 0:
+                amount = rate_for(terms, 0) * value if place == start else Fraction(0)
+            else:
+                amount = rate_for(terms, month) * value / divisor_for(terms, month_days)
+            if ld.cap != "none":
+                if stopped:
+                    amount = Fraction(0)
+                else:
+                    limit = Fraction(ld.cap.rate) * base_value(terms, facts, quotes, calendars, investor, day,
+                                                               ld.cap.of)
+                    if total + amount >= limit:
+                        amount, stopped = max(Fraction(0), limit - total), True
+            total += amount
+            result[investor][day] = amount
     return result
 
 
@@ -377,6 +414,7 @@ def reference_damages(terms, events, quotes, calendars, as_of: dt.date,
 
 
 __all__ = [
+    "base_value",
     "daily_accruals",
     "effectiveness_period_end",
     "plus_months",

@@ -90,3 +90,17 @@ def flat_quotes(close: str = "2.00", start: str = "1999-11-01", end: str = "2004
                 price = changed
         quotes.append(Quote(day, close=price, bid=pinned.get(day, price), high=price, low=price))
     return QuoteBook(quotes, "flat quotes")
+
+
+def focus_variant(registrable: tuple[str, ...] | None = None, **liquidated_damages) -> Terms:
+    """The FOCUS terms with other liquidated-damages terms (PIPE-TERMS "Liquidated damages"),
+    validated as a terms file would be: ``base="amount_invested"``,
+    ``cap={"rate": "0.10", "of": "amount_invested"}``, ``payment={"due": "period_end", ...}``;
+    ``registrable=("shares", "warrant_shares")`` for registration.registrable."""
+    data = focus_terms().model_dump(by_alias=True, mode="json")
+    data["liquidated_damages"].update(liquidated_damages)
+    if "payment" in liquidated_damages:
+        data["liquidated_damages"]["payment"] = {"clause": "RRA 3(e)", **liquidated_damages["payment"]}
+    if registrable is not None:
+        data["registration"]["registrable"] = list(registrable)
+    return Terms.model_validate(data)

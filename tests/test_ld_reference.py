@@ -16,7 +16,7 @@ from fractions import Fraction
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from ld_reference import daily_accruals, reference_damages, reference_default_days
-from scenario import CLOSING, D, evaluate_focus, flat_quotes, focus_calendars, log
+from scenario import CLOSING, D, evaluate_focus, flat_quotes, focus_calendars, focus_variant, log
 
 from pipedeal.base.quotes import Quote
 
@@ -39,6 +39,29 @@ KEYS = {
 }
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# PIPE-TERMS liquidated-damages variants: (base, first_period, cap as (rate, of) or None).
+BASES = ("market_value_held", "purchase_price_held", "amount_invested", "fixed")
+CAP_OF = ("amount_invested", "purchase_price_held", "market_value_held")
+
+
+@functools.lru_cache(maxsize=128)
+def variant_terms(variant: tuple | None):
+    """The FOCUS terms under a variant (None: FOCUS itself)."""
+    if variant is None:
+        return None
+    base, first_period, cap = variant
+    changes: dict = {"base": base, "first_period": first_period}
+    if base == "fixed":
+        changes["fixed_amount"] = "10000"
+    if cap is not None:
+        changes["cap"] = {"rate": cap[0], "of": cap[1]}
+    return focus_variant(**changes)
+
+
+def variants():
+    caps = st.none() | st.tuples(st.sampled_from(["0.005", "0.02", "0.05", "0.10"]), st.sampled_from(CAP_OF))
+    return st.tuples(st.sampled_from(BASES), st.sampled_from(["prorated", "full"]), caps)
 
 
 def day(offset: int) -> str:
@@ -65,6 +88,7 @@ class Docket:
     seller: str | None = None  # who sells everything, and when (``sell_all``)
     sold_out: str | None = None
     stray: tuple[tuple[str, str], ...] = ()  # closes quoted on days the market is closed
+    variant: tuple | None = None  # PIPE-TERMS liquidated-damages variant (``variant_terms``); None: FOCUS
 
     @property
     def quotes(self):
@@ -72,7 +96,8 @@ class Docket:
 
     def evaluate(self, as_of: str | None = None, events: list | None = None):
         located = log(*self.events) if events is None else events
-        return evaluate_focus(located, as_of or self.as_of, quotes=self.quotes, **self.overrides)
+        return evaluate_focus(located, as_of or self.as_of, quotes=self.quotes, terms=variant_terms(self.variant),
+                              **self.overrides)
 
 
 def figures(result) -> dict[str, tuple]:
@@ -99,7 +124,7 @@ def maybe(strategy):
 
 @st.composite
 def dockets(draw, safe: bool = False, on_time: bool = False, require_filing: bool = False,
-            even_sales: bool = False, sell_all: bool = False) -> Docket:
+            even_sales: bool = False, sell_all: bool = False, variant: bool = False) -> Docket:
     """A FOCUS event log.
 
     ``safe``: no fact changes days before its own date (no late blackout notice, no
@@ -257,7 +282,8 @@ def dockets(draw, safe: bool = False, on_time: bool = False, require_filing: boo
     order = draw(st.permutations(range(1, len(events))))
     events = [events[0], *(events[i] for i in order)]  # recorded in any order after the Closing
     return Docket(events, as_of, overrides, close, changes, seller,
-                  day(sold_out) if sold_out is not None else None)
+                  day(sold_out) if sold_out is not None else None,
+                  variant=draw(variants()) if variant else None)
 
 
 def check_against_reference(docket: Docket) -> None:
@@ -283,6 +309,13 @@ def to_the_cent(amount: Fraction) -> Decimal:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dockets())
 def test_a_random_focus_docket_accrues_exactly_what_a_day_by_day_reading_of_the_spec_accrues(docket):
+    check_against_reference(docket)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dockets(variant=True))
+def test_a_random_docket_under_any_damages_variant_accrues_what_a_day_by_day_reading_accrues(docket):
+    """Every base, the first period prorated or whole, with or without a cap of each kind."""
     check_against_reference(docket)
 
 

@@ -165,6 +165,22 @@ def quoted_or_empty(key: str, table: Mapping[str, Quotation]) -> str:
     return entry.quoted if entry is not None else ""
 
 
+def block_citation(terms: Terms, path: str) -> tuple[str, str]:
+    """The clause and words of the terms block at ``path`` (``"liquidated_damages.cap"``): the
+    block's own ``clause`` (else the nearest enclosing block's, else ``"terms: <path>"``) and its
+    own ``quote`` in quotation marks (else a note that the deal's terms quote none): the deal's
+    words, never another deal's."""
+    parts = path.split(".")
+    clause = None
+    while parts and clause is None:
+        try:
+            clause = getattr(terms.value_at(".".join(parts)), "clause", None) or None
+        except KeyError:
+            clause = None
+        parts.pop()
+    return clause or f"terms: {path}", quoted(path, deal_words(terms))
+
+
 # --- the catalogue of operative clauses ---------------------------------------------------------
 
 

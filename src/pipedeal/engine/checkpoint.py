@@ -95,7 +95,8 @@ def take(fold: Fold) -> dict[str, Any]:
         "exercise_base": [_fraction(fold.exercise_base.initial), _history(fold.exercise_base, _fraction)],
         "lots": [{"id": lot.id, "party": lot.party, "kind": lot.kind, "acquired": lot.acquired.isoformat(),
                   "holding_from": lot.holding_from.isoformat(), "acquired_shares": lot.acquired_shares,
-                  "held": _last(lot.held), "sold": lot.sold, "repurchased": lot.repurchased, "label": lot.label}
+                  "held": _last(lot.held), "sold": lot.sold, "repurchased": lot.repurchased, "label": lot.label,
+                  "cost": None if lot.cost is None else str(lot.cost)}
                  for lot in fold.lots],
         "certificates": [{
             "id": c.id, "holder": c.holder, "base_shares": _fraction(c.base_shares),
@@ -170,7 +171,8 @@ def resume(ctx: Context, data: dict[str, Any]) -> Fold:
         held: Steps[int] = _steps(0, [item["held"]])
         lot = Lot(item["id"], item["party"], item["kind"], dt.date.fromisoformat(item["acquired"]),
                   dt.date.fromisoformat(item["holding_from"]), item["acquired_shares"], held, item["sold"],
-                  item["repurchased"], item["label"])
+                  item["repurchased"], item["label"],
+                  None if item.get("cost") is None else Decimal(item["cost"]))  # absent in an older checkpoint
         fold.lots.append(lot)
         fold.lots_by_party.setdefault(lot.party, []).append(lot)
     for item in data["certificates"]:

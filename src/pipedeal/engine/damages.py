@@ -1,11 +1,17 @@
-"""RRA 3(e)(A)-(B): liquidated damages per investor, demands, payments, repurchase.
+"""RRA 3(e)(A)-(B) and PIPE-TERMS "Liquidated damages": damages per investor, the cap, the
+payment schedule, late interest, demands, payments and repurchase.
 
 The computation runs over segments, not days: a segment is a run of default
-days over which the rate, the month period's length, the shares held and the
-split factor are all constant, so its accrual is one product (the daily closes
-within it are summed through a prefix integral of integers). Each segment's
-amount is an exact integer over its own denominator; an investor's segments
-are summed as integers over their least common denominator and divided once.
+days over which the rate, the month period's length, the holding (shares, their
+cost, the split factor) are all constant, so its accrual is one product (the
+daily closes within it are summed through a prefix integral of integers). Each
+segment's amount is an exact integer over its own denominator; an investor's
+segments are summed as integers over their least common denominator and
+divided once. The base a rate applies to is the deal's (``liquidated_damages.base``):
+registrable shares held x the day's price (FOCUS), x the price paid for them,
+the amount invested, or a fixed amount. A cap cuts the segment in which it is
+reached, to the day; a payment schedule groups the default days into the
+installments that fall due, and payments settle them oldest first.
 docs/liquidated-damages.md §3-4 states each rule; tests/test_ld_reference.py
 checks this against a plain day-by-day computation.
 """
@@ -14,9 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -27,11 +33,11 @@ from pipedeal.base.intervals import Days
 from pipedeal.base.money import CENT, fraction_to_decimal
 from pipedeal.base.quotes import QuoteBook
 from pipedeal.deal.terms import Terms
-from pipedeal.engine.defaults import DefaultDays
+from pipedeal.engine.defaults import DefaultDays, bears_damages
 from pipedeal.engine.notices import Delivery, takes_effect
 from pipedeal.engine.pricing import Allocation
 from pipedeal.engine.registration import UNIT_WORDS, Deadline, count
-from pipedeal.engine.timeline import Timeline
+from pipedeal.engine.timeline import Lot, Timeline
 
 ONE_DAY = dt.timedelta(days=1)
 NEVER = 10**9  # an ordinal past any real day
@@ -139,26 +145,55 @@ class MarketValues:
                 quotes_source(self.source), field="close")])
 
 
+HELD_BASES = frozenset({"market_value_held", "purchase_price_held"})
+_DIVISORS = {"thirty": Fraction(30), "actual_365": Fraction(365, 12)}
+
+
 @dataclass(frozen=True)
 class Held:
-    """Shares of the Closing still held from ``since`` on, and the split factor then."""
+    """Registrable shares still held from ``since`` on, the split factor then, and the price
+    paid for them (split-adjusted: ``purchase_price_held``)."""
 
     since: int
     shares: int
     split_factor: Fraction
+    cost: Fraction = Fraction(0)
 
 
-def held_steps(timeline: Timeline, investor: str) -> list[Held]:
-    """RRA 3(e)(B) "shares of Common Stock purchased from the Company and still held": the
-    Closing lot as the timeline holds it (sales from their date, splits from their
-    effective date, a repurchase from its payment), with the split factor in force."""
-    lot = timeline.purchased_lot(investor)
-    if lot is None:
-        return [Held(-NEVER, 0, Fraction(1))]
-    days = sorted({*lot.held.change_days(), *timeline.capital_factor.change_days()})
+def registrable_lots(terms: Terms, timeline: Timeline, investor: str) -> list[Lot]:
+    """PIPE-TERMS registration.registrable: "what must be registered and bears damages"."""
+    return [lot for lot in timeline.lots_of(investor) if bears_damages(terms, lot)]
+
+
+def held_steps(terms: Terms, timeline: Timeline, investor: str,
+               ends: dict[str, dt.date] | None = None) -> list[Held]:
+    """PIPE-TERMS "Holdings": "Warrant shares count as held only once issued: from a cash
+    exercise at the exercise price paid, from a cashless exercise at zero cost".
+
+    RRA 3(e)(B) "still held": the registrable lots as the timeline holds them (sales from
+    their date, splits from their effective date, a repurchase from its payment), each up
+    to its own end (``ends``: ``per_lot_rule144``), with the split factor in force and the
+    price paid for the shares held (a lot's price per share x the splits since it was
+    acquired)."""
+    lots = registrable_lots(terms, timeline, investor)
     steps = [Held(-NEVER, 0, Fraction(1))]
-    for day in days:
-        steps.append(Held(day, lot.held.on(day), timeline.capital_factor.on(day)))
+    if not lots:
+        return steps
+    factor = timeline.capital_factor
+    stops = {lot_id: end.toordinal() for lot_id, end in (ends or {}).items()}
+    days = set(factor.change_days()).union(*(lot.held.change_days() for lot in lots),
+                                            (stops[lot.id] for lot in lots if lot.id in stops))
+    for day in sorted(days):
+        in_force = factor.on(day)
+        shares, cost = 0, Fraction(0)
+        for lot in lots:
+            if day >= stops.get(lot.id, NEVER):
+                continue
+            held = lot.held.on(day)
+            shares += held
+            if held and lot.cost:
+                cost += held * Fraction(lot.cost) * factor.on(lot.acquired) / in_force
+        steps.append(Held(day, shares, in_force, cost))
     return steps
 
 
@@ -167,7 +202,10 @@ class Segment:
     """Default days with one rate, one divisor, one holding: one line of the computation.
 
     The amount is ``numerator / denominator`` exactly (integers: no Fraction is made
-    while accruing)."""
+    while accruing). ``full_period``: the whole first period, charged on ``charged_on``
+    (PIPE-TERMS ``first_period = "full"``), a zero amount on any later piece of that period.
+    ``uncapped``: on the segment in which the cap is reached (its last day), what its days
+    would have accrued without the cap."""
 
     first: dt.date
     last: dt.date
@@ -183,6 +221,11 @@ class Segment:
     scale: int
     numerator: int
     denominator: int
+    base: str = "market_value_held"
+    base_total: Fraction = Fraction(0)  # Σ over its days of the amount the rate applies to
+    full_period: bool = False
+    charged_on: dt.date | None = None
+    uncapped: Fraction | None = None
 
     @property
     def price_total(self) -> Fraction:
@@ -194,6 +237,31 @@ class Segment:
     @property
     def amount(self) -> Fraction:
         return Fraction(self.numerator, self.denominator)
+
+    @property
+    def base_per_day(self) -> Fraction:
+        """The amount the rate applies to on each of its days (its first day's, for a whole
+        first period)."""
+        return self.base_total if self.full_period else self.base_total / self.days
+
+    def through(self, ordinal: int, market: MarketValues) -> Fraction:
+        """The exact amount of its days on or before day ``ordinal``: a whole first period from
+        its first day; otherwise in proportion to the day prices (a market value) or the days
+        (any other base), and never more than the cap left it."""
+        first = self.first.toordinal()
+        if ordinal < first:
+            return Fraction(0)
+        if ordinal >= self.last.toordinal() or self.full_period:
+            return self.amount
+        whole = self.uncapped if self.uncapped is not None else self.amount
+        if self.price_total_scaled:
+            part = Fraction(whole.numerator * market.scaled_total(first, ordinal),
+                            whole.denominator * self.price_total_scaled)
+        elif self.base == "market_value_held":
+            part = Fraction(0)
+        else:
+            part = whole * (ordinal - first + 1) / self.days
+        return min(part, self.amount)
 
 
 @dataclass(frozen=True)
@@ -216,6 +284,58 @@ class Demand:
 
 
 @dataclass(frozen=True)
+class Capped:
+    """PIPE-TERMS liquidated_damages.cap: the cap, whether and when it was reached."""
+
+    rate: Decimal
+    of: str
+    measure: Fraction | None  # what the rate applies to: on the day reached, else on the last default day
+    amount: Fraction | None  # the cap: rate x measure
+    reached_on: dt.date | None
+    uncapped: Fraction  # what the default days would have accrued without it
+    days_after: int  # default days after the day it was reached: they accrue nothing
+
+
+@dataclass(frozen=True)
+class LatePortion:
+    """Part of an installment paid after its due date, or still unpaid on the as-of date, and
+    the simple interest on it (PIPE-TERMS liquidated_damages.late_interest)."""
+
+    amount: Decimal
+    start: dt.date  # the day after the due date
+    end: dt.date  # the day paid, or the as-of date
+    days: int
+    paid_on: dt.date | None  # None: unpaid on the as-of date
+    interest: Fraction
+
+
+@dataclass(frozen=True)
+class Installment:
+    """An amount that falls due: a period's (``period_end``, ``period_start``) or a demand's
+    (``on_demand``: what it demands beyond the demands before it)."""
+
+    source: str  # period | demand
+    first: dt.date  # its first default day (a demand: the demand's date)
+    last: dt.date  # its last default day so far (a demand: its date)
+    days: int  # default days in it (a demand: 0)
+    period: int | None  # 0-based period of its clock
+    accrued_exact: Fraction  # what its days accrued through the as-of date
+    exact: Fraction  # owed: accrued, or projected to the period's end while the default runs on
+    amount: Decimal  # to the cent: the running total rounded once, less the one before
+    projected: bool  # the default runs on and the period is not over: owed assumes it continues
+    counted_from: dt.date | None  # the day ``payment.days`` are counted from
+    due: dt.date | None
+    paid: Decimal = Decimal("0.00")
+    settled_on: dt.date | None = None
+    status: str = "pending"  # met | missed | pending
+    late: tuple[LatePortion, ...] = ()
+
+    @property
+    def late_interest(self) -> Fraction:
+        return sum((portion.interest for portion in self.late), Fraction(0))
+
+
+@dataclass(frozen=True)
 class InvestorDamages:
     investor: str
     periods: tuple[Period, ...]
@@ -229,6 +349,14 @@ class InvestorDamages:
     due: dt.date | None
     balance: Decimal
     overdue: bool
+    base: str = "market_value_held"
+    base_amount: Fraction | None = None  # amount_invested or fixed: the one amount the rate applies to
+    cap: Capped | None = None
+    installments: tuple[Installment, ...] = ()
+    credit: Decimal = Decimal("0.00")
+    fallen_due: Decimal = Decimal("0.00")  # the installments due on or before the as-of date
+    late_interest_exact: Fraction = Fraction(0)
+    late_interest: Decimal = Decimal("0.00")
 
     @property
     def collection_costs_payable(self) -> bool:
@@ -344,27 +472,55 @@ def _clock_runs(days: Days, cumulative: bool) -> list[Days]:
     return [(run,) for run in days]
 
 
-_DIVISORS = {"thirty": Fraction(30), "actual_365": Fraction(365, 12)}
+
+def base_on(terms: Terms, held: Held, market: MarketValues, constant: Fraction | None, ordinal: int) -> Fraction:
+    """PIPE-TERMS liquidated_damages.base: "the amount a rate applies to, per investor, per day":
+    registrable shares still held x the day's price (``market_value_held``); x the price paid
+    (``purchase_price_held``); the amount invested; or ``fixed_amount``."""
+    base = terms.liquidated_damages.base
+    if base == "market_value_held":
+        price = Fraction(market.scaled_total(ordinal, ordinal), market.scale)
+        if market.closing_close is not None:
+            price /= held.split_factor
+        return held.shares * price
+    if base == "purchase_price_held":
+        return held.cost
+    assert constant is not None
+    return constant
 
 
-def accrue(terms: Terms, days: Days, held: Sequence[Held], market: MarketValues) -> list[Segment]:
-    """The segments of one investor's damages over ``days``."""
+def accrue(terms: Terms, days: Days, held: Sequence[Held], market: MarketValues,
+           constant: Fraction | None = None) -> list[Segment]:
+    """PIPE-TERMS "Periods and first period": "first_period = "full" charges the whole first
+    period of each run (under clock = "cumulative", only the first period of the joined
+    timeline) on its first day, prorated never; later periods accrue by proration".
+
+    The segments of one investor's damages over ``days``: rate x base / divisor a day,
+    cut where the period, the rate or the holding changes. ``constant`` is the base of
+    ``amount_invested`` and ``fixed``."""
     ld = terms.liquidated_damages
     rates = [(step.periods, step.rate, Fraction(step.rate)) for step in ld.schedule]
     sinces = [step.since for step in held]
+    full = ld.first_period == "full"
     segments: list[Segment] = []
     for clock in _clock_runs(days, ld.clock == "cumulative"):
         months = MonthClock(dt.date.fromordinal(clock[0][0]), ld.period)
         offset = 0  # place of the next day on the clock
+        charged_on: dt.date | None = None  # the first day of the clock's first period, when charged whole
         for first, last in clock:
             day = first
             while day <= last:
                 month = months.month_of(offset)
                 stop = min(last, day + (months.bounds[month + 1] - offset) - 1)
                 index = bisect_right(sinces, day) - 1
-                if index + 1 < len(sinces) and sinces[index + 1] <= stop:
-                    stop = sinces[index + 1] - 1  # the holding changes: a new segment
-                segments.append(_segment(ld.proration, rates, day, stop, month, months, held[index], market))
+                if full and month == 0:
+                    segments.append(_whole_first_period(terms, rates, day, stop, months, held[index], market,
+                                                        constant, charged_on))
+                    charged_on = charged_on or dt.date.fromordinal(day)
+                else:
+                    if index + 1 < len(sinces) and sinces[index + 1] <= stop:
+                        stop = sinces[index + 1] - 1  # the holding changes: a new segment
+                    segments.append(_segment(terms, rates, day, stop, month, months, held[index], market, constant))
                 offset += stop - day + 1
                 day = stop + 1
     return segments
@@ -379,19 +535,49 @@ def _rate(rates: list[tuple[int | None, Decimal, Fraction]], month: int) -> tupl
     return rates[-1][1], rates[-1][2]  # pragma: no cover - the last step is open-ended
 
 
-def _segment(day_count: str, rates, first: int, last: int, month: int, months: MonthClock, held: Held,
-             market: MarketValues) -> Segment:
+def _segment(terms: Terms, rates, first: int, last: int, month: int, months: MonthClock, held: Held,
+             market: MarketValues, constant: Fraction | None) -> Segment:
+    ld = terms.liquidated_damages
     days = last - first + 1
     rate, exact_rate = _rate(rates, month)
-    divisor = _DIVISORS.get(day_count, Fraction(months.length(month)))
-    total = market.scaled_total(first, last)
-    factor = held.split_factor if market.closing_close is not None else Fraction(1)
-    # rate x shares x (total / scale) / factor / divisor, as integers over one denominator.
-    numerator = exact_rate.numerator * held.shares * total * factor.denominator * divisor.denominator
-    denominator = exact_rate.denominator * market.scale * factor.numerator * divisor.numerator
+    divisor = _DIVISORS.get(ld.proration, Fraction(months.length(month)))
+    if ld.base == "market_value_held":
+        total = market.scaled_total(first, last)
+        factor = held.split_factor if market.closing_close is not None else Fraction(1)
+        # rate x shares x (total / scale) / factor / divisor, as integers over one denominator.
+        numerator = exact_rate.numerator * held.shares * total * factor.denominator * divisor.denominator
+        denominator = exact_rate.denominator * market.scale * factor.numerator * divisor.numerator
+        base_total = held.shares * Fraction(total, market.scale) / factor
+        scale = market.scale
+    else:
+        per_day = base_on(terms, held, market, constant, first)
+        amount = exact_rate * per_day * days / divisor
+        numerator, denominator, total, scale, factor = amount.numerator, amount.denominator, 0, 1, held.split_factor
+        base_total = per_day * days
     return Segment(
         dt.date.fromordinal(first), dt.date.fromordinal(last), days, month, months.start(month), months.end(month),
-        rate, divisor, held.shares, factor, total, market.scale, numerator, denominator)
+        rate, divisor, held.shares, factor, total, scale, numerator, denominator, ld.base, base_total)
+
+
+def _whole_first_period(terms: Terms, rates, first: int, last: int, months: MonthClock, held: Held,
+                        market: MarketValues, constant: Fraction | None, charged_on: dt.date | None) -> Segment:
+    """PIPE-TERMS ``first_period = "full"``: "the whole first period's amount is owed on the
+    first default day": the first period's rate x the base of that day, no proration; a later
+    piece of the same period (another run, on the cumulative clock) owes nothing more."""
+    ld = terms.liquidated_damages
+    rate, exact_rate = _rate(rates, 0)
+    market_based = ld.base == "market_value_held"
+    if charged_on is None:
+        base = base_on(terms, held, market, constant, first)
+        amount = exact_rate * base
+        total = market.scaled_total(first, first) if market_based else 0
+    else:
+        base, amount, total = Fraction(0), Fraction(0), 0
+    factor = held.split_factor if market_based and market.closing_close is not None else Fraction(1)
+    return Segment(
+        dt.date.fromordinal(first), dt.date.fromordinal(last), last - first + 1, 0, months.start(0), months.end(0),
+        rate, Fraction(1), held.shares, factor, total, market.scale if market_based else 1, amount.numerator,
+        amount.denominator, ld.base, base, full_period=True, charged_on=charged_on or dt.date.fromordinal(first))
 
 
 def exact_sum(segments: Sequence[Segment]) -> Fraction:
@@ -422,11 +608,102 @@ class Accrual:
         whole = bisect_right(self.lasts, ordinal)  # segments that end on or before the day
         amount = Fraction(self.running[whole], self.common)
         if whole < len(self.segments) and self.segments[whole].first <= day:
-            part = self.segments[whole]
-            total = market.scaled_total(part.first.toordinal(), ordinal)
-            amount += Fraction(part.numerator * total, part.denominator * part.price_total_scaled) \
-                if part.price_total_scaled else Fraction(0)
+            amount += self.segments[whole].through(ordinal, market)
         return amount
+
+
+class CapRule:
+    """PIPE-TERMS liquidated_damages.cap: "per investor, over all defaults; accrual stops at the
+    cap, to the cent". The cap on a day is ``rate`` x its ``of`` on that day: the amount
+    invested (fixed), or the price paid for / the market value of the registrable shares then
+    held (these move with the holding, and a daily close with the day)."""
+
+    def __init__(self, terms: Terms, held: Sequence[Held], market: MarketValues, invested: Fraction):
+        cap = terms.liquidated_damages.cap
+        assert cap != "none"
+        self.rate, self.of = cap.rate, cap.of
+        self.held, self.market, self.invested = held, market, invested
+        self.sinces = [step.since for step in held]
+        # Only a daily close makes the cap move within a segment (a segment has one holding).
+        self.daily = cap.of == "market_value_held" and market.closing_close is None
+
+    def measure(self, ordinal: int) -> Fraction:
+        if self.of == "amount_invested":
+            return self.invested
+        step = self.held[bisect_right(self.sinces, ordinal) - 1]
+        if self.of == "purchase_price_held":
+            return step.cost
+        price = Fraction(self.market.scaled_total(ordinal, ordinal), self.market.scale)
+        if self.market.closing_close is not None:
+            price /= step.split_factor
+        return step.shares * price
+
+    def on(self, ordinal: int) -> Fraction:
+        return Fraction(self.rate) * self.measure(ordinal)
+
+    def apply(self, segments: Sequence[Segment], days: Days, market: MarketValues) -> tuple[list[Segment], Capped]:
+        """The segments up to the day the running total reaches the cap in force that day: that
+        day accrues what is left under the cap (nothing, if the cap has fallen below the total)
+        and no later default day accrues anything."""
+        uncapped = sum((segment.amount for segment in segments), Fraction(0))
+        total = Fraction(0)
+        kept: list[Segment] = []
+        for segment in segments:
+            first, last = segment.first.toordinal(), segment.last.toordinal()
+            reached = self._reached(segment, first, last, total, market)
+            if reached is None:
+                kept.append(segment)
+                total += segment.amount
+                continue
+            limit = self.on(reached)
+            owed = max(segment.through(reached - 1, market), limit - total, Fraction(0))
+            cut = _cut(segment, reached, owed, market)
+            kept.append(cut)
+            after = iv.count(iv.clip(days, first=dt.date.fromordinal(reached + 1)))
+            return kept, Capped(self.rate, self.of, self.measure(reached), limit, dt.date.fromordinal(reached),
+                                uncapped, after)
+        last_day = days[-1][1] if days else None
+        measure = self.measure(last_day) if last_day is not None else (
+            self.invested if self.of == "amount_invested" else None)
+        return kept, Capped(self.rate, self.of, measure, None if measure is None else Fraction(self.rate) * measure,
+                            None, uncapped, 0)
+
+    def _reached(self, segment: Segment, first: int, last: int, total: Fraction, market: MarketValues) -> int | None:
+        """The first day of the segment on which the running total reaches that day's cap."""
+        if segment.full_period or not self.daily:
+            limit = self.on(first)
+            if total + segment.amount < limit:
+                return None
+            if segment.full_period:
+                return first
+            low, high = first, last  # the cap is reached by ``last``: the first such day
+            while low < high:
+                middle = (low + high) // 2
+                if total + segment.through(middle, market) >= limit:
+                    high = middle
+                else:
+                    low = middle + 1
+            return low
+        for ordinal in range(first, last + 1):
+            if total + segment.through(ordinal, market) >= self.on(ordinal):
+                return ordinal
+        return None
+
+
+def _cut(segment: Segment, reached: int, owed: Fraction, market: MarketValues) -> Segment:
+    """The segment ended on the day the cap is reached, owing ``owed``."""
+    if segment.full_period:
+        return replace(segment, numerator=owed.numerator, denominator=owed.denominator, uncapped=segment.amount)
+    first = segment.first.toordinal()
+    days = reached - first + 1
+    whole = segment.through(reached, market)
+    if segment.price_total_scaled:
+        total = market.scaled_total(first, reached)
+        base_total = segment.base_total * Fraction(total, segment.price_total_scaled)
+    else:
+        total, base_total = 0, segment.base_total * days / segment.days
+    return replace(segment, last=dt.date.fromordinal(reached), days=days, price_total_scaled=total,
+                   numerator=owed.numerator, denominator=owed.denominator, base_total=base_total, uncapped=whole)
 
 
 @dataclass(frozen=True)
@@ -437,13 +714,18 @@ class InvestorDays:
     days: Days
     held: list[Held]
     excluded: tuple[tuple[str, str, int], ...]
+    invested: Fraction = Fraction(0)  # PIPE-TERMS amount_invested: the whole purchase price at the Closing
 
 
-def investor_days(investor: str, timeline: Timeline, defaults: DefaultDays,
+def investor_days(terms: Terms, investor: str, timeline: Timeline, defaults: DefaultDays,
                   repurchase: Repurchase | None) -> InvestorDays:
     """RRA 3(e), 4: the investor's default days after exclusions, a valid repurchase, the
-    end of the Effectiveness Period for its Shares, and the days it holds no Shares
-    (damages stop when it has sold everything)."""
+    end of the Effectiveness Period for its registrable shares, and (for a base of shares
+    held) the days it holds none (damages stop when it has sold everything).
+
+    PIPE-TERMS "amount_invested": "the investor's whole purchase price at the Closing
+    (subscription, exact, warrant purchase price included), not reduced by sales, whatever
+    registrable lists": under ``amount_invested`` and ``fixed`` holding nothing stops nothing."""
     raw = iv.union(*defaults.kinds.values())
     days = defaults.for_investor(investor)
     excluded = []
@@ -454,21 +736,27 @@ def investor_days(investor: str, timeline: Timeline, defaults: DefaultDays,
                 excluded.append((exclusion.reason, exclusion.clause, removed))
     if repurchase is not None and repurchase.status == "valid":
         days = iv.subtract(days, repurchase.replaced_days)
-    lot = timeline.purchased_lot(investor)
-    if lot is not None:
-        end = defaults.period.lot_end(lot.id)
-        if end is not None and end != defaults.period.end:
-            cut = iv.clip(days, first=end)
-            if cut:
-                excluded.append((f"the Shares could be sold under Rule 144(k) from {end} "
-                                 "(effectiveness_period_end=per_lot_rule144)", "RRA 3(b)", iv.count(cut)))
-            days = iv.clip(days, last=end - ONE_DAY)
-    held = held_steps(timeline, investor)
-    return InvestorDays(investor, _held_days(days, held), held, tuple(excluded))
+    lots = registrable_lots(terms, timeline, investor)
+    ends = {lot.id: end for lot in lots
+            if (end := defaults.period.lot_end(lot.id)) is not None and end != defaults.period.end}
+    if lots and len(ends) == len(lots):  # every registrable lot stops bearing damages at its own date
+        end = max(ends.values())
+        cut = iv.clip(days, first=end)
+        if cut:
+            what = "the Shares" if [lot.kind for lot in lots] == ["closing"] else "every registrable lot"
+            excluded.append((f"{what} could be sold under Rule 144(k) from {end} "
+                             "(effectiveness_period_end=per_lot_rule144)", "RRA 3(b)", iv.count(cut)))
+        days = iv.clip(days, last=end - ONE_DAY)
+    held = held_steps(terms, timeline, investor, ends)
+    if terms.liquidated_damages.base in HELD_BASES:
+        days = _held_days(days, held)
+    allocation = next((a for a in timeline.allocations if a.investor == investor), None)
+    invested = Fraction(allocation.subscription) if allocation is not None else Fraction(0)
+    return InvestorDays(investor, days, held, tuple(excluded), invested)
 
 
 def _held_days(days: Days, held: Sequence[Held]) -> Days:
-    """Damages stop while the investor holds no Shares (sold everything, repurchased)."""
+    """Damages stop while the investor holds no registrable shares (sold everything, repurchased)."""
     empty = []
     for index, step in enumerate(held):
         if step.shares == 0:
@@ -477,23 +765,61 @@ def _held_days(days: Days, held: Sequence[Held]) -> Days:
     return iv.subtract(days, iv.normalize(empty))
 
 
+def constant_base(terms: Terms, plan: InvestorDays) -> Fraction | None:
+    """PIPE-TERMS "amount_invested": "the investor's whole purchase price at the Closing
+    (subscription, exact, warrant purchase price included)"; or ``fixed_amount``: the one
+    amount the rate applies to under these two bases."""
+    ld = terms.liquidated_damages
+    if ld.base == "amount_invested":
+        return plan.invested
+    if ld.base == "fixed":
+        assert ld.fixed_amount is not None  # the terms file requires it with base = fixed
+        return Fraction(ld.fixed_amount)
+    return None
+
+
 def investor_damages(terms: Terms, plan: InvestorDays, market: MarketValues, timeline: Timeline,
                      calendars: Calendars, as_of: dt.date) -> InvestorDamages:
     """RRA 3(e)(B): "pay Investor (pro rated on a daily basis), as liquidated damages
     ... one percent (1%) of the aggregate market value ... for the first two months
-    and two percent (2%) for every month thereafter"."""
-    segments = accrue(terms, plan.days, plan.held, market)
+    and two percent (2%) for every month thereafter"; PIPE-TERMS "Liquidated damages": the
+    deal's base, first period, cap, payment schedule and late interest."""
+    ld = terms.liquidated_damages
+    constant = constant_base(terms, plan)
+    segments = accrue(terms, plan.days, plan.held, market, constant)
+    cap = None
+    rule = CapRule(terms, plan.held, market, plan.invested) if ld.cap != "none" else None
+    if rule is not None:
+        segments, cap = rule.apply(segments, plan.days, market)
     accrual = Accrual(segments)
     exact = accrual.total
     accrued = cents(exact)
     demands, paid, demanded, due, overdue = _demands(terms, plan, accrual, market, timeline, calendars,
                                                      as_of)
+    payments = sorted((e.date, e.amount) for e in timeline.payments if e.investor == plan.investor
+                      and e.date <= as_of)
+    if ld.payment.due == "on_demand":
+        rows = _demand_installments(demands)
+        owed_total = max(accrued, demanded)
+    else:
+        rows = _period_installments(terms, plan, accrual, market, calendars, as_of, constant, rule, cap)
+        owed_total = sum((row.amount for row in rows), Decimal("0.00"))
+    installments = _settle(terms, rows, payments, as_of)
+    if ld.payment.due != "on_demand":
+        unsettled = [row for row in installments if row.settled_on is None and row.due is not None]
+        due = min((row.due for row in unsettled), default=None)  # type: ignore[type-var]
+        overdue = any(as_of > row.due for row in unsettled)  # type: ignore[operator]
+    interest = sum((row.late_interest for row in installments), Fraction(0))
     return InvestorDamages(
         investor=plan.investor,
         periods=tuple(Period(*iv.dates(run), run[1] - run[0] + 1) for run in plan.days),
         segments=tuple(segments), excluded=plan.excluded, accrued_exact=exact, accrued=accrued,
         demands=tuple(demands), paid=paid, demanded=demanded, due=due, balance=accrued - paid,
-        overdue=overdue)
+        overdue=overdue, base=ld.base, base_amount=constant, cap=cap, installments=tuple(installments),
+        credit=max(Decimal("0.00"), paid - owed_total),
+        fallen_due=sum((row.amount for row in installments if row.due is not None and row.due <= as_of),
+                       Decimal("0.00")),
+        late_interest_exact=interest, late_interest=cents(interest))
 
 
 def demand_effect(terms: Terms, demand, calendars: Calendars) -> tuple[dt.date | None, str]:
@@ -510,10 +836,19 @@ def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketV
              calendars: Calendars, as_of: dt.date):
     """RRA 3(e): "Payment of the liquidated damages shall be made ... within five (5)
     calendar days of demand"; the demand is a notice (SPA 12.1), so the days run from
-    the day it takes effect."""
+    the day it takes effect. Under a payment schedule (``period_end``, ``period_start``) a
+    demand sets no due date: the installments fall due by the schedule."""
     investor = plan.investor
+    payment = terms.liquidated_damages.payment
+    on_demand = payment.due == "on_demand"
+    # Payments sorted once, with running totals: a demand's met_on and paid_by_due are each a
+    # binary search (O(log payments) a demand, not a walk of every payment).
     payments = sorted((e.date, e.amount) for e in timeline.payments if e.investor == investor and e.date <= as_of)
-    paid = sum((amount for _, amount in payments), Decimal("0.00"))
+    dates = [when for when, _ in payments]
+    running_paid = [Decimal("0.00")]
+    for _, value in payments:
+        running_paid.append(running_paid[-1] + value)
+    paid = running_paid[-1]
     demands = []
     for event in timeline.demands:
         if event.investor != investor or event.date > as_of:
@@ -522,15 +857,16 @@ def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketV
         effective, effect = demand_effect(terms, event, calendars)
         if effective is not None and effective > as_of:
             effective, effect = None, effect + f"; not yet in effect on {as_of}"
-        payment = terms.liquidated_damages.payment
+        if not on_demand:
+            demands.append(Demand(event.date, amount, effective, effect + f"; payment.due = {payment.due}: the "
+                                  "damages fall due by the schedule, not on demand", None, Decimal("0.00"),
+                                  "not_applicable", None))
+            continue
         due = count(effective, payment.days, payment.unit, calendars) if effective else None
-        running, met_on = Decimal(0), None
-        for when, value in payments:
-            running += value
-            if running >= amount:
-                met_on = when
-                break
-        paid_by_due = sum((value for when, value in payments if due and when <= due), Decimal("0.00"))
+        # Payments are positive, so the running totals rise: the first that covers the demand.
+        covering = bisect_left(running_paid, amount, lo=1)
+        met_on = dates[covering - 1] if covering < len(running_paid) else None
+        paid_by_due = running_paid[bisect_right(dates, due)] if due else Decimal("0.00")
         if due is None:
             status = "not_applicable" if effective is None and event.sent_at is not None else "pending"
         else:
@@ -545,13 +881,181 @@ def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketV
     return demands, paid, latest.amount, latest.due, overdue
 
 
+def _demand_installments(demands: Sequence[Demand]) -> list[Installment]:
+    """PIPE-TERMS liquidated_damages.payment ``on_demand``: "5 calendar days after the demand
+    takes effect (a notice: SPA 12.1)". Each demand in effect owes what it demands beyond the
+    demands before it (a demand demands the whole accrual through its date)."""
+    rows, before = [], Decimal("0.00")
+    for demand in sorted((d for d in demands if d.due is not None), key=lambda d: (d.due, d.date)):
+        if demand.amount <= before:
+            continue
+        rows.append(Installment("demand", demand.date, demand.date, 0, None, Fraction(demand.amount - before),
+                                Fraction(demand.amount - before), demand.amount - before, False, demand.effective,
+                                demand.due))
+        before = demand.amount
+    return rows
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """The default days of one period of a clock within one run."""
+
+    first: int
+    last: int
+    period: int
+    left: int  # places of the period after ``last`` (0: the period is over)
+    rate: Fraction
+    divisor: Fraction
+
+
+def _pieces(terms: Terms, days: Days) -> list[_Piece]:
+    ld = terms.liquidated_damages
+    rates = [(step.periods, step.rate, Fraction(step.rate)) for step in ld.schedule]
+    pieces = []
+    for clock in _clock_runs(days, ld.clock == "cumulative"):
+        months = MonthClock(dt.date.fromordinal(clock[0][0]), ld.period)
+        offset = 0
+        for first, last in clock:
+            day = first
+            while day <= last:
+                month = months.month_of(offset)
+                stop = min(last, day + (months.bounds[month + 1] - offset) - 1)
+                offset += stop - day + 1
+                divisor = _DIVISORS.get(ld.proration, Fraction(months.length(month)))
+                pieces.append(_Piece(day, stop, month, months.bounds[month + 1] - offset, _rate(rates, month)[1],
+                                     divisor))
+                day = stop + 1
+    return pieces
+
+
+def _period_installments(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketValues,
+                         calendars: Calendars, as_of: dt.date, constant: Fraction | None, rule: CapRule | None,
+                         cap: Capped | None) -> list[Installment]:
+    """PIPE-TERMS liquidated_damages.payment: "``period_end``: each period's amount N days after
+    the period ends, the last after the cure; ``period_start`` ... each period's amount is due N
+    days after its first day; a period the cure cuts short owes its prorated part".
+
+    An installment is a period's default days within one run (on the cumulative clock a period
+    a cure interrupts is two installments). While the default runs on at the as-of date, the
+    period it is in owes its whole amount if it continues to the period's end: the days to come
+    at the as-of day's rate and base (the cap still applies); ``period_end`` counts from that
+    projected last day, "its last default day" once the run has ended."""
+    ld = terms.liquidated_damages
+    payment = ld.payment
+    pieces = _pieces(terms, plan.days)
+    runs_on = bool(plan.days) and plan.days[-1][1] == as_of.toordinal()
+    sinces = [step.since for step in plan.held]
+    rows: list[Installment] = []
+    before_accrued = before_owed = Fraction(0)
+    for index, piece in enumerate(pieces):
+        accrued_through = accrual.through(dt.date.fromordinal(piece.last), market)
+        owed_through = accrued_through
+        ongoing = index == len(pieces) - 1 and runs_on and piece.left > 0
+        if ongoing and not (ld.first_period == "full" and piece.period == 0) and (cap is None or
+                                                                                cap.reached_on is None):
+            held = plan.held[bisect_right(sinces, piece.last) - 1]
+            daily = piece.rate * base_on(terms, held, market, constant, piece.last) / piece.divisor
+            owed_through += piece.left * daily
+            if rule is not None:
+                owed_through = min(owed_through, rule.on(piece.last))
+        amount = cents(owed_through) - cents(before_owed)
+        exact = owed_through - before_owed
+        if not amount and exact:
+            continue  # less than half a cent: it goes with the next installment
+        if amount:  # a period after the cap was reached owes nothing and falls due never
+            if payment.due == "period_start":
+                counted_from = dt.date.fromordinal(piece.first)
+            else:
+                counted_from = dt.date.fromordinal(piece.last + (piece.left if ongoing else 0))
+            rows.append(Installment(
+                "period", dt.date.fromordinal(piece.first), dt.date.fromordinal(piece.last),
+                piece.last - piece.first + 1, piece.period, accrued_through - before_accrued, exact, amount, ongoing,
+                counted_from, count(counted_from, payment.days, payment.unit, calendars)))
+        before_accrued, before_owed = accrued_through, owed_through
+    return rows
+
+
+def _settle(terms: Terms, rows: Sequence[Installment], payments: Sequence[tuple[dt.date, Decimal]],
+            as_of: dt.date) -> list[Installment]:
+    """PIPE-TERMS "Payment": "Payments settle the oldest amount first. Late interest runs from
+    the day after an amount is due to the day paid, or to the as-of date while unpaid, exact per
+    day (per = "year": rate / 365 a day; per = "month": rate x 12 / 365 a day)".
+
+    The installments in order of their due dates take the payments in date order (a payment
+    beyond those due settles the next); each part of an installment paid after its due date,
+    or unpaid on the as-of date, bears simple interest for the days after the due date."""
+    rule = terms.liquidated_damages.late_interest
+    daily = None if rule == "none" else Fraction(rule.rate) / 365 * (12 if rule.per == "month" else 1)
+    order = sorted(rows, key=lambda row: (row.due or dt.date.max, row.first))
+    paid_total = sum((amount for _, amount in payments), Decimal("0.00"))
+    settled: list[Installment] = []
+    start = Decimal("0.00")  # the installment's place in the running total owed
+    j, covered = 0, Decimal("0.00")  # payments[:j] are used up to ``covered``
+    for row in order:
+        end = start + row.amount
+        portions: list[LatePortion] = []
+        settled_on = None
+        position = start
+        while j < len(payments) and position < end:
+            when, value = payments[j]
+            reach = covered + value  # the running total of payments through payments[j]
+            if reach <= position:
+                covered, j = reach, j + 1
+                continue
+            part = min(reach, end) - position
+            position += part
+            if daily is not None and row.due is not None and when > row.due:
+                days = (when - row.due).days
+                portions.append(LatePortion(part, row.due + ONE_DAY, when, days, when, daily * Fraction(part) * days))
+            if position >= end:
+                settled_on = when
+            if reach <= end:
+                covered, j = reach, j + 1
+        unpaid = end - position
+        if unpaid > 0 and daily is not None and row.due is not None and as_of > row.due:
+            days = (as_of - row.due).days
+            portions.append(LatePortion(unpaid, row.due + ONE_DAY, as_of, days, None,
+                                        daily * Fraction(unpaid) * days))
+        paid = min(row.amount, max(Decimal("0.00"), paid_total - start))
+        due = row.due
+        if due is None:
+            status = "pending"
+        elif settled_on is not None:
+            status = "met" if settled_on <= due else "missed"
+        else:
+            status = "missed" if as_of > due else "pending"
+        settled.append(replace(row, paid=paid, settled_on=settled_on, status=status, late=tuple(portions)))
+        start = end
+    return sorted(settled, key=lambda row: (row.first, row.due or dt.date.max))
+
+
+def payment_clause(terms: Terms) -> str:
+    """The clause the deal's payment term comes from (its own, never FOCUS's numbering)."""
+    ld = terms.liquidated_damages
+    return ld.payment.clause or ld.clause or "terms: liquidated_damages.payment"
+
+
 def payment_obligations(terms: Terms, damages: dict[str, InvestorDamages],
                         repurchase: Repurchase | None) -> list[Deadline]:
-    """Each demand (RRA 3(e): due 5 calendar days after it takes effect) and a repurchase
+    """Each demand (RRA 3(e): due 5 calendar days after it takes effect), or under a payment
+    schedule each installment (PIPE-TERMS liquidated_damages.payment), and a repurchase
     payment (RRA 3(e)(A): 5 Trading Days after the election) as obligations; a void
     election owes no payment (``not_applicable``)."""
     obligations = []
+    scheduled = terms.liquidated_damages.payment.due != "on_demand"
     for investor, result in damages.items():
+        if scheduled:
+            for row in result.installments:
+                if row.due is None:
+                    continue
+                projected = " (projected: the default runs on)" if row.projected else ""
+                obligations.append(Deadline(
+                    id="ld_payment", clause=payment_clause(terms), party=terms.company.id,
+                    duty=f"pay {investor} liquidated damages of ${row.amount:,} for the default days {row.first} to "
+                         f"{row.last}{projected}", due=row.due, unrolled_due=row.due, status=row.status,
+                    met_on=row.settled_on, met_by="ld_paid" if row.settled_on else None,
+                    ref=f"{terms.liquidated_damages.payment.due} installment {row.first} of {investor}"))
+            continue
         for demand in result.demands:
             obligations.append(Deadline(
                 id="ld_payment", clause="RRA 3(e)", party=terms.company.id,

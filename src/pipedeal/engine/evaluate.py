@@ -125,9 +125,12 @@ def evaluate(
         # payment takes the Shares, and read everything from that timeline.
         timeline = fold(events, replace(ctx, repurchase_paid_on=repurchase.paid_on), until=as_of)
         defaults = default_days(terms, timeline, deadlines, as_of)
-    plans = [investor_days(allocation.investor, timeline, defaults, repurchase) for allocation in allocations]
+    plans = [investor_days(terms, allocation.investor, timeline, defaults, repurchase) for allocation in allocations]
+    ld = terms.liquidated_damages
+    # Prices only where a figure is a market value (the base, or the cap's measure).
+    priced = ld.base == "market_value_held" or (ld.cap != "none" and ld.cap.of == "market_value_held")
     market = MarketValues.for_days(terms, quotes, calendars.trading, timeline.closing_date,
-                                   union(*(plan.days for plan in plans)))
+                                   union(*(plan.days for plan in plans)) if priced else ())
     damages = {plan.investor: investor_damages(terms, plan, market, timeline, calendars, as_of)
                for plan in plans}
     obligations = sorted((*deadlines, *payment_obligations(terms, damages, repurchase),

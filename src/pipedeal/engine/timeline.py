@@ -159,7 +159,10 @@ class Lot:
     """Shares a party acquired together: the Closing Shares, or the Warrant Shares of one exercise.
 
     ``holding_from`` starts the Rule 144 holding period (Rule 144(d): a cash exercise
-    starts anew, a cashless one tacks to the Warrant's issue date)."""
+    starts anew, a cashless one tacks to the Warrant's issue date). ``cost`` is the price
+    paid per share when acquired (PIPE-TERMS "Holdings": the Purchase Price at the Closing,
+    the Exercise Price paid on a cash exercise, zero on a cashless one); None when unknown
+    (a fold without prices)."""
 
     id: str
     party: str
@@ -171,6 +174,7 @@ class Lot:
     sold: int = 0
     repurchased: int = 0
     label: str = ""
+    cost: Decimal | None = None
 
     @property
     def purchased(self) -> bool:
@@ -702,11 +706,11 @@ class Fold:
         self.warrant_shares.set(day, self.base_outstanding * self.factor)
 
     def _add_lot(self, party: str, kind: str, day: dt.date, holding_from: dt.date, shares: int,
-                 label: str) -> Lot:
+                 label: str, cost: Decimal | None) -> Lot:
         lots = self.lots_by_party.setdefault(party, [])
         held: Steps[int] = Steps(0)
         held.set(day, shares)
-        lot = Lot(f"{party}:{len(lots) + 1}", party, kind, day, holding_from, shares, held, label=label)
+        lot = Lot(f"{party}:{len(lots) + 1}", party, kind, day, holding_from, shares, held, label=label, cost=cost)
         lots.append(lot)
         self.lots.append(lot)
         return lot
@@ -767,7 +771,7 @@ class Fold:
         issued = 0
         for allocation in self.allocations:
             self._add_lot(allocation.investor, "closing", day, day, allocation.shares,
-                          f"{allocation.shares:,} Shares bought at the Closing")
+                          f"{allocation.shares:,} Shares bought at the Closing", allocation.purchase_price)
             issued += allocation.shares
             self._issue(allocation.investor, Fraction(allocation.warrant_shares), day, (), "closing", day)
         reserved = ctx.terms.capitalization.reserved_for_warrants
@@ -841,8 +845,11 @@ class Fold:
         if issued:
             kind = "warrant_cash" if event.method == "cash" else "warrant_cashless"
             start = day if event.method == "cash" else original
+            # PIPE-TERMS "Holdings": at the Exercise Price paid (cash), at zero cost (cashless).
+            paid = (result.exercise_price if result is not None else self.price(day)) if event.method == "cash" \
+                else Decimal(0)
             self._add_lot(cert.holder, kind, day, start, issued,
-                          f"{issued:,} Warrant Shares ({cert.id}, {event.method})")
+                          f"{issued:,} Warrant Shares ({cert.id}, {event.method})", paid)
         self.outstanding.set(day, self.outstanding.last + issued)
         self.reserved.set(day, max(Fraction(0), self.reserved.last - issued))
         self.capital_changed = True

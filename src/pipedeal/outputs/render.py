@@ -149,6 +149,17 @@ def render_damages(console: Console, evaluation, investors: list[str], explain: 
             console.print(f"accrued {money(row['accrued'])} over {row['default_days']} default day(s); "
                           f"demanded {money(row['demanded'])}, paid {money(row['paid'])}, "
                           f"balance {money(row['balance'])}" + (f", due {row['due']}" if row["due"] else ""))
+            extra = []
+            if row["cap"] and row["cap"]["reached_on"]:
+                extra.append(f"cap reached on {row['cap']['reached_on']}")
+            if row["payment_due"] != "on_demand":
+                extra.append(f"fallen due {money(row['fallen_due'])} ({row['payment_due']})")
+            if row["credit"] != "0.00":
+                extra.append(f"credit {money(row['credit'])}")
+            if row["late_interest_rate"]:
+                extra.append(f"late interest {money(row['late_interest'])}")
+            if extra:
+                console.print("; ".join(extra))
             continue
         section = None
         for line in explain_damages(evaluation, investor):

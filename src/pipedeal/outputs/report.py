@@ -11,6 +11,7 @@ from typing import Any
 
 from pipedeal import __version__
 from pipedeal.base.money import exact_mul, fraction_to_decimal, money_str, plain
+from pipedeal.engine.damages import InvestorDamages
 from pipedeal.engine.defaults import CLAUSE_OF_KIND, runs_of
 from pipedeal.engine.evaluate import Evaluation
 from pipedeal.engine.registration import Deadline
@@ -51,6 +52,45 @@ def _breach(breach) -> dict[str, Any]:
     return {**breach.as_dict(), "date": _iso(breach.date)}
 
 
+def _exact(value: Fraction | None) -> str | None:
+    return None if value is None else plain(fraction_to_decimal(value))
+
+
+def _variant_figures(evaluation: Evaluation, result: InvestorDamages) -> dict[str, Any]:
+    """PIPE-TERMS "Liquidated damages": the base used, the first period, the cap and whether (and
+    on which day) it was reached, the installments with their due dates and payments, the credit
+    and the late interest (rounded once per investor, beside ``accrued``)."""
+    ld = evaluation.terms.liquidated_damages
+    cap = result.cap
+    late = ld.late_interest
+    return {
+        "base": result.base,
+        "base_amount": _exact(result.base_amount),
+        "first_period": ld.first_period,
+        "cap": None if cap is None else {
+            "rate": plain(cap.rate), "of": cap.of, "measure": _exact(cap.measure), "amount": _exact(cap.amount),
+            "reached_on": _iso(cap.reached_on), "accrued_uncapped": _exact(cap.uncapped),
+            "days_after": cap.days_after},
+        "payment_due": ld.payment.due,
+        "installments": [
+            {"source": row.source, "first": row.first.isoformat(), "last": row.last.isoformat(), "days": row.days,
+             "period": None if row.period is None else row.period + 1, "accrued": _exact(row.accrued_exact),
+             "owed": _exact(row.exact), "amount": money_str(row.amount), "projected": row.projected,
+             "counted_from": _iso(row.counted_from), "due": _iso(row.due), "paid": money_str(row.paid),
+             "settled_on": _iso(row.settled_on), "status": row.status,
+             "late_interest": _exact(row.late_interest),
+             "late": [{"amount": money_str(p.amount), "from": p.start.isoformat(), "to": p.end.isoformat(),
+                       "days": p.days, "paid_on": _iso(p.paid_on), "interest": _exact(p.interest)}
+                      for p in row.late]}
+            for row in result.installments],
+        "fallen_due": money_str(result.fallen_due),
+        "credit": money_str(result.credit),
+        "late_interest": money_str(result.late_interest),
+        "late_interest_exact": _exact(result.late_interest_exact),
+        "late_interest_rate": None if late == "none" else {"rate": plain(late.rate), "per": late.per},
+    }
+
+
 def _registration(evaluation: Evaluation) -> dict[str, Any]:
     defaults = evaluation.default_days
     if defaults is None:
@@ -81,6 +121,7 @@ def _registration(evaluation: Evaluation) -> dict[str, Any]:
             "demands": [{"date": d.date.isoformat(), "amount": money_str(d.amount), "effective": _iso(d.effective),
                          "effect": d.effect, "due": _iso(d.due), "status": d.status, "met_on": _iso(d.met_on)}
                         for d in result.demands],
+            **_variant_figures(evaluation, result),
         }
         for investor, result in evaluation.damages.items()
     }

@@ -25,12 +25,12 @@ import jinja2
 
 from pipedeal.base import intervals as iv
 from pipedeal.base.formats import count_words, exact_fraction, exact_money, long_date, money, percent, share_count
-from pipedeal.deal.clauses import deal_words, quoted, quoted_or_empty
+from pipedeal.deal.clauses import block_citation, deal_words, quoted, quoted_or_empty
 from pipedeal.deal.readings import affects_damages, shown, values
 from pipedeal.engine.defaults import CLAUSE_OF_KIND, runs_of
 from pipedeal.engine.evaluate import Evaluation
 from pipedeal.engine.registration import UNIT_WORDS, count
-from pipedeal.outputs.explain import Line, explain_damages
+from pipedeal.outputs.explain import Line, base_text, cap_text, explain_damages
 
 TEMPLATE = "ld_statement.html.j2"
 
@@ -136,20 +136,90 @@ def _segment_rows(evaluation: Evaluation, investor: str) -> list[dict[str, Any]]
     proration = evaluation.terms.liquidated_damages.proration
     rows = []
     for segment in evaluation.damages[investor].segments:
-        if proration == "actual_days_in_period":
+        if segment.full_period:
+            divisor, divisor_note = "—", "whole first period (first_period = full)"
+        elif proration == "actual_days_in_period":
             divisor, divisor_note = str(segment.divisor.numerator), "days in the period"
         elif proration == "thirty":
             divisor, divisor_note = "30", "proration = thirty"
         else:
             divisor, divisor_note = "365/12", "proration = actual_365"
+        note = ""
+        if segment.full_period:
+            note = (f"owed whole on {segment.charged_on}" if segment.charged_on == segment.first else
+                    f"charged whole on {segment.charged_on}")
+        if segment.uncapped is not None:
+            capped = f"cap reached {segment.last} (uncapped {exact_money(segment.uncapped)})"
+            note = f"{note}; {capped}" if note else capped
         rows.append({
             "first": segment.first, "last": segment.last, "days": segment.days, "month": segment.month + 1,
             "month_first": segment.month_start, "month_last": segment.month_end - dt.timedelta(days=1),
             "rate": percent(segment.rate), "shares": share_count(segment.shares),
             "price_total": exact_money(segment.price_total), "divisor": divisor,
             "divisor_note": divisor_note, "amount": exact_money(segment.amount),
+            "base": exact_money(segment.base_per_day), "note": note,
         })
     return rows
+
+
+def _installment_rows(evaluation: Evaluation, investor: str) -> list[dict[str, Any]]:
+    """PIPE-TERMS liquidated_damages.payment: each amount that falls due, paid oldest first."""
+    rows = []
+    for row in evaluation.damages[investor].installments:
+        rows.append({"first": row.first, "last": row.last, "days": row.days,
+                     "period": "" if row.period is None else row.period + 1, "amount": money(row.amount),
+                     "exact": exact_money(row.exact), "projected": row.projected,
+                     "accrued": exact_money(row.accrued_exact), "counted_from": row.counted_from, "due": row.due,
+                     "paid": money(row.paid), "settled_on": row.settled_on, "status": row.status,
+                     "source": row.source})
+    return rows
+
+
+def _late_rows(evaluation: Evaluation, investor: str) -> list[dict[str, Any]]:
+    """PIPE-TERMS liquidated_damages.late_interest: each part paid late or unpaid, its days and interest."""
+    rows = []
+    for row in evaluation.damages[investor].installments:
+        for portion in row.late:
+            rows.append({"amount": money(portion.amount), "due": row.due, "start": portion.start,
+                         "end": portion.end, "days": portion.days, "paid_on": portion.paid_on,
+                         "interest": exact_money(portion.interest)})
+    return rows
+
+
+def _variants(evaluation: Evaluation, investor: str) -> dict[str, Any]:
+    """What a deal's liquidated-damages terms add to the statement beyond FOCUS's: the base used, a
+    cap, a payment schedule with its installments and credit, and late interest."""
+    terms = evaluation.terms
+    ld = terms.liquidated_damages
+    result = evaluation.damages[investor]
+    payment_unit = "calendar days" if ld.payment.unit == "calendar" else UNIT_WORDS[ld.payment.unit]
+    counted = {"on_demand": "after the demand takes effect", "period_end": "after each period's last day (the "
+               "last default day for a period the cure cuts short)", "period_start": "after each period's first day"}
+    late = ld.late_interest
+    return {
+        "base": ld.base,
+        "base_line": base_text(evaluation, investor),
+        "base_cited": Cited(*block_citation(terms, "liquidated_damages")),
+        "first_period_full": ld.first_period == "full",
+        "cap": None if result.cap is None else {
+            "text": cap_text(result), "reached_on": result.cap.reached_on,
+            "amount": None if result.cap.amount is None else exact_money(result.cap.amount),
+            "uncapped": exact_money(result.cap.uncapped),
+            "cited": Cited(*block_citation(terms, "liquidated_damages.cap"))},
+        "schedule": ld.payment.due,
+        "schedule_words": f"{count_words(ld.payment.days)} {payment_unit} {counted[ld.payment.due]}",
+        "schedule_cited": Cited(*block_citation(terms, "liquidated_damages.payment")),
+        "installments": _installment_rows(evaluation, investor) if ld.payment.due != "on_demand" else [],
+        "fallen_due": money(result.fallen_due),
+        "credit": money(result.credit),
+        "credit_any": result.credit > 0,
+        "late": None if late == "none" else {
+            "rate": percent(late.rate), "per": late.per,
+            "daily": "rate / 365 a day" if late.per == "year" else "rate x 12 / 365 a day",
+            "rows": _late_rows(evaluation, investor), "total": money(result.late_interest),
+            "exact": exact_money(result.late_interest_exact),
+            "cited": Cited(*block_citation(terms, "liquidated_damages.late_interest"))},
+    }
 
 
 def _reading_rows(evaluation: Evaluation) -> list[dict[str, Any]]:
@@ -278,6 +348,7 @@ def statement_context(
         if today else None,
         "interpretations": _reading_rows(evaluation),
         "days_label": _plural,
+        **_variants(evaluation, investor),
     }
 
 
