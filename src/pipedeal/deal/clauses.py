@@ -170,15 +170,7 @@ def block_citation(terms: Terms, path: str) -> tuple[str, str]:
     block's own ``clause`` (else the nearest enclosing block's, else ``"terms: <path>"``) and its
     own ``quote`` in quotation marks (else a note that the deal's terms quote none): the deal's
     words, never another deal's."""
-    parts = path.split(".")
-    clause = None
-    while parts and clause is None:
-        try:
-            clause = getattr(terms.value_at(".".join(parts)), "clause", None) or None
-        except KeyError:
-            clause = None
-        parts.pop()
-    return clause or f"terms: {path}", quoted(path, deal_words(terms))
+    return cite(terms, path, path), quoted(path, deal_words(terms))
 
 
 # --- the catalogue of operative clauses ---------------------------------------------------------
