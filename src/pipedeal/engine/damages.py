@@ -737,10 +737,15 @@ def investor_days(terms: Terms, investor: str, timeline: Timeline, defaults: Def
     if repurchase is not None and repurchase.status == "valid":
         days = iv.subtract(days, repurchase.replaced_days)
     lots = registrable_lots(terms, timeline, investor)
-    ends = {lot.id: end for lot in lots
+    # A lot cannot stop bearing damages before it exists (a cashless lot's Rule 144 date,
+    # tacked to the Warrant's issue, may be earlier than its exercise).
+    ends = {lot.id: max(end, lot.acquired) for lot in lots
             if (end := defaults.period.lot_end(lot.id)) is not None and end != defaults.period.end}
-    if lots and len(ends) == len(lots):  # every registrable lot stops bearing damages at its own date
-        end = max(ends.values())
+    unissued = _warrant_shares_unissued_until(terms, timeline, investor)
+    if lots and len(ends) == len(lots) and unissued is not NEVER_ISSUED:
+        # every registrable lot stops bearing damages at its own date, and no warrant share
+        # the investor could still be issued remains to be registered
+        end = max(*ends.values(), *((unissued,) if unissued else ()))
         cut = iv.clip(days, first=end)
         if cut:
             what = "the Shares" if [lot.kind for lot in lots] == ["closing"] else "every registrable lot"
@@ -753,6 +758,24 @@ def investor_days(terms: Terms, investor: str, timeline: Timeline, defaults: Def
     allocation = next((a for a in timeline.allocations if a.investor == investor), None)
     invested = Fraction(allocation.subscription) if allocation is not None else Fraction(0)
     return InvestorDays(investor, days, held, tuple(excluded), invested)
+
+
+NEVER_ISSUED = dt.date.max
+
+
+def _warrant_shares_unissued_until(terms: Terms, timeline: Timeline, investor: str) -> dt.date | None:
+    """PIPE-TERMS registration.registrable ``warrant_shares``: a warrant share not yet issued
+    is still to be registered, and no Rule 144 date frees it before it exists. The day from
+    which the investor holds no Warrant (None: it never held one, or its warrant shares are
+    not registrable; ``NEVER_ISSUED``: a Warrant is still outstanding)."""
+    if "warrant_shares" not in terms.registration.registrable:
+        return None
+    held = [cert for cert in timeline.certificates.values() if cert.holder == investor]
+    if not held:
+        return None
+    if any(cert.closed_from is None for cert in held):
+        return NEVER_ISSUED
+    return max(cert.closed_from for cert in held)  # type: ignore[type-var]
 
 
 def _held_days(days: Days, held: Sequence[Held]) -> Days:
