@@ -100,6 +100,22 @@ class Docket:
                               **self.overrides)
 
 
+def filed_later(docket: Docket, delay: int):
+    """The docket evaluated as recorded, and with its primary statement filed ``delay`` days
+    later (but before it became effective): (before, after). Hypothesis discards a docket
+    whose filing cannot move."""
+    filed_at = next(i for i, e in enumerate(docket.events) if e["type"] == "rs_filed" and "statement" not in e)
+    filed = D(docket.events[filed_at]["date"])
+    later = filed + dt.timedelta(days=delay)
+    effective = [D(e["date"]) for e in docket.events if e["type"] == "rs_effective" and "statement" not in e]
+    if effective:
+        later = min(later, effective[0] - dt.timedelta(days=1))
+    assume(later > filed)
+    pushed = list(docket.events)
+    pushed[filed_at] = {"type": "rs_filed", "date": later.isoformat()}
+    return docket.evaluate(), replace(docket, events=pushed).evaluate()
+
+
 def figures(result) -> dict[str, tuple]:
     """What must not depend on how the log was recorded: per investor, the exact and
     rounded accrual and the default days."""
@@ -338,16 +354,7 @@ def test_filing_the_statement_later_never_lowers_anyones_damages(docket, delay, 
     may accrue a little less (see the scenario below), so that reading is left to the
     reference test."""
     docket = replace(docket, overrides={**docket.overrides, "ld_day_count": day_count})
-    filed_at = next(i for i, e in enumerate(docket.events) if e["type"] == "rs_filed" and "statement" not in e)
-    filed = D(docket.events[filed_at]["date"])
-    later = filed + dt.timedelta(days=delay)
-    effective = [D(e["date"]) for e in docket.events if e["type"] == "rs_effective" and "statement" not in e]
-    if effective:
-        later = min(later, effective[0] - dt.timedelta(days=1))
-    assume(later > filed)
-    pushed = list(docket.events)
-    pushed[filed_at] = {"type": "rs_filed", "date": later.isoformat()}
-    before, after = docket.evaluate(), replace(docket, events=pushed).evaluate()
+    before, after = filed_later(docket, delay)
     for investor in INVESTORS:
         assert engine_days(before, investor) <= engine_days(after, investor)
         assert after.damages[investor].accrued_exact >= before.damages[investor].accrued_exact

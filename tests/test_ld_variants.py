@@ -20,7 +20,6 @@ in each 1% month and $27,888 in each 2% month.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 from dataclasses import replace
@@ -32,7 +31,7 @@ from conftest import pipedeal_cli
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from scenario import CLOSING, FOCUS_DIR, D, evaluate_focus, flat_quotes, focus_terms_text, focus_variant, jsonl, log
-from test_ld_reference import dockets
+from test_ld_reference import dockets, filed_later
 from test_ld_statement import text_of
 
 from pipedeal.deal.terms_file import parse_terms
@@ -585,15 +584,6 @@ def test_a_longer_default_never_owes_less_under_thirty_and_actual_365(docket, de
     assume(first_period == "prorated" or (clock == "cumulative" and base != "market_value_held"))
     assume(cap is None or cap[1] == "amount_invested")
     docket = replace(docket, overrides={**docket.overrides, "ld_day_count": day_count})
-    filed_at = next(i for i, e in enumerate(docket.events) if e["type"] == "rs_filed" and "statement" not in e)
-    first_filed = D(docket.events[filed_at]["date"])
-    later = first_filed + dt.timedelta(days=delay)
-    effective_on = [D(e["date"]) for e in docket.events if e["type"] == "rs_effective" and "statement" not in e]
-    if effective_on:
-        later = min(later, effective_on[0] - dt.timedelta(days=1))
-    assume(later > first_filed)
-    pushed = list(docket.events)
-    pushed[filed_at] = {"type": "rs_filed", "date": later.isoformat()}
-    before, after = docket.evaluate(), replace(docket, events=pushed).evaluate()
+    before, after = filed_later(docket, delay)
     for investor in INVESTORS:
         assert after.damages[investor].accrued_exact >= before.damages[investor].accrued_exact

@@ -745,7 +745,7 @@ def investor_days(terms: Terms, investor: str, timeline: Timeline, defaults: Def
     if lots and len(ends) == len(lots) and unissued is not NEVER_ISSUED:
         # every registrable lot stops bearing damages at its own date, and no warrant share
         # the investor could still be issued remains to be registered
-        end = max(*ends.values(), *((unissued,) if unissued else ()))
+        end = max([*ends.values(), *((unissued,) if unissued else ())])
         cut = iv.clip(days, first=end)
         if cut:
             what = "the Shares" if [lot.kind for lot in lots] == ["closing"] else "every registrable lot"
