@@ -6,9 +6,8 @@
 
 Every deal is the bundled FOCUS terms with 1-10 investors, a random Closing on an XNAS Trading Day in
 1996-2015, random readings of the old code's ten interpretation keys (``Terms.with_readings`` of the
-terms file's ``[[ambiguities]]``, and a ``model_copy`` of registration.effectiveness_period.rule144 for
-``rule144k_years``; ``model_copy`` of the nested models for the deal, investors, Warrant dates and
-capitalization), five years of random-walk closes and a random docket (filing on time, late or
+terms file's ``[[ambiguities]]``; ``model_copy`` of the nested models for the deal, investors, Warrant
+dates and capitalization), five years of random-walk closes and a random docket (filing on time, late or
 never; full review, SEC clearance; effectiveness on time or late; lapses and restorations; blackouts
 past the 30-day cap; investor delays; sales; a 3:2 split; LD demands and payments), evaluated as of
 Closing + 5 years. Deal ``i`` depends only on ``(seed, i)``, so the figures (and the total LDs) do
@@ -88,7 +87,7 @@ try:
     from pipedeal.base.quotes import Quote, QuoteBook
     from pipedeal.deal.readings import values as reading_values
     from pipedeal.deal.terms import Terms
-    from pipedeal.deal.terms_file import BUNDLED_DEALS, field_adapter, parse_terms
+    from pipedeal.deal.terms_file import BUNDLED_DEALS, parse_terms
     from pipedeal.engine import damages as damages_module
     from pipedeal.engine.evaluate import Calendars, Evaluation, evaluate
     from pipedeal.engine.events import parse_event
@@ -120,8 +119,7 @@ EXACT_SUM = Context(prec=60)  # a sum of amounts in cents: never rounded at 60 d
 # The interpretation keys of the old code (b849262) and their values as it spells them (its default
 # first), drawn from the deal's generator in this order by both codes, so both build the same deals
 # (the old code's catalogue is checked against this table). The new code reads them as terms: each is
-# an [[ambiguities]] key of the FOCUS terms file of the same name, set with ``Terms.with_readings``,
-# except ``rule144k_years``, which is the plain term registration.effectiveness_period.rule144.
+# an [[ambiguities]] key of the FOCUS terms file of the same name, set with ``Terms.with_readings``.
 OLD_KEYS: dict[str, tuple[object, ...]] = {
     "effectiveness_days": (120, 150),
     "additional_effectiveness_days": (120, 90),
@@ -140,8 +138,6 @@ NEW_SPELLING: dict[str, dict[object, object]] = {
     "ld_day_count": {"actual_month": "actual_days_in_period"},
     "rule144k_years": {2: "2y", 1: "1y"},
 }
-RULE144_KEY = "rule144k_years"  # not an ambiguity of the new terms file: a model_copy of the term
-RULE144_FIELD = "registration.effectiveness_period.rule144"
 # --readings old: the closest new readings to what the old code did, for the ambiguities the old code
 # lacks. notice_before_hours keeps the value in force: no event of the portfolio is sent with a time,
 # so it changes nothing here.
@@ -172,13 +168,11 @@ class Universe:
                 raise SystemExit(f"the old code's interpretation keys are not OLD_KEYS: {catalogue}")
             self.new_keys: dict[str, tuple[object, ...]] = {}
         else:
-            for key, old_values in OLD_KEYS.items():  # every old value means a value the new terms take
+            for key, old_values in OLD_KEYS.items():  # the same readings, in the same order, in both codes
+                entry = self.base.ambiguity(key)
                 new_values = [new_value(key, value) for value in old_values]
-                if key == RULE144_KEY:  # model_copy does not validate: check the values here
-                    for value in new_values:
-                        field_adapter(RULE144_FIELD).validate_python(value)
-                elif new_values != list(reading_values(self.base.ambiguity(key))):
-                    raise SystemExit(f"{key}: the FOCUS terms read {reading_values(self.base.ambiguity(key))}, "
+                if entry is None or new_values != list(reading_values(entry)):
+                    raise SystemExit(f"{key}: the FOCUS terms read {entry and reading_values(entry)}, "
                                      f"the old values {new_values}")
             # The readings the old code lacks, in the terms file's order, the value in force first.
             self.new_keys = {entry.key: reading_values(entry) for entry in self.base.ambiguities
@@ -270,7 +264,7 @@ def _terms(universe: Universe, rng: random.Random, seed: int, index: int,
             "interpretations": Interpretations(**keys),
         }), keys
 
-    readings = {key: new_value(key, value) for key, value in keys.items() if key != RULE144_KEY}
+    readings = {key: new_value(key, value) for key, value in keys.items()}
     drawn = random.Random(f"pipedeal-portfolio:{seed}:{index}:readings")  # the keys the old code lacks
     for key, values in universe.new_keys.items():
         if universe.readings == "random":
@@ -280,15 +274,11 @@ def _terms(universe: Universe, rng: random.Random, seed: int, index: int,
         else:
             readings[key] = values[0]
     terms = universe.with_readings(readings)
-    registration = terms.registration
     return terms.model_copy(update={
         "deal": terms.deal.model_copy(update=deal),
         "investors": investors,
         "warrants": terms.warrants.model_copy(update={"initial_exercise": first_exercise,
                                                       "termination": termination}),
-        "registration": registration.model_copy(update={
-            "effectiveness_period": registration.effectiveness_period.model_copy(update={
-                "rule144": new_value(RULE144_KEY, keys[RULE144_KEY])})}),
         "capitalization": terms.capitalization.model_copy(update=capitalization),
     }), keys
 
