@@ -160,7 +160,10 @@ class Code:
         self.quotes = QuoteBook(parse_quotes((deal / "quotes.csv").read_text(encoding="utf-8"),
                                              "focus-1999/quotes.csv"))
         self.calendars = calendars_for(self.terms)
-        self.ctx = make_context(self.terms, self.calendars.company, self.quotes, self.calendars.trading)
+        # The fold counts in what the agreement calls a Business Day (new: calendars.business); the old
+        # code counted in the Company's days (for FOCUS both are US-MA).
+        days = self.calendars.business if self.layout == "new" else self.calendars.company
+        self.ctx = make_context(self.terms, days, self.quotes, self.calendars.trading)
         self._parse, self._located, self._fold, self._evaluate = parse_event, Located, fold, evaluate
         self.logs: dict[tuple[str, int], list] = {}
 

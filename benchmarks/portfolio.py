@@ -4,12 +4,14 @@
                                    [--readings random|old|defaults] [--no-bound] [--no-compare]
                                    [--compare-deals N] [--old-src DIR]
 
-Every deal is the bundled FOCUS terms (``model_copy``) with 1-10 investors, a random Closing on an XNAS
-Trading Day in 1996-2015, random interpretation keys, five years of random-walk closes and a random
-docket (filing on time, late or never; full review, SEC clearance; effectiveness on time or late;
-lapses and restorations; blackouts past the 30-day cap; investor delays; sales; a 3:2 split; LD
-demands and payments), evaluated as of Closing + 5 years. Deal ``i`` depends only on ``(seed, i)``,
-so the figures (and the total LDs) do not depend on ``--workers``.
+Every deal is the bundled FOCUS terms with 1-10 investors, a random Closing on an XNAS Trading Day in
+1996-2015, random readings of the old code's ten interpretation keys (``Terms.with_readings`` of the
+terms file's ``[[ambiguities]]``; ``model_copy`` of the nested models for the deal, investors, Warrant
+dates and capitalization), five years of random-walk closes and a random docket (filing on time, late or
+never; full review, SEC clearance; effectiveness on time or late; lapses and restorations; blackouts
+past the 30-day cap; investor delays; sales; a 3:2 split; LD demands and payments), evaluated as of
+Closing + 5 years. Deal ``i`` depends only on ``(seed, i)``, so the figures (and the total LDs) do
+not depend on ``--workers``.
 
 Phases:
 
@@ -31,8 +33,13 @@ Phases:
 - **compare** (``--no-compare`` skips it): the same deals' total LDs from four fresh runs of this
   script: the old code (b849262, ``--old-src`` first on PYTHONPATH), then the new code with the
   readings the old code lacks pinned to the closest old behaviour, at their defaults, and at
-  random (the main run). The builder draws the keys the old code knows in the old order, so both
-  codes build the same deals.
+  random (the main run). The builder draws the keys the old code knows in the old order, with the
+  old code's values (``OLD_KEYS``, checked against its catalogue), and translates them for the new
+  terms only (``NEW_SPELLING``: ``roll_deadlines`` True -> "next_business_day", ``ld_day_count``
+  actual_month -> "actual_days_in_period", ``rule144k_years`` 2 -> "2y"), so both codes evaluate
+  the same deals. With the old readings pinned the totals differ only by whole shares after a 3:2
+  split (RULES §4: cash in lieu of the fraction; the old code held a half share): -$6.60 on the
+  10,000 deals of seed 1999.
 
 The output gives each worker's CPU time beside the wall time: on a shared 2-core machine a wall
 time well above the CPU time means another process took a core, and the run should be repeated.
@@ -76,11 +83,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 import pipedeal  # noqa: E402
 
 try:
-    from pipedeal.deal.interpretations import BY_KEY
-
     from pipedeal.base import intervals as iv
     from pipedeal.base.quotes import Quote, QuoteBook
-    from pipedeal.deal.terms import Interpretations, Terms
+    from pipedeal.deal.readings import values as reading_values
+    from pipedeal.deal.terms import Terms
     from pipedeal.deal.terms_file import BUNDLED_DEALS, parse_terms
     from pipedeal.engine import damages as damages_module
     from pipedeal.engine.evaluate import Calendars, Evaluation, evaluate
@@ -110,13 +116,31 @@ BID_DAYS = 5  # SPA 1.10: the closing bids of the five Trading Days before the C
 PROGRESS_EVERY = 100  # deals between two progress messages from a worker
 LAPSE_REASONS = ("stop_order", "financial_statements", "other")
 EXACT_SUM = Context(prec=60)  # a sum of amounts in cents: never rounded at 60 digits
-# The interpretation keys of the old code (b849262), drawn from the deal's generator in this order, so
-# the old code builds the same deals; keys added since are drawn from a generator of their own.
-OLD_KEYS = ("effectiveness_days", "additional_effectiveness_days", "roll_deadlines", "exercise_price_rounding",
-            "ld_market_value", "ld_schedule_clock", "ld_day_count", "cashless_test", "fraction_cash",
-            "rule144k_years")
-# --readings old: the closest new readings to what the old code did. notice_before_hours takes its
-# default: no event of the portfolio is sent with a time, so it changes nothing here.
+# The interpretation keys of the old code (b849262) and their values as it spells them (its default
+# first), drawn from the deal's generator in this order by both codes, so both build the same deals
+# (the old code's catalogue is checked against this table). The new code reads them as terms: each is
+# an [[ambiguities]] key of the FOCUS terms file of the same name, set with ``Terms.with_readings``.
+OLD_KEYS: dict[str, tuple[object, ...]] = {
+    "effectiveness_days": (120, 150),
+    "additional_effectiveness_days": (120, 90),
+    "roll_deadlines": (True, False),
+    "exercise_price_rounding": ("none", "cent", "tenth_cent"),
+    "ld_market_value": ("daily_close", "closing_date"),
+    "ld_schedule_clock": ("per_default_period", "cumulative"),
+    "ld_day_count": ("actual_month", "thirty", "actual_365"),
+    "cashless_test": ("at_election", "ever_after_one_year"),
+    "fraction_cash": ("fraction_times_exercise_price", "literal_exercise_price"),
+    "rule144k_years": (2, 1),
+}
+# An old value the new terms spell differently (any other value is the same in both).
+NEW_SPELLING: dict[str, dict[object, object]] = {
+    "roll_deadlines": {True: "next_business_day", False: "none"},
+    "ld_day_count": {"actual_month": "actual_days_in_period"},
+    "rule144k_years": {2: "2y", 1: "1y"},
+}
+# --readings old: the closest new readings to what the old code did, for the ambiguities the old code
+# lacks. notice_before_hours keeps the value in force: no event of the portfolio is sent with a time,
+# so it changes nothing here.
 OLD_READINGS = {"underwriter_request": "excludes_days", "effectiveness_period_end": "per_lot_rule144"}
 READINGS = ("random", "old", "defaults")
 OLD_SRC = Path("/work/old-code/src")
@@ -138,9 +162,36 @@ class Universe:
         self.first_closing = bisect_left(self.days, FIRST_CLOSING)
         self.last_closing = bisect_right(self.days, LAST_CLOSING) - 1
         self.template = self.base.investors[0]
-        self.interpretation_values = {key: spec.values for key, spec in BY_KEY.items()}
-        self.interpretation_defaults = {key: spec.default for key, spec in BY_KEY.items()}
+        if LAYOUT == "old":
+            catalogue = {key: spec.values for key, spec in BY_KEY.items()}
+            if catalogue != OLD_KEYS:
+                raise SystemExit(f"the old code's interpretation keys are not OLD_KEYS: {catalogue}")
+            self.new_keys: dict[str, tuple[object, ...]] = {}
+        else:
+            for key, old_values in OLD_KEYS.items():  # the same readings, in the same order, in both codes
+                entry = self.base.ambiguity(key)
+                new_values = [new_value(key, value) for value in old_values]
+                if entry is None or new_values != list(reading_values(entry)):
+                    raise SystemExit(f"{key}: the FOCUS terms read {entry and reading_values(entry)}, "
+                                     f"the old values {new_values}")
+            # The readings the old code lacks, in the terms file's order, the value in force first.
+            self.new_keys = {entry.key: reading_values(entry) for entry in self.base.ambiguities
+                             if entry.key not in OLD_KEYS}
         self._prices: dict[int, Decimal] = {}
+        self._with_readings: dict[tuple, Terms] = {}
+
+    def with_readings(self, readings: dict[str, object]) -> Terms:
+        """The FOCUS terms with these ambiguity readings in force (one validated copy per combination)."""
+        key = tuple(readings.items())
+        terms = self._with_readings.get(key)
+        if terms is None:
+            terms = self.base.with_readings(readings)  # validates a whole new copy of the terms
+            # Share the blocks no reading touches with the base (the same frozen values): one copy of
+            # the [quotes] and the parties per process, not one per deal.
+            touched = {entry.field.split(".")[0] for entry in self.base.ambiguities} | {"ambiguities"}
+            terms = self._with_readings[key] = terms.model_copy(update={
+                name: getattr(self.base, name) for name in type(self.base).model_fields if name not in touched})
+        return terms
 
     def price(self, cents: int) -> Decimal:
         """An exact price of ``cents`` (one shared Decimal per value)."""
@@ -175,16 +226,22 @@ def build_deal(universe: Universe, seed: int, index: int) -> Deal:
     at = rng.randint(universe.first_closing, universe.last_closing)
     closing = universe.days[at]
     as_of = add_years(closing, 5)
-    terms = _terms(universe, rng, seed, index, closing)
+    terms, keys = _terms(universe, rng, seed, index, closing)
     quotes = _quotes(universe, rng, index, at, as_of)
-    events = _events(rng, terms, closing)
+    events = _events(rng, terms, closing, keys["effectiveness_days"])
     located = [Located(parse_event(event), f"synthetic deal {index}", line)
                for line, event in enumerate(events, start=1)]
     return Deal(index, terms, located, quotes, as_of)
 
 
-def _terms(universe: Universe, rng: random.Random, seed: int, index: int, closing: dt.date) -> Terms:
-    base = universe.base
+def new_value(key: str, value: object) -> object:
+    """An old interpretation key's value as the new terms spell it."""
+    return NEW_SPELLING.get(key, {}).get(value, value)
+
+
+def _terms(universe: Universe, rng: random.Random, seed: int, index: int,
+           closing: dt.date) -> tuple[Terms, dict[str, object]]:
+    """The deal's terms, and the old interpretation keys drawn for it (as the old code spells them)."""
     investors = tuple(
         # Multiples of $16.00 at $1.60: whole shares, and whole warrant shares at 10% coverage.
         universe.template.model_copy(update={
@@ -192,27 +249,38 @@ def _terms(universe: Universe, rng: random.Random, seed: int, index: int, closin
             "subscription": Decimal(rng.randint(625, 62_500) * 1600).scaleb(-2)})
         for number in range(1, rng.randint(1, 10) + 1)
     )
-    keys = {key: rng.choice(values) for key, values in universe.interpretation_values.items() if key in OLD_KEYS}
-    readings = random.Random(f"pipedeal-portfolio:{seed}:{index}:readings")  # the keys the old code lacks
-    for key, values in universe.interpretation_values.items():
-        if key in OLD_KEYS:
-            continue
+    keys = {key: rng.choice(values) for key, values in OLD_KEYS.items()}
+    deal = {"name": f"synthetic-{index}", "agreement_date": closing}
+    capitalization = {"as_of": closing - dt.timedelta(days=1), "common_authorized": 60_000_000}
+    first_exercise, termination = closing + dt.timedelta(days=7), add_years(closing, 5)
+    if LAYOUT == "old":
+        base = universe.base
+        return base.model_copy(update={
+            "deal": base.deal.model_copy(update=deal),
+            "investors": investors,
+            "warrants": base.warrants.model_copy(update={
+                "initial_exercise_date": first_exercise, "termination_date": termination}),
+            "capitalization": base.capitalization.model_copy(update=capitalization),
+            "interpretations": Interpretations(**keys),
+        }), keys
+
+    readings = {key: new_value(key, value) for key, value in keys.items()}
+    drawn = random.Random(f"pipedeal-portfolio:{seed}:{index}:readings")  # the keys the old code lacks
+    for key, values in universe.new_keys.items():
         if universe.readings == "random":
-            keys[key] = readings.choice(values)
+            readings[key] = drawn.choice(values)
         elif universe.readings == "old":
-            keys[key] = OLD_READINGS.get(key, universe.interpretation_defaults[key])
+            readings[key] = OLD_READINGS.get(key, values[0])
         else:
-            keys[key] = universe.interpretation_defaults[key]
-    return base.model_copy(update={
-        "deal": base.deal.model_copy(update={"name": f"synthetic-{index}", "agreement_date": closing}),
+            readings[key] = values[0]
+    terms = universe.with_readings(readings)
+    return terms.model_copy(update={
+        "deal": terms.deal.model_copy(update=deal),
         "investors": investors,
-        "warrants": base.warrants.model_copy(update={
-            "initial_exercise_date": closing + dt.timedelta(days=7),
-            "termination_date": add_years(closing, 5)}),
-        "capitalization": base.capitalization.model_copy(update={
-            "as_of": closing - dt.timedelta(days=1), "common_authorized": 60_000_000}),
-        "interpretations": Interpretations(**keys),
-    })
+        "warrants": terms.warrants.model_copy(update={"initial_exercise": first_exercise,
+                                                      "termination": termination}),
+        "capitalization": terms.capitalization.model_copy(update=capitalization),
+    }), keys
 
 
 def _quotes(universe: Universe, rng: random.Random, index: int, at: int, as_of: dt.date) -> QuoteBook:
@@ -230,7 +298,7 @@ def _quotes(universe: Universe, rng: random.Random, index: int, at: int, as_of: 
     return QuoteBook(quotes, f"synthetic quotes of deal {index}")
 
 
-def _events(rng: random.Random, terms: Terms, closing: dt.date) -> list[dict]:
+def _events(rng: random.Random, terms: Terms, closing: dt.date, effectiveness_days: int) -> list[dict]:
     """A random docket, in date order (ties keep the order written, as the fold does)."""
 
     def plus(day: dt.date, low: int, high: int) -> dt.date:
@@ -252,7 +320,7 @@ def _events(rng: random.Random, terms: Terms, closing: dt.date) -> list[dict]:
         if rng.random() < 0.5:
             clearance = plus(full_review or filed, 10, 90)
             events.append({"type": "sec_clearance", "date": clearance})
-        days = 150 if full_review else terms.interpretations.effectiveness_days
+        days = 150 if full_review else effectiveness_days
         due = closing + dt.timedelta(days=days)
         if clearance is not None:
             due = min(due, clearance + dt.timedelta(days=5))
@@ -374,7 +442,7 @@ class LdDays:
             self.investors += 1
             for segment in segments:
                 first, days = segment.first.toordinal(), segment.days
-                if deal.terms.interpretations.ld_market_value == "daily_close":
+                if deal.terms.liquidated_damages.market_value == "daily_close":
                     if closes is None:
                         quotes = deal.quotes.quotes()
                         closes = (np.array([quote.date.toordinal() for quote in quotes], dtype=np.int64),
@@ -834,8 +902,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="run only the slice, under cProfile: top 25 by cumulative and by own time")
     parser.add_argument("--readings", choices=READINGS, default="random",
-                        help="the interpretation keys the old code lacks: drawn at random (default), the "
-                             "readings closest to the old code's, or the defaults")
+                        help="the ambiguities the old code lacks: drawn at random (default), the "
+                             "readings closest to the old code's, or the values in force in the terms file")
     parser.add_argument("--no-bound", action="store_true", help="skip the numpy float64 lower bound")
     parser.add_argument("--no-compare", action="store_true",
                         help="skip the total LDs of the old code and of the new code with old and default readings")

@@ -1,26 +1,36 @@
-"""Time ``pipedeal report --as-of 2000-03-01`` as a user pays for it: a fresh process.
+"""Time ``pipedeal report --as-of 2000-03-01`` as a user pays for it: a fresh process, new code beside the old.
 
-    python benchmarks/report_cold_start.py [--runs N] [--no-compile] [--importtime]
+    python benchmarks/report_cold_start.py [--runs 20] [--old-src /work/old-code/src] [--no-old]
+                                           [--baseline SRC] [--importtime]
 
-Each figure is the wall time of one whole process (interpreter start, imports,
-reading the bundled FOCUS files, the evaluation and the Rich tables), run in an
-empty working directory with PIPEDEAL_DB unset, so no ledger database is read.
+Each figure is the wall time of one whole process (interpreter start, imports, reading the bundled
+FOCUS files, the evaluation and the Rich tables), run as ``python -m <CLI module> report --as-of
+2000-03-01`` with the venv's interpreter, in an empty working directory with PIPEDEAL_DB unset, so
+no ledger database is read. Every side has ``PYTHONPATH`` set to its own tree (checked: each prints
+which ``pipedeal`` it imports) and its own warm PIPEDEAL_CACHE_DIR.
 
-1. cold cache: the first run with an empty PIPEDEAL_CACHE_DIR (builds the XNAS
-   sessions and the holiday cache from exchange_calendars / holidays);
-2. warm cache, no pipedeal .pyc: N runs after one warm-up of a copy of
-   src/pipedeal without __pycache__, put first on PYTHONPATH, with
-   PYTHONDONTWRITEBYTECODE=1: every pipedeal module is compiled from source on
-   every run (dependencies keep their installed .pyc). This is the worst case
-   the environment's PYTHONDONTWRITEBYTECODE=1 allows, whatever the tree holds;
-3. warm cache, bytecode as is: N runs with the environment and src/ as they
-   are (a source newer than its .pyc is recompiled in memory on every run, and
-   with PYTHONDONTWRITEBYTECODE=1 the .pyc is never refreshed);
-4. warm cache, after ``python -m compileall src``: N runs with an up-to-date
-   .pyc for every pipedeal module (skipped with --no-compile; it writes
-   src/pipedeal/**/__pycache__, which git ignores).
+The sides, one run of each per round, in this order, ``--runs`` rounds after one warm-up round:
 
-Target: median <= 350 ms for a warm cache.
+- **python -c pass**: the interpreter alone, the floor pipedeal cannot cut;
+- **new, no .pyc**: a copy of src/pipedeal without __pycache__, with PYTHONDONTWRITEBYTECODE=1:
+  every pipedeal module is compiled from source on every run (dependencies keep their .pyc);
+- **new, bytecode as is**: this tree's src/ as it is (this environment sets
+  PYTHONDONTWRITEBYTECODE=1, so a module whose source changed since its .pyc is recompiled in
+  memory on every run; the label says how many modules have an up-to-date .pyc);
+- **new, compiled**: a copy of src/ compiled with compileall, as a wheel install is;
+- **old, compiled** (``--no-old`` skips it): a compiled copy of the old code (b849262, flat layout,
+  ``python -m pipedeal.cli``);
+- **baseline, compiled** (``--baseline SRC``): a compiled copy of another new-layout src/ (e.g.
+  ``git archive <commit> src`` of the tree before a change), for a before/after pair by pair.
+
+Before the rounds: the **cold cache** run, the first of the compiled new copy with an empty cache
+directory (it builds the XNAS sessions and holidays from exchange_calendars / holidays, pandas).
+
+Printed: min / median / p90 of each side, and the ratios of the medians to the new compiled side.
+``--importtime`` also prints the slowest imports of one warm run of the new compiled copy
+(``python -X importtime``), the place to look when the median grows.
+
+Target: median <= 350 ms for a warm cache (new, compiled).
 """
 
 from __future__ import annotations
@@ -34,42 +44,46 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
+OLD_SRC = Path("/work/old-code/src")
 TARGET_MS = 350.0
 AS_OF = "2000-03-01"
+REFERENCE = "new, compiled"
 
 
-def command() -> list[str]:
-    """The venv's console script beside this interpreter, else ``python -m pipedeal.interfaces.cli``."""
-    script = Path(sys.executable).with_name("pipedeal")
-    if script.is_file() and os.access(script, os.X_OK):
-        return [str(script)]
-    return [sys.executable, "-m", "pipedeal.interfaces.cli"]
+@dataclass
+class Side:
+    label: str
+    argv: list[str]
+    env: dict[str, str]
+    expect: str | None = "1.6375"  # the FOCUS Market Price: the report is the expected one
+    times: list[float] = field(default_factory=list)
 
 
-def environment(cache_dir: Path) -> dict[str, str]:
+def base_env(cache_dir: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key != "PIPEDEAL_DB"}
     env["PIPEDEAL_CACHE_DIR"] = str(cache_dir)
     return env
 
 
-def run_once(argv: list[str], env: dict[str, str], cwd: Path) -> float:
+def run_once(side: Side, cwd: Path) -> float:
     """Wall seconds of one process; fails loudly if the report is not the expected one."""
     started = time.perf_counter()
-    done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True)
+    done = subprocess.run(side.argv, env=side.env, cwd=cwd, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
-    if done.returncode != 0 or "1.6375" not in done.stdout:
-        raise SystemExit(f"pipedeal report failed ({done.returncode}):\n{done.stderr}")
+    if done.returncode != 0 or (side.expect is not None and side.expect not in done.stdout):
+        raise SystemExit(f"{side.label}: {' '.join(side.argv)} failed ({done.returncode}):\n{done.stderr}")
     return elapsed
 
 
-def bytecode_freshness() -> tuple[int, int]:
+def bytecode_freshness(src: Path) -> tuple[int, int]:
     """(pipedeal modules with an up-to-date .pyc, all pipedeal modules)."""
     fresh = total = 0
-    for source in sorted((SRC / "pipedeal").rglob("*.py")):
+    for source in sorted((src / "pipedeal").rglob("*.py")):
         total += 1
         cached = Path(importlib.util.cache_from_source(str(source)))
         try:
@@ -87,20 +101,38 @@ def bytecode_freshness() -> tuple[int, int]:
     return fresh, total
 
 
-def summary(label: str, seconds: list[float], target: float | None = TARGET_MS) -> str:
-    ms = sorted(s * 1000 for s in seconds)
+def copy_tree(src: Path, to: Path, compile_it: bool) -> Path:
+    """A copy of ``src`` without __pycache__, compiled when asked (the source trees stay untouched)."""
+    shutil.copytree(src, to, ignore=shutil.ignore_patterns("__pycache__"))
+    if compile_it:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(to)], check=True,
+                       env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""})
+    return to
+
+
+def side_for(label: str, src: Path, cache_dir: Path, extra_env: dict[str, str] | None = None) -> Side:
+    """``python -m <CLI module> report`` with ``src`` first on PYTHONPATH (new or old layout)."""
+    module = "pipedeal.interfaces.cli" if (src / "pipedeal" / "interfaces" / "cli.py").is_file() else "pipedeal.cli"
+    env = {**base_env(cache_dir), "PYTHONPATH": str(src), **(extra_env or {})}
+    where = subprocess.run([sys.executable, "-c", "import pipedeal; print(pipedeal.__file__)"], env=env,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    if not Path(where).is_relative_to(src):
+        raise SystemExit(f"{label}: imports {where}, not the code under {src}")
+    return Side(label, [sys.executable, "-m", module, "report", "--as-of", AS_OF], env)
+
+
+def summary(side: Side, reference: float | None) -> str:
+    ms = sorted(s * 1000 for s in side.times)
     median = statistics.median(ms)
     p90 = statistics.quantiles(ms, n=10, method="inclusive")[-1] if len(ms) > 1 else ms[0]
-    note = f"n={len(ms)}"
-    if target is not None:
-        note += "; within target" if median <= target else f"; OVER the {target:.0f} ms target"
-    return f"{label:<50} min {ms[0]:7.1f}   median {median:7.1f}   p90 {p90:7.1f} ms   ({note})"
+    ratio = f"   {median / reference:5.2f}x {REFERENCE}" if reference else ""
+    return f"  {side.label:<40} min {ms[0]:7.1f}   median {median:7.1f}   p90 {p90:7.1f} ms{ratio}   (n={len(ms)})"
 
 
-def import_profile(env: dict[str, str], cwd: Path, top: int = 12) -> None:
+def import_profile(side: Side, cwd: Path, top: int = 15) -> None:
     """The slowest imports of one warm run (``python -X importtime``), by cumulative time."""
-    argv = [sys.executable, "-X", "importtime", "-m", "pipedeal.interfaces.cli", "report", "--as-of", AS_OF]
-    done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, check=True)
+    argv = [side.argv[0], "-X", "importtime", *side.argv[1:]]
+    done = subprocess.run(argv, env=side.env, cwd=cwd, capture_output=True, text=True, check=True)
     rows = []
     for line in done.stderr.splitlines():
         # "import time:  5498 |  54705 | typer._adapters" (microseconds; a header row first)
@@ -108,81 +140,68 @@ def import_profile(env: dict[str, str], cwd: Path, top: int = 12) -> None:
             continue
         self_us, cumulative_us, name = line.removeprefix("import time:").split("|", 2)
         rows.append((int(cumulative_us), int(self_us), name.rstrip()))
-    print(f"slowest imports (cumulative / self ms), top {top}:")
+    print(f"\nslowest imports of {side.label} (cumulative / self ms), top {top}:")
     for cumulative_us, self_us, name in sorted(rows, reverse=True)[:top]:
         print(f"  {cumulative_us / 1000:7.1f} {self_us / 1000:7.1f}  {name}")
 
 
-def measure(argv: list[str], env: dict[str, str], cwd: Path, runs: int) -> list[float]:
-    run_once(argv, env, cwd)  # warm-up: fills the cache and the OS file cache
-    return [run_once(argv, env, cwd) for _ in range(runs)]
-
-
-def without_pipedeal_bytecode(root: Path, env: dict[str, str]) -> dict[str, str]:
-    """An environment whose ``import pipedeal`` finds a copy of the sources with no .pyc."""
-    copy = root / "nopyc" / "pipedeal"
-    shutil.copytree(SRC / "pipedeal", copy, ignore=shutil.ignore_patterns("__pycache__"))
-    paths = [str(copy.parent), *filter(None, [env.get("PYTHONPATH")])]
-    fresh_env = {**env, "PYTHONPATH": os.pathsep.join(paths), "PYTHONDONTWRITEBYTECODE": "1"}
-    where = subprocess.run([sys.executable, "-c", "import pipedeal; print(pipedeal.__file__)"],
-                           env=fresh_env, capture_output=True, text=True, check=True).stdout
-    if not Path(where.strip()).is_relative_to(copy):
-        raise SystemExit(f"the copy of pipedeal is not imported first: {where}")
-    return fresh_env
-
-
-def python_floor(env: dict[str, str], cwd: Path, runs: int) -> list[float]:
-    """The interpreter alone (``python -c pass``): the part pipedeal cannot cut."""
-    argv = [sys.executable, "-c", "pass"]
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(argv, env=env, cwd=cwd, check=True)
-        times.append(time.perf_counter() - started)
-    return times
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=20, help="timed runs per variant (20)")
-    parser.add_argument("--no-compile", action="store_true",
-                        help="skip the variant after `python -m compileall src`")
+    parser.add_argument("--runs", type=int, default=20, help="timed rounds, after one warm-up (20)")
+    parser.add_argument("--old-src", type=Path, default=OLD_SRC, help="the old code's src/ (b849262)")
+    parser.add_argument("--no-old", action="store_true", help="time the new code only")
+    parser.add_argument("--baseline", type=Path, help="another new-layout src/ to time beside this one")
     parser.add_argument("--importtime", action="store_true",
                         help="also print the slowest imports of one warm run")
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if not args.no_old and not (args.old_src / "pipedeal" / "cli.py").is_file():
+        parser.error(f"--old-src {args.old_src}: no old pipedeal there (use --no-old)")
 
-    argv = [*command(), "report", "--as-of", AS_OF]
-    print(f"command: {' '.join(argv)}")
-    print(f"PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '(unset)')}")
-
-    with tempfile.TemporaryDirectory(prefix="pipedeal-bench-") as root:
-        cwd = Path(root) / "cwd"
-        cache = Path(root) / "cache"
+    with tempfile.TemporaryDirectory(prefix="pipedeal-bench-") as name:
+        root = Path(name)
+        cwd = root / "cwd"
         cwd.mkdir()
-        env = environment(cache)
+        new_cache = root / "cache-new"
+        fresh, total = bytecode_freshness(SRC)
+        compiled = side_for(REFERENCE, copy_tree(SRC, root / "compiled", True), new_cache)
+        sides = [
+            Side("python -c pass (interpreter floor)", [sys.executable, "-c", "pass"], base_env(new_cache), None),
+            side_for("new, no .pyc", copy_tree(SRC, root / "nopyc", False), new_cache,
+                     {"PYTHONDONTWRITEBYTECODE": "1"}),
+            side_for(f"new, bytecode as is ({fresh}/{total} .pyc fresh)", SRC, new_cache),
+            compiled,
+        ]
+        if not args.no_old:
+            sides.append(side_for("old, compiled (b849262)", copy_tree(args.old_src, root / "old", True),
+                                  root / "cache-old"))
+        if args.baseline is not None:
+            sides.append(side_for(f"baseline, compiled ({args.baseline})",
+                                  copy_tree(args.baseline, root / "baseline", True), root / "cache-baseline"))
 
-        fresh, total = bytecode_freshness()
-        cold = run_once(argv, env, cwd)  # the cache directory does not exist yet
-        print(f"{'cold cache: first run, empty cache dir':<50} {cold * 1000:7.1f} ms")
+        print(f"report_cold_start: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
+              f"PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '(unset)')}")
+        for side in sides:
+            print(f"  {side.label}: {' '.join(side.argv[1:])}  (PYTHONPATH={side.env.get('PYTHONPATH', '')})")
+        cold = run_once(compiled, cwd)  # its cache directory does not exist yet
+        print(f"  cold cache: first run of {REFERENCE}, empty cache dir: {cold * 1000:.1f} ms")
 
-        print(summary("python -c pass (interpreter floor)", python_floor(env, cwd, args.runs),
-                      target=None))
-        nopyc_env = without_pipedeal_bytecode(Path(root), env)
-        print(summary("warm cache, no pipedeal .pyc (src copy)",
-                      measure(argv, nopyc_env, cwd, args.runs)))
-        print(summary(f"warm cache, bytecode as is ({fresh}/{total} .pyc fresh)",
-                      measure(argv, env, cwd, args.runs)))
+        for round_ in range(args.runs + 1):  # round 0 is the warm-up (and fills the other caches)
+            for side in sides:
+                seconds = run_once(side, cwd)
+                if round_:
+                    side.times.append(seconds)
 
-        if not args.no_compile:
-            subprocess.run([sys.executable, "-m", "compileall", "-q", str(SRC)], check=True)
-            fresh, total = bytecode_freshness()
-            print(summary(f"warm cache, after compileall ({fresh}/{total} .pyc fresh)",
-                          measure(argv, env, cwd, args.runs)))
-            cold_cache = Path(root) / "cache-2"
-            cold = run_once(argv, environment(cold_cache), cwd)
-            print(f"{'cold cache, after compileall':<50} {cold * 1000:7.1f} ms")
+        print(f"\nwarm cache: {args.runs} rounds (after one warm-up), one run of each side per round; "
+              f"load average {os.getloadavg()[0]:.2f}")
+        reference = statistics.median(compiled.times) * 1000
+        for side in sides:
+            print(summary(side, reference))
+        print(f"new, compiled: median {reference:.1f} ms (target <= {TARGET_MS:.0f} ms): within target: "
+              f"{'yes' if reference <= TARGET_MS else 'no'}")
         if args.importtime:
-            import_profile(env, cwd)
+            import_profile(compiled, cwd)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,13 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+# The CLI tests run pipedeal in fresh processes whose working directory is a temporary one: they
+# must import this checkout's pipedeal, as the tests do, even when PYTHONPATH is relative
+# (``PYTHONPATH=src`` in a worktree; the venv's editable install may point at another checkout).
+SRC = Path(__file__).resolve().parents[1] / "src"
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(SRC), *(str(Path(part).resolve()) for part in os.environ.get("PYTHONPATH", "").split(os.pathsep) if part)])
+
 POSTGRES_URL = os.environ.get(
     "PIPEDEAL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

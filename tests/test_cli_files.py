@@ -100,6 +100,41 @@ def test_report_as_of_march_2000_shows_the_prices_the_allocation_and_the_missed_
     assert run.stderr == ""
 
 
+def test_report_on_files_imports_no_database_and_no_document_library(cache_dir, tmp_path):
+    """Start-up (benchmarks/report_cold_start.py): ``report`` on the bundled deal with no ledger
+    loads neither SQLAlchemy nor Alembic (~250 ms), nor the libraries of the documents and the
+    OCF export; ``pipedeal.storage`` still gives its API when a ledger is opened."""
+    heavy = ("sqlalchemy", "alembic", "weasyprint", "jinja2", "docx", "jsonschema")
+    code = f"""
+import atexit, json, sys
+atexit.register(lambda: print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)), file=sys.stderr))
+sys.argv = ["pipedeal", "report", "--as-of", "2000-03-01"]
+from pipedeal.interfaces.cli import main
+main()
+"""
+    env = {key: value for key, value in os.environ.items() if key != "PIPEDEAL_DB"}
+    env.update({"PIPEDEAL_CACHE_DIR": str(cache_dir), "COLUMNS": "160", "NO_COLOR": "1"})
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True,
+                          encoding="utf-8", timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "1.6375" in done.stdout
+    assert json.loads(done.stderr.splitlines()[-1]) == []
+
+    api = """
+import json, sys
+import pipedeal.storage.workspace
+before = "sqlalchemy" in sys.modules
+from pipedeal.storage import Verdict, append_events, resolve_url
+import pipedeal.storage as storage
+print(json.dumps([before, "sqlalchemy" in sys.modules, Verdict.__module__, resolve_url.__module__,
+                  sorted(storage.__all__) == sorted([*storage.ledger.__all__, "resolve_url"])]))
+"""
+    done = subprocess.run([sys.executable, "-c", api], cwd=tmp_path, env=env, capture_output=True,
+                          encoding="utf-8", timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [False, True, "pipedeal.storage.ledger", "pipedeal.storage.database", True]
+
+
 def test_report_json_has_every_documented_key(pipedeal):
     data = pipedeal("report", "--as-of", "2000-03-01", "--json").json()
     assert data["as_of"] == "2000-03-01"

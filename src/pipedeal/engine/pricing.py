@@ -220,9 +220,9 @@ def _allocate_one(terms: Terms, index: int, purchase_price: Decimal, unit_price:
                   per_unit: Fraction) -> Allocation | Diagnostic:
     investor = terms.investors[index]
     key = "subscription" if investor.subscription else "shares"
-    file, line = terms.located("investors", index, key)
 
     def refused(message: str, code: str = "ALLOCATION-FRACTIONAL-SHARES") -> Diagnostic:
+        file, line = terms.located("investors", index, key)  # reads the file's lines: only for a refusal
         return Diagnostic(code, f"{investor.name}: {message}", file, line, f"investors[{index}].{key}")
 
     if investor.shares is not None:
