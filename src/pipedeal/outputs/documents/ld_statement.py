@@ -81,8 +81,20 @@ def agreement_section(clause: str) -> str:
     return f"{section_words(clause)} of the Agreement" if clause.startswith("RRA ") else clause
 
 
-def _headings(terms: Terms) -> dict[str, str]:
-    """The clauses each part of the statement rests on, in the deal's own numbering."""
+def _letter_delivery(terms: Terms) -> str:
+    """How the demand letter is sent: by the quick means the deal's notice clause allows (a fax, or
+    an e-mail where it counts as one) to the Company, with a courier copy."""
+    company = terms.company
+    if company.fax:
+        return "BY FACSIMILE AND OVERNIGHT COURIER"
+    if company.email and terms.notices.email == "as_fax":
+        return "BY E-MAIL AND OVERNIGHT COURIER"
+    return "BY OVERNIGHT COURIER"
+
+
+def _wording(terms: Terms) -> dict[str, str]:
+    """The words of the letter and statement that depend on the deal: the clauses each part rests on,
+    in its own numbering, and how a demand is sent."""
     registration = terms.registration
     kinds = ["RRA 3(e)(i)", "RRA 3(e)(ii)", "RRA 3(e)(iii)",
              *(["RRA 3(e)(iv)"] if registration.additional != "none" else []), ("RRA 3(g)", "registration.grace")]
@@ -91,6 +103,7 @@ def _headings(terms: Terms) -> dict[str, str]:
     damages = cite(terms, "RRA 3(e)")
     return {
         "ld_clause": damages,
+        "letter_delivery": _letter_delivery(terms),
         "ld_heading": (f"Registration Rights Agreement, {section_words(damages)} ({damages})"
                        if damages.startswith("RRA ") else damages),
         "ld_where": agreement_section(damages),
@@ -369,7 +382,7 @@ def statement_context(
         if today else None,
         "interpretations": _reading_rows(evaluation),
         "days_label": _plural,
-        **_headings(terms),
+        **_wording(terms),
         **_variants(evaluation, investor),
     }
 
