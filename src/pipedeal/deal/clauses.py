@@ -12,6 +12,16 @@ their order, joined by `` ... `` where words are elided (in a form's entry, wher
 the form is filled in). For the bundled FOCUS deal
 ``tests/test_clause_registry.py`` holds every quotation to the agreement file.
 
+**The deal's clause numbers.** The engine names each duty by FOCUS's clause for it, a slot key
+(``"RRA 3(e)(i)"``, the filing default; ``"W 3 delivery"``): a name, never a label. Every clause
+an output prints is ``cite(terms, slot, block)``, the deal's own clause for that slot (its
+``[quotes]`` entry keyed by the slot, else the terms block that governs the duty), and
+``cited_quote`` its words; ``cite_all`` joins several into one citation (``"SPA 4.3, 6.2; W
+15"``). FOCUS's ``[quotes]`` quote every bare slot the code cites, so each resolves to itself and
+FOCUS's output is FOCUS's numbering. A rule of pipedeal or of the law that holds for every deal
+(the SEC roll of RULES §1 and Rule 0-3) is labelled as such where the deal's text has no clause
+for it (``cite_or_rule``).
+
 **The catalogue.** ``CLAUSES`` lists each duty, number or date, its words (a
 registry key), the rule that implements it and the tests that hold it to the
 text. ``rule`` is the dotted path of the implementing function (its docstring

@@ -592,7 +592,7 @@ def documents_adjustments(
         note = " ".join(inputs.warning_lines()) or None
         chosen = parse_day(dated, "--date") if dated else None
         if not evaluation.adjustments:
-            out.print(f"No adjustment ({cite_all(inputs.terms, 'W 11 merger', 'W 12')}) by this date: no notice "
+            out.print(f"No adjustment ({cite_all(inputs.terms, 'W 11', 'W 12')}) by this date: no notice "
                       "to write.")
         for notice in evaluation.adjustments:
             name = f"{notice.kind}-{notice.date}" + (f"-{holder}" if holder else "")
