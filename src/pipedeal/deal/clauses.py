@@ -108,7 +108,8 @@ def _blocks(terms: Terms):
 
 
 # The terms block that governs what FOCUS numbers each clause, for a deal whose [quotes]
-# do not cite it: the longest matching prefix wins.
+# do not cite it: the longest matching prefix wins. A slot no block governs (the SPA's legend,
+# organization and financing covenants) cites "terms", and an output leaves it out (``is_numbered``).
 SLOT_BLOCKS: tuple[tuple[str, str], ...] = (
     ("SPA 1.10", "pricing"), ("SPA 1.15", "pricing"), ("SPA 2.1", "pricing"),
     ("SPA 1.7", "registration.effectiveness"), ("SPA 4.3", "capitalization"), ("SPA 6.2", "capitalization"),

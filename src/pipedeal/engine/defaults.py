@@ -17,7 +17,7 @@ from pipedeal.base import intervals as iv
 from pipedeal.base.calendars import add_months, add_years
 from pipedeal.base.intervals import Days
 from pipedeal.deal.clauses import cite, cite_all
-from pipedeal.deal.terms import Terms
+from pipedeal.deal.terms import Grace, Terms
 from pipedeal.engine.registration import Deadline
 from pipedeal.engine.timeline import Lot, Statement, Timeline
 
@@ -299,6 +299,7 @@ def _after_due(deadline: Deadline, as_of: dt.date) -> Days:
 
 
 UNDERWRITER_WORDS = "RRA 3(e)(ii) underwriters"
+"""The [quotes] key of the words that excuse a failure due to an SEC underwriter request."""
 
 
 def _underwriter_exclusions(terms: Terms, timeline: Timeline, deadlines: Sequence[Deadline],
@@ -388,7 +389,7 @@ def default_days(terms: Terms, timeline: Timeline, deadlines: Sequence[Deadline]
     return DefaultDays(kinds, tuple(lapse_exclusions), tuple(exclusions), period)
 
 
-def _grace_limits(grace) -> str:
+def _grace_limits(grace: Grace) -> str:
     """The blackout limits a deal's grace clause sets, as a reason names them ("the 30-day cap")."""
     limits = [f"{grace.max_consecutive_days}-consecutive-day"] if grace.max_consecutive_days != "none" else []
     if grace.max_days_per_year != "none":
