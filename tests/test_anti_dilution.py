@@ -481,7 +481,9 @@ def test_the_notice_of_an_issue_in_html_pdf_and_docx_says_the_focus_variant_quot
     for wanted in NOTICE_STRINGS:
         assert wanted in text, wanted
     assert "W-2 Altar Rock Fund L.P. 350 350 $1.80125 $1.7547915084" in text
-    assert f"W anti-dilution: ({NO_WORDS})" in text  # never FOCUS's words, which have none
+    # never FOCUS's words, which have none, nor a FOCUS-style number for a clause it lacks
+    assert f"the Warrant's anti-dilution clause: ({NO_WORDS})" in text
+    assert "W anti-dilution" not in text
     assert "Re: Issue of Common Stock below the Exercise Price (anti-dilution) (the Warrant's anti-dilution clause)" \
         in text
     pdf = pdf_text(html)

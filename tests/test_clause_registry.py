@@ -103,7 +103,10 @@ def _heading(part: str, line: str) -> str | None:
 
 
 def section_of(clause: str) -> str:
-    """The section a clause id lies in: ``RRA 3(e)(B)`` -> ``RRA 3``, ``SPA 2.1(a)(i)`` -> ``SPA 2.1``."""
+    """The section a clause id lies in: ``RRA 3(e)(B)`` -> ``RRA 3``, ``SPA 2.1(a)(i)`` -> ``SPA 2.1``;
+    the SPA's recitals precede its first section, in what the reader calls its preamble."""
+    if clause == "SPA recitals":
+        return "SPA preamble"
     if clause.endswith(("preamble", "(Notice of Exercise)", "(Assignment Form)")):
         return clause
     match = re.fullmatch(r"(SPA \d+\.\d+|W \d+|RRA \d+)(?:\(\w+\))*", clause)

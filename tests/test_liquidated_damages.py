@@ -627,7 +627,7 @@ def test_an_underwriter_request_before_the_deadline_excuses_the_whole_failure_to
     assert accrued(result) == {"raptor": Decimal("0.00"), "altar-rock": Decimal("0.00"),
                                "roseworth": Decimal("0.00")}
     excluded = result.damages["raptor"].excluded
-    assert [(clause, days) for _, clause, days in excluded] == [("RRA 3(e)(ii)", 17)]
+    assert [(excluded.clause, excluded.days) for excluded in excluded] == [("RRA 3(e)(ii)", 17)]
 
 
 def test_an_underwriter_request_while_overdue_excuses_the_rest_of_the_failure_too():

@@ -12,6 +12,16 @@ their order, joined by `` ... `` where words are elided (in a form's entry, wher
 the form is filled in). For the bundled FOCUS deal
 ``tests/test_clause_registry.py`` holds every quotation to the agreement file.
 
+**The deal's clause numbers.** The engine names each duty by FOCUS's clause for it, a slot key
+(``"RRA 3(e)(i)"``, the filing default; ``"W 3 delivery"``): a name, never a label. Every clause
+an output prints is ``cite(terms, slot, block)``, the deal's own clause for that slot (its
+``[quotes]`` entry keyed by the slot, else the terms block that governs the duty), and
+``cited_quote`` its words; ``cite_all`` joins several into one citation (``"SPA 4.3, 6.2; W
+15"``). FOCUS's ``[quotes]`` quote every bare slot the code cites, so each resolves to itself and
+FOCUS's output is FOCUS's numbering. A rule of pipedeal or of the law that holds for every deal
+(the SEC roll of RULES §1 and Rule 0-3) is labelled as such where the deal's text has no clause
+for it (``cite_or_rule``).
+
 **The catalogue.** ``CLAUSES`` lists each duty, number or date, its words (a
 registry key), the rule that implements it and the tests that hold it to the
 text. ``rule`` is the dotted path of the implementing function (its docstring
@@ -22,6 +32,7 @@ checks that every rule and test named here exists.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -97,11 +108,12 @@ def _blocks(terms: Terms):
 
 
 # The terms block that governs what FOCUS numbers each clause, for a deal whose [quotes]
-# do not cite it: the longest matching prefix wins.
+# do not cite it: the longest matching prefix wins. A slot no block governs (the SPA's legend,
+# organization and financing covenants) cites "terms", and an output leaves it out (``is_numbered``).
 SLOT_BLOCKS: tuple[tuple[str, str], ...] = (
     ("SPA 1.10", "pricing"), ("SPA 1.15", "pricing"), ("SPA 2.1", "pricing"),
     ("SPA 1.7", "registration.effectiveness"), ("SPA 4.3", "capitalization"), ("SPA 6.2", "capitalization"),
-    ("SPA 12.1", "notices"), ("RRA 8", "notices"),
+    ("SPA 12.1", "notices"), ("RRA 8", "notices"), ("RRA 4", "registration"),
     ("RRA 3(a)", "registration"), ("RRA 3(b)", "registration.effectiveness_period"),
     ("RRA 3(g)", "registration.grace"), ("RRA 3(e)(A)", "liquidated_damages.repurchase"),
     ("RRA 3(e)", "liquidated_damages"), ("RRA 3", "registration"),
@@ -115,30 +127,130 @@ def cite(terms: Terms, slot: str, block: str | None = None) -> str:
     clause of the terms block that governs it (``block``, or the one ``SLOT_BLOCKS`` names,
     or its nearest ancestor that names a clause); else ``"terms: <block>"``, never FOCUS's
     numbering for another deal's paper."""
+    return _cited(terms, slot, block)[0]
+
+
+def cited_quote(terms: Terms, slot: str, block: str | None = None) -> str:
+    """The words, in quotation marks, of the clause ``cite`` gives for ``slot``: the deal's
+    ``[quotes]`` entry keyed ``slot``, else the ``quote`` of the block whose clause it cites; or a
+    note that the deal's terms quote none (never FOCUS's words)."""
+    key = _cited(terms, slot, block)[1]
+    return quoted(key or slot, deal_words(terms))
+
+
+def _cited(terms: Terms, slot: str, block: str | None) -> tuple[str, str | None]:
+    """``cite``'s clause and the registry key of that clause's words (None: no words), cached per terms."""
     cache = terms._cites
     if cache is None:
         cache = terms._cites = {}
     found = cache.get((slot, block))
     if found is None:
-        found = cache[(slot, block)] = _cite(terms, slot, block)
+        found = cache[(slot, block)] = _resolve(terms, slot, block)
     return found
 
 
-def _cite(terms: Terms, slot: str, block: str | None) -> str:
-    entry = deal_words(terms).get(slot)
+def _resolve(terms: Terms, slot: str, block: str | None) -> tuple[str, str | None]:
+    words = deal_words(terms)
+    entry = words.get(slot)
     if entry is not None and entry.clause:
-        return entry.clause
+        return entry.clause, slot
     path = block or next((path for prefix, path in SLOT_BLOCKS if slot.startswith(prefix)), "")
     parts = path.split(".") if path else []
     while parts:
+        governing = ".".join(parts)
         try:
-            clause = getattr(terms.value_at(".".join(parts)), "clause", None)
+            clause = getattr(terms.value_at(governing), "clause", None)
         except KeyError:
             clause = None
         if clause:
-            return clause
+            return clause, governing if governing in words else None
         parts.pop()
-    return f"terms: {path}" if path else "terms"
+    return (f"terms: {path}" if path else "terms"), None
+
+
+Slot = str | tuple[str, str | None]
+"""A FOCUS slot, or a slot and the terms block that governs it (``("RRA 3(a)", "registration.filing")``)."""
+
+
+def cite_all(terms: Terms, *slots: Slot, sep: str = ", ", abbreviate: bool = False, dash: str | None = None) -> str:
+    """One citation of several clauses: the deal's own clause for each FOCUS slot (``cite``), each
+    once, in order, joined by ``sep``. With ``abbreviate`` a clause of the same part as the one
+    before it drops the part's name and follows a comma (``"RRA 3(a), 3(e)(iv)"``; ``sep`` then
+    only separates parts: ``"SPA 4.3, 6.2; W 15"``). With ``dash`` three or more consecutive
+    numbered sub-clauses of one clause become a range (``"RRA 3(e)(i)–(iv)"``)."""
+    clauses: list[str] = []
+    for slot in slots:
+        name, block = (slot, None) if isinstance(slot, str) else slot
+        clause = cite(terms, name, block)
+        if clause not in clauses:
+            clauses.append(clause)
+    if dash is not None:
+        clauses = _ranges(clauses, dash)
+    text = ""
+    for index, clause in enumerate(clauses):
+        part = _part(clause)
+        if index == 0:
+            text = clause
+        elif abbreviate and part is not None and part == _part(clauses[index - 1]):
+            text += ", " + clause[len(part) + 1:]
+        else:
+            text += sep + clause
+    return text
+
+
+_NUMBERED = re.compile(r"^([A-Za-z]+) (?=[0-9(]|preamble|recitals)")
+_SUBCLAUSE = re.compile(r"^(.*\S)\(([ivx]+)\)$")
+_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
+
+
+def _part(clause: str) -> str | None:
+    """The agreement part a clause is numbered in (``"RRA"`` of ``"RRA 3(a)"``, ``"Warrant"`` of
+    ``"Warrant 2(c)"``); None for a clause that is not numbered so (``"terms: notices"``)."""
+    match = _NUMBERED.match(clause)
+    return match[1] if match else None
+
+
+def _ranges(clauses: list[str], dash: str) -> list[str]:
+    """Runs of three or more sub-clauses (i), (ii), (iii) ... of one clause, as one range."""
+    out: list[str] = []
+    index = 0
+    while index < len(clauses):
+        match = _SUBCLAUSE.match(clauses[index])
+        end = index + 1
+        if match and match[2] in _ROMAN:
+            stem, number = match[1], _ROMAN.index(match[2])
+            while end < len(clauses) and number + end - index < len(_ROMAN) and \
+                    clauses[end] == f"{stem}({_ROMAN[number + end - index]})":
+                end += 1
+        if end - index >= 3:
+            out.append(f"{clauses[index]}{dash}({_SUBCLAUSE.match(clauses[end - 1])[2]})")  # type: ignore[index]
+        else:
+            out.extend(clauses[index:end])
+        index = end
+    return out
+
+
+def cite_or_rule(terms: Terms, slot: str, rule: str) -> str:
+    """The deal's own clause for ``slot`` where its ``[quotes]`` cite one, else ``rule``: a rule of
+    pipedeal or of the law that holds for every deal ("RULES §1; Rule 0-3" moves a due day off a
+    day the SEC is closed; PIPE-TERMS moves a termination date off a holiday), never a block's
+    clause that does not say it."""
+    entry = deal_words(terms).get(slot)
+    return entry.clause if entry is not None and entry.clause else rule
+
+
+def is_numbered(clause: str) -> bool:
+    """Whether ``cite`` found the deal's own clause number (not ``"terms: <block>"``)."""
+    return not clause.startswith("terms")
+
+
+def section_words(clause: str) -> str:
+    """A numbered clause as prose names it inside its own agreement: ``"RRA 3(e)"`` is
+    "Section 3(e)" of the Registration Rights Agreement, ``"Warrant 3(e)"`` "Section 3(e)" of the
+    Warrant; a clause not numbered so is named as cited."""
+    part = _part(clause)
+    number = clause[len(part) + 1:] if part is not None else ""
+    return f"Section {number}" if number[:1].isdigit() else clause
 
 
 def quote(key: str, table: Mapping[str, Quotation]) -> Quotation | None:

@@ -11,7 +11,10 @@ Three principles:
    (``missing_keys``).
 2. **The deal's own words.** A block may carry ``clause`` and ``quote`` (verbatim
    text), and ``[quotes]`` holds the finer quotations outputs cite, by key; an
-   output quotes the deal's own words, or says it has none, never FOCUS's.
+   output quotes the deal's own words, or says it has none, never FOCUS's, and
+   names the deal's own clause for each step (``clauses.cite``: the clause of the
+   ``[quotes]`` entry keyed by FOCUS's slot for the duty, else the governing
+   block's).
 3. **Ambiguities are data.** ``[[ambiguities]]`` names each reading the text leaves
    open: a key, the field it decides, the value in force and the alternatives;
    ``--set KEY=VALUE`` and ``pipedeal ambiguities`` work from these entries.
@@ -565,7 +568,8 @@ class Ambiguity(Strict):
 
 
 class Quotation(Strict):
-    """A deal's own words for one key of the outputs (``"RRA 3(e)(B) rate"``)."""
+    """A deal's own clause and words for one key of the outputs: FOCUS's slot for the duty
+    (``"RRA 3(e)(B) rate"``, ``"W 3"``)."""
 
     clause: str
     """The clause the words come from."""
@@ -601,7 +605,7 @@ class Terms(Strict):
     ambiguities: tuple[Ambiguity, ...] = ()
     """The readings the text leaves open."""
     quotes: dict[str, Quotation] = {}
-    """The deal's own words by key, for explanations and documents."""
+    """The deal's own clause and words by key (FOCUS's slot for the duty), for every output."""
     # Where the terms were read from: (file name, text), set by ``parse_terms`` so a
     # later check (an unknown Principal Market) can still name the file and line.
     _source: tuple[str, str] | None = PrivateAttr(default=None)

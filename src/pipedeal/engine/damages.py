@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from pipedeal.base import intervals as iv
 from pipedeal.base.calendars import Calendars, TradingCalendar, add_months
@@ -32,8 +33,9 @@ from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.intervals import Days
 from pipedeal.base.money import CENT, fraction_to_decimal
 from pipedeal.base.quotes import QuoteBook
+from pipedeal.deal.clauses import cite, deal_words
 from pipedeal.deal.terms import Terms
-from pipedeal.engine.defaults import DefaultDays, bears_damages
+from pipedeal.engine.defaults import DefaultDays, bears_damages, rule144_name
 from pipedeal.engine.notices import Delivery, takes_effect
 from pipedeal.engine.pricing import Allocation
 from pipedeal.engine.registration import UNIT_WORDS, Deadline, count
@@ -108,7 +110,7 @@ class MarketValues:
         closes = [(day.toordinal(), close) for day, close in quotes.between(first, last, "close")
                   if day.toordinal() in sessions]
         values = cls(reading, quotes.source, closes=closes)
-        values.check_covers(needed, trading)
+        values.check_covers(needed, trading, cite(terms, "RRA 3(e) market value daily_close"))
         return values
 
     def _below(self, x: int) -> int:
@@ -125,8 +127,9 @@ class MarketValues:
             return self.closing_close * (last - first + 1)
         return self._below(last + 1) - self._below(first)
 
-    def check_covers(self, days: Days, trading: TradingCalendar) -> None:
-        """Every Trading Day whose close a default day uses must have one."""
+    def check_covers(self, days: Days, trading: TradingCalendar, clause: str) -> None:
+        """Every Trading Day whose close a default day uses must have one (``clause``: the deal's
+        market value clause, for the message)."""
         missing: list[dt.date] = []
         for first, last in days:
             start = trading.previous_open(dt.date.fromordinal(first))
@@ -141,7 +144,7 @@ class MarketValues:
             more = f" and {len(missing) - 12} more" if len(missing) > 12 else ""
             raise InputError([Diagnostic(
                 "LD-MISSING-CLOSE",
-                f"RRA 3(e) values each default day at that day's close; no close for {shown}{more}",
+                f"{clause} values each default day at that day's close; no close for {shown}{more}",
                 quotes_source(self.source), field="close")])
 
 
@@ -335,12 +338,22 @@ class Installment:
         return sum((portion.interest for portion in self.late), Fraction(0))
 
 
+class Excluded(NamedTuple):
+    """Default days an investor does not bear: why, the deal's clause, how many, and the
+    [quotes] key of the words that excuse them."""
+
+    reason: str
+    clause: str
+    days: int
+    words: str
+
+
 @dataclass(frozen=True)
 class InvestorDamages:
     investor: str
     periods: tuple[Period, ...]
     segments: tuple[Segment, ...]
-    excluded: tuple[tuple[str, str, int], ...]  # (reason, clause, days)
+    excluded: tuple[Excluded, ...]
     accrued_exact: Fraction
     accrued: Decimal
     demands: tuple[Demand, ...]
@@ -363,6 +376,17 @@ class InvestorDamages:
         """RRA 3(e): "If the Company does not remit the payment ... the Company will pay
         the Investors reasonable costs of collection"."""
         return self.overdue
+
+
+COLLECTION_WORDS = "RRA 3(e) collection"
+"""The [quotes] key of a deal's costs-of-collection clause (RRA 3(e)): a deal that quotes none
+has no such clause (a deal may charge late interest instead)."""
+
+
+def collection_costs_owed(terms: Terms, result: InvestorDamages) -> bool:
+    """RRA 3(e): reasonable costs of collection are payable on an overdue amount, under a deal
+    whose agreement has the clause."""
+    return result.collection_costs_payable and COLLECTION_WORDS in deal_words(terms)
 
 
 @dataclass(frozen=True)
@@ -713,7 +737,7 @@ class InvestorDays:
     investor: str
     days: Days
     held: list[Held]
-    excluded: tuple[tuple[str, str, int], ...]
+    excluded: tuple[Excluded, ...]
     invested: Fraction = Fraction(0)  # PIPE-TERMS amount_invested: the whole purchase price at the Closing
 
 
@@ -733,7 +757,7 @@ def investor_days(terms: Terms, investor: str, timeline: Timeline, defaults: Def
         if exclusion.investor in (None, investor):
             removed = iv.count(iv.intersect(raw, exclusion.days))
             if removed:
-                excluded.append((exclusion.reason, exclusion.clause, removed))
+                excluded.append(Excluded(exclusion.reason, exclusion.clause, removed, exclusion.words))
     if repurchase is not None and repurchase.status == "valid":
         days = iv.subtract(days, repurchase.replaced_days)
     lots = registrable_lots(terms, timeline, investor)
@@ -749,8 +773,10 @@ def investor_days(terms: Terms, investor: str, timeline: Timeline, defaults: Def
         cut = iv.clip(days, first=end)
         if cut:
             what = "the Shares" if [lot.kind for lot in lots] == ["closing"] else "every registrable lot"
-            excluded.append((f"{what} could be sold under Rule 144(k) from {end} "
-                             "(effectiveness_period_end=per_lot_rule144)", "RRA 3(b)", iv.count(cut)))
+            excluded.append(Excluded(f"{what} could be sold under {rule144_name(terms)} from {end} "
+                                     "(effectiveness_period_end=per_lot_rule144)",
+                                     cite(terms, "RRA 3(b)", "registration.effectiveness_period"), iv.count(cut),
+                                     "RRA 3(b)"))
         days = iv.clip(days, last=end - ONE_DAY)
     held = held_steps(terms, timeline, investor, ends)
     if terms.liquidated_damages.base in HELD_BASES:
@@ -851,7 +877,7 @@ def demand_effect(terms: Terms, demand, calendars: Calendars) -> tuple[dt.date |
     if demand.sent_at is None:
         return demand.date, f"demand dated {demand.date} (no delivery recorded: effective that day)"
     delivery = Delivery(demand.method, demand.sent_at, demand.received_at, demand.confirmed)
-    effect = takes_effect(delivery, calendars.company, terms.company.timezone, terms.notices)
+    effect = takes_effect(delivery, calendars.company, terms.company.timezone, terms)
     return effect.day, effect.reason
 
 
@@ -1052,12 +1078,6 @@ def _settle(terms: Terms, rows: Sequence[Installment], payments: Sequence[tuple[
     return sorted(settled, key=lambda row: (row.first, row.due or dt.date.max))
 
 
-def payment_clause(terms: Terms) -> str:
-    """The clause the deal's payment term comes from (its own, never FOCUS's numbering)."""
-    ld = terms.liquidated_damages
-    return ld.payment.clause or ld.clause or "terms: liquidated_damages.payment"
-
-
 def payment_obligations(terms: Terms, damages: dict[str, InvestorDamages],
                         repurchase: Repurchase | None) -> list[Deadline]:
     """Each demand (RRA 3(e): due 5 calendar days after it takes effect), or under a payment
@@ -1066,6 +1086,7 @@ def payment_obligations(terms: Terms, damages: dict[str, InvestorDamages],
     election owes no payment (``not_applicable``)."""
     obligations = []
     scheduled = terms.liquidated_damages.payment.due != "on_demand"
+    payment_clause = cite(terms, "RRA 3(e) payment", "liquidated_damages.payment")
     for investor, result in damages.items():
         if scheduled:
             for row in result.installments:
@@ -1073,7 +1094,7 @@ def payment_obligations(terms: Terms, damages: dict[str, InvestorDamages],
                     continue
                 projected = " (projected: the default runs on)" if row.projected else ""
                 obligations.append(Deadline(
-                    id="ld_payment", clause=payment_clause(terms), party=terms.company.id,
+                    id="ld_payment", clause=payment_clause, party=terms.company.id,
                     duty=f"pay {investor} liquidated damages of ${row.amount:,} for the default days {row.first} to "
                          f"{row.last}{projected}", due=row.due, unrolled_due=row.due, status=row.status,
                     met_on=row.settled_on, met_by="ld_paid" if row.settled_on else None,
@@ -1081,14 +1102,15 @@ def payment_obligations(terms: Terms, damages: dict[str, InvestorDamages],
             continue
         for demand in result.demands:
             obligations.append(Deadline(
-                id="ld_payment", clause="RRA 3(e)", party=terms.company.id,
+                id="ld_payment", clause=payment_clause, party=terms.company.id,
                 duty=f"pay {investor} liquidated damages of ${demand.amount:,}", due=demand.due or demand.date,
                 unrolled_due=demand.due or demand.date, status=demand.status, met_on=demand.met_on,
                 met_by="ld_paid" if demand.met_on else None, ref=f"ld_demand {demand.date} by {investor}"))
     if repurchase is not None and repurchase.payment_deadline is not None:
         status = {"valid": "met", "pending": "pending"}.get(repurchase.status, "not_applicable")
         obligations.append(Deadline(
-            id="repurchase_payment", clause="RRA 3(e)(A)", party=terms.company.id,
+            id="repurchase_payment", clause=cite(terms, "RRA 3(e)(A)", "liquidated_damages.repurchase"),
+            party=terms.company.id,
             duty="pay for the repurchased Shares" + ("" if status != "not_applicable" else
                                                     f" (the election is void: {repurchase.reason})"),
             due=repurchase.payment_deadline, unrolled_due=repurchase.payment_deadline, status=status,

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pipedeal.base import intervals as iv
 from pipedeal.base.calendars import add_months, add_years
 from pipedeal.base.intervals import Days
-from pipedeal.deal.terms import Terms
+from pipedeal.deal.clauses import cite, cite_all
+from pipedeal.deal.terms import Grace, Terms
 from pipedeal.engine.registration import Deadline
 from pipedeal.engine.timeline import Lot, Statement, Timeline
 
@@ -27,7 +28,9 @@ KIND_OF_DEADLINE = {"rs_filing": "filing", "rs_effectiveness": "effectiveness",
                     "additional_rs_filing": "additional_filing",
                     "additional_rs_effectiveness": "additional_effectiveness"}
 
-CLAUSE_OF_KIND = {
+# The FOCUS slot of each kind of Registration Default: the key of its words in a deal's
+# [quotes], and through ``cite`` the deal's own clause (``kind_clause``). Not a label.
+SLOT_OF_KIND = {
     "filing": "RRA 3(e)(i)",
     "effectiveness": "RRA 3(e)(ii)",
     "lapse": "RRA 3(e)(iii)",
@@ -37,15 +40,21 @@ CLAUSE_OF_KIND = {
 }
 
 
+def kind_clause(terms: Terms, kind: str) -> str:
+    """The deal's own clause for a kind of Registration Default."""
+    return cite(terms, SLOT_OF_KIND[kind])
+
+
 @dataclass(frozen=True)
 class Exclusion:
     """Days that are not default days (for some kinds, for some or all investors)."""
 
     reason: str
-    clause: str
+    clause: str  # the deal's own clause (``cite``)
     days: Days
     investor: str | None = None  # None: every investor
     kinds: frozenset[str] | None = None  # None: every kind
+    words: str = ""  # the [quotes] key of the words that excuse the days ("RRA 4")
 
     def applies(self, kind: str, investor: str) -> bool:
         return (self.investor in (None, investor)) and (self.kinds is None or kind in self.kinds)
@@ -57,9 +66,10 @@ class LapseExclusion:
     lapse "solely" to update them (RRA 3(e)), or blackout days within the cap (RRA 3(g))."""
 
     reason: str
-    clause: str
+    clause: str  # the deal's own clause (``cite``)
     days: Days
-    window: tuple[dt.date, dt.date] | None = None  # the (FYE + 45, FYE + 90] window, first and last day
+    window: tuple[dt.date, dt.date] | None = None  # the (FYE + a, FYE + b] window, first and last day
+    words: str = ""  # the [quotes] key of the words that excuse the days ("RRA 3(g) cap")
 
 
 @dataclass(frozen=True)
@@ -133,6 +143,18 @@ RULE144_BY_DATE = ((dt.date(1997, 4, 29), (3, 0)), (dt.date(2008, 2, 15), (2, 0)
 RULE144_FIXED = {"2y": (2, 0), "1y": (1, 0), "6m": (0, 6)}
 
 
+RULE144K_REPEALED = dt.date(2008, 2, 15)
+
+
+def rule144_name(terms: Terms) -> str:
+    """The rule under which a lot may be sold freely, as the deal's time named it: Rule 144(k) (two
+    years, until the 2008 amendments) for a ``2y`` deal or a ``by_date`` deal agreed before them;
+    else Rule 144."""
+    rule = terms.registration.effectiveness_period.rule144
+    before_2008 = rule == "2y" or (rule == "by_date" and terms.deal.agreement_date < RULE144K_REPEALED)
+    return "Rule 144(k)" if before_2008 else "Rule 144"
+
+
 def rule144_date(rule: str, acquired: dt.date, holding_from: dt.date | None = None) -> dt.date:
     """PIPE-TERMS ``rule144``: "``by_date`` uses the holding period in force when the lot was
     acquired"; Holdings: the period "runs from a cash exercise, or from the warrant's issue on a
@@ -168,16 +190,19 @@ def effectiveness_period(terms: Terms, timeline: Timeline, as_of: dt.date) -> Ef
         candidates.append((event.date, f"effectiveness_period_end ({event.reason}) recorded"))
     sold = _all_sold(timeline, as_of)
     if sold is not None:
-        candidates.append((sold, "RRA 3(b)(ii): every Security sold and no Warrant Share may still be issued"))
+        candidates.append((sold, f"{cite(terms, 'RRA 3(b)(ii)')}: every Security sold and no Warrant Share may "
+                                 "still be issued"))
     if reading == "all_securities_rule144" and lots:
         warrants_gone = _warrants_gone(timeline, as_of)
         latest = max(lot.rule144k_date for lot in lots)
         end = max(latest, warrants_gone)
-        candidates.append((end, f"RRA 3(b)(v): every Share and issued Warrant Share past its Rule 144(k) date "
+        candidates.append((end, f"{cite(terms, 'RRA 3(b)(v)')}: every Share and issued Warrant Share past its "
+                                f"{rule144_name(terms)} date "
                                 f"(rule144 = {rule.rule144}) and no Warrant Share may still be issued "
                                 "(end = all_securities_rule144)"))
     if not candidates:
-        why = ("runs on: no end under RRA 3(b)(i)-(v) is recorded (end = as_written)"
+        ends = cite_all(terms, *(f"RRA 3(b)({n})" for n in ("i", "ii", "iii", "iv", "v")), dash="-")
+        why = (f"runs on: no end under {ends} is recorded (end = as_written)"
                if reading != "per_lot_rule144" else
                f"runs on; each lot stops bearing damages at its Rule 144 date (rule144 = {rule.rule144})")
         return EffectivenessPeriod(start, None, why, lots, reading)
@@ -273,6 +298,10 @@ def _after_due(deadline: Deadline, as_of: dt.date) -> Days:
     return iv.span(deadline.due + dt.timedelta(days=1), stop)
 
 
+UNDERWRITER_WORDS = "RRA 3(e)(ii) underwriters"
+"""The [quotes] key of the words that excuse a failure due to an SEC underwriter request."""
+
+
 def _underwriter_exclusions(terms: Terms, timeline: Timeline, deadlines: Sequence[Deadline],
                             kinds: dict[str, Days], as_of: dt.date) -> list[Exclusion]:
     """RRA 3(e)(ii), (iv): "(unless such failure to register is due in whole or in part to the
@@ -286,8 +315,8 @@ def _underwriter_exclusions(terms: Terms, timeline: Timeline, deadlines: Sequenc
     for request in timeline.underwriter_requests:
         if reading == "excludes_days":
             exclusions.append(Exclusion("SEC request to name the Investors as underwriters (its days)",
-                                        "RRA 3(e)(ii)", iv.span(request.start, request.end), request.investor,
-                                        EFFECTIVENESS_KINDS))
+                                        cite(terms, "RRA 3(e)(ii) underwriters"), iv.span(request.start, request.end),
+                                        request.investor, EFFECTIVENESS_KINDS, UNDERWRITER_WORDS))
             continue
         for deadline in deadlines:
             kind = KIND_OF_DEADLINE[deadline.id]
@@ -300,8 +329,8 @@ def _underwriter_exclusions(terms: Terms, timeline: Timeline, deadlines: Sequenc
                     exclusions.append(Exclusion(
                         f"SEC request to name the Investors as underwriters from {request.start}: the failure "
                         f"to become effective by {deadline.due} is due to it (underwriter_request=excuses_failure)",
-                        "RRA 3(e)(ii)" if kind == "effectiveness" else "RRA 3(e)(iv)", failure, request.investor,
-                        frozenset({kind})))
+                        cite(terms, "RRA 3(e)(ii) underwriters" if kind == "effectiveness" else "RRA 3(e)(iv)"),
+                        failure, request.investor, frozenset({kind}), UNDERWRITER_WORDS))
     return exclusions
 
 
@@ -313,7 +342,7 @@ def default_days(terms: Terms, timeline: Timeline, deadlines: Sequence[Deadline]
     period = effectiveness_period(terms, timeline, as_of)
     last_day = as_of if period.end is None else min(as_of, period.end - dt.timedelta(days=1))
     horizon = iv.span(closing, last_day)
-    kinds: dict[str, Days] = {kind: iv.EMPTY for kind in CLAUSE_OF_KIND}
+    kinds: dict[str, Days] = {kind: iv.EMPTY for kind in SLOT_OF_KIND}
     for deadline in deadlines:
         kind = KIND_OF_DEADLINE[deadline.id]
         kinds[kind] = iv.union(kinds[kind], _after_due(deadline, as_of))
@@ -329,6 +358,7 @@ def default_days(terms: Terms, timeline: Timeline, deadlines: Sequence[Deadline]
     lapse_exclusions: list[LapseExclusion] = []
     lapse_days = iv.EMPTY
     windows = _fiscal_windows(terms, closing, as_of)
+    window = terms.registration.financial_statements_window
     for days, reasons in _lapses(timeline.statement("primary"), as_of):
         days = iv.intersect(days, in_force)
         lapse_days = iv.union(lapse_days, days)
@@ -337,21 +367,36 @@ def default_days(terms: Terms, timeline: Timeline, deadlines: Sequence[Deadline]
         for first, last in windows:
             excused = iv.intersect(iv.intersect(days, iv.span(first, last)), horizon)
             if excused:
+                low, high = window  # type: ignore[misc]  # windows are only found when it is stated
                 lapse_exclusions.append(LapseExclusion(
                     f"lapse solely to update the financial statements, inside the window {first} to {last} "
-                    "(fiscal year end + 45 days, + 90 days]", "RRA 3(e)", excused, (first, last)))
+                    f"(fiscal year end + {low} days, + {high} days]",
+                    cite(terms, "RRA 3(e) financial statements"), excused, (first, last),
+                    "RRA 3(e) financial statements"))
     permitted_in_lapse = iv.intersect(iv.intersect(permitted_blackout, lapse_days), horizon)
     if permitted_in_lapse:
+        grace_clause = cite(terms, "RRA 3(g) cap", "registration.grace")
         lapse_exclusions.append(LapseExclusion(
-            "blackout days within the 30-day cap during a lapse (RRA 3(g) allows the blackout)", "RRA 3(g)",
-            permitted_in_lapse))
+            f"blackout days within the {_grace_limits(grace)} during a lapse ({grace_clause} allows the blackout)",
+            grace_clause, permitted_in_lapse, words="RRA 3(g) cap"))
     kinds["lapse"] = iv.subtract(lapse_days, iv.union(*(e.days for e in lapse_exclusions)))
     kinds = {kind: iv.intersect(days, horizon) for kind, days in kinds.items()}
 
-    exclusions = [Exclusion("investor delay", "RRA 4", iv.span(delay.start, delay.end), delay.investor)
+    exclusions = [Exclusion("investor delay", cite(terms, "RRA 4"), iv.span(delay.start, delay.end),
+                            delay.investor, words="RRA 4")
                   for delay in timeline.investor_delays]
     exclusions.extend(_underwriter_exclusions(terms, timeline, deadlines, kinds, as_of))
     return DefaultDays(kinds, tuple(lapse_exclusions), tuple(exclusions), period)
+
+
+def _grace_limits(grace: Grace) -> str:
+    """The blackout limits a deal's grace clause sets, as a reason names them ("the 30-day cap")."""
+    limits = [f"{grace.max_consecutive_days}-consecutive-day"] if grace.max_consecutive_days != "none" else []
+    if grace.max_days_per_year != "none":
+        limits.append(f"{grace.max_days_per_year}-day")
+    if not limits:
+        return "grace limits"
+    return f"{' and '.join(limits)} cap{'s' * (len(limits) > 1)}"
 
 
 def runs_of(days: Days) -> list[tuple[dt.date, dt.date, int]]:

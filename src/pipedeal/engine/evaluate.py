@@ -16,6 +16,7 @@ from pipedeal.base.calendars import Calendars
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.intervals import union
 from pipedeal.base.quotes import QuoteBook
+from pipedeal.deal.clauses import cite
 from pipedeal.deal.terms import Terms
 from pipedeal.engine.damages import (
     InvestorDamages,
@@ -76,7 +77,7 @@ def delivery_obligations(terms: Terms, timeline: Timeline, as_of: dt.date) -> li
     """W 3: certificates "shall be delivered ... within three (3) Trading Days"; the
     ledger records no delivery, so each is pending until due and then unconfirmed."""
     return [
-        Deadline(id="warrant_share_delivery", clause="W 3", party=terms.company.id,
+        Deadline(id="warrant_share_delivery", clause=cite(terms, "W 3 delivery", "warrants"), party=terms.company.id,
                  duty=f"deliver {result.shares_issued:,} shares to {result.holder} ({result.warrant})",
                  due=result.delivery_due, unrolled_due=result.delivery_due,
                  status="pending" if as_of <= result.delivery_due else "unconfirmed",

@@ -13,6 +13,7 @@ from pipedeal.base.calendars import TradingCalendar
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.money import CENT, TENTH_CENT, exact_div, exact_mul, fraction_to_decimal, plain, to_cent
 from pipedeal.base.quotes import QuoteBook
+from pipedeal.deal.clauses import cite, cite_all
 from pipedeal.deal.terms import Terms
 
 ROUNDING_PLACES = {"cent": CENT, "tenth_cent": TENTH_CENT}
@@ -216,6 +217,10 @@ def allocate(terms: Terms, purchase_price: Decimal) -> list[Allocation]:
     return allocations  # type: ignore[return-value]
 
 
+# The purchase of the Shares at the Purchase Price (SPA 2.1(a), 1.15), under the deal's pricing clause.
+PURCHASE_SLOTS = (("SPA 2.1(a)", "pricing"), ("SPA 1.15 purchase price", "pricing"))
+
+
 def _allocate_one(terms: Terms, index: int, purchase_price: Decimal, unit_price: Decimal | None,
                   per_unit: Fraction) -> Allocation | Diagnostic:
     investor = terms.investors[index]
@@ -231,7 +236,8 @@ def _allocate_one(terms: Terms, index: int, purchase_price: Decimal, unit_price:
         exact = Fraction(investor.subscription) / per_unit  # type: ignore[arg-type]
         if exact.denominator != 1:
             return refused(f"${investor.subscription} / ${fraction_to_decimal(per_unit)} = "
-                           f"{fraction_to_decimal(exact)} shares, not a whole number (SPA 2.1(a), 1.15)")
+                           f"{fraction_to_decimal(exact)} shares, not a whole number "
+                           f"({cite_all(terms, *PURCHASE_SLOTS, abbreviate=True)})")
         shares = exact.numerator
     coverage = terms.pricing.warrant_coverage
     warrants = _warrant_shares(shares, coverage, terms.pricing.warrant_rounding)
@@ -261,6 +267,10 @@ def _warrant_shares(shares: int, coverage: Decimal, rounding: str) -> int | None
     return int(exact.quantize(Decimal(1), rounding=ROUND_DOWN if rounding == "down" else ROUND_HALF_UP))
 
 
+# The reserve of Warrant Shares: the Company's covenant (SPA 6.2) and the Warrant's (W 15).
+RESERVE_SLOTS = ("SPA 6.2 reserve", "W 15")
+
+
 def capitalization_after_closing(terms: Terms, allocations: list[Allocation]) -> CapitalizationAfterClosing:
     """SPA 4.3 capitalization, SPA 4.2 / 6.2 and W 15 reservation of Warrant Shares.
 
@@ -278,13 +288,15 @@ def capitalization_after_closing(terms: Terms, allocations: list[Allocation]) ->
     if reserved < warrant_shares:
         problems.append(Diagnostic(
             "RESERVE-SHORTFALL",
-            f"SPA 6.2 / W 15: {reserved:,} shares reserved for {warrant_shares:,} outstanding "
-            f"warrant shares (short {warrant_shares - reserved:,})", clause="SPA 6.2; W 15"))
+            f"{cite_all(terms, *RESERVE_SLOTS, sep=' / ')}: {reserved:,} shares reserved for {warrant_shares:,} "
+            f"outstanding warrant shares (short {warrant_shares - reserved:,})",
+            clause=cite_all(terms, *RESERVE_SLOTS, sep="; ")))
     if unreserved < 0:
+        capitalization = cite(terms, "SPA 4.3 capitalization")
         problems.append(Diagnostic(
             "AUTHORIZED-SHORTFALL",
-            f"SPA 4.3: {cap.common_authorized:,} authorized < {after:,} outstanding + "
-            f"{reserved:,} reserved (short {-unreserved:,})", clause="SPA 4.3"))
+            f"{capitalization}: {cap.common_authorized:,} authorized < {after:,} outstanding + "
+            f"{reserved:,} reserved (short {-unreserved:,})", clause=capitalization))
     return CapitalizationAfterClosing(
         as_of=cap.as_of, common_authorized=cap.common_authorized, common_outstanding_before=cap.common_outstanding,
         shares_issued_at_closing=issued, common_outstanding_after=after,

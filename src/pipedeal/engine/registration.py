@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipedeal.base.calendars import BusinessCalendar, Calendars, days_after, roll_forward
+from pipedeal.deal.clauses import cite, cite_all, cite_or_rule
 from pipedeal.deal.terms import Effectiveness, Filing, Terms
 from pipedeal.engine import events as ev
 from pipedeal.engine.timeline import Statement, Timeline
@@ -42,6 +43,20 @@ class Deadline:
     ref: str | None = None  # what the obligation answers (e.g. the notice it follows)
 
 
+# The roll is pipedeal's rule (RULES §1, reading Securities Act Rule 0-3), valid for every deal,
+# unless the deal's own text moves a due day itself: its [quotes] then cite that clause under
+# the slot ``ROLL_SLOT`` (meridian's "RRA 1").
+ROLL_SLOT = "Rule 0-3"
+ROLL_RULE = "RULES §1; Rule 0-3"
+NO_ROLL_RULE = "RULES §1"
+
+
+def roll_clause(terms: Terms) -> str:
+    """The clause that moves a registration due day off a day the SEC is closed: the deal's own
+    where its terms quote one, else pipedeal's rule (not a clause of any agreement)."""
+    return cite_or_rule(terms, ROLL_SLOT, ROLL_RULE)
+
+
 def _roll(day: dt.date, sec: BusinessCalendar, terms: Terms, steps: list[Step]) -> dt.date:
     """RULES §1 / Securities Act Rule 0-3: an SEC-facing deadline on a day the SEC
     is closed moves to the next SEC business day (``roll_deadlines``)."""
@@ -49,11 +64,11 @@ def _roll(day: dt.date, sec: BusinessCalendar, terms: Terms, steps: list[Step]) 
         return day
     why = sec.holiday_name(day) or day.strftime("%A")
     if terms.registration.roll == "none":
-        steps.append(Step("RULES §1", f"{day} is not an SEC business day ({why}); "
+        steps.append(Step(NO_ROLL_RULE, f"{day} is not an SEC business day ({why}); "
                           "roll = none keeps it", day))
         return day
     rolled = roll_forward(day, sec)
-    steps.append(Step("RULES §1; Rule 0-3",
+    steps.append(Step(roll_clause(terms),
                       f"{day} is not an SEC business day ({why}); rolled to {rolled} "
                       "(roll = next_business_day)", rolled))
     return rolled
@@ -101,7 +116,8 @@ def _blackout_extension(terms: Terms, blackouts: Sequence[ev.Blackout], start: d
         extension += granted
         due = days_after(due, granted)
         limit = "no limit" if cap == "none" else f"at most {cap} in all for this statement"
-        steps.append(Step("RRA 3(g)", f"blackout {blackout.start} to {blackout.end} began before the {which} "
+        steps.append(Step(cite(terms, "RRA 3(g) filing delay", "registration.grace"),
+                          f"blackout {blackout.start} to {blackout.end} began before the {which} "
                           f"filing date: +{granted} days ({limit}) = {due}", due))
     return due
 
@@ -113,7 +129,7 @@ def filing_deadline(terms: Terms, timeline: Timeline, calendars: Calendars, as_o
     rule = terms.registration.filing
     start, name = _start(terms, timeline, rule)
     due = count(start, rule.days, rule.unit, calendars)
-    clause = rule.clause or "RRA 3(a)"
+    clause = cite(terms, "RRA 3(a)", "registration.filing")
     steps = [Step(clause, f"{name} {start} + {rule.days} {UNIT_WORDS[rule.unit]} = {due}", due)]
     due = _blackout_extension(terms, timeline.blackouts, start, due, "primary", steps)
     unrolled = due
@@ -121,9 +137,9 @@ def filing_deadline(terms: Terms, timeline: Timeline, calendars: Calendars, as_o
     primary = timeline.statement("primary")
     filed = primary.first("filed") if primary else None
     if filed is not None:
-        steps.append(Step("RRA 3(a)", f"Registration Statement filed {filed}", filed))
+        steps.append(Step(clause, f"Registration Statement filed {filed}", filed))
     return Deadline(
-        id="rs_filing", clause="RRA 3(a)", party=terms.company.id,
+        id="rs_filing", clause=clause, party=terms.company.id,
         duty="file the Registration Statement with the Commission",
         due=due, unrolled_due=unrolled, status=_status(due, filed, as_of),
         met_on=filed, met_by="rs_filed" if filed else None, steps=tuple(steps),
@@ -158,13 +174,14 @@ def effectiveness_deadline(terms: Terms, timeline: Timeline, calendars: Calendar
     rule = terms.registration.effectiveness
     primary = timeline.statement("primary") or Statement("primary")
     start, name = _start(terms, timeline, rule)
-    clause = rule.clause or "RRA 3(a)"
+    clause = cite(terms, "RRA 3(a)", "registration.effectiveness")
     due, steps = _effective_by(rule, start, name, primary, calendars, clause)
     unrolled = due
     due = _roll(due, calendars.sec, terms, steps)
     effective = primary.first("effective")
     if effective is not None:
-        steps.append(Step("SPA 1.7", f"declared effective {effective}", effective))
+        steps.append(Step(cite(terms, "SPA 1.7", "registration.effectiveness"), f"declared effective {effective}",
+                          effective))
     return Deadline(
         id="rs_effectiveness", clause=clause, party=terms.company.id,
         duty="cause the Registration Statement to be declared effective",
@@ -193,24 +210,27 @@ def additional_deadlines(terms: Terms, timeline: Timeline, notice: ev.Insufficie
     ref = f"insufficient_shares_notice {start} from {notice.investor}"
     facts = _additional_facts(timeline)
     rule = additional.filing
-    clause = rule.clause or "RRA 3(a)"
+    clause = cite(terms, "RRA 3(a)", "registration.additional.filing")
     unrolled = count(start, rule.days, rule.unit, calendars)
     steps = [Step(clause, f"notice {start} + {rule.days} {UNIT_WORDS[rule.unit]} = {unrolled}", unrolled)]
     unrolled = _blackout_extension(terms, timeline.blackouts, start, unrolled, "additional", steps)
     due = _roll(unrolled, calendars.sec, terms, steps)
     filed = facts.first("filed", start)
     filing = Deadline(
-        id="additional_rs_filing", clause=f"{clause}, 3(e)(iv)" if clause == "RRA 3(a)" else clause,
+        id="additional_rs_filing",
+        clause=cite_all(terms, ("RRA 3(a)", "registration.additional.filing"), "RRA 3(e)(iv)", abbreviate=True),
         party=terms.company.id, duty="file the additional Registration Statement", due=due, unrolled_due=unrolled,
         status=_status(due, filed, as_of), met_on=filed, met_by="rs_filed" if filed else None,
         steps=tuple(steps), ref=ref)
     rule_e = additional.effectiveness
-    clause = rule_e.clause or "RRA 3(a)"
+    clause = cite(terms, "RRA 3(a)", "registration.additional.effectiveness")
     unrolled, steps = _effective_by(rule_e, start, "notice", facts, calendars, clause)
     due = _roll(unrolled, calendars.sec, terms, steps)
     effective = facts.first("effective", start)
     effectiveness = Deadline(
-        id="additional_rs_effectiveness", clause=f"{clause}, 3(e)(iv)" if clause == "RRA 3(a)" else clause,
+        id="additional_rs_effectiveness",
+        clause=cite_all(terms, ("RRA 3(a)", "registration.additional.effectiveness"), "RRA 3(e)(iv)",
+                        abbreviate=True),
         party=terms.company.id, duty="cause the additional Registration Statement to be declared effective",
         due=due, unrolled_due=unrolled, status=_status(due, effective, as_of), met_on=effective,
         met_by="rs_effective" if effective else None, steps=tuple(steps), ref=ref)

@@ -73,16 +73,15 @@ from pipedeal.base.formats import price as price_text
 from pipedeal.base.money import fraction_to_decimal, to_cent
 from pipedeal.base.quotes import QuoteBook
 from pipedeal.base.steps import Steps
-from pipedeal.deal.clauses import deal_words, quote
+from pipedeal.deal.clauses import Slot, cite, cite_all
 from pipedeal.deal.terms import Terms
 from pipedeal.engine import events as ev
-from pipedeal.engine.pricing import Allocation, Pricing, allocate, price_the_deal
+from pipedeal.engine.pricing import RESERVE_SLOTS, Allocation, Pricing, allocate, price_the_deal
 from pipedeal.engine.warrants import (
-    ANTI_DILUTION_UNNUMBERED,
-    ANTI_DILUTION_WORDS,
     AdjustmentNotice,
     AdjustmentRow,
     ExerciseResult,
+    anti_dilution_clause,
     cashless_shares,
     cashless_start,
     exercise_window,
@@ -92,6 +91,7 @@ from pipedeal.engine.warrants import (
     price_in_force,
     shares_after_price_adjustment,
     whole_and_fraction,
+    window_clause,
 )
 
 # Events that may be dated before the Closing (they do not presuppose it).
@@ -646,6 +646,17 @@ class Fold:
             raise Rejected("EVENT-MISSING-FIELD", f"a mailed {what} takes effect on actual receipt (notices.mail = "
                            "\"on_receipt\"): give received_at", "received_at")
 
+    def cite(self, slot: str, block: str | None = None) -> str:
+        """The deal's own clause for the FOCUS slot ``slot`` (``clauses.cite``)."""
+        return cite(self.ctx.terms, slot, block)
+
+    def cite_all(self, *slots: Slot, sep: str = ", ", abbreviate: bool = False) -> str:
+        return cite_all(self.ctx.terms, *slots, sep=sep, abbreviate=abbreviate)
+
+    def reorganization_clause(self) -> str:
+        """The clause of a merger's adjustment, "W 11 (reorganization)" in FOCUS's numbering."""
+        return f"{self.cite('W 11 merger')} (reorganization)"
+
     def report(self, code: str, message: str, clause: str, day: dt.date, severity: str | None = None) -> None:
         """A breach (or warning) found while folding, located at the event that caused it."""
         item = self.current
@@ -726,11 +737,12 @@ class Fold:
         reserve_ok, headroom_ok = reserved >= required, headroom >= 0
         if not reserve_ok and self.reserve_ok:
             self.report("RESERVE-SHORTFALL", f"{share_count(reserved)} shares reserved for {share_count(required)} "
-                        f"outstanding warrant shares (short {share_count(required - reserved)})", "SPA 6.2; W 15", day)
+                        f"outstanding warrant shares (short {share_count(required - reserved)})",
+                        self.cite_all(*RESERVE_SLOTS, sep="; "), day)
         if not headroom_ok and self.headroom_ok:
             self.report("AUTHORIZED-SHORTFALL", f"{authorized:,} authorized < {share_count(outstanding)} outstanding "
-                        f"+ {share_count(reserved)} reserved (short {share_count(-headroom)})", "SPA 4.3, 6.2; W 15",
-                        day)
+                        f"+ {share_count(reserved)} reserved (short {share_count(-headroom)})",
+                        self.cite_all("SPA 4.3 capitalization", *RESERVE_SLOTS, sep="; ", abbreviate=True), day)
         self.reserve_ok, self.headroom_ok = reserve_ok, headroom_ok
 
     def _check_par(self, day: dt.date, price: Decimal | None, why: str) -> None:
@@ -741,7 +753,8 @@ class Fold:
         par = self.ctx.terms.capitalization.par_value
         if price is not None and par and price < par:
             self.report("EXERCISE-PRICE-BELOW-PAR", f"{why}: the Exercise Price {price_text(price)} is below the par "
-                        f"value {price_text(par)} of the Common Stock", "W 15; W 2", day)
+                        f"value {price_text(par)} of the Common Stock",
+                        self.cite_all("W 15 par value", "W 2", sep="; "), day)
 
     # -- the handlers ------------------------------------------------------------------------
     def _close(self, event: ev.Closing) -> None:
@@ -814,7 +827,8 @@ class Fold:
         first, last = self.window
         if not first <= event.date <= last:
             raise Rejected("EVENT-OUTSIDE-EXERCISE-WINDOW",
-                           f"{event.date} is outside the exercise window {first} to {last} (W preamble, W 10)",
+                           f"{event.date} is outside the exercise window {first} to {last} "
+                           f"({window_clause(self.ctx.terms)})",
                            "date")
 
     def _exercise(self, event: ev.WarrantExercise, day: dt.date) -> None:
@@ -866,7 +880,8 @@ class Fold:
                            "method")
         if event.date < after:
             raise Rejected("EVENT-CASHLESS-TOO-EARLY",
-                           f"W 3: a cashless exercise is allowed from one year after the issue date {issued_on}, "
+                           f"{self.cite('W 3 cashless')}: a cashless exercise is allowed from one year after the "
+                           f"issue date {issued_on}, "
                            f"i.e. from {after}", "method")
         if not needs_no_registration(terms):
             return
@@ -874,13 +889,15 @@ class Fold:
         if (terms.warrants.cashless_test or "at_election") == "at_election":
             if in_effect.on(event.date):
                 raise Rejected("EVENT-CASHLESS-REGISTERED",
-                               f"W 3: a registration permitting resale of the Warrant Shares is in effect on "
+                               f"{self.cite('W 3 cashless')}: a registration permitting resale of the Warrant "
+                               f"Shares is in effect on "
                                f"{event.date} (cashless_test=at_election)", "method")
             return
         gap = any(not value for _, _, value in in_effect.runs(after.toordinal(), event.date.toordinal()))
         if not gap:
             raise Rejected("EVENT-CASHLESS-REGISTERED",
-                           f"W 3: a registration was in effect every day from {after} to {event.date} "
+                           f"{self.cite('W 3 cashless')}: a registration was in effect every day from {after} to "
+                           f"{event.date} "
                            "(cashless_test=ever_after_one_year)", "method")
 
     def _exercise_result(self, event: ev.WarrantExercise, cert: Certificate, surrendered: Fraction,
@@ -890,41 +907,46 @@ class Fold:
         if price is None or ctx.trading is None:
             return None
         reading = ctx.terms.warrants.fraction_cash
-        steps = [f"W 3: exercise of {share_count(surrendered)} warrant shares of {cert.id} on {event.date}"]
+        steps = [f"{self.cite('W 3')}: exercise of {share_count(surrendered)} warrant shares of {cert.id} on "
+                 f"{event.date}"]
         average = average_day = None
         if event.method == "cash":
             aggregate = to_cent(fraction_to_decimal(surrendered * Fraction(price)))
             due = surrendered
-            steps.append(f"W 3: aggregate Exercise Price {share_count(surrendered)} x {price_text(price)} = "
+            steps.append(f"{self.cite('W 3 payment')}: aggregate Exercise Price {share_count(surrendered)} x "
+                         f"{price_text(price)} = "
                          f"{money(aggregate)}")
         else:
             aggregate = Decimal("0.00")
             average_day, average, how = self._cashless_price(event)
             if average <= price:
                 raise Rejected("EVENT-CASHLESS-UNDERWATER",
-                               f"W 3: A = {price_text(average)} is not above B = {price_text(price)}: a cashless "
+                               f"{self.cite('W 3 cashless')}: A = {price_text(average)} is not above B = "
+                               f"{price_text(price)}: a cashless "
                                "exercise would deliver nothing", "method")
             due = cashless_shares(average, price, surrendered)
-            steps.append(f"W 3: A = {how} = {price_text(average)}; B = {price_text(price)}; "
+            cashless = self.cite("W 3 cashless")
+            steps.append(f"{cashless}: A = {how} = {price_text(average)}; B = {price_text(price)}; "
                          f"X = {share_count(surrendered)}")
-            steps.append(f"W 3: (A - B) x X / A = {share_count(due)} shares")
+            steps.append(f"{cashless}: (A - B) x X / A = {share_count(due)} shares")
         whole, fraction = whole_and_fraction(due)
         basket: tuple[tuple[str, Decimal], ...] = ()
         other = self.other_property.last
         if other is not None:
             basket = tuple((asset.asset, fraction_to_decimal(Fraction(asset.quantity) * due)) for asset in other)
-            steps.append("W 11 (reorganization): delivers the Other Property for each share: "
+            steps.append(f"{self.reorganization_clause()}: delivers the Other Property for each share: "
                          + ", ".join(f"{quantity} {name}" for name, quantity in basket))
             whole, fraction = 0, Fraction(0)
         market = average if average is not None else (self._market_price(event) if fraction and
                                                      reading == "fraction_times_market" else None)
         cash = fraction_cash(fraction, price, reading, market)
         if fraction:
-            steps.append(f"W 4: {whole:,} whole shares; the fraction {share_count(fraction)} is paid "
+            steps.append(f"{self.cite('W 4')}: {whole:,} whole shares; the fraction {share_count(fraction)} is paid "
                          f"in cash: {money(cash)} (fraction_cash={reading})")
         delivery_rule = ctx.terms.warrants.delivery
         delivery = self.due(event.date, delivery_rule.days, delivery_rule.unit)
-        steps.append(f"W 3: certificates due within {delivery_rule.days} {UNIT_WORDS[delivery_rule.unit]}: "
+        steps.append(f"{self.cite('W 3 delivery', 'warrants')}: certificates due within {delivery_rule.days} "
+                     f"{UNIT_WORDS[delivery_rule.unit]}: "
                      f"by {delivery}")
         start = event.date if event.method == "cash" else original
         return ExerciseResult(
@@ -946,7 +968,8 @@ class Fold:
             days = ctx.trading.open_days(ctx.trading.add_open_days(day, -4), day)
             closes = [quotes.value(d, "close") if quotes else None for d in days]
             if any(close is None for close in closes):
-                raise Rejected("EVENT-CASHLESS-NO-QUOTE", f"W 3: A is the mean close of {days[0]} to {day}; the "
+                raise Rejected("EVENT-CASHLESS-NO-QUOTE", f"{self.cite('W 3 cashless')}: A is the mean close of "
+                               f"{days[0]} to {day}; the "
                                "quotes lack a close for one of them", "date")
             value = fraction_to_decimal(sum(Fraction(c) for c in closes) / len(closes))  # type: ignore[arg-type]
             return day, value, f"mean close of the 5 Trading Days {days[0]} to {day}"
@@ -954,14 +977,16 @@ class Fold:
         if rule == "prior_day_high_low_mean":
             if quote is None or quote.high is None or quote.low is None:
                 raise Rejected("EVENT-CASHLESS-NO-QUOTE",
-                               f"W 3: A is the average of the high and low on {day}, the Trading Day "
+                               f"{self.cite('W 3 cashless')}: A is the average of the high and low on {day}, "
+                               "the Trading Day "
                                "before the election; the quotes have no high and low for it", "date")
             value = fraction_to_decimal((Fraction(quote.high) + Fraction(quote.low)) / 2)
             return day, value, f"(high {price_text(quote.high)} + low {price_text(quote.low)}) / 2 on {day}"
         column = "close" if rule == "prior_day_close" else "vwap"
         value = getattr(quote, column) if quote else None
         if value is None:
-            raise Rejected("EVENT-CASHLESS-NO-QUOTE", f"W 3: A is the {column} on {day}, the Trading Day before "
+            raise Rejected("EVENT-CASHLESS-NO-QUOTE", f"{self.cite('W 3 cashless')}: A is the {column} on {day}, "
+                           "the Trading Day before "
                            f"the election; the quotes have none", "date")
         return day, value, f"the {column} on {day}"
 
@@ -999,7 +1024,8 @@ class Fold:
         termination = self.window[1] if self.window else None
         if termination is not None and event.date > termination:
             raise Rejected("EVENT-TRANSFER-AFTER-TERMINATION",
-                           f"W 1: transferable only prior to the Termination Date {termination}", "date")
+                           f"{self.cite('W 1')}: transferable only prior to the Termination Date {termination}",
+                           "date")
 
     def _divide(self, event: ev.WarrantDivide, day: dt.date) -> None:
         """W 7(b): a Warrant divided into new Warrants of the stated denominations."""
@@ -1022,7 +1048,8 @@ class Fold:
         holders = {c.holder for c in certs}
         if len(holders) != 1:
             raise Rejected("EVENT-COMBINE-HOLDERS",
-                           f"W 7(b): warrants of different holders ({', '.join(sorted(holders))}) cannot be "
+                           f"{self.cite('W 7(b) divided or combined')}: warrants of different holders "
+                           f"({', '.join(sorted(holders))}) cannot be "
                            "combined; transfer first", "warrants")
         original = min(c.original_issue_date for c in certs)
         total = sum((self.shares_of(c) for c in certs), Fraction(0))
@@ -1058,9 +1085,10 @@ class Fold:
         if event.authorized:
             self.authorized.set(day, event.authorized)
         label = event.type.replace("_", " ")
-        computation = [f"W 11(a): ratio {new}:{old} ({label})", f"W 11(a): warrant shares x {new}/{old}"]
+        clause = self.cite("W 11(a)")
+        computation = [f"{clause}: ratio {new}:{old} ({label})", f"{clause}: warrant shares x {new}/{old}"]
         if price_before is not None and price_after is not None:
-            computation.append(f"W 11(a): Exercise Price {price_text(price_before)} x {old}/{new} = "
+            computation.append(f"{clause}: Exercise Price {price_text(price_before)} x {old}/{new} = "
                                f"{price_text(price_after)} (10 places, half-up, where it does not terminate)")
         adjustment_rows = tuple(
             AdjustmentRow(cert.id, cert.holder, before, before * factor, price_before or Decimal(0),
@@ -1069,7 +1097,7 @@ class Fold:
             computation.append(f"{row.warrant}: {share_count(row.shares_before)} x {new}/{old} = "
                                f"{share_count(row.shares_after)}")
         self.adjustments.append(AdjustmentNotice(
-            kind=event.type, clause="W 11(a)", date=event.date, record_date=event.record_date,
+            kind=event.type, clause=clause, date=event.date, record_date=event.record_date,
             effective_from=day,
             facts=f"The Company effected a {label} of its Common Stock, {new} shares for each {old}, effective "
                   f"{event.date}" + (f" (record date {event.record_date})" if event.record_date else ""),
@@ -1092,8 +1120,8 @@ class Fold:
             self.report("SPLIT-CASH-IN-LIEU",
                         f"the {event.type.replace('_', ' ')} of {event.date} makes {share_count(exact)} shares of "
                         f"{self.outstanding.last:,} outstanding-to-be: {_whole(exact):,} are outstanding and cash "
-                        "is paid in lieu of the fraction (holder-level fractions are not known)", "W 11(a); SPA 4.3",
-                        day)
+                        "is paid in lieu of the fraction (holder-level fractions are not known)",
+                        self.cite_all("W 11(a)", "SPA 4.3 capitalization", sep="; "), day)
         for lot in self.lots:
             held = lot.held.last
             if held:
@@ -1120,7 +1148,7 @@ class Fold:
                 continue
             when = f"given {notices[0].date}" if notices else "not given"
             self.report("W14-LATE-NOTICE", f"{event.type} of {event.date}: notice of the {label} {day} was "  # type: ignore[attr-defined]
-                        f"{when}; due by {latest} ({days} days before)", "W 14", day)
+                        f"{when}; due by {latest} ({days} days before)", self.cite("W 14 notice"), day)
 
     def _merge(self, event: ev.Merger, day: dt.date) -> None:
         """W 11 (reorganization): the Warrant then buys the Other Property per share."""
@@ -1129,7 +1157,8 @@ class Fold:
         rows = tuple(AdjustmentRow(c.id, c.holder, self.shares_of(c), self.shares_of(c), price, price)
                      for c in (self.certificates[cid] for cid in self.outstanding_ids))
         self.adjustments.append(AdjustmentNotice(
-            kind="merger", clause="W 11 (reorganization)", date=event.date, record_date=None, effective_from=day,
+            kind="merger", clause=self.reorganization_clause(), date=event.date, record_date=None,
+            effective_from=day,
             facts=f"The Company merged or reorganized on {event.date}; each share of Common Stock became "
                   + ", ".join(f"{quantity} {name}" for name, quantity in basket),
             computation=tuple(f"each warrant share now buys {quantity} {name}" for name, quantity in basket),
@@ -1142,21 +1171,24 @@ class Fold:
         current = self.price(event.start)
         if current is not None and event.price >= current:
             raise Rejected("EVENT-NOT-A-REDUCTION",
-                           f"W 12 allows only a reduction: {price_text(event.price)} is not below the Exercise Price "
+                           f"{self.cite('W 12')} allows only a reduction: {price_text(event.price)} is not below "
+                           "the Exercise Price "
                            f"{price_text(current)} in force on {event.start}", "price")
         rows = tuple(AdjustmentRow(c.id, c.holder, self.shares_of(c), self.shares_of(c), current or Decimal(0),
                                    event.price) for c in (self.certificates[cid] for cid in self.outstanding_ids))
         self.adjustments.append(AdjustmentNotice(
-            kind="price_reduction", clause="W 12", date=event.date, record_date=None, effective_from=event.start,
+            kind="price_reduction", clause=self.cite("W 12"), date=event.date, record_date=None,
+            effective_from=event.start,
             facts=f"The Board of Directors reduced the Exercise Price to {price_text(event.price)} from {event.start} "
                   f"through {event.end}, after which it returns to the price then in force",
-            computation=(f"W 12: {price_text(current) if current is not None else '?'} -> {price_text(event.price)} "
+            computation=(f"{self.cite('W 12')}: {price_text(current) if current is not None else '?'} -> "
+                         f"{price_text(event.price)} "
                          f"for {event.start} to {event.end}",),
             rows=rows, until=event.end))
         # Kept in Closing-share terms (x the split ratio so far) so that a later W 11
         # adjustment divides it exactly as it divides the original price.
         self.reductions.append((event.start, event.end, Fraction(event.price) * self.factor))
-        self._check_par(event.start, event.price, f"the W 12 reduction of {event.date}")
+        self._check_par(event.start, event.price, f"the {self.cite('W 12')} reduction of {event.date}")
         self.change_days.update((event.start.toordinal(), (event.end + ONE_DAY).toordinal()))
 
     def _statement_event(self, event: ev.EventBase, day: dt.date) -> None:
@@ -1226,8 +1258,8 @@ class Fold:
         latest = self.due(event.start, -needed, unit) if needed else event.start
         if event.date > latest:
             self.report("BLACKOUT-LATE-NOTICE", f"blackout from {event.start}: notice given {event.date}, due by "
-                        f"{latest} ({needed} {UNIT_WORDS[unit]} before the first blackout day)", "RRA 3(g)",
-                        event.date)
+                        f"{latest} ({needed} {UNIT_WORDS[unit]} before the first blackout day)",
+                        self.cite("RRA 3(g) notice", "registration.grace"), event.date)
 
     def _insufficient_notice(self, event: ev.InsufficientSharesNotice, day: dt.date) -> None:
         """RRA 3(a) kind: an Investor's notice calls for an additional statement; PIPE-TERMS
@@ -1238,7 +1270,8 @@ class Fold:
             self.report("ADDITIONAL-STATEMENT-NONE",
                         f"insufficient_shares_notice of {event.date} from {event.investor}: the agreement provides "
                         "no additional Registration Statement (registration.additional = \"none\"), so no filing "
-                        "or effectiveness deadline follows it", "RRA 3(a)", event.date, severity="warning")
+                        "or effectiveness deadline follows it", self.cite("RRA 3(a)", "registration"), event.date,
+                        severity="warning")
 
     def _finance(self, event: ev.Financing, day: dt.date) -> None:
         """PIPE-TERMS "Warrants": "Price-based adjustment applies on a financing event ... whose
@@ -1278,8 +1311,7 @@ class Fold:
         assert exempt is not None and scale_shares is not None
         if event.exemption in exempt:
             return
-        words = quote(ANTI_DILUTION_WORDS, deal_words(self.ctx.terms))
-        clause = words.clause if words is not None else ANTI_DILUTION_UNNUMBERED
+        clause = anti_dilution_clause(self.ctx.terms)
         warrant_shares = self.base_outstanding * self.factor  # "as adjusted so far"
         adjustment = price_after_issue(rule, old, event.price, event.shares, self.outstanding.last, warrant_shares,
                                        rounding or "none")
@@ -1299,7 +1331,8 @@ class Fold:
                        f"force on {day} (anti_dilution = {rule}; exempt kinds: "
                        f"{', '.join(exempt) or 'none'}; this issue: {event.exemption})"]
         if old < underlying:
-            computation.append(f"the price in force is the W 12 reduced price {price_text(old)} (otherwise "
+            computation.append(f"the price in force is the {self.cite('W 12')} reduced price {price_text(old)} "
+                               "(otherwise "
                                f"{price_text(underlying)}); the new price applies after the reduction's period too")
         computation.extend(adjustment.computation)
         certs = [self.certificates[cert_id] for cert_id in self.outstanding_ids]
@@ -1311,7 +1344,7 @@ class Fold:
         if scale_shares:
             computation.append("adjust_shares_on_price_adjustment = true: warrant shares x old price / new price, "
                                "kept to 10 places, half-up (the aggregate Exercise Price is unchanged; a fraction "
-                               "stays on the Warrant and is paid in cash at exercise, W 4)")
+                               f"stays on the Warrant and is paid in cash at exercise, {self.cite('W 4')})")
             computation.extend(f"{row.warrant}: {share_count(row.shares_before)} x {price_text(old)} / "
                                f"{price_text(new)} = {share_count(row.shares_after)}" for row in rows)
             # The reserve covers whole shares (W 4 pays a fraction in cash), so it grows by the
@@ -1324,7 +1357,8 @@ class Fold:
             self.whole_required += whole_added
             self._set_warrant_totals(day)
             self.reserved.set(day, self.reserved.last + whole_added)
-            computation.append(f"SPA 6.2: the reserve grows by the {whole_added:,} whole warrant shares added")
+            computation.append(f"{self.cite('SPA 6.2 reserve adjusted')}: the reserve grows by the {whole_added:,} "
+                               "whole warrant shares added")
             self.capital_changed = True
         else:
             computation.append("adjust_shares_on_price_adjustment = false: the Warrant Shares are unchanged")

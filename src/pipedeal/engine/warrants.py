@@ -18,6 +18,7 @@ from pipedeal.base.calendars import BusinessCalendar, add_months, add_years, rol
 from pipedeal.base.formats import price as price_text
 from pipedeal.base.formats import share_count
 from pipedeal.base.money import fraction_to_decimal, to_cent, to_ten_places
+from pipedeal.deal.clauses import cite, cite_or_rule
 from pipedeal.deal.terms import Terms
 from pipedeal.engine.pricing import rounded
 
@@ -26,6 +27,22 @@ ANTI_DILUTION_WORDS = "W anti-dilution"
 words), which Notices of Adjustment cite; FOCUS, ``structural``, has none."""
 ANTI_DILUTION_UNNUMBERED = "the Warrant's anti-dilution clause"
 """An anti-dilution notice's ``clause`` when the deal quotes no words for it (so no number)."""
+TERMINATION_ROLL_RULE = "PIPE-TERMS (Precise readings)"
+"""Where a deal's Warrant has no W 10: PIPE-TERMS moves a Termination Date that is not a business
+day to the next one, for every deal."""
+
+
+def anti_dilution_clause(terms: Terms) -> str:
+    """The deal's price-based anti-dilution clause, as a Notice of Adjustment cites it."""
+    return cite_or_rule(terms, ANTI_DILUTION_WORDS, ANTI_DILUTION_UNNUMBERED)
+
+
+def window_clause(terms: Terms) -> str:
+    """The clauses of the exercise window: the deal's own (W preamble) and the one that moves a
+    Termination Date off a holiday (W 10; PIPE-TERMS' rule where the Warrant has none)."""
+    window = cite(terms, "W preamble exercise window", "warrants")
+    roll = cite_or_rule(terms, "W 10 next day", TERMINATION_ROLL_RULE)
+    return window if roll == window else f"{window}, {roll}"
 
 
 @dataclass(frozen=True)

@@ -370,7 +370,7 @@ def warrants(
         return
     from pipedeal.outputs.render import render_lineage, render_warrants
 
-    render_lineage(out, data, lineage) if lineage else render_warrants(out, data)
+    render_lineage(out, data, lineage) if lineage else render_warrants(out, data, inputs.terms)
 
 
 @app.command()
@@ -584,6 +584,7 @@ def documents_adjustments(
 ) -> None:
     """Every Notice of Adjustment (W 13) of the deal up to the date."""
     def build() -> None:
+        from pipedeal.deal.clauses import cite_all
         from pipedeal.outputs.documents.warrant_forms import adjustment_notice_docx, adjustment_notice_html
         from pipedeal.storage.workspace import parse_day
 
@@ -591,7 +592,8 @@ def documents_adjustments(
         note = " ".join(inputs.warning_lines()) or None
         chosen = parse_day(dated, "--date") if dated else None
         if not evaluation.adjustments:
-            out.print("No adjustment (W 11, W 12) by this date: no notice to write.")
+            out.print(f"No adjustment ({cite_all(inputs.terms, 'W 11', 'W 12')}) by this date: no notice "
+                      "to write.")
         for notice in evaluation.adjustments:
             name = f"{notice.kind}-{notice.date}" + (f"-{holder}" if holder else "")
             _write_document("notice-of-adjustment", name, output_format, out_dir,

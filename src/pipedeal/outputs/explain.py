@@ -17,9 +17,16 @@ from fractions import Fraction
 from pipedeal.base import intervals as iv
 from pipedeal.base.formats import exact_money, money, percent, share_count
 from pipedeal.base.money import fraction_to_decimal, plain
-from pipedeal.deal.clauses import block_citation, deal_words, quoted, quoted_or_empty
-from pipedeal.engine.damages import Installment, InvestorDamages, LatePortion, Segment
-from pipedeal.engine.defaults import CLAUSE_OF_KIND
+from pipedeal.deal.clauses import block_citation, cite, cited_quote, deal_words, quoted
+from pipedeal.engine.damages import (
+    COLLECTION_WORDS,
+    Installment,
+    InvestorDamages,
+    LatePortion,
+    Segment,
+    collection_costs_owed,
+)
+from pipedeal.engine.defaults import SLOT_OF_KIND
 from pipedeal.engine.evaluate import Evaluation
 from pipedeal.engine.registration import UNIT_WORDS
 
@@ -164,60 +171,63 @@ def late_text(row: Installment, portion: LatePortion, rule) -> str:
 
 def explain_damages(evaluation: Evaluation, investor: str) -> list[Line]:
     result = evaluation.damages[investor]
-    ld = evaluation.terms.liquidated_damages
-    words = deal_words(evaluation.terms)
+    terms = evaluation.terms
+    ld = terms.liquidated_damages
+    words = deal_words(terms)
     defaults = evaluation.default_days
     lines: list[Line] = []
     if defaults is not None:
         runs = sorted((run, kind) for kind, days in defaults.kinds.items() for run in days)
         for run, kind in runs:
-            clause = CLAUSE_OF_KIND[kind]
+            slot = SLOT_OF_KIND[kind]
             first, last = iv.dates(run)
-            lines.append(Line("defaults", clause, quoted(clause, words),
+            lines.append(Line("defaults", cite(terms, slot), cited_quote(terms, slot),
                               f"{kind} default: {first} to {last} ({run[1] - run[0] + 1} days)"))
         excused = sorted((run, exclusion) for exclusion in defaults.lapse_exclusions for run in exclusion.days)
         for run, exclusion in excused:
             first, last = iv.dates(run)
-            key = "RRA 3(e) financial statements" if exclusion.window else "RRA 3(g) cap"
-            lines.append(Line("exclusions", exclusion.clause, quoted(key, words),
+            lines.append(Line("exclusions", exclusion.clause, cited_quote(terms, exclusion.words),
                               f"{first} to {last} ({run[1] - run[0] + 1} lapse day(s)) not a default: "
                               f"{exclusion.reason}"))
         period = defaults.period
         ends = f"ends {period.end}" if period.end else "has not ended"
-        lines.append(Line("defaults", "RRA 3(b)", quoted("RRA 3(b)", words),
+        lines.append(Line("defaults", cite(terms, "RRA 3(b)", "registration.effectiveness_period"),
+                          cited_quote(terms, "RRA 3(b)", "registration.effectiveness_period"),
                           f"Effectiveness Period {ends} ({period.reason})"))
-    for reason, clause, count in result.excluded:
-        key = "RRA 3(e)(ii) underwriters" if "underwriter" in reason else clause
-        lines.append(Line("exclusions", clause, quoted_or_empty(key, words),
-                          f"{count} day(s) excluded: {reason}"))
+    for excluded in result.excluded:
+        lines.append(Line("exclusions", excluded.clause, cited_quote(terms, excluded.words),
+                          f"{excluded.days} day(s) excluded: {excluded.reason}"))
     for period in result.periods:
-        lines.append(Line("defaults", "RRA 3(e)", quoted("RRA 3(e) overlap", words),
+        lines.append(Line("defaults", cite(terms, "RRA 3(e) overlap"), cited_quote(terms, "RRA 3(e) overlap"),
                           f"default period {period.first} to {period.last}: {period.days} day(s), "
                           "each counted once"))
     market_key = f"RRA 3(e) market value {ld.market_value}" if ld.market_value else "RRA 3(e)(B) rate"
     for segment in result.segments:
-        lines.append(Line("segments", "RRA 3(e)(B)", quoted("RRA 3(e)(B) rate", words),
+        lines.append(Line("segments", cite(terms, "RRA 3(e)(B) rate"), cited_quote(terms, "RRA 3(e)(B) rate"),
                           segment_text(segment, ld.proration),
                           fraction_to_decimal(segment.amount), segment.amount))
     if result.segments:
         if ld.base == "market_value_held":
-            lines.append(Line("segments", "RRA 3(e)", quoted(market_key, words), base_text(evaluation, investor)))
+            lines.append(Line("segments", cite(terms, "RRA 3(e)"), quoted(market_key, words),
+                              base_text(evaluation, investor)))
         else:
-            lines.append(Line("segments", *block_citation(evaluation.terms, "liquidated_damages"),
+            lines.append(Line("segments", *block_citation(terms, "liquidated_damages"),
                               base_text(evaluation, investor), _exact_or_none(result.base_amount),
                               result.base_amount))
     if result.cap is not None:
         lines.append(Line("total", *block_citation(evaluation.terms, "liquidated_damages.cap"), cap_text(result),
                           _exact_or_none(result.cap.amount), result.cap.amount))
-    lines.append(Line("total", "RRA 3(e)(B)", quoted("RRA 3(e)(B) daily", words),
+    lines.append(Line("total", cite(terms, "RRA 3(e)(B) daily"), cited_quote(terms, "RRA 3(e)(B) daily"),
                       f"sum of the segments {exact_money(result.accrued_exact)} "
                       "(exact; … marks a value cut at 10 places), rounded half-up once to the cent",
                       result.accrued))
+    payment_clause = cite(terms, "RRA 3(e) payment", "liquidated_damages.payment")
+    payment_words = cited_quote(terms, "RRA 3(e) payment", "liquidated_damages.payment")
     for demand in result.demands:
         due = f"due {demand.due}" if demand.due else "not due: the demand has not taken effect"
         if ld.payment.due != "on_demand":
             due = "no due date"
-        lines.append(Line("payments", "RRA 3(e)", quoted("RRA 3(e) payment", words),
+        lines.append(Line("payments", payment_clause, payment_words,
                           f"demanded {demand.date}: {money(demand.amount)}, {due} ({demand.status}); "
                           f"{demand.effect}", demand.amount))
     payment_cited = block_citation(evaluation.terms, "liquidated_damages.payment")
@@ -225,7 +235,7 @@ def explain_damages(evaluation: Evaluation, investor: str) -> list[Line]:
         for row in result.installments:
             lines.append(Line("payments", *payment_cited, installment_text(row, ld.payment), row.amount))
     if result.paid:
-        lines.append(Line("payments", "RRA 3(e)", quoted("RRA 3(e) payment", words),
+        lines.append(Line("payments", payment_clause, payment_words,
                           f"paid {money(result.paid)}; balance {money(result.balance)}",
                           result.balance))
     if result.credit:
@@ -241,9 +251,12 @@ def explain_damages(evaluation: Evaluation, investor: str) -> list[Line]:
         lines.append(Line("payments", *late_cited,
                           f"late interest {exact_money(result.late_interest_exact)} (exact), rounded half-up once "
                           "to the cent", result.late_interest))
-    if result.overdue:
-        lines.append(Line("payments", "RRA 3(e)", quoted("RRA 3(e) collection", words),
+    if collection_costs_owed(terms, result):
+        lines.append(Line("payments", cite(terms, COLLECTION_WORDS), cited_quote(terms, COLLECTION_WORDS),
                           f"overdue since {result.due}: costs of collection are payable"))
+    elif result.overdue:
+        lines.append(Line("payments", payment_clause, payment_words,
+                          f"overdue since {result.due}"))
     return lines
 
 

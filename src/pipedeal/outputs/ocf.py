@@ -66,16 +66,20 @@ from typing import Any
 from pipedeal import __version__
 from pipedeal.base import formats
 from pipedeal.base.money import fraction_to_decimal, money_str, plain, to_ten_places
-from pipedeal.deal.clauses import deal_words, quoted
-from pipedeal.deal.terms import Party
+from pipedeal.deal.clauses import cite, cite_all, cite_or_rule, deal_words, is_numbered, quoted
+from pipedeal.deal.terms import Party, Terms
 from pipedeal.engine.evaluate import Evaluation
+from pipedeal.engine.pricing import PURCHASE_SLOTS, RESERVE_SLOTS
 from pipedeal.engine.timeline import Certificate, Timeline
 from pipedeal.engine.warrants import (
+    ANTI_DILUTION_WORDS,
     CASHLESS_PRICE_WORDS,
+    TERMINATION_ROLL_RULE,
     AdjustmentNotice,
     AdjustmentRow,
     ExerciseResult,
     cashless_start,
+    window_clause,
 )
 
 # The ``ocf_version`` the official schemas accept (OCFManifestFile.schema.json, const).
@@ -116,18 +120,43 @@ class IssuerFacts:
 
 
 # Facts of the bundled deals that no key of the terms records: (country, subdivision, the
-# key of the deal's words that say so, and the clause).
-KNOWN_ISSUERS: dict[str, tuple[str, str, str, str]] = {
-    "focus-1999": ("US", "DE", "SPA preamble Delaware", "SPA preamble; SPA 4.1"),
+# key of the deal's words that say so, and the FOCUS slots of the clauses that do).
+KNOWN_ISSUERS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "focus-1999": ("US", "DE", "SPA preamble Delaware", ("SPA preamble Delaware", "SPA 4.1")),
 }
+
+# The securities-law exemption of a bundled deal's sale, which no key of the terms records: its
+# description, and the FOCUS slots of the clauses that state it. A deal not listed exports none.
+KNOWN_EXEMPTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "focus-1999": ("Section 4(2) and/or 4(6) of the Securities Act and/or Regulation D",
+                   ("SPA recitals exemption", "SPA 4.6")),
+}
+
+# Where each investor's subscription is stated in a bundled deal's agreement.
+KNOWN_SUBSCRIPTIONS: dict[str, str] = {"focus-1999": "signature page"}
 
 
 def known_issuer(evaluation: Evaluation) -> IssuerFacts | None:
-    entry = KNOWN_ISSUERS.get(evaluation.terms.deal.name)
+    terms = evaluation.terms
+    entry = KNOWN_ISSUERS.get(terms.deal.name)
     if entry is None:
         return None
-    country, subdivision, key, clause = entry
-    return IssuerFacts(country, subdivision, None, f"{clause}: {quoted(key, deal_words(evaluation.terms))}")
+    country, subdivision, key, slots = entry
+    return IssuerFacts(country, subdivision, None,
+                       f"{cite_all(terms, *slots, sep='; ')}: {quoted(key, deal_words(terms))}")
+
+
+def _exemptions(terms: Terms) -> list[dict[str, str]]:
+    entry = KNOWN_EXEMPTIONS.get(terms.deal.name)
+    if entry is None:
+        return []
+    description, slots = entry
+    return [{"description": f"{description} ({cite_all(terms, *slots, sep='; ')})", "jurisdiction": "US"}]
+
+
+def reorganization(terms: Terms) -> str:
+    """The clause of a merger's adjustment, "W 11 (reorganization)" in FOCUS's numbering."""
+    return f"{cite(terms, 'W 11 merger')} (reorganization)"
 
 
 # --- numbers -------------------------------------------------------------------------------
@@ -256,11 +285,11 @@ class _Export:
         self.authorized: dict[dt.date, int] = {}
         self.boundaries: set[dt.date] = set()
         self.common = f"{self.deal}:common"
-        self.exemptions = [{
-            "description": "Section 4(2) and/or 4(6) of the Securities Act and/or Regulation D "
-                           "(SPA recitals; SPA 4.6)",
-            "jurisdiction": "US",
-        }]
+        self.exemptions = _exemptions(self.terms)
+
+    def cite(self, slot: str, block: str | None = None) -> str:
+        """The deal's own clause for the FOCUS slot ``slot`` (``clauses.cite``)."""
+        return cite(self.terms, slot, block)
 
     # ids ----------------------------------------------------------------------------------
     def local(self, security_id: str) -> str:
@@ -297,7 +326,8 @@ class _Export:
                 else:
                     self.notes.append(
                         f"The {notice.kind.replace('_', ' ')} of {notice.date} (record date {notice.record_date}) "
-                        f"takes effect after {as_of}: the Warrants are adjusted from the record date (W 11), "
+                        f"takes effect after {as_of}: the Warrants are adjusted from the record date "
+                        f"({self.cite('W 11')}), "
                         "the Common Stock is not yet split.")
         for cert in timeline.certificates.values():
             # An expiry has no OCF transaction: the warrant_expiration_date says it.
@@ -393,6 +423,8 @@ class _Export:
             exercise_price = self.timeline.exercise_price(day)
         assert exercise_price is not None  # the base price was checked when the export began
         coverage = numeric(self.terms.pricing.warrant_coverage * 100)
+        closing = self.cite("SPA 2.1(a)(i)", "pricing")
+        legend = self.cite("SPA 9.1")
         for allocation in self.evaluation.allocations:
             investor = allocation.investor
             cert = by_holder.get(investor)
@@ -410,35 +442,53 @@ class _Export:
                 "quantity": numeric(allocation.shares),
                 "stock_legend_ids": [],
                 "security_law_exemptions": self.exemptions,
-                "consideration_text": f"{_money(allocation.subscription)} subscription (SPA 2.1(a)(i)), for "
+                "consideration_text": f"{_money(allocation.subscription)} subscription ({closing}), for "
                                       f"the Shares and a Warrant",
                 "comments": [
-                    f"SPA 1.15, 2.1(a): {_money(allocation.subscription)} / {_price(price)} = "
-                    f"{allocation.shares:,} Shares at the Purchase Price",
+                    f"{cite_all(self.terms, *reversed(PURCHASE_SLOTS), abbreviate=True)}: "
+                    f"{_money(allocation.subscription)} / {_price(price)} = "
+                    f"{allocation.shares:,} Shares at the Purchase Price"
+                    if allocation.warrant_purchase_price is None else
+                    f"{cite(self.terms, 'SPA 2.1(a)', 'pricing')}: {_money(allocation.subscription)} = "
+                    f"{allocation.shares:,} Shares x {_price(price)} + {allocation.warrant_shares:,} warrant shares "
+                    f"x {_price(allocation.warrant_purchase_price)}",
                     f"Issued with Warrant {cert.id} for {allocation.warrant_shares:,} shares ({coverage}% coverage)",
-                    "The certificates bear the Legend of SPA 9.1 (not exported as a stock legend template)",
+                    *([f"The certificates bear the Legend of {legend} (not exported as a stock legend template)"]
+                      if is_numbered(legend) else []),
                 ],
             })
             price_text = _price(exercise_price)
             if pricing is not None and pricing.exercise_price_exact != pricing.exercise_price:
                 price_text = f"{_price(pricing.exercise_price_exact)}, rounded to {price_text}"
             multiple = self.terms.warrants.exercise_price_multiple
-            basis = (f"W preamble: Exercise Price = {numeric(multiple * 100)}% of the Market Price "
+            exercise_clause = self.cite("W preamble exercise price", "warrants")
+            basis = (f"{exercise_clause}: Exercise Price = {numeric(multiple * 100)}% of the Market Price "
                      f"{_price(pricing.market_price) if pricing and pricing.market_price else '?'} = {price_text} "
                      f"(exercise_price_rounding = {self.terms.warrants.exercise_price_rounding})"
-                     if multiple is not None else f"Exercise Price fixed by the terms: {price_text}")
+                     if multiple is not None else f"{exercise_clause}: Exercise Price fixed by the terms: {price_text}")
+            unit_price = allocation.warrant_purchase_price
+            if unit_price is None:
+                consideration = (f"Issued at the Closing with the Shares for the Investor's subscription ({closing}); "
+                                 "the agreement allocates no separate price to the Warrant")
+                paid = Decimal(0)
+            else:
+                paid = unit_price * allocation.warrant_shares
+                consideration = (f"Issued at the Closing with the Shares for the Investor's subscription ({closing}), "
+                                 f"of which {_money(paid)} ({allocation.warrant_shares:,} warrant shares x "
+                                 f"{_price(unit_price)}) is the Warrant's purchase price")
             self.issue(cert, order.shares(cert, 0), exercise_price, day, [
                 basis,
-                f"SPA recitals: {coverage}% of {allocation.shares:,} Shares = {allocation.warrant_shares:,} "
-                "warrant shares",
-            ], consideration="Issued at the Closing with the Shares for the Investor's subscription "
-                             "(SPA 2.1(a)(i)); the agreement allocates no separate price to the Warrant")
+                f"{self.cite('SPA recitals', 'pricing')}: {coverage}% of {allocation.shares:,} Shares = "
+                f"{allocation.warrant_shares:,} warrant shares",
+            ], consideration=consideration, purchase_price=paid)
 
     # warrant securities ---------------------------------------------------------------------
     def issue(self, cert: Certificate, shares: Fraction, price: Decimal, day: dt.date, comments: list[str], *,
-              consideration: str | None = None, part_of: _Version | None = None) -> _Version:
+              consideration: str | None = None, part_of: _Version | None = None,
+              purchase_price: Decimal = Decimal(0)) -> _Version:
         """A TX_WARRANT_ISSUANCE for the next OCF security of ``cert`` (or, with ``part_of``,
-        for the part of a Warrant exercised, which the register does not number)."""
+        for the part of a Warrant exercised, which the register does not number); ``purchase_price``:
+        what the Warrant itself cost (a unit deal's Closing issuance; a reissue costs nothing)."""
         if part_of is not None:
             security_id = f"{part_of.security_id}:exercised"
         else:
@@ -455,7 +505,7 @@ class _Export:
             "quantity": numeric(shares),
             "quantity_source": "INSTRUMENT_FIXED",
             "exercise_price": monetary(price),
-            "purchase_price": monetary(0),
+            "purchase_price": monetary(purchase_price),
             "exercise_triggers": self.triggers(version, cert),
             "warrant_expiration_date": self.window[1].isoformat(),
             "comments": comments,
@@ -473,8 +523,8 @@ class _Export:
             other = ", ".join(f"{plain(quantity)} {asset}" for asset, quantity in self.basket)
             cash_mechanism: dict[str, Any] = {
                 "type": "CUSTOM_CONVERSION",
-                "custom_conversion_description": f"W 11 (reorganization): each warrant share buys the Other "
-                                                 f"Property a share of Common Stock received: {other}",
+                "custom_conversion_description": f"{reorganization(self.terms)}: each warrant share buys the "
+                                                 f"Other Property a share of Common Stock received: {other}",
             }
         else:
             cash_mechanism = {"type": "FIXED_AMOUNT_CONVERSION", "converts_to_quantity": numeric(version.shares)}
@@ -485,10 +535,10 @@ class _Export:
             "conversion_mechanism": {
                 "type": "CUSTOM_CONVERSION",
                 "custom_conversion_description":
-                    f"W 3: (A - B) x X / A shares of Common Stock, where A = {CASHLESS_PRICE_WORDS[price_rule]} "
-                    f"(cashless_price = {price_rule}), B = the Exercise Price and X = the warrant "
-                    f"shares surrendered (up to {_shares(version.shares)}); W 4: no fractional shares, cash "
-                    f"instead (fraction_cash = {self.terms.warrants.fraction_cash})",
+                    f"{self.cite('W 3 cashless')}: (A - B) x X / A shares of Common Stock, where A = "
+                    f"{CASHLESS_PRICE_WORDS[price_rule]} (cashless_price = {price_rule}), B = the Exercise Price and "
+                    f"X = the warrant shares surrendered (up to {_shares(version.shares)}); {self.cite('W 4')}: no "
+                    f"fractional shares, cash instead (fraction_cash = {self.terms.warrants.fraction_cash})",
             },
         }
         if not self.basket:
@@ -497,7 +547,7 @@ class _Export:
         test = warrants.cashless_test or "at_election"
         rule = warrants.cashless
         start = cashless_start(self.terms, cert.original_issue_date)
-        since = f"W 3: on and after {start} (the Warrant was issued {cert.original_issue_date})"
+        since = f"{self.cite('W 3 cashless')}: on and after {start} (the Warrant was issued {cert.original_issue_date})"
         if rule == "never":
             condition = "never: the Warrant has no cashless exercise (cashless = never)"
         elif rule == "anytime":
@@ -511,11 +561,12 @@ class _Export:
             {
                 "trigger_id": f"{version.security_id}:cash",
                 "type": "ELECTIVE_IN_RANGE",
-                "nickname": "Cash exercise (W 3)",
+                "nickname": f"Cash exercise ({self.cite('W 3 payment')})",
                 "trigger_description": f"Exercisable in whole or in part for cash at the Exercise Price from "
-                                       f"{self.window[0]} to the close of business on {self.window[1]} (W "
-                                       "preamble; a last day that is not a business day moved to the next one, "
-                                       "W 10)",
+                                       f"{self.window[0]} to the close of business on {self.window[1]} "
+                                       f"({self.cite('W preamble exercise window', 'warrants')}; a last day that "
+                                       "is not a business day moved to the next one, "
+                                       f"{cite_or_rule(self.terms, 'W 10 next day', TERMINATION_ROLL_RULE)})",
                 "start_date": self.window[0].isoformat(),
                 "end_date": self.window[1].isoformat(),
                 "conversion_right": cash_right,
@@ -523,7 +574,7 @@ class _Export:
             {
                 "trigger_id": f"{version.security_id}:cashless",
                 "type": "ELECTIVE_ON_CONDITION",
-                "nickname": "Cashless exercise (W 3)",
+                "nickname": f"Cashless exercise ({self.cite('W 3 cashless')})",
                 "trigger_condition": condition,
                 "trigger_description": "Net exercise: the holder surrenders warrant shares instead of paying cash",
                 "conversion_right": cashless_right,
@@ -571,7 +622,8 @@ class _Export:
                 raise OcfExportError(f"{cert.id}: {_shares(surrendered)} exercised and {_shares(rest)} on "
                                      f"{remainder.id} are not the {_shares(version.shares)} it had")
             self.cancel(version, day,
-                        f"W 3: partial exercise of {_shares(surrendered)} of {_shares(version.shares)} warrant "
+                        f"{self.cite('W 3 partial')}: partial exercise of {_shares(surrendered)} of "
+                        f"{_shares(version.shares)} warrant "
                         f"shares; the Warrant is surrendered for the part exercised and a new Warrant "
                         f"{remainder.id} for the rest",
                         ["OCF's warrant exercise has no quantity, so the part exercised is issued as its own "
@@ -580,7 +632,8 @@ class _Export:
                 f"The {_shares(surrendered)} warrant shares of {cert.id} exercised on {day} "
                 f"(of {_shares(version.shares)})"], part_of=version)
             self.issue(remainder, rest, version.price, day, [
-                f"W 3: a new Warrant for the unexercised rest: {_shares(version.shares)} - {_shares(surrendered)} "
+                f"{self.cite('W 3 partial')}: a new Warrant for the unexercised rest: {_shares(version.shares)} - "
+                f"{_shares(surrendered)} "
                 f"= {_shares(rest)} warrant shares", f"Replaces part of {version.security_id}"])
         resulting: list[str] = []
         consideration = self.consideration(result)
@@ -601,10 +654,10 @@ class _Export:
                 "security_law_exemptions": self.exemptions,
                 "consideration_text": consideration,
                 "comments": [
-                    f"Warrant Shares on the {result.method} exercise of {cert.id} (W 3)",
+                    f"Warrant Shares on the {result.method} exercise of {cert.id} ({self.cite('W 3')})",
                     f"Holding period from {result.holding_period_start} (Rule 144(d): cash starts anew, "
                     "cashless tacks to the Warrant's issue date)",
-                    f"Certificates due by {result.delivery_due} (W 3)",
+                    f"Certificates due by {result.delivery_due} ({self.cite('W 3 delivery', 'warrants')})",
                 ],
             })
         self.items.append({
@@ -618,16 +671,16 @@ class _Export:
             "comments": list(result.computation),
         })
 
-    @staticmethod
-    def consideration(result: ExerciseResult) -> str:
+    def consideration(self, result: ExerciseResult) -> str:
         surrendered = _shares(result.shares_exercised)
         if result.method == "cash":
             text = (f"{_money(result.aggregate_price)} in cash: {surrendered} warrant shares x "
-                    f"{_price(result.exercise_price)} (W 3)")
+                    f"{_price(result.exercise_price)} ({self.cite('W 3 payment')})")
         else:
-            text = f"Cashless: {surrendered} warrant shares surrendered, no cash paid (W 3)"
+            text = f"Cashless: {surrendered} warrant shares surrendered, no cash paid ({self.cite('W 3 cashless')})"
         if result.fraction:
-            text += f"; the Company paid {_money(result.fraction_cash)} for the fraction of a share (W 4)"
+            text += (f"; the Company paid {_money(result.fraction_cash)} for the fraction of a share "
+                     f"({self.cite('W 4')})")
         return text
 
     # transfers, divisions, combinations, replacements ---------------------------------------
@@ -652,17 +705,19 @@ class _Export:
             "date": day.isoformat(),
             "quantity": numeric(moved),
             "resulting_security_ids": [f"{self.deal}:{to.id}"],
-            "comments": [f"W 1, 7(a): {_shares(moved)} of {_shares(version.shares)} warrant shares of {cert.id} "
+            "comments": [f"{cite_all(self.terms, 'W 1', 'W 7(a)', abbreviate=True)}: {_shares(moved)} of "
+                         f"{_shares(version.shares)} warrant shares of {cert.id} "
                          f"assigned by {version.holder} to {to.holder} with the Assignment Form"],
         }
         if rest_cert is not None:
             item["balance_security_id"] = f"{self.deal}:{rest_cert.id}"
         self.items.append(item)
-        self.issue(to, moved, version.price, day, [f"W 7(a): new Warrant to the assignee {to.holder} for "
-                                                   f"{_shares(moved)} warrant shares of {cert.id}"])
+        self.issue(to, moved, version.price, day, [f"{self.cite('W 7(a)')}: new Warrant to the assignee {to.holder} "
+                                                   f"for {_shares(moved)} warrant shares of {cert.id}"])
         if rest_cert is not None:
             self.issue(rest_cert, rest, version.price, day, [
-                f"W 7(a): new Warrant to the assignor {version.holder} for the rest: {_shares(version.shares)} - "
+                f"{self.cite('W 7(a) assignor')}: new Warrant to the assignor {version.holder} for the rest: "
+                f"{_shares(version.shares)} - "
                 f"{_shares(moved)} = {_shares(rest)}"])
 
     def divide(self, cert: Certificate, order: _Day, position: int) -> None:
@@ -673,10 +728,12 @@ class _Export:
             raise OcfExportError(f"the division of {cert.id} on {day} does not match the register")
         parts = " + ".join(_shares(shares) for _, shares in new)
         names = ", ".join(f"{child.id} ({_shares(shares)})" for child, shares in new)
-        self.cancel(version, day, f"W 7(b): divided into Warrants {names}", [f"{_shares(version.shares)} = {parts}"])
+        division = self.cite("W 7(b) divided or combined")
+        self.cancel(version, day, f"{division}: divided into Warrants {names}",
+                    [f"{_shares(version.shares)} = {parts}"])
         for child, shares in new:
             self.issue(child, shares, version.price, day, [
-                f"W 7(b): one of the Warrants {cert.id} was divided into: {_shares(version.shares)} = {parts}",
+                f"{division}: one of the Warrants {cert.id} was divided into: {_shares(version.shares)} = {parts}",
                 f"Replaces part of {version.security_id}"])
 
     def combine(self, cert: Certificate, order: _Day, position: int) -> None:
@@ -692,11 +749,12 @@ class _Export:
                                  "the register")
         names = ", ".join(combined.parents)
         parts = " + ".join(_shares(v.shares) for v in versions)
+        combination = self.cite("W 7(b) divided or combined")
         for version in versions:
-            self.cancel(version, day, f"W 7(b): Warrants {names} combined into {combined.id}",
+            self.cancel(version, day, f"{combination}: Warrants {names} combined into {combined.id}",
                         [f"{parts} = {_shares(total)}"])
         self.issue(combined, total, versions[0].price, day, [
-            f"W 7(b): Warrants {names} combined: {parts} = {_shares(total)}",
+            f"{combination}: Warrants {names} combined: {parts} = {_shares(total)}",
             "Replaces " + ", ".join(v.security_id for v in versions)])
 
     def replace(self, cert: Certificate, order: _Day, position: int) -> None:
@@ -707,9 +765,11 @@ class _Export:
             raise OcfExportError(f"the replacement of {cert.id} on {day} does not match the register")
         # The register records why as the status: "replaced (lost)".
         reason = cert.status.removeprefix("replaced").strip().removeprefix("(").removesuffix(")") or "replaced"
-        self.cancel(version, day, f"W 9: Warrant {cert.id} {reason}; replaced by {new[0].id} of like tenor")
+        replacement = self.cite("W 9 like tenor")
+        self.cancel(version, day, f"{replacement}: Warrant {cert.id} {reason}; replaced by {new[0].id} of like tenor")
         self.issue(new[0], order.shares(new[0], position), version.price, day, [
-            f"W 9: new Warrant of like tenor for {cert.id} ({reason}), {_shares(version.shares)} warrant shares",
+            f"{replacement}: new Warrant of like tenor for {cert.id} ({reason}), {_shares(version.shares)} warrant "
+            "shares",
             f"Replaces {version.security_id}"])
 
     # adjustments ----------------------------------------------------------------------------
@@ -728,19 +788,21 @@ class _Export:
             new, old = _ratio(factor)
             label = notice.kind.replace("_", " ")
             reduction = self.reduction_on(order.day)
+            clause = self.cite("W 11(a)")
             for row in notice.rows:
                 version = self.adjusted(row, notice)
                 computation = [
-                    f"W 11(a): warrant shares {_shares(row.shares_before)} x {new}/{old} = {_shares(row.shares_after)}",
-                    f"W 11(a): Exercise Price {_price(row.price_before)} x {old}/{new} = {_price(row.price_after)} "
+                    f"{clause}: warrant shares {_shares(row.shares_before)} x {new}/{old} = "
+                    f"{_shares(row.shares_after)}",
+                    f"{clause}: Exercise Price {_price(row.price_before)} x {old}/{new} = {_price(row.price_after)} "
                     "(10 places, half-up, where it does not terminate)",
                 ]
                 if reduction is not None:
-                    computation.append(f"W 12: the reduced Exercise Price stays in force for its period "
-                                       f"({reduction[0]} to {reduction[1]}), adjusted with it")
-                computation.append(f"Notice of Adjustment (W 13) of {notice.date}")
+                    computation.append(f"{self.cite('W 12')}: the reduced Exercise Price stays in force for its "
+                                       f"period ({reduction[0]} to {reduction[1]}), adjusted with it")
+                computation.append(f"Notice of Adjustment ({self.cite('W 13')}) of {notice.date}")
                 self.reissue(version, order.day, row.shares_after, row.price_after,
-                             f"W 11(a): adjustment for the {label} {new}:{old} of {notice.date}", computation)
+                             f"{clause}: adjustment for the {label} {new}:{old} of {notice.date}", computation)
 
     def adjusted(self, row: AdjustmentRow, notice: AdjustmentNotice) -> _Version:
         version = self.current.get(row.warrant)
@@ -780,8 +842,8 @@ class _Export:
         facts = [notice.facts]
         if notice.effective_from < notice.date:
             facts.append(f"Exported on the effective date {notice.date}, when the new shares are distributed; the "
-                         f"Warrants were adjusted on the record date {notice.effective_from} (W 11 makes the "
-                         "adjustment retroactive to it)")
+                         f"Warrants were adjusted on the record date {notice.effective_from} ({self.cite('W 11')} "
+                         "makes the adjustment retroactive to it)")
         kind_note = {
             "stock_dividend": f"A stock dividend, exported as OCF's split: both multiply each share by {new}/{old}",
             "reverse_split": "A reverse split, exported as OCF's split with a ratio below one",
@@ -794,9 +856,9 @@ class _Export:
             "stock_class_id": self.common,
             "split_ratio": {"numerator": new, "denominator": old},
             "comments": [*facts, *([kind_note] if kind_note else []),
-                         *(f"W 13: {step}" for step in notice.computation),
-                         "The Warrants are reissued with their adjusted shares and price (W 11(a)); OCF's "
-                         "split does not adjust them"],
+                         *(f"{self.cite('W 13')}: {step}" for step in notice.computation),
+                         f"The Warrants are reissued with their adjusted shares and price ({self.cite('W 11(a)')}); "
+                         "OCF's split does not adjust them"],
         })
 
     def authorize(self, day: dt.date, shares: int, order: _Day) -> None:
@@ -818,14 +880,15 @@ class _Export:
         other = ", ".join(f"{plain(quantity)} {asset}" for asset, quantity in self.basket)
         for row in notice.rows:
             self.reissue(self.adjusted(row, notice), day, row.shares_after, row.price_after,
-                         f"W 11 (reorganization) of {notice.date}: the Warrant now buys Other Property",
+                         f"{reorganization(self.terms)} of {notice.date}: the Warrant now buys Other Property",
                          [f"Each warrant share buys {other} instead of a share of Common Stock", notice.facts])
 
     def anti_dilution(self, notice: AdjustmentNotice, day: dt.date) -> None:
         """The deal's price-based anti-dilution clause (PIPE-TERMS): each Warrant of the Notice
         reissued at the new Exercise Price (and, where the clause scales them, the new shares)."""
         for row in notice.rows:
-            computation = [notice.facts, *notice.computation, f"Notice of Adjustment (W 13) of {notice.date}"]
+            computation = [notice.facts, *notice.computation,
+                           f"Notice of Adjustment ({self.cite('W 13')}) of {notice.date}"]
             self.reissue(self.adjusted(row, notice), day, row.shares_after, row.price_after,
                          f"Anti-dilution ({notice.clause}): Exercise Price {_price(row.price_before)} -> "
                          f"{_price(row.price_after)}, warrant shares {_shares(row.shares_before)} -> "
@@ -853,12 +916,14 @@ class _Export:
             computation = [f"Exercise Price {_price(version.price)} -> {_price(price)} from {day}"]
             if reduction is not None:
                 start, end = reduction
-                reason = f"W 12: the Board reduced the Exercise Price to {_price(price)} from {start} through {end}"
+                reason = (f"{self.cite('W 12')}: the Board reduced the Exercise Price to {_price(price)} from "
+                          f"{start} through {end}")
                 notice = notices.get(reduction)
                 if notice is not None:
-                    computation.append(f"Notice of Adjustment (W 13): {notice.facts}")
+                    computation.append(f"Notice of Adjustment ({self.cite('W 13')}): {notice.facts}")
             else:
-                reason = f"W 12: the reduction ended on {day - _ONE_DAY}; the Exercise Price in force returns"
+                reason = (f"{self.cite('W 12')}: the reduction ended on {day - _ONE_DAY}; the Exercise Price in "
+                          "force returns")
             self.reissue(version, day, version.shares, price, reason, computation)
 
     # the self-check -------------------------------------------------------------------------
@@ -908,15 +973,18 @@ def _address(party: Party) -> dict[str, str]:
 def _stakeholder(evaluation: Evaluation, party: Party, deal: str) -> dict[str, Any]:
     terms = evaluation.terms
     investor = terms.investor(party.id)
-    comments = ["Notice address (SPA 12.1, RRA 8)" + (f", attention {party.attention}" if party.attention else "")
+    notices = cite_all(terms, ("SPA 12.1 notices effective", "notices"), ("RRA 8", "notices"))
+    comments = [f"Notice address ({notices})" + (f", attention {party.attention}" if party.attention else "")
                 + (f", fax {party.fax}" if party.fax else "") + f"; time zone {party.timezone}"]
     allocation = next((a for a in evaluation.allocations if a.investor == party.id), None)
     if investor is not None and allocation is not None:
-        comments.append(f"Subscription {_money(investor.subscription)} (signature page): "
+        stated = KNOWN_SUBSCRIPTIONS.get(deal)
+        comments.append(f"Subscription {_money(allocation.subscription)}{f' ({stated})' if stated else ''}: "
                         f"{allocation.shares:,} Shares and a Warrant for {allocation.warrant_shares:,} shares")
     holding = evaluation.state.holdings.get(party.id)
     if holding is not None and holding.sold:
-        comments.append(f"Sold {_shares(holding.sold)} shares by {evaluation.as_of} (RRA 3(e)(B)); market sales "
+        comments.append(f"Sold {_shares(holding.sold)} shares by {evaluation.as_of} "
+                        f"({cite(terms, 'RRA 3(e)(B) held')}); market sales "
                         "have no identified transferee and are not exported as OCF transfers")
     return {
         "object_type": "STAKEHOLDER",
@@ -943,9 +1011,10 @@ def _issuer(evaluation: Evaluation, facts: IssuerFacts | None) -> dict[str, Any]
     formation = facts.formation_date
     if formation is None:
         formation = terms.deal.agreement_date
+        existed = cite(terms, "SPA 4.1")
         comments.append(f"formation_date: OCF requires one and the terms do not record it; the agreement date "
-                        f"{formation} stands in (the Company existed then, SPA 4.1). It is not the date of "
-                        "incorporation")
+                        f"{formation} stands in (the Company existed then"
+                        f"{f', {existed}' if is_numbered(existed) else ''}). It is not the date of incorporation")
     if terms.deal.issuer_ticker:
         market = terms.deal.principal_market_name or terms.deal.principal_market
         comments.append(f"Common Stock quoted as {terms.deal.issuer_ticker} on the {market}")
@@ -968,22 +1037,28 @@ def _stock_class(evaluation: Evaluation) -> dict[str, Any]:
     terms = evaluation.terms
     cap = terms.capitalization
     capitalization = evaluation.capitalization
+    capitalization_clause = cite(terms, "SPA 4.3 capitalization")
     comments = [
-        f"SPA 4.3: {cap.common_outstanding:,} shares outstanding on {cap.as_of}; "
+        f"{capitalization_clause}: {cap.common_outstanding:,} shares outstanding on {cap.as_of}; "
         f"{capitalization.shares_issued_at_closing:,} issued at the Closing",
         f"Outstanding as of {evaluation.as_of}: {_shares(evaluation.state.common_outstanding)} "
         "(after exercises, financings and adjustments); OCF has no field for it",
     ]
     reservation = getattr(evaluation, "reservation", None)
     if reservation is not None:
-        comments.append(f"SPA 6.2, W 15: {_shares(reservation.reserved)} shares reserved for the Warrants "
+        comments.append(f"{cite_all(terms, *RESERVE_SLOTS)}: {_shares(reservation.reserved)} shares reserved for the "
+                        "Warrants "
                         f"(required {_shares(reservation.required)}); authorized headroom "
                         f"{_shares(reservation.headroom)} as of {reservation.as_of}")
     if cap.preferred_authorized:
-        comments.append(f"SPA 4.3: {cap.preferred_authorized:,} shares of preferred stock authorized, "
+        comments.append(f"{capitalization_clause}: {cap.preferred_authorized:,} shares of preferred stock authorized, "
                         f"{cap.preferred_outstanding:,} outstanding; not exported as a class")
-    comments.append("votes_per_share: one vote per share, the Delaware default (DGCL 212(a)); the agreement does "
-                    "not state it")
+    issuer = known_issuer(evaluation)
+    if issuer is not None and issuer.subdivision_of_formation == "DE":
+        comments.append("votes_per_share: one vote per share, the Delaware default (DGCL 212(a)); the agreement does "
+                        "not state it")
+    else:
+        comments.append("votes_per_share: one vote per share; the agreement does not state it")
     return {
         "object_type": "STOCK_CLASS",
         "id": f"{terms.deal.name}:common",
@@ -1026,22 +1101,28 @@ def build_bundle(evaluation: Evaluation, *, generated_at: dt.datetime | None = N
         stamp = stamp.replace(tzinfo=dt.UTC)
     readings = ", ".join(f"{entry.key} = {entry.value}" for entry in terms.ambiguities
                          if entry.field.startswith(("warrants.", "pricing.")))
+    w11, w12 = cite(terms, "W 11"), cite(terms, "W 12")
+    discounted_sales = cite(terms, "SPA 6.9 discounted sales")
+    financing_clauses = "; ".join([*([discounted_sales] if is_numbered(discounted_sales) else []),
+                                   cite_or_rule(terms, ANTI_DILUTION_WORDS, "the anti-dilution clause")])
     comments = [
         f"{terms.deal.title}: the Shares and Warrants sold under it, exported by pipedeal {__version__} as of "
         f"{evaluation.as_of}",
         f"Only the deal's securities are exported: the {terms.capitalization.common_outstanding:,} shares "
-        f"outstanding before the Closing (SPA 4.3) and their holders are not in the deal's records",
+        f"outstanding before the Closing ({cite(terms, 'SPA 4.3 capitalization')}) and their holders are not in the "
+        "deal's records",
         f"Readings in force: {readings or 'none declared'}",
-        "Where OCF has no transaction for a Warrant event (partial exercise, W 11 adjustment, W 12 price reduction, "
-        "anti-dilution adjustment, W 7(b) division or combination, W 9 replacement, W 11 reorganization) the "
+        f"Where OCF has no transaction for a Warrant event (partial exercise, {w11} adjustment, {w12} price "
+        f"reduction, anti-dilution adjustment, {cite(terms, 'W 7(b) divided or combined')} division or combination, "
+        f"{cite(terms, 'W 9 like tenor')} replacement, {cite(terms, 'W 11 merger')} reorganization) the "
         "Warrant is cancelled and reissued, with the computation in the new security's comments",
-        "Warrants expire at the close of business on the warrant_expiration_date (W preamble, W 10); OCF records "
-        "no expiry transaction",
-        "Dates: a W 11 adjustment reissues the Warrants on its record date (retroactive to it, W 11) and splits "
-        "the Common on its effective date, when the new shares are distributed; a W 12 reduction reissues them on "
+        f"Warrants expire at the close of business on the warrant_expiration_date ({window_clause(terms)}); OCF "
+        "records no expiry transaction",
+        f"Dates: a {w11} adjustment reissues the Warrants on its record date (retroactive to it, {w11}) and splits "
+        f"the Common on its effective date, when the new shares are distributed; a {w12} reduction reissues them on "
         "its first day and on the day after its last",
         *export.notes,
-        *(f"Financing of {financing.date} (SPA 6.9; the anti-dilution clause): {financing.shares:,} shares at "
+        *(f"Financing of {financing.date} ({financing_clauses}): {financing.shares:,} shares at "
           f"{_price(financing.price)} to buyers the records do not name; counted in the Common Stock outstanding, "
           "not exported as issuances."
           for financing in evaluation.timeline.financings),

@@ -10,7 +10,10 @@ from rich.table import Table
 
 from pipedeal.base.formats import money, percent, price, share_count
 from pipedeal.base.money import plain
+from pipedeal.deal.clauses import cite, cite_all
 from pipedeal.deal.readings import affects_damages
+from pipedeal.deal.terms import Terms
+from pipedeal.engine.pricing import RESERVE_SLOTS
 from pipedeal.storage.workspace import DealInputs
 
 STATUS_STYLE = {"met": "green", "missed": "bold red", "pending": "yellow"}
@@ -203,9 +206,9 @@ def render_ambiguities(console: Console, table: dict[str, Any]) -> None:
         console.print(grid)
 
 
-def render_warrants(console: Console, data: dict[str, Any]) -> None:
-    """W 7(d): the register, the reserve, and what happened to it."""
-    register = Table(title=f"Warrant register (W 7(d)) as of {data['as_of']}")
+def render_warrants(console: Console, data: dict[str, Any], terms: Terms) -> None:
+    """W 7(d): the register, the reserve, and what happened to it, each under the deal's clause."""
+    register = Table(title=f"Warrant register ({cite(terms, 'W 7(d)')}) as of {data['as_of']}")
     for column in ("warrant", "holder", "shares", "exercise price", "issued", "status", "from"):
         register.add_column(column, justify="right" if column in ("shares", "exercise price") else "left")
     for w in data["warrants"]:
@@ -216,7 +219,8 @@ def render_warrants(console: Console, data: dict[str, Any]) -> None:
     console.print(register)
     reservation = data.get("reservation")
     if reservation:
-        console.print(f"Reserve (SPA 6.2, W 15): {share_count(reservation['reserved'])} reserved for "
+        console.print(f"Reserve ({cite_all(terms, *RESERVE_SLOTS)}): {share_count(reservation['reserved'])} "
+                      "reserved for "
                       f"{share_count(reservation['required'])} outstanding warrant shares; authorized "
                       f"{share_count(reservation['authorized'])}, outstanding "
                       f"{share_count(reservation['outstanding'])}, "

@@ -11,8 +11,8 @@ from typing import Any
 
 from pipedeal import __version__
 from pipedeal.base.money import exact_mul, fraction_to_decimal, money_str, plain
-from pipedeal.engine.damages import InvestorDamages
-from pipedeal.engine.defaults import CLAUSE_OF_KIND, runs_of
+from pipedeal.engine.damages import InvestorDamages, collection_costs_owed
+from pipedeal.engine.defaults import kind_clause, runs_of
 from pipedeal.engine.evaluate import Evaluation
 from pipedeal.engine.registration import Deadline
 from pipedeal.engine.timeline import CertificateView, Timeline
@@ -98,7 +98,7 @@ def _registration(evaluation: Evaluation) -> dict[str, Any]:
                 "obligations": [], "breaches": [_breach(b) for b in evaluation.breaches],
                 "effectiveness_period": None}
     runs = [
-        {"kind": kind, "clause": CLAUSE_OF_KIND[kind], "start": first.isoformat(),
+        {"kind": kind, "clause": kind_clause(evaluation.terms, kind), "start": first.isoformat(),
          "end": last.isoformat(), "days": days}
         for kind, kind_days in defaults.kinds.items() for first, last, days in runs_of(kind_days)
     ]
@@ -112,12 +112,12 @@ def _registration(evaluation: Evaluation) -> dict[str, Any]:
             "balance": money_str(result.balance),
             "due": _iso(result.due),
             "overdue": result.overdue,
-            "collection_costs_payable": result.collection_costs_payable,
+            "collection_costs_payable": collection_costs_owed(evaluation.terms, result),
             "default_days": sum(period.days for period in result.periods),
             "periods": [{"start": p.first.isoformat(), "end": p.last.isoformat(), "days": p.days}
                         for p in result.periods],
-            "excluded": [{"reason": reason, "clause": clause, "days": days}
-                         for reason, clause, days in result.excluded],
+            "excluded": [{"reason": excluded.reason, "clause": excluded.clause, "days": excluded.days}
+                         for excluded in result.excluded],
             "demands": [{"date": d.date.isoformat(), "amount": money_str(d.amount), "effective": _iso(d.effective),
                          "effect": d.effect, "due": _iso(d.due), "status": d.status, "met_on": _iso(d.met_on)}
                         for d in result.demands],

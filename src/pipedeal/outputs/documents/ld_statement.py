@@ -25,12 +25,22 @@ import jinja2
 
 from pipedeal.base import intervals as iv
 from pipedeal.base.formats import count_words, exact_fraction, exact_money, long_date, money, percent, share_count
-from pipedeal.deal.clauses import block_citation, deal_words, quoted, quoted_or_empty
+from pipedeal.deal.clauses import (
+    block_citation,
+    cite,
+    cite_all,
+    cited_quote,
+    deal_words,
+    quoted,
+    section_words,
+)
 from pipedeal.deal.readings import affects_damages, shown, values
-from pipedeal.engine.defaults import CLAUSE_OF_KIND, runs_of
+from pipedeal.deal.terms import Terms
+from pipedeal.engine.damages import COLLECTION_WORDS, collection_costs_owed
+from pipedeal.engine.defaults import SLOT_OF_KIND, runs_of
 from pipedeal.engine.evaluate import Evaluation
 from pipedeal.engine.registration import UNIT_WORDS, count
-from pipedeal.outputs.explain import Line, base_text, cap_text, explain_damages
+from pipedeal.outputs.explain import base_text, cap_text
 
 TEMPLATE = "ld_statement.html.j2"
 
@@ -58,33 +68,56 @@ class Cited:
     quote: str
 
 
-class _Quotes:
-    """The clause texts of ``explain_damages``, looked up by (section, clause).
+def _cited(terms: Terms, slot: str, words_key: str | None = None, block: str | None = None) -> Cited:
+    """The deal's own clause for the FOCUS slot ``slot`` and its words (those of ``words_key``
+    when given), as ``explain_damages`` cites them for the same step."""
+    words = quoted(words_key, deal_words(terms)) if words_key else cited_quote(terms, slot, block)
+    return Cited(cite(terms, slot, block), words)
 
-    A clause the explanation did not need (the payment clause before any
-    demand, the collection clause before any default in payment) falls back to
-    the clause registry the explanation quotes from.
-    """
 
-    def __init__(self, lines: list[Line], words):
-        self.words = words
-        self.by_key: dict[tuple[str, str], str] = {}
-        self.collection = quoted("RRA 3(e) collection", words)
-        for line in lines:
-            if line.section == "payments" and line.text.startswith("overdue"):
-                self.collection = line.quote or self.collection
-            else:
-                self.by_key.setdefault((line.section, line.clause), line.quote)
+def agreement_section(clause: str) -> str:
+    """A clause of the Registration Rights Agreement as the letter's prose names it ("Section 3(e) of
+    the Agreement": the letter calls that agreement "the Agreement"); any other clause as cited."""
+    return f"{section_words(clause)} of the Agreement" if clause.startswith("RRA ") else clause
 
-    def cite(self, section: str, clause: str, fallback: str) -> Cited:
-        return Cited(clause, self.by_key.get((section, clause)) or quoted_or_empty(fallback, self.words))
+
+def _letter_delivery(terms: Terms) -> str:
+    """How the demand letter is sent: by the quick means the deal's notice clause allows (a fax, or
+    an e-mail where it counts as one) to the Company, with a courier copy."""
+    company = terms.company
+    if company.fax:
+        return "BY FACSIMILE AND OVERNIGHT COURIER"
+    if company.email and terms.notices.email == "as_fax":
+        return "BY E-MAIL AND OVERNIGHT COURIER"
+    return "BY OVERNIGHT COURIER"
+
+
+def _wording(terms: Terms) -> dict[str, str]:
+    """The words of the letter and statement that depend on the deal: the clauses each part rests on,
+    in its own numbering, and how a demand is sent."""
+    registration = terms.registration
+    kinds = ["RRA 3(e)(i)", "RRA 3(e)(ii)", "RRA 3(e)(iii)",
+             *(["RRA 3(e)(iv)"] if registration.additional != "none" else []), ("RRA 3(g)", "registration.grace")]
+    excused = [*(["RRA 3(e) financial statements"] if registration.financial_statements_window != "none" else []),
+               ("RRA 3(g) cap", "registration.grace"), "RRA 4"]
+    damages = cite(terms, "RRA 3(e)")
+    return {
+        "ld_clause": damages,
+        "letter_delivery": _letter_delivery(terms),
+        "ld_heading": (f"Registration Rights Agreement, {section_words(damages)} ({damages})"
+                       if damages.startswith("RRA ") else damages),
+        "ld_where": agreement_section(damages),
+        "defaults_heading": cite_all(terms, *kinds, abbreviate=True, dash="–"),
+        "excluded_heading": cite_all(terms, *excused, abbreviate=True),
+        "rate_where": agreement_section(cite(terms, "RRA 3(e)(B) rate")),
+    }
 
 
 def _party(party) -> dict[str, Any]:
     return {"name": party.name, "address": party.address, "attention": party.attention, "fax": party.fax}
 
 
-def _default_rows(evaluation: Evaluation, investor: str, quotes: _Quotes) -> list[dict[str, Any]]:
+def _default_rows(evaluation: Evaluation, investor: str) -> list[dict[str, Any]]:
     """Each kind's runs of this investor's default days (a day may carry two kinds;
     the periods below count it once)."""
     defaults = evaluation.default_days
@@ -97,37 +130,35 @@ def _default_rows(evaluation: Evaluation, investor: str, quotes: _Quotes) -> lis
         for exclusion in defaults.exclusions:
             if exclusion.applies(kind, investor):
                 days = iv.subtract(days, exclusion.days)
-        clause = CLAUSE_OF_KIND[kind]
+        cited = _cited(evaluation.terms, SLOT_OF_KIND[kind])
         for run in iv.intersect(days, counted):
             first, last = iv.dates(run)
             rows.append({"kind": KIND_NAMES.get(kind, kind), "first": first, "last": last,
-                         "days": run[1] - run[0] + 1,
-                         "cited": quotes.cite("defaults", clause, clause)})
+                         "days": run[1] - run[0] + 1, "cited": cited})
     rows.sort(key=lambda row: (row["first"], row["kind"]))
     return rows
 
 
-def _excluded_rows(evaluation: Evaluation, investor: str, quotes: _Quotes) -> list[dict[str, Any]]:
+def _excluded_rows(evaluation: Evaluation, investor: str) -> list[dict[str, Any]]:
     """Days that would be default days but are not (RRA 3(e), 3(g), 4), with the reason."""
     defaults = evaluation.default_days
     if defaults is None:
         return []
     rows = []
-    for exclusion in defaults.lapse_exclusions:
-        key = "RRA 3(e) financial statements" if exclusion.window else "RRA 3(g) cap"
-        for first, last, days in runs_of(exclusion.days):
+    terms = evaluation.terms
+    for lapse in defaults.lapse_exclusions:
+        for first, last, days in runs_of(lapse.days):
             rows.append({"first": first, "last": last, "days": days,
-                         "reason": f"{exclusion.reason}: not a Registration Default",
-                         "cited": quotes.cite("exclusions", exclusion.clause, key)})
+                         "reason": f"{lapse.reason}: not a Registration Default",
+                         "cited": Cited(lapse.clause, cited_quote(terms, lapse.words))})
     raw = iv.union(*defaults.kinds.values())
     for exclusion in defaults.exclusions:
         if exclusion.investor not in (None, investor):
             continue
-        fallback = "RRA 3(e)(ii) underwriters" if "underwriter" in exclusion.reason else exclusion.clause
         kinds = "" if exclusion.kinds is None else " (effectiveness defaults only)"
         for first, last, days in runs_of(iv.intersect(raw, exclusion.days)):
             rows.append({"first": first, "last": last, "days": days, "reason": exclusion.reason + kinds,
-                         "cited": quotes.cite("exclusions", exclusion.clause, fallback)})
+                         "cited": Cited(exclusion.clause, cited_quote(terms, exclusion.words))})
     rows.sort(key=lambda row: row["first"])
     return rows
 
@@ -250,8 +281,8 @@ def _repurchase(evaluation: Evaluation, investor: str) -> dict[str, Any] | None:
     else:
         effect = "The damages accrue as if it had not been made."
     return {"elected_on": repurchase.elected_on, "status": repurchase.status, "reason": repurchase.reason,
-            "effect": effect, "cited": Cited("RRA 3(e)(A)", quoted("RRA 3(e)(A) repurchase",
-                                                                  deal_words(evaluation.terms)))}
+            "effect": effect,
+            "cited": _cited(evaluation.terms, "RRA 3(e)(A)", "RRA 3(e)(A) repurchase", "liquidated_damages.repurchase")}
 
 
 def statement_context(
@@ -281,9 +312,6 @@ def statement_context(
         if result.balance <= 0:
             raise ValueError(f"nothing to demand: {party.name}'s balance as of {evaluation.as_of} "
                              f"is {money(result.balance)}")
-    lines = explain_damages(evaluation, investor)
-    words = deal_words(terms)
-    quotes = _Quotes(lines, words)
     ld = terms.liquidated_damages
     allocation = next((a for a in evaluation.allocations if a.investor == investor), None)
     defaults = evaluation.default_days
@@ -294,6 +322,7 @@ def statement_context(
     demands = [{"date": d.date, "amount": money(d.amount), "due": d.due, "paid_by_due": money(d.paid_by_due),
                 "status": d.status, "met_on": d.met_on} for d in result.demands]
     exact_total = result.accrued_exact
+    payment_clause = _cited(terms, "RRA 3(e) payment", block="liquidated_damages.payment")
     return {
         "letter": letter,
         "today": today,
@@ -310,21 +339,22 @@ def statement_context(
         "investor": _party(party),
         "closing_date": evaluation.closing_date,
         "closing_shares": share_count(allocation.shares) if allocation else None,
-        "default_rows": _default_rows(evaluation, investor, quotes),
+        "default_rows": _default_rows(evaluation, investor),
         "periods": periods,
         "period_total_days": sum(p.days for p in result.periods),
-        "overlap": quotes.cite("defaults", "RRA 3(e)", "RRA 3(e) overlap"),
+        "overlap": _cited(terms, "RRA 3(e) overlap"),
         "continuing": continuing,
         "effectiveness_period": (
             {"end": defaults.period.end, "reason": defaults.period.reason,
-             "cited": quotes.cite("defaults", "RRA 3(b)", "RRA 3(b)")} if defaults else None),
-        "excluded_rows": _excluded_rows(evaluation, investor, quotes),
+             "cited": _cited(terms, "RRA 3(b)", block="registration.effectiveness_period")} if defaults else None),
+        "excluded_rows": _excluded_rows(evaluation, investor),
         "repurchase": _repurchase(evaluation, investor),
         "segments": _segment_rows(evaluation, investor),
-        "rate_clause": quotes.cite("segments", "RRA 3(e)(B)", "RRA 3(e)(B) rate"),
-        "market_clause": quotes.cite("segments", "RRA 3(e)", f"RRA 3(e) market value {ld.market_value}"),
-        "daily_clause": quotes.cite("total", "RRA 3(e)(B)", "RRA 3(e)(B) daily"),
-        "held_clause": Cited("RRA 3(e)(B)", quoted("RRA 3(e)(B) held", words)),
+        "rate_clause": _cited(terms, "RRA 3(e)(B) rate"),
+        "market_clause": _cited(terms, "RRA 3(e)", f"RRA 3(e) market value {ld.market_value}" if ld.market_value
+                                else "RRA 3(e)(B) rate"),
+        "daily_clause": _cited(terms, "RRA 3(e)(B) daily"),
+        "held_clause": _cited(terms, "RRA 3(e)(B) held"),
         "market_value": ld.market_value or ld.base,
         "day_count": ld.proration,
         "schedule_clock": ld.clock,
@@ -338,8 +368,12 @@ def statement_context(
         "balance": money(result.balance),
         "due": result.due,
         "overdue": result.overdue,
-        "payment_clause": quotes.cite("payments", "RRA 3(e)", "RRA 3(e) payment"),
-        "collection_clause": Cited("RRA 3(e)", quotes.collection),
+        "payment_clause": payment_clause,
+        "payment_where": agreement_section(payment_clause.clause),
+        "collection": COLLECTION_WORDS in deal_words(terms),
+        "collection_owed": collection_costs_owed(terms, result),
+        "collection_clause": _cited(terms, COLLECTION_WORDS),
+        "collection_where": agreement_section(cite(terms, COLLECTION_WORDS)),
         "payment_days": payment_days,
         "payment_days_words": f"{count_words(payment_days)} "
                               f"{'calendar days' if payment.unit == 'calendar' else UNIT_WORDS[payment.unit]}",
@@ -348,6 +382,7 @@ def statement_context(
         if today else None,
         "interpretations": _reading_rows(evaluation),
         "days_label": _plural,
+        **_wording(terms),
         **_variants(evaluation, investor),
     }
 

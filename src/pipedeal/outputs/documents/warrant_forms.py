@@ -33,9 +33,20 @@ from fractions import Fraction
 from typing import Any
 
 from pipedeal.base.formats import count_words, exact_fraction, long_date, money, price, share_count
-from pipedeal.deal.clauses import NO_WORDS, deal_words, quote, quoted, text_of
+from pipedeal.deal.clauses import (
+    NO_WORDS,
+    cite,
+    cite_all,
+    cited_quote,
+    deal_words,
+    is_numbered,
+    quote,
+    quoted,
+    section_words,
+    text_of,
+)
 from pipedeal.deal.readings import shown, values
-from pipedeal.deal.terms import Party
+from pipedeal.deal.terms import Party, Terms
 from pipedeal.engine.evaluate import Evaluation
 from pipedeal.engine.registration import UNIT_WORDS
 from pipedeal.engine.timeline import CertificateView as Certificate
@@ -45,6 +56,7 @@ from pipedeal.engine.warrants import (
     AdjustmentNotice,
     AdjustmentRow,
     ExerciseResult,
+    anti_dilution_clause,
 )
 from pipedeal.outputs.documents.ld_statement import Cited, environment
 
@@ -90,13 +102,28 @@ def _party(party: Party) -> dict[str, Any]:
             "fax": party.fax}
 
 
-def _cite(key: str, words) -> Cited:
-    """The deal's words ``key``, in quotation marks, cited by their clause (or a note that its
-    terms quote none)."""
-    entry = quote(key, words)
-    if entry is None:
-        return Cited(key.split(" ")[0] + " " + key.split(" ")[1] if " " in key else key, quoted(key, words))
-    return Cited(entry.clause, entry.quoted)
+def _cite(terms: Terms, key: str) -> Cited:
+    """The deal's words ``key``, in quotation marks, cited by the deal's own clause for them (or a
+    note that its terms quote none)."""
+    return Cited(cite(terms, key), cited_quote(terms, key))
+
+
+def _anti_dilution_cite(terms: Terms) -> Cited:
+    """The deal's price-based anti-dilution clause and its words; FOCUS, structural, has neither,
+    and a Warrant's other clauses are never quoted for it."""
+    return Cited(anti_dilution_clause(terms), quoted(ANTI_DILUTION_WORDS, deal_words(terms)))
+
+
+def _sections(terms: Terms, *slots: str) -> str:
+    """The Warrant's sections for FOCUS slots, as prose names them: "Section 3", "Sections 1 and
+    7(a)"; a clause the deal does not number is named as cited."""
+    clauses = list(dict.fromkeys(cite(terms, slot) for slot in slots))
+    if not all(is_numbered(clause) and section_words(clause) != clause for clause in clauses):
+        return ", ".join(clauses)
+    numbers = [section_words(clause).removeprefix("Section ") for clause in clauses]
+    if len(numbers) == 1:
+        return f"Section {numbers[0]}"
+    return f"Sections {', '.join(numbers[:-1])} and {numbers[-1]}"
 
 
 def _interpretations(evaluation: Evaluation, *keys: str) -> list[dict[str, Any]]:
@@ -176,7 +203,8 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
         method = "Cash exercise"
     else:
         election = _runs(f"{elects} {shares_of} {company.name} {pursuant} (", warrant_fill,
-                         ') by a "cashless exercise" under Section 3 of the Warrant as to ', Fill(x),
+                         f') by a "cashless exercise" under {_sections(terms, "W 3 cashless")} of the Warrant as '
+                         'to ', Fill(x),
                          f" Warrant Shares, and {text_of('W 3 cashless quotient', words)}")
         method = "Cashless exercise"
 
@@ -184,11 +212,12 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
     formula_rows: list[dict[str, str]] = []
     if cash:
         payment_rows = [
-            {"label": "Warrant Shares purchased", "value": x, "clause": "W 3"},
-            {"label": "Exercise Price per share", "value": b, "clause": "W preamble, W 11"},
+            {"label": "Warrant Shares purchased", "value": x, "clause": cite(terms, "W 3")},
+            {"label": "Exercise Price per share", "value": b,
+             "clause": cite_all(terms, ("W preamble exercise price", "warrants"), "W 11")},
             {"label": "Aggregate Exercise Price tendered",
-             "value": f"{money(result.aggregate_price)} ({x} × {b})", "clause": "W 3, W 8"},
-            {"label": "Payment", "value": text_of("W 3 payment method", words), "clause": "W 3"},
+             "value": f"{money(result.aggregate_price)} ({x} × {b})", "clause": cite_all(terms, "W 3 payment", "W 8")},
+            {"label": "Payment", "value": text_of("W 3 payment method", words), "clause": cite(terms, "W 3 payment")},
         ]
     else:
         if result.average_price is None:
@@ -207,8 +236,9 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
         ]
 
     issued = share_count(result.shares_issued)
+    exercised = "W 3 payment" if cash else "W 3 cashless"
     delivery_rows = [{"label": "Shares of Common Stock to be issued", "value": issued,
-                      "clause": "W 3, W 4" if result.fraction else "W 3"}]
+                      "clause": cite_all(terms, exercised, "W 4") if result.fraction else cite(terms, exercised)}]
     if result.fraction:
         rule = evaluation.terms.warrants.fraction_cash
         basis = {"fraction_times_exercise_price": f"the fraction × the Exercise Price of {b}, to the cent",
@@ -219,43 +249,42 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
             "label": "Fraction of a share paid in cash instead (no fractional shares)",
             "value": f"{share_count(result.fraction)} share: {money(result.fraction_cash)} "
                      f"({basis}; fraction_cash = {rule})",
-            "clause": "W 4"})
+            "clause": cite(terms, "W 4")})
     if cash:
         delivery_rows.append({"label": "Exercise Price paid", "value": money(result.aggregate_price),
-                              "clause": "W 3"})
+                              "clause": cite(terms, exercised)})
     else:
         delivery_rows.append({"label": "Exercise Price paid", "value": "none: cashless exercise",
-                              "clause": "W 3"})
+                              "clause": cite(terms, exercised)})
     for asset, amount in result.other_property:
         delivery_rows.append({"label": f"Other Property: {asset}", "value": share_count(amount),
-                              "clause": "W 11"})
+                              "clause": cite(terms, "W 11 merger")})
 
     register_rows = [
         {"label": "Warrant surrendered",
          "value": f"{cert.id}, issued {cert.issue_date.isoformat()}, for {share_count(cert.shares)} Warrant Shares",
-         "clause": "W 3, W 7(d)"},
+         "clause": cite_all(terms, "W 3", "W 7(d)")},
         {"label": "Certificates due",
          "value": f"{result.delivery_due.isoformat()} (within "
                   f"{count_words(terms.warrants.delivery.days)} {UNIT_WORDS[terms.warrants.delivery.unit]})",
-         "clause": "W 3"},
+         "clause": cite(terms, "W 3 delivery")},
     ]
     if result.remainder_certificate:
         remainder = evaluation.state.certificates.get(result.remainder_certificate)
         rest = remainder.shares if remainder is not None else cert.shares - result.shares_exercised
         register_rows.append({"label": "New Warrant for the unpurchased shares",
                               "value": f"{result.remainder_certificate} for {share_count(rest)} Warrant Shares",
-                              "clause": "W 3"})
+                              "clause": cite(terms, "W 3 partial")})
     register_rows.append({"label": "Rule 144(d) holding period of the shares from",
                           "value": result.holding_period_start.isoformat()
                           + (" (cash: starts at exercise)" if cash else " (cashless: tacks to the issue date)"),
                           "clause": "RULES.md §3"})
 
-    quotes = [_cite("W 3 payment", words) if cash else _cite("W 3 cashless", words),
-              _cite("W 3 delivery", words)]
+    quotes = [_cite(terms, exercised), _cite(terms, "W 3 delivery")]
     if result.remainder_certificate:
-        quotes.append(_cite("W 3 partial", words))
+        quotes.append(_cite(terms, "W 3 partial"))
     if result.fraction:
-        quotes.append(_cite("W 4", words))
+        quotes.append(_cite(terms, "W 4"))
     interpretations = _interpretations(evaluation, *(("cashless_test",) if not cash else ()),
                                        *(("fraction_cash",) if result.fraction else ()))
 
@@ -270,7 +299,9 @@ def exercise_context(evaluation: Evaluation, result: ExerciseResult, *,
                          f"{long_date(cert.issue_date)} to purchase {share_count(cert.shares)} Warrant Shares, "
                          f"registered to {holder.name}"),
         "cash": cash,
-        "method_line": f"{method} — Warrant Section 3 (W 3)" + (", Section 4 (W 4)" if result.fraction else ""),
+        "method_line": f"{method} — Warrant {_sections(terms, exercised)} ({cite(terms, exercised)})"
+                       + (f", {_sections(terms, 'W 4')} ({cite(terms, 'W 4')})" if result.fraction else ""),
+        "formula_clause": cite(terms, "W 3 cashless"),
         "election": election,
         "payment_rows": payment_rows,
         "formula_rows": formula_rows,
@@ -302,7 +333,7 @@ def assignment_context(evaluation: Evaluation, warrant_id: str, assignee: str,
     terms = evaluation.terms
     termination = evaluation.timeline.last_exercise_day
     if termination is not None and date > termination:
-        raise ValueError(f"W 1: transferable only prior to the Termination Date {termination}")
+        raise ValueError(f"{cite(terms, 'W 1')}: transferable only prior to the Termination Date {termination}")
     holder = _party_of(evaluation, cert.holder, "the holder")
     to = _party_of(evaluation, assignee, "the assignee")
     if to.id == holder.id:
@@ -310,24 +341,26 @@ def assignment_context(evaluation: Evaluation, warrant_id: str, assignee: str,
     whole = count == cert.shares
     n, total = share_count(count), share_count(cert.shares)
     rest = cert.shares - count
+    transfer = _sections(terms, "W 1", "W 7(a)")
     if whole:
         extent = _runs("in whole: as to all ", Fill(n), " Warrant Shares of ", Fill(f"Warrant {cert.id}"),
-                       " (Sections 1 and 7(a) of the Warrant).")
+                       f" ({transfer} of the Warrant).")
     else:
         extent = _runs("in part: as to ", Fill(n), " of the ", Fill(total), " Warrant Shares of ",
-                       Fill(f"Warrant {cert.id}"), " (Sections 1 and 7(a) of the Warrant); the Company is to "
+                       Fill(f"Warrant {cert.id}"), f" ({transfer} of the Warrant); the Company is to "
                        f"{text_of('W 7(a) assignor', words)}, ", Fill(share_count(rest)), " Warrant Shares.")
+    assignment = cite(terms, "W 7(a)")
     register_rows = [
         {"label": "Warrant surrendered", "value": f"{cert.id} for {total} Warrant Shares, issued "
                                                   f"{cert.issue_date.isoformat()}, cancelled on registration",
-         "clause": "W 7(a)"},
-        {"label": f"New Warrant to {to.name}", "value": f"{n} Warrant Shares", "clause": "W 7(a)"},
+         "clause": assignment},
+        {"label": f"New Warrant to {to.name}", "value": f"{n} Warrant Shares", "clause": assignment},
     ]
     if not whole:
         register_rows.append({"label": f"New Warrant to {holder.name} (the portion not assigned)",
-                              "value": f"{share_count(rest)} Warrant Shares", "clause": "W 7(a)"})
+                              "value": f"{share_count(rest)} Warrant Shares", "clause": assignment})
     register_rows.append({"label": "Transfer taxes", "value": "payable by the assignor with the surrender",
-                          "clause": "W 7(a), W 7(c)"})
+                          "clause": cite_all(terms, "W 7(a) taxes", "W 7(c)")})
     return {
         "doc_title": f"Assignment Form — {cert.id} — {holder.name} to {to.name}",
         "data_note": data_note,
@@ -348,7 +381,8 @@ def assignment_context(evaluation: Evaluation, warrant_id: str, assignee: str,
         "dated": long_date(date),
         "note": text_of("W Assignment Form note", words),
         "register_rows": register_rows,
-        "quotes": [_cite("W 1", words), _cite("W 7(a) taxes", words), _cite("W 7(a)", words), _cite("W 7(d)", words)],
+        "sections_line": f"Warrant {_sections(terms, 'W 1', 'W 7')} ({cite_all(terms, 'W 1', 'W 7')})",
+        "quotes": [_cite(terms, "W 1"), _cite(terms, "W 7(a) taxes"), _cite(terms, "W 7(a)"), _cite(terms, "W 7(d)")],
     }
 
 
@@ -375,10 +409,11 @@ def _shares_changed(notice: AdjustmentNotice) -> bool:
     return any(row.shares_after != row.shares_before for row in notice.rows)
 
 
-def _intro(company: str, kind: str, clause: str, plural: bool, shares_changed: bool = False) -> str:
+def _intro(terms: Terms, kind: str, clause: str, plural: bool, shares_changed: bool = False) -> str:
+    company = terms.company.name
     warrants = "each Warrant listed below" if plural else "the Warrant listed below"
-    opening = (f"{company} (the \"Company\") gives notice under Section 13 of the Stock Purchase "
-               f"Warrant{'s' if plural else ''} (W 13) that")
+    opening = (f"{company} (the \"Company\") gives notice under {_sections(terms, 'W 13')} of the Stock Purchase "
+               f"Warrant{'s' if plural else ''} ({cite(terms, 'W 13')}) that")
     if kind == "anti_dilution":
         what = "the Exercise Price and the Warrant Shares" if shares_changed else "the Exercise Price"
         numbered = "" if clause == ANTI_DILUTION_UNNUMBERED else f" ({clause})"
@@ -388,12 +423,12 @@ def _intro(company: str, kind: str, clause: str, plural: bool, shares_changed: b
                 "force, as set forth below.")
     if kind == "price_reduction":
         return (f"{opening} the Board of Directors of the Company has reduced the Exercise Price of {warrants} "
-                f"under Section 12 of the Warrant ({clause}) for the period stated below.")
+                f"under {_sections(terms, 'W 12')} of the Warrant ({clause}) for the period stated below.")
     if kind == "merger":
         return (f"{opening} the securities and other property for which {warrants} may be exercised have been "
-                f"adjusted under Section 11 of the Warrant ({clause}), as set forth below.")
+                f"adjusted under {_sections(terms, 'W 11 merger')} of the Warrant ({clause}), as set forth below.")
     return (f"{opening} the Warrant Shares of {warrants} and their Exercise Price have been adjusted under "
-            f"Section 11 of the Warrant ({clause}), as set forth below.")
+            f"{_sections(terms, 'W 11')} of the Warrant ({clause}), as set forth below.")
 
 
 def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder: str | None = None, *,
@@ -428,36 +463,37 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
             effective = (f"The adjustment took effect immediately after the event's effective date, "
                          f"{long_date(notice.date)} (no record date was taken): it applies from "
                          f"{notice.effective_from.isoformat()}.")
-        effective_cite = _cite("W 11(a) effective", words)
+        effective_cite = _cite(terms, "W 11(a) effective")
     elif reduction:
         until = f" through {long_date(notice.until)}" if notice.until else ""
         after = ("; from the day after, the Exercise Price in force before the reduction applies again"
                  if notice.until else "")
         effective = (f"The reduced Exercise Price applies from {long_date(notice.effective_from)}{until}{after}.")
-        effective_cite = _cite("W 12", words)
+        effective_cite = _cite(terms, "W 12")
     elif anti_dilution:
         adjusted = ("Exercise Price and Warrant Shares apply" if _shares_changed(notice)
                     else "Exercise Price applies")
         effective = (f"The adjusted {adjusted} from {long_date(notice.effective_from)}, the date of the issue, "
                      "until a later adjustment.")
-        effective_cite = _cite(ANTI_DILUTION_WORDS, words)
+        effective_cite = _anti_dilution_cite(terms)
     else:
         effective = (f"From {long_date(notice.effective_from)}, each Warrant is exercisable for the Other Property "
                      "received for as many shares of Common Stock as the Warrant was exercisable for immediately "
                      "before the event.")
-        effective_cite = _cite("W 11 merger", words)
+        effective_cite = _cite(terms, "W 11 merger")
 
     price_after_label = "Exercise Price after"
     if reduction:
         period = notice.effective_from.isoformat() + (f" to {notice.until.isoformat()}" if notice.until else "")
         price_after_label = f"Reduced Exercise Price ({period})"
 
-    quotes = [_cite("W 13", words)]
+    quotes = [_cite(terms, "W 13")]
     if recap:
-        quotes.insert(0, _cite("W 11(a)", words))
+        quotes.insert(0, _cite(terms, "W 11(a)"))
     if anti_dilution:
-        quotes.insert(0, _cite(ANTI_DILUTION_WORDS, words))
+        quotes.insert(0, _anti_dilution_cite(terms))
     plural = len(rows) > 1
+    notice_clause = cite(terms, "W 13")
     basket = [{"asset": asset, "quantity": share_count(amount)} for asset, amount in notice.other_property]
     return {
         "doc_title": f"Notice of Adjustment — {ADJUSTMENT_KINDS.get(kind, kind)} — {notice.date.isoformat()}",
@@ -474,7 +510,7 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
         "until": notice.until.isoformat() if notice.until else None,
         "facts": notice.facts,
         "computation": list(notice.computation),
-        "intro": _intro(terms.company.name, kind, notice.clause, plural, _shares_changed(notice)),
+        "intro": _intro(terms, kind, notice.clause, plural, _shares_changed(notice)),
         "rows": [_adjustment_row(evaluation, notice, row) for row in rows],
         "merger": merger,
         "reduction": reduction,
@@ -483,7 +519,9 @@ def adjustment_context(evaluation: Evaluation, notice: AdjustmentNotice, holder:
         "effective": effective,
         "effective_cite": effective_cite,
         "banner": text_of("W 13 delivery", words).upper(),
-        "delivery": f"Sent {text_of('W 13 delivery', words)} (W 13)",
+        "delivery": f"Sent {text_of('W 13 delivery', words)} ({notice_clause})",
+        "notice_clause": notice_clause,
+        "notice_line": f"Warrant {_sections(terms, 'W 13')} ({notice_clause})",
         "conclusive": text_of("W 13 conclusive", words),
         "today": today.isoformat() if today else None,
         "dated": long_date(today) if today else None,
@@ -671,7 +709,7 @@ def exercise_notice_docx(evaluation: Evaluation, result: ExerciseResult, *, data
     if c["cash"]:
         doc.table(["Payment", "Amount", "Clause"], _label_rows(c["payment_rows"]), [2.3, 3.2, 1.0])
     else:
-        doc.table(["", "The Warrant's words (W 3)", "Value"],
+        doc.table(["", f"The Warrant's words ({c['formula_clause']})", "Value"],
                   [[r["symbol"], r["words"], r["value"]] for r in c["formula_rows"]], [1.2, 3.3, 2.0])
     doc.table(["Delivery", "Value", "Clause"], _label_rows(c["delivery_rows"]), [2.3, 3.2, 1.0])
     doc.paragraph(f"(2) {c['issue_words']}")
@@ -700,8 +738,7 @@ def assignment_form_docx(evaluation: Evaluation, warrant_id: str, assignee: str,
     """The Assignment Form (W 1, W 7) as a Word document, with the HTML's content."""
     c = assignment_context(evaluation, warrant_id, assignee, shares, date, data_note=data_note)
     doc = _Docx(c["doc_title"], data_note)
-    doc.title_block("ASSIGNMENT FORM", c["instruction"], c["warrant_line"],
-                    "Warrant Sections 1 and 7 (W 1, W 7)")
+    doc.title_block("ASSIGNMENT FORM", c["instruction"], c["warrant_line"], c["sections_line"])
     doc.paragraph(c["words"])
     doc.paragraph([{"text": c["assignee"]["name"], "fill": True},
                    {"text": " whose address is ", "fill": False},
@@ -725,7 +762,7 @@ def adjustment_notice_docx(evaluation: Evaluation, notice: AdjustmentNotice, hol
     c = adjustment_context(evaluation, notice, holder, today=today, data_note=data_note)
     doc = _Docx(c["doc_title"], data_note)
     doc.title_block("NOTICE OF ADJUSTMENT", f"Stock Purchase Warrants of {c['company']['name']} — "
-                    f"Warrant Section 13 (W 13)")
+                    f"{c['notice_line']}")
     doc.paragraph(c["banner"], bold=True, size=9)
     doc.paragraph("From: " + "; ".join(_party_lines(c["company"])))
     if c["addressee"]:
@@ -764,7 +801,7 @@ def adjustment_notice_docx(evaluation: Evaluation, notice: AdjustmentNotice, hol
     doc.paragraph(c["effective"])
     doc.quotes([c["effective_cite"]])
     doc.heading("5. Effect of this notice", level=1)
-    doc.paragraph(c["conclusive"] + " (W 13)")
+    doc.paragraph(c["conclusive"] + f" ({c['notice_clause']})")
     doc.paragraph(c["delivery"] + ".", italic=True)
     doc.signature(c["company"]["name"].upper(), "", f"By: {BLANK}", "Name:", "Title:")
     doc.quotes(c["quotes"])
