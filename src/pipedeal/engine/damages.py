@@ -700,6 +700,11 @@ class CapRule:
                 return None
             if segment.full_period:
                 return first
+            if not segment.price_total_scaled:  # accrues evenly by day: solve for the day
+                whole = segment.uncapped if segment.uncapped is not None else segment.amount
+                need = (limit - total) * segment.days / whole
+                days = max(1, -(-need.numerator // need.denominator))
+                return min(last, first + days - 1)
             low, high = first, last  # the cap is reached by ``last``: the first such day
             while low < high:
                 middle = (low + high) // 2
