@@ -40,7 +40,6 @@ import json
 import os
 import random
 import select
-import statistics
 import subprocess
 import sys
 import time
@@ -64,6 +63,7 @@ FOCUS_DOCKET = [
 ]
 
 # --- The logs (plain dicts: the same for both codes) ---------------------------------------------
+from timing import figures  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 
 def spread(count: int, first: dt.date, last: dt.date) -> list[dt.date]:
@@ -251,12 +251,6 @@ class Worker:
 
 
 # --- The parent: pair by pair ---------------------------------------------------------------------
-
-
-def figures(seconds: list[float]) -> tuple[float, float, float]:
-    ms = sorted(s * 1000 for s in seconds)
-    p90 = statistics.quantiles(ms, n=10, method="inclusive")[-1] if len(ms) > 1 else ms[0]
-    return ms[0], statistics.median(ms), p90
 
 
 def measure(kind: str, sizes: list[int], sides: list[Worker], repeats: int, timeout: float) -> dict:

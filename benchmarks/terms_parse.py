@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 OLD_SRC = Path("/work/old-code/src")
 TARGET_MS = 5.0
-
+from timing import figures  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 # --- The worker: one process per code -------------------------------------------------------------
 
@@ -172,12 +172,6 @@ class Worker:
 
 
 # --- The parent -------------------------------------------------------------------------------------
-
-
-def figures(seconds: list[float]) -> tuple[float, float, float]:
-    ms = sorted(s * 1000 for s in seconds)
-    p90 = statistics.quantiles(ms, n=10, method="inclusive")[-1] if len(ms) > 1 else ms[0]
-    return ms[0], statistics.median(ms), p90
 
 
 def line(label: str, seconds: list[float], unit: str = "ms") -> str:
