@@ -70,8 +70,14 @@ def _capped(segment: Segment) -> str:
             f"{exact_money(segment.uncapped)} these days would accrue")
 
 
-def segment_text(segment: Segment, proration: str) -> str:
-    span = f"{segment.first} to {segment.last} ({_days(segment.days)}), month {segment.month + 1}"
+def period_word(period: str) -> str:
+    """PIPE-TERMS liquidated_damages.period, as a row names its period: a month (from the first
+    default day, or a calendar month) or a 30-day period."""
+    return "30-day period" if period == "thirty_days" else "month"
+
+
+def segment_text(segment: Segment, proration: str, period: str) -> str:
+    span = f"{segment.first} to {segment.last} ({_days(segment.days)}), {period_word(period)} {segment.month + 1}"
     if segment.full_period:
         if segment.charged_on != segment.first:
             return (f"{span}: nothing more: the whole first period was charged on {segment.charged_on} "
@@ -204,7 +210,7 @@ def explain_damages(evaluation: Evaluation, investor: str) -> list[Line]:
     market_key = f"RRA 3(e) market value {ld.market_value}" if ld.market_value else "RRA 3(e)(B) rate"
     for segment in result.segments:
         lines.append(Line("segments", cite(terms, "RRA 3(e)(B) rate"), cited_quote(terms, "RRA 3(e)(B) rate"),
-                          segment_text(segment, ld.proration),
+                          segment_text(segment, ld.proration, ld.period),
                           fraction_to_decimal(segment.amount), segment.amount))
     if result.segments:
         if ld.base == "market_value_held":

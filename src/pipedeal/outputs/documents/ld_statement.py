@@ -40,7 +40,7 @@ from pipedeal.engine.damages import COLLECTION_WORDS, collection_costs_owed
 from pipedeal.engine.defaults import SLOT_OF_KIND, runs_of
 from pipedeal.engine.evaluate import Evaluation
 from pipedeal.engine.registration import UNIT_WORDS, count
-from pipedeal.outputs.explain import base_text, cap_text
+from pipedeal.outputs.explain import base_text, cap_text, period_word
 
 TEMPLATE = "ld_statement.html.j2"
 
@@ -358,6 +358,7 @@ def statement_context(
         "market_value": ld.market_value or ld.base,
         "day_count": ld.proration,
         "schedule_clock": ld.clock,
+        "period_word": period_word(ld.period),
         "exact_total": exact_money(exact_total),
         "exact_total_fraction": exact_fraction(exact_total),
         "accrued": money(result.accrued),
