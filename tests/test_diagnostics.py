@@ -68,4 +68,4 @@ def test_docs_codes_md_lists_the_catalogue_as_it_is():
     from pipedeal.base.diagnostics import catalogue_markdown
 
     written = (REPO / "docs" / "codes.md").read_text(encoding="utf-8")
-    assert written == catalogue_markdown(), "regenerate: python -m pipedeal codes --markdown > docs/codes.md"
+    assert written == catalogue_markdown(), "regenerate: python scripts/regen_docs.py"

@@ -250,13 +250,13 @@ def test_every_key_of_the_language_has_a_meaning_and_every_leaf_an_example():
 def test_docs_terms_md_is_the_reference_as_it_is():
     written = (REPO / "docs" / "terms.md").read_text(encoding="utf-8")
     assert written == reference_document(bundled_texts()), (
-        "regenerate: python -m pipedeal terms keys --markdown > docs/terms.md")
+        "regenerate: python scripts/regen_docs.py")
 
 
 def test_the_readme_terms_section_lists_every_key_with_an_example():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("<!-- terms-keys:begin -->\n", 1)[1].split("<!-- terms-keys:end -->", 1)[0]
-    assert section == reference_markdown(bundled_texts()), "regenerate the README's terms table"
+    assert section == reference_markdown(bundled_texts()), "regenerate: python scripts/regen_docs.py"
 
 
 def test_decimal_values_in_the_reference_are_written_as_the_file_writes_them():
