@@ -145,6 +145,10 @@ def render_damages(console: Console, evaluation, investors: list[str], explain: 
     console.print(f"[bold]Liquidated damages[/] of {escape(data['deal'])} as of {data['as_of']}"
                   + (f" ({escape(clause)})" if clause else ""))
     names = {inv.id: inv.name for inv in evaluation.terms.investors}
+    if evaluation.closing_date is None:
+        # No Closing in the history read (an empty ledger, or one read as known before it): nothing accrues.
+        console.print("No Closing in the events read: no Registration Default, no damages.")
+        return
     for investor in investors:
         row = data["liquidated_damages"][investor]
         console.rule(f"{escape(names[investor])} ({investor})")
