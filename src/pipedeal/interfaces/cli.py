@@ -297,6 +297,85 @@ def ld(
     render_damages(out, evaluation, investors, explain)
 
 
+@app.command()
+def changes(
+    deal: DealOption = "focus-1999",
+    known_from: Annotated[str | None, typer.Option(
+        "--from", help="The first knowledge instant (as --known-on): what the record said then.")] = None,
+    known_to: Annotated[str | None, typer.Option("--to", help="The second knowledge instant.")] = None,
+    as_of: AsOfOption = None,
+    as_of_from: Annotated[str | None, typer.Option(
+        "--as-of-from", help="Instead of --from/--to: the first as-of date (YYYY-MM-DD).")] = None,
+    as_of_to: Annotated[str | None, typer.Option("--as-of-to", help="The second as-of date.")] = None,
+    known_on: KnownOnOption = None,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
+    set_: SetOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
+) -> None:
+    """What changed in the figures, deadlines and obligations between two knowledge instants
+    (--from/--to, as of --as-of) or between two as-of dates (--as-of-from/--as-of-to, as known on
+    --known-on): each with its value at the first point and at the second."""
+    result = _run(_changes, deal, known_from, known_to, as_of, as_of_from, as_of_to, known_on, db, events, prices,
+                  set_, allow_broken_ledger)
+    if json_output:
+        out.print_json(json.dumps(result))
+        return
+    from pipedeal.outputs.render import render_changes
+
+    render_changes(out, result)
+
+
+def _changes(deal, known_from, known_to, as_of, as_of_from, as_of_to, known_on, db, events, prices, set_,
+             allow_broken) -> dict[str, Any]:
+    from pipedeal.outputs.changes import diff_reports
+    from pipedeal.outputs.report import to_json
+
+    by_knowledge = known_from is not None or known_to is not None
+    by_date = as_of_from is not None or as_of_to is not None
+
+    def refuse(message: str, option: str) -> InputError:
+        return InputError([Diagnostic("CLI-BAD-CHANGES", message, "command line", field=option)])
+
+    if by_knowledge == by_date:
+        raise refuse("give either --from and --to (two knowledge instants) or --as-of-from and --as-of-to "
+                     "(two as-of dates)", "--from" if by_knowledge else "--as-of-from")
+    if by_knowledge:
+        if known_from is None or known_to is None:
+            raise refuse("--from and --to go together", "--to" if known_to is None else "--from")
+        if known_on is not None:
+            raise refuse("--known-on is what --from and --to each give; use --as-of for the date", "--known-on")
+        points = [(as_of, known_from, "--from"), (as_of, known_to, "--to")]
+    else:
+        if as_of_from is None or as_of_to is None:
+            raise refuse("--as-of-from and --as-of-to go together", "--as-of-to" if as_of_to is None else "--as-of-from")
+        if as_of is not None:
+            raise refuse("--as-of is what --as-of-from and --as-of-to each give", "--as-of")
+        points = [(as_of_from, known_on, "--as-of-from"), (as_of_to, known_on, "--as-of-to")]
+    for day, instant, option in points:  # a malformed point is refused before anything is read
+        from pipedeal.storage.workspace import parse_day, parse_instant
+
+        parse_day(day, option) if by_date else parse_instant(instant, option)
+    reports, told, warnings = [], [], []
+    for day, instant, _ in points:
+        inputs, evaluation = _evaluate(deal, db, day, events, prices, set_, allow_broken=allow_broken,
+                                       known_on=instant)
+        reports.append(to_json(evaluation))
+        history = inputs.history
+        told.append({"as_of": evaluation.as_of.isoformat(),
+                     "known_on": history.known_on.isoformat() if history and history.known_on else None,
+                     "events_known": history.known if history else None,
+                     "events_recorded": history.recorded if history else None})
+        warnings = [finding.as_dict() for finding in inputs.ledger_warnings]
+    result: dict[str, Any] = {"deal": reports[1]["deal"], "from": told[0], "to": told[1],
+                              **diff_reports(reports[0], reports[1])}
+    if warnings:
+        result["ledger_warnings"] = warnings
+    return result
+
+
 def _chosen_investors(evaluation, investor: str | None) -> list[str]:
     investors = [inv.id for inv in evaluation.terms.investors]
     if investor is None:

@@ -276,3 +276,27 @@ def render_exercise_choices(console: Console, outcomes: dict, chosen: str) -> No
         for step in result.computation:
             console.print(f"  [dim]{escape(step)}[/]")
 
+
+
+def render_changes(console: Console, data: dict) -> None:
+    """``pipedeal changes``: each section's figures at the first point and at the second."""
+    def point(told: dict) -> str:
+        return f"as of {told['as_of']}" + (f", as known on {told['known_on']}" if told["known_on"] else "")
+
+    console.print(f"[bold]Changes[/] in {escape(data['deal'])} from {escape(point(data['from']))} "
+                  f"to {escape(point(data['to']))}")
+    for section in ("figures", "deadlines", "obligations"):
+        rows = data[section]
+        if not rows:
+            console.print(f"{section}: no change")
+            continue
+        table = Table(title=f"{section}: {len(rows)} change(s)")
+        for column in ("what", "first point", "second point"):
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(escape(row["path"]), escape(_shown(row["before"])), escape(_shown(row["after"])))
+        console.print(table)
+
+
+def _shown(value) -> str:
+    return "—" if value is None else str(value)
