@@ -350,14 +350,18 @@ def _changes(deal, known_from, known_to, as_of, as_of_from, as_of_to, known_on, 
         points = [(as_of, known_from, "--from"), (as_of, known_to, "--to")]
     else:
         if as_of_from is None or as_of_to is None:
-            raise refuse("--as-of-from and --as-of-to go together", "--as-of-to" if as_of_to is None else "--as-of-from")
+            raise refuse("--as-of-from and --as-of-to go together",
+                         "--as-of-to" if as_of_to is None else "--as-of-from")
         if as_of is not None:
             raise refuse("--as-of is what --as-of-from and --as-of-to each give", "--as-of")
         points = [(as_of_from, known_on, "--as-of-from"), (as_of_to, known_on, "--as-of-to")]
-    for day, instant, option in points:  # a malformed point is refused before anything is read
-        from pipedeal.storage.workspace import parse_day, parse_instant
+    from pipedeal.storage.workspace import parse_day, parse_instant
 
-        parse_day(day, option) if by_date else parse_instant(instant, option)
+    for day, instant, option in points:  # a malformed point is refused, naming its option, before any read
+        if by_date:
+            parse_day(day, option)
+        else:
+            parse_instant(instant, option)
     reports, told, warnings = [], [], []
     for day, instant, _ in points:
         inputs, evaluation = _evaluate(deal, db, day, events, prices, set_, allow_broken=allow_broken,
