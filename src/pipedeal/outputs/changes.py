@@ -47,40 +47,56 @@ KEYS: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
-def _flatten(value: Any, path: str, out: dict[str, Any], name: str = "") -> None:
+def _clean(value: Any) -> Any:
+    """A value as compared and shown: the workings beside its figures left out."""
     if isinstance(value, dict):
-        if not value:
-            out[path] = {}
-        for key, item in value.items():
-            if key not in SKIPPED:
-                _flatten(item, f"{path}.{key}" if path else str(key), out, str(key))
-        return
+        return {key: _clean(item) for key, item in value.items() if key not in SKIPPED}
     if isinstance(value, list):
-        if not value:
-            out[path] = []
-        keyed = KEYS.get(name)
-        seen: dict[str, int] = {}
-        for index, item in enumerate(value):
-            label = keyed(item) if keyed and isinstance(item, dict) else str(index)
-            seen[label] = seen.get(label, 0) + 1
-            if seen[label] > 1:  # two items alike by key: told apart by their place among them
-                label = f"{label} #{seen[label]}"
-            _flatten(item, f"{path}[{label}]", out, name)
+        return [_clean(item) for item in value]
+    return value
+
+
+def _keyed(items: list[Any], name: str) -> dict[str, Any]:
+    """A list's items by their key (their place, for a list without one); two items alike by key
+    are told apart by their order among them."""
+    key = KEYS.get(name)
+    labelled: dict[str, Any] = {}
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        label = key(item) if key and isinstance(item, dict) else str(index)
+        seen[label] = seen.get(label, 0) + 1
+        labelled[label if seen[label] == 1 else f"{label} #{seen[label]}"] = item
+    return labelled
+
+
+def _diff(before: Any, after: Any, path: str, name: str, out: list[dict[str, Any]]) -> None:
+    """Each figure that differs, by its path; an item or key present at one point only is one
+    change carrying the whole item."""
+    def change(where: str, old: Any, new: Any) -> None:
+        out.append({"path": where, "before": _clean(old), "after": _clean(new)})
+
+    if isinstance(before, dict) and isinstance(after, dict):
+        keys = [*before, *(key for key in after if key not in before)]
+        for key in keys:
+            if key in SKIPPED:
+                continue
+            where = f"{path}.{key}" if path else str(key)
+            if key not in before or key not in after:
+                change(where, before.get(key), after.get(key))
+            else:
+                _diff(before[key], after[key], where, str(key), out)
         return
-    out[path] = value
-
-
-def _leaves(report: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    leaves: dict[str, Any] = {}
-    for key in keys:
-        _flatten(report.get(key), key, leaves, key)
-    return leaves
-
-
-def _differences(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
-    paths = list(before) + [path for path in after if path not in before]
-    return [{"path": path, "before": before.get(path), "after": after.get(path)}
-            for path in paths if before.get(path) != after.get(path)]
+    if isinstance(before, list) and isinstance(after, list):
+        old, new = _keyed(before, name), _keyed(after, name)
+        for label in [*old, *(label for label in new if label not in old)]:
+            where = f"{path}[{label}]"
+            if label not in old or label not in new:
+                change(where, old.get(label), new.get(label))
+            else:
+                _diff(old[label], new[label], where, name, out)
+        return
+    if _clean(before) != _clean(after):
+        change(path, before, after)
 
 
 def _other_obligations(report: dict[str, Any]) -> dict[str, Any]:
@@ -93,4 +109,9 @@ def _other_obligations(report: dict[str, Any]) -> dict[str, Any]:
 def diff_reports(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Each section's changes from ``before`` to ``after`` (two ``report.to_json`` documents)."""
     before, after = _other_obligations(before), _other_obligations(after)
-    return {section: _differences(_leaves(before, keys), _leaves(after, keys)) for section, keys in SECTIONS.items()}
+    result: dict[str, list[dict[str, Any]]] = {}
+    for section, keys in SECTIONS.items():
+        result[section] = []
+        for key in keys:
+            _diff(before.get(key), after.get(key), key, key, result[section])
+    return result

@@ -299,4 +299,9 @@ def render_changes(console: Console, data: dict) -> None:
 
 
 def _shown(value) -> str:
-    return "—" if value is None else str(value)
+    """A figure at one point: "—" when not there; an item as its non-empty fields."""
+    if value is None:
+        return "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {_shown(item)}" for key, item in value.items() if item not in (None, [], {}))
+    return str(value)
