@@ -5,8 +5,8 @@ Every event has the instant it was recorded: a ledger row's ``recorded_at`` (the
 at append), or, for an event file read without a ledger, the line's ``recorded_at``. As known on
 an instant T (inclusive), the deal's history is the events recorded at or before T, each
 ``correction`` among them standing in the place of the event it supersedes. The fold never sees a
-correction: it gets a plain event list in the order it applies them (by the day each applies on,
-ties in recorded order), so every command reads the same history.
+correction: it gets a plain event list in recorded order, which its queue applies by the day each
+event applies on (ties in that recorded order), so every command reads the same history.
 
 Pure: no clock, no I/O; the instants arrive as arguments.
 """
@@ -16,17 +16,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.engine.events import Correction
 from pipedeal.engine.timeline import Located
 
 
-@dataclass(frozen=True)
-class Recorded:
+class Recorded(NamedTuple):
     """An event as recorded: where it came from, its sequence number (a ledger row's seq, or
     its place among a file's events, the first being 1) and the instant it was recorded
-    (aware; None when an event file gives none)."""
+    (aware; None when an event file gives none). A tuple: a ledger of 100,000 rows makes as many."""
 
     item: Located
     number: int
@@ -54,7 +54,8 @@ class KnownHistory:
 
 
 def known_history(records: Sequence[Recorded], known_on: dt.datetime | None = None) -> KnownHistory:
-    """The history the record gave at ``known_on`` (inclusive; None: all of it).
+    """The history the record gave at ``known_on`` (inclusive; None: all of it), from the
+    records in sequence order.
 
     A correction replaces the event it supersedes from its own recording on: before, the
     original stands. A correction of a correction replaces the correction, in the place of the
@@ -64,8 +65,7 @@ def known_history(records: Sequence[Recorded], known_on: dt.datetime | None = No
     an event that gives no recorded instant cannot be placed in time and is refused too.
     """
     problems: list[Diagnostic] = []
-    numbers = {record.number for record in records}
-    selected = list(records)
+    selected = records
     if known_on is not None:
         for record in records:
             if record.recorded_at is None:
@@ -75,11 +75,15 @@ def known_history(records: Sequence[Recorded], known_on: dt.datetime | None = No
         if problems:
             raise InputError(problems)
         selected = [record for record in records if record.recorded_at <= known_on]  # type: ignore[operator]
+    if not any(type(record.item.event) is Correction for record in selected):
+        # Nothing to correct (the common case, kept cheap for a ledger of 100,000 rows).
+        return KnownHistory([record.item for record in selected], known_on, len(records), len(selected), 0)
+    numbers = {record.number for record in records}
     in_place: dict[int, int] = {}  # a standing event's number -> the number of the place it holds
     place: dict[int, Located] = {}  # place number -> the event standing there now
     corrected_by: dict[int, int] = {}  # a superseded number -> the correction that superseded it
     corrections = 0
-    for record in sorted(selected, key=lambda record: record.number):
+    for record in selected:  # in sequence order
         event = record.item.event
         if not isinstance(event, Correction):
             in_place[record.number] = record.number
@@ -106,6 +110,6 @@ def known_history(records: Sequence[Recorded], known_on: dt.datetime | None = No
         place[at] = Located(event.event, record.item.file, record.item.line, record.item.seq)
     if problems:
         raise InputError(problems)
-    # The fold applies by the day an event applies on; a stable sort keeps recorded order on a day.
-    events = sorted((place[number] for number in sorted(place)), key=lambda item: item.event.applies_on)
-    return KnownHistory(events, known_on, len(records), len(selected), corrections)
+    # A corrected event holds the place (the recorded order) of the event it replaces.
+    return KnownHistory([place[number] for number in sorted(place)], known_on, len(records), len(selected),
+                        corrections)
