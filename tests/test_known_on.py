@@ -340,6 +340,8 @@ def test_changes_between_two_knowledge_instants_on_the_ledger(ledger: str, piped
                                  "--json").stdout)
     assert report["liquidated_damages"]["raptor"]["accrued"] == "12931.94"
     assert report["known_on"] == "2000-01-31T23:59:59.999999+00:00"
+    header = pipedeal("report", "--db", ledger, "--as-of", "2000-03-01", "--known-on", "2000-01-31").stdout
+    assert "as known on 2000-01-31T23:59:59.999999+00:00: 2 of 4 events" in " ".join(header.split())
     ld = json.loads(pipedeal("ld", "--db", ledger, "--as-of", "2000-03-01", "--known-on", "2000-02-01T10:00",
                              "--json").stdout)
     assert ld["known_on"] == "2000-02-01T10:00:00+00:00"
