@@ -312,6 +312,16 @@ def test_changes_between_two_as_of_dates_on_files(files, pipedeal) -> None:
     deadlines = {row["path"]: (row["before"], row["after"]) for row in data["deadlines"]}
     assert deadlines["deadlines[rs_filing].met_on"] == (None, "2000-01-13")
     assert data["obligations"] == []
+    # The same two dates as the file said before the correction (filed 2000-01-20): as of
+    # 2000-03-01, 23 days, $12,931.94; as of 2000-01-10 still the 14 days, $7,871.61.
+    data = json.loads(pipedeal("changes", "--events", str(events), "--prices", str(prices),
+                               "--as-of-from", "2000-01-10", "--as-of-to", "2000-03-01",
+                               "--known-on", "2000-02-01T09:00", "--json").stdout)
+    assert data["to"]["known_on"] == "2000-02-01T09:00:00+00:00"
+    figures = {row["path"]: (row["before"], row["after"]) for row in data["figures"]}
+    assert figures["liquidated_damages.raptor.accrued"] == ("7871.61", "12931.94")
+    deadlines = {row["path"]: (row["before"], row["after"]) for row in data["deadlines"]}
+    assert deadlines["deadlines[rs_filing].met_on"] == (None, "2000-01-20")
 
 
 def test_changes_between_two_knowledge_instants_on_the_ledger(ledger: str, pipedeal) -> None:
