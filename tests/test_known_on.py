@@ -368,3 +368,28 @@ def test_changes_needs_one_pair_of_points(files, pipedeal) -> None:
     refused = pipedeal("changes", "--events", str(events), "--prices", str(prices), "--from", "2000-02-01",
                        "--to", "soon", expect=2)
     assert "field --to" in refused.stderr and "CLI-BAD-KNOWN-ON" in refused.stderr
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_events_import_stamps_rows_with_the_ledger_clock_and_lists_the_files_claim(db: str, pipedeal,
+                                                                                   tmp_path: Path) -> None:
+    pipedeal("init", "--db", db, "--empty")
+    claimed = tmp_path / "claims.jsonl"
+    claimed.write_text(jsonl({**CLOSING, "recorded_at": "1999-11-24T18:00:00Z"},
+                             {**WRONG_FILING, "recorded_at": "2000-01-21T13:00:00-05:00"}))
+    started = dt.datetime.now(dt.UTC)
+    pipedeal("events", "import", str(claimed), "--db", db)
+    rows = json.loads(pipedeal("events", "list", "--db", db, "--json").stdout)
+    assert [row["claimed_recorded_at"] for row in rows] == ["1999-11-24T18:00:00+00:00", "2000-01-21T18:00:00+00:00"]
+    assert all(dt.datetime.fromisoformat(row["recorded_at"]) >= started - dt.timedelta(seconds=5) for row in rows)
+    # As known on 2000-02-01 the ledger knew nothing: it learned both rows today, whatever the file claims.
+    report = json.loads(pipedeal("report", "--db", db, "--as-of", "2000-03-01", "--known-on", "2000-02-01",
+                                 "--json").stdout)
+    assert (report["closing_date"], report["events_known"], report["events_recorded"]) == (None, 0, 2)
+    assert report["liquidated_damages"] == {}
