@@ -355,6 +355,14 @@ def test_changes_between_two_knowledge_instants_on_the_ledger(ledger: str, piped
     ld = json.loads(pipedeal("ld", "--db", ledger, "--as-of", "2000-03-01", "--known-on", "2000-02-01T10:00",
                              "--json").stdout)
     assert ld["known_on"] == "2000-02-01T10:00:00+00:00"
+    # Between two as-of dates on the ledger, as it stands (corrected): as of 2000-01-10, 14 days,
+    # 14 x 17,430 / 31 = 244,020 / 31 -> $7,871.61; as of 2000-03-01, 16 days, $8,996.13, and the
+    # demand's payment obligation appears (due 2000-02-20, unpaid: missed).
+    data = json.loads(pipedeal("changes", "--db", ledger, "--as-of-from", "2000-01-10", "--as-of-to", "2000-03-01",
+                               "--json").stdout)
+    figures = {row["path"]: (row["before"], row["after"]) for row in data["figures"]}
+    assert figures["liquidated_damages.raptor.accrued"] == ("7871.61", "8996.13")
+    assert [row["path"] for row in data["obligations"]] == ["obligations[ld_payment ld_demand 2000-02-15 by raptor]"]
 
 
 def test_changes_needs_one_pair_of_points(files, pipedeal) -> None:
