@@ -401,3 +401,38 @@ def test_events_import_stamps_rows_with_the_ledger_clock_and_lists_the_files_cla
                                  "--json").stdout)
     assert (report["closing_date"], report["events_known"], report["events_recorded"]) == (None, 0, 2)
     assert report["liquidated_damages"] == {}
+
+
+def test_a_demand_recorded_for_the_wrong_investor_and_corrected_moves_the_payment_obligation(tmp_path: Path) -> None:
+    # The clerk records Altar Rock's demand of 2000-02-15 (line 3) on 2000-02-16; on 2000-02-20 he
+    # corrects it: the demand was Raptor's. Filed 2000-01-13: 16 default days, so as of 2000-03-01
+    # Altar Rock's demand was for 16 x 70 / 31 = 1,120 / 31 = 36.129... -> $36.13, Raptor's for
+    # $8,996.13; either is due 5 days after it took effect, 2000-02-20, and is unpaid: missed.
+    from pipedeal.outputs.changes import diff_reports
+    from pipedeal.outputs.report import to_json
+
+    events = tmp_path / "events.jsonl"
+    demand = {"type": "ld_demand", "date": "2000-02-15", "investor": "altar-rock"}
+    events.write_text(jsonl(
+        {**CLOSING, "recorded_at": "2000-01-21T18:00:00Z"},
+        {"type": "rs_filed", "date": "2000-01-13", "recorded_at": "2000-01-21T18:00:00Z"},
+        {**demand, "recorded_at": "2000-02-16T09:00:00Z"},
+        {"type": "correction", "date": "2000-02-15", "supersedes": 3, "recorded_at": "2000-02-20T09:00:00Z",
+         "event": {**demand, "investor": "raptor"}}))
+    quotes = flat_quotes(end="2000-06-30")
+
+    def report(known_on: str) -> dict:
+        inputs = load_inputs(DEAL, events_file=events, known_on=parse_instant(known_on, "--known-on"))
+        return to_json(evaluate(inputs.terms, inputs.events, quotes, focus_calendars(), dt.date(2000, 3, 1)))
+
+    changed = diff_reports(report("2000-02-19"), report("2000-02-20"))
+    obligations = {row["path"]: row for row in changed["obligations"]}
+    gone = obligations["obligations[ld_payment ld_demand 2000-02-15 by altar-rock]"]
+    came = obligations["obligations[ld_payment ld_demand 2000-02-15 by raptor]"]
+    assert gone["after"] is None and (gone["before"]["due"], gone["before"]["status"]) == ("2000-02-20", "missed")
+    assert came["before"] is None and (came["after"]["due"], came["after"]["status"]) == ("2000-02-20", "missed")
+    figures = {row["path"]: (row["before"], row["after"]) for row in changed["figures"]}
+    assert figures["liquidated_damages.altar-rock.demanded"] == ("36.13", "0.00")
+    assert figures["liquidated_damages.raptor.demanded"] == ("0.00", "8996.13")
+    assert "liquidated_damages.raptor.accrued" not in figures  # the damages themselves did not change
+    assert changed["deadlines"] == []
