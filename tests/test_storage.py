@@ -133,8 +133,11 @@ def test_append_and_list_round_trip(ledger: str) -> None:
     paid = stored[3].event
     assert paid.amount == Decimal("1234.57") and str(paid.amount) == "1234.57"
     assert stored[0].recorded_at == RECORDED
-    # An event's own recorded_at wins, kept as the same instant in UTC.
-    assert stored[5].recorded_at == dt.datetime(2000, 3, 8, 15, 0, tzinfo=dt.UTC)
+    # The ledger's clock stamps every row; the file's own recorded_at is only what it claims,
+    # kept (the same instant in UTC) as claimed_recorded_at.
+    assert stored[5].recorded_at == RECORDED
+    assert stored[5].claimed_recorded_at == dt.datetime(2000, 3, 8, 15, 0, tzinfo=dt.UTC)
+    assert stored[0].claimed_recorded_at is None
     assert all(s.recorded_at.tzinfo is not None for s in stored)
     assert stored[0].prev_hash == "0" * 64
     assert all(later.prev_hash == earlier.hash for earlier, later in pairwise(stored))

@@ -3,7 +3,9 @@
 An append is checked by continuing the fold from the checkpoint kept for the
 ledger's head, so its cost does not grow with the history. Without a
 checkpoint, or for an event dated before the latest recorded one (which can
-make a recorded event impossible), the whole history is folded again.
+make a recorded event impossible), the whole history is folded again. The recorded history is
+always read with its corrections applied (``engine.history``), and the checkpoint kept for a head
+is the fold of that corrected history: a correction folds everything again.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipedeal.base.diagnostics import Diagnostic
+from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.engine.checkpoint import resume, take
+from pipedeal.engine.events import Correction
+from pipedeal.engine.history import Recorded, known_history
 from pipedeal.engine.timeline import Context, Fold, Located
 
 
@@ -72,3 +76,45 @@ def check_append(ctx: Context, new: Sequence[Located], *, existing: Callable[[],
                                  problem.file, problem.line, problem.field, seq=problem.seq)
         problems.append(problem)
     return _accepted(again, problems)
+
+
+def check_rewrite(ctx: Context, before: Sequence[Located], after: Sequence[Located]) -> AppendCheck:
+    """The problems a correction brings: the whole corrected history (``after``) is folded
+    again, since a corrected fact may make a recorded event impossible (a sale beyond the
+    holdings a corrected sale left); problems the history already had (``before``) are not
+    repeated, and one a recorded event newly has names its ledger row."""
+    known = Fold(ctx)
+    known.add(before)
+    known.run(dt.date.fromordinal(known.last_event) if known.last_event else None)
+    seen = {(p.code, p.seq, p.line, p.message) for p in known.problems}
+    again = Fold(ctx)
+    again.add(after)
+    again.run(dt.date.fromordinal(again.last_event) if again.last_event else None)
+    problems = []
+    for problem in again.problems:
+        if (problem.code, problem.seq, problem.line, problem.message) in seen:
+            continue
+        if problem.seq is not None:
+            problem = Diagnostic(problem.code, f"ledger event #{problem.seq} would become invalid: {problem.message}",
+                                 problem.file, problem.line, problem.field, seq=problem.seq)
+        problems.append(problem)
+    return _accepted(again, problems)
+
+
+def check_ledger_append(ctx: Context, new: Sequence[Located], *, head_seq: int,
+                        recorded: Callable[[], Sequence[Recorded]],
+                        checkpoint: dict[str, Any] | None = None) -> AppendCheck:
+    """The problems new events would have at the end of a ledger whose rows ``recorded`` loads
+    (called only when needed), read as the ledger reads them (``engine.history``: corrections
+    applied). New events take the seqs after ``head_seq``. A batch with a correction is checked
+    by folding the corrected history whole (``check_rewrite``); a bad correction (unknown or
+    already corrected seq) is a problem naming its line."""
+    if not any(isinstance(item.event, Correction) for item in new):
+        return check_append(ctx, new, existing=lambda: known_history(recorded()).events, checkpoint=checkpoint)
+    rows = list(recorded())
+    try:
+        after = known_history([*rows, *(Recorded(item, head_seq + number, None)
+                                        for number, item in enumerate(new, start=1))]).events
+    except InputError as refusal:
+        return AppendCheck(refusal.problems, None)
+    return check_rewrite(ctx, known_history(rows).events, after)

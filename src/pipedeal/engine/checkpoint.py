@@ -9,6 +9,12 @@ anti-dilution share adjustment). A fold resumed from one is for validation only:
 The ledger stores a checkpoint beside the head it belongs to and uses it only while that
 head is still the ledger's head; anything else (no checkpoint, a back-dated event) folds
 the whole history.
+
+A checkpoint is the fold of the corrected history (``engine.history``) of every row up to its
+head, keyed by that head's seq and hash: only an append, which always extends the head, reads
+one. An evaluation ``--known-on`` an earlier instant never does (it folds the rows recorded by
+then), so no checkpoint built from later events can leak into it; a correction folds the whole
+corrected history again and keeps the checkpoint of that.
 """
 
 from __future__ import annotations

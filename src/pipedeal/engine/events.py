@@ -52,6 +52,14 @@ def _not_a_flag(value: Any) -> Any:
     return value
 
 
+def _a_seq(value: Any) -> Any:
+    """A ledger sequence number is a JSON whole number: ``true`` and ``"3"`` are refused."""
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("ledger_seq", "supersedes must be a ledger sequence number such as 3, not {value}",
+                                  {"value": json.dumps(value)})
+    return value
+
+
 # Every date an event carries lies in 1970-2100, as the terms' dates do.
 Day = Annotated[dt.date, AfterValidator(within_years)]
 Instant = Annotated[AwareDatetime, AfterValidator(within_years)]
@@ -431,7 +439,7 @@ class EffectivenessPeriodEnd(EventBase):
     ]
 
 
-Event = Annotated[
+Fact = Annotated[
     Union[  # noqa: UP007 - a discriminated union reads better spelled out
         Closing,
         RsFiled,
@@ -468,11 +476,47 @@ Event = Annotated[
     ],
     Field(discriminator="type"),
 ]
+"""Every event that states a fact of the deal (all but a correction)."""
+
+
+class Correction(EventBase):
+    """A corrected fact: ``event`` replaces ledger event ``supersedes`` from the correction's
+    recording on, without editing the chain (``engine/history.py`` applies it before the fold).
+
+    ``date`` is the corrected fact's date. The corrected event is a plain fact: it carries no
+    ``recorded_at`` of its own (the correction's recording is when it became known), and it is
+    not itself a correction (to correct a correction, supersede the correction's own seq)."""
+
+    type: Literal["correction"]
+    supersedes: Annotated[int, Field(gt=0), BeforeValidator(_a_seq)]
+    event: Fact
+
+    @model_validator(mode="after")
+    def _the_fact_s_date(self) -> Correction:
+        if self.event.recorded_at is not None:
+            raise PydanticCustomError(
+                "correction_recorded_at", "the corrected event takes the correction's recording: "
+                "give recorded_at (if any) on the correction, not inside event")
+        if self.date != self.event.date:
+            raise PydanticCustomError(
+                "correction_date", "date {date} is not the corrected event's date {fact} (a correction's "
+                "date is the date of the fact it corrects)", {"date": str(self.date), "fact": str(self.event.date)})
+        return self
+
+    @property
+    def applies_on(self) -> dt.date:
+        return self.event.applies_on
+
+
+Event = Annotated[
+    Union[Fact, Correction],  # noqa: UP007
+    Field(discriminator="type"),
+]
 
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 EVENT_TYPES: tuple[str, ...] = tuple(
     model.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
-    for model in Event.__origin__.__args__  # type: ignore[attr-defined]
+    for model in (*Fact.__origin__.__args__, Correction)  # type: ignore[attr-defined]
 )
 
 
@@ -574,17 +618,35 @@ def _validation_problems(
                     filename, line, "type")
         ]
     problems = []
+    inner = data.get("event") if kind == "correction" else None
+    inner_kind = inner.get("type") if isinstance(inner, dict) else None
     for error in exc.errors():
         loc = tuple(error["loc"])
         # The discriminated union prefixes every location with the type tag.
         if loc and loc[0] == kind:
             loc = loc[1:]
+        named = kind
+        if kind == "correction" and loc[:1] == ("event",):
+            # A correction's inner event: name its field as event.FIELD, its type as the inner one.
+            if len(loc) > 1 and loc[1] == inner_kind:
+                loc, named = ("event", *loc[2:]), str(inner_kind)
+            elif error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+                problems.append(Diagnostic(
+                    "EVENT-UNKNOWN-TYPE" if inner_kind is not None else "EVENT-NO-TYPE",
+                    f"the corrected event's type {inner_kind!r} is not one a correction can carry (known: "
+                    f"{', '.join(t for t in EVENT_TYPES if t != 'correction')})" if inner_kind is not None
+                    else "the corrected event has no type", filename, line, "event.type"))
+                continue
+        elif error["type"] == "correction_date":
+            loc = ("date",)
+        elif error["type"] == "correction_recorded_at":
+            loc = ("event", "recorded_at")
         message = error["msg"]
         code = "EVENT-INVALID"
         if error["type"] == "extra_forbidden":
-            message, code = f"unknown field for a {kind} event", "EVENT-UNKNOWN-FIELD"
+            message, code = f"unknown field for a {named} event", "EVENT-UNKNOWN-FIELD"
         elif error["type"] == "missing":
-            message, code = f"a {kind} event needs this field", "EVENT-MISSING-FIELD"
+            message, code = f"a {named} event needs this field", "EVENT-MISSING-FIELD"
         elif error["type"].startswith("date") or error["type"].startswith("datetime"):
             message, code = f"not a valid date: {error['msg']}", "EVENT-BAD-DATE"
         problems.append(

@@ -614,6 +614,8 @@ class Fold:
         if self.closing_date is not None and event.date < self.closing_date and kind not in PRE_CLOSING_TYPES:
             raise Rejected("EVENT-BEFORE-CLOSING", f"dated {event.date}, before the Closing on {self.closing_date}",
                            "date")
+        if isinstance(event, ev.Correction):  # engine.history applies corrections before any fold
+            raise TypeError("a correction reached the fold: read events through engine.history.known_history")
         handler = _HANDLERS.get(type(event))
         if handler is not None:
             handler(self, event, day)

@@ -60,6 +60,10 @@ StrictOption = Annotated[bool, typer.Option(
     help="Refuse figures that a reading of the deal's [[ambiguities]] not confirmed with --set would change.")]
 AllowBrokenOption = Annotated[bool, typer.Option(
     "--allow-broken-ledger", help="Read a ledger that does not verify anyway, with a warning on every output.")]
+KnownOnOption = Annotated[str | None, typer.Option(
+    "--known-on", help="Read the history as the record gave it then: only events recorded by this instant "
+    "(inclusive; YYYY-MM-DDTHH:MM[:SS][+HH:MM], no offset = UTC; a date alone = the end of that day, UTC), "
+    "corrections recorded by then applied.")]
 
 
 def _fail(problems: list[Diagnostic]) -> None:
@@ -129,6 +133,14 @@ def _readings(assignments: list[str] | None, terms) -> dict[str, object]:
         raise InputError([Diagnostic("CLI-BAD-SET", str(exc), "command line", field="--set")]) from None
 
 
+def _print_known_on(inputs) -> None:
+    """A table read as known on an instant says so first (the report's header says it too)."""
+    history = inputs.history
+    if history is not None and history.known_on is not None:
+        told = history.describe()
+        out.print(f"[bold]{escape(told[:1].upper() + told[1:])}[/].")
+
+
 def _warn_broken_ledger(inputs) -> None:
     """Every output read from a ledger that does not verify says so (on stderr)."""
     _print_warnings(inputs.warning_lines())
@@ -146,27 +158,48 @@ def _with_ledger_warnings(data: dict[str, Any], inputs) -> dict[str, Any]:
     return {**data, "ledger_warnings": [finding.as_dict() for finding in inputs.ledger_warnings]}
 
 
-def _load(deal: str, db: str | None, events: Path | None, prices: Path | None, allow_broken: bool):
+def _known_on(text: str | None, option: str = "--known-on") -> dt.datetime | None:
+    """The instant a ``--known-on`` names (None when not given); a malformed one is CLI-BAD-KNOWN-ON."""
+    from pipedeal.storage.workspace import parse_instant
+
+    return None if text is None else parse_instant(text, option)
+
+
+def _load(deal: str, db: str | None, events: Path | None, prices: Path | None, allow_broken: bool,
+          known_on: str | None = None):
+    """The deal's inputs; ``known_on`` (a command's --known-on text) reads the history as recorded by
+    then: every command that passes it reads the same history (``engine.history``)."""
     from pipedeal.storage.workspace import default_db_url, load_inputs
 
+    instant = _known_on(known_on)
     url = db if db is not None else default_db_url()
     inputs = load_inputs(deal, db_url=url, events_file=events, prices_file=prices,
-                         allow_broken_ledger=allow_broken)
+                         allow_broken_ledger=allow_broken, known_on=instant)
     _warn_broken_ledger(inputs)
     return inputs
 
 
+def _with_known_on(data: dict[str, Any], inputs) -> dict[str, Any]:
+    """JSON read as known on an instant says which (``known_on``, and the events known of those recorded)."""
+    history = inputs.history
+    if history is None or history.known_on is None:
+        return data
+    return {**data, "known_on": history.known_on.isoformat(),
+            "events_known": history.known, "events_recorded": history.recorded}
+
+
 def _evaluate(deal: str, db: str | None, as_of: str | None, events: Path | None,
               prices: Path | None, assignments: list[str] | None = None,
-              strict: str | None = None, allow_broken: bool = False):
+              strict: str | None = None, allow_broken: bool = False, known_on: str | None = None):
     """Load and evaluate; ``strict`` (``"all"`` or ``"damages"``) refuses figures resting on
-    a reading of the deal's ``[[ambiguities]]`` that ``--set`` did not confirm."""
+    a reading of the deal's ``[[ambiguities]]`` that ``--set`` did not confirm; ``known_on``
+    evaluates the history as recorded by then."""
     from pipedeal.deal.readings import shown
     from pipedeal.engine.evaluate import evaluate
     from pipedeal.storage.workspace import calendars_for, parse_day
 
     day = parse_day(as_of, "--as-of") if as_of else _today()
-    inputs = _load(deal, db, events, prices, allow_broken)
+    inputs = _load(deal, db, events, prices, allow_broken, known_on)
     readings = _readings(assignments, inputs.terms)
     calendars = calendars_for(inputs.terms)
     evaluation = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars, day, readings)
@@ -196,16 +229,17 @@ def report(
     set_: SetOption = None,
     strict: StrictOption = False,
     allow_broken_ledger: AllowBrokenOption = False,
+    known_on: KnownOnOption = None,
 ) -> None:
     """The deal as of a date: quotes, Market and Exercise Price, allocations,
     capitalization, registration deadlines, Registration Defaults and damages."""
     from pipedeal.outputs.report import to_json
 
     inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_,
-                              "all" if strict else None, allow_broken_ledger)
+                              "all" if strict else None, allow_broken_ledger, known_on)
     data = to_json(evaluation)
     if json_output:
-        out.print_json(json.dumps(_with_ledger_warnings(data, inputs)))
+        out.print_json(json.dumps(_with_known_on(_with_ledger_warnings(data, inputs), inputs)))
         return
     from pipedeal.outputs.render import render_report
 
@@ -221,12 +255,15 @@ def evaluate(
     set_: SetOption = None,
     strict: StrictOption = False,
     json_output: Annotated[bool, typer.Option("--json", help="JSON (the only output of evaluate).")] = True,
+    known_on: KnownOnOption = None,
 ) -> None:
-    """A pure function of files, printed as the stable JSON: no database is read or written."""
+    """A pure function of files, printed as the stable JSON: no database is read or written.
+    With --known-on, each line's own recorded_at says when it was known."""
     from pipedeal.outputs.report import to_json
 
-    _, evaluation = _run(_evaluate, deal, "", as_of, events, prices, set_, "all" if strict else None)
-    sys.stdout.write(json.dumps(to_json(evaluation), indent=2) + "\n")
+    inputs, evaluation = _run(_evaluate, deal, "", as_of, events, prices, set_, "all" if strict else None,
+                              False, known_on)
+    sys.stdout.write(json.dumps(_with_known_on(to_json(evaluation), inputs), indent=2) + "\n")
 
 
 @app.command()
@@ -242,19 +279,105 @@ def ld(
     set_: SetOption = None,
     strict: StrictOption = False,
     allow_broken_ledger: AllowBrokenOption = False,
+    known_on: KnownOnOption = None,
 ) -> None:
     """Liquidated damages per investor (RRA 3(e)): defaults, segments, totals, payments."""
     from pipedeal.outputs.render import render_damages
 
     inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_, "damages" if strict else None,
-                              allow_broken_ledger)
+                              allow_broken_ledger, known_on)
     investors = _run(_chosen_investors, evaluation, investor)
     if json_output:
         from pipedeal.outputs.explain import explain_json
 
-        out.print_json(json.dumps(_with_ledger_warnings(explain_json(evaluation, investors, explain), inputs)))
+        out.print_json(json.dumps(_with_known_on(_with_ledger_warnings(
+            explain_json(evaluation, investors, explain), inputs), inputs)))
         return
+    _print_known_on(inputs)
     render_damages(out, evaluation, investors, explain)
+
+
+@app.command()
+def changes(
+    deal: DealOption = "focus-1999",
+    known_from: Annotated[str | None, typer.Option(
+        "--from", help="The first knowledge instant (as --known-on): what the record said then.")] = None,
+    known_to: Annotated[str | None, typer.Option("--to", help="The second knowledge instant.")] = None,
+    as_of: AsOfOption = None,
+    as_of_from: Annotated[str | None, typer.Option(
+        "--as-of-from", help="Instead of --from/--to: the first as-of date (YYYY-MM-DD).")] = None,
+    as_of_to: Annotated[str | None, typer.Option("--as-of-to", help="The second as-of date.")] = None,
+    known_on: KnownOnOption = None,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
+    set_: SetOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
+) -> None:
+    """What changed in the figures, deadlines and obligations between two knowledge instants
+    (--from/--to, as of --as-of) or between two as-of dates (--as-of-from/--as-of-to, as known on
+    --known-on): each with its value at the first point and at the second."""
+    result = _run(_changes, deal, known_from, known_to, as_of, as_of_from, as_of_to, known_on, db, events, prices,
+                  set_, allow_broken_ledger)
+    if json_output:
+        out.print_json(json.dumps(result))
+        return
+    from pipedeal.outputs.render import render_changes
+
+    render_changes(out, result)
+
+
+def _changes(deal, known_from, known_to, as_of, as_of_from, as_of_to, known_on, db, events, prices, set_,
+             allow_broken) -> dict[str, Any]:
+    from pipedeal.outputs.changes import diff_reports
+    from pipedeal.outputs.report import to_json
+
+    by_knowledge = known_from is not None or known_to is not None
+    by_date = as_of_from is not None or as_of_to is not None
+
+    def refuse(message: str, option: str) -> InputError:
+        return InputError([Diagnostic("CLI-BAD-CHANGES", message, "command line", field=option)])
+
+    if by_knowledge == by_date:
+        raise refuse("give either --from and --to (two knowledge instants) or --as-of-from and --as-of-to "
+                     "(two as-of dates)", "--from" if by_knowledge else "--as-of-from")
+    if by_knowledge:
+        if known_from is None or known_to is None:
+            raise refuse("--from and --to go together", "--to" if known_to is None else "--from")
+        if known_on is not None:
+            raise refuse("--known-on is what --from and --to each give; use --as-of for the date", "--known-on")
+        points = [(as_of, known_from, "--from"), (as_of, known_to, "--to")]
+    else:
+        if as_of_from is None or as_of_to is None:
+            raise refuse("--as-of-from and --as-of-to go together",
+                         "--as-of-to" if as_of_to is None else "--as-of-from")
+        if as_of is not None:
+            raise refuse("--as-of is what --as-of-from and --as-of-to each give", "--as-of")
+        points = [(as_of_from, known_on, "--as-of-from"), (as_of_to, known_on, "--as-of-to")]
+    from pipedeal.storage.workspace import parse_day, parse_instant
+
+    for day, instant, option in points:  # a malformed point is refused, naming its option, before any read
+        if by_date:
+            parse_day(day, option)
+        else:
+            parse_instant(instant, option)
+    reports, told, warnings = [], [], []
+    for day, instant, _ in points:
+        inputs, evaluation = _evaluate(deal, db, day, events, prices, set_, allow_broken=allow_broken,
+                                       known_on=instant)
+        reports.append(to_json(evaluation))
+        history = inputs.history
+        told.append({"as_of": evaluation.as_of.isoformat(),
+                     "known_on": history.known_on.isoformat() if history and history.known_on else None,
+                     "events_known": history.known if history else None,
+                     "events_recorded": history.recorded if history else None})
+        warnings = [finding.as_dict() for finding in inputs.ledger_warnings]
+    result: dict[str, Any] = {"deal": reports[1]["deal"], "from": told[0], "to": told[1],
+                              **diff_reports(reports[0], reports[1])}
+    if warnings:
+        result["ledger_warnings"] = warnings
+    return result
 
 
 def _chosen_investors(evaluation, investor: str | None) -> list[str]:
@@ -676,7 +799,8 @@ def _init(deal: str, db: str | None, empty: bool) -> None:
 def _validator(url: str, deal: str):
     from pipedeal.base.quotes import QuoteBook
     from pipedeal.deal.terms_file import parse_terms
-    from pipedeal.engine.append import check_append
+    from pipedeal.engine.append import check_ledger_append
+    from pipedeal.engine.history import Recorded
     from pipedeal.engine.timeline import Located, make_context
     from pipedeal.storage import ledger as store
     from pipedeal.storage.workspace import calendars_for, ledger_terms_label
@@ -689,10 +813,11 @@ def _validator(url: str, deal: str):
 
     def validate(history, located):
         def recorded():
-            return [Located(row.event, f"ledger of {deal}", None, row.seq) for row in history.events()]
+            return [Recorded(Located(row.event, f"ledger of {deal}", None, row.seq), row.seq, row.recorded_at)
+                    for row in history.events()]
 
-        checked = check_append(ctx, [Located(event, file, line) for file, line, event in located],
-                               existing=recorded, checkpoint=history.checkpoint)
+        checked = check_ledger_append(ctx, [Located(event, file, line) for file, line, event in located],
+                                      head_seq=history.head_seq, recorded=recorded, checkpoint=history.checkpoint)
         return store.Verdict(checked.problems, checked.checkpoint)
 
     return validate
@@ -797,6 +922,8 @@ def events_list(
     rows = _run(_listed_events, deal, db, allow_broken_ledger)
     if json_output:
         payload = [{"seq": row.seq, "recorded_at": row.recorded_at.isoformat(),
+                    **({"claimed_recorded_at": row.claimed_recorded_at.isoformat()} if row.claimed_recorded_at
+                       else {}),
                     "hash": row.hash, "event": event_to_json(row.event)} for row in rows]
         out.print_json(json.dumps(payload))
         return

@@ -145,6 +145,10 @@ def render_damages(console: Console, evaluation, investors: list[str], explain: 
     console.print(f"[bold]Liquidated damages[/] of {escape(data['deal'])} as of {data['as_of']}"
                   + (f" ({escape(clause)})" if clause else ""))
     names = {inv.id: inv.name for inv in evaluation.terms.investors}
+    if evaluation.closing_date is None:
+        # No Closing in the history read (an empty ledger, or one read as known before it): nothing accrues.
+        console.print("No Closing in the events read: no Registration Default, no damages.")
+        return
     for investor in investors:
         row = data["liquidated_damages"][investor]
         console.rule(f"{escape(names[investor])} ({investor})")
@@ -272,3 +276,32 @@ def render_exercise_choices(console: Console, outcomes: dict, chosen: str) -> No
         for step in result.computation:
             console.print(f"  [dim]{escape(step)}[/]")
 
+
+
+def render_changes(console: Console, data: dict) -> None:
+    """``pipedeal changes``: each section's figures at the first point and at the second."""
+    def point(told: dict) -> str:
+        return f"as of {told['as_of']}" + (f", as known on {told['known_on']}" if told["known_on"] else "")
+
+    console.print(f"[bold]Changes[/] in {escape(data['deal'])} from {escape(point(data['from']))} "
+                  f"to {escape(point(data['to']))}")
+    for section in ("figures", "deadlines", "obligations"):
+        rows = data[section]
+        if not rows:
+            console.print(f"{section}: no change")
+            continue
+        table = Table(title=f"{section}: {len(rows)} change(s)")
+        for column in ("what", "first point", "second point"):
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(escape(row["path"]), escape(_shown(row["before"])), escape(_shown(row["after"])))
+        console.print(table)
+
+
+def _shown(value) -> str:
+    """A figure at one point: "—" when not there; an item as its non-empty fields."""
+    if value is None:
+        return "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {_shown(item)}" for key, item in value.items() if item not in (None, [], {}))
+    return str(value)

@@ -122,6 +122,12 @@ class StoredEvent:
     hash: str
     prev_hash: str
 
+    @property
+    def claimed_recorded_at(self) -> dt.datetime | None:
+        """When the imported file said the event was recorded (kept, never used as the stamp).
+        A row appended before the ledger kept its own clock has it equal to ``recorded_at``."""
+        return None if self.event.recorded_at is None else as_utc(self.event.recorded_at)
+
 
 def init_workspace(url: str | None, deal_name: str, terms_toml: str) -> bool:
     """Create or upgrade the schema and register the deal; a re-run with the same terms is a no-op.
@@ -169,8 +175,11 @@ def append_events(
     head row is checked against the recorded head (a cut tail is refused), the
     terms and quotes are checked, and ``validate`` gets the fold checkpoint kept
     for that head, loading the events only if it must (no checkpoint, or a
-    back-dated event); every read of the ledger verifies the whole chain. ``recorded_at`` (else now) stamps events that
-    carry no ``recorded_at`` of their own; a naive datetime is taken as UTC.
+    back-dated event); every read of the ledger verifies the whole chain. ``recorded_at`` (else now)
+    is the ledger's clock: it stamps every row (a naive datetime is taken as UTC). An event's own
+    ``recorded_at`` (an imported file's) stays in its payload as what the file claims
+    (``StoredEvent.claimed_recorded_at``): the ledger decides when it learned a fact, so
+    ``--known-on`` cannot be back-dated by a file.
     Error-severity problems from ``validate`` raise ``InputError`` with all of
     its problems; warnings alone do not stop the import. ``if_empty`` appends only to an
     empty ledger, else does nothing (``init``'s bundled log, which a concurrent ``init`` may
@@ -192,7 +201,7 @@ def append_events(
         for source_file, source_line, event in located:
             seq += 1
             payload = event_to_json(event)
-            when = as_utc(event.recorded_at) if event.recorded_at else stamp
+            when = stamp  # the ledger's clock, never the file's claim (kept in the payload)
             digest = chain_hash(prev_hash, deal_name, seq, when, payload, source_file, source_line)
             rows.append({
                 "deal_id": deal, "seq": seq, "type": payload["type"], "date": event.date,

@@ -18,6 +18,7 @@ from pipedeal.base.quotes import QuoteBook, parse_quotes
 from pipedeal.deal.terms import Terms
 from pipedeal.deal.terms_file import bundled_deal_dir, bundled_deal_names, parse_terms
 from pipedeal.engine.events import parse_events
+from pipedeal.engine.history import KnownHistory, Recorded, known_history
 from pipedeal.engine.timeline import Located
 
 DEFAULT_SQLITE = "pipedeal.db"
@@ -36,6 +37,8 @@ class DealInputs:
     # with --allow-broken-ledger, what verify found (every output repeats them).
     ledger_anchor: str | None = None
     ledger_warnings: tuple[Diagnostic, ...] = ()
+    # What was read of the record: the events as known on an instant, corrections applied.
+    history: KnownHistory | None = None
 
     def warning_lines(self) -> list[str]:
         return broken_ledger_warnings(self.ledger_warnings)
@@ -112,6 +115,7 @@ def load_inputs(
     events_file: Path | None = None,
     prices_file: Path | None = None,
     allow_broken_ledger: bool = False,
+    known_on: dt.datetime | None = None,
 ) -> DealInputs:
     """Terms, events and quotes for a deal.
 
@@ -120,6 +124,10 @@ def load_inputs(
     it is read (one snapshot): one that does not verify is refused with what
     verify found, unless ``allow_broken_ledger``, which reads it anyway and
     carries the findings as ``ledger_warnings``.
+
+    The events are the history as known on ``known_on`` (every recorded one when None), with
+    the corrections applied (``engine.history``): a ledger row's ``recorded_at`` is the
+    ledger's clock; an event file's is its lines' own ``recorded_at``.
     """
     if db_url and events_file is None:
         from pipedeal.storage import ledger as store
@@ -131,13 +139,15 @@ def load_inputs(
                 refuse_broken_ledger(deal, db_url, loaded.findings)
             terms_text = loaded.terms_text
             terms = parse_terms(terms_text, ledger_terms_label(deal, db_url))
-            events = [Located(row.event, f"ledger of {deal}", None, row.seq) for row in loaded.events]
+            history = known_history([Recorded(Located(row.event, f"ledger of {deal}", None, row.seq), row.seq,
+                                              row.recorded_at) for row in loaded.events], known_on)
             quotes = (read_quote_file(prices_file) if prices_file
                       else QuoteBook(loaded.quotes, f"quotes of {deal} in {shown(db_url)}"))
-            return DealInputs(terms, terms_text, f"ledger {shown(db_url)}", events,
-                              f"ledger {shown(db_url)} ({len(events)} events)", quotes,
+            return DealInputs(terms, terms_text, f"ledger {shown(db_url)}", history.events,
+                              _described(f"ledger {shown(db_url)} ({len(loaded.events)} events)", history), quotes,
                               str(prices_file) if prices_file else f"ledger {shown(db_url)}",
-                              ledger_anchor=str(loaded.anchor), ledger_warnings=tuple(loaded.findings))
+                              ledger_anchor=str(loaded.anchor), ledger_warnings=tuple(loaded.findings),
+                              history=history)
     terms, terms_text, terms_source, bundle = resolve_terms(deal)
     if events_file is not None:
         events, events_source = read_event_file(events_file), str(events_file)
@@ -146,6 +156,7 @@ def load_inputs(
         events_source = f"bundled {deal}/events.jsonl"
     else:
         events, events_source = [], "no events"
+    history = file_history(events, known_on)
     if prices_file is not None:
         quotes, quotes_source = read_quote_file(prices_file), str(prices_file)
     elif bundle is not None and (bundle / "quotes.csv").is_file():
@@ -153,7 +164,43 @@ def load_inputs(
         quotes = read_quote_file(bundle / "quotes.csv", quotes_source)
     else:
         quotes, quotes_source = QuoteBook(), "no quotes"
-    return DealInputs(terms, terms_text, terms_source, events, events_source, quotes, quotes_source)
+    return DealInputs(terms, terms_text, terms_source, history.events, _described(events_source, history), quotes,
+                      quotes_source, history=history)
+
+
+def file_history(events: list[Located], known_on: dt.datetime | None = None) -> KnownHistory:
+    """An event file's history as known on ``known_on``: each line's own ``recorded_at`` is when it
+    was recorded (naive: UTC), and a correction's ``supersedes`` counts the file's events, the
+    first being 1 (as if the file were imported into an empty ledger)."""
+    return known_history([Recorded(item, number, _utc(item.event.recorded_at))
+                          for number, item in enumerate(events, start=1)], known_on)
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _described(source: str, history: KnownHistory) -> str:
+    told = history.describe()
+    return f"{source}, {told}" if told else source
+
+
+def parse_instant(text: str, option: str) -> dt.datetime:
+    """A command line's instant: ISO date-time (no offset: UTC), or a date alone, meaning the
+    whole of that day in UTC (``--known-on 2000-02-01`` is what was recorded by its end)."""
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            return dt.datetime.combine(day, dt.time.max, dt.UTC)
+        instant = dt.datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith(("Z", "z")) else value)
+    except ValueError:
+        raise InputError([Diagnostic(
+            "CLI-BAD-KNOWN-ON", f"{text!r} is not a date-time: give YYYY-MM-DDTHH:MM[:SS][+HH:MM] (no offset: UTC) "
+            "or a date YYYY-MM-DD (the end of that day, UTC)", "command line", field=option)]) from None
+    return _utc(instant)  # type: ignore[return-value]
 
 
 def ledger_terms_label(deal: str, db_url: str) -> str:
