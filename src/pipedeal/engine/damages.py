@@ -19,6 +19,7 @@ checks this against a plain day-by-day computation.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
@@ -47,11 +48,26 @@ NEVER = 10**9  # an ordinal past any real day
 
 def cents(amount: Fraction) -> Decimal:
     """Round an exact amount half-up to the cent: the one rounding RRA 3(e) gets."""
-    scaled = amount * 100
-    whole, remainder = divmod(scaled.numerator, scaled.denominator)
-    if 2 * remainder >= scaled.denominator:
+    # On the integers (no Fraction is made): floor(100 n / d), up when the rest is half or more.
+    denominator = amount.denominator
+    whole, remainder = divmod(amount.numerator * 100, denominator)
+    if 2 * remainder >= denominator:
         whole += 1
     return Decimal(whole) * CENT
+
+
+ZERO = Fraction(0)
+
+
+def exact_total(values: Sequence[Fraction]) -> Fraction:
+    """Σ of exact amounts as integers over their least common denominator, divided once (a
+    Fraction addition normalises at every step)."""
+    if not values:
+        return ZERO
+    if len(values) == 1:
+        return values[0]
+    common = math.lcm(*(value.denominator for value in values))
+    return Fraction(sum(value.numerator * (common // value.denominator) for value in values), common)
 
 
 def quotes_source(source: str | None) -> str:
@@ -150,6 +166,13 @@ class MarketValues:
 
 HELD_BASES = frozenset({"market_value_held", "purchase_price_held"})
 _DIVISORS = {"thirty": Fraction(30), "actual_365": Fraction(365, 12)}
+ONE = Fraction(1)
+
+
+@functools.cache
+def _whole_days(days: int) -> Fraction:
+    """A period's length in days as the divisor of ``actual_days_in_period`` (made once a length)."""
+    return Fraction(days)
 
 
 @dataclass(frozen=True)
@@ -335,7 +358,15 @@ class Installment:
 
     @property
     def late_interest(self) -> Fraction:
-        return sum((portion.interest for portion in self.late), Fraction(0))
+        return exact_total([portion.interest for portion in self.late])
+
+    def settled(self, paid: Decimal, settled_on: dt.date | None, status: str,
+                late: tuple[LatePortion, ...]) -> Installment:
+        """The installment as the payments left it (``dataclasses.replace`` without its generic
+        walk of the fields)."""
+        return Installment(self.source, self.first, self.last, self.days, self.period, self.accrued_exact,
+                           self.exact, self.amount, self.projected, self.counted_from, self.due, paid, settled_on,
+                           status, late)
 
 
 class Excluded(NamedTuple):
@@ -564,20 +595,25 @@ def _segment(terms: Terms, rates, first: int, last: int, month: int, months: Mon
     ld = terms.liquidated_damages
     days = last - first + 1
     rate, exact_rate = _rate(rates, month)
-    divisor = _DIVISORS.get(ld.proration, Fraction(months.length(month)))
+    divisor = _DIVISORS.get(ld.proration) or _whole_days(months.length(month))
     if ld.base == "market_value_held":
         total = market.scaled_total(first, last)
-        factor = held.split_factor if market.closing_close is not None else Fraction(1)
+        factor = held.split_factor if market.closing_close is not None else ONE
         # rate x shares x (total / scale) / factor / divisor, as integers over one denominator.
         numerator = exact_rate.numerator * held.shares * total * factor.denominator * divisor.denominator
         denominator = exact_rate.denominator * market.scale * factor.numerator * divisor.numerator
-        base_total = held.shares * Fraction(total, market.scale) / factor
+        base_total = Fraction(held.shares * total * factor.denominator, market.scale * factor.numerator)
         scale = market.scale
     else:
         per_day = base_on(terms, held, market, constant, first)
-        amount = exact_rate * per_day * days / divisor
-        numerator, denominator, total, scale, factor = amount.numerator, amount.denominator, 0, 1, held.split_factor
-        base_total = per_day * days
+        # rate x base x days / divisor over one denominator, reduced once: the same lowest terms
+        # the Fraction products gave, without a normalisation at each of them.
+        numerator = exact_rate.numerator * per_day.numerator * days * divisor.denominator
+        denominator = exact_rate.denominator * per_day.denominator * divisor.numerator
+        common = math.gcd(numerator, denominator)
+        numerator, denominator = numerator // common, denominator // common
+        total, scale, factor = 0, 1, held.split_factor
+        base_total = Fraction(per_day.numerator * days, per_day.denominator)
     return Segment(
         dt.date.fromordinal(first), dt.date.fromordinal(last), days, month, months.start(month), months.end(month),
         rate, divisor, held.shares, factor, total, scale, numerator, denominator, ld.base, base_total)
@@ -650,6 +686,8 @@ class CapRule:
         self.sinces = [step.since for step in held]
         # Only a daily close makes the cap move within a segment (a segment has one holding).
         self.daily = cap.of == "market_value_held" and market.closing_close is None
+        self.exact_rate = Fraction(cap.rate)
+        self._limits: dict[int, Fraction] = {}  # a cap that moves only with the holding, by step
 
     def measure(self, ordinal: int) -> Fraction:
         if self.of == "amount_invested":
@@ -663,22 +701,33 @@ class CapRule:
         return step.shares * price
 
     def on(self, ordinal: int) -> Fraction:
-        return Fraction(self.rate) * self.measure(ordinal)
+        if self.of == "market_value_held":
+            return self.exact_rate * self.measure(ordinal)
+        # The amount invested is one cap; the price paid changes only with the holding: each is
+        # computed once, not once a segment.
+        key = 0 if self.of == "amount_invested" else bisect_right(self.sinces, ordinal)
+        limit = self._limits.get(key)
+        if limit is None:
+            limit = self._limits[key] = self.exact_rate * self.measure(ordinal)
+        return limit
 
     def apply(self, segments: Sequence[Segment], days: Days, market: MarketValues) -> tuple[list[Segment], Capped]:
         """The segments up to the day the running total reaches the cap in force that day: that
         day accrues what is left under the cap (nothing, if the cap has fallen below the total)
         and no later default day accrues anything."""
-        uncapped = sum((segment.amount for segment in segments), Fraction(0))
-        total = Fraction(0)
+        # The running totals as integers over one denominator: a segment the cap does not reach
+        # costs one integer comparison, no Fraction.
+        accrual = Accrual(segments)
+        uncapped = accrual.total
+        running, common = accrual.running, accrual.common
         kept: list[Segment] = []
-        for segment in segments:
+        for index, segment in enumerate(segments):
             first, last = segment.first.toordinal(), segment.last.toordinal()
-            reached = self._reached(segment, first, last, total, market)
+            reached = self._reached(segment, first, last, running[index], running[index + 1], common, market)
             if reached is None:
                 kept.append(segment)
-                total += segment.amount
                 continue
+            total = Fraction(running[index], common)
             limit = self.on(reached)
             owed = max(segment.through(reached - 1, market), limit - total, Fraction(0))
             cut = _cut(segment, reached, owed, market)
@@ -692,12 +741,15 @@ class CapRule:
         return kept, Capped(self.rate, self.of, measure, None if measure is None else Fraction(self.rate) * measure,
                             None, uncapped, 0)
 
-    def _reached(self, segment: Segment, first: int, last: int, total: Fraction, market: MarketValues) -> int | None:
-        """The first day of the segment on which the running total reaches that day's cap."""
+    def _reached(self, segment: Segment, first: int, last: int, before: int, after: int, common: int,
+                 market: MarketValues) -> int | None:
+        """The first day of the segment on which the running total reaches that day's cap (the
+        running total before the segment and after it: ``before`` and ``after`` / ``common``)."""
         if segment.full_period or not self.daily:
             limit = self.on(first)
-            if total + segment.amount < limit:
+            if after * limit.denominator < limit.numerator * common:  # total + amount < limit
                 return None
+            total = Fraction(before, common)
             if segment.full_period:
                 return first
             if not segment.price_total_scaled:  # accrues evenly by day: solve for the day
@@ -713,6 +765,7 @@ class CapRule:
                 else:
                     low = middle + 1
             return low
+        total = Fraction(before, common)
         for ordinal in range(first, last + 1):
             if total + segment.through(ordinal, market) >= self.on(ordinal):
                 return ordinal
@@ -975,7 +1028,7 @@ def _pieces(terms: Terms, days: Days) -> list[_Piece]:
                 month = months.month_of(offset)
                 stop = min(last, day + (months.bounds[month + 1] - offset) - 1)
                 offset += stop - day + 1
-                divisor = _DIVISORS.get(ld.proration, Fraction(months.length(month)))
+                divisor = _DIVISORS.get(ld.proration) or _whole_days(months.length(month))
                 pieces.append(_Piece(day, stop, month, months.bounds[month + 1] - offset, _rate(rates, month)[1],
                                      divisor))
                 day = stop + 1
@@ -1000,7 +1053,8 @@ def _period_installments(terms: Terms, plan: InvestorDays, accrual: Accrual, mar
     runs_on = bool(plan.days) and plan.days[-1][1] == as_of.toordinal()
     sinces = [step.since for step in plan.held]
     rows: list[Installment] = []
-    before_accrued = before_owed = Fraction(0)
+    before_accrued = before_owed = ZERO
+    before_cents = Decimal("0.00")  # cents(before_owed), kept rather than rounded again
     for index, piece in enumerate(pieces):
         accrued_through = accrual.through(dt.date.fromordinal(piece.last), market)
         owed_through = accrued_through
@@ -1012,7 +1066,8 @@ def _period_installments(terms: Terms, plan: InvestorDays, accrual: Accrual, mar
             owed_through += piece.left * daily
             if rule is not None:
                 owed_through = min(owed_through, rule.on(piece.last))
-        amount = cents(owed_through) - cents(before_owed)
+        owed_cents = cents(owed_through)
+        amount = owed_cents - before_cents
         exact = owed_through - before_owed
         if not amount and exact:
             continue  # less than half a cent: it goes with the next installment
@@ -1025,7 +1080,7 @@ def _period_installments(terms: Terms, plan: InvestorDays, accrual: Accrual, mar
                 "period", dt.date.fromordinal(piece.first), dt.date.fromordinal(piece.last),
                 piece.last - piece.first + 1, piece.period, accrued_through - before_accrued, exact, amount, ongoing,
                 counted_from, count(counted_from, payment.days, payment.unit, calendars)))
-        before_accrued, before_owed = accrued_through, owed_through
+        before_accrued, before_owed, before_cents = accrued_through, owed_through, owed_cents
     return rows
 
 
@@ -1039,7 +1094,7 @@ def _settle(terms: Terms, rows: Sequence[Installment], payments: Sequence[tuple[
     beyond those due settles the next); each part of an installment paid after its due date,
     or unpaid on the as-of date, bears simple interest for the days after the due date."""
     rule = terms.liquidated_damages.late_interest
-    daily = None if rule == "none" else Fraction(rule.rate) / 365 * (12 if rule.per == "month" else 1)
+    daily = None if rule == "none" else _daily_interest(rule.rate, rule.per)
     order = sorted(rows, key=lambda row: (row.due or dt.date.max, row.first))
     paid_total = sum((amount for _, amount in payments), Decimal("0.00"))
     settled: list[Installment] = []
@@ -1060,7 +1115,7 @@ def _settle(terms: Terms, rows: Sequence[Installment], payments: Sequence[tuple[
             position += part
             if daily is not None and row.due is not None and when > row.due:
                 days = (when - row.due).days
-                portions.append(LatePortion(part, row.due + ONE_DAY, when, days, when, daily * Fraction(part) * days))
+                portions.append(LatePortion(part, row.due + ONE_DAY, when, days, when, _interest(daily, part, days)))
             if position >= end:
                 settled_on = when
             if reach <= end:
@@ -1069,7 +1124,7 @@ def _settle(terms: Terms, rows: Sequence[Installment], payments: Sequence[tuple[
         if unpaid > 0 and daily is not None and row.due is not None and as_of > row.due:
             days = (as_of - row.due).days
             portions.append(LatePortion(unpaid, row.due + ONE_DAY, as_of, days, None,
-                                        daily * Fraction(unpaid) * days))
+                                        _interest(daily, unpaid, days)))
         paid = min(row.amount, max(Decimal("0.00"), paid_total - start))
         due = row.due
         if due is None:
@@ -1078,9 +1133,22 @@ def _settle(terms: Terms, rows: Sequence[Installment], payments: Sequence[tuple[
             status = "met" if settled_on <= due else "missed"
         else:
             status = "missed" if as_of > due else "pending"
-        settled.append(replace(row, paid=paid, settled_on=settled_on, status=status, late=tuple(portions)))
+        settled.append(row.settled(paid, settled_on, status, tuple(portions)))
         start = end
     return sorted(settled, key=lambda row: (row.first, row.due or dt.date.max))
+
+
+@functools.cache
+def _daily_interest(rate: Decimal, per: str) -> Fraction:
+    """PIPE-TERMS late_interest: a day's rate, ``rate`` / 365 (per year) or ``rate`` x 12 / 365
+    (per month); one Fraction a deal, not one an investor."""
+    return Fraction(rate) / 365 * (12 if per == "month" else 1)
+
+
+def _interest(daily: Fraction, amount: Decimal, days: int) -> Fraction:
+    """Simple interest: daily rate x amount x days, exact, over one denominator."""
+    numerator, denominator = amount.as_integer_ratio()
+    return Fraction(daily.numerator * numerator * days, daily.denominator * denominator)
 
 
 def payment_obligations(terms: Terms, damages: dict[str, InvestorDamages],
