@@ -15,7 +15,7 @@ import math
 from decimal import Decimal
 from fractions import Fraction
 
-from pipedeal.base.money import fraction_to_decimal, plain, terminates
+from pipedeal.base.money import exact_text, terminates
 
 Number = int | Decimal | Fraction | str
 
@@ -30,6 +30,8 @@ _NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", 
 def _exact(value: Number) -> Fraction:
     # Fraction reads an int, a Decimal and a decimal string ("33394051.5") exactly; a float
     # would arrive already rounded, so it is refused rather than shown with false digits.
+    if type(value) is Fraction:
+        return value  # already exact (immutable): no copy
     if isinstance(value, float):
         raise TypeError(f"{value!r} is a float: pass a Decimal, a Fraction or a decimal string")
     return Fraction(value)
@@ -39,7 +41,7 @@ def grouped(value: Number) -> str:
     """Every digit the value has, thousands separators in the whole part:
     ``33,394,051.5``, ``-1,200.25``. A rational with no finite decimal is shown to
     10 places with no marker; ``share_count`` and ``exact_money`` add the marker."""
-    text = plain(fraction_to_decimal(_exact(value)))
+    text = exact_text(_exact(value))
     sign = "-" if text.startswith("-") else ""
     whole, dot, fraction = text.lstrip("-").partition(".")
     return f"{sign}{int(whole):,}{dot}{fraction}"

@@ -40,32 +40,63 @@ def exact_div(numerator: Decimal, denominator: Decimal) -> Decimal:
 
 def fraction_to_decimal(value: Fraction) -> Decimal:
     """An exact rational as a Decimal: exact when it terminates, else 10 places half-up."""
-    if terminates(value.denominator):
+    denominator = value.denominator
+    if denominator == 1:
+        return Decimal(value.numerator)
+    places = _places(denominator)
+    if places is not None:
         # n / (2^a 5^b) = n * 10^k / (2^a 5^b) * 10^-k with k = max(a, b): integer
         # arithmetic, so no context precision can round a long exact value.
-        places = _decimal_places(value.denominator)
-        scaled = value.numerator * 10**places // value.denominator
+        scaled = value.numerator * 10**places // denominator
         return Decimal(scaled).scaleb(-places, EXACT_UNBOUNDED)
-    return to_ten_places(EXACT.divide(Decimal(value.numerator), Decimal(value.denominator)))
+    return to_ten_places(EXACT.divide(Decimal(value.numerator), Decimal(denominator)))
+
+
+def _places(denominator: int) -> int | None:
+    """The decimal places of 1/denominator when it terminates (max of its powers of 2 and 5),
+    else None."""
+    twos = (denominator & -denominator).bit_length() - 1  # the trailing zero bits: the 2s
+    rest = denominator >> twos
+    fives = 0
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    return (twos if twos > fives else fives) if rest == 1 else None
 
 
 def _decimal_places(denominator: int) -> int:
-    twos = fives = 0
-    while denominator % 2 == 0:
-        denominator //= 2
-        twos += 1
-    while denominator % 5 == 0:
-        denominator //= 5
-        fives += 1
-    return max(twos, fives)
+    places = _places(denominator)
+    assert places is not None
+    return places
 
 
 def terminates(denominator: int) -> bool:
     """Whether 1/denominator has a finite decimal expansion (only 2s and 5s)."""
-    for prime in (2, 5):
-        while denominator % prime == 0:
-            denominator //= prime
-    return denominator == 1
+    return denominator == 1 or _places(denominator) is not None
+
+
+_SIXTY_DIGITS = 10**60  # what EXACT (60 digits) holds without rounding
+
+
+def exact_text(value: Fraction) -> str:
+    """``plain(fraction_to_decimal(value))``, the JSON spelling of an exact figure, made on the
+    integers when the value terminates (no Decimal is built); a value that does not terminate,
+    or one of more than 60 digits (which ``plain`` rounds to EXACT), goes the Decimal way."""
+    numerator, denominator = value.numerator, value.denominator
+    if denominator == 1:
+        if -_SIXTY_DIGITS < numerator < _SIXTY_DIGITS:
+            return str(numerator)
+    else:
+        places = _places(denominator)
+        if places is not None:
+            magnitude = -numerator if numerator < 0 else numerator
+            scaled = magnitude * 10**places // denominator
+            if scaled < _SIXTY_DIGITS:
+                # Not a whole number (the denominator is not 1), so some fraction digit is not 0.
+                digits = str(scaled).rjust(places + 1, "0")
+                sign = "-" if numerator < 0 else ""
+                return f"{sign}{digits[:-places]}.{digits[-places:].rstrip('0')}"
+    return plain(fraction_to_decimal(value))
 
 
 def exact_mul(*factors: Decimal) -> Decimal:
@@ -77,8 +108,14 @@ def exact_mul(*factors: Decimal) -> Decimal:
 
 def plain(value: Decimal) -> str:
     """A decimal as a plain string with no exponent and no needless trailing zeros."""
-    text = format(value.normalize(EXACT), "f")
-    return text
+    text = format(value, "f")
+    # The digits as written, less the trailing zeros: what normalize() gives, unless the value
+    # has more digits than EXACT holds (60), which normalize() rounds.
+    if len(text) <= 60:
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text
+    return format(value.normalize(EXACT), "f")
 
 
 def money_str(value: Decimal) -> str:

@@ -10,7 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 from pipedeal import __version__
-from pipedeal.base.money import exact_mul, fraction_to_decimal, money_str, plain
+from pipedeal.base.money import exact_mul, exact_text, money_str, plain
 from pipedeal.engine.damages import InvestorDamages, collection_costs_owed
 from pipedeal.engine.defaults import kind_clause, runs_of
 from pipedeal.engine.evaluate import Evaluation
@@ -19,7 +19,7 @@ from pipedeal.engine.timeline import CertificateView, Timeline
 
 
 def _count(value: Fraction) -> str | int:
-    return value.numerator if value.denominator == 1 else plain(fraction_to_decimal(value))
+    return value.numerator if value.denominator == 1 else exact_text(value)
 
 
 def _deadline(deadline: Deadline) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def _breach(breach) -> dict[str, Any]:
 
 
 def _exact(value: Fraction | None) -> str | None:
-    return None if value is None else plain(fraction_to_decimal(value))
+    return None if value is None else exact_text(value)
 
 
 def _variant_figures(evaluation: Evaluation, result: InvestorDamages) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def _registration(evaluation: Evaluation) -> dict[str, Any]:
     damages = {
         investor: {
             "accrued": money_str(result.accrued),
-            "accrued_exact": plain(fraction_to_decimal(result.accrued_exact)),
+            "accrued_exact": exact_text(result.accrued_exact),
             "demanded": money_str(result.demanded),
             "paid": money_str(result.paid),
             "balance": money_str(result.balance),
@@ -180,7 +180,7 @@ def _warrant(cert: CertificateView, timeline: Timeline, as_of) -> dict[str, Any]
 
 
 def _fraction_text(value: Fraction) -> str:
-    return plain(fraction_to_decimal(value))
+    return exact_text(value)
 
 
 def _warrant_activity(evaluation: Evaluation) -> dict[str, Any]:
