@@ -76,26 +76,43 @@ def terminates(denominator: int) -> bool:
 
 
 _SIXTY_DIGITS = 10**60  # what EXACT (60 digits) holds without rounding
+_WHOLE_LIMIT = 10**17  # to_ten_places keeps 28 digits (the default context): 17 whole + 10 places fit
+_DENOMINATOR_LIMIT = 10**25
 
 
 def exact_text(value: Fraction) -> str:
     """``plain(fraction_to_decimal(value))``, the JSON spelling of an exact figure, made on the
-    integers when the value terminates (no Decimal is built); a value that does not terminate,
-    or one of more than 60 digits (which ``plain`` rounds to EXACT), goes the Decimal way."""
+    integers (no Decimal is built): every digit of a value that terminates; else half-up to 10
+    places, as ``fraction_to_decimal`` rounds. The Decimal way keeps the values outside the
+    bounds below, where its own limits show: more than 60 digits (``plain`` rounds them to
+    EXACT), a whole part past 10^17 (``to_ten_places`` refuses it).
+
+    Why the two roundings agree: ``fraction_to_decimal`` divides to 60 digits, then rounds to
+    10 places. The first rounding can only move the second when the digits after the 11th
+    place are a run of 9s as long as the digits it kept past the 11th (here at least 60 - 17
+    - 11 = 32); a run of k 9s at that place needs a denominator above 10^k, and the
+    denominators taken here are below 10^25."""
     numerator, denominator = value.numerator, value.denominator
     if denominator == 1:
         if -_SIXTY_DIGITS < numerator < _SIXTY_DIGITS:
             return str(numerator)
-    else:
-        places = _places(denominator)
-        if places is not None:
-            magnitude = -numerator if numerator < 0 else numerator
-            scaled = magnitude * 10**places // denominator
-            if scaled < _SIXTY_DIGITS:
-                # Not a whole number (the denominator is not 1), so some fraction digit is not 0.
-                digits = str(scaled).rjust(places + 1, "0")
-                sign = "-" if numerator < 0 else ""
-                return f"{sign}{digits[:-places]}.{digits[-places:].rstrip('0')}"
+        return plain(fraction_to_decimal(value))
+    magnitude = -numerator if numerator < 0 else numerator
+    sign = "-" if numerator < 0 else ""
+    places = _places(denominator)
+    if places is not None:
+        scaled = magnitude * 10**places // denominator
+        if scaled < _SIXTY_DIGITS:
+            # Not a whole number (the denominator is not 1), so some fraction digit is not 0.
+            digits = str(scaled).rjust(places + 1, "0")
+            return f"{sign}{digits[:-places]}.{digits[-places:].rstrip('0')}"
+    elif magnitude < _WHOLE_LIMIT * denominator and denominator < _DENOMINATOR_LIMIT:
+        scaled, rest = divmod(magnitude * 10**10, denominator)
+        if 2 * rest >= denominator:  # half-up, on the magnitude (ROUND_HALF_UP)
+            scaled += 1
+        digits = str(scaled).rjust(11, "0")
+        fraction = digits[-10:].rstrip("0")
+        return f"{sign}{digits[:-10]}.{fraction}" if fraction else f"{sign}{digits[:-10]}"
     return plain(fraction_to_decimal(value))
 
 
