@@ -552,32 +552,27 @@ def accrue(terms: Terms, days: Days, held: Sequence[Held], market: MarketValues,
 
     The segments of one investor's damages over ``days``: rate x base / divisor a day,
     cut where the period, the rate or the holding changes. ``constant`` is the base of
-    ``amount_invested`` and ``fixed``."""
+    ``amount_invested`` and ``fixed``. The periods (``_pieces``) are the deal's, shared by
+    every investor with the same default days; the holding cuts them here."""
     ld = terms.liquidated_damages
-    rates = [(step.periods, step.rate, Fraction(step.rate)) for step in ld.schedule]
     sinces = [step.since for step in held]
     full = ld.first_period == "full"
     segments: list[Segment] = []
-    for clock in _clock_runs(days, ld.clock == "cumulative"):
-        months = MonthClock(dt.date.fromordinal(clock[0][0]), ld.period)
-        offset = 0  # place of the next day on the clock
-        charged_on: dt.date | None = None  # the first day of the clock's first period, when charged whole
-        for first, last in clock:
-            day = first
-            while day <= last:
-                month = months.month_of(offset)
-                stop = min(last, day + (months.bounds[month + 1] - offset) - 1)
-                index = bisect_right(sinces, day) - 1
-                if full and month == 0:
-                    segments.append(_whole_first_period(terms, rates, day, stop, months, held[index], market,
-                                                        constant, charged_on))
-                    charged_on = charged_on or dt.date.fromordinal(day)
-                else:
-                    if index + 1 < len(sinces) and sinces[index + 1] <= stop:
-                        stop = sinces[index + 1] - 1  # the holding changes: a new segment
-                    segments.append(_segment(terms, rates, day, stop, month, months, held[index], market, constant))
-                offset += stop - day + 1
-                day = stop + 1
+    charged: dict[int, dt.date] = {}  # by clock: the first day of its first period, when charged whole
+    for piece in _pieces(terms, days):
+        if full and piece.period == 0:
+            index = bisect_right(sinces, piece.first) - 1
+            segments.append(_whole_first_period(terms, piece, held[index], market, constant, charged.get(piece.clock)))
+            charged.setdefault(piece.clock, dt.date.fromordinal(piece.first))
+            continue
+        day = piece.first
+        while day <= piece.last:
+            stop = piece.last
+            index = bisect_right(sinces, day) - 1
+            if index + 1 < len(sinces) and sinces[index + 1] <= stop:
+                stop = sinces[index + 1] - 1  # the holding changes: a new segment
+            segments.append(_segment(terms, piece, day, stop, held[index], market, constant))
+            day = stop + 1
     return segments
 
 
@@ -590,12 +585,11 @@ def _rate(rates: list[tuple[int | None, Decimal, Fraction]], month: int) -> tupl
     return rates[-1][1], rates[-1][2]  # pragma: no cover - the last step is open-ended
 
 
-def _segment(terms: Terms, rates, first: int, last: int, month: int, months: MonthClock, held: Held,
-             market: MarketValues, constant: Fraction | None) -> Segment:
+def _segment(terms: Terms, piece: _Piece, first: int, last: int, held: Held, market: MarketValues,
+             constant: Fraction | None) -> Segment:
     ld = terms.liquidated_damages
     days = last - first + 1
-    rate, exact_rate = _rate(rates, month)
-    divisor = _DIVISORS.get(ld.proration) or _whole_days(months.length(month))
+    exact_rate, divisor = piece.rate, piece.divisor
     if ld.base == "market_value_held":
         total = market.scaled_total(first, last)
         factor = held.split_factor if market.closing_close is not None else ONE
@@ -615,17 +609,17 @@ def _segment(terms: Terms, rates, first: int, last: int, month: int, months: Mon
         total, scale, factor = 0, 1, held.split_factor
         base_total = Fraction(per_day.numerator * days, per_day.denominator)
     return Segment(
-        dt.date.fromordinal(first), dt.date.fromordinal(last), days, month, months.start(month), months.end(month),
-        rate, divisor, held.shares, factor, total, scale, numerator, denominator, ld.base, base_total)
+        dt.date.fromordinal(first), dt.date.fromordinal(last), days, piece.period, piece.start, piece.end,
+        piece.rate_text, divisor, held.shares, factor, total, scale, numerator, denominator, ld.base, base_total)
 
 
-def _whole_first_period(terms: Terms, rates, first: int, last: int, months: MonthClock, held: Held,
-                        market: MarketValues, constant: Fraction | None, charged_on: dt.date | None) -> Segment:
+def _whole_first_period(terms: Terms, piece: _Piece, held: Held, market: MarketValues, constant: Fraction | None,
+                        charged_on: dt.date | None) -> Segment:
     """PIPE-TERMS ``first_period = "full"``: "the whole first period's amount is owed on the
     first default day": the first period's rate x the base of that day, no proration; a later
     piece of the same period (another run, on the cumulative clock) owes nothing more."""
     ld = terms.liquidated_damages
-    rate, exact_rate = _rate(rates, 0)
+    first, last, exact_rate = piece.first, piece.last, piece.rate  # the first period's rate
     market_based = ld.base == "market_value_held"
     if charged_on is None:
         base = base_on(terms, held, market, constant, first)
@@ -633,10 +627,10 @@ def _whole_first_period(terms: Terms, rates, first: int, last: int, months: Mont
         total = market.scaled_total(first, first) if market_based else 0
     else:
         base, amount, total = Fraction(0), Fraction(0), 0
-    factor = held.split_factor if market_based and market.closing_close is not None else Fraction(1)
+    factor = held.split_factor if market_based and market.closing_close is not None else ONE
     return Segment(
-        dt.date.fromordinal(first), dt.date.fromordinal(last), last - first + 1, 0, months.start(0), months.end(0),
-        rate, Fraction(1), held.shares, factor, total, market.scale if market_based else 1, amount.numerator,
+        dt.date.fromordinal(first), dt.date.fromordinal(last), last - first + 1, 0, piece.start, piece.end,
+        piece.rate_text, ONE, held.shares, factor, total, market.scale if market_based else 1, amount.numerator,
         amount.denominator, ld.base, base, full_period=True, charged_on=charged_on or dt.date.fromordinal(first))
 
 
@@ -1013,26 +1007,43 @@ class _Piece:
     left: int  # places of the period after ``last`` (0: the period is over)
     rate: Fraction
     divisor: Fraction
+    rate_text: Decimal  # the schedule's rate as the terms write it
+    start: dt.date  # the period's first day
+    end: dt.date  # the period's end (exclusive)
+    clock: int  # which clock: the run's (per_default_period), or the one cumulative clock
 
 
-def _pieces(terms: Terms, days: Days) -> list[_Piece]:
+def _pieces(terms: Terms, days: Days) -> tuple[_Piece, ...]:
+    """The default days cut by the periods of their clocks (RRA 3(e)(B) "for the first two
+    months ... every month thereafter"): each piece has one rate and one divisor."""
     ld = terms.liquidated_damages
-    rates = [(step.periods, step.rate, Fraction(step.rate)) for step in ld.schedule]
+    return _clock_pieces(days, ld.clock == "cumulative", ld.period, ld.proration,
+                         tuple((step.periods, str(step.rate)) for step in ld.schedule))
+
+
+@functools.lru_cache(maxsize=1024)
+def _clock_pieces(days: Days, cumulative: bool, period: str, proration: str,
+                  schedule: tuple[tuple[int | None, str], ...]) -> tuple[_Piece, ...]:
+    """``_pieces`` on hashable terms, computed once for every investor (and evaluation) with the
+    same default days: the clocks do not depend on who holds what. The rates are keyed by their
+    text, so 0.02 and 0.020 are not taken for one another."""
+    rates = [(periods, Decimal(text), Fraction(text)) for periods, text in schedule]
     pieces = []
-    for clock in _clock_runs(days, ld.clock == "cumulative"):
-        months = MonthClock(dt.date.fromordinal(clock[0][0]), ld.period)
-        offset = 0
+    for number, clock in enumerate(_clock_runs(days, cumulative)):
+        months = MonthClock(dt.date.fromordinal(clock[0][0]), period)
+        offset = 0  # place of the next day on the clock
         for first, last in clock:
             day = first
             while day <= last:
                 month = months.month_of(offset)
                 stop = min(last, day + (months.bounds[month + 1] - offset) - 1)
                 offset += stop - day + 1
-                divisor = _DIVISORS.get(ld.proration) or _whole_days(months.length(month))
-                pieces.append(_Piece(day, stop, month, months.bounds[month + 1] - offset, _rate(rates, month)[1],
-                                     divisor))
+                rate, exact_rate = _rate(rates, month)
+                divisor = _DIVISORS.get(proration) or _whole_days(months.length(month))
+                pieces.append(_Piece(day, stop, month, months.bounds[month + 1] - offset, exact_rate, divisor, rate,
+                                     months.start(month), months.end(month), number))
                 day = stop + 1
-    return pieces
+    return tuple(pieces)
 
 
 def _period_installments(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketValues,
