@@ -81,7 +81,13 @@ _DENOMINATOR_LIMIT = 10**25
 
 
 def exact_text(value: Fraction) -> str:
-    """``plain(fraction_to_decimal(value))``, the JSON spelling of an exact figure, made on the
+    """``plain(fraction_to_decimal(value))`` (``spell_exact``)."""
+    return spell_exact(value)[0]
+
+
+def spell_exact(value: Fraction) -> tuple[str, bool]:
+    """``plain(fraction_to_decimal(value))``, and whether the value terminates (else the text is
+    its 10 places, half-up); the text is, the JSON spelling of an exact figure, made on the
     integers (no Decimal is built): every digit of a value that terminates; else half-up to 10
     places, as ``fraction_to_decimal`` rounds. The Decimal way keeps the values outside the
     bounds below, where its own limits show: more than 60 digits (``plain`` rounds them to
@@ -95,8 +101,8 @@ def exact_text(value: Fraction) -> str:
     numerator, denominator = value.numerator, value.denominator
     if denominator == 1:
         if -_SIXTY_DIGITS < numerator < _SIXTY_DIGITS:
-            return str(numerator)
-        return plain(fraction_to_decimal(value))
+            return str(numerator), True
+        return plain(fraction_to_decimal(value)), True
     magnitude = -numerator if numerator < 0 else numerator
     sign = "-" if numerator < 0 else ""
     places = _places(denominator)
@@ -105,15 +111,16 @@ def exact_text(value: Fraction) -> str:
         if scaled < _SIXTY_DIGITS:
             # Not a whole number (the denominator is not 1), so some fraction digit is not 0.
             digits = str(scaled).rjust(places + 1, "0")
-            return f"{sign}{digits[:-places]}.{digits[-places:].rstrip('0')}"
-    elif magnitude < _WHOLE_LIMIT * denominator and denominator < _DENOMINATOR_LIMIT:
+            return f"{sign}{digits[:-places]}.{digits[-places:].rstrip('0')}", True
+        return plain(fraction_to_decimal(value)), True
+    if magnitude < _WHOLE_LIMIT * denominator and denominator < _DENOMINATOR_LIMIT:
         scaled, rest = divmod(magnitude * 10**10, denominator)
         if 2 * rest >= denominator:  # half-up, on the magnitude (ROUND_HALF_UP)
             scaled += 1
         digits = str(scaled).rjust(11, "0")
         fraction = digits[-10:].rstrip("0")
-        return f"{sign}{digits[:-10]}.{fraction}" if fraction else f"{sign}{digits[:-10]}"
-    return plain(fraction_to_decimal(value))
+        return (f"{sign}{digits[:-10]}.{fraction}" if fraction else f"{sign}{digits[:-10]}"), False
+    return plain(fraction_to_decimal(value)), False
 
 
 def exact_mul(*factors: Decimal) -> Decimal:
