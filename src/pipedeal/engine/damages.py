@@ -49,8 +49,12 @@ NEVER = 10**9  # an ordinal past any real day
 def cents(amount: Fraction) -> Decimal:
     """Round an exact amount half-up to the cent: the one rounding RRA 3(e) gets."""
     # On the integers (no Fraction is made): floor(100 n / d), up when the rest is half or more.
-    denominator = amount.denominator
-    whole, remainder = divmod(amount.numerator * 100, denominator)
+    return _cents(amount.numerator, amount.denominator)
+
+
+def _cents(numerator: int, denominator: int) -> Decimal:
+    """``cents(numerator / denominator)``, for an amount held as integers (denominator > 0)."""
+    whole, remainder = divmod(numerator * 100, denominator)
     if 2 * remainder >= denominator:
         whole += 1
     return Decimal(whole) * CENT
@@ -665,6 +669,14 @@ class Accrual:
             amount += self.segments[whole].through(ordinal, market)
         return amount
 
+    def scaled_through(self, ordinal: int, market: MarketValues) -> int | Fraction:
+        """``through``, as the integer numerator over ``common`` when the day ends a segment (or
+        falls outside every segment); a Fraction when it cuts one."""
+        whole = bisect_right(self.lasts, ordinal)
+        if whole < len(self.segments) and self.segments[whole].first.toordinal() <= ordinal:
+            return Fraction(self.running[whole], self.common) + self.segments[whole].through(ordinal, market)
+        return self.running[whole]
+
 
 class CapRule:
     """PIPE-TERMS liquidated_damages.cap: "per investor, over all defaults; accrual stops at the
@@ -910,7 +922,7 @@ def investor_damages(terms: Terms, plan: InvestorDays, market: MarketValues, tim
         unsettled = [row for row in installments if row.settled_on is None and row.due is not None]
         due = min((row.due for row in unsettled), default=None)  # type: ignore[type-var]
         overdue = any(as_of > row.due for row in unsettled)  # type: ignore[operator]
-    interest = sum((row.late_interest for row in installments), Fraction(0))
+    interest = exact_total([portion.interest for row in installments for portion in row.late])
     return InvestorDamages(
         investor=plan.investor,
         periods=tuple(Period(*iv.dates(run), run[1] - run[0] + 1) for run in plan.days),
@@ -1064,22 +1076,27 @@ def _period_installments(terms: Terms, plan: InvestorDays, accrual: Accrual, mar
     runs_on = bool(plan.days) and plan.days[-1][1] == as_of.toordinal()
     sinces = [step.since for step in plan.held]
     rows: list[Installment] = []
-    before_accrued = before_owed = ZERO
+    # The running accrual is an integer over ``common`` where a piece ends a segment (the usual
+    # case): an installment's exact amounts are then one Fraction each, not a subtraction.
+    common = accrual.common
+    before_accrued: int | Fraction = 0
+    before_owed: int | Fraction = 0
     before_cents = Decimal("0.00")  # cents(before_owed), kept rather than rounded again
     for index, piece in enumerate(pieces):
-        accrued_through = accrual.through(dt.date.fromordinal(piece.last), market)
+        accrued_through = accrual.scaled_through(piece.last, market)
         owed_through = accrued_through
         ongoing = index == len(pieces) - 1 and runs_on and piece.left > 0
         if ongoing and not (ld.first_period == "full" and piece.period == 0) and (cap is None or
                                                                                 cap.reached_on is None):
             held = plan.held[bisect_right(sinces, piece.last) - 1]
             daily = piece.rate * base_on(terms, held, market, constant, piece.last) / piece.divisor
-            owed_through += piece.left * daily
+            owed_through = _exact(owed_through, common) + piece.left * daily
             if rule is not None:
                 owed_through = min(owed_through, rule.on(piece.last))
-        owed_cents = cents(owed_through)
+        owed_cents = (_cents(owed_through, common) if type(owed_through) is int
+                      else cents(owed_through))  # type: ignore[arg-type]
         amount = owed_cents - before_cents
-        exact = owed_through - before_owed
+        exact = _less(owed_through, before_owed, common)
         if not amount and exact:
             continue  # less than half a cent: it goes with the next installment
         if amount:  # a period after the cap was reached owes nothing and falls due never
@@ -1089,10 +1106,23 @@ def _period_installments(terms: Terms, plan: InvestorDays, accrual: Accrual, mar
                 counted_from = dt.date.fromordinal(piece.last + (piece.left if ongoing else 0))
             rows.append(Installment(
                 "period", dt.date.fromordinal(piece.first), dt.date.fromordinal(piece.last),
-                piece.last - piece.first + 1, piece.period, accrued_through - before_accrued, exact, amount, ongoing,
+                piece.last - piece.first + 1, piece.period, _less(accrued_through, before_accrued, common), exact,
+                amount, ongoing,
                 counted_from, count(counted_from, payment.days, payment.unit, calendars)))
         before_accrued, before_owed, before_cents = accrued_through, owed_through, owed_cents
     return rows
+
+
+def _exact(value: int | Fraction, common: int) -> Fraction:
+    """A running amount as a Fraction: an int is a numerator over ``common``."""
+    return Fraction(value, common) if type(value) is int else value  # type: ignore[return-value]
+
+
+def _less(value: int | Fraction, before: int | Fraction, common: int) -> Fraction:
+    """``value - before`` exactly, for running amounts held as in ``_period_installments``."""
+    if type(value) is int and type(before) is int:
+        return Fraction(value - before, common)  # type: ignore[operator]
+    return _exact(value, common) - _exact(before, common)
 
 
 def _settle(terms: Terms, rows: Sequence[Installment], payments: Sequence[tuple[dt.date, Decimal]],
