@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 
-from pipedeal.base.money import spell_exact, terminates
+from pipedeal.base.money import plain, spell_exact, terminates
 
 Number = int | Decimal | Fraction | str
 
@@ -41,7 +41,12 @@ def _exact(value: Number) -> Fraction:
 
 def _grouped(value: Number) -> tuple[str, bool]:
     """``grouped``'s text, and whether the value terminates (else the text stops at 10 places)."""
-    text, exact = spell_exact(_exact(value))
+    if type(value) is Decimal and value.is_finite():
+        # A Decimal is its own exact spelling: its digits less the trailing zeros (a zero of any
+        # sign or exponent is "0", as the Fraction it equals).
+        text, exact = (plain(value) if value else "0"), True
+    else:
+        text, exact = spell_exact(_exact(value))
     sign = ""
     if text[0] == "-":
         sign, text = "-", text[1:]
