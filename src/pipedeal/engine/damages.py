@@ -43,6 +43,7 @@ from pipedeal.engine.registration import UNIT_WORDS, Deadline, count
 from pipedeal.engine.timeline import Lot, Timeline
 
 ONE_DAY = dt.timedelta(days=1)
+CENTS_ZERO = Decimal("0.00")  # made once: a Decimal is immutable
 NEVER = 10**9  # an ordinal past any real day
 
 
@@ -213,17 +214,22 @@ def held_steps(terms: Terms, timeline: Timeline, investor: str,
     stops = {lot_id: end.toordinal() for lot_id, end in (ends or {}).items()}
     days = set(factor.change_days()).union(*(lot.held.change_days() for lot in lots),
                                             (stops[lot.id] for lot in lots if lot.id in stops))
+    # A lot's price per share in Closing-share terms (its price x the split factor when acquired),
+    # made once a lot; a day's cost is Σ held x that price, divided once by the factor in force.
+    units = {lot.id: Fraction(lot.cost) * factor.on(lot.acquired) for lot in lots if lot.cost}
     for day in sorted(days):
         in_force = factor.on(day)
-        shares, cost = 0, Fraction(0)
+        shares, costs = 0, []
         for lot in lots:
             if day >= stops.get(lot.id, NEVER):
                 continue
             held = lot.held.on(day)
             shares += held
             if held and lot.cost:
-                cost += held * Fraction(lot.cost) * factor.on(lot.acquired) / in_force
-        steps.append(Held(day, shares, in_force, cost))
+                unit = units[lot.id]
+                costs.append(Fraction(held * unit.numerator, unit.denominator))
+        cost = exact_total(costs)
+        steps.append(Held(day, shares, in_force, cost if in_force == 1 else cost / in_force))
     return steps
 
 
@@ -355,7 +361,7 @@ class Installment:
     projected: bool  # the default runs on and the period is not over: owed assumes it continues
     counted_from: dt.date | None  # the day ``payment.days`` are counted from
     due: dt.date | None
-    paid: Decimal = Decimal("0.00")
+    paid: Decimal = CENTS_ZERO
     settled_on: dt.date | None = None
     status: str = "pending"  # met | missed | pending
     late: tuple[LatePortion, ...] = ()
@@ -401,10 +407,10 @@ class InvestorDamages:
     base_amount: Fraction | None = None  # amount_invested or fixed: the one amount the rate applies to
     cap: Capped | None = None
     installments: tuple[Installment, ...] = ()
-    credit: Decimal = Decimal("0.00")
-    fallen_due: Decimal = Decimal("0.00")  # the installments due on or before the as-of date
+    credit: Decimal = CENTS_ZERO
+    fallen_due: Decimal = CENTS_ZERO  # the installments due on or before the as-of date
     late_interest_exact: Fraction = Fraction(0)
-    late_interest: Decimal = Decimal("0.00")
+    late_interest: Decimal = CENTS_ZERO
 
     @property
     def collection_costs_payable(self) -> bool:
@@ -916,7 +922,7 @@ def investor_damages(terms: Terms, plan: InvestorDays, market: MarketValues, tim
         owed_total = max(accrued, demanded)
     else:
         rows = _period_installments(terms, plan, accrual, market, calendars, as_of, constant, rule, cap)
-        owed_total = sum((row.amount for row in rows), Decimal("0.00"))
+        owed_total = sum((row.amount for row in rows), CENTS_ZERO)
     installments = _settle(terms, rows, payments, as_of)
     if ld.payment.due != "on_demand":
         unsettled = [row for row in installments if row.settled_on is None and row.due is not None]
@@ -929,9 +935,9 @@ def investor_damages(terms: Terms, plan: InvestorDays, market: MarketValues, tim
         segments=tuple(segments), excluded=plan.excluded, accrued_exact=exact, accrued=accrued,
         demands=tuple(demands), paid=paid, demanded=demanded, due=due, balance=accrued - paid,
         overdue=overdue, base=ld.base, base_amount=constant, cap=cap, installments=tuple(installments),
-        credit=max(Decimal("0.00"), paid - owed_total),
+        credit=max(CENTS_ZERO, paid - owed_total),
         fallen_due=sum((row.amount for row in installments if row.due is not None and row.due <= as_of),
-                       Decimal("0.00")),
+                       CENTS_ZERO),
         late_interest_exact=interest, late_interest=cents(interest))
 
 
@@ -958,7 +964,7 @@ def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketV
     # binary search (O(log payments) a demand, not a walk of every payment).
     payments = sorted((e.date, e.amount) for e in timeline.payments if e.investor == investor and e.date <= as_of)
     dates = [when for when, _ in payments]
-    running_paid = [Decimal("0.00")]
+    running_paid = [CENTS_ZERO]
     for _, value in payments:
         running_paid.append(running_paid[-1] + value)
     paid = running_paid[-1]
@@ -972,14 +978,14 @@ def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketV
             effective, effect = None, effect + f"; not yet in effect on {as_of}"
         if not on_demand:
             demands.append(Demand(event.date, amount, effective, effect + f"; payment.due = {payment.due}: the "
-                                  "damages fall due by the schedule, not on demand", None, Decimal("0.00"),
+                                  "damages fall due by the schedule, not on demand", None, CENTS_ZERO,
                                   "not_applicable", None))
             continue
         due = count(effective, payment.days, payment.unit, calendars) if effective else None
         # Payments are positive, so the running totals rise: the first that covers the demand.
         covering = bisect_left(running_paid, amount, lo=1)
         met_on = dates[covering - 1] if covering < len(running_paid) else None
-        paid_by_due = running_paid[bisect_right(dates, due)] if due else Decimal("0.00")
+        paid_by_due = running_paid[bisect_right(dates, due)] if due else CENTS_ZERO
         if due is None:
             status = "not_applicable" if effective is None and event.sent_at is not None else "pending"
         else:
@@ -988,7 +994,7 @@ def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketV
         demands.append(Demand(event.date, amount, effective, effect, due, paid_by_due, status, met_on))
     effective_demands = [d for d in demands if d.due is not None]
     if not effective_demands:
-        return demands, paid, (demands[-1].amount if demands else Decimal("0.00")), None, False
+        return demands, paid, (demands[-1].amount if demands else CENTS_ZERO), None, False
     latest = effective_demands[-1]
     overdue = as_of > latest.due and paid < latest.amount  # type: ignore[operator]
     return demands, paid, latest.amount, latest.due, overdue
@@ -998,7 +1004,7 @@ def _demand_installments(demands: Sequence[Demand]) -> list[Installment]:
     """PIPE-TERMS liquidated_damages.payment ``on_demand``: "5 calendar days after the demand
     takes effect (a notice: SPA 12.1)". Each demand in effect owes what it demands beyond the
     demands before it (a demand demands the whole accrual through its date)."""
-    rows, before = [], Decimal("0.00")
+    rows, before = [], CENTS_ZERO
     for demand in sorted((d for d in demands if d.due is not None), key=lambda d: (d.due, d.date)):
         if demand.amount <= before:
             continue
@@ -1081,7 +1087,7 @@ def _period_installments(terms: Terms, plan: InvestorDays, accrual: Accrual, mar
     common = accrual.common
     before_accrued: int | Fraction = 0
     before_owed: int | Fraction = 0
-    before_cents = Decimal("0.00")  # cents(before_owed), kept rather than rounded again
+    before_cents = CENTS_ZERO  # cents(before_owed), kept rather than rounded again
     for index, piece in enumerate(pieces):
         accrued_through = accrual.scaled_through(piece.last, market)
         owed_through = accrued_through
@@ -1137,10 +1143,10 @@ def _settle(terms: Terms, rows: Sequence[Installment], payments: Sequence[tuple[
     rule = terms.liquidated_damages.late_interest
     daily = None if rule == "none" else _daily_interest(rule.rate, rule.per)
     order = sorted(rows, key=lambda row: (row.due or dt.date.max, row.first))
-    paid_total = sum((amount for _, amount in payments), Decimal("0.00"))
+    paid_total = sum((amount for _, amount in payments), CENTS_ZERO)
     settled: list[Installment] = []
-    start = Decimal("0.00")  # the installment's place in the running total owed
-    j, covered = 0, Decimal("0.00")  # payments[:j] are used up to ``covered``
+    start = CENTS_ZERO  # the installment's place in the running total owed
+    j, covered = 0, CENTS_ZERO  # payments[:j] are used up to ``covered``
     for row in order:
         end = start + row.amount
         portions: list[LatePortion] = []
@@ -1166,7 +1172,7 @@ def _settle(terms: Terms, rows: Sequence[Installment], payments: Sequence[tuple[
             days = (as_of - row.due).days
             portions.append(LatePortion(unpaid, row.due + ONE_DAY, as_of, days, None,
                                         _interest(daily, unpaid, days)))
-        paid = min(row.amount, max(Decimal("0.00"), paid_total - start))
+        paid = min(row.amount, max(CENTS_ZERO, paid_total - start))
         due = row.due
         if due is None:
             status = "pending"

@@ -1465,8 +1465,7 @@ def _party_fields(kind: type) -> tuple[str, ...]:
 
 
 def _whole(value: Fraction | int) -> int:
-    value = Fraction(value)
-    return value.numerator // value.denominator
+    return value.numerator // value.denominator  # an int is its own numerator over 1
 
 
 def _with_remainder(result: ExerciseResult, remainder: str | None) -> ExerciseResult:
