@@ -29,7 +29,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from pipedeal.base import intervals as iv
-from pipedeal.base.calendars import Calendars, TradingCalendar, add_months
+from pipedeal.base.calendars import BusinessCalendar, Calendars, TradingCalendar, add_months
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.intervals import Days
 from pipedeal.base.money import CENT, fraction_to_decimal
@@ -1114,9 +1114,25 @@ def _period_installments(terms: Terms, plan: InvestorDays, accrual: Accrual, mar
                 "period", dt.date.fromordinal(piece.first), dt.date.fromordinal(piece.last),
                 piece.last - piece.first + 1, piece.period, _less(accrued_through, before_accrued, common), exact,
                 amount, ongoing,
-                counted_from, count(counted_from, payment.days, payment.unit, calendars)))
+                counted_from, _installment_due(counted_from, payment.days, payment.unit, calendars)))
         before_accrued, before_owed, before_cents = accrued_through, owed_through, owed_cents
     return rows
+
+
+def _installment_due(start: dt.date, days: int, unit: str, calendars: Calendars) -> dt.date:
+    """``registration.count``: the due date N days after ``start``. Every investor with the same
+    default days has installments counted from the same days, so the Trading or Business Days
+    are counted once a day (``_open_days_after``), not once an investor."""
+    if unit == "calendar" or days == 0:
+        return count(start, days, unit, calendars)
+    return _open_days_after(calendars.trading if unit == "trading" else calendars.business, start, days)
+
+
+@functools.lru_cache(maxsize=4096)
+def _open_days_after(calendar: BusinessCalendar, start: dt.date, days: int) -> dt.date:
+    """The ``days``-th open day of ``calendar`` after ``start`` (its sessions or business days
+    never change once loaded: a calendar object is one market's or place's)."""
+    return calendar.add_open_days(start, days)
 
 
 def _exact(value: int | Fraction, common: int) -> Fraction:
