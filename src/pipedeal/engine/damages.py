@@ -291,13 +291,16 @@ class Segment:
             return self.amount
         whole = self.uncapped if self.uncapped is not None else self.amount
         if self.price_total_scaled:
-            part = Fraction(whole.numerator * market.scaled_total(first, ordinal),
-                            whole.denominator * self.price_total_scaled)
+            numerator = whole.numerator * market.scaled_total(first, ordinal)
+            denominator = whole.denominator * self.price_total_scaled
         elif self.base == "market_value_held":
-            part = Fraction(0)
+            return min(ZERO, self.amount)
         else:
-            part = whole * (ordinal - first + 1) / self.days
-        return min(part, self.amount)
+            numerator, denominator = whole.numerator * (ordinal - first + 1), whole.denominator * self.days
+        # min(part, amount), compared on the integers: the amount's Fraction only when it is less.
+        if numerator * self.denominator <= self.numerator * denominator:
+            return Fraction(numerator, denominator)
+        return self.amount
 
 
 @dataclass(frozen=True)
