@@ -163,22 +163,25 @@ def price_after_issue(rule: str, old_price: Decimal, issue_price: Decimal, issue
     a = common_before + added
     b = issue * c / old
     exact = old * (a + b) / (a + c)
-    ten = to_ten_places(fraction_to_decimal(exact))
+    exact_decimal = fraction_to_decimal(exact)
+    ten = to_ten_places(exact_decimal)
     new = rounded(ten, rounding)
+    # Each figure spelled once, however many lines show it.
+    a_shown, b_shown, old_shown, ten_shown = share_count(a), share_count(b), price_text(old_price), price_text(ten)
     a_text = (f"A = {common_before:,} shares of Common Stock outstanding just before the issue + "
-              f"{share_count(added)} warrant shares of the outstanding Warrants (broad) = {share_count(a)}"
+              f"{share_count(added)} warrant shares of the outstanding Warrants (broad) = {a_shown}"
               if broad else
               f"A = {common_before:,} shares of Common Stock outstanding just before the issue (narrow: the "
               f"warrant shares are not counted)")
     lines = [
         f"{rule.replace('_', ' ')}: new Exercise Price = old x (A + B) / (A + C)",
         a_text,
-        f"B = issue price x C / old price = {price_text(issue_price)} x {c:,} / {price_text(old_price)} = "
-        f"{share_count(b)} (the shares the issue's consideration buys at the old price)",
+        f"B = issue price x C / old price = {price_text(issue_price)} x {c:,} / {old_shown} = "
+        f"{b_shown} (the shares the issue's consideration buys at the old price)",
         f"C = {c:,} shares issued",
-        f"new = {price_text(old_price)} x ({share_count(a)} + {share_count(b)}) / ({share_count(a)} + {c:,}) = "
-        f"{price_text(fraction_to_decimal(exact))}; kept to 10 places, half-up: {price_text(ten)}",
-        (f"exercise_price_rounding = {rounding}: {price_text(ten)} -> {price_text(new)} (half-up)"
+        f"new = {old_shown} x ({a_shown} + {b_shown}) / ({a_shown} + {c:,}) = "
+        f"{price_text(exact_decimal)}; kept to 10 places, half-up: {ten_shown}",
+        (f"exercise_price_rounding = {rounding}: {ten_shown} -> {price_text(new)} (half-up)"
          if new != ten else f"exercise_price_rounding = {rounding}: {price_text(new)}"),
     ]
     return IssueAdjustment(rule, old_price, new, issue_price, issued, common_before, added if broad else None, b,
