@@ -1120,6 +1120,7 @@ def _period_installments(terms: Terms, plan: InvestorDays, accrual: Accrual, mar
     before_accrued: int | Fraction = 0
     before_owed: int | Fraction = 0
     before_cents = CENTS_ZERO  # cents(before_owed), kept rather than rounded again
+    before_same = True  # before_owed is before_accrued (no projection yet)
     for index, piece in enumerate(pieces):
         accrued_through = accrual.scaled_through(piece.last, market)
         owed_through = accrued_through
@@ -1144,10 +1145,13 @@ def _period_installments(terms: Terms, plan: InvestorDays, accrual: Accrual, mar
                 counted_from = dt.date.fromordinal(piece.last + (piece.left if ongoing else 0))
             rows.append(Installment(
                 "period", dt.date.fromordinal(piece.first), dt.date.fromordinal(piece.last),
-                piece.last - piece.first + 1, piece.period, _less(accrued_through, before_accrued, common), exact,
-                amount, ongoing,
+                piece.last - piece.first + 1, piece.period,
+                # accrued = owed unless projected: the one Fraction serves both
+                exact if before_same and owed_through is accrued_through else
+                _less(accrued_through, before_accrued, common), exact, amount, ongoing,
                 counted_from, _installment_due(counted_from, payment.days, payment.unit, calendars)))
         before_accrued, before_owed, before_cents = accrued_through, owed_through, owed_cents
+        before_same = owed_through is accrued_through
     return rows
 
 

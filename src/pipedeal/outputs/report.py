@@ -63,30 +63,41 @@ def _variant_figures(evaluation: Evaluation, result: InvestorDamages) -> dict[st
     ld = evaluation.terms.liquidated_damages
     cap = result.cap
     late = ld.late_interest
+    spelled: dict[int, tuple[Fraction | None, str | None]] = {}
+
+    def spell(value: Fraction | None) -> str | None:
+        # The engine shares one Fraction where two figures are equal (an installment's accrued and
+        # owed, its late interest and its one late part): spelled once, by identity. The value is
+        # kept with its text, so no other object can take its id while the dict lives.
+        known = spelled.get(id(value))
+        if known is None:
+            known = spelled[id(value)] = (value, _exact(value))
+        return known[1]
+
     return {
         "base": result.base,
-        "base_amount": _exact(result.base_amount),
+        "base_amount": spell(result.base_amount),
         "first_period": ld.first_period,
         "cap": None if cap is None else {
-            "rate": plain(cap.rate), "of": cap.of, "measure": _exact(cap.measure), "amount": _exact(cap.amount),
-            "reached_on": _iso(cap.reached_on), "accrued_uncapped": _exact(cap.uncapped),
+            "rate": plain(cap.rate), "of": cap.of, "measure": spell(cap.measure), "amount": spell(cap.amount),
+            "reached_on": _iso(cap.reached_on), "accrued_uncapped": spell(cap.uncapped),
             "days_after": cap.days_after},
         "payment_due": ld.payment.due,
         "installments": [
             {"source": row.source, "first": row.first.isoformat(), "last": row.last.isoformat(), "days": row.days,
-             "period": None if row.period is None else row.period + 1, "accrued": _exact(row.accrued_exact),
-             "owed": _exact(row.exact), "amount": money_str(row.amount), "projected": row.projected,
+             "period": None if row.period is None else row.period + 1, "accrued": spell(row.accrued_exact),
+             "owed": spell(row.exact), "amount": money_str(row.amount), "projected": row.projected,
              "counted_from": _iso(row.counted_from), "due": _iso(row.due), "paid": money_str(row.paid),
              "settled_on": _iso(row.settled_on), "status": row.status,
-             "late_interest": _exact(row.late_interest),
+             "late_interest": spell(row.late_interest),
              "late": [{"amount": money_str(p.amount), "from": p.start.isoformat(), "to": p.end.isoformat(),
-                       "days": p.days, "paid_on": _iso(p.paid_on), "interest": _exact(p.interest)}
+                       "days": p.days, "paid_on": _iso(p.paid_on), "interest": spell(p.interest)}
                       for p in row.late]}
             for row in result.installments],
         "fallen_due": money_str(result.fallen_due),
         "credit": money_str(result.credit),
         "late_interest": money_str(result.late_interest),
-        "late_interest_exact": _exact(result.late_interest_exact),
+        "late_interest_exact": spell(result.late_interest_exact),
         "late_interest_rate": None if late == "none" else {"rate": plain(late.rate), "per": late.per},
     }
 
