@@ -144,6 +144,9 @@ def plain(value: Decimal) -> str:
 
 def money_str(value: Decimal) -> str:
     """An amount of money as a string with at least two decimal places."""
+    text = format(value, "f")
+    if len(text) <= 60 and text[-3:-2] == ".":
+        return text  # already to the cent (an amount due): what the steps below give it back
     text = plain(value)
     whole, _, fraction = text.partition(".")
     return f"{whole}.{fraction.ljust(2, '0')}"

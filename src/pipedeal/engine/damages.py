@@ -23,7 +23,7 @@ import functools
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
@@ -276,6 +276,10 @@ class Segment:
             rate=rate, divisor=divisor, shares=shares, split_factor=split_factor,
             price_total_scaled=price_total_scaled, scale=scale, numerator=numerator, denominator=denominator,
             base=base, base_total=base_total, full_period=full_period, charged_on=charged_on, uncapped=uncapped)
+
+    def replaced(self, **changes) -> Segment:
+        """``dataclasses.replace``: its instance dict is exactly its fields."""
+        return Segment(**{**self.__dict__, **changes})
 
     @property
     def price_total(self) -> Fraction:
@@ -819,7 +823,7 @@ class CapRule:
 def _cut(segment: Segment, reached: int, owed: Fraction, market: MarketValues) -> Segment:
     """The segment ended on the day the cap is reached, owing ``owed``."""
     if segment.full_period:
-        return replace(segment, numerator=owed.numerator, denominator=owed.denominator, uncapped=segment.amount)
+        return segment.replaced(numerator=owed.numerator, denominator=owed.denominator, uncapped=segment.amount)
     first = segment.first.toordinal()
     days = reached - first + 1
     whole = segment.through(reached, market)
@@ -828,7 +832,7 @@ def _cut(segment: Segment, reached: int, owed: Fraction, market: MarketValues) -
         base_total = segment.base_total * Fraction(total, segment.price_total_scaled)
     else:
         total, base_total = 0, segment.base_total * days / segment.days
-    return replace(segment, last=dt.date.fromordinal(reached), days=days, price_total_scaled=total,
+    return segment.replaced(last=dt.date.fromordinal(reached), days=days, price_total_scaled=total,
                    numerator=owed.numerator, denominator=owed.denominator, base_total=base_total, uncapped=whole)
 
 
@@ -1259,18 +1263,20 @@ def payment_obligations(terms: Terms, damages: dict[str, InvestorDamages],
     obligations = []
     scheduled = terms.liquidated_damages.payment.due != "on_demand"
     payment_clause = cite(terms, "RRA 3(e) payment", "liquidated_damages.payment")
+    company, schedule = terms.company.id, terms.liquidated_damages.payment.due
     for investor, result in damages.items():
         if scheduled:
             for row in result.installments:
                 if row.due is None:
                     continue
                 projected = " (projected: the default runs on)" if row.projected else ""
+                first = row.first.isoformat()
                 obligations.append(Deadline(
-                    id="ld_payment", clause=payment_clause, party=terms.company.id,
-                    duty=f"pay {investor} liquidated damages of ${row.amount:,} for the default days {row.first} to "
+                    id="ld_payment", clause=payment_clause, party=company,
+                    duty=f"pay {investor} liquidated damages of ${row.amount:,} for the default days {first} to "
                          f"{row.last}{projected}", due=row.due, unrolled_due=row.due, status=row.status,
                     met_on=row.settled_on, met_by="ld_paid" if row.settled_on else None,
-                    ref=f"{terms.liquidated_damages.payment.due} installment {row.first} of {investor}"))
+                    ref=f"{schedule} installment {first} of {investor}"))
             continue
         for demand in result.demands:
             obligations.append(Deadline(
