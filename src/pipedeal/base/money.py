@@ -7,6 +7,7 @@ decimal places, half-up (OCF's own precision).
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from fractions import Fraction
@@ -52,6 +53,7 @@ def fraction_to_decimal(value: Fraction) -> Decimal:
     return to_ten_places(EXACT.divide(Decimal(value.numerator), Decimal(denominator)))
 
 
+@functools.lru_cache(maxsize=4096)  # a deal has few denominators: 100, 10^10, a month's days, ...
 def _places(denominator: int) -> int | None:
     """The decimal places of 1/denominator when it terminates (max of its powers of 2 and 5),
     else None."""
