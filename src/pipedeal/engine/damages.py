@@ -34,6 +34,7 @@ from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.intervals import Days
 from pipedeal.base.money import CENT, fraction_to_decimal
 from pipedeal.base.quotes import QuoteBook
+from pipedeal.base.records import quick_init
 from pipedeal.deal.clauses import cite, deal_words
 from pipedeal.deal.terms import Terms
 from pipedeal.engine.defaults import DefaultDays, bears_damages, rule144_name
@@ -180,6 +181,7 @@ def _whole_days(days: int) -> Fraction:
     return Fraction(days)
 
 
+@quick_init
 @dataclass(frozen=True)
 class Held:
     """Registrable shares still held from ``since`` on, the split factor then, and the price
@@ -233,6 +235,7 @@ def held_steps(terms: Terms, timeline: Timeline, investor: str,
     return steps
 
 
+@quick_init
 @dataclass(frozen=True)
 class Segment:
     """Default days with one rate, one divisor, one holding: one line of the computation.
@@ -262,20 +265,6 @@ class Segment:
     full_period: bool = False
     charged_on: dt.date | None = None
     uncapped: Fraction | None = None
-
-    def __init__(self, first: dt.date, last: dt.date, days: int, month: int, month_start: dt.date,
-                 month_end: dt.date, rate: Decimal, divisor: Fraction, shares: int, split_factor: Fraction,
-                 price_total_scaled: int, scale: int, numerator: int, denominator: int,
-                 base: str = "market_value_held", base_total: Fraction = ZERO, full_period: bool = False,
-                 charged_on: dt.date | None = None, uncapped: Fraction | None = None):
-        # The generated __init__ of a frozen dataclass sets each field through object.__setattr__;
-        # filling the instance dict at once is the same object, three times faster (an investor has
-        # a segment a period).
-        self.__dict__.update(
-            first=first, last=last, days=days, month=month, month_start=month_start, month_end=month_end,
-            rate=rate, divisor=divisor, shares=shares, split_factor=split_factor,
-            price_total_scaled=price_total_scaled, scale=scale, numerator=numerator, denominator=denominator,
-            base=base, base_total=base_total, full_period=full_period, charged_on=charged_on, uncapped=uncapped)
 
     def replaced(self, **changes) -> Segment:
         """``dataclasses.replace``: its instance dict is exactly its fields."""
@@ -321,6 +310,7 @@ class Segment:
         return self.amount
 
 
+@quick_init
 @dataclass(frozen=True)
 class Period:
     first: dt.date
@@ -328,6 +318,7 @@ class Period:
     days: int
 
 
+@quick_init
 @dataclass(frozen=True)
 class Demand:
     date: dt.date
@@ -340,6 +331,7 @@ class Demand:
     met_on: dt.date | None
 
 
+@quick_init
 @dataclass(frozen=True)
 class Capped:
     """PIPE-TERMS liquidated_damages.cap: the cap, whether and when it was reached."""
@@ -353,6 +345,7 @@ class Capped:
     days_after: int  # default days after the day it was reached: they accrue nothing
 
 
+@quick_init
 @dataclass(frozen=True)
 class LatePortion:
     """Part of an installment paid after its due date, or still unpaid on the as-of date, and
@@ -365,12 +358,8 @@ class LatePortion:
     paid_on: dt.date | None  # None: unpaid on the as-of date
     interest: Fraction
 
-    def __init__(self, amount: Decimal, start: dt.date, end: dt.date, days: int, paid_on: dt.date | None,
-                 interest: Fraction):
-        # As Segment's: the instance dict at once (frozen all the same).
-        self.__dict__.update(amount=amount, start=start, end=end, days=days, paid_on=paid_on, interest=interest)
 
-
+@quick_init
 @dataclass(frozen=True)
 class Installment:
     """An amount that falls due: a period's (``period_end``, ``period_start``) or a demand's
@@ -391,16 +380,6 @@ class Installment:
     settled_on: dt.date | None = None
     status: str = "pending"  # met | missed | pending
     late: tuple[LatePortion, ...] = ()
-
-    def __init__(self, source: str, first: dt.date, last: dt.date, days: int, period: int | None,
-                 accrued_exact: Fraction, exact: Fraction, amount: Decimal, projected: bool,
-                 counted_from: dt.date | None, due: dt.date | None, paid: Decimal = CENTS_ZERO,
-                 settled_on: dt.date | None = None, status: str = "pending", late: tuple[LatePortion, ...] = ()):
-        # As Segment's: the instance dict at once (frozen all the same).
-        self.__dict__.update(
-            source=source, first=first, last=last, days=days, period=period, accrued_exact=accrued_exact,
-            exact=exact, amount=amount, projected=projected, counted_from=counted_from, due=due, paid=paid,
-            settled_on=settled_on, status=status, late=late)
 
     @property
     def late_interest(self) -> Fraction:
@@ -425,6 +404,7 @@ class Excluded(NamedTuple):
     words: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class InvestorDamages:
     investor: str
@@ -466,6 +446,7 @@ def collection_costs_owed(terms: Terms, result: InvestorDamages) -> bool:
     return result.collection_costs_payable and COLLECTION_WORDS in deal_words(terms)
 
 
+@quick_init
 @dataclass(frozen=True)
 class Repurchase:
     """RRA 3(e)(A): the Company's election to repurchase instead of paying damages."""
@@ -797,14 +778,19 @@ class CapRule:
             limit = self.on(first)
             if after * limit.denominator < limit.numerator * common:  # total + amount < limit
                 return None
-            total = Fraction(before, common)
             if segment.full_period:
                 return first
             if not segment.price_total_scaled:  # accrues evenly by day: solve for the day
-                whole = segment.uncapped if segment.uncapped is not None else segment.amount
-                need = (limit - total) * segment.days / whole
-                days = max(1, -(-need.numerator // need.denominator))
+                # the days needed: (limit - total) x days / whole, rounded up, on the integers
+                if segment.uncapped is not None:
+                    whole_n, whole_d = segment.uncapped.numerator, segment.uncapped.denominator
+                else:
+                    whole_n, whole_d = segment.numerator, segment.denominator
+                need_n = (limit.numerator * common - before * limit.denominator) * segment.days * whole_d
+                need_d = limit.denominator * common * whole_n
+                days = max(1, -(-need_n // need_d))
                 return min(last, first + days - 1)
+            total = Fraction(before, common)
             low, high = first, last  # the cap is reached by ``last``: the first such day
             while low < high:
                 middle = (low + high) // 2
@@ -831,11 +817,13 @@ def _cut(segment: Segment, reached: int, owed: Fraction, market: MarketValues) -
         total = market.scaled_total(first, reached)
         base_total = segment.base_total * Fraction(total, segment.price_total_scaled)
     else:
-        total, base_total = 0, segment.base_total * days / segment.days
+        total = 0
+        base_total = Fraction(segment.base_total.numerator * days, segment.base_total.denominator * segment.days)
     return segment.replaced(last=dt.date.fromordinal(reached), days=days, price_total_scaled=total,
                    numerator=owed.numerator, denominator=owed.denominator, base_total=base_total, uncapped=whole)
 
 
+@quick_init
 @dataclass(frozen=True)
 class InvestorDays:
     """Which days count for one investor, and the Shares it holds on each."""
@@ -1051,6 +1039,7 @@ def _demand_installments(demands: Sequence[Demand]) -> list[Installment]:
     return rows
 
 
+@quick_init
 @dataclass(frozen=True)
 class _Piece:
     """The default days of one period of a clock within one run."""
