@@ -1471,9 +1471,8 @@ def _whole(value: Fraction | int) -> int:
 
 
 def _with_remainder(result: ExerciseResult, remainder: str | None) -> ExerciseResult:
-    from dataclasses import replace
-
-    return replace(result, remainder_certificate=remainder)
+    # dataclasses.replace without its walk of the fields: the instance dict is the fields
+    return ExerciseResult(**{**result.__dict__, "remainder_certificate": remainder})
 
 
 def _surrendered(asked: int | Decimal | str, balance: Fraction) -> Fraction:

@@ -18,6 +18,7 @@ from pipedeal.base.calendars import BusinessCalendar, add_months, add_years, rol
 from pipedeal.base.formats import price as price_text
 from pipedeal.base.formats import share_count
 from pipedeal.base.money import fraction_to_decimal, to_cent, to_ten_places
+from pipedeal.base.records import quick_init
 from pipedeal.deal.clauses import cite, cite_or_rule
 from pipedeal.deal.terms import Terms
 from pipedeal.engine.pricing import rounded
@@ -45,6 +46,7 @@ def window_clause(terms: Terms) -> str:
     return window if roll == window else f"{window}, {roll}"
 
 
+@quick_init
 @dataclass(frozen=True)
 class ExerciseResult:
     """What one exercise pays and delivers (W 3, W 4, W 8)."""
@@ -69,6 +71,7 @@ class ExerciseResult:
     computation: tuple[str, ...]  # the steps, each citing its clause
 
 
+@quick_init
 @dataclass(frozen=True)
 class AdjustmentRow:
     warrant: str
@@ -79,6 +82,7 @@ class AdjustmentRow:
     price_after: Decimal
 
 
+@quick_init
 @dataclass(frozen=True)
 class AdjustmentNotice:
     """W 13: "notice of such adjustment ... setting forth the number of Warrant Shares
@@ -98,6 +102,7 @@ class AdjustmentNotice:
     until: dt.date | None = None  # W 12: a reduction's last day
 
 
+@quick_init
 @dataclass(frozen=True)
 class IssueAdjustment:
     """PIPE-TERMS "Warrants": the Exercise Price after an issue of Common below it, and how
