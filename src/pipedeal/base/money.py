@@ -82,6 +82,20 @@ _WHOLE_LIMIT = 10**17  # to_ten_places keeps 28 digits (the default context): 17
 _DENOMINATOR_LIMIT = 10**25
 
 
+def ten_places(value: Fraction) -> Fraction:
+    """``Fraction(to_ten_places(fraction_to_decimal(value)))``: a quotient kept to 10 places,
+    half-up (RULES §2), on the integers within the bounds ``spell_exact`` gives (the same
+    digits); outside them, the Decimal way."""
+    numerator, denominator = value.numerator, value.denominator
+    magnitude = -numerator if numerator < 0 else numerator
+    if magnitude < _WHOLE_LIMIT * denominator and denominator < _DENOMINATOR_LIMIT:
+        scaled, rest = divmod(magnitude * 10**10, denominator)
+        if 2 * rest >= denominator:  # half-up, on the magnitude (ROUND_HALF_UP)
+            scaled += 1
+        return Fraction(-scaled if numerator < 0 else scaled, 10**10)
+    return Fraction(to_ten_places(fraction_to_decimal(value)))
+
+
 def exact_text(value: Fraction) -> str:
     """``plain(fraction_to_decimal(value))`` (``spell_exact``)."""
     return spell_exact(value)[0]

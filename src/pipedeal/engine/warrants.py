@@ -17,7 +17,7 @@ from fractions import Fraction
 from pipedeal.base.calendars import BusinessCalendar, add_months, add_years, roll_forward
 from pipedeal.base.formats import price as price_text
 from pipedeal.base.formats import share_count
-from pipedeal.base.money import fraction_to_decimal, to_cent, to_ten_places
+from pipedeal.base.money import fraction_to_decimal, ten_places, to_cent, to_ten_places
 from pipedeal.base.records import quick_init
 from pipedeal.deal.clauses import cite, cite_or_rule
 from pipedeal.deal.terms import Terms
@@ -137,12 +137,12 @@ def price_in_force(base: Decimal | Fraction, share_factor: Fraction,
     adjustment below a reduction wins. ``base`` (the Closing's price, or the price an
     anti-dilution adjustment set) and the reductions are kept in Closing-share terms and
     divided by the split ratio once, so chained adjustments do not pile up roundings."""
-    price = Fraction(base)
+    price = base if type(base) is Fraction else Fraction(base)
     for start, end, reduced in reversed(reductions):  # the latest reduction is "the then current" price
         if start <= day <= end:
             price = min(price, reduced)
             break
-    return fraction_to_decimal(price / share_factor)
+    return fraction_to_decimal(price if share_factor == 1 else price / share_factor)
 
 
 def price_after_issue(rule: str, old_price: Decimal, issue_price: Decimal, issued: int, common_before: int,
@@ -198,8 +198,9 @@ def shares_after_price_adjustment(shares: Fraction, old_price: Decimal, new_pric
     price, kept to 10 decimals" (half-up, as every quotient kept to 10 places, RULES §2), so
     the aggregate Exercise Price is unchanged up to that rounding. A fraction of a share is
     carried on the Warrant as it is; W 4 pays cash for it only when it is exercised."""
-    exact = shares * Fraction(old_price) / Fraction(new_price)
-    return Fraction(to_ten_places(fraction_to_decimal(exact)))
+    old_n, old_d = old_price.as_integer_ratio()
+    new_n, new_d = new_price.as_integer_ratio()
+    return ten_places(Fraction(shares.numerator * old_n * new_d, shares.denominator * old_d * new_n))
 
 
 def fraction_cash(fraction: Fraction, price: Decimal, reading: str, market: Decimal | None = None) -> Decimal:
