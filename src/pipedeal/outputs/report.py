@@ -6,6 +6,7 @@ added, never renamed: scripts and spreadsheets read this.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -63,7 +64,7 @@ def _variant_figures(evaluation: Evaluation, result: InvestorDamages) -> dict[st
     ld = evaluation.terms.liquidated_damages
     cap = result.cap
     late = ld.late_interest
-    spelled: dict[int, tuple[Fraction | None, str | None]] = {}
+    spelled: dict[int, tuple[object, str | None]] = {}
 
     def spell(value: Fraction | None) -> str | None:
         # The engine shares one Fraction where two figures are equal (an installment's accrued and
@@ -73,6 +74,13 @@ def _variant_figures(evaluation: Evaluation, result: InvestorDamages) -> dict[st
         if known is None:
             known = spelled[id(value)] = (value, _exact(value))
         return known[1]
+
+    def cents(value: Decimal) -> str:
+        # As spell, for the amounts (an installment paid in full shares its amount's Decimal).
+        known = spelled.get(id(value))
+        if known is None:
+            known = spelled[id(value)] = (value, money_str(value))
+        return known[1]  # type: ignore[return-value]
 
     return {
         "base": result.base,
@@ -86,11 +94,11 @@ def _variant_figures(evaluation: Evaluation, result: InvestorDamages) -> dict[st
         "installments": [
             {"source": row.source, "first": row.first.isoformat(), "last": row.last.isoformat(), "days": row.days,
              "period": None if row.period is None else row.period + 1, "accrued": spell(row.accrued_exact),
-             "owed": spell(row.exact), "amount": money_str(row.amount), "projected": row.projected,
-             "counted_from": _iso(row.counted_from), "due": _iso(row.due), "paid": money_str(row.paid),
+             "owed": spell(row.exact), "amount": cents(row.amount), "projected": row.projected,
+             "counted_from": _iso(row.counted_from), "due": _iso(row.due), "paid": cents(row.paid),
              "settled_on": _iso(row.settled_on), "status": row.status,
              "late_interest": spell(row.late_interest),
-             "late": [{"amount": money_str(p.amount), "from": p.start.isoformat(), "to": p.end.isoformat(),
+             "late": [{"amount": cents(p.amount), "from": p.start.isoformat(), "to": p.end.isoformat(),
                        "days": p.days, "paid_on": _iso(p.paid_on), "interest": spell(p.interest)}
                       for p in row.late]}
             for row in result.installments],
