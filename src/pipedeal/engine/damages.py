@@ -218,7 +218,12 @@ def held_steps(terms: Terms, timeline: Timeline, investor: str,
                                             (stops[lot.id] for lot in lots if lot.id in stops))
     # A lot's price per share in Closing-share terms (its price x the split factor when acquired),
     # made once a lot; a day's cost is Σ held x that price, divided once by the factor in force.
-    units = {lot.id: Fraction(lot.cost) * factor.on(lot.acquired) for lot in lots if lot.cost}
+    units: dict[str, tuple[int, int]] = {}  # numerator and denominator, reduced with each day's cost
+    for lot in lots:
+        if lot.cost:
+            numerator, denominator = lot.cost.as_integer_ratio()
+            acquired = factor.on(lot.acquired)
+            units[lot.id] = (numerator * acquired.numerator, denominator * acquired.denominator)
     for day in sorted(days):
         in_force = factor.on(day)
         shares, costs = 0, []
@@ -228,8 +233,8 @@ def held_steps(terms: Terms, timeline: Timeline, investor: str,
             held = lot.held.on(day)
             shares += held
             if held and lot.cost:
-                unit = units[lot.id]
-                costs.append(Fraction(held * unit.numerator, unit.denominator))
+                numerator, denominator = units[lot.id]
+                costs.append(Fraction(held * numerator, denominator))
         cost = exact_total(costs)
         steps.append(Held(day, shares, in_force, cost if in_force == 1 else cost / in_force))
     return steps
@@ -650,10 +655,10 @@ def _whole_first_period(terms: Terms, piece: _Piece, held: Held, market: MarketV
     market_based = ld.base == "market_value_held"
     if charged_on is None:
         base = base_on(terms, held, market, constant, first)
-        amount = exact_rate * base
+        amount = Fraction(exact_rate.numerator * base.numerator, exact_rate.denominator * base.denominator)
         total = market.scaled_total(first, first) if market_based else 0
     else:
-        base, amount, total = Fraction(0), Fraction(0), 0
+        base, amount, total = ZERO, ZERO, 0
     factor = held.split_factor if market_based and market.closing_close is not None else ONE
     return Segment(
         dt.date.fromordinal(first), dt.date.fromordinal(last), last - first + 1, 0, piece.start, piece.end,
