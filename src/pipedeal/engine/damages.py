@@ -722,6 +722,7 @@ class CapRule:
         self.daily = cap.of == "market_value_held" and market.closing_close is None
         self.exact_rate = Fraction(cap.rate)
         self._limits: dict[int, Fraction] = {}  # a cap that moves only with the holding, by step
+        self.unreached: Accrual | None = None  # after ``apply``: the accrual, when the cap cut nothing
 
     def measure(self, ordinal: int) -> Fraction:
         if self.of == "amount_invested":
@@ -769,6 +770,7 @@ class CapRule:
             after = iv.count(iv.clip(days, first=dt.date.fromordinal(reached + 1)))
             return kept, Capped(self.rate, self.of, self.measure(reached), limit, dt.date.fromordinal(reached),
                                 uncapped, after)
+        self.unreached = accrual  # every segment kept as it was: the same running totals
         last_day = days[-1][1] if days else None
         measure = self.measure(last_day) if last_day is not None else (
             self.invested if self.of == "amount_invested" else None)
@@ -939,7 +941,7 @@ def investor_damages(terms: Terms, plan: InvestorDays, market: MarketValues, tim
     rule = CapRule(terms, plan.held, market, plan.invested) if ld.cap != "none" else None
     if rule is not None:
         segments, cap = rule.apply(segments, plan.days, market)
-    accrual = Accrual(segments)
+    accrual = rule.unreached if rule is not None and rule.unreached is not None else Accrual(segments)
     exact = accrual.total
     accrued = cents(exact)
     demands, paid, demanded, due, overdue = _demands(terms, plan, accrual, market, timeline, calendars,
