@@ -199,7 +199,7 @@ def registrable_lots(terms: Terms, timeline: Timeline, investor: str) -> list[Lo
 
 
 def held_steps(terms: Terms, timeline: Timeline, investor: str,
-               ends: dict[str, dt.date] | None = None) -> list[Held]:
+               ends: dict[str, dt.date] | None = None, lots: list[Lot] | None = None) -> list[Held]:
     """PIPE-TERMS "Holdings": "Warrant shares count as held only once issued: from a cash
     exercise at the exercise price paid, from a cashless exercise at zero cost".
 
@@ -207,9 +207,10 @@ def held_steps(terms: Terms, timeline: Timeline, investor: str,
     their date, splits from their effective date, a repurchase from its payment), each up
     to its own end (``ends``: ``per_lot_rule144``), with the split factor in force and the
     price paid for the shares held (a lot's price per share x the splits since it was
-    acquired)."""
-    lots = registrable_lots(terms, timeline, investor)
-    steps = [Held(-NEVER, 0, Fraction(1))]
+    acquired). ``lots``: the investor's registrable lots, when the caller has them."""
+    if lots is None:
+        lots = registrable_lots(terms, timeline, investor)
+    steps = [Held(-NEVER, 0, ONE)]
     if not lots:
         return steps
     factor = timeline.capital_factor
@@ -879,7 +880,7 @@ def investor_days(terms: Terms, investor: str, timeline: Timeline, defaults: Def
                                      cite(terms, "RRA 3(b)", "registration.effectiveness_period"), iv.count(cut),
                                      "RRA 3(b)"))
         days = iv.clip(days, last=end - ONE_DAY)
-    held = held_steps(terms, timeline, investor, ends)
+    held = held_steps(terms, timeline, investor, ends, lots)
     if terms.liquidated_damages.base in HELD_BASES:
         days = _held_days(days, held)
     allocation = next((a for a in timeline.allocations if a.investor == investor), None)
