@@ -11,11 +11,10 @@ it for the whole value. The JSON spellings without separators (``plain``,
 from __future__ import annotations
 
 import datetime as dt
-import math
 from decimal import Decimal
 from fractions import Fraction
 
-from pipedeal.base.money import fraction_to_decimal, plain, terminates
+from pipedeal.base.money import plain, spell_exact, terminates
 
 Number = int | Decimal | Fraction | str
 
@@ -30,38 +29,56 @@ _NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", 
 def _exact(value: Number) -> Fraction:
     # Fraction reads an int, a Decimal and a decimal string ("33394051.5") exactly; a float
     # would arrive already rounded, so it is refused rather than shown with false digits.
+    kind = type(value)
+    if kind is Fraction:
+        return value  # already exact (immutable): no copy
+    if kind is Decimal:
+        return Fraction(*value.as_integer_ratio())  # what Fraction(value) does, without its type checks
     if isinstance(value, float):
         raise TypeError(f"{value!r} is a float: pass a Decimal, a Fraction or a decimal string")
     return Fraction(value)
+
+
+def _grouped(value: Number) -> tuple[str, bool]:
+    """``grouped``'s text, and whether the value terminates (else the text stops at 10 places)."""
+    if type(value) is Decimal and value.is_finite():
+        # A Decimal is its own exact spelling: its digits less the trailing zeros (a zero of any
+        # sign or exponent is "0", as the Fraction it equals).
+        text, exact = (plain(value) if value else "0"), True
+    else:
+        text, exact = spell_exact(_exact(value))
+    sign = ""
+    if text[0] == "-":
+        sign, text = "-", text[1:]
+    whole, dot, fraction = text.partition(".")
+    if len(whole) > 3:
+        whole = f"{int(whole):,}"
+    return f"{sign}{whole}{dot}{fraction}", exact
 
 
 def grouped(value: Number) -> str:
     """Every digit the value has, thousands separators in the whole part:
     ``33,394,051.5``, ``-1,200.25``. A rational with no finite decimal is shown to
     10 places with no marker; ``share_count`` and ``exact_money`` add the marker."""
-    text = plain(fraction_to_decimal(_exact(value)))
-    sign = "-" if text.startswith("-") else ""
-    whole, dot, fraction = text.lstrip("-").partition(".")
-    return f"{sign}{int(whole):,}{dot}{fraction}"
+    return _grouped(value)[0]
 
 
 def share_count(value: Number) -> str:
     """A number of shares, exactly: ``871,500``, ``33,394,051.5``, ``0.5``; one with no
     finite decimal to 10 places marked ``…``: ``3,995.8333333333…``."""
-    exact = _exact(value)
-    text = grouped(exact)
-    return text if terminates(exact.denominator) else text + CUT
+    text, exact = _grouped(value)
+    return text if exact else text + CUT
 
 
 def exact_money(value: Number) -> str:
     """An exact amount of money: every digit, at least the cents (``$22.03125``,
     ``$17,430.00``); with no finite decimal, 10 places marked ``…``
     (``$6,193.6239919355…``)."""
-    exact = _exact(value)
-    whole, _, fraction = grouped(exact).partition(".")
+    text, exact = _grouped(value)
+    whole, _, fraction = text.partition(".")
     sign, whole = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
     shown = f"{sign}${whole}.{fraction.ljust(2, '0')}"
-    return shown if terminates(exact.denominator) else shown + CUT
+    return shown if exact else shown + CUT
 
 
 def price(value: Number) -> str:
@@ -75,8 +92,10 @@ def money(value: Number) -> str:
     ``$6,193.62``, ``$1,394,400.00``, ``-$5.00``."""
     exact = _exact(value)
     # Rounded from the exact value: rounding a 10-place approximation again could move a cent.
-    cents = math.floor(abs(exact) * 100 + Fraction(1, 2))
-    sign = "-" if exact < 0 and cents else ""
+    # floor(|n/d| x 100 + 1/2) on the integers.
+    numerator, denominator = exact.numerator, exact.denominator
+    cents = (abs(numerator) * 200 + denominator) // (2 * denominator)
+    sign = "-" if numerator < 0 and cents else ""
     return f"{sign}${cents // 100:,}.{cents % 100:02d}"
 
 

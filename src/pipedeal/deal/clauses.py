@@ -79,7 +79,7 @@ NO_WORDS = "the terms file quotes no words of this clause"
 def deal_words(terms: Terms) -> dict[str, Quotation]:
     """The deal's own words: its ``[quotes]`` by key, and each block's ``quote`` under the block's
     path (``registration.filing``); built once per terms."""
-    cached = terms._words
+    cached = terms.__pydantic_private__["_words"]  # as in _cited: not through BaseModel.__getattr__
     if cached is not None:
         return cached
     entries = [Quotation(key, entry.clause, entry.text) for key, entry in terms.quotes.items()]
@@ -140,9 +140,12 @@ def cited_quote(terms: Terms, slot: str, block: str | None = None) -> str:
 
 def _cited(terms: Terms, slot: str, block: str | None) -> tuple[str, str | None]:
     """``cite``'s clause and the registry key of that clause's words (None: no words), cached per terms."""
-    cache = terms._cites
+    # The private attributes live in __pydantic_private__; ``terms._cites`` would reach it through
+    # BaseModel.__getattr__ (a Python call and a hasattr) on every citation.
+    private = terms.__pydantic_private__
+    cache = private["_cites"]
     if cache is None:
-        cache = terms._cites = {}
+        cache = private["_cites"] = {}
     found = cache.get((slot, block))
     if found is None:
         found = cache[(slot, block)] = _resolve(terms, slot, block)

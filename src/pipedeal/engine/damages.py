@@ -19,20 +19,22 @@ checks this against a plain day-by-day computation.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
 from pipedeal.base import intervals as iv
-from pipedeal.base.calendars import Calendars, TradingCalendar, add_months
+from pipedeal.base.calendars import BusinessCalendar, Calendars, TradingCalendar, add_months
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.intervals import Days
 from pipedeal.base.money import CENT, fraction_to_decimal
 from pipedeal.base.quotes import QuoteBook
+from pipedeal.base.records import quick_init
 from pipedeal.deal.clauses import cite, deal_words
 from pipedeal.deal.terms import Terms
 from pipedeal.engine.defaults import DefaultDays, bears_damages, rule144_name
@@ -42,16 +44,36 @@ from pipedeal.engine.registration import UNIT_WORDS, Deadline, count
 from pipedeal.engine.timeline import Lot, Timeline
 
 ONE_DAY = dt.timedelta(days=1)
+CENTS_ZERO = Decimal("0.00")  # made once: a Decimal is immutable
 NEVER = 10**9  # an ordinal past any real day
 
 
 def cents(amount: Fraction) -> Decimal:
     """Round an exact amount half-up to the cent: the one rounding RRA 3(e) gets."""
-    scaled = amount * 100
-    whole, remainder = divmod(scaled.numerator, scaled.denominator)
-    if 2 * remainder >= scaled.denominator:
+    # On the integers (no Fraction is made): floor(100 n / d), up when the rest is half or more.
+    return _cents(amount.numerator, amount.denominator)
+
+
+def _cents(numerator: int, denominator: int) -> Decimal:
+    """``cents(numerator / denominator)``, for an amount held as integers (denominator > 0)."""
+    whole, remainder = divmod(numerator * 100, denominator)
+    if 2 * remainder >= denominator:
         whole += 1
     return Decimal(whole) * CENT
+
+
+ZERO = Fraction(0)
+
+
+def exact_total(values: Sequence[Fraction]) -> Fraction:
+    """Σ of exact amounts as integers over their least common denominator, divided once (a
+    Fraction addition normalises at every step)."""
+    if not values:
+        return ZERO
+    if len(values) == 1:
+        return values[0]
+    common = math.lcm(*(value.denominator for value in values))
+    return Fraction(sum(value.numerator * (common // value.denominator) for value in values), common)
 
 
 def quotes_source(source: str | None) -> str:
@@ -150,8 +172,16 @@ class MarketValues:
 
 HELD_BASES = frozenset({"market_value_held", "purchase_price_held"})
 _DIVISORS = {"thirty": Fraction(30), "actual_365": Fraction(365, 12)}
+ONE = Fraction(1)
 
 
+@functools.cache
+def _whole_days(days: int) -> Fraction:
+    """A period's length in days as the divisor of ``actual_days_in_period`` (made once a length)."""
+    return Fraction(days)
+
+
+@quick_init
 @dataclass(frozen=True)
 class Held:
     """Registrable shares still held from ``since`` on, the split factor then, and the price
@@ -169,7 +199,7 @@ def registrable_lots(terms: Terms, timeline: Timeline, investor: str) -> list[Lo
 
 
 def held_steps(terms: Terms, timeline: Timeline, investor: str,
-               ends: dict[str, dt.date] | None = None) -> list[Held]:
+               ends: dict[str, dt.date] | None = None, lots: list[Lot] | None = None) -> list[Held]:
     """PIPE-TERMS "Holdings": "Warrant shares count as held only once issued: from a cash
     exercise at the exercise price paid, from a cashless exercise at zero cost".
 
@@ -177,29 +207,41 @@ def held_steps(terms: Terms, timeline: Timeline, investor: str,
     their date, splits from their effective date, a repurchase from its payment), each up
     to its own end (``ends``: ``per_lot_rule144``), with the split factor in force and the
     price paid for the shares held (a lot's price per share x the splits since it was
-    acquired)."""
-    lots = registrable_lots(terms, timeline, investor)
-    steps = [Held(-NEVER, 0, Fraction(1))]
+    acquired). ``lots``: the investor's registrable lots, when the caller has them."""
+    if lots is None:
+        lots = registrable_lots(terms, timeline, investor)
+    steps = [Held(-NEVER, 0, ONE)]
     if not lots:
         return steps
     factor = timeline.capital_factor
     stops = {lot_id: end.toordinal() for lot_id, end in (ends or {}).items()}
     days = set(factor.change_days()).union(*(lot.held.change_days() for lot in lots),
                                             (stops[lot.id] for lot in lots if lot.id in stops))
+    # A lot's price per share in Closing-share terms (its price x the split factor when acquired),
+    # made once a lot; a day's cost is Σ held x that price, divided once by the factor in force.
+    units: dict[str, tuple[int, int]] = {}  # numerator and denominator, reduced with each day's cost
+    for lot in lots:
+        if lot.cost:
+            numerator, denominator = lot.cost.as_integer_ratio()
+            acquired = factor.on(lot.acquired)
+            units[lot.id] = (numerator * acquired.numerator, denominator * acquired.denominator)
     for day in sorted(days):
         in_force = factor.on(day)
-        shares, cost = 0, Fraction(0)
+        shares, costs = 0, []
         for lot in lots:
             if day >= stops.get(lot.id, NEVER):
                 continue
             held = lot.held.on(day)
             shares += held
             if held and lot.cost:
-                cost += held * Fraction(lot.cost) * factor.on(lot.acquired) / in_force
-        steps.append(Held(day, shares, in_force, cost))
+                numerator, denominator = units[lot.id]
+                costs.append(Fraction(held * numerator, denominator))
+        cost = exact_total(costs)
+        steps.append(Held(day, shares, in_force, cost if in_force == 1 else cost / in_force))
     return steps
 
 
+@quick_init
 @dataclass(frozen=True)
 class Segment:
     """Default days with one rate, one divisor, one holding: one line of the computation.
@@ -230,6 +272,10 @@ class Segment:
     charged_on: dt.date | None = None
     uncapped: Fraction | None = None
 
+    def replaced(self, **changes) -> Segment:
+        """``dataclasses.replace``: its instance dict is exactly its fields."""
+        return Segment(**{**self.__dict__, **changes})
+
     @property
     def price_total(self) -> Fraction:
         """Σ of the day prices used (closes, or the split-adjusted Closing close)."""
@@ -258,15 +304,19 @@ class Segment:
             return self.amount
         whole = self.uncapped if self.uncapped is not None else self.amount
         if self.price_total_scaled:
-            part = Fraction(whole.numerator * market.scaled_total(first, ordinal),
-                            whole.denominator * self.price_total_scaled)
+            numerator = whole.numerator * market.scaled_total(first, ordinal)
+            denominator = whole.denominator * self.price_total_scaled
         elif self.base == "market_value_held":
-            part = Fraction(0)
+            return min(ZERO, self.amount)
         else:
-            part = whole * (ordinal - first + 1) / self.days
-        return min(part, self.amount)
+            numerator, denominator = whole.numerator * (ordinal - first + 1), whole.denominator * self.days
+        # min(part, amount), compared on the integers: the amount's Fraction only when it is less.
+        if numerator * self.denominator <= self.numerator * denominator:
+            return Fraction(numerator, denominator)
+        return self.amount
 
 
+@quick_init
 @dataclass(frozen=True)
 class Period:
     first: dt.date
@@ -274,6 +324,7 @@ class Period:
     days: int
 
 
+@quick_init
 @dataclass(frozen=True)
 class Demand:
     date: dt.date
@@ -286,6 +337,7 @@ class Demand:
     met_on: dt.date | None
 
 
+@quick_init
 @dataclass(frozen=True)
 class Capped:
     """PIPE-TERMS liquidated_damages.cap: the cap, whether and when it was reached."""
@@ -299,6 +351,7 @@ class Capped:
     days_after: int  # default days after the day it was reached: they accrue nothing
 
 
+@quick_init
 @dataclass(frozen=True)
 class LatePortion:
     """Part of an installment paid after its due date, or still unpaid on the as-of date, and
@@ -312,6 +365,7 @@ class LatePortion:
     interest: Fraction
 
 
+@quick_init
 @dataclass(frozen=True)
 class Installment:
     """An amount that falls due: a period's (``period_end``, ``period_start``) or a demand's
@@ -328,14 +382,22 @@ class Installment:
     projected: bool  # the default runs on and the period is not over: owed assumes it continues
     counted_from: dt.date | None  # the day ``payment.days`` are counted from
     due: dt.date | None
-    paid: Decimal = Decimal("0.00")
+    paid: Decimal = CENTS_ZERO
     settled_on: dt.date | None = None
     status: str = "pending"  # met | missed | pending
     late: tuple[LatePortion, ...] = ()
 
     @property
     def late_interest(self) -> Fraction:
-        return sum((portion.interest for portion in self.late), Fraction(0))
+        return exact_total([portion.interest for portion in self.late])
+
+    def settled(self, paid: Decimal, settled_on: dt.date | None, status: str,
+                late: tuple[LatePortion, ...]) -> Installment:
+        """The installment as the payments left it (``dataclasses.replace`` without its generic
+        walk of the fields)."""
+        return Installment(self.source, self.first, self.last, self.days, self.period, self.accrued_exact,
+                           self.exact, self.amount, self.projected, self.counted_from, self.due, paid, settled_on,
+                           status, late)
 
 
 class Excluded(NamedTuple):
@@ -348,6 +410,7 @@ class Excluded(NamedTuple):
     words: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class InvestorDamages:
     investor: str
@@ -366,10 +429,10 @@ class InvestorDamages:
     base_amount: Fraction | None = None  # amount_invested or fixed: the one amount the rate applies to
     cap: Capped | None = None
     installments: tuple[Installment, ...] = ()
-    credit: Decimal = Decimal("0.00")
-    fallen_due: Decimal = Decimal("0.00")  # the installments due on or before the as-of date
+    credit: Decimal = CENTS_ZERO
+    fallen_due: Decimal = CENTS_ZERO  # the installments due on or before the as-of date
     late_interest_exact: Fraction = Fraction(0)
-    late_interest: Decimal = Decimal("0.00")
+    late_interest: Decimal = CENTS_ZERO
 
     @property
     def collection_costs_payable(self) -> bool:
@@ -389,6 +452,7 @@ def collection_costs_owed(terms: Terms, result: InvestorDamages) -> bool:
     return result.collection_costs_payable and COLLECTION_WORDS in deal_words(terms)
 
 
+@quick_init
 @dataclass(frozen=True)
 class Repurchase:
     """RRA 3(e)(A): the Company's election to repurchase instead of paying damages."""
@@ -521,32 +585,27 @@ def accrue(terms: Terms, days: Days, held: Sequence[Held], market: MarketValues,
 
     The segments of one investor's damages over ``days``: rate x base / divisor a day,
     cut where the period, the rate or the holding changes. ``constant`` is the base of
-    ``amount_invested`` and ``fixed``."""
+    ``amount_invested`` and ``fixed``. The periods (``_pieces``) are the deal's, shared by
+    every investor with the same default days; the holding cuts them here."""
     ld = terms.liquidated_damages
-    rates = [(step.periods, step.rate, Fraction(step.rate)) for step in ld.schedule]
     sinces = [step.since for step in held]
     full = ld.first_period == "full"
     segments: list[Segment] = []
-    for clock in _clock_runs(days, ld.clock == "cumulative"):
-        months = MonthClock(dt.date.fromordinal(clock[0][0]), ld.period)
-        offset = 0  # place of the next day on the clock
-        charged_on: dt.date | None = None  # the first day of the clock's first period, when charged whole
-        for first, last in clock:
-            day = first
-            while day <= last:
-                month = months.month_of(offset)
-                stop = min(last, day + (months.bounds[month + 1] - offset) - 1)
-                index = bisect_right(sinces, day) - 1
-                if full and month == 0:
-                    segments.append(_whole_first_period(terms, rates, day, stop, months, held[index], market,
-                                                        constant, charged_on))
-                    charged_on = charged_on or dt.date.fromordinal(day)
-                else:
-                    if index + 1 < len(sinces) and sinces[index + 1] <= stop:
-                        stop = sinces[index + 1] - 1  # the holding changes: a new segment
-                    segments.append(_segment(terms, rates, day, stop, month, months, held[index], market, constant))
-                offset += stop - day + 1
-                day = stop + 1
+    charged: dict[int, dt.date] = {}  # by clock: the first day of its first period, when charged whole
+    for piece in _pieces(terms, days):
+        if full and piece.period == 0:
+            index = bisect_right(sinces, piece.first) - 1
+            segments.append(_whole_first_period(terms, piece, held[index], market, constant, charged.get(piece.clock)))
+            charged.setdefault(piece.clock, dt.date.fromordinal(piece.first))
+            continue
+        day = piece.first
+        while day <= piece.last:
+            stop = piece.last
+            index = bisect_right(sinces, day) - 1
+            if index + 1 < len(sinces) and sinces[index + 1] <= stop:
+                stop = sinces[index + 1] - 1  # the holding changes: a new segment
+            segments.append(_segment(terms, piece, day, stop, held[index], market, constant))
+            day = stop + 1
     return segments
 
 
@@ -559,48 +618,52 @@ def _rate(rates: list[tuple[int | None, Decimal, Fraction]], month: int) -> tupl
     return rates[-1][1], rates[-1][2]  # pragma: no cover - the last step is open-ended
 
 
-def _segment(terms: Terms, rates, first: int, last: int, month: int, months: MonthClock, held: Held,
-             market: MarketValues, constant: Fraction | None) -> Segment:
+def _segment(terms: Terms, piece: _Piece, first: int, last: int, held: Held, market: MarketValues,
+             constant: Fraction | None) -> Segment:
     ld = terms.liquidated_damages
     days = last - first + 1
-    rate, exact_rate = _rate(rates, month)
-    divisor = _DIVISORS.get(ld.proration, Fraction(months.length(month)))
+    exact_rate, divisor = piece.rate, piece.divisor
     if ld.base == "market_value_held":
         total = market.scaled_total(first, last)
-        factor = held.split_factor if market.closing_close is not None else Fraction(1)
+        factor = held.split_factor if market.closing_close is not None else ONE
         # rate x shares x (total / scale) / factor / divisor, as integers over one denominator.
         numerator = exact_rate.numerator * held.shares * total * factor.denominator * divisor.denominator
         denominator = exact_rate.denominator * market.scale * factor.numerator * divisor.numerator
-        base_total = held.shares * Fraction(total, market.scale) / factor
+        base_total = Fraction(held.shares * total * factor.denominator, market.scale * factor.numerator)
         scale = market.scale
     else:
         per_day = base_on(terms, held, market, constant, first)
-        amount = exact_rate * per_day * days / divisor
-        numerator, denominator, total, scale, factor = amount.numerator, amount.denominator, 0, 1, held.split_factor
-        base_total = per_day * days
+        # rate x base x days / divisor over one denominator, reduced once: the same lowest terms
+        # the Fraction products gave, without a normalisation at each of them.
+        numerator = exact_rate.numerator * per_day.numerator * days * divisor.denominator
+        denominator = exact_rate.denominator * per_day.denominator * divisor.numerator
+        common = math.gcd(numerator, denominator)
+        numerator, denominator = numerator // common, denominator // common
+        total, scale, factor = 0, 1, held.split_factor
+        base_total = Fraction(per_day.numerator * days, per_day.denominator)
     return Segment(
-        dt.date.fromordinal(first), dt.date.fromordinal(last), days, month, months.start(month), months.end(month),
-        rate, divisor, held.shares, factor, total, scale, numerator, denominator, ld.base, base_total)
+        dt.date.fromordinal(first), dt.date.fromordinal(last), days, piece.period, piece.start, piece.end,
+        piece.rate_text, divisor, held.shares, factor, total, scale, numerator, denominator, ld.base, base_total)
 
 
-def _whole_first_period(terms: Terms, rates, first: int, last: int, months: MonthClock, held: Held,
-                        market: MarketValues, constant: Fraction | None, charged_on: dt.date | None) -> Segment:
+def _whole_first_period(terms: Terms, piece: _Piece, held: Held, market: MarketValues, constant: Fraction | None,
+                        charged_on: dt.date | None) -> Segment:
     """PIPE-TERMS ``first_period = "full"``: "the whole first period's amount is owed on the
     first default day": the first period's rate x the base of that day, no proration; a later
     piece of the same period (another run, on the cumulative clock) owes nothing more."""
     ld = terms.liquidated_damages
-    rate, exact_rate = _rate(rates, 0)
+    first, last, exact_rate = piece.first, piece.last, piece.rate  # the first period's rate
     market_based = ld.base == "market_value_held"
     if charged_on is None:
         base = base_on(terms, held, market, constant, first)
-        amount = exact_rate * base
+        amount = Fraction(exact_rate.numerator * base.numerator, exact_rate.denominator * base.denominator)
         total = market.scaled_total(first, first) if market_based else 0
     else:
-        base, amount, total = Fraction(0), Fraction(0), 0
-    factor = held.split_factor if market_based and market.closing_close is not None else Fraction(1)
+        base, amount, total = ZERO, ZERO, 0
+    factor = held.split_factor if market_based and market.closing_close is not None else ONE
     return Segment(
-        dt.date.fromordinal(first), dt.date.fromordinal(last), last - first + 1, 0, months.start(0), months.end(0),
-        rate, Fraction(1), held.shares, factor, total, market.scale if market_based else 1, amount.numerator,
+        dt.date.fromordinal(first), dt.date.fromordinal(last), last - first + 1, 0, piece.start, piece.end,
+        piece.rate_text, ONE, held.shares, factor, total, market.scale if market_based else 1, amount.numerator,
         amount.denominator, ld.base, base, full_period=True, charged_on=charged_on or dt.date.fromordinal(first))
 
 
@@ -635,6 +698,14 @@ class Accrual:
             amount += self.segments[whole].through(ordinal, market)
         return amount
 
+    def scaled_through(self, ordinal: int, market: MarketValues) -> int | Fraction:
+        """``through``, as the integer numerator over ``common`` when the day ends a segment (or
+        falls outside every segment); a Fraction when it cuts one."""
+        whole = bisect_right(self.lasts, ordinal)
+        if whole < len(self.segments) and self.segments[whole].first.toordinal() <= ordinal:
+            return Fraction(self.running[whole], self.common) + self.segments[whole].through(ordinal, market)
+        return self.running[whole]
+
 
 class CapRule:
     """PIPE-TERMS liquidated_damages.cap: "per investor, over all defaults; accrual stops at the
@@ -650,6 +721,9 @@ class CapRule:
         self.sinces = [step.since for step in held]
         # Only a daily close makes the cap move within a segment (a segment has one holding).
         self.daily = cap.of == "market_value_held" and market.closing_close is None
+        self.exact_rate = Fraction(cap.rate)
+        self._limits: dict[int, Fraction] = {}  # a cap that moves only with the holding, by step
+        self.unreached: Accrual | None = None  # after ``apply``: the accrual, when the cap cut nothing
 
     def measure(self, ordinal: int) -> Fraction:
         if self.of == "amount_invested":
@@ -663,22 +737,33 @@ class CapRule:
         return step.shares * price
 
     def on(self, ordinal: int) -> Fraction:
-        return Fraction(self.rate) * self.measure(ordinal)
+        if self.of == "market_value_held":
+            return self.exact_rate * self.measure(ordinal)
+        # The amount invested is one cap; the price paid changes only with the holding: each is
+        # computed once, not once a segment.
+        key = 0 if self.of == "amount_invested" else bisect_right(self.sinces, ordinal)
+        limit = self._limits.get(key)
+        if limit is None:
+            limit = self._limits[key] = self.exact_rate * self.measure(ordinal)
+        return limit
 
     def apply(self, segments: Sequence[Segment], days: Days, market: MarketValues) -> tuple[list[Segment], Capped]:
         """The segments up to the day the running total reaches the cap in force that day: that
         day accrues what is left under the cap (nothing, if the cap has fallen below the total)
         and no later default day accrues anything."""
-        uncapped = sum((segment.amount for segment in segments), Fraction(0))
-        total = Fraction(0)
+        # The running totals as integers over one denominator: a segment the cap does not reach
+        # costs one integer comparison, no Fraction.
+        accrual = Accrual(segments)
+        uncapped = accrual.total
+        running, common = accrual.running, accrual.common
         kept: list[Segment] = []
-        for segment in segments:
+        for index, segment in enumerate(segments):
             first, last = segment.first.toordinal(), segment.last.toordinal()
-            reached = self._reached(segment, first, last, total, market)
+            reached = self._reached(segment, first, last, running[index], running[index + 1], common, market)
             if reached is None:
                 kept.append(segment)
-                total += segment.amount
                 continue
+            total = Fraction(running[index], common)
             limit = self.on(reached)
             owed = max(segment.through(reached - 1, market), limit - total, Fraction(0))
             cut = _cut(segment, reached, owed, market)
@@ -686,25 +771,34 @@ class CapRule:
             after = iv.count(iv.clip(days, first=dt.date.fromordinal(reached + 1)))
             return kept, Capped(self.rate, self.of, self.measure(reached), limit, dt.date.fromordinal(reached),
                                 uncapped, after)
+        self.unreached = accrual  # every segment kept as it was: the same running totals
         last_day = days[-1][1] if days else None
         measure = self.measure(last_day) if last_day is not None else (
             self.invested if self.of == "amount_invested" else None)
         return kept, Capped(self.rate, self.of, measure, None if measure is None else Fraction(self.rate) * measure,
                             None, uncapped, 0)
 
-    def _reached(self, segment: Segment, first: int, last: int, total: Fraction, market: MarketValues) -> int | None:
-        """The first day of the segment on which the running total reaches that day's cap."""
+    def _reached(self, segment: Segment, first: int, last: int, before: int, after: int, common: int,
+                 market: MarketValues) -> int | None:
+        """The first day of the segment on which the running total reaches that day's cap (the
+        running total before the segment and after it: ``before`` and ``after`` / ``common``)."""
         if segment.full_period or not self.daily:
             limit = self.on(first)
-            if total + segment.amount < limit:
+            if after * limit.denominator < limit.numerator * common:  # total + amount < limit
                 return None
             if segment.full_period:
                 return first
             if not segment.price_total_scaled:  # accrues evenly by day: solve for the day
-                whole = segment.uncapped if segment.uncapped is not None else segment.amount
-                need = (limit - total) * segment.days / whole
-                days = max(1, -(-need.numerator // need.denominator))
+                # the days needed: (limit - total) x days / whole, rounded up, on the integers
+                if segment.uncapped is not None:
+                    whole_n, whole_d = segment.uncapped.numerator, segment.uncapped.denominator
+                else:
+                    whole_n, whole_d = segment.numerator, segment.denominator
+                need_n = (limit.numerator * common - before * limit.denominator) * segment.days * whole_d
+                need_d = limit.denominator * common * whole_n
+                days = max(1, -(-need_n // need_d))
                 return min(last, first + days - 1)
+            total = Fraction(before, common)
             low, high = first, last  # the cap is reached by ``last``: the first such day
             while low < high:
                 middle = (low + high) // 2
@@ -713,6 +807,7 @@ class CapRule:
                 else:
                     low = middle + 1
             return low
+        total = Fraction(before, common)
         for ordinal in range(first, last + 1):
             if total + segment.through(ordinal, market) >= self.on(ordinal):
                 return ordinal
@@ -722,7 +817,7 @@ class CapRule:
 def _cut(segment: Segment, reached: int, owed: Fraction, market: MarketValues) -> Segment:
     """The segment ended on the day the cap is reached, owing ``owed``."""
     if segment.full_period:
-        return replace(segment, numerator=owed.numerator, denominator=owed.denominator, uncapped=segment.amount)
+        return segment.replaced(numerator=owed.numerator, denominator=owed.denominator, uncapped=segment.amount)
     first = segment.first.toordinal()
     days = reached - first + 1
     whole = segment.through(reached, market)
@@ -730,11 +825,13 @@ def _cut(segment: Segment, reached: int, owed: Fraction, market: MarketValues) -
         total = market.scaled_total(first, reached)
         base_total = segment.base_total * Fraction(total, segment.price_total_scaled)
     else:
-        total, base_total = 0, segment.base_total * days / segment.days
-    return replace(segment, last=dt.date.fromordinal(reached), days=days, price_total_scaled=total,
+        total = 0
+        base_total = Fraction(segment.base_total.numerator * days, segment.base_total.denominator * segment.days)
+    return segment.replaced(last=dt.date.fromordinal(reached), days=days, price_total_scaled=total,
                    numerator=owed.numerator, denominator=owed.denominator, base_total=base_total, uncapped=whole)
 
 
+@quick_init
 @dataclass(frozen=True)
 class InvestorDays:
     """Which days count for one investor, and the Shares it holds on each."""
@@ -783,7 +880,7 @@ def investor_days(terms: Terms, investor: str, timeline: Timeline, defaults: Def
                                      cite(terms, "RRA 3(b)", "registration.effectiveness_period"), iv.count(cut),
                                      "RRA 3(b)"))
         days = iv.clip(days, last=end - ONE_DAY)
-    held = held_steps(terms, timeline, investor, ends)
+    held = held_steps(terms, timeline, investor, ends, lots)
     if terms.liquidated_damages.base in HELD_BASES:
         days = _held_days(days, held)
     allocation = next((a for a in timeline.allocations if a.investor == investor), None)
@@ -845,7 +942,7 @@ def investor_damages(terms: Terms, plan: InvestorDays, market: MarketValues, tim
     rule = CapRule(terms, plan.held, market, plan.invested) if ld.cap != "none" else None
     if rule is not None:
         segments, cap = rule.apply(segments, plan.days, market)
-    accrual = Accrual(segments)
+    accrual = rule.unreached if rule is not None and rule.unreached is not None else Accrual(segments)
     exact = accrual.total
     accrued = cents(exact)
     demands, paid, demanded, due, overdue = _demands(terms, plan, accrual, market, timeline, calendars,
@@ -857,22 +954,22 @@ def investor_damages(terms: Terms, plan: InvestorDays, market: MarketValues, tim
         owed_total = max(accrued, demanded)
     else:
         rows = _period_installments(terms, plan, accrual, market, calendars, as_of, constant, rule, cap)
-        owed_total = sum((row.amount for row in rows), Decimal("0.00"))
+        owed_total = sum((row.amount for row in rows), CENTS_ZERO)
     installments = _settle(terms, rows, payments, as_of)
     if ld.payment.due != "on_demand":
         unsettled = [row for row in installments if row.settled_on is None and row.due is not None]
         due = min((row.due for row in unsettled), default=None)  # type: ignore[type-var]
         overdue = any(as_of > row.due for row in unsettled)  # type: ignore[operator]
-    interest = sum((row.late_interest for row in installments), Fraction(0))
+    interest = exact_total([portion.interest for row in installments for portion in row.late])
     return InvestorDamages(
         investor=plan.investor,
         periods=tuple(Period(*iv.dates(run), run[1] - run[0] + 1) for run in plan.days),
         segments=tuple(segments), excluded=plan.excluded, accrued_exact=exact, accrued=accrued,
         demands=tuple(demands), paid=paid, demanded=demanded, due=due, balance=accrued - paid,
         overdue=overdue, base=ld.base, base_amount=constant, cap=cap, installments=tuple(installments),
-        credit=max(Decimal("0.00"), paid - owed_total),
+        credit=max(CENTS_ZERO, paid - owed_total),
         fallen_due=sum((row.amount for row in installments if row.due is not None and row.due <= as_of),
-                       Decimal("0.00")),
+                       CENTS_ZERO),
         late_interest_exact=interest, late_interest=cents(interest))
 
 
@@ -899,7 +996,7 @@ def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketV
     # binary search (O(log payments) a demand, not a walk of every payment).
     payments = sorted((e.date, e.amount) for e in timeline.payments if e.investor == investor and e.date <= as_of)
     dates = [when for when, _ in payments]
-    running_paid = [Decimal("0.00")]
+    running_paid = [CENTS_ZERO]
     for _, value in payments:
         running_paid.append(running_paid[-1] + value)
     paid = running_paid[-1]
@@ -913,14 +1010,14 @@ def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketV
             effective, effect = None, effect + f"; not yet in effect on {as_of}"
         if not on_demand:
             demands.append(Demand(event.date, amount, effective, effect + f"; payment.due = {payment.due}: the "
-                                  "damages fall due by the schedule, not on demand", None, Decimal("0.00"),
+                                  "damages fall due by the schedule, not on demand", None, CENTS_ZERO,
                                   "not_applicable", None))
             continue
         due = count(effective, payment.days, payment.unit, calendars) if effective else None
         # Payments are positive, so the running totals rise: the first that covers the demand.
         covering = bisect_left(running_paid, amount, lo=1)
         met_on = dates[covering - 1] if covering < len(running_paid) else None
-        paid_by_due = running_paid[bisect_right(dates, due)] if due else Decimal("0.00")
+        paid_by_due = running_paid[bisect_right(dates, due)] if due else CENTS_ZERO
         if due is None:
             status = "not_applicable" if effective is None and event.sent_at is not None else "pending"
         else:
@@ -929,7 +1026,7 @@ def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketV
         demands.append(Demand(event.date, amount, effective, effect, due, paid_by_due, status, met_on))
     effective_demands = [d for d in demands if d.due is not None]
     if not effective_demands:
-        return demands, paid, (demands[-1].amount if demands else Decimal("0.00")), None, False
+        return demands, paid, (demands[-1].amount if demands else CENTS_ZERO), None, False
     latest = effective_demands[-1]
     overdue = as_of > latest.due and paid < latest.amount  # type: ignore[operator]
     return demands, paid, latest.amount, latest.due, overdue
@@ -939,7 +1036,7 @@ def _demand_installments(demands: Sequence[Demand]) -> list[Installment]:
     """PIPE-TERMS liquidated_damages.payment ``on_demand``: "5 calendar days after the demand
     takes effect (a notice: SPA 12.1)". Each demand in effect owes what it demands beyond the
     demands before it (a demand demands the whole accrual through its date)."""
-    rows, before = [], Decimal("0.00")
+    rows, before = [], CENTS_ZERO
     for demand in sorted((d for d in demands if d.due is not None), key=lambda d: (d.due, d.date)):
         if demand.amount <= before:
             continue
@@ -950,6 +1047,7 @@ def _demand_installments(demands: Sequence[Demand]) -> list[Installment]:
     return rows
 
 
+@quick_init
 @dataclass(frozen=True)
 class _Piece:
     """The default days of one period of a clock within one run."""
@@ -960,26 +1058,43 @@ class _Piece:
     left: int  # places of the period after ``last`` (0: the period is over)
     rate: Fraction
     divisor: Fraction
+    rate_text: Decimal  # the schedule's rate as the terms write it
+    start: dt.date  # the period's first day
+    end: dt.date  # the period's end (exclusive)
+    clock: int  # which clock: the run's (per_default_period), or the one cumulative clock
 
 
-def _pieces(terms: Terms, days: Days) -> list[_Piece]:
+def _pieces(terms: Terms, days: Days) -> tuple[_Piece, ...]:
+    """The default days cut by the periods of their clocks (RRA 3(e)(B) "for the first two
+    months ... every month thereafter"): each piece has one rate and one divisor."""
     ld = terms.liquidated_damages
-    rates = [(step.periods, step.rate, Fraction(step.rate)) for step in ld.schedule]
+    return _clock_pieces(days, ld.clock == "cumulative", ld.period, ld.proration,
+                         tuple((step.periods, str(step.rate)) for step in ld.schedule))
+
+
+@functools.lru_cache(maxsize=1024)
+def _clock_pieces(days: Days, cumulative: bool, period: str, proration: str,
+                  schedule: tuple[tuple[int | None, str], ...]) -> tuple[_Piece, ...]:
+    """``_pieces`` on hashable terms, computed once for every investor (and evaluation) with the
+    same default days: the clocks do not depend on who holds what. The rates are keyed by their
+    text, so 0.02 and 0.020 are not taken for one another."""
+    rates = [(periods, Decimal(text), Fraction(text)) for periods, text in schedule]
     pieces = []
-    for clock in _clock_runs(days, ld.clock == "cumulative"):
-        months = MonthClock(dt.date.fromordinal(clock[0][0]), ld.period)
-        offset = 0
+    for number, clock in enumerate(_clock_runs(days, cumulative)):
+        months = MonthClock(dt.date.fromordinal(clock[0][0]), period)
+        offset = 0  # place of the next day on the clock
         for first, last in clock:
             day = first
             while day <= last:
                 month = months.month_of(offset)
                 stop = min(last, day + (months.bounds[month + 1] - offset) - 1)
                 offset += stop - day + 1
-                divisor = _DIVISORS.get(ld.proration, Fraction(months.length(month)))
-                pieces.append(_Piece(day, stop, month, months.bounds[month + 1] - offset, _rate(rates, month)[1],
-                                     divisor))
+                rate, exact_rate = _rate(rates, month)
+                divisor = _DIVISORS.get(proration) or _whole_days(months.length(month))
+                pieces.append(_Piece(day, stop, month, months.bounds[month + 1] - offset, exact_rate, divisor, rate,
+                                     months.start(month), months.end(month), number))
                 day = stop + 1
-    return pieces
+    return tuple(pieces)
 
 
 def _period_installments(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketValues,
@@ -1000,20 +1115,28 @@ def _period_installments(terms: Terms, plan: InvestorDays, accrual: Accrual, mar
     runs_on = bool(plan.days) and plan.days[-1][1] == as_of.toordinal()
     sinces = [step.since for step in plan.held]
     rows: list[Installment] = []
-    before_accrued = before_owed = Fraction(0)
+    # The running accrual is an integer over ``common`` where a piece ends a segment (the usual
+    # case): an installment's exact amounts are then one Fraction each, not a subtraction.
+    common = accrual.common
+    before_accrued: int | Fraction = 0
+    before_owed: int | Fraction = 0
+    before_cents = CENTS_ZERO  # cents(before_owed), kept rather than rounded again
+    before_same = True  # before_owed is before_accrued (no projection yet)
     for index, piece in enumerate(pieces):
-        accrued_through = accrual.through(dt.date.fromordinal(piece.last), market)
+        accrued_through = accrual.scaled_through(piece.last, market)
         owed_through = accrued_through
         ongoing = index == len(pieces) - 1 and runs_on and piece.left > 0
         if ongoing and not (ld.first_period == "full" and piece.period == 0) and (cap is None or
                                                                                 cap.reached_on is None):
             held = plan.held[bisect_right(sinces, piece.last) - 1]
             daily = piece.rate * base_on(terms, held, market, constant, piece.last) / piece.divisor
-            owed_through += piece.left * daily
+            owed_through = _exact(owed_through, common) + piece.left * daily
             if rule is not None:
                 owed_through = min(owed_through, rule.on(piece.last))
-        amount = cents(owed_through) - cents(before_owed)
-        exact = owed_through - before_owed
+        owed_cents = (_cents(owed_through, common) if type(owed_through) is int
+                      else cents(owed_through))  # type: ignore[arg-type]
+        amount = owed_cents - before_cents
+        exact = _less(owed_through, before_owed, common)
         if not amount and exact:
             continue  # less than half a cent: it goes with the next installment
         if amount:  # a period after the cap was reached owes nothing and falls due never
@@ -1023,10 +1146,42 @@ def _period_installments(terms: Terms, plan: InvestorDays, accrual: Accrual, mar
                 counted_from = dt.date.fromordinal(piece.last + (piece.left if ongoing else 0))
             rows.append(Installment(
                 "period", dt.date.fromordinal(piece.first), dt.date.fromordinal(piece.last),
-                piece.last - piece.first + 1, piece.period, accrued_through - before_accrued, exact, amount, ongoing,
-                counted_from, count(counted_from, payment.days, payment.unit, calendars)))
-        before_accrued, before_owed = accrued_through, owed_through
+                piece.last - piece.first + 1, piece.period,
+                # accrued = owed unless projected: the one Fraction serves both
+                exact if before_same and owed_through is accrued_through else
+                _less(accrued_through, before_accrued, common), exact, amount, ongoing,
+                counted_from, _installment_due(counted_from, payment.days, payment.unit, calendars)))
+        before_accrued, before_owed, before_cents = accrued_through, owed_through, owed_cents
+        before_same = owed_through is accrued_through
     return rows
+
+
+def _installment_due(start: dt.date, days: int, unit: str, calendars: Calendars) -> dt.date:
+    """``registration.count``: the due date N days after ``start``. Every investor with the same
+    default days has installments counted from the same days, so the Trading or Business Days
+    are counted once a day (``_open_days_after``), not once an investor."""
+    if unit == "calendar" or days == 0:
+        return count(start, days, unit, calendars)
+    return _open_days_after(calendars.trading if unit == "trading" else calendars.business, start, days)
+
+
+@functools.lru_cache(maxsize=4096)
+def _open_days_after(calendar: BusinessCalendar, start: dt.date, days: int) -> dt.date:
+    """The ``days``-th open day of ``calendar`` after ``start`` (its sessions or business days
+    never change once loaded: a calendar object is one market's or place's)."""
+    return calendar.add_open_days(start, days)
+
+
+def _exact(value: int | Fraction, common: int) -> Fraction:
+    """A running amount as a Fraction: an int is a numerator over ``common``."""
+    return Fraction(value, common) if type(value) is int else value  # type: ignore[return-value]
+
+
+def _less(value: int | Fraction, before: int | Fraction, common: int) -> Fraction:
+    """``value - before`` exactly, for running amounts held as in ``_period_installments``."""
+    if type(value) is int and type(before) is int:
+        return Fraction(value - before, common)  # type: ignore[operator]
+    return _exact(value, common) - _exact(before, common)
 
 
 def _settle(terms: Terms, rows: Sequence[Installment], payments: Sequence[tuple[dt.date, Decimal]],
@@ -1039,12 +1194,12 @@ def _settle(terms: Terms, rows: Sequence[Installment], payments: Sequence[tuple[
     beyond those due settles the next); each part of an installment paid after its due date,
     or unpaid on the as-of date, bears simple interest for the days after the due date."""
     rule = terms.liquidated_damages.late_interest
-    daily = None if rule == "none" else Fraction(rule.rate) / 365 * (12 if rule.per == "month" else 1)
+    daily = None if rule == "none" else _daily_interest(rule.rate, rule.per)
     order = sorted(rows, key=lambda row: (row.due or dt.date.max, row.first))
-    paid_total = sum((amount for _, amount in payments), Decimal("0.00"))
+    paid_total = sum((amount for _, amount in payments), CENTS_ZERO)
     settled: list[Installment] = []
-    start = Decimal("0.00")  # the installment's place in the running total owed
-    j, covered = 0, Decimal("0.00")  # payments[:j] are used up to ``covered``
+    start = CENTS_ZERO  # the installment's place in the running total owed
+    j, covered = 0, CENTS_ZERO  # payments[:j] are used up to ``covered``
     for row in order:
         end = start + row.amount
         portions: list[LatePortion] = []
@@ -1060,7 +1215,7 @@ def _settle(terms: Terms, rows: Sequence[Installment], payments: Sequence[tuple[
             position += part
             if daily is not None and row.due is not None and when > row.due:
                 days = (when - row.due).days
-                portions.append(LatePortion(part, row.due + ONE_DAY, when, days, when, daily * Fraction(part) * days))
+                portions.append(LatePortion(part, row.due + ONE_DAY, when, days, when, _interest(daily, part, days)))
             if position >= end:
                 settled_on = when
             if reach <= end:
@@ -1069,8 +1224,8 @@ def _settle(terms: Terms, rows: Sequence[Installment], payments: Sequence[tuple[
         if unpaid > 0 and daily is not None and row.due is not None and as_of > row.due:
             days = (as_of - row.due).days
             portions.append(LatePortion(unpaid, row.due + ONE_DAY, as_of, days, None,
-                                        daily * Fraction(unpaid) * days))
-        paid = min(row.amount, max(Decimal("0.00"), paid_total - start))
+                                        _interest(daily, unpaid, days)))
+        paid = min(row.amount, max(CENTS_ZERO, paid_total - start))
         due = row.due
         if due is None:
             status = "pending"
@@ -1078,9 +1233,22 @@ def _settle(terms: Terms, rows: Sequence[Installment], payments: Sequence[tuple[
             status = "met" if settled_on <= due else "missed"
         else:
             status = "missed" if as_of > due else "pending"
-        settled.append(replace(row, paid=paid, settled_on=settled_on, status=status, late=tuple(portions)))
+        settled.append(row.settled(paid, settled_on, status, tuple(portions)))
         start = end
     return sorted(settled, key=lambda row: (row.first, row.due or dt.date.max))
+
+
+@functools.cache
+def _daily_interest(rate: Decimal, per: str) -> Fraction:
+    """PIPE-TERMS late_interest: a day's rate, ``rate`` / 365 (per year) or ``rate`` x 12 / 365
+    (per month); one Fraction a deal, not one an investor."""
+    return Fraction(rate) / 365 * (12 if per == "month" else 1)
+
+
+def _interest(daily: Fraction, amount: Decimal, days: int) -> Fraction:
+    """Simple interest: daily rate x amount x days, exact, over one denominator."""
+    numerator, denominator = amount.as_integer_ratio()
+    return Fraction(daily.numerator * numerator * days, daily.denominator * denominator)
 
 
 def payment_obligations(terms: Terms, damages: dict[str, InvestorDamages],
@@ -1092,18 +1260,20 @@ def payment_obligations(terms: Terms, damages: dict[str, InvestorDamages],
     obligations = []
     scheduled = terms.liquidated_damages.payment.due != "on_demand"
     payment_clause = cite(terms, "RRA 3(e) payment", "liquidated_damages.payment")
+    company, schedule = terms.company.id, terms.liquidated_damages.payment.due
     for investor, result in damages.items():
         if scheduled:
             for row in result.installments:
                 if row.due is None:
                     continue
                 projected = " (projected: the default runs on)" if row.projected else ""
+                first = row.first.isoformat()
                 obligations.append(Deadline(
-                    id="ld_payment", clause=payment_clause, party=terms.company.id,
-                    duty=f"pay {investor} liquidated damages of ${row.amount:,} for the default days {row.first} to "
+                    id="ld_payment", clause=payment_clause, party=company,
+                    duty=f"pay {investor} liquidated damages of ${row.amount:,} for the default days {first} to "
                          f"{row.last}{projected}", due=row.due, unrolled_due=row.due, status=row.status,
                     met_on=row.settled_on, met_by="ld_paid" if row.settled_on else None,
-                    ref=f"{terms.liquidated_damages.payment.due} installment {row.first} of {investor}"))
+                    ref=f"{schedule} installment {first} of {investor}"))
             continue
         for demand in result.demands:
             obligations.append(Deadline(

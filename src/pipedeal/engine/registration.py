@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipedeal.base.calendars import BusinessCalendar, Calendars, days_after, roll_forward
+from pipedeal.base.records import quick_init
 from pipedeal.deal.clauses import cite, cite_all, cite_or_rule
 from pipedeal.deal.terms import Effectiveness, Filing, Terms
 from pipedeal.engine import events as ev
@@ -28,6 +29,7 @@ class Step:
     date: dt.date | None = None
 
 
+@quick_init  # an investor's installments each make one
 @dataclass(frozen=True)
 class Deadline:
     id: str

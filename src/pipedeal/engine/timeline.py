@@ -909,14 +909,15 @@ class Fold:
         if price is None or ctx.trading is None:
             return None
         reading = ctx.terms.warrants.fraction_cash
-        steps = [f"{self.cite('W 3')}: exercise of {share_count(surrendered)} warrant shares of {cert.id} on "
+        surrendered_text, price_shown = share_count(surrendered), price_text(price)  # spelled once
+        steps = [f"{self.cite('W 3')}: exercise of {surrendered_text} warrant shares of {cert.id} on "
                  f"{event.date}"]
         average = average_day = None
         if event.method == "cash":
             aggregate = to_cent(fraction_to_decimal(surrendered * Fraction(price)))
             due = surrendered
-            steps.append(f"{self.cite('W 3 payment')}: aggregate Exercise Price {share_count(surrendered)} x "
-                         f"{price_text(price)} = "
+            steps.append(f"{self.cite('W 3 payment')}: aggregate Exercise Price {surrendered_text} x "
+                         f"{price_shown} = "
                          f"{money(aggregate)}")
         else:
             aggregate = Decimal("0.00")
@@ -924,12 +925,12 @@ class Fold:
             if average <= price:
                 raise Rejected("EVENT-CASHLESS-UNDERWATER",
                                f"{self.cite('W 3 cashless')}: A = {price_text(average)} is not above B = "
-                               f"{price_text(price)}: a cashless "
+                               f"{price_shown}: a cashless "
                                "exercise would deliver nothing", "method")
             due = cashless_shares(average, price, surrendered)
             cashless = self.cite("W 3 cashless")
-            steps.append(f"{cashless}: A = {how} = {price_text(average)}; B = {price_text(price)}; "
-                         f"X = {share_count(surrendered)}")
+            steps.append(f"{cashless}: A = {how} = {price_text(average)}; B = {price_shown}; "
+                         f"X = {surrendered_text}")
             steps.append(f"{cashless}: (A - B) x X / A = {share_count(due)} shares")
         whole, fraction = whole_and_fraction(due)
         basket: tuple[tuple[str, Decimal], ...] = ()
@@ -1325,15 +1326,16 @@ class Fold:
                         f"{rounding}) is not below it: no adjustment", clause, day)
             return
         new = adjustment.new_price
+        old_text, new_text = price_text(old), price_text(new)  # spelled once for every line
         underlying = fraction_to_decimal(self.exercise_base.last / self.factor)
         kind = "" if event.exemption == "none" else f" (a {event.exemption.replace('_', ' ')} issue, not exempt)"
-        facts = (f"On {event.date} the Company issued {issue}{kind}, below the Exercise Price of {price_text(old)} "
+        facts = (f"On {event.date} the Company issued {issue}{kind}, below the Exercise Price of {old_text} "
                  "then in force")
-        computation = [f"the issue price {price_text(event.price)} is below the Exercise Price {price_text(old)} in "
+        computation = [f"the issue price {price_text(event.price)} is below the Exercise Price {old_text} in "
                        f"force on {day} (anti_dilution = {rule}; exempt kinds: "
                        f"{', '.join(exempt) or 'none'}; this issue: {event.exemption})"]
         if old < underlying:
-            computation.append(f"the price in force is the {self.cite('W 12')} reduced price {price_text(old)} "
+            computation.append(f"the price in force is the {self.cite('W 12')} reduced price {old_text} "
                                "(otherwise "
                                f"{price_text(underlying)}); the new price applies after the reduction's period too")
         computation.extend(adjustment.computation)
@@ -1347,8 +1349,8 @@ class Fold:
             computation.append("adjust_shares_on_price_adjustment = true: warrant shares x old price / new price, "
                                "kept to 10 places, half-up (the aggregate Exercise Price is unchanged; a fraction "
                                f"stays on the Warrant and is paid in cash at exercise, {self.cite('W 4')})")
-            computation.extend(f"{row.warrant}: {share_count(row.shares_before)} x {price_text(old)} / "
-                               f"{price_text(new)} = {share_count(row.shares_after)}" for row in rows)
+            computation.extend(f"{row.warrant}: {share_count(row.shares_before)} x {old_text} / "
+                               f"{new_text} = {share_count(row.shares_after)}" for row in rows)
             # The reserve covers whole shares (W 4 pays a fraction in cash), so it grows by the
             # whole warrant shares the adjustment adds.
             whole_added = 0
@@ -1467,14 +1469,12 @@ def _party_fields(kind: type) -> tuple[str, ...]:
 
 
 def _whole(value: Fraction | int) -> int:
-    value = Fraction(value)
-    return value.numerator // value.denominator
+    return value.numerator // value.denominator  # an int is its own numerator over 1
 
 
 def _with_remainder(result: ExerciseResult, remainder: str | None) -> ExerciseResult:
-    from dataclasses import replace
-
-    return replace(result, remainder_certificate=remainder)
+    # dataclasses.replace without its walk of the fields: the instance dict is the fields
+    return ExerciseResult(**{**result.__dict__, "remainder_certificate": remainder})
 
 
 def _surrendered(asked: int | Decimal | str, balance: Fraction) -> Fraction:

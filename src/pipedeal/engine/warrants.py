@@ -17,7 +17,8 @@ from fractions import Fraction
 from pipedeal.base.calendars import BusinessCalendar, add_months, add_years, roll_forward
 from pipedeal.base.formats import price as price_text
 from pipedeal.base.formats import share_count
-from pipedeal.base.money import fraction_to_decimal, to_cent, to_ten_places
+from pipedeal.base.money import fraction_to_decimal, ten_places, to_cent, to_ten_places
+from pipedeal.base.records import quick_init
 from pipedeal.deal.clauses import cite, cite_or_rule
 from pipedeal.deal.terms import Terms
 from pipedeal.engine.pricing import rounded
@@ -45,6 +46,7 @@ def window_clause(terms: Terms) -> str:
     return window if roll == window else f"{window}, {roll}"
 
 
+@quick_init
 @dataclass(frozen=True)
 class ExerciseResult:
     """What one exercise pays and delivers (W 3, W 4, W 8)."""
@@ -69,6 +71,7 @@ class ExerciseResult:
     computation: tuple[str, ...]  # the steps, each citing its clause
 
 
+@quick_init
 @dataclass(frozen=True)
 class AdjustmentRow:
     warrant: str
@@ -79,6 +82,7 @@ class AdjustmentRow:
     price_after: Decimal
 
 
+@quick_init
 @dataclass(frozen=True)
 class AdjustmentNotice:
     """W 13: "notice of such adjustment ... setting forth the number of Warrant Shares
@@ -98,6 +102,7 @@ class AdjustmentNotice:
     until: dt.date | None = None  # W 12: a reduction's last day
 
 
+@quick_init
 @dataclass(frozen=True)
 class IssueAdjustment:
     """PIPE-TERMS "Warrants": the Exercise Price after an issue of Common below it, and how
@@ -132,12 +137,12 @@ def price_in_force(base: Decimal | Fraction, share_factor: Fraction,
     adjustment below a reduction wins. ``base`` (the Closing's price, or the price an
     anti-dilution adjustment set) and the reductions are kept in Closing-share terms and
     divided by the split ratio once, so chained adjustments do not pile up roundings."""
-    price = Fraction(base)
+    price = base if type(base) is Fraction else Fraction(base)
     for start, end, reduced in reversed(reductions):  # the latest reduction is "the then current" price
         if start <= day <= end:
             price = min(price, reduced)
             break
-    return fraction_to_decimal(price / share_factor)
+    return fraction_to_decimal(price if share_factor == 1 else price / share_factor)
 
 
 def price_after_issue(rule: str, old_price: Decimal, issue_price: Decimal, issued: int, common_before: int,
@@ -163,22 +168,25 @@ def price_after_issue(rule: str, old_price: Decimal, issue_price: Decimal, issue
     a = common_before + added
     b = issue * c / old
     exact = old * (a + b) / (a + c)
-    ten = to_ten_places(fraction_to_decimal(exact))
+    exact_decimal = fraction_to_decimal(exact)
+    ten = to_ten_places(exact_decimal)
     new = rounded(ten, rounding)
+    # Each figure spelled once, however many lines show it.
+    a_shown, b_shown, old_shown, ten_shown = share_count(a), share_count(b), price_text(old_price), price_text(ten)
     a_text = (f"A = {common_before:,} shares of Common Stock outstanding just before the issue + "
-              f"{share_count(added)} warrant shares of the outstanding Warrants (broad) = {share_count(a)}"
+              f"{share_count(added)} warrant shares of the outstanding Warrants (broad) = {a_shown}"
               if broad else
               f"A = {common_before:,} shares of Common Stock outstanding just before the issue (narrow: the "
               f"warrant shares are not counted)")
     lines = [
         f"{rule.replace('_', ' ')}: new Exercise Price = old x (A + B) / (A + C)",
         a_text,
-        f"B = issue price x C / old price = {price_text(issue_price)} x {c:,} / {price_text(old_price)} = "
-        f"{share_count(b)} (the shares the issue's consideration buys at the old price)",
+        f"B = issue price x C / old price = {price_text(issue_price)} x {c:,} / {old_shown} = "
+        f"{b_shown} (the shares the issue's consideration buys at the old price)",
         f"C = {c:,} shares issued",
-        f"new = {price_text(old_price)} x ({share_count(a)} + {share_count(b)}) / ({share_count(a)} + {c:,}) = "
-        f"{price_text(fraction_to_decimal(exact))}; kept to 10 places, half-up: {price_text(ten)}",
-        (f"exercise_price_rounding = {rounding}: {price_text(ten)} -> {price_text(new)} (half-up)"
+        f"new = {old_shown} x ({a_shown} + {b_shown}) / ({a_shown} + {c:,}) = "
+        f"{price_text(exact_decimal)}; kept to 10 places, half-up: {ten_shown}",
+        (f"exercise_price_rounding = {rounding}: {ten_shown} -> {price_text(new)} (half-up)"
          if new != ten else f"exercise_price_rounding = {rounding}: {price_text(new)}"),
     ]
     return IssueAdjustment(rule, old_price, new, issue_price, issued, common_before, added if broad else None, b,
@@ -190,8 +198,9 @@ def shares_after_price_adjustment(shares: Fraction, old_price: Decimal, new_pric
     price, kept to 10 decimals" (half-up, as every quotient kept to 10 places, RULES §2), so
     the aggregate Exercise Price is unchanged up to that rounding. A fraction of a share is
     carried on the Warrant as it is; W 4 pays cash for it only when it is exercised."""
-    exact = shares * Fraction(old_price) / Fraction(new_price)
-    return Fraction(to_ten_places(fraction_to_decimal(exact)))
+    old_n, old_d = old_price.as_integer_ratio()
+    new_n, new_d = new_price.as_integer_ratio()
+    return ten_places(Fraction(shares.numerator * old_n * new_d, shares.denominator * old_d * new_n))
 
 
 def fraction_cash(fraction: Fraction, price: Decimal, reading: str, market: Decimal | None = None) -> Decimal:

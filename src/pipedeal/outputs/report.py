@@ -6,11 +6,12 @@ added, never renamed: scripts and spreadsheets read this.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from pipedeal import __version__
-from pipedeal.base.money import exact_mul, fraction_to_decimal, money_str, plain
+from pipedeal.base.money import exact_mul, exact_text, money_str, plain
 from pipedeal.engine.damages import InvestorDamages, collection_costs_owed
 from pipedeal.engine.defaults import kind_clause, runs_of
 from pipedeal.engine.evaluate import Evaluation
@@ -19,7 +20,7 @@ from pipedeal.engine.timeline import CertificateView, Timeline
 
 
 def _count(value: Fraction) -> str | int:
-    return value.numerator if value.denominator == 1 else plain(fraction_to_decimal(value))
+    return value.numerator if value.denominator == 1 else exact_text(value)
 
 
 def _deadline(deadline: Deadline) -> dict[str, Any]:
@@ -53,7 +54,7 @@ def _breach(breach) -> dict[str, Any]:
 
 
 def _exact(value: Fraction | None) -> str | None:
-    return None if value is None else plain(fraction_to_decimal(value))
+    return None if value is None else exact_text(value)
 
 
 def _variant_figures(evaluation: Evaluation, result: InvestorDamages) -> dict[str, Any]:
@@ -63,30 +64,48 @@ def _variant_figures(evaluation: Evaluation, result: InvestorDamages) -> dict[st
     ld = evaluation.terms.liquidated_damages
     cap = result.cap
     late = ld.late_interest
+    spelled: dict[int, tuple[object, str | None]] = {}
+
+    def spell(value: Fraction | None) -> str | None:
+        # The engine shares one Fraction where two figures are equal (an installment's accrued and
+        # owed, its late interest and its one late part): spelled once, by identity. The value is
+        # kept with its text, so no other object can take its id while the dict lives.
+        known = spelled.get(id(value))
+        if known is None:
+            known = spelled[id(value)] = (value, _exact(value))
+        return known[1]
+
+    def cents(value: Decimal) -> str:
+        # As spell, for the amounts (an installment paid in full shares its amount's Decimal).
+        known = spelled.get(id(value))
+        if known is None:
+            known = spelled[id(value)] = (value, money_str(value))
+        return known[1]  # type: ignore[return-value]
+
     return {
         "base": result.base,
-        "base_amount": _exact(result.base_amount),
+        "base_amount": spell(result.base_amount),
         "first_period": ld.first_period,
         "cap": None if cap is None else {
-            "rate": plain(cap.rate), "of": cap.of, "measure": _exact(cap.measure), "amount": _exact(cap.amount),
-            "reached_on": _iso(cap.reached_on), "accrued_uncapped": _exact(cap.uncapped),
+            "rate": plain(cap.rate), "of": cap.of, "measure": spell(cap.measure), "amount": spell(cap.amount),
+            "reached_on": _iso(cap.reached_on), "accrued_uncapped": spell(cap.uncapped),
             "days_after": cap.days_after},
         "payment_due": ld.payment.due,
         "installments": [
             {"source": row.source, "first": row.first.isoformat(), "last": row.last.isoformat(), "days": row.days,
-             "period": None if row.period is None else row.period + 1, "accrued": _exact(row.accrued_exact),
-             "owed": _exact(row.exact), "amount": money_str(row.amount), "projected": row.projected,
-             "counted_from": _iso(row.counted_from), "due": _iso(row.due), "paid": money_str(row.paid),
+             "period": None if row.period is None else row.period + 1, "accrued": spell(row.accrued_exact),
+             "owed": spell(row.exact), "amount": cents(row.amount), "projected": row.projected,
+             "counted_from": _iso(row.counted_from), "due": _iso(row.due), "paid": cents(row.paid),
              "settled_on": _iso(row.settled_on), "status": row.status,
-             "late_interest": _exact(row.late_interest),
-             "late": [{"amount": money_str(p.amount), "from": p.start.isoformat(), "to": p.end.isoformat(),
-                       "days": p.days, "paid_on": _iso(p.paid_on), "interest": _exact(p.interest)}
+             "late_interest": spell(row.late_interest),
+             "late": [{"amount": cents(p.amount), "from": p.start.isoformat(), "to": p.end.isoformat(),
+                       "days": p.days, "paid_on": _iso(p.paid_on), "interest": spell(p.interest)}
                       for p in row.late]}
             for row in result.installments],
         "fallen_due": money_str(result.fallen_due),
         "credit": money_str(result.credit),
         "late_interest": money_str(result.late_interest),
-        "late_interest_exact": _exact(result.late_interest_exact),
+        "late_interest_exact": spell(result.late_interest_exact),
         "late_interest_rate": None if late == "none" else {"rate": plain(late.rate), "per": late.per},
     }
 
@@ -106,7 +125,7 @@ def _registration(evaluation: Evaluation) -> dict[str, Any]:
     damages = {
         investor: {
             "accrued": money_str(result.accrued),
-            "accrued_exact": plain(fraction_to_decimal(result.accrued_exact)),
+            "accrued_exact": exact_text(result.accrued_exact),
             "demanded": money_str(result.demanded),
             "paid": money_str(result.paid),
             "balance": money_str(result.balance),
@@ -180,7 +199,7 @@ def _warrant(cert: CertificateView, timeline: Timeline, as_of) -> dict[str, Any]
 
 
 def _fraction_text(value: Fraction) -> str:
-    return plain(fraction_to_decimal(value))
+    return exact_text(value)
 
 
 def _warrant_activity(evaluation: Evaluation) -> dict[str, Any]:
