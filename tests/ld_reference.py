@@ -173,8 +173,8 @@ def kinds_on(terms, facts: Facts, day: dt.date) -> set[str]:
         if deadline.due < day and (deadline.met_on is None or day < deadline.met_on):
             kinds.add(kind)
     for deadline in facts.deadlines:
-        if deadline.id in ("additional_rs_filing", "additional_rs_effectiveness"):
-            kind = deadline.id.replace("_rs_", "_")
+        if deadline.kind in ("additional_rs_filing", "additional_rs_effectiveness"):
+            kind = deadline.kind.replace("_rs_", "_")
             if deadline.due < day and (deadline.met_on is None or day < deadline.met_on):
                 kinds.add(kind)
 
