@@ -303,8 +303,9 @@ def financing_limit(terms: Terms, timeline: Timeline, calendars: Calendars, quot
             if financing.exemption == "existing_warrants" and rule.existing_warrants_cap != "none":
                 exempt = max(0, min(shares, rule.existing_warrants_cap - used))
                 used += exempt
-                steps.append(Step(clause, f"{label}: existing warrants, {share_count(used)} of "
-                                          f"{share_count(rule.existing_warrants_cap)} exempt shares used", financing.date))
+                cap = share_count(rule.existing_warrants_cap)
+                steps.append(Step(clause, f"{label}: existing warrants, {share_count(used)} of {cap} exempt shares used",
+                                  financing.date))
         if exempt == shares:
             steps.append(Step(clause, f"{label}: exempt ({financing.exemption})", financing.date))
             continue
