@@ -657,7 +657,7 @@ class Terms(Strict):
     capitalization: Capitalization
     """Capital before the Closing."""
     covenants: Covenants
-    """The dated duties and the financing limit (RULES §5)."""
+    """The dated duties and the financing limit (RULES §5); each names its `clause` (required) and may `quote` it."""
     ambiguities: tuple[Ambiguity, ...] = ()
     """The readings the text leaves open."""
     quotes: dict[str, Quotation] = {}
