@@ -343,8 +343,8 @@ class FinancingLimit(Words):
     """The financing kinds the limit does not reach: employee_plan, compensatory, existing_warrants,
     investor_approval, strategic."""
     existing_warrants_cap: Shares | NoLimit
-    """The most shares exempt as existing_warrants in the aggregate ("not exercisable for more than 300,000
-    shares"); shares beyond are not exempt; "none" when the text has no cap."""
+    """The most shares exempt as existing_warrants, summed over every such financing (FOCUS: 300,000); shares
+    beyond are not exempt; "none" when the text has no cap."""
     clause: str  # type: ignore[assignment]  # required here: the deal names the clause of the limit
     """The deal's clause for the limit ("SPA 6.9"): outputs cite it."""
 
