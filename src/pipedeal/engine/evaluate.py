@@ -28,7 +28,13 @@ from pipedeal.engine.damages import (
     repurchase_election,
 )
 from pipedeal.engine.defaults import DefaultDays, default_days
-from pipedeal.engine.obligations import covenant_obligations, financing_limit, lifecycle_problems, settle
+from pipedeal.engine.obligations import (
+    covenant_obligations,
+    financing_limit,
+    lifecycle_problems,
+    settle,
+    with_words,
+)
 from pipedeal.engine.pricing import (
     Allocation,
     CapitalizationAfterClosing,
@@ -156,7 +162,7 @@ def evaluate(
     problems = lifecycle_problems([*obligations, *covenants], timeline.lifecycle, complete)
     if problems:
         raise InputError(problems)
-    obligations = settle(obligations, timeline.lifecycle)
+    obligations = with_words(terms, settle(obligations, timeline.lifecycle))
     covenants = sorted(settle(covenants, timeline.lifecycle), key=lambda o: (o.due, o.id))
     return replace(base, pricing=pricing, deadlines=deadlines, default_days=defaults, damages=damages,
                    repurchase=repurchase, obligations=tuple(obligations), state=timeline.at(as_of),

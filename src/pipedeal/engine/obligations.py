@@ -187,8 +187,8 @@ def covenant_obligations(terms: Terms, timeline: Timeline, calendars: Calendars,
     obligations += _duties(
         terms, calendars, as_of, "draft_review", filings,
         [(e.date, _statement_key(e)) for e in _facts(timeline, ev.DraftRsDelivered)], by_company, to_investors,
-        lambda t: f"give the Investors the draft of the {t.text.split()[0].replace('rs_', '')} {t.key} statement "
-                  "to review before it is filed")
+        lambda t: ("give the Investors the draft " + ("amendment of the " if t.text.startswith("rs_amended") else "")
+                   + f"{t.key} Registration Statement to review before it is filed"))
     letters = [Trigger(e.date, f"comment_letter_received {e.date} ({_statement_key(e)})", _statement_key(e),
                        f"{_statement_key(e)}:{e.date}:{index}")
                for index, e in enumerate(_facts(timeline, ev.CommentLetterReceived), start=1)]
@@ -304,8 +304,8 @@ def financing_limit(terms: Terms, timeline: Timeline, calendars: Calendars, quot
                 exempt = max(0, min(shares, rule.existing_warrants_cap - used))
                 used += exempt
                 cap = share_count(rule.existing_warrants_cap)
-                steps.append(Step(clause, f"{label}: existing warrants, {share_count(used)} of {cap} exempt shares used",
-                                  financing.date))
+                steps.append(Step(clause, f"{label}: existing warrants, {share_count(used)} of {cap} exempt shares "
+                                          "used", financing.date))
         if exempt == shares:
             steps.append(Step(clause, f"{label}: exempt ({financing.exemption})", financing.date))
             continue
@@ -345,6 +345,25 @@ def financing_limit(terms: Terms, timeline: Timeline, calendars: Calendars, quot
 
 
 # --- the lifecycle: obligation_met and waivers ------------------------------------------------------------
+
+# The words of the obligations the engine had before the covenants: FOCUS's slot and the governing block.
+WORDS_OF_KIND = {
+    "rs_filing": ("RRA 3(a) filing", "registration.filing"),
+    "rs_effectiveness": ("RRA 3(a) effectiveness", "registration.effectiveness"),
+    "additional_rs_filing": ("RRA 3(a) additional statement", "registration.additional.filing"),
+    "additional_rs_effectiveness": ("RRA 3(a) additional statement", "registration.additional.effectiveness"),
+    "ld_payment": ("RRA 3(e) payment days", "liquidated_damages.payment"),
+    "repurchase_payment": ("RRA 3(e)(A) election", "liquidated_damages.repurchase"),
+    "warrant_share_delivery": ("W 3 delivery", "warrants"),
+}
+
+
+def with_words(terms: Terms, obligations: Iterable[Deadline]) -> list[Deadline]:
+    """Each obligation with its clause's words (the deal's own, or a note that its terms quote none)."""
+    return [obligation if obligation.quote is not None or obligation.kind not in WORDS_OF_KIND
+            else replace(obligation, quote=cited_quote(terms, *WORDS_OF_KIND[obligation.kind]))
+            for obligation in obligations]
+
 
 
 def settle(obligations: Iterable[Deadline], lifecycle: Sequence[Located]) -> list[Deadline]:
