@@ -394,7 +394,8 @@ def obligations(
     from_: Annotated[str | None, typer.Option("--from", help="Only obligations due on or after this date.")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Only obligations due on or before this date.")] = None,
     party: Annotated[str | None, typer.Option("--party", help="Only what this party owes or is owed.")] = None,
-    status: Annotated[list[StatusChoice] | None, typer.Option("--status", help="Only this status (repeatable).")] = None,
+    status: Annotated[list[StatusChoice] | None, typer.Option("--status", help="Only this status (repeatable).")] \
+        = None,
     as_of: AsOfOption = None,
     fail_on_overdue: Annotated[bool, typer.Option(
         "--fail-on-overdue", help="Exit 1 when an obligation listed is missed and not performed.")] = False,
@@ -837,11 +838,33 @@ def _validator(url: str, deal: str):
         def recorded():
             return [Located(row.event, f"ledger of {deal}", None, row.seq) for row in history.events()]
 
-        checked = check_append(ctx, [Located(event, file, line) for file, line, event in located],
-                               existing=recorded, checkpoint=history.checkpoint)
+        new = [Located(event, file, line) for file, line, event in located]
+        checked = check_append(ctx, new, existing=recorded, checkpoint=history.checkpoint)
+        if not any(problem.severity == "error" for problem in checked.problems):
+            lifecycle = _lifecycle_problems(terms, calendars, quotes, recorded, new)
+            if lifecycle:
+                return store.Verdict([*checked.problems, *lifecycle], None)
         return store.Verdict(checked.problems, checked.checkpoint)
 
     return validate
+
+
+def _lifecycle_problems(terms, calendars, quotes, recorded, new) -> list[Diagnostic]:
+    """RULES §5: an ``obligation_met`` or ``waiver`` must name an obligation the deal has (and a waiver be
+    signed by the parties it is owed to): known only from the whole history, evaluated once every event is in."""
+    from pipedeal.engine import events as ev
+    from pipedeal.engine.evaluate import evaluate
+
+    if not any(isinstance(item.event, ev.ObligationMet | ev.Waiver) for item in new):
+        return []
+    everything = [*recorded(), *new]
+    last = max(item.event.applies_on for item in everything)
+    try:
+        evaluate(terms, everything, quotes, calendars, last)
+    except InputError as exc:
+        return [problem for problem in exc.problems
+                if problem.code in ("OBLIGATION-UNKNOWN", "OBLIGATION-MET-BY-EVENT", "WAIVER-SIGNER")]
+    return []
 
 
 def _import_events(url: str, deal: str, path: Path, allow_duplicates: bool = False, if_empty: bool = False) -> None:
