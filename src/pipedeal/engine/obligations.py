@@ -386,7 +386,9 @@ def settle(obligations: Iterable[Deadline], lifecycle: Sequence[Located]) -> lis
                 steps=(*[s for s in obligation.steps if not s.text.startswith("no ")],
                        _performance_step(obligation.clause, "obligation_met", obligation.due, done.date, done.date)))
         waiver = waived.get(obligation.id)
-        if waiver is not None and obligation.status != "met" and set(obligation.owed_to) <= set(waiver.signed_by):
+        # A duty met on time needs no waiver, and one that is not owed (a void election's payment) has none.
+        if waiver is not None and obligation.status not in ("met", "not_applicable") \
+                and set(obligation.owed_to) <= set(waiver.signed_by):
             obligation = replace(
                 obligation, status="waived", waived_by=tuple(waiver.signed_by), waived_on=waiver.date,
                 steps=(*obligation.steps, Step(obligation.clause, f"waived {waiver.date} by "
