@@ -191,6 +191,7 @@ def test_without_any_bid_the_financing_is_reported_not_judged():
     limit, breaches, result = limit_of(financing("2000-03-04", 1000, "1.00", bid=None), quotes=flat_quotes())
     assert breaches == []
     assert [p.code for p in result.problems if p.code == "SPA69-NO-BID"] == ["SPA69-NO-BID"]
+    assert limit.status == "unconfirmed"  # not met: whether that sale was discounted is unknown
 
 
 # --- the lifecycle: met, missed, met late, waived, not applicable -----------------------------------------

@@ -330,6 +330,8 @@ def financing_limit(terms: Terms, timeline: Timeline, calendars: Calendars, quot
     broken = [b for b in breaches if b.code == "SPA69-DISCOUNTED-SALE"]
     if broken:
         status, met_on = "missed", None
+    elif breaches and as_of > end:
+        status, met_on = "unconfirmed", None  # a financing with no bid known: the limit's keeping is not shown
     elif as_of > end and not projected:
         status, met_on = "met", end
         steps.append(Step(clause, f"the limit ended {end} without a discounted sale", end))
