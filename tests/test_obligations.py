@@ -46,7 +46,7 @@ def test_notice_of_effectiveness_is_due_the_next_trading_day():
     assert notice.quote == '"notify the Investors of the effectiveness ... within one Trading Day"'  # [quotes]
 
 
-def test_the_transfer_agent_instruction_is_due_three_trading_days_after_effectiveness_skipping_presidents_day():
+def test_the_transfer_agent_instruction_is_due_three_trading_days_later_skipping_presidents_day():
     # RRA 5(g): Thu 02-17 (1), Fri 02-18 (2), Mon 02-21 Presidents' Day closed, Tue 02-22 (3).
     assert obligations()["transfer_agent:primary:2000-02-16"].due == D("2000-02-22")
 

@@ -159,7 +159,12 @@ def _statement_key(event: ev.EventBase) -> str:
 
 
 def covenant_obligations(terms: Terms, timeline: Timeline, calendars: Calendars, as_of: dt.date) -> list[Deadline]:
-    """RULES §5: the dated duties of [covenants] and W 14, each with its computation and clause."""
+    """RULES §5: the dated duties of [covenants] and W 14, each with its computation and clause: RRA 3(a)
+    "notify the Investors of the effectiveness ... within one Trading Day"; RRA 3(c) the Investors' review of a
+    draft "prior to filing" and copies of comment letters "within two (2) Trading Days of receipt"; RRA 5(g) the
+    transfer agent's instruction "within three (3) Trading Days after" effectiveness; SPA 6.3 copies of delisting
+    correspondence "within three (3) Trading Days"; SPA 13.10 each Investor's answer to a proposed press release,
+    not "delayed by more than two (2) Trading Days". The words are the deal's own ([covenants], [quotes])."""
     company, investors = terms.company.id, investor_ids(terms)
 
     def by_company(_: Trigger) -> str:
