@@ -441,15 +441,17 @@ class ObligationMet(EventBase):
     For a duty the ledger records by its own event (a filing, a payment), that event meets it."""
 
     type: Literal["obligation_met"]
-    obligation: ObligationId
+    obligation: ObligationId = Field(description="the obligation's id, as pipedeal obligations lists it "
+                                                 "(effectiveness_notice:primary:2000-02-16)")
 
 
 class Waiver(EventBase):
     """A written waiver of one obligation, signed by every party the duty is owed to."""
 
     type: Literal["waiver"]
-    obligation: ObligationId
-    signed_by: Annotated[list[Ref], Field(min_length=1)]
+    obligation: ObligationId = Field(description="the id of the obligation waived")
+    signed_by: Annotated[list[Ref], Field(min_length=1)] = Field(
+        description="the ids of the parties who signed: exactly those the duty is owed to")
 
     @property
     def parties(self) -> tuple[str, ...]:
