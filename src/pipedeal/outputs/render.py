@@ -305,12 +305,13 @@ def render_obligations(console: Console, rows: list[dict[str, Any]], as_of: str)
 
 def render_covenants(console: Console, rows: list[dict[str, Any]], day: str) -> None:
     """``pipedeal covenants --on DATE``: each covenant live that day with its window and clause."""
+    many = len({row["deal"] for row in rows}) > 1
     table = Table(title=f"Covenants live on {day} (RULES §5)")
-    for column in ("deal", "covenant", "clause", "from", "to", "what it requires"):
+    for column in (*(("deal",) if many else ()), "covenant", "clause", "from", "to", "what it requires"):
         table.add_column(column)
     for row in rows:
-        table.add_row(escape(row["deal"]), escape(row["covenant"]), escape(row["clause"]), row["start"] or "",
-                      row["end"] or "runs on", escape(row["detail"]))
+        table.add_row(*((escape(row["deal"]),) if many else ()), escape(row["covenant"].replace("_", " ")),
+                      escape(row["clause"]), row["start"] or "", row["end"] or "runs on", escape(row["detail"]))
     console.print(table)
     if not rows:
         console.print("[dim]No covenant is live that day.[/]")
