@@ -148,6 +148,15 @@ def test_a_discounted_financing_before_effectiveness_is_inside_the_window():
     assert limit_of(financing("1999-12-15", 1000, "1.00"))[0].status == "missed"
 
 
+def test_before_effectiveness_every_discounted_sale_since_the_agreement_is_inside_the_limit():
+    # Filed, never effective: the projected end (2000-03-23 + 90 days = 2000-06-21) does not close the
+    # limit; a discounted sale on 2000-07-03 is still inside it as of 2000-08-01.
+    result = evaluate_focus(log(CLOSING, FILED, financing("2000-07-03", 1000, "1.00")), "2000-08-01")
+    [limit] = [o for o in result.all_obligations if o.id == "discounted_financing:primary"]
+    assert limit.status == "missed"
+    assert [b.date for b in result.breaches if b.code == "SPA69-DISCOUNTED-SALE"] == [D("2000-07-03")]
+
+
 def test_an_employee_plan_issue_below_the_bid_is_exempt():
     limit, breaches, _ = limit_of(financing("2000-03-01", 10000, "1.00", exemption="employee_plan"))
     assert (limit.status, breaches) == ("met", [])

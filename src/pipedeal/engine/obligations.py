@@ -298,8 +298,10 @@ def financing_limit(terms: Terms, timeline: Timeline, calendars: Calendars, quot
     clause = clause_of(terms, "discounted_financing")
     breaches: list[Diagnostic] = []
     used = 0  # shares exempt so far as existing warrants
+    # Not yet effective: the limit runs on whatever the projection says, so every sale so far is inside it.
+    last = max(end, as_of) if projected else end
     for financing in timeline.financings:
-        if not start <= financing.date <= end:
+        if not start <= financing.date <= last:
             continue
         shares, exempt = financing.shares, 0
         label = f"financing {financing.date} of {share_count(shares)} shares at {money(financing.price)}"
@@ -328,7 +330,8 @@ def financing_limit(terms: Terms, timeline: Timeline, calendars: Calendars, quot
             continue
         beyond = f" ({share_count(rest)} shares beyond the existing-warrants cap)" if exempt else ""
         kind = "not exempt" if financing.exemption == "none" else f"{financing.exemption} is not exempt"
-        message = (f"{label}{beyond}: below {source} {money(bid)}, inside the limit ({start} to {end}), "
+        window = f"{start} to {end}" if not projected else f"from {start}; the statement is not yet effective"
+        message = (f"{label}{beyond}: below {source} {money(bid)}, inside the limit ({window}), "
                    f"{kind if not exempt else 'beyond the cap'}")
         breaches.append(Diagnostic("SPA69-DISCOUNTED-SALE", message, clause=clause, date=financing.date))
         steps.append(Step(clause, f"{message}: a breach", financing.date))
