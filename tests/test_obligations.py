@@ -359,3 +359,17 @@ def test_the_focus_spa_6_9_exemptions_and_cap_are_the_texts():
     assert limit.exemptions == ("employee_plan", "compensatory", "existing_warrants", "investor_approval")
     assert limit.existing_warrants_cap == 300000
     assert Decimal(limit.days) == 90
+
+
+def test_an_illustrative_deal_cites_its_own_covenant_clauses_and_words():
+    # lumen-2023 quotes no FOCUS slot for its covenants: each obligation cites its [covenants] block.
+    from pipedeal.engine.evaluate import evaluate
+    from pipedeal.storage.workspace import calendars_for, load_inputs
+
+    inputs = load_inputs("lumen-2023")
+    result = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars_for(inputs.terms), D("2024-12-31"))
+    found = {o.kind: o for o in result.covenant_obligations}
+    assert found["effectiveness_notice"].clause == "RRA 3(d)"
+    assert found["effectiveness_notice"].quote.startswith('"The Company shall notify the Holders via e-mail')
+    assert found["discounted_financing"].clause == "SPA 4.12(a)"
+    assert "transfer_agent" not in found and "comment_letters" not in found  # "none" in lumen's terms
