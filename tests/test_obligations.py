@@ -373,3 +373,14 @@ def test_an_illustrative_deal_cites_its_own_covenant_clauses_and_words():
     assert found["effectiveness_notice"].quote.startswith('"The Company shall notify the Holders via e-mail')
     assert found["discounted_financing"].clause == "SPA 4.12(a)"
     assert "transfer_agent" not in found and "comment_letters" not in found  # "none" in lumen's terms
+
+
+def test_ids_stay_the_same_when_an_earlier_letter_is_recorded_later():
+    # Two letters on 2000-01-28 are :1 and :2 of that day; a letter of 2000-01-20 recorded after them
+    # takes its own day's number and renames neither.
+    first = {"type": "comment_letter_received", "date": "2000-01-28"}
+    earlier = {"type": "comment_letter_received", "date": "2000-01-20"}
+    before = {k for k in obligations(first, first) if k.startswith("comment_letters:")}
+    after = {k for k in obligations(first, first, earlier) if k.startswith("comment_letters:")}
+    assert before == {"comment_letters:primary:2000-01-28:1", "comment_letters:primary:2000-01-28:2"}
+    assert after == before | {"comment_letters:primary:2000-01-20:1"}

@@ -154,6 +154,17 @@ def _facts(timeline: Timeline, kind: type) -> list[ev.EventBase]:
     return [event for event in timeline.covenant_events if isinstance(event, kind)]
 
 
+def _numbered(facts: Sequence[ev.EventBase], key: Callable[[ev.EventBase], str]) -> list[tuple[ev.EventBase, int]]:
+    """Each fact with its number among the facts of its key and date (1, 2, ...): the id's last part, stable
+    when a fact of another day is recorded later."""
+    seen: dict[tuple[str, dt.date], int] = {}
+    numbered = []
+    for fact in facts:
+        seen[(key(fact), fact.date)] = seen.get((key(fact), fact.date), 0) + 1
+        numbered.append((fact, seen[(key(fact), fact.date)]))
+    return numbered
+
+
 def _statement_key(event: ev.EventBase) -> str:
     return getattr(event, "statement", "")
 
@@ -195,20 +206,21 @@ def covenant_obligations(terms: Terms, timeline: Timeline, calendars: Calendars,
         lambda t: ("give the Investors the draft " + ("amendment of the " if t.text.startswith("rs_amended") else "")
                    + f"{t.key} Registration Statement to review before it is filed"))
     letters = [Trigger(e.date, f"comment_letter_received {e.date} ({_statement_key(e)})", _statement_key(e),
-                       f"{_statement_key(e)}:{e.date}:{index}")
-               for index, e in enumerate(_facts(timeline, ev.CommentLetterReceived), start=1)]
+                       f"{_statement_key(e)}:{e.date}:{number}")
+               for e, number in _numbered(_facts(timeline, ev.CommentLetterReceived), _statement_key)]
     obligations += _duties(
         terms, calendars, as_of, "comment_letters", letters,
         [(e.date, _statement_key(e)) for e in _facts(timeline, ev.CommentLetterForwarded)], by_company,
         to_investors, lambda t: "send each Investor copies of the SEC comment letter")
-    delisting = [Trigger(e.date, f"delisting_notice_received {e.date}", "", f"{e.date}:{index}")
-                 for index, e in enumerate(_facts(timeline, ev.DelistingNoticeReceived), start=1)]
+    delisting = [Trigger(e.date, f"delisting_notice_received {e.date}", "", f"{e.date}:{number}")
+                 for e, number in _numbered(_facts(timeline, ev.DelistingNoticeReceived), lambda _: "")]
     obligations += _duties(
         terms, calendars, as_of, "delisting_correspondence", delisting,
         [(e.date, "") for e in _facts(timeline, ev.DelistingNoticeForwarded)], by_company, to_investors,
         lambda t: "send the Investors copies of the Principal Market's delisting correspondence")
-    drafts = [Trigger(e.date, f"press_release_draft {e.date}", investor, f"{e.date}:{index}:{investor}")
-              for index, e in enumerate(_facts(timeline, ev.PressReleaseDraft), start=1) for investor in investors]
+    drafts = [Trigger(e.date, f"press_release_draft {e.date}", investor, f"{e.date}:{number}:{investor}")
+              for e, number in _numbered(_facts(timeline, ev.PressReleaseDraft), lambda _: "")
+              for investor in investors]
     obligations += _duties(
         terms, calendars, as_of, "press_release", drafts,
         [(e.date, e.investor) for e in _facts(timeline, ev.PressReleaseAnswer)],  # type: ignore[attr-defined]
