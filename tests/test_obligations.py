@@ -303,6 +303,12 @@ def test_obligation_met_for_a_filing_is_refused_the_filing_event_performs_it():
         ("OBLIGATION-MET-BY-EVENT", 6, "obligation")]
 
 
+def test_obligation_met_before_the_duty_arises_is_refused():
+    # A notice of the 2000-02-16 effectiveness cannot be given on 2000-02-15.
+    assert problems({"type": "obligation_met", "date": "2000-02-15", "obligation": NOTICE}) == [
+        ("OBLIGATION-MET-EARLY", 6, "date")]
+
+
 def test_a_press_release_answer_from_an_unknown_investor_is_refused():
     assert problems({"type": "press_release_answer", "date": "2000-03-01", "investor": "tudor"}) == [
         ("EVENT-UNKNOWN-PARTY", 6, "investor")]

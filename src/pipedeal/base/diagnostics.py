@@ -94,6 +94,7 @@ CATALOGUE: tuple[Code, ...] = tuple([
             ("EVENT-DUPLICATE-STATEMENT", "a second filing or effectiveness of one Registration Statement"),
             ("OBLIGATION-UNKNOWN", "an obligation_met or waiver names an obligation id the deal does not have"),
             ("OBLIGATION-MET-BY-EVENT", "an obligation_met for a duty its own event performs (rs_filed, ld_paid, ...)"),
+            ("OBLIGATION-MET-EARLY", "an obligation_met dated before the event the duty arises from"),
             ("WAIVER-SIGNER", "a waiver not signed by exactly the parties the duty is owed to"),
             ("LEDGER-EDITED", "a ledger row (or the stored terms or quotes) no longer matches its hash"),
             ("LEDGER-DELETED", "ledger rows are missing from the chain"),

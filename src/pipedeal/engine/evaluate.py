@@ -97,7 +97,8 @@ def delivery_obligations(terms: Terms, timeline: Timeline, as_of: dt.date) -> li
                  due=result.delivery_due, unrolled_due=result.delivery_due,
                  status="pending" if as_of <= result.delivery_due else "unconfirmed",
                  met_on=None, met_by=None, ref=f"warrant_exercise {result.date} of {result.warrant}",
-                 trigger=f"warrant_exercise {result.date} of {result.warrant}", owed_to=(result.holder,))
+                 trigger=f"warrant_exercise {result.date} of {result.warrant}", owed_to=(result.holder,),
+                 performable_from=result.date)
         for result in timeline.exercises
     ]
 

@@ -140,7 +140,8 @@ def _duties(terms: Terms, calendars: Calendars, as_of: dt.date, name: str, trigg
             id=f"{name}:{trigger.qualifier}", clause=clause, party=party(trigger), duty=duty(trigger), due=due,
             unrolled_due=due, status=_status(due, met_on, as_of), met_on=met_on,
             met_by=PERFORMED_BY[name] if met_on else None, steps=tuple(steps), ref=trigger.text,
-            trigger=trigger.text, owed_to=owed_to(trigger), quote=words))
+            trigger=trigger.text, owed_to=owed_to(trigger), quote=words,
+            performable_from=trigger.day if rule.when == "after" else None))
     return obligations
 
 
@@ -445,6 +446,10 @@ def lifecycle_problems(obligations: Iterable[Deadline], lifecycle: Sequence[Loca
                 problems.append(item.diagnostic(
                     "OBLIGATION-MET-BY-EVENT", f"{obligation.id} is performed by the {fact} event the figures read: "
                     f"record that event instead", "obligation"))
+            elif obligation.performable_from is not None and event.date < obligation.performable_from:
+                problems.append(item.diagnostic(
+                    "OBLIGATION-MET-EARLY", f"{obligation.id} arises from {obligation.trigger}: it cannot be performed "
+                    f"on {event.date}, before that", "date"))
             continue
         owed, signed = set(obligation.owed_to), set(event.signed_by)
         if owed and signed != owed:

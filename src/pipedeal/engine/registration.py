@@ -51,6 +51,8 @@ class Deadline:
     waived_by: tuple[str, ...] = ()
     waived_on: dt.date | None = None
     quote: str | None = None  # the clause's words, in quotation marks (or a note that the terms quote none)
+    # The first day a performance can count: a notice of effectiveness is no notice before the effectiveness.
+    performable_from: dt.date | None = None
 
     @property
     def kind(self) -> str:

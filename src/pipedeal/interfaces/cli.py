@@ -863,7 +863,8 @@ def _lifecycle_problems(terms, calendars, quotes, recorded, new) -> list[Diagnos
         evaluate(terms, everything, quotes, calendars, last)
     except InputError as exc:
         return [problem for problem in exc.problems
-                if problem.code in ("OBLIGATION-UNKNOWN", "OBLIGATION-MET-BY-EVENT", "WAIVER-SIGNER")]
+                if problem.code in ("OBLIGATION-UNKNOWN", "OBLIGATION-MET-BY-EVENT", "OBLIGATION-MET-EARLY",
+                                    "WAIVER-SIGNER")]
     return []
 
 
