@@ -173,8 +173,8 @@ def kinds_on(terms, facts: Facts, day: dt.date) -> set[str]:
         if deadline.due < day and (deadline.met_on is None or day < deadline.met_on):
             kinds.add(kind)
     for deadline in facts.deadlines:
-        if deadline.id in ("additional_rs_filing", "additional_rs_effectiveness"):
-            kind = deadline.id.replace("_rs_", "_")
+        if deadline.kind in ("additional_rs_filing", "additional_rs_effectiveness"):
+            kind = deadline.kind.replace("_rs_", "_")
             if deadline.due < day and (deadline.met_on is None or day < deadline.met_on):
                 kinds.add(kind)
 
@@ -224,7 +224,7 @@ def _excused_by_request(terms, facts: Facts, request: ev.UnderwriterRequest, day
     if terms.registration.underwriter_request == "excludes_days":
         return request.start <= day <= request.end
     for deadline in facts.deadlines:
-        if deadline.id not in EXCLUDED_BY_UNDERWRITER_REQUEST[kind]:
+        if deadline.kind not in EXCLUDED_BY_UNDERWRITER_REQUEST[kind]:
             continue
         overdue = deadline.due < day and (deadline.met_on is None or day < deadline.met_on)
         cured = deadline.met_on or facts.as_of + ONE_DAY

@@ -229,7 +229,9 @@ def test_with_share_adjustment_a_full_ratchet_keeps_each_warrants_aggregate_pric
     assert evaluation.reservation.required == 156_978 + 67_546
     # Common: 22,262,701 + 1,000,000 issued + 630 on the exercise
     assert evaluation.state.common_outstanding == OUTSTANDING_AFTER_CLOSING + 1_000_000 + 630
-    assert evaluation.breaches == ()
+    # No reserve or authorized-share breach. The one breach is SPA 6.9's: no statement was ever
+    # effective, so the financing limit still runs, and $1.00 is below that day's closing bid.
+    assert [b.code for b in evaluation.breaches] == ["SPA69-DISCOUNTED-SALE"]
 
 
 def test_without_share_adjustment_the_warrant_shares_stay_and_an_exercise_pays_the_new_price():

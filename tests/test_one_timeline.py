@@ -31,7 +31,7 @@ def cents(value: Fraction) -> Decimal:
 
 
 def obligations(result) -> dict:
-    return {row["id"]: row for row in to_json(result)["obligations"]}
+    return {row["id"].split(":")[0]: row for row in to_json(result)["obligations"]}
 
 
 # --- 1. a split between its record and effective dates, a sale in between, during a default --------

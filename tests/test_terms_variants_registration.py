@@ -222,7 +222,7 @@ def test_the_same_notice_under_focus_gives_the_additional_statements_deadlines()
     # (the SEC's next business day; Independence Day is the Tuesday); effective within 120 days,
     # 06-01 + 120 = Fri 09-29.
     result = evaluate_variant(variant(), log(*ON_TIME, NOTICE), "2000-06-02")
-    found = {d.id: (d.unrolled_due, d.due) for d in result.deadlines}
+    found = {d.kind: (d.unrolled_due, d.due) for d in result.deadlines}
     assert found["additional_rs_filing"] == (D("2000-07-01"), D("2000-07-03"))
     assert found["additional_rs_effectiveness"] == (D("2000-09-29"), D("2000-09-29"))
     assert not [p for p in result.problems if p.code == "ADDITIONAL-STATEMENT-NONE"]

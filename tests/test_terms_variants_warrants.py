@@ -250,6 +250,6 @@ def test_certificates_are_due_in_the_warrants_own_unit(days, unit, exercised, du
     result = evaluate_variant(terms, log(CLOSING, *on_file_from("1999-11-24"), exercise(exercised)), exercised)
     [made] = result.exercises
     assert made.delivery_due == D(due)
-    [obligation] = [o for o in result.obligations if o.id == "warrant_share_delivery"]
+    [obligation] = [o for o in result.obligations if o.kind == "warrant_share_delivery"]
     assert (obligation.due, obligation.status) == (D(due), "pending")
 

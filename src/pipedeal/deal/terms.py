@@ -315,6 +315,60 @@ class Warrants(Words):
     """Days of notice before a record date of a corporate action (W 14 kind)."""
 
 
+# --- covenants ----------------------------------------------------------------------------
+
+class Duty(Words):
+    """A dated duty (RULES §5): done within ``days`` ``unit`` before or after the event that
+    triggers it (the duty names its trigger: "within one Trading Day of such event")."""
+
+    days: Days
+    """How many days."""
+    unit: Unit
+    """calendar, business or trading days."""
+    when: Literal["before", "after"]
+    """before the trigger (a draft at least N days before filing) or after it (a copy within N days of receipt)."""
+    clause: str  # type: ignore[assignment]  # required here: the deal names the clause of each duty
+    """The deal's clause for the duty ("RRA 3(a)"): outputs cite it."""
+
+
+class FinancingLimit(Words):
+    """SPA 6.9 kind: no sale of securities for cash below the then-current bid from the agreement
+    date until ``days`` after the Registration Statement's effective date, except the exempt kinds."""
+
+    days: Days
+    """Days after the effective date on which the limit ends (its last day)."""
+    unit: Unit
+    """calendar, business or trading days."""
+    exemptions: tuple[Exemption, ...]
+    """The financing kinds the limit does not reach: employee_plan, compensatory, existing_warrants,
+    investor_approval, strategic."""
+    existing_warrants_cap: Shares | NoLimit
+    """The most shares exempt as existing_warrants, summed over every such financing (FOCUS: 300,000); shares
+    beyond are not exempt; "none" when the text has no cap."""
+    clause: str  # type: ignore[assignment]  # required here: the deal names the clause of the limit
+    """The deal's clause for the limit ("SPA 6.9"): outputs cite it."""
+
+
+class Covenants(Words):
+    """The dated duties of RULES §5 the engine tracks as obligations; a duty the agreement lacks is "none"."""
+
+    effectiveness_notice: Duty | NoLimit
+    """RRA 3(a) kind: the Company tells the Investors the statement is effective (after rs_effective)."""
+    draft_review: Duty | NoLimit
+    """RRA 3(c) kind: the Investors' review of a draft statement or amendment (before rs_filed, rs_amended)."""
+    comment_letters: Duty | NoLimit
+    """RRA 3(c) kind: the Company copies SEC comment letters to the Investors (after comment_letter_received)."""
+    transfer_agent: Duty | NoLimit
+    """RRA 5(g) kind: the instruction (and opinion) to the transfer agent (after rs_effective)."""
+    delisting_correspondence: Duty | NoLimit
+    """SPA 6.3 kind: the Company copies the Principal Market's delisting correspondence (after
+    delisting_notice_received)."""
+    press_release: Duty | NoLimit
+    """SPA 13.10 kind: each Investor answers a proposed press release (after press_release_draft)."""
+    discounted_financing: FinancingLimit | NoLimit
+    """SPA 6.9 kind: no discounted sale for cash until N days after effectiveness, unless exempt."""
+
+
 # --- registration ---------------------------------------------------------------------------
 
 class Filing(Words):
@@ -602,6 +656,8 @@ class Terms(Strict):
     """When a notice takes effect."""
     capitalization: Capitalization
     """Capital before the Closing."""
+    covenants: Covenants
+    """The dated duties and the financing limit (RULES §5); each names its `clause` (required) and may `quote` it."""
     ambiguities: tuple[Ambiguity, ...] = ()
     """The readings the text leaves open."""
     quotes: dict[str, Quotation] = {}

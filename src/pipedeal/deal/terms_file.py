@@ -43,6 +43,8 @@ CLAUSE_KINDS: tuple[tuple[Loc, str], ...] = (
     (("liquidated_damages", "payment"), "the liquidated damages payment clause (RRA 3(e) kind)"),
     (("liquidated_damages",), "the liquidated damages clause (RRA 3(e)(B) kind)"),
     (("notices",), "the notices clause (SPA 12.1 kind)"),
+    (("covenants", "discounted_financing"), "the financing limit (SPA 6.9 kind: window, exemptions, cap)"),
+    (("covenants",), "the covenants (RULES §5: each dated duty's days, unit, before or after, clause)"),
     (("capitalization",), "the capitalization representation (SPA 4.3 kind)"),
     (("calendars",), "the calendars the deal counts in (Trading Days, Business Days)"),
     (("deal", "fiscal_year_end"), "the financial statements exception (RRA 3(e) kind: the fiscal year end)"),

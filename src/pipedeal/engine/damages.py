@@ -1268,19 +1268,21 @@ def payment_obligations(terms: Terms, damages: dict[str, InvestorDamages],
                     continue
                 projected = " (projected: the default runs on)" if row.projected else ""
                 first = row.first.isoformat()
+                ref = f"{schedule} installment {first} of {investor}"
                 obligations.append(Deadline(
-                    id="ld_payment", clause=payment_clause, party=company,
+                    id=f"ld_payment:{investor}:{first}", clause=payment_clause, party=company,
                     duty=f"pay {investor} liquidated damages of ${row.amount:,} for the default days {first} to "
                          f"{row.last}{projected}", due=row.due, unrolled_due=row.due, status=row.status,
                     met_on=row.settled_on, met_by="ld_paid" if row.settled_on else None,
-                    ref=f"{schedule} installment {first} of {investor}"))
+                    ref=ref, trigger=ref, owed_to=(investor,)))
             continue
         for demand in result.demands:
+            ref = f"ld_demand {demand.date} by {investor}"
             obligations.append(Deadline(
-                id="ld_payment", clause=payment_clause, party=terms.company.id,
+                id=f"ld_payment:{investor}:{demand.date}", clause=payment_clause, party=terms.company.id,
                 duty=f"pay {investor} liquidated damages of ${demand.amount:,}", due=demand.due or demand.date,
                 unrolled_due=demand.due or demand.date, status=demand.status, met_on=demand.met_on,
-                met_by="ld_paid" if demand.met_on else None, ref=f"ld_demand {demand.date} by {investor}"))
+                met_by="ld_paid" if demand.met_on else None, ref=ref, trigger=ref, owed_to=(investor,)))
     if repurchase is not None and repurchase.payment_deadline is not None:
         status = {"valid": "met", "pending": "pending"}.get(repurchase.status, "not_applicable")
         obligations.append(Deadline(
@@ -1291,7 +1293,8 @@ def payment_obligations(terms: Terms, damages: dict[str, InvestorDamages],
             due=repurchase.payment_deadline, unrolled_due=repurchase.payment_deadline, status=status,
             met_on=repurchase.paid_on if status == "met" else None,
             met_by="repurchase_paid" if status == "met" else None,
-            ref=f"repurchase_elected {repurchase.elected_on}"))
+            ref=f"repurchase_elected {repurchase.elected_on}", trigger=f"repurchase_elected {repurchase.elected_on}",
+            owed_to=tuple(investor for investor, amount in repurchase.amounts.items() if amount)))
     return obligations
 
 

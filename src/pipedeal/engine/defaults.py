@@ -319,7 +319,7 @@ def _underwriter_exclusions(terms: Terms, timeline: Timeline, deadlines: Sequenc
                                         request.investor, EFFECTIVENESS_KINDS, UNDERWRITER_WORDS))
             continue
         for deadline in deadlines:
-            kind = KIND_OF_DEADLINE[deadline.id]
+            kind = KIND_OF_DEADLINE[deadline.kind]
             if kind not in EFFECTIVENESS_KINDS:
                 continue
             cured = deadline.met_on or as_of + dt.timedelta(days=1)
@@ -344,7 +344,7 @@ def default_days(terms: Terms, timeline: Timeline, deadlines: Sequence[Deadline]
     horizon = iv.span(closing, last_day)
     kinds: dict[str, Days] = {kind: iv.EMPTY for kind in SLOT_OF_KIND}
     for deadline in deadlines:
-        kind = KIND_OF_DEADLINE[deadline.id]
+        kind = KIND_OF_DEADLINE[deadline.kind]
         kinds[kind] = iv.union(kinds[kind], _after_due(deadline, as_of))
 
     blackout_days = iv.union(*(iv.span(b.start, min(b.end, as_of)) for b in timeline.blackouts))

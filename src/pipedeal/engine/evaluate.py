@@ -28,6 +28,13 @@ from pipedeal.engine.damages import (
     repurchase_election,
 )
 from pipedeal.engine.defaults import DefaultDays, default_days
+from pipedeal.engine.obligations import (
+    covenant_obligations,
+    financing_limit,
+    lifecycle_problems,
+    settle,
+    with_words,
+)
 from pipedeal.engine.pricing import (
     Allocation,
     CapitalizationAfterClosing,
@@ -63,6 +70,13 @@ class Evaluation:
     reservation: Reservation | None = None
     readings: dict[str, object] = field(default_factory=dict)  # set for this run (--set), by ambiguity key
     calendars: Calendars | None = None  # the calendars the figures were counted in
+    covenant_obligations: tuple[Deadline, ...] = ()  # RULES §5: [covenants] and W 14 (engine/obligations.py)
+
+    @property
+    def all_obligations(self) -> tuple[Deadline, ...]:
+        """Every obligation of the deal, by due date: ``obligations`` (registration, payments, deliveries)
+        and the covenants' (RULES §5), one type, one lifecycle."""
+        return tuple(sorted((*self.obligations, *self.covenant_obligations), key=lambda o: (o.due, o.id)))
 
     @property
     def exercises(self) -> tuple[ExerciseResult, ...]:
@@ -74,14 +88,17 @@ class Evaluation:
 
 
 def delivery_obligations(terms: Terms, timeline: Timeline, as_of: dt.date) -> list[Deadline]:
-    """W 3: certificates "shall be delivered ... within three (3) Trading Days"; the
-    ledger records no delivery, so each is pending until due and then unconfirmed."""
+    """W 3: certificates "shall be delivered ... within three (3) Trading Days"; until an
+    ``obligation_met`` records the delivery, each is pending until due and then unconfirmed."""
     return [
-        Deadline(id="warrant_share_delivery", clause=cite(terms, "W 3 delivery", "warrants"), party=terms.company.id,
+        Deadline(id=f"warrant_share_delivery:{result.warrant}:{result.date}",
+                 clause=cite(terms, "W 3 delivery", "warrants"), party=terms.company.id,
                  duty=f"deliver {result.shares_issued:,} shares to {result.holder} ({result.warrant})",
                  due=result.delivery_due, unrolled_due=result.delivery_due,
                  status="pending" if as_of <= result.delivery_due else "unconfirmed",
-                 met_on=None, met_by=None, ref=f"warrant_exercise {result.date} of {result.warrant}")
+                 met_on=None, met_by=None, ref=f"warrant_exercise {result.date} of {result.warrant}",
+                 trigger=f"warrant_exercise {result.date} of {result.warrant}", owed_to=(result.holder,),
+                 performable_from=result.date)
         for result in timeline.exercises
     ]
 
@@ -136,10 +153,25 @@ def evaluate(
                for plan in plans}
     obligations = sorted((*deadlines, *payment_obligations(terms, damages, repurchase),
                           *delivery_obligations(terms, timeline, as_of)), key=lambda deadline: deadline.due)
+    # RULES §5: the covenants' dated duties and SPA 6.9's limit, then every obligation's lifecycle.
+    effectiveness_due = next((d.due for d in deadlines if d.id == "rs_effectiveness"), None)
+    limit, limit_findings = financing_limit(terms, timeline, calendars, quotes, effectiveness_due, as_of)
+    covenants = [*covenant_obligations(terms, timeline, calendars, as_of), *limit]
+    # Every obligation exists once every event is folded (each arises from an event): only then is an
+    # unknown id in an obligation_met or waiver known to be a mistake, not a duty that arises later.
+    complete = all(item.event.applies_on <= as_of for item in events)
+    problems = lifecycle_problems([*obligations, *covenants], timeline.lifecycle, complete)
+    if problems:
+        raise InputError(problems)
+    obligations = with_words(terms, settle(obligations, timeline.lifecycle))
+    covenants = sorted(settle(covenants, timeline.lifecycle), key=lambda o: (o.due, o.id))
     return replace(base, pricing=pricing, deadlines=deadlines, default_days=defaults, damages=damages,
                    repurchase=repurchase, obligations=tuple(obligations), state=timeline.at(as_of),
-                   timeline=timeline, breaches=_breaches(timeline), reservation=timeline.reservation(as_of),
-                   problems=(*capitalization.problems, *_warnings(timeline)))
+                   timeline=timeline, reservation=timeline.reservation(as_of),
+                   breaches=(*_breaches(timeline), *(f for f in limit_findings if f.severity == "breach")),
+                   problems=(*capitalization.problems, *_warnings(timeline),
+                             *(f for f in limit_findings if f.severity != "breach")),
+                   covenant_obligations=tuple(covenants))
 
 
 def _breaches(timeline: Timeline) -> tuple[Diagnostic, ...]:

@@ -439,6 +439,93 @@ class EffectivenessPeriodEnd(EventBase):
     ]
 
 
+# --- covenants and the obligations' lifecycle (RULES §5) --------------------------------------
+
+ObligationId = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class ObligationMet(EventBase):
+    """RULES §5: an obligation performed, named by its id (``pipedeal obligations`` lists the ids).
+    For a duty the ledger records by its own event (a filing, a payment), that event meets it."""
+
+    type: Literal["obligation_met"]
+    obligation: ObligationId = Field(description="the obligation's id, as pipedeal obligations lists it "
+                                                 "(effectiveness_notice:primary:2000-02-16)")
+
+
+class Waiver(EventBase):
+    """A written waiver of one obligation, signed by every party the duty is owed to."""
+
+    type: Literal["waiver"]
+    obligation: ObligationId = Field(description="the id of the obligation waived")
+    signed_by: Annotated[list[Ref], Field(min_length=1)] = Field(
+        description="the ids of the parties who signed: exactly those the duty is owed to")
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        return tuple(self.signed_by)
+
+
+class _StatementFact(EventBase):
+    statement: Statement = "primary"
+
+
+class RsEffectiveNotice(_StatementFact):
+    """RRA 3(a): the Company notifies the Investors that the statement is effective."""
+
+    type: Literal["rs_effective_notice"]
+
+
+class TransferAgentInstruction(_StatementFact):
+    """RRA 5(g): the instruction (and counsel's opinion) delivered to the transfer agent."""
+
+    type: Literal["transfer_agent_instruction"]
+
+
+class DraftRsDelivered(_StatementFact):
+    """RRA 3(c): the proposed statement (or amendment) delivered to the Investors for review; it
+    serves the next filing of that statement."""
+
+    type: Literal["draft_rs_delivered"]
+
+
+class CommentLetterReceived(_StatementFact):
+    """RRA 3(c): the Company receives an SEC comment letter on the statement."""
+
+    type: Literal["comment_letter_received"]
+
+
+class CommentLetterForwarded(_StatementFact):
+    """RRA 3(c): the Company sends the Investors copies of a comment letter (the oldest not yet sent)."""
+
+    type: Literal["comment_letter_forwarded"]
+
+
+class DelistingNoticeReceived(EventBase):
+    """SPA 6.3: the Company receives correspondence of the Principal Market threatening delisting."""
+
+    type: Literal["delisting_notice_received"]
+
+
+class DelistingNoticeForwarded(EventBase):
+    """SPA 6.3: the Company sends the Investors copies of that correspondence (the oldest not yet sent)."""
+
+    type: Literal["delisting_notice_forwarded"]
+
+
+class PressReleaseDraft(EventBase):
+    """SPA 13.10: the Investors receive a proposed press release (``date``: their receipt)."""
+
+    type: Literal["press_release_draft"]
+
+
+class PressReleaseAnswer(_InvestorEvent):
+    """SPA 13.10: an Investor consents to or objects to the proposed release."""
+
+    type: Literal["press_release_answer"]
+    answer: Literal["consent", "objection"] = "consent"
+
+
 Fact = Annotated[
     Union[  # noqa: UP007 - a discriminated union reads better spelled out
         Closing,
@@ -473,6 +560,17 @@ Fact = Annotated[
         Financing,
         Notice,
         EffectivenessPeriodEnd,
+        ObligationMet,
+        Waiver,
+        RsEffectiveNotice,
+        TransferAgentInstruction,
+        DraftRsDelivered,
+        CommentLetterReceived,
+        CommentLetterForwarded,
+        DelistingNoticeReceived,
+        DelistingNoticeForwarded,
+        PressReleaseDraft,
+        PressReleaseAnswer,
     ],
     Field(discriminator="type"),
 ]

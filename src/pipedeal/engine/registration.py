@@ -32,17 +32,39 @@ class Step:
 @quick_init  # an investor's installments each make one
 @dataclass(frozen=True)
 class Deadline:
+    """One obligation of the deal (RULES §5), whatever its clause: a registration deadline, a
+    payment, a delivery, a covenant's dated duty. ``id`` is stable for the deal (the duty's kind,
+    then what triggers it: ``effectiveness_notice:primary:2000-02-16``); an ``obligation_met`` or
+    ``waiver`` event names it."""
+
     id: str
     clause: str
     party: str
     duty: str
     due: dt.date
     unrolled_due: dt.date
-    status: str  # pending | met | missed | not_applicable | unconfirmed
+    status: str  # pending | met | missed | waived | not_applicable | unconfirmed
     met_on: dt.date | None
     met_by: str | None
     steps: tuple[Step, ...] = field(default=())
     ref: str | None = None  # what the obligation answers (e.g. the notice it follows)
+    trigger: str | None = None  # the event that gives rise to the duty ("rs_effective 2000-02-16")
+    owed_to: tuple[str, ...] = ()  # the parties the duty is owed to: only they can waive it
+    waived_by: tuple[str, ...] = ()
+    waived_on: dt.date | None = None
+    quote: str | None = None  # the clause's words, in quotation marks (or a note that the terms quote none)
+    # The first day a performance can count: a notice of effectiveness is no notice before the effectiveness.
+    performable_from: dt.date | None = None
+
+    @property
+    def kind(self) -> str:
+        """The duty's kind, the id's first part (``ld_payment`` of ``ld_payment:raptor:2000-02-01``)."""
+        return self.id.split(":", 1)[0]
+
+
+def investor_ids(terms: Terms) -> tuple[str, ...]:
+    """The Investors, in the terms' order: the parties a Company duty to "the Investors" is owed to."""
+    return tuple(investor.id for investor in terms.investors)
 
 
 # The roll is pipedeal's rule (RULES §1, reading Securities Act Rule 0-3), valid for every deal,
@@ -145,6 +167,7 @@ def filing_deadline(terms: Terms, timeline: Timeline, calendars: Calendars, as_o
         duty="file the Registration Statement with the Commission",
         due=due, unrolled_due=unrolled, status=_status(due, filed, as_of),
         met_on=filed, met_by="rs_filed" if filed else None, steps=tuple(steps),
+        trigger=f"{name} {start}", owed_to=investor_ids(terms),
     )
 
 
@@ -189,6 +212,7 @@ def effectiveness_deadline(terms: Terms, timeline: Timeline, calendars: Calendar
         duty="cause the Registration Statement to be declared effective",
         due=due, unrolled_due=unrolled, status=_status(due, effective, as_of),
         met_on=effective, met_by="rs_effective" if effective else None, steps=tuple(steps),
+        trigger=f"{name} {start}", owed_to=investor_ids(terms),
     )
 
 
@@ -219,23 +243,24 @@ def additional_deadlines(terms: Terms, timeline: Timeline, notice: ev.Insufficie
     due = _roll(unrolled, calendars.sec, terms, steps)
     filed = facts.first("filed", start)
     filing = Deadline(
-        id="additional_rs_filing",
+        id=f"additional_rs_filing:{start}:{notice.investor}",
         clause=cite_all(terms, ("RRA 3(a)", "registration.additional.filing"), "RRA 3(e)(iv)", abbreviate=True),
         party=terms.company.id, duty="file the additional Registration Statement", due=due, unrolled_due=unrolled,
         status=_status(due, filed, as_of), met_on=filed, met_by="rs_filed" if filed else None,
-        steps=tuple(steps), ref=ref)
+        steps=tuple(steps), ref=ref, trigger=ref, owed_to=investor_ids(terms))
     rule_e = additional.effectiveness
     clause = cite(terms, "RRA 3(a)", "registration.additional.effectiveness")
     unrolled, steps = _effective_by(rule_e, start, "notice", facts, calendars, clause)
     due = _roll(unrolled, calendars.sec, terms, steps)
     effective = facts.first("effective", start)
     effectiveness = Deadline(
-        id="additional_rs_effectiveness",
+        id=f"additional_rs_effectiveness:{start}:{notice.investor}",
         clause=cite_all(terms, ("RRA 3(a)", "registration.additional.effectiveness"), "RRA 3(e)(iv)",
                         abbreviate=True),
         party=terms.company.id, duty="cause the additional Registration Statement to be declared effective",
         due=due, unrolled_due=unrolled, status=_status(due, effective, as_of), met_on=effective,
-        met_by="rs_effective" if effective else None, steps=tuple(steps), ref=ref)
+        met_by="rs_effective" if effective else None, steps=tuple(steps), ref=ref, trigger=ref,
+        owed_to=investor_ids(terms))
     return [filing, effectiveness]
 
 

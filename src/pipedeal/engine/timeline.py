@@ -95,7 +95,13 @@ from pipedeal.engine.warrants import (
 )
 
 # Events that may be dated before the Closing (they do not presuppose it).
-PRE_CLOSING_TYPES = frozenset({"closing", "notice", "corporate_action_notice", "financing"})
+# SPA 13.10: a press release may be proposed (and answered) at signing; a waiver may be signed then.
+PRE_CLOSING_TYPES = frozenset({"closing", "notice", "corporate_action_notice", "financing", "press_release_draft",
+                               "press_release_answer", "waiver"})
+# RULES §5: the facts that trigger or perform a covenant; read by engine/obligations.py.
+COVENANT_EVENTS = (ev.RsEffectiveNotice, ev.TransferAgentInstruction, ev.DraftRsDelivered, ev.CommentLetterReceived,
+                   ev.CommentLetterForwarded, ev.DelistingNoticeReceived, ev.DelistingNoticeForwarded,
+                   ev.PressReleaseDraft, ev.PressReleaseAnswer)
 STATEMENT_EVENTS = (ev.RsFiled, ev.RsAmended, ev.FullReview, ev.SecClearance, ev.RsEffective,
                     ev.EffectivenessLapsed, ev.EffectivenessRestored)
 RECAPITALIZATIONS = (ev.StockSplit, ev.StockDividend, ev.ReverseSplit, ev.Reclassification)
@@ -408,6 +414,11 @@ class Timeline:
     events_applied: int
     change_days: tuple[dt.date, ...]  # every day on which something changed
     expired_on: dt.date | None  # the last exercise day (W 10-moved Termination Date), once it has passed
+    # RULES §5: the covenant facts in date order, the obligation_met and waiver events with where they were
+    # recorded (an unknown obligation id is named at its line), and the corporate actions W 14 notices precede.
+    covenant_events: tuple[ev.EventBase, ...] = ()
+    lifecycle: tuple[Located, ...] = ()
+    corporate_actions: tuple[ev.EventBase, ...] = ()
 
     @property
     def last_exercise_day(self) -> dt.date | None:
@@ -548,6 +559,9 @@ class Fold:
         self.allocations: tuple[Allocation, ...] = ()
         self.window: tuple[dt.date, dt.date] | None = None  # the exercise window, fixed at the Closing
         self.current: Located | None = None
+        self.covenant_events: list[ev.EventBase] = []
+        self.lifecycle: list[Located] = []
+        self.corporate_actions: list[ev.EventBase] = []
         # Set by every step that moves the reserve, the warrant shares or the Common, so
         # the SPA 6.2 / W 15 check runs only after those (a sale or a demand moves none).
         self.capital_changed = False
@@ -1133,6 +1147,7 @@ class Fold:
     def _late_action_notices(self, event: ev.EventBase) -> None:
         """W 14: "at least 30 days' prior written notice of the date on which a record date
         shall be selected ... and ... of the date when the same shall take place"."""
+        self.corporate_actions.append(event)
         days = self.ctx.terms.warrants.corporate_action_notice_days
         record = getattr(event, "record_date", None)
         notices = [n for n in self.facts.get(ev.CorporateActionNotice, ())
@@ -1152,6 +1167,21 @@ class Fold:
             when = f"given {notices[0].date}" if notices else "not given"
             self.report("W14-LATE-NOTICE", f"{event.type} of {event.date}: notice of the {label} {day} was "  # type: ignore[attr-defined]
                         f"{when}; due by {latest} ({days} days before)", self.cite("W 14 notice"), day)
+
+    def _covenant_fact(self, event: ev.EventBase, day: dt.date) -> None:
+        """RULES §5: a fact that triggers or performs a covenant; the obligations read them in date order."""
+        self.covenant_events.append(event)
+
+    def _lifecycle(self, event: ev.ObligationMet | ev.Waiver, day: dt.date) -> None:
+        """RULES §5: an ``obligation_met`` or ``waiver``, kept with where it was recorded: whether its
+        obligation exists is known only once the obligations are computed (engine/obligations.py)."""
+        if isinstance(event, ev.Waiver):
+            terms = self.ctx.terms
+            for index, signer in enumerate(event.signed_by):
+                if terms.party(signer) is None:
+                    raise Rejected("EVENT-UNKNOWN-PARTY", f"no party {signer!r} in the terms file signed this waiver",
+                                   f"signed_by[{index}]")
+        self.lifecycle.append(self.current or Located(event))
 
     def _merge(self, event: ev.Merger, day: dt.date) -> None:
         """W 11 (reorganization): the Warrant then buys the Other Property per share."""
@@ -1432,7 +1462,8 @@ class Fold:
             allocations=self.allocations, exercise_window=self.window,
             events_applied=self.events_applied,
             change_days=tuple(dt.date.fromordinal(d) for d in sorted(self.change_days)),
-            expired_on=self.expired_on)
+            expired_on=self.expired_on, covenant_events=tuple(self.covenant_events),
+            lifecycle=tuple(self.lifecycle), corporate_actions=tuple(self.corporate_actions))
 
 
 _HANDLERS = {
@@ -1452,6 +1483,9 @@ _HANDLERS = {
     ev.InsufficientSharesNotice: Fold._insufficient_notice,
     ev.RepurchasePaid: Fold._repurchase_paid,
     ev.Blackout: Fold._blackout,
+    ev.ObligationMet: Fold._lifecycle,
+    ev.Waiver: Fold._lifecycle,
+    **{kind: Fold._covenant_fact for kind in COVENANT_EVENTS},
     **{kind: Fold._statement_event for kind in STATEMENT_EVENTS},
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -465,6 +466,152 @@ def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db
         out.print(f"Wrote {path}")
 
 
+StatusChoice = Enum("StatusChoice", {status: status for status in
+                                     ("pending", "met", "missed", "waived", "not_applicable", "unconfirmed")})
+
+
+def _deal_names(deal: str | None, all_deals: bool, db: str | None, events: Path | None) -> tuple[list[str], str | None]:
+    """The deals a multi-deal command reads and the ledger URL: ``--deal``; else every deal of the ledger
+    (``--db``, $PIPEDEAL_DB, ./pipedeal.db); else the bundled FOCUS deal (``--all``: every bundled deal)."""
+    from pipedeal.deal.terms_file import BUNDLED_DEALS, DEFAULT_DEAL
+    from pipedeal.storage.workspace import default_db_url
+
+    if deal is not None and all_deals:
+        raise InputError([Diagnostic("CLI-CONFLICTING-OPTIONS", "name one deal with --deal, or every deal with --all",
+                                     "command line", field="--all")])
+    url = db if db is not None else default_db_url()
+    if deal is not None:
+        names = [deal]
+    elif url:
+        from pipedeal.storage import ledger as store
+
+        names = store.list_deals(url) or [DEFAULT_DEAL]
+    else:
+        names = sorted(path.name for path in BUNDLED_DEALS.iterdir() if (path / "terms.toml").is_file()) \
+            if all_deals else [DEFAULT_DEAL]
+    if events is not None and len(names) > 1:
+        raise InputError([Diagnostic("CLI-CONFLICTING-OPTIONS", f"--events is one deal's log; {len(names)} deals "
+                                     f"would read it ({', '.join(names)}): name one with --deal", "command line",
+                                     field="--events")])
+    return names, url
+
+
+def _each_deal(names: list[str], url: str | None, as_of: dt.date, events: Path | None, prices: Path | None,
+               allow_broken: bool):
+    """Each named deal evaluated as of ``as_of``: (name, inputs, evaluation)."""
+    from pipedeal.engine.evaluate import evaluate
+    from pipedeal.storage.workspace import calendars_for
+
+    for name in names:
+        inputs = _load(name, url or "", events, prices, allow_broken)
+        yield inputs.terms.deal.name, inputs, evaluate(inputs.terms, inputs.events, inputs.quotes,
+                                                       calendars_for(inputs.terms), as_of)
+
+
+@app.command()
+def obligations(
+    deal: Annotated[str | None, typer.Option("--deal", help="One deal (a bundled name, a TERMS.toml, a ledger's "
+                                                              "deal); default: every deal of the ledger.")] = None,
+    all_deals: Annotated[bool, typer.Option("--all", help="Every deal of the ledger (without one: every bundled "
+                                                          "deal).")] = False,
+    from_: Annotated[str | None, typer.Option("--from", help="Only obligations due on or after this date.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Only obligations due on or before this date.")] = None,
+    party: Annotated[str | None, typer.Option("--party", help="Only what this party owes or is owed.")] = None,
+    status: Annotated[list[StatusChoice] | None, typer.Option("--status", help="Only this status (repeatable).")] \
+        = None,
+    as_of: AsOfOption = None,
+    fail_on_overdue: Annotated[bool, typer.Option(
+        "--fail-on-overdue", help="Exit 1 when an obligation listed is missed and not performed.")] = False,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
+) -> None:
+    """Every obligation of every deal (RULES §5), by due date: party, owed to, clause, trigger, due, status,
+    met on, and its computation. Record performance with obligation_met or the duty's own event, a waiver with
+    waiver (signed by the parties it is owed to)."""
+    from pipedeal.outputs.render import render_obligations
+    from pipedeal.outputs.report import obligation_json
+    from pipedeal.storage.workspace import parse_day
+
+    def compute():
+        day = parse_day(as_of, "--as-of") if as_of else _today()
+        first = parse_day(from_, "--from") if from_ else None
+        last = parse_day(to, "--to") if to else None
+        if first and last and first > last:
+            raise InputError([Diagnostic("CLI-BAD-DATE", f"--from {first} is after --to {last}", "command line",
+                                         field="--from")])
+        names, url = _deal_names(deal, all_deals, db, events)
+        rows, warnings, parties = [], [], set()
+        for name, inputs, evaluation in _each_deal(names, url, day, events, prices, allow_broken_ledger):
+            warnings += [finding.as_dict() for finding in inputs.ledger_warnings]
+            parties |= {p.id for p in (inputs.terms.company, *inputs.terms.investors, *inputs.terms.parties)}
+            for obligation in evaluation.all_obligations:
+                if (first and obligation.due < first) or (last and obligation.due > last):
+                    continue
+                if party and party != obligation.party and party not in obligation.owed_to:
+                    continue
+                if status and obligation.status not in {choice.value for choice in status}:
+                    continue
+                rows.append(obligation_json(name, obligation))
+        if party and party not in parties:
+            raise InputError([Diagnostic("CLI-UNKNOWN-PARTY", f"no party {party!r} in {', '.join(names)} "
+                                         f"(parties: {', '.join(sorted(parties))})", "command line", field="--party")])
+        rows.sort(key=lambda row: (row["due"], row["deal"], row["id"]))
+        return day, rows, warnings
+
+    day, rows, warnings = _run(compute)
+    if json_output:
+        data: dict[str, Any] = {"as_of": day.isoformat(), "obligations": rows}
+        if warnings:
+            data["ledger_warnings"] = warnings
+        out.print_json(json.dumps(data))
+    else:
+        render_obligations(out, rows, day.isoformat())
+    if fail_on_overdue and any(row["status"] == "missed" and row["met_on"] is None for row in rows):
+        raise typer.Exit(1)
+
+
+@app.command()
+def covenants(
+    on: Annotated[str, typer.Option("--on", help="The day (YYYY-MM-DD).")],
+    deal: Annotated[str | None, typer.Option("--deal", help="One deal; default: every deal of the ledger.")] = None,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
+) -> None:
+    """The covenants live on a day (RULES §5): SPA 6.9's window, the Effectiveness Period, the blackout cap's
+    remaining days, W 14; each with its window and clause, and the obligations open that day."""
+    from pipedeal.engine.obligations import live_covenants
+    from pipedeal.outputs.render import render_covenants, render_obligations
+    from pipedeal.outputs.report import covenant_json, obligation_json
+    from pipedeal.storage.workspace import calendars_for, parse_day
+
+    def compute():
+        day = parse_day(on, "--on")
+        names, url = _deal_names(deal, False, db, events)
+        rows, open_rows = [], []
+        for name, inputs, evaluation in _each_deal(names, url, day, events, prices, allow_broken_ledger):
+            due = next((d.due for d in evaluation.deadlines if d.id == "rs_effectiveness"), None)
+            period = evaluation.default_days.period if evaluation.default_days else None
+            rows += [covenant_json(name, covenant) for covenant in live_covenants(
+                inputs.terms, evaluation.timeline, calendars_for(inputs.terms), day, due,
+                period.start if period else None, period.end if period else None, period.reason if period else "")]
+            open_rows += [obligation_json(name, o) for o in evaluation.all_obligations if o.status == "pending"]
+        return day, rows, open_rows
+
+    day, rows, open_rows = _run(compute)
+    if json_output:
+        out.print_json(json.dumps({"on": day.isoformat(), "covenants": rows, "open_obligations": open_rows}))
+        return
+    render_covenants(out, rows, day.isoformat())
+    if open_rows:
+        render_obligations(out, open_rows, day.isoformat())
+
+
 @app.command()
 def warrants(
     deal: DealOption = "focus-1999",
@@ -800,7 +947,7 @@ def _validator(url: str, deal: str):
     from pipedeal.base.quotes import QuoteBook
     from pipedeal.deal.terms_file import parse_terms
     from pipedeal.engine.append import check_ledger_append
-    from pipedeal.engine.history import Recorded
+    from pipedeal.engine.history import Recorded, known_history
     from pipedeal.engine.timeline import Located, make_context
     from pipedeal.storage import ledger as store
     from pipedeal.storage.workspace import calendars_for, ledger_terms_label
@@ -816,11 +963,39 @@ def _validator(url: str, deal: str):
             return [Recorded(Located(row.event, f"ledger of {deal}", None, row.seq), row.seq, row.recorded_at)
                     for row in history.events()]
 
-        checked = check_ledger_append(ctx, [Located(event, file, line) for file, line, event in located],
-                                      head_seq=history.head_seq, recorded=recorded, checkpoint=history.checkpoint)
+        new = [Located(event, file, line) for file, line, event in located]
+        checked = check_ledger_append(ctx, new, head_seq=history.head_seq, recorded=recorded,
+                                      checkpoint=history.checkpoint)
+        if not any(problem.severity == "error" for problem in checked.problems):
+            def after():
+                return known_history([*recorded(), *(Recorded(item, history.head_seq + number, None)
+                                                     for number, item in enumerate(new, start=1))]).events
+
+            lifecycle = _lifecycle_problems(terms, calendars, quotes, after, new)
+            if lifecycle:
+                return store.Verdict([*checked.problems, *lifecycle], None)
         return store.Verdict(checked.problems, checked.checkpoint)
 
     return validate
+
+
+def _lifecycle_problems(terms, calendars, quotes, after, new) -> list[Diagnostic]:
+    """RULES §5: an ``obligation_met`` or ``waiver`` must name an obligation the deal has (and a waiver be
+    signed by the parties it is owed to): known only from the whole history, evaluated once every event is in."""
+    from pipedeal.engine import events as ev
+    from pipedeal.engine.evaluate import evaluate
+
+    if not any(isinstance(item.event, ev.ObligationMet | ev.Waiver) for item in new):
+        return []
+    everything = after()
+    last = max(item.event.applies_on for item in everything)
+    try:
+        evaluate(terms, everything, quotes, calendars, last)
+    except InputError as exc:
+        return [problem for problem in exc.problems
+                if problem.code in ("OBLIGATION-UNKNOWN", "OBLIGATION-MET-BY-EVENT", "OBLIGATION-MET-EARLY",
+                                    "WAIVER-SIGNER")]
+    return []
 
 
 def _import_events(url: str, deal: str, path: Path, allow_duplicates: bool = False, if_empty: bool = False) -> None:

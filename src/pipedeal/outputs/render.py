@@ -16,7 +16,7 @@ from pipedeal.deal.terms import Terms
 from pipedeal.engine.pricing import RESERVE_SLOTS
 from pipedeal.storage.workspace import DealInputs
 
-STATUS_STYLE = {"met": "green", "missed": "bold red", "pending": "yellow"}
+STATUS_STYLE = {"met": "green", "missed": "bold red", "pending": "yellow", "waived": "cyan"}
 
 
 def render_report(console: Console, data: dict[str, Any], inputs: DealInputs) -> None:
@@ -305,3 +305,46 @@ def _shown(value) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{key} {_shown(item)}" for key, item in value.items() if item not in (None, [], {}))
     return str(value)
+
+
+def render_obligations(console: Console, rows: list[dict[str, Any]], as_of: str) -> None:
+    """``pipedeal obligations``: one row per obligation by due date, then each one's id, trigger, words and
+    computation."""
+    deals = {row["deal"] for row in rows}
+    table = Table(title=f"Obligations as of {as_of} (RULES §5)")
+    for column in (*(("deal",) if len(deals) > 1 else ()), "due", "status", "clause", "who owes what", "met on"):
+        table.add_column(column)
+    for row in rows:
+        style = STATUS_STYLE.get(row["status"], "")
+        status = f"[{style}]{row['status']}[/]" if style else row["status"]
+        if row["waived_by"]:
+            status += f" {row['waived_on']}"
+        duty = f"{row['party']}: {row['duty']}"
+        table.add_row(*((escape(row["deal"]),) if len(deals) > 1 else ()), row["due"], status,
+                      escape(row["clause"]), escape(duty), row["met_on"] or "")
+    console.print(table)
+    if not rows:
+        console.print("[dim]No obligation matches.[/]")
+    for row in rows:
+        console.print(f"\n[bold]{escape(row['id'])}[/] ({escape(row['deal'])}) {escape(row['clause'])} "
+                      f"{escape(row['quote'] or '')}", soft_wrap=True)
+        console.print(f"  owed by {escape(row['party'])} to {escape(', '.join(row['owed_to']))}; trigger: "
+                      f"{escape(row['trigger'] or '')}" + (f"; waived {row['waived_on']} by "
+                                                           f"{escape(', '.join(row['waived_by']))}"
+                                                           if row["waived_by"] else ""), soft_wrap=True)
+        for step in row["computation"]:
+            console.print(f"  {escape(step['clause'])}: {escape(step['text'])}", soft_wrap=True)
+
+
+def render_covenants(console: Console, rows: list[dict[str, Any]], day: str) -> None:
+    """``pipedeal covenants --on DATE``: each covenant live that day with its window and clause."""
+    many = len({row["deal"] for row in rows}) > 1
+    table = Table(title=f"Covenants live on {day} (RULES §5)")
+    for column in (*(("deal",) if many else ()), "covenant", "clause", "from", "to", "what it requires"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*((escape(row["deal"]),) if many else ()), escape(row["covenant"].replace("_", " ")),
+                      escape(row["clause"]), row["start"] or "", row["end"] or "runs on", escape(row["detail"]))
+    console.print(table)
+    if not rows:
+        console.print("[dim]No covenant is live that day.[/]")

@@ -339,3 +339,17 @@ def to_json(evaluation: Evaluation) -> dict[str, Any]:
         "events_applied": evaluation.events_applied,
         "problems": [problem.as_dict() for problem in evaluation.problems],
     }
+
+
+def obligation_json(deal: str, obligation: Deadline) -> dict[str, Any]:
+    """One obligation of ``pipedeal obligations`` (RULES §5): the report's fields, plus the deal, the duty's
+    kind, who it is owed to, what triggers it, its waiver and its clause's words."""
+    return {"deal": deal, **_deadline(obligation), "kind": obligation.kind, "owed_to": list(obligation.owed_to),
+            "trigger": obligation.trigger, "waived_by": list(obligation.waived_by),
+            "waived_on": _iso(obligation.waived_on), "quote": obligation.quote}
+
+
+def covenant_json(deal: str, covenant) -> dict[str, Any]:
+    """One covenant live on a day (``pipedeal covenants --on``)."""
+    return {"deal": deal, "covenant": covenant.covenant, "clause": covenant.clause, "quote": covenant.quote,
+            "start": _iso(covenant.start), "end": _iso(covenant.end), "detail": covenant.detail}
