@@ -340,7 +340,7 @@ def test_changes_between_two_knowledge_instants_on_the_ledger(ledger: str, piped
     deadlines = {row["path"]: (row["before"], row["after"]) for row in data["deadlines"]}
     assert deadlines == {"deadlines[rs_filing].met_on": ("2000-01-20", "2000-01-13")}
     [payment] = data["obligations"]
-    assert payment["path"] == "obligations[ld_payment ld_demand 2000-02-15 by raptor]"
+    assert payment["path"] == "obligations[ld_payment:raptor:2000-02-15]"
     assert payment["before"] is None
     assert (payment["after"]["due"], payment["after"]["status"]) == ("2000-02-20", "missed")
     # The table says the same, and report --known-on reads as the ledger said then.
@@ -362,7 +362,7 @@ def test_changes_between_two_knowledge_instants_on_the_ledger(ledger: str, piped
                                "--json").stdout)
     figures = {row["path"]: (row["before"], row["after"]) for row in data["figures"]}
     assert figures["liquidated_damages.raptor.accrued"] == ("7871.61", "8996.13")
-    assert [row["path"] for row in data["obligations"]] == ["obligations[ld_payment ld_demand 2000-02-15 by raptor]"]
+    assert [row["path"] for row in data["obligations"]] == ["obligations[ld_payment:raptor:2000-02-15]"]
 
 
 def test_changes_needs_one_pair_of_points(files, pipedeal) -> None:
@@ -427,8 +427,8 @@ def test_a_demand_recorded_for_the_wrong_investor_and_corrected_moves_the_paymen
 
     changed = diff_reports(report("2000-02-19"), report("2000-02-20"))
     obligations = {row["path"]: row for row in changed["obligations"]}
-    gone = obligations["obligations[ld_payment ld_demand 2000-02-15 by altar-rock]"]
-    came = obligations["obligations[ld_payment ld_demand 2000-02-15 by raptor]"]
+    gone = obligations["obligations[ld_payment:altar-rock:2000-02-15]"]
+    came = obligations["obligations[ld_payment:raptor:2000-02-15]"]
     assert gone["after"] is None and (gone["before"]["due"], gone["before"]["status"]) == ("2000-02-20", "missed")
     assert came["before"] is None and (came["after"]["due"], came["after"]["status"]) == ("2000-02-20", "missed")
     figures = {row["path"]: (row["before"], row["after"]) for row in changed["figures"]}

@@ -29,7 +29,7 @@ SKIPPED = frozenset({"computation", "clause", "text", "quotes_used", "as_of", "n
 
 
 def _deadline_key(item: dict[str, Any]) -> str:
-    return f"{item['id']} {item['ref']}" if item.get("ref") else str(item["id"])
+    return str(item["id"])  # unique in a deal: the duty's kind, then what triggers it
 
 
 # How the items of each list are told apart, so a changed item is compared with itself.
