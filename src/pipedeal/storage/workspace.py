@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipedeal.base.calendars import Calendars
 from pipedeal.base.diagnostics import Diagnostic, InputError
@@ -19,6 +21,9 @@ from pipedeal.deal.terms import Terms
 from pipedeal.deal.terms_file import bundled_deal_dir, bundled_deal_names, parse_terms
 from pipedeal.engine.events import parse_events
 from pipedeal.engine.timeline import Located
+
+if TYPE_CHECKING:
+    from pipedeal.engine.evaluate import Evaluation
 
 DEFAULT_SQLITE = "pipedeal.db"
 
@@ -195,3 +200,46 @@ def parse_day(text: str, option: str) -> dt.date:
     except ValueError:
         raise InputError([Diagnostic("CLI-BAD-DATE", f"{text!r} is not a date (YYYY-MM-DD)", "command line",
                                   field=option)]) from None
+
+
+def evaluate_ledger(
+    db_url: str,
+    as_of: dt.date,
+    deals: Sequence[str] | None = None,
+    *,
+    allow_broken_ledger: bool = False,
+    warn: Callable[[str, list[Diagnostic]], None] | None = None,
+) -> Iterator[tuple[str, Evaluation]]:
+    """``(deal_name, evaluation)`` as of ``as_of`` for every deal of the ledger at ``db_url``
+    (or those named in ``deals``), in name order: the one way to read many deals
+    (``calendar --all``, ``obligations --all``).
+
+    The ledger is read in a handful of SELECTs (``ledger.load_deals``), not per deal. Every
+    deal must verify, else nothing is evaluated and the findings of every broken deal are
+    raised (``allow_broken_ledger`` evaluates them anyway and hands each one's findings to
+    ``warn``). Each deal's terms are parsed as stored, and the calendars are the memoised ones
+    (``calendars_for``: the session cache, one holiday calendar per place).
+    A deal whose events the fold refuses raises ``InputError`` naming it.
+    """
+    from pipedeal.engine.evaluate import evaluate
+    from pipedeal.storage import ledger as store
+    from pipedeal.storage.database import shown
+
+    loaded = store.load_deals(db_url, deals)
+    broken = [(name, deal.findings) for name, deal in loaded if deal.findings]
+    if broken and not allow_broken_ledger:
+        raise InputError([*(finding for _, findings in broken for finding in findings), Diagnostic(
+            "LEDGER-BROKEN", f"the ledger of {', '.join(name for name, _ in broken)} does not verify, so nothing "
+            "was read from it; see `pipedeal verify`, or give --allow-broken-ledger to read it anyway",
+            shown(db_url))])
+    for name, deal in loaded:
+        if deal.findings and warn is not None:
+            warn(name, deal.findings)
+        terms = parse_terms(deal.terms_text, ledger_terms_label(name, db_url))
+        events = [Located(row.event, f"ledger of {name}", None, row.seq) for row in deal.events]
+        quotes = QuoteBook(deal.quotes, f"quotes of {name} in {shown(db_url)}")
+        try:
+            yield name, evaluate(terms, events, quotes, calendars_for(terms), as_of)
+        except InputError as exc:
+            raise InputError([replace(problem, message=f"deal {name}: {problem.message}")
+                              for problem in exc.problems]) from None
