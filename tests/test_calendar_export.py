@@ -239,3 +239,25 @@ def test_bad_options_exit_2_and_write_nothing(pipedeal, tmp_path):
     assert not out.exists()
     no_ledger = pipedeal("calendar", "--db", f"sqlite:///{tmp_path / 'none.db'}", "--out", str(out), expect=2)
     assert "WORKSPACE-MISSING" in no_ledger.stderr and not out.exists()
+
+
+def test_stored_terms_are_parsed_once_and_a_damaged_cache_is_parsed_again(tmp_path, monkeypatch):
+    from pipedeal.storage import workspace
+
+    monkeypatch.setenv("PIPEDEAL_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(workspace, "_TERMS_MEMO", {})
+    text = (FOCUS_DIR / "terms.toml").read_text()
+    first = workspace.cached_terms(text, "terms of focus-1999 in the ledger L")
+    [kept] = list(tmp_path.glob("terms-*/*.pickle"))
+    workspace._TERMS_MEMO.clear()
+    again = workspace.cached_terms(text, "terms of focus-1999 in the ledger M")
+    assert again.model_dump() == first.model_dump()
+    assert again.located("deal", "name") == ("terms of focus-1999 in the ledger M", 7)
+    kept.write_bytes(b"torn")
+    workspace._TERMS_MEMO.clear()
+    assert workspace.cached_terms(text, "L").model_dump() == first.model_dump()
+    # A text with a problem is reported by the parser, with its line, and never kept.
+    with pytest.raises(InputError) as refused:
+        workspace.cached_terms(text.replace('trading = "XNAS"', 'trading = 7', 1), "terms of x")
+    assert (refused.value.problems[0].file, refused.value.problems[0].line) == ("terms of x", 18)  # trading =
+    assert len(list(tmp_path.glob("terms-*/*.pickle"))) == 1

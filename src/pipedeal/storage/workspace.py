@@ -235,7 +235,7 @@ def evaluate_ledger(
     for name, deal in loaded:
         if deal.findings and warn is not None:
             warn(name, deal.findings)
-        terms = parse_terms(deal.terms_text, ledger_terms_label(name, db_url))
+        terms = cached_terms(deal.terms_text, ledger_terms_label(name, db_url))
         events = [Located(row.event, f"ledger of {name}", None, row.seq) for row in deal.events]
         quotes = QuoteBook(deal.quotes, f"quotes of {name} in {shown(db_url)}")
         try:
@@ -243,3 +243,69 @@ def evaluate_ledger(
         except InputError as exc:
             raise InputError([replace(problem, message=f"deal {name}: {problem.message}")
                               for problem in exc.problems]) from None
+
+
+def _terms_code_fingerprint() -> str:
+    """What a parsed ``Terms`` depends on besides its text: the terms language's code (every
+    module of ``pipedeal.deal``), pydantic's and Python's versions. A change to any of them
+    makes every cached parse stale."""
+    import hashlib
+    import sys
+
+    import pydantic
+
+    from pipedeal.deal import terms as terms_module
+
+    digest = hashlib.sha256(f"{pydantic.VERSION} {sys.version}".encode())
+    for source in sorted(Path(terms_module.__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+_TERMS_MEMO: dict[str, Terms] = {}
+
+
+def cached_terms(text: str, label: str) -> Terms:
+    """``parse_terms(text, label)``, kept between runs: a deal's stored terms are parsed once.
+
+    ``tomllib`` of a FOCUS-sized terms file costs ~10 ms, which a command reading a thousand
+    deals pays a thousand times; the parsed ``Terms`` are kept (pickled) in the user's cache
+    directory (``$PIPEDEAL_CACHE_DIR``, as the session cache), under the sha256 of the text and a
+    fingerprint of the code that parsed it, and read back in a fraction of that. Only a text that
+    parsed without a problem is kept, so an error is always reported by ``parse_terms`` itself
+    with its file and line. A cache that cannot be read or written is no cache: the text is
+    parsed. The file is the user's own (like every cache there), read only under the name of
+    the text's hash.
+    """
+    import hashlib
+    import os
+    import pickle
+
+    from pipedeal.base.calendars import _cache_dir
+
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    terms = _TERMS_MEMO.get(key)
+    if terms is None:
+        path = _cache_dir(None) / f"terms-{_terms_code_fingerprint()}" / f"{key}.pickle"
+        try:
+            terms = pickle.loads(path.read_bytes())
+            if not isinstance(terms, Terms):
+                terms = None
+        except Exception:  # missing, torn, or written by another version: parse instead
+            terms = None
+        if terms is None:
+            terms = parse_terms(text, label)
+            source, terms._source = terms._source, None  # the text is the key: not kept twice
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temporary = path.with_suffix(f".{os.getpid()}.tmp")
+                temporary.write_bytes(pickle.dumps(terms, protocol=pickle.HIGHEST_PROTOCOL))
+                os.replace(temporary, path)
+            except OSError:
+                pass
+            terms._source = source
+        _TERMS_MEMO[key] = terms
+    if terms._source is None or terms._source[0] != label:
+        terms = terms.model_copy()
+        terms._source = (label, text)  # errors found later (an unknown market) name this deal's terms
+    return terms
