@@ -1,7 +1,7 @@
 """Time the every-deal commands over a 1,000-deal PostgreSQL ledger: `calendar --all` (and `obligations --all`).
 
     python benchmarks/obligations_all.py [--deals 1000] [--rounds 5] [--postgres URL] [--as-of 2001-01-01]
-                                         [--quotes-until 2000-12-31] [--build-workers 2] [--keep]
+                                         [--quotes-until 2000-12-31] [--build-workers 2] [--keep | --ledger URL]
 
 The ledger: a schema of its own in the PostgreSQL database (``--postgres``, default the test server's
 ``test`` database), dropped afterwards (``--keep`` prints its URL and keeps it). Deal ``i``
@@ -13,7 +13,7 @@ effective 2 days after that; a third of the deals with Raptor's LD demand 10 day
 a fifth with a Roseworth sale of 1,000 shares 30 days after. The deals are written through the ledger
 API (``init_workspace``, ``append_events`` with a validator that accepts everything, as
 ``ledger_import.py``; ``import_quotes``), so the hash chains and quote logs are the real ones and every
-deal verifies.
+deal verifies. ``--ledger URL`` times a ledger built before (``--keep`` printed its URL) instead.
 
 Timed, as a user pays for it (a fresh process each: interpreter, imports, the whole command), one
 run of each side per round after a warm-up round, in this order:
@@ -173,17 +173,25 @@ def main() -> None:
     parser.add_argument("--quotes-until", default="2000-12-31")
     parser.add_argument("--build-workers", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the schema (its URL is printed)")
+    parser.add_argument("--ledger", help="time this ledger (built by an earlier --keep run) instead")
     args = parser.parse_args()
 
     import psycopg
 
-    url, schema, conninfo = schema_url(args.postgres)
-    with psycopg.connect(conninfo, autocommit=True) as admin:
-        admin.execute(f'CREATE SCHEMA "{schema}"')
+    if args.ledger:
+        url, schema, conninfo, args.keep = args.ledger, None, None, True
+    else:
+        url, schema, conninfo = schema_url(args.postgres)
+        with psycopg.connect(conninfo, autocommit=True) as admin:
+            admin.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        built = build_ledger(url, args.deals, args.quotes_until, args.build_workers)
-        print(f"obligations_all: {os.cpu_count()} CPUs; built {args.deals:,} deals in schema {schema} in "
-              f"{built:.1f} s ({args.build_workers} processes); load average {os.getloadavg()[0]:.2f}")
+        if args.ledger:
+            print(f"obligations_all: {os.cpu_count()} CPUs; the ledger {args.ledger}; load average "
+                  f"{os.getloadavg()[0]:.2f}")
+        else:
+            built = build_ledger(url, args.deals, args.quotes_until, args.build_workers)
+            print(f"obligations_all: {os.cpu_count()} CPUs; built {args.deals:,} deals in schema {schema} in "
+                  f"{built:.1f} s ({args.build_workers} processes); load average {os.getloadavg()[0]:.2f}")
         with tempfile.TemporaryDirectory(prefix="pipedeal-bench-") as name:
             cwd = Path(name)
             env = {key: value for key, value in os.environ.items() if key != "PIPEDEAL_DB"}
