@@ -681,51 +681,51 @@ def calendar(
     from pipedeal.outputs.calendar import calendar_ics, entries
 
     def build():
-        evaluations = _calendar_evaluations(deal, all_deals, db, as_of, allow_broken_ledger)
-        _known_party(evaluations, party)
-        data = calendar_ics(evaluations, party)
+        views = _calendar_views(deal, all_deals, db, as_of, allow_broken_ledger)
+        _known_party(views, party)
+        data = calendar_ics(views, party)
         _output_file(out_file, "--out")
         _write_file(out_file, data, "--out")
-        return evaluations, entries(evaluations, party)
+        return views, entries(views, party)
 
-    evaluations, listed = _run(build)
+    views, listed = _run(build)
     if json_output:
         out.print_json(json.dumps({
-            "file": str(out_file), "as_of": evaluations[0].as_of.isoformat() if evaluations else None,
-            "deals": [evaluation.terms.deal.name for evaluation in evaluations], "party": party,
+            "file": str(out_file), "as_of": views[0].as_of.isoformat() if views else None,
+            "deals": [view.deal for view in views], "party": party,
             "events": [entry.as_dict() for entry in listed]}))
         return
-    out.print(f"Wrote {escape(str(out_file))}: {len(listed)} obligation(s) of {len(evaluations)} deal(s)"
+    out.print(f"Wrote {escape(str(out_file))}: {len(listed)} obligation(s) of {len(views)} deal(s)"
               + (f", party {escape(party)}" if party else "") + ".")
 
 
-def _calendar_evaluations(deal: str | None, all_deals: bool, db: str | None, as_of: str | None,
-                          allow_broken: bool) -> list:
+def _calendar_views(deal: str | None, all_deals: bool, db: str | None, as_of: str | None,
+                    allow_broken: bool) -> list:
     """One deal (as every command reads it) or every deal of the ledger (``evaluate_ledger``)."""
+    from pipedeal.outputs.calendar import deal_calendar
     from pipedeal.storage.workspace import broken_ledger_warnings, default_db_url, evaluate_ledger, parse_day
 
     if deal is not None and all_deals:
         raise InputError([Diagnostic("CLI-BAD-OPTIONS", "give --deal NAME or --all, not both", "command line",
                                      field="--all")])
     if deal is not None:
-        return [_evaluate(deal, db, as_of, None, None, allow_broken=allow_broken)[1]]
+        return [deal_calendar(_evaluate(deal, db, as_of, None, None, allow_broken=allow_broken)[1])]
     day = parse_day(as_of, "--as-of") if as_of else _today()
     url = _store_url(db if db is not None else default_db_url())
-    return [evaluation for _, evaluation in evaluate_ledger(
-        url, day, allow_broken_ledger=allow_broken,
+    return [view for _, view in evaluate_ledger(
+        url, day, allow_broken_ledger=allow_broken, then=deal_calendar,
         warn=lambda name, findings: _print_warnings(broken_ledger_warnings(findings)))]
 
 
-def _known_party(evaluations: list, party: str | None) -> None:
+def _known_party(views: list, party: str | None) -> None:
     """A --party must be a party of at least one deal shown (else the calendar would be empty by mistake)."""
     if party is None:
         return
-    known = sorted({p.id for evaluation in evaluations
-                    for p in (evaluation.terms.company, *evaluation.terms.investors, *evaluation.terms.parties)})
+    known = sorted({p for view in views for p in view.parties})
     if party not in known:
         shown = ", ".join(known[:20]) + (f", ... ({len(known)} in all)" if len(known) > 20 else "")
         raise InputError([Diagnostic("CLI-UNKNOWN-PARTY", f"no party {party!r} in "
-                                     f"{'this deal' if len(evaluations) == 1 else 'these deals'} "
+                                     f"{'this deal' if len(views) == 1 else 'these deals'} "
                                      f"(parties: {shown or 'none'})", "command line", field="--party")])
 
 

@@ -67,6 +67,8 @@ class Entry:
     alarm_calendar: str
     summary: str
     description: str
+    as_of: dt.date  # DTSTAMP
+    opening: str  # the deal's business hours open (the reminder's time)
 
     def as_dict(self) -> dict[str, object]:
         return {"deal": self.deal, "uid": self.uid, "obligation": self.obligation, "party": self.party,
@@ -101,60 +103,79 @@ def _status_prefix(status: str, met_on: dt.date | None) -> str:
     return f"[{status.replace('_', ' ').upper()}] "
 
 
-def entries(evaluations: Iterable[Evaluation], party: str | None = None) -> list[Entry]:
-    """Every obligation of every evaluation (only ``party``'s, when given), in due-date order."""
-    found: list[Entry] = []
-    for evaluation in evaluations:
-        deal = evaluation.terms.deal.name
-        opening = evaluation.terms.notices.business_hours[0]
-        ranks: dict[tuple[str, str | None], int] = {}
-        for obligation in sorted(evaluation.obligations, key=lambda item: item.due):
-            if party is not None and obligation.party != party:
-                continue
-            ref = getattr(obligation, "ref", None)
-            rank = ranks.get((obligation.id, ref), 0)
-            ranks[(obligation.id, ref)] = rank + 1
-            who = evaluation.terms.party(obligation.party)
-            name = who.name if who is not None else obligation.party
-            calendar = _party_calendar(evaluation, obligation.party)
-            alarm_on = (None if obligation.status in NO_ALARM
-                        else calendar.add_open_days(obligation.due, -ALARM_BUSINESS_DAYS))
-            summary = f"{_status_prefix(obligation.status, obligation.met_on)}{name}: {obligation.duty} ({deal})"
-            lines = [f"{obligation.clause}: {name} must {obligation.duty}.",
-                     f"Due {obligation.due} (deal {deal}, as of {evaluation.as_of}: {obligation.status}"
-                     + (f"; performed {obligation.met_on}" if obligation.met_on else "") + ").",
-                     "How the due date was computed:" if obligation.steps else "No computation recorded."]
-            lines.extend(f"- {step.clause}: {step.text}" + (f" [{step.date}]" if step.date else "")
-                         for step in obligation.steps)
-            if ref:
-                lines.append(f"Answers: {ref}.")
-            if alarm_on is not None:
-                lines.append(f"Reminder {alarm_on} at {opening}: {ALARM_BUSINESS_DAYS} business days before, "
-                             f"on {name}'s business calendar ({calendar.name}).")
-            found.append(Entry(deal, obligation_uid(deal, obligation.id, ref, rank), obligation.id,
-                               obligation.party, name, obligation.duty, obligation.clause, obligation.due,
-                               obligation.status, obligation.met_on, alarm_on, calendar.name, summary,
-                               "\n".join(lines)))
+@dataclass(frozen=True)
+class DealCalendar:
+    """What the calendar needs of one deal's evaluation: small, so a worker process can send it."""
+
+    deal: str
+    as_of: dt.date
+    parties: tuple[str, ...]
+    entries: tuple[Entry, ...]
+
+
+def deal_calendar(evaluation: Evaluation) -> DealCalendar:
+    """One deal's obligations as calendar entries (every party's), for ``evaluate_ledger(then=...)``."""
+    terms = evaluation.terms
+    parties = tuple(party.id for party in (terms.company, *terms.investors, *terms.parties))
+    return DealCalendar(terms.deal.name, evaluation.as_of, parties, tuple(_deal_entries(evaluation)))
+
+
+def _deal_entries(evaluation: Evaluation) -> list[Entry]:
+    deal = evaluation.terms.deal.name
+    opening = evaluation.terms.notices.business_hours[0]
+    ranks: dict[tuple[str, str | None], int] = {}
+    found = []
+    for obligation in sorted(evaluation.obligations, key=lambda item: item.due):
+        ref = getattr(obligation, "ref", None)
+        rank = ranks.get((obligation.id, ref), 0)
+        ranks[(obligation.id, ref)] = rank + 1
+        who = evaluation.terms.party(obligation.party)
+        name = who.name if who is not None else obligation.party
+        calendar = _party_calendar(evaluation, obligation.party)
+        alarm_on = (None if obligation.status in NO_ALARM
+                    else calendar.add_open_days(obligation.due, -ALARM_BUSINESS_DAYS))
+        summary = f"{_status_prefix(obligation.status, obligation.met_on)}{name}: {obligation.duty} ({deal})"
+        lines = [f"{obligation.clause}: {name} must {obligation.duty}.",
+                 f"Due {obligation.due} (deal {deal}, as of {evaluation.as_of}: {obligation.status}"
+                 + (f"; performed {obligation.met_on}" if obligation.met_on else "") + ").",
+                 "How the due date was computed:" if obligation.steps else "No computation recorded."]
+        lines.extend(f"- {step.clause}: {step.text}" + (f" [{step.date}]" if step.date else "")
+                     for step in obligation.steps)
+        if ref:
+            lines.append(f"Answers: {ref}.")
+        if alarm_on is not None:
+            lines.append(f"Reminder {alarm_on} at {opening}: {ALARM_BUSINESS_DAYS} business days before, "
+                         f"on {name}'s business calendar ({calendar.name}).")
+        found.append(Entry(deal, obligation_uid(deal, obligation.id, ref, rank), obligation.id,
+                           obligation.party, name, obligation.duty, obligation.clause, obligation.due,
+                           obligation.status, obligation.met_on, alarm_on, calendar.name, summary,
+                           "\n".join(lines), evaluation.as_of, opening))
+    return found
+
+
+def entries(deals: Iterable[Evaluation | DealCalendar], party: str | None = None) -> list[Entry]:
+    """Every obligation of every deal (only ``party``'s, when given), in due-date order."""
+    found = [entry for deal in deals
+             for entry in (deal if isinstance(deal, DealCalendar) else deal_calendar(deal)).entries
+             if party is None or entry.party == party]
     return sorted(found, key=lambda entry: (entry.due, entry.deal, entry.uid))
 
 
-def calendar_ics(evaluations: Sequence[Evaluation], party: str | None = None) -> bytes:
-    """The RFC 5545 bytes of ``entries(evaluations, party)`` (see the module's docstring)."""
+def calendar_ics(deals: Sequence[Evaluation | DealCalendar], party: str | None = None) -> bytes:
+    """The RFC 5545 bytes of ``entries(deals, party)`` (see the module's docstring)."""
     from icalendar import Alarm, Calendar, Event
 
-    listed = list(evaluations)
+    views = [deal if isinstance(deal, DealCalendar) else deal_calendar(deal) for deal in deals]
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    deals = sorted({evaluation.terms.deal.name for evaluation in listed})
-    title = "pipedeal obligations: " + (", ".join(deals) if len(deals) <= 3 else f"{len(deals)} deals")
+    names = sorted({view.deal for view in views})
+    title = "pipedeal obligations: " + (", ".join(names) if len(names) <= 3 else f"{len(names)} deals")
     cal.add("x-wr-calname", title + (f" ({party})" if party else ""))
-    hours = {evaluation.terms.deal.name: evaluation.terms.notices.business_hours[0] for evaluation in listed}
-    stamps = {evaluation.terms.deal.name: evaluation.as_of for evaluation in listed}
-    for entry in entries(listed, party):
-        stamp = dt.datetime.combine(stamps[entry.deal], dt.time(0, 0), tzinfo=dt.UTC)
+    for entry in entries(views, party):
+        stamp = dt.datetime.combine(entry.as_of, dt.time(0, 0), tzinfo=dt.UTC)
         event = Event()
         event.add("uid", entry.uid)
         event.add("dtstamp", stamp)
@@ -171,8 +192,7 @@ def calendar_ics(evaluations: Sequence[Evaluation], party: str | None = None) ->
         event.add("x-pipedeal-clause", entry.clause)
         event.add("x-pipedeal-status", entry.status)
         if entry.alarm_on is not None:
-            opening = dt.time.fromisoformat(hours[entry.deal])
-            at = dt.datetime.combine(entry.alarm_on, opening)
+            at = dt.datetime.combine(entry.alarm_on, dt.time.fromisoformat(entry.opening))
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("description", f"In {ALARM_BUSINESS_DAYS} business days ({entry.due}): {entry.summary}")

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipedeal.base.calendars import Calendars
 from pipedeal.base.diagnostics import Diagnostic, InputError
@@ -202,6 +202,10 @@ def parse_day(text: str, option: str) -> dt.date:
                                   field=option)]) from None
 
 
+POOL_FROM_DEALS = 64
+"""``evaluate_ledger`` splits a ledger of at least this many deals over worker processes."""
+
+
 def evaluate_ledger(
     db_url: str,
     as_of: dt.date,
@@ -209,7 +213,9 @@ def evaluate_ledger(
     *,
     allow_broken_ledger: bool = False,
     warn: Callable[[str, list[Diagnostic]], None] | None = None,
-) -> Iterator[tuple[str, Evaluation]]:
+    then: Callable[[Evaluation], Any] | None = None,
+    workers: int | None = None,
+) -> Iterator[tuple[str, Any]]:
     """``(deal_name, evaluation)`` as of ``as_of`` for every deal of the ledger at ``db_url``
     (or those named in ``deals``), in name order: the one way to read many deals
     (``calendar --all``, ``obligations --all``).
@@ -217,21 +223,42 @@ def evaluate_ledger(
     The ledger is read in a handful of SELECTs (``ledger.load_deals``), not per deal. Every
     deal must verify, else nothing is evaluated and the findings of every broken deal are
     raised (``allow_broken_ledger`` evaluates them anyway and hands each one's findings to
-    ``warn``). Each deal's terms are parsed as stored, and the calendars are the memoised ones
-    (``calendars_for``: the session cache, one holiday calendar per place).
-    A deal whose events the fold refuses raises ``InputError`` naming it.
+    ``warn``). Each deal's terms are parsed once and kept (``cached_terms``), and the calendars
+    are the memoised ones (``calendars_for``: the session cache, one holiday calendar per
+    place). A deal whose events the fold refuses raises ``InputError`` naming it.
+
+    ``then`` (a module-level function, so it can be sent to a process) turns each evaluation
+    into what the caller keeps, yielded instead of the evaluation: an evaluation holds its
+    whole timeline, too much to send between processes, its result (a command's rows) is
+    not. With ``then``, a ledger of ``POOL_FROM_DEALS`` deals or more is split over
+    ``workers`` forked processes (default: the CPUs, at most 4), each reading its share of
+    the deals in its own four SELECTs; ``workers=1`` keeps everything in this process.
     """
+    import os
+
+    from pipedeal.storage import ledger as store
+
+    if then is not None and (workers is None or workers > 1) and _can_fork():
+        names = list(deals) if deals is not None else store.list_deals(db_url)
+        count = workers or min(os.cpu_count() or 1, 4)
+        if count > 1 and len(names) >= (POOL_FROM_DEALS if workers is None else 2):
+            yield from _pooled(db_url, as_of, names, count, allow_broken_ledger, warn, then)
+            return
+    for name, evaluation in _evaluated(db_url, as_of, deals, allow_broken_ledger, warn):
+        yield name, evaluation if then is None else then(evaluation)
+
+
+def _evaluated(db_url: str, as_of: dt.date, deals: Sequence[str] | None, allow_broken: bool,
+               warn: Callable[[str, list[Diagnostic]], None] | None) -> Iterator[tuple[str, Evaluation]]:
+    """``evaluate_ledger`` in this process (see there)."""
     from pipedeal.engine.evaluate import evaluate
     from pipedeal.storage import ledger as store
     from pipedeal.storage.database import shown
 
     loaded = store.load_deals(db_url, deals)
     broken = [(name, deal.findings) for name, deal in loaded if deal.findings]
-    if broken and not allow_broken_ledger:
-        raise InputError([*(finding for _, findings in broken for finding in findings), Diagnostic(
-            "LEDGER-BROKEN", f"the ledger of {', '.join(name for name, _ in broken)} does not verify, so nothing "
-            "was read from it; see `pipedeal verify`, or give --allow-broken-ledger to read it anyway",
-            shown(db_url))])
+    if broken and not allow_broken:
+        raise _refusal(broken, db_url)
     for name, deal in loaded:
         if deal.findings and warn is not None:
             warn(name, deal.findings)
@@ -243,6 +270,60 @@ def evaluate_ledger(
         except InputError as exc:
             raise InputError([replace(problem, message=f"deal {name}: {problem.message}")
                               for problem in exc.problems]) from None
+
+
+def _refusal(broken: list[tuple[str, list[Diagnostic]]], db_url: str) -> InputError:
+    """What verify found in every broken deal, and that nothing was read (``refuse_broken_ledger``'s words)."""
+    from pipedeal.storage.database import shown
+
+    return InputError([*(finding for _, findings in broken for finding in findings), Diagnostic(
+        "LEDGER-BROKEN", f"the ledger of {', '.join(name for name, _ in broken)} does not verify, so nothing "
+        "was read from it; see `pipedeal verify`, or give --allow-broken-ledger to read it anyway",
+        shown(db_url))])
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _share(db_url: str, as_of: dt.date, names: list[str], then: Callable[[Evaluation], Any],
+           ) -> tuple[list[tuple[str, Any]], list[tuple[str, list[Diagnostic]]], list[Diagnostic] | None]:
+    """One worker's share: (results, findings by deal, or the problems that refuse it all).
+    Broken deals are evaluated (the parent decides whether to refuse): every worker must
+    report its findings for the refusal to name every broken deal."""
+    found: list[tuple[str, list[Diagnostic]]] = []
+    try:
+        results = [(name, then(evaluation)) for name, evaluation in _evaluated(
+            db_url, as_of, names, True, lambda name, findings: found.append((name, findings)))]
+    except InputError as exc:
+        return [], found, exc.problems
+    return results, found, None
+
+
+def _pooled(db_url: str, as_of: dt.date, names: list[str], count: int, allow_broken: bool,
+            warn: Callable[[str, list[Diagnostic]], None] | None, then: Callable[[Evaluation], Any],
+            ) -> Iterator[tuple[str, Any]]:
+    """``evaluate_ledger`` over ``count`` forked processes, deal ``i`` of the sorted names to
+    worker ``i % count``: the parent has imported everything, so a fork starts at once."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ordered = sorted(names)
+    shares = [ordered[worker::count] for worker in range(count)]
+    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
+        done = list(pool.map(_share, [db_url] * count, [as_of] * count, shares, [then] * count))
+    broken = sorted(item for _, found, _ in done for item in found)
+    refused = [problem for _, _, problems in done for problem in problems or ()]
+    if broken and not allow_broken:
+        raise _refusal(broken, db_url)
+    if refused:
+        raise InputError(refused)
+    if warn is not None:
+        for name, findings in broken:
+            warn(name, findings)
+    yield from sorted((item for results, _, _ in done for item in results), key=lambda item: item[0])
 
 
 def _terms_code_fingerprint() -> str:
