@@ -17,7 +17,7 @@ from scenario import FOCUS_DIR, D, evaluate_focus, log
 
 from pipedeal.base.diagnostics import InputError
 from pipedeal.engine.evaluate import evaluate
-from pipedeal.outputs.calendar import calendar_ics, entries
+from pipedeal.outputs.calendar import calendar_ics, deal_calendar, entries
 from pipedeal.storage.workspace import calendars_for, evaluate_ledger, load_inputs
 
 FOCUS_EVENTS = [json.loads(line) for line in (FOCUS_DIR / "events.jsonl").read_text().splitlines()]
@@ -195,6 +195,11 @@ def test_evaluate_ledger_gives_each_deal_as_its_own_files_do(db, pipedeal):
         assert [(o.id, o.due, o.status, o.duty) for o in evaluation.obligations] == [
             (o.id, o.due, o.status, o.duty) for o in alone.obligations]
     assert list(dict(evaluate_ledger(db, D("2030-01-01"), ["lumen-2023"]))) == ["lumen-2023"]
+    # Split over two worker processes (as a large ledger is), the same calendar entries in the same order.
+    alone = list(evaluate_ledger(db, D("2030-01-01"), then=deal_calendar, workers=1))
+    pooled = list(evaluate_ledger(db, D("2030-01-01"), then=deal_calendar, workers=2))
+    assert pooled == alone and [name for name, _ in pooled] == ["focus-1999", "lumen-2023"]
+    assert sum(len(view.entries) for _, view in pooled) == len(bundled_entries("2030-01-01"))
     with pytest.raises(InputError) as missing:
         list(evaluate_ledger(db, D("2030-01-01"), ["no-such-deal"]))
     assert missing.value.problems[0].code == "DEAL-MISSING"
@@ -216,6 +221,9 @@ def test_a_ledger_edited_behind_pipedeals_back_is_refused_and_names_the_deal(pip
     evaluated = list(evaluate_ledger(url, D("2030-01-01"), allow_broken_ledger=True,
                                      warn=lambda name, findings: warned.append(name)))
     assert warned == ["lumen-2023"] and len(evaluated) == 2
+    with pytest.raises(InputError) as refused_by_workers:
+        list(evaluate_ledger(url, D("2030-01-01"), then=deal_calendar, workers=2))
+    assert "lumen-2023" in refused_by_workers.value.problems[-1].message
     out = tmp_path / "x.ics"
     done = pipedeal("calendar", "--db", url, "--out", str(out), expect=2)
     assert "LEDGER-BROKEN" in done.stderr and not out.exists()
