@@ -31,6 +31,8 @@ MAX_PRICE_DIGITS = 10
 MAX_PRICE_PLACES = 10
 MAX_VOLUME = 10**15
 _PRICE_LIMIT = Decimal(10) ** MAX_PRICE_DIGITS
+_GOOD_PRICES: set[Decimal] = set()
+_GOOD_PRICES_MAX = 1 << 16
 # ASCII digits only (str.isdigit accepts "²"), thousands separators only in threes.
 _VOLUME = re.compile(r"^(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)$")
 COLUMNS = ("date", *PRICE_COLUMNS, "volume")
@@ -52,10 +54,15 @@ class Quote:
         """A quote out of bounds cannot exist, so none can reach the ledger by any path."""
         for column in PRICE_COLUMNS:
             value = getattr(self, column)
-            if value is not None:
-                problem = price_problem(value)
-                if problem:
-                    raise ValueError(f"{self.date} {column}: {problem}")
+            if value is None or (value.__class__ is Decimal and value.is_finite() and value in _GOOD_PRICES):
+                continue
+            problem = price_problem(value)
+            if problem:
+                raise ValueError(f"{self.date} {column}: {problem}")
+            if len(_GOOD_PRICES) < _GOOD_PRICES_MAX and value.__class__ is Decimal:
+                # Whether a price is within bounds depends on its value alone (equal Decimals are
+                # equally valid), and a ledger of many deals repeats the same prices.
+                _GOOD_PRICES.add(value)
         if self.volume is not None:
             problem = volume_problem(self.volume)
             if problem:

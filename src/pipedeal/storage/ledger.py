@@ -371,6 +371,7 @@ def load_deals(url: str | None, deal_names: Sequence[str] | None = None) -> list
         for row in connection.execute(statement if condition is None else statement.where(condition)):
             quote_rows.setdefault(row[0], []).append(_quote_json(row[1:]))
         loaded = []
+        decimals: dict[str, Decimal] = {}
         for deal in deals:
             rows = [ChainRow(*row) for row in chains.get(deal.id, ())]
             raw = quote_rows.get(deal.id, [])
@@ -379,7 +380,7 @@ def load_deals(url: str | None, deal_names: Sequence[str] | None = None) -> list
             findings.extend(audit_quotes(deal.name, [QuoteImportRow(*row) for row in logs.get(deal.id, ())], raw,
                                          head=(deal.quotes_seq, deal.quotes_hash)))
             loaded.append((deal.name, LedgerDeal(deal.terms_toml, _decoded_events(rows, deal.name),
-                                                 _parsed_quotes(raw, deal.name), findings,
+                                                 _parsed_quotes(raw, deal.name, decimals), findings,
                                                  Anchor(deal.name, deal.head_seq, deal.head_hash))))
         return loaded
 
@@ -513,8 +514,20 @@ _QUOTE_NAMES = ("date", *PRICE_COLUMNS, "volume")
 
 def _quote_json(row: Sequence[Any]) -> dict[str, Any]:
     """``quote_json`` of a row of ``_quote_columns()``, read from the tuple: a ledger of many
-    deals reads hundreds of thousands, and a plain dict is several times faster to read than
-    a result mapping."""
+    deals reads hundreds of thousands. The usual row (prices as text, the volume an int, the
+    date a date or its text) is built here; anything else goes through ``quote_json`` itself."""
+    day, *prices, volume = row
+    if type(day) is dt.date:
+        day = day.isoformat()
+    if (type(day) is str and (volume is None or type(volume) is int)
+            and all(price is None or type(price) is str for price in prices)):
+        data = {"date": day}
+        for name, price in zip(PRICE_COLUMNS, prices, strict=True):
+            if price is not None:
+                data[name] = price
+        if volume is not None:
+            data["volume"] = volume
+        return data
     return quote_json(dict(zip(_QUOTE_NAMES, row, strict=True)))
 
 
@@ -529,14 +542,24 @@ def _stored_quotes(connection: Connection, deal: int, deal_name: str) -> list[Qu
     return _parsed_quotes(_raw_quotes(connection, deal), deal_name)
 
 
-def _parsed_quotes(raw: list[dict[str, Any]], deal_name: str) -> list[Quote]:
-    """The ``quote_json`` rows of a deal's quotes table as ``Quote``s (an unreadable cell is an error)."""
+def _parsed_quotes(raw: list[dict[str, Any]], deal_name: str,
+                   decimals: dict[str, Decimal] | None = None) -> list[Quote]:
+    """The ``quote_json`` rows of a deal's quotes table as ``Quote``s (an unreadable cell is an error).
+    ``decimals`` shares each distinct price text's ``Decimal`` (immutable) between rows and deals."""
+    known: dict[str, Decimal] = {} if decimals is None else decimals
+
+    def number(text: str) -> Decimal:
+        value = known.get(text)
+        if value is None:
+            value = known[text] = Decimal(text)
+        return value
+
     quotes = []
     for row in raw:
         try:
             quotes.append(Quote(date=dt.date.fromisoformat(row["date"][:10]),
                                 volume=None if row.get("volume") is None else int(row["volume"]),
-                                **{name: Decimal(row[name]) if name in row else None for name in PRICE_COLUMNS}))
+                                **{name: number(row[name]) if name in row else None for name in PRICE_COLUMNS}))
         except (ValueError, ArithmeticError) as exc:
             raise InputError([Diagnostic(
                 "LEDGER-UNPARSEABLE", f"the ledger's quote of {row['date']} is not a valid quote: {exc}",
