@@ -117,6 +117,24 @@ def test_two_demands_of_one_investor_on_one_day_are_two_events_with_two_uids():
     assert len({str(e["UID"]) for e in payments}) == 2
 
 
+def test_a_repurchase_election_left_unpaid_cancels_its_payment_event_without_adding_one():
+    # The Company elects on Wed 1999-12-29 to repurchase instead of paying LDs (RRA 3(e)(A)); it must
+    # pay within 5 Trading Days: 12-30, 12-31, 01-03, 01-04, 01-05, so by Wed 2000-01-05.
+    # As of 1999-12-30 the payment is pending: CONFIRMED, reminded 5 MA business days before the due
+    # day: 01-04, 01-03, 12-31, 12-30, 12-29. Fri 1999-12-31 counts: Massachusetts does not move New
+    # Year's Day 2000 (a Saturday) to the Friday, as the SEC's federal calendar does (there: 12-28).
+    # As of 2000-03-01 it was never paid, so the election is void: the same event, now CANCELLED, which
+    # a calendar client strikes out or removes on re-import; no reminder.
+    events = log(FOCUS_EVENTS[0], {"type": "repurchase_elected", "date": "1999-12-29"}, *FOCUS_EVENTS[1:])
+    pending = by_obligation(vevents(calendar_ics([evaluate_focus(events, "1999-12-30")])))["repurchase_payment"]
+    void = by_obligation(vevents(calendar_ics([evaluate_focus(events, "2000-03-01")])))["repurchase_payment"]
+    assert pending.decoded("DTSTART") == void.decoded("DTSTART") == D("2000-01-05")
+    assert str(pending["UID"]) == str(void["UID"])
+    assert str(pending["STATUS"]) == "CONFIRMED" and alarm_day(pending) == D("1999-12-29")
+    assert str(void["STATUS"]) == "CANCELLED" and void.walk("VALARM") == []
+    assert str(void["SUMMARY"]).startswith("[NOT APPLICABLE] ") and "the election is void" in str(void["SUMMARY"])
+
+
 def test_party_keeps_only_that_partys_duties():
     # Every FOCUS obligation is the Company's: the Company's calendar has them all, Raptor's none.
     evaluation = evaluate_focus(log(*FOCUS_EVENTS), "2000-03-01")
