@@ -109,6 +109,27 @@ def test_a_payment_due_the_friday_after_patriots_day_is_reminded_on_massachusett
     assert (entry.alarm_on, entry.alarm_calendar) == (D("2000-04-13"), "US-MA")
 
 
+def test_a_duty_of_the_investor_in_vaduz_is_reminded_on_liechtenstein_business_days():
+    # A duty owed by Roseworth (Vaduz; the obligations the engine adds for investors take this path)
+    # due Fri 2000-08-18: five Liechtenstein business days back skip its National Day, Tue 08-15:
+    # 08-17, 08-16, 08-14, 08-11, 08-10. (In Massachusetts it would be 08-11.)
+    from dataclasses import replace
+
+    from pipedeal.engine.registration import Deadline, Step
+
+    evaluation = evaluate_focus(log(*FOCUS_EVENTS), "2000-08-01")
+    duty = Deadline(id="investor_information", clause="RRA 4", party="roseworth",
+                    duty="furnish the information the Company requests", due=D("2000-08-18"),
+                    unrolled_due=D("2000-08-18"), status="pending", met_on=None, met_by=None,
+                    steps=(Step("RRA 4", "requested 2000-08-08 + 10 days = 2000-08-18", D("2000-08-18")),))
+    [entry] = entries([replace(evaluation, obligations=(duty,))])
+    assert (entry.alarm_on, entry.alarm_calendar) == (D("2000-08-10"), "LI")
+    assert entry.summary == "Roseworth Group, Ltd.: furnish the information the Company requests (focus-1999)"
+    [event] = vevents(calendar_ics([replace(evaluation, obligations=(duty,))], party="roseworth"))
+    assert alarm_day(event) == D("2000-08-10")
+    assert "- RRA 4: requested 2000-08-08 + 10 days = 2000-08-18 [2000-08-18]" in str(event["DESCRIPTION"])
+
+
 def test_two_demands_of_one_investor_on_one_day_are_two_events_with_two_uids():
     demand = {"type": "ld_demand", "date": "2000-04-16", "investor": "raptor"}
     evaluation = evaluate_focus(log(*FOCUS_EVENTS, demand, demand), "2000-04-18")
