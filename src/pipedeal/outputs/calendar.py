@@ -125,7 +125,9 @@ def _deal_entries(evaluation: Evaluation) -> list[Entry]:
     opening = evaluation.terms.notices.business_hours[0]
     ranks: dict[tuple[str, str | None], int] = {}
     found = []
-    for obligation in sorted(evaluation.obligations, key=lambda item: item.due):
+    # A duty with no due day (an open covenant) has no place in a calendar.
+    for obligation in sorted((item for item in evaluation.obligations if item.due is not None),
+                             key=lambda item: item.due):
         ref = getattr(obligation, "ref", None)
         rank = ranks.get((obligation.id, ref), 0)
         ranks[(obligation.id, ref)] = rank + 1

@@ -293,12 +293,16 @@ def _share(db_url: str, as_of: dt.date, names: list[str], then: Callable[[Evalua
     """One worker's share: (results, findings by deal, or the problems that refuse it all).
     Broken deals are evaluated (the parent decides whether to refuse): every worker must
     report its findings for the refusal to name every broken deal."""
+    from pipedeal.base.calendars import CalendarRangeError
+
     found: list[tuple[str, list[Diagnostic]]] = []
     try:
         results = [(name, then(evaluation)) for name, evaluation in _evaluated(
             db_url, as_of, names, True, lambda name, findings: found.append((name, findings)))]
     except InputError as exc:
         return [], found, exc.problems
+    except CalendarRangeError as exc:  # as the CLI reports it (its arguments do not cross a pipe)
+        return [], found, [Diagnostic("CALENDAR-RANGE", str(exc))]
     return results, found, None
 
 
