@@ -747,6 +747,7 @@ def load_trading_calendar(
 def clear_trading_calendar_memo() -> None:
     """Forget the calendars loaded in this process (the files on disk stay)."""
     _MEMO.clear()
+    _HOLIDAY_MEMO.clear()
 
 
 # --- Holiday cache -------------------------------------------------------------------
@@ -803,8 +804,24 @@ def _holiday_cache_path(country: str, subdivision: str | None, government: bool 
     return _cache_dir(None) / name
 
 
+_HOLIDAY_MEMO: dict[tuple[str, str, str | None, bool, Path], HolidayCalendar] = {}
+
+
 def _cached_holiday_calendar(name: str, country: str, subdivision: str | None,
                              government: bool = False) -> HolidayCalendar:
+    # Memoized for the life of the process, as the trading calendars are: a command reading a
+    # thousand deals asks for the same few places thousands of times, and each read of the file
+    # (and of the holidays version behind its name) costs ~0.5 ms.
+    directory = _cache_dir(None)
+    key = (name, country, subdivision, government, directory)
+    calendar = _HOLIDAY_MEMO.get(key)
+    if calendar is None:
+        calendar = _HOLIDAY_MEMO[key] = _load_holiday_calendar(name, country, subdivision, government)
+    return calendar
+
+
+def _load_holiday_calendar(name: str, country: str, subdivision: str | None,
+                           government: bool = False) -> HolidayCalendar:
     import json
 
     path = _holiday_cache_path(country, subdivision, government)

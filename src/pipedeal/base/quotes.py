@@ -30,6 +30,9 @@ PRICE_COLUMNS = ("open", "high", "low", "close", "bid", "ask", "vwap")
 MAX_PRICE_DIGITS = 10
 MAX_PRICE_PLACES = 10
 MAX_VOLUME = 10**15
+_PRICE_LIMIT = Decimal(10) ** MAX_PRICE_DIGITS
+_GOOD_PRICES: set[Decimal] = set()
+_GOOD_PRICES_MAX = 1 << 16
 # ASCII digits only (str.isdigit accepts "²"), thousands separators only in threes.
 _VOLUME = re.compile(r"^(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)$")
 COLUMNS = ("date", *PRICE_COLUMNS, "volume")
@@ -51,10 +54,15 @@ class Quote:
         """A quote out of bounds cannot exist, so none can reach the ledger by any path."""
         for column in PRICE_COLUMNS:
             value = getattr(self, column)
-            if value is not None:
-                problem = price_problem(value)
-                if problem:
-                    raise ValueError(f"{self.date} {column}: {problem}")
+            if value is None or (value.__class__ is Decimal and value.is_finite() and value in _GOOD_PRICES):
+                continue
+            problem = price_problem(value)
+            if problem:
+                raise ValueError(f"{self.date} {column}: {problem}")
+            if len(_GOOD_PRICES) < _GOOD_PRICES_MAX and value.__class__ is Decimal:
+                # Whether a price is within bounds depends on its value alone (equal Decimals are
+                # equally valid), and a ledger of many deals repeats the same prices.
+                _GOOD_PRICES.add(value)
         if self.volume is not None:
             problem = volume_problem(self.volume)
             if problem:
@@ -128,11 +136,15 @@ def price_problem(value: object) -> str | None:
         return f"{value!r} is not an exact decimal price"
     if value <= 0:
         return f"{plain(value)} is not a positive price"
-    if value >= Decimal(10) ** MAX_PRICE_DIGITS:
+    if value >= _PRICE_LIMIT:
         return f"{plain(value)} has more than {MAX_PRICE_DIGITS} digits before the decimal point"
-    exponent = value.normalize().as_tuple().exponent
+    # normalize() only strips trailing zeros, so a value within the places as written is within
+    # them normalized too: normalize (the costly part, for a ledger's many quotes) only beyond.
+    exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > MAX_PRICE_PLACES:
-        return f"{plain(value)} has more than {MAX_PRICE_PLACES} digits after the decimal point"
+        exponent = value.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > MAX_PRICE_PLACES:
+            return f"{plain(value)} has more than {MAX_PRICE_PLACES} digits after the decimal point"
     return None
 
 

@@ -115,6 +115,25 @@ def _write_file(path: Path, data: bytes, option: str) -> None:
                                      "command line", field=option)]) from None
 
 
+def _output_file(path: Path, option: str) -> None:
+    """A file to write: its folder must already exist and be writable (a mistyped folder is the
+    user's mistake, not something to create), and the path must not be a folder itself."""
+    import os
+
+    def refuse(why: str) -> InputError:
+        return InputError([Diagnostic("OUTPUT-PATH", f"cannot write {str(path)!r}: {why}", "command line",
+                                      field=option)])
+
+    folder = path.parent
+    if path.is_dir():
+        raise refuse("it is a folder")
+    if not folder.is_dir():
+        raise refuse(f"the folder {str(folder)!r} does not exist" if not folder.exists()
+                     else f"{str(folder)!r} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise refuse("it cannot be written")
+
+
 def _today() -> dt.date:
     return dt.date.today()
 
@@ -912,6 +931,72 @@ def export_ocf(
         out.print(f"[green]Valid Open Cap Format against the schemas in {schema_dir}.[/]")
 
     _run(build)
+
+
+@app.command()
+def calendar(
+    out_file: Annotated[Path, typer.Option("--out", help="The .ics file to write (its folder must exist).")],
+    deal: Annotated[str | None, typer.Option(
+        "--deal", help="One deal: in the ledger, else a bundled deal name or a TERMS.toml path. "
+        "Default: every deal of the ledger.")] = None,
+    all_deals: Annotated[bool, typer.Option("--all", help="Every deal of the ledger (the default).")] = False,
+    party: Annotated[str | None, typer.Option("--party", help="Only the obligations of this party (id).")] = None,
+    as_of: AsOfOption = None,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
+) -> None:
+    """Every obligation as an all-day calendar event (RFC 5545 .ics) with its computation and a reminder
+    5 business days before, on the obligated party's calendar; re-importing updates, never duplicates."""
+    from pipedeal.outputs.calendar import calendar_ics, entries
+
+    def build():
+        views = _calendar_views(deal, all_deals, db, as_of, allow_broken_ledger)
+        _known_party(views, party)
+        data = calendar_ics(views, party)
+        _output_file(out_file, "--out")
+        _write_file(out_file, data, "--out")
+        return views, entries(views, party)
+
+    views, listed = _run(build)
+    if json_output:
+        out.print_json(json.dumps({
+            "file": str(out_file), "as_of": views[0].as_of.isoformat() if views else None,
+            "deals": [view.deal for view in views], "party": party,
+            "events": [entry.as_dict() for entry in listed]}))
+        return
+    out.print(f"Wrote {escape(str(out_file))}: {len(listed)} obligation(s) of {len(views)} deal(s)"
+              + (f", party {escape(party)}" if party else "") + ".")
+
+
+def _calendar_views(deal: str | None, all_deals: bool, db: str | None, as_of: str | None,
+                    allow_broken: bool) -> list:
+    """One deal (as every command reads it) or every deal of the ledger (``evaluate_ledger``)."""
+    from pipedeal.outputs.calendar import deal_calendar
+    from pipedeal.storage.workspace import broken_ledger_warnings, default_db_url, evaluate_ledger, parse_day
+
+    if deal is not None and all_deals:
+        raise InputError([Diagnostic("CLI-CONFLICTING-OPTIONS", "give --deal NAME or --all, not both", "command line",
+                                     field="--all")])
+    if deal is not None:
+        return [deal_calendar(_evaluate(deal, db, as_of, None, None, allow_broken=allow_broken)[1])]
+    day = parse_day(as_of, "--as-of") if as_of else _today()
+    url = _store_url(db if db is not None else default_db_url())
+    return [view for _, view in evaluate_ledger(
+        url, day, allow_broken_ledger=allow_broken, then=deal_calendar,
+        warn=lambda name, findings: _print_warnings(broken_ledger_warnings(findings)))]
+
+
+def _known_party(views: list, party: str | None) -> None:
+    """A --party must be a party of at least one deal shown (else the calendar would be empty by mistake)."""
+    if party is None:
+        return
+    known = sorted({p for view in views for p in view.parties})
+    if party not in known:
+        shown = ", ".join(known[:20]) + (f", ... ({len(known)} in all)" if len(known) > 20 else "")
+        raise InputError([Diagnostic("CLI-UNKNOWN-PARTY", f"no party {party!r} in "
+                                     f"{'this deal' if len(views) == 1 else 'these deals'} "
+                                     f"(parties: {shown or 'none'})", "command line", field="--party")])
 
 
 @app.command()

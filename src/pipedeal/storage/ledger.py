@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -105,6 +105,7 @@ __all__ = [
     "list_deals",
     "list_events",
     "load_deal",
+    "load_deals",
     "load_quotes",
     "verify",
 ]
@@ -330,6 +331,69 @@ def load_deal(url: str | None, deal_name: str) -> LedgerDeal:
                           Anchor(deal_name, row.head_seq, row.head_hash))
 
 
+def load_deals(url: str | None, deal_names: Sequence[str] | None = None) -> list[tuple[str, LedgerDeal]]:
+    """Every deal of the ledger (or those of ``deal_names``), by name, as ``load_deal`` reads
+    one: terms, events, quotes and what verify finds, from one snapshot.
+
+    Four SELECTs whatever the number of deals (the deals, then every event, quote import and
+    quote of those deals, each ordered so that one pass groups them), instead of ``load_deal``'s
+    round trips per deal: a ledger of a thousand deals is read in a handful of queries. The
+    checks are ``verify``'s own (``audit``, ``audit_terms``, ``audit_quotes``) on the rows read.
+    A name that is not in the ledger is DEAL-MISSING.
+    """
+    with transaction(url, write=False) as connection:
+        query = select(Deal.id, Deal.name, Deal.terms_toml, Deal.terms_hash, Deal.head_seq, Deal.head_hash,
+                       Deal.quotes_seq, Deal.quotes_hash).order_by(Deal.name)
+        if deal_names is not None:
+            query = query.where(Deal.name.in_(list(deal_names)))
+        deals = list(connection.execute(query))
+        if deal_names is not None:
+            missing = sorted(set(deal_names) - {row.name for row in deals})
+            if missing:
+                raise InputError([Diagnostic(
+                    "DEAL-MISSING", f"deal {name!r} is not in this workspace: run `pipedeal init` first",
+                    field="deal") for name in missing])
+        ids = [row.id for row in deals]
+
+        def of_these(table: Any) -> Any:
+            # No filter when every deal is read: a thousand bound ids cost more than they save.
+            return None if deal_names is None else table.deal_id.in_(ids)
+
+        def grouped(statement: Any, table: Any) -> dict[int, list[Any]]:
+            condition = of_these(table)
+            groups: dict[int, list[Any]] = {}
+            for row in connection.execute(statement if condition is None else statement.where(condition)):
+                groups.setdefault(row[0], []).append(row[1:])
+            return groups
+
+        chains = grouped(select(EventRow.deal_id, EventRow.seq, EventRow.type, EventRow.date, EventRow.payload,
+                                EventRow.recorded_at, EventRow.source_file, EventRow.source_line,
+                                EventRow.prev_hash, EventRow.hash).order_by(EventRow.deal_id, EventRow.seq),
+                         EventRow)
+        logs = grouped(select(QuoteImportTable.deal_id, QuoteImportTable.seq, QuoteImportTable.imported_at,
+                              QuoteImportTable.quotes, QuoteImportTable.prev_hash, QuoteImportTable.hash)
+                       .order_by(QuoteImportTable.deal_id, QuoteImportTable.seq), QuoteImportTable)
+        table = QuoteRow.__table__
+        quote_rows: dict[int, list[dict[str, Any]]] = {}
+        condition = of_these(table.c)
+        statement = select(table.c.deal_id, *_quote_columns()).order_by(table.c.deal_id, table.c.date)
+        for row in connection.execute(statement if condition is None else statement.where(condition)):
+            quote_rows.setdefault(row[0], []).append(_quote_json(row[1:]))
+        loaded = []
+        decimals: dict[str, Decimal] = {}
+        for deal in deals:
+            rows = [ChainRow(*row) for row in chains.get(deal.id, ())]
+            raw = quote_rows.get(deal.id, [])
+            findings = audit(deal.name, rows, head=(deal.head_seq, deal.head_hash))
+            findings.extend(audit_terms(deal.name, deal.terms_toml, deal.terms_hash))
+            findings.extend(audit_quotes(deal.name, [QuoteImportRow(*row) for row in logs.get(deal.id, ())], raw,
+                                         head=(deal.quotes_seq, deal.quotes_hash)))
+            loaded.append((deal.name, LedgerDeal(deal.terms_toml, _decoded_events(rows, deal.name),
+                                                 _parsed_quotes(raw, deal.name, decimals), findings,
+                                                 Anchor(deal.name, deal.head_seq, deal.head_hash))))
+        return loaded
+
+
 def import_quotes(url: str | None, deal_name: str, quotes: Sequence[Quote], if_empty: bool = False) -> int:
     """Upsert quotes by date in one transaction; returns the number of dates written
     (``if_empty``: only into a deal that has no quotes yet, else none).
@@ -447,22 +511,64 @@ def _refuse(findings: list[Diagnostic]) -> None:
             finding.file, finding.line, finding.field, seq=finding.seq) for finding in findings])
 
 
+def _quote_columns() -> list[Any]:
+    """The quotes table's columns as stored text (not parsed: an edited cell may not be a number),
+    the volume as stored, in ``_QUOTE_NAMES`` order."""
+    table = QuoteRow.__table__
+    return [*(type_coerce(table.c[name], Text).label(name) for name in ("date", *PRICE_COLUMNS)), table.c.volume]
+
+
+_QUOTE_NAMES = ("date", *PRICE_COLUMNS, "volume")
+
+
+def _quote_json(row: Sequence[Any]) -> dict[str, Any]:
+    """``quote_json`` of a row of ``_quote_columns()``, read from the tuple: a ledger of many
+    deals reads hundreds of thousands. The usual row (prices as text, the volume an int, the
+    date a date or its text) is built here; anything else goes through ``quote_json`` itself."""
+    day, *prices, volume = row
+    if type(day) is dt.date:
+        day = day.isoformat()
+    if (type(day) is str and (volume is None or type(volume) is int)
+            and all(price is None or type(price) is str for price in prices)):
+        data = {"date": day}
+        for name, price in zip(PRICE_COLUMNS, prices, strict=True):
+            if price is not None:
+                data[name] = price
+        if volume is not None:
+            data["volume"] = volume
+        return data
+    return quote_json(dict(zip(_QUOTE_NAMES, row, strict=True)))
+
+
 def _raw_quotes(connection: Connection, deal: int) -> list[dict[str, Any]]:
     """The quotes table as stored text (not parsed: an edited cell may not be a number)."""
     table = QuoteRow.__table__
-    columns = [type_coerce(table.c[name], Text).label(name) for name in ("date", *PRICE_COLUMNS)]
-    rows = connection.execute(select(*columns, table.c.volume).where(table.c.deal_id == deal)
-                              .order_by(table.c.date)).mappings()
-    return [quote_json(row) for row in rows]
+    rows = connection.execute(select(*_quote_columns()).where(table.c.deal_id == deal).order_by(table.c.date))
+    return [_quote_json(row) for row in rows]
 
 
 def _stored_quotes(connection: Connection, deal: int, deal_name: str) -> list[Quote]:
+    return _parsed_quotes(_raw_quotes(connection, deal), deal_name)
+
+
+def _parsed_quotes(raw: list[dict[str, Any]], deal_name: str,
+                   decimals: dict[str, Decimal] | None = None) -> list[Quote]:
+    """The ``quote_json`` rows of a deal's quotes table as ``Quote``s (an unreadable cell is an error).
+    ``decimals`` shares each distinct price text's ``Decimal`` (immutable) between rows and deals."""
+    known: dict[str, Decimal] = {} if decimals is None else decimals
+
+    def number(text: str) -> Decimal:
+        value = known.get(text)
+        if value is None:
+            value = known[text] = Decimal(text)
+        return value
+
     quotes = []
-    for row in _raw_quotes(connection, deal):
+    for row in raw:
         try:
             quotes.append(Quote(date=dt.date.fromisoformat(row["date"][:10]),
                                 volume=None if row.get("volume") is None else int(row["volume"]),
-                                **{name: Decimal(row[name]) if name in row else None for name in PRICE_COLUMNS}))
+                                **{name: number(row[name]) if name in row else None for name in PRICE_COLUMNS}))
         except (ValueError, ArithmeticError) as exc:
             raise InputError([Diagnostic(
                 "LEDGER-UNPARSEABLE", f"the ledger's quote of {row['date']} is not a valid quote: {exc}",
@@ -482,8 +588,13 @@ def _chain_rows(connection: Connection, deal: int) -> Iterator[ChainRow]:
 
 
 def _stored_events(connection: Connection, deal: int, deal_name: str) -> list[StoredEvent]:
+    return _decoded_events(_chain_rows(connection, deal), deal_name)
+
+
+def _decoded_events(rows: Iterable[ChainRow], deal_name: str) -> list[StoredEvent]:
+    """Each chain row's event, read through the event models (an unreadable row is an error)."""
     stored = []
-    for row in _chain_rows(connection, deal):
+    for row in rows:
         try:
             event = decode_payload(row.payload)
         except ValueError as exc:

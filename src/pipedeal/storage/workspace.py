@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pipedeal.base.calendars import Calendars
 from pipedeal.base.diagnostics import Diagnostic, InputError
@@ -20,6 +22,9 @@ from pipedeal.deal.terms_file import bundled_deal_dir, bundled_deal_names, parse
 from pipedeal.engine.events import parse_events
 from pipedeal.engine.history import KnownHistory, Recorded, known_history
 from pipedeal.engine.timeline import Located
+
+if TYPE_CHECKING:
+    from pipedeal.engine.evaluate import Evaluation
 
 DEFAULT_SQLITE = "pipedeal.db"
 
@@ -242,3 +247,197 @@ def parse_day(text: str, option: str) -> dt.date:
     except ValueError:
         raise InputError([Diagnostic("CLI-BAD-DATE", f"{text!r} is not a date (YYYY-MM-DD)", "command line",
                                   field=option)]) from None
+
+
+POOL_FROM_DEALS = 64
+"""``evaluate_ledger`` splits a ledger of at least this many deals over worker processes."""
+
+
+def evaluate_ledger(
+    db_url: str,
+    as_of: dt.date,
+    deals: Sequence[str] | None = None,
+    *,
+    allow_broken_ledger: bool = False,
+    warn: Callable[[str, list[Diagnostic]], None] | None = None,
+    then: Callable[[Evaluation], Any] | None = None,
+    workers: int | None = None,
+) -> Iterator[tuple[str, Any]]:
+    """``(deal_name, evaluation)`` as of ``as_of`` for every deal of the ledger at ``db_url``
+    (or those named in ``deals``), in name order: the one way to read many deals
+    (``calendar --all``, ``obligations --all``).
+
+    The ledger is read in a handful of SELECTs (``ledger.load_deals``), not per deal. Every
+    deal must verify, else nothing is evaluated and the findings of every broken deal are
+    raised (``allow_broken_ledger`` evaluates them anyway and hands each one's findings to
+    ``warn``). Each deal's terms are parsed once and kept (``cached_terms``), and the calendars
+    are the memoised ones (``calendars_for``: the session cache, one holiday calendar per
+    place). A deal whose events the fold refuses raises ``InputError`` naming it.
+
+    ``then`` (a module-level function, so it can be sent to a process) turns each evaluation
+    into what the caller keeps, yielded instead of the evaluation: an evaluation holds its
+    whole timeline, too much to send between processes, its result (a command's rows) is
+    not. With ``then``, a ledger of ``POOL_FROM_DEALS`` deals or more is split over
+    ``workers`` forked processes (default: the CPUs, at most 4), each reading its share of
+    the deals in its own four SELECTs; ``workers=1`` keeps everything in this process.
+    """
+    import os
+
+    from pipedeal.storage import ledger as store
+
+    if then is not None and (workers is None or workers > 1) and _can_fork():
+        names = list(deals) if deals is not None else store.list_deals(db_url)
+        count = workers or min(os.cpu_count() or 1, 4)
+        if count > 1 and len(names) >= (POOL_FROM_DEALS if workers is None else 2):
+            yield from _pooled(db_url, as_of, names, count, allow_broken_ledger, warn, then)
+            return
+    for name, evaluation in _evaluated(db_url, as_of, deals, allow_broken_ledger, warn):
+        yield name, evaluation if then is None else then(evaluation)
+
+
+def _evaluated(db_url: str, as_of: dt.date, deals: Sequence[str] | None, allow_broken: bool,
+               warn: Callable[[str, list[Diagnostic]], None] | None) -> Iterator[tuple[str, Evaluation]]:
+    """``evaluate_ledger`` in this process (see there)."""
+    from pipedeal.engine.evaluate import evaluate
+    from pipedeal.storage import ledger as store
+    from pipedeal.storage.database import shown
+
+    loaded = store.load_deals(db_url, deals)
+    broken = [(name, deal.findings) for name, deal in loaded if deal.findings]
+    if broken and not allow_broken:
+        raise _refusal(broken, db_url)
+    for name, deal in loaded:
+        if deal.findings and warn is not None:
+            warn(name, deal.findings)
+        terms = cached_terms(deal.terms_text, ledger_terms_label(name, db_url))
+        events = [Located(row.event, f"ledger of {name}", None, row.seq) for row in deal.events]
+        quotes = QuoteBook(deal.quotes, f"quotes of {name} in {shown(db_url)}")
+        try:
+            yield name, evaluate(terms, events, quotes, calendars_for(terms), as_of)
+        except InputError as exc:
+            raise InputError([replace(problem, message=f"deal {name}: {problem.message}")
+                              for problem in exc.problems]) from None
+
+
+def _refusal(broken: list[tuple[str, list[Diagnostic]]], db_url: str) -> InputError:
+    """What verify found in every broken deal, and that nothing was read (``refuse_broken_ledger``'s words)."""
+    from pipedeal.storage.database import shown
+
+    return InputError([*(finding for _, findings in broken for finding in findings), Diagnostic(
+        "LEDGER-BROKEN", f"the ledger of {', '.join(name for name, _ in broken)} does not verify, so nothing "
+        "was read from it; see `pipedeal verify`, or give --allow-broken-ledger to read it anyway",
+        shown(db_url))])
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _share(db_url: str, as_of: dt.date, names: list[str], then: Callable[[Evaluation], Any],
+           ) -> tuple[list[tuple[str, Any]], list[tuple[str, list[Diagnostic]]], list[Diagnostic] | None]:
+    """One worker's share: (results, findings by deal, or the problems that refuse it all).
+    Broken deals are evaluated (the parent decides whether to refuse): every worker must
+    report its findings for the refusal to name every broken deal."""
+    from pipedeal.base.calendars import CalendarRangeError
+
+    found: list[tuple[str, list[Diagnostic]]] = []
+    try:
+        results = [(name, then(evaluation)) for name, evaluation in _evaluated(
+            db_url, as_of, names, True, lambda name, findings: found.append((name, findings)))]
+    except InputError as exc:
+        return [], found, exc.problems
+    except CalendarRangeError as exc:  # as the CLI reports it (its arguments do not cross a pipe)
+        return [], found, [Diagnostic("CALENDAR-RANGE", str(exc))]
+    return results, found, None
+
+
+def _pooled(db_url: str, as_of: dt.date, names: list[str], count: int, allow_broken: bool,
+            warn: Callable[[str, list[Diagnostic]], None] | None, then: Callable[[Evaluation], Any],
+            ) -> Iterator[tuple[str, Any]]:
+    """``evaluate_ledger`` over ``count`` forked processes, deal ``i`` of the sorted names to
+    worker ``i % count``: the parent has imported everything, so a fork starts at once."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ordered = sorted(names)
+    shares = [ordered[worker::count] for worker in range(count)]
+    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
+        done = list(pool.map(_share, [db_url] * count, [as_of] * count, shares, [then] * count))
+    broken = sorted(item for _, found, _ in done for item in found)
+    refused = [problem for _, _, problems in done for problem in problems or ()]
+    if broken and not allow_broken:
+        raise _refusal(broken, db_url)
+    if refused:
+        raise InputError(refused)
+    if warn is not None:
+        for name, findings in broken:
+            warn(name, findings)
+    yield from sorted((item for results, _, _ in done for item in results), key=lambda item: item[0])
+
+
+def _terms_code_fingerprint() -> str:
+    """What a parsed ``Terms`` depends on besides its text: the terms language's code (every
+    module of ``pipedeal.deal``), pydantic's and Python's versions. A change to any of them
+    makes every cached parse stale."""
+    import hashlib
+    import sys
+
+    import pydantic
+
+    from pipedeal.deal import terms as terms_module
+
+    digest = hashlib.sha256(f"{pydantic.VERSION} {sys.version}".encode())
+    for source in sorted(Path(terms_module.__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+_TERMS_MEMO: dict[str, Terms] = {}
+
+
+def cached_terms(text: str, label: str) -> Terms:
+    """``parse_terms(text, label)``, kept between runs: a deal's stored terms are parsed once.
+
+    ``tomllib`` of a FOCUS-sized terms file costs ~10 ms, which a command reading a thousand
+    deals pays a thousand times; the parsed ``Terms`` are kept (pickled) in the user's cache
+    directory (``$PIPEDEAL_CACHE_DIR``, as the session cache), under the sha256 of the text and a
+    fingerprint of the code that parsed it, and read back in a fraction of that. Only a text that
+    parsed without a problem is kept, so an error is always reported by ``parse_terms`` itself
+    with its file and line. A cache that cannot be read or written is no cache: the text is
+    parsed. The file is the user's own (like every cache there), read only under the name of
+    the text's hash.
+    """
+    import hashlib
+    import os
+    import pickle
+
+    from pipedeal.base.calendars import _cache_dir
+
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    terms = _TERMS_MEMO.get(key)
+    if terms is None:
+        path = _cache_dir(None) / f"terms-{_terms_code_fingerprint()}" / f"{key}.pickle"
+        try:
+            terms = pickle.loads(path.read_bytes())
+            if not isinstance(terms, Terms):
+                terms = None
+        except Exception:  # missing, torn, or written by another version: parse instead
+            terms = None
+        if terms is None:
+            terms = parse_terms(text, label)
+            source, terms._source = terms._source, None  # the text is the key: not kept twice
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temporary = path.with_suffix(f".{os.getpid()}.tmp")
+                temporary.write_bytes(pickle.dumps(terms, protocol=pickle.HIGHEST_PROTOCOL))
+                os.replace(temporary, path)
+            except OSError:
+                pass
+            terms._source = source
+        _TERMS_MEMO[key] = terms
+    if terms._source is None or terms._source[0] != label:
+        terms = terms.model_copy()
+        terms._source = (label, text)  # errors found later (an unknown market) name this deal's terms
+    return terms

@@ -1,0 +1,205 @@
+"""Every obligation of one or more deals as an RFC 5545 calendar (``pipedeal calendar``).
+
+A pure function of evaluations: the same evaluations give the same bytes (no clock; DTSTAMP is
+the evaluation's as-of date), so a file re-exported from the same ledger is identical, and a
+file exported later differs only where the deals did.
+
+Choices a calendar client makes visible, and why:
+
+- **All-day** on the due date (``DTSTART;VALUE=DATE``, ``DTEND`` the next day, ``TRANSP:
+  TRANSPARENT``): a deadline is a day, not a meeting, and must not block anyone's free/busy time.
+- **UID**: a hash of the deal's name, the obligation's id and what it answers (``ref``: the
+  notice, demand or exercise it follows), at a fixed domain; never the due date, the order or the
+  clock. A due date that moves (a blackout extends the filing deadline, SEC clearance pulls the
+  effectiveness deadline earlier) updates the same event on re-import instead of adding one.
+  Two obligations with the same id and ref (two demands by one investor on one day) are told
+  apart by their rank among those, in due-date order.
+- **STATUS** says whether the *deadline* stands, not whether it was met: ``CONFIRMED`` for a
+  pending, met, missed or unconfirmed duty (the date is fixed in every case, and clients show a
+  CONFIRMED event plainly), ``CANCELLED`` only for a duty that no longer applies (a void
+  repurchase election): clients strike such an event through or remove it on re-import, which
+  is what a docket clerk wants. Whether the duty was performed is in the SUMMARY's prefix
+  (``[MET 1999-12-20]``, ``[MISSED]``, ``[UNCONFIRMED]``; nothing while pending), in CATEGORIES
+  and in ``X-PIPEDEAL-STATUS``: every client shows the SUMMARY, few show STATUS at all.
+- **Alarm** (``VALARM``, ``ACTION:DISPLAY``) at the opening of business (the deal's
+  ``[notices].business_hours``) 5 business days before the due date, counted on the business
+  calendar of the party that owes the duty: its country and subdivision in the terms file
+  (``local_calendar``, as notices to it are read, RULES §5). The alarm is for the people who must
+  act, so their own holidays count, for SEC-facing duties too (the due date itself was already
+  counted and rolled on the SEC's calendar by the engine). A duty met or no longer applicable
+  has no alarm: a reminder of something done is noise.
+  The trigger is relative to the start of the all-day event (``-P6DT15H``: 09:00 seven calendar
+  days before), so it fires at that local time wherever the client is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pipedeal.base.calendars import BusinessCalendar, local_calendar
+from pipedeal.engine.evaluate import Evaluation
+
+UID_DOMAIN = "obligations.pipedeal.invalid"  # RFC 2606: reserved, so it can never name a real host
+PRODID = "-//pipedeal//obligations calendar//EN"
+ALARM_BUSINESS_DAYS = 5
+NO_ALARM = frozenset({"met", "not_applicable"})
+CANCELLED = frozenset({"not_applicable"})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One obligation as the calendar shows it (what the tests and ``--json`` read)."""
+
+    deal: str
+    uid: str
+    obligation: str
+    party: str
+    party_name: str
+    duty: str
+    clause: str
+    due: dt.date
+    status: str
+    met_on: dt.date | None
+    alarm_on: dt.date | None
+    alarm_calendar: str
+    summary: str
+    description: str
+    as_of: dt.date  # DTSTAMP
+    opening: str  # the deal's business hours open (the reminder's time)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"deal": self.deal, "uid": self.uid, "obligation": self.obligation, "party": self.party,
+                "duty": self.duty, "clause": self.clause, "due": self.due.isoformat(), "status": self.status,
+                "met_on": self.met_on.isoformat() if self.met_on else None,
+                "alarm_on": self.alarm_on.isoformat() if self.alarm_on else None,
+                "alarm_calendar": self.alarm_calendar, "summary": self.summary}
+
+
+def obligation_uid(deal: str, obligation_id: str, ref: str | None, rank: int = 0) -> str:
+    """The obligation's UID: the same deal, obligation and reference give the same UID in every
+    export, whatever the as-of date, the due date or the order of the obligations."""
+    key = "\x1f".join([deal, obligation_id, ref or "", str(rank)])
+    return f"{obligation_id}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:24]}@{UID_DOMAIN}"
+
+
+def _party_calendar(evaluation: Evaluation, party_id: str) -> BusinessCalendar:
+    """The business calendar of the party that owes the duty (RULES §5: its country and
+    subdivision); a party the terms do not name falls back to the deal's Business Day calendar."""
+    party = evaluation.terms.party(party_id)
+    if party is not None:
+        return local_calendar(party.country, party.subdivision)
+    assert evaluation.calendars is not None
+    return evaluation.calendars.business
+
+
+def _status_prefix(status: str, met_on: dt.date | None) -> str:
+    if status == "met":
+        return f"[MET {met_on}] " if met_on else "[MET] "
+    if status == "pending":
+        return ""
+    return f"[{status.replace('_', ' ').upper()}] "
+
+
+@dataclass(frozen=True)
+class DealCalendar:
+    """What the calendar needs of one deal's evaluation: small, so a worker process can send it."""
+
+    deal: str
+    as_of: dt.date
+    parties: tuple[str, ...]
+    entries: tuple[Entry, ...]
+
+
+def deal_calendar(evaluation: Evaluation) -> DealCalendar:
+    """One deal's obligations as calendar entries (every party's), for ``evaluate_ledger(then=...)``."""
+    terms = evaluation.terms
+    parties = tuple(party.id for party in (terms.company, *terms.investors, *terms.parties))
+    return DealCalendar(terms.deal.name, evaluation.as_of, parties, tuple(_deal_entries(evaluation)))
+
+
+def _deal_entries(evaluation: Evaluation) -> list[Entry]:
+    deal = evaluation.terms.deal.name
+    opening = evaluation.terms.notices.business_hours[0]
+    ranks: dict[tuple[str, str | None], int] = {}
+    found = []
+    # A duty with no due day (an open covenant) has no place in a calendar.
+    for obligation in sorted((item for item in evaluation.obligations if item.due is not None),
+                             key=lambda item: item.due):
+        ref = getattr(obligation, "ref", None)
+        rank = ranks.get((obligation.id, ref), 0)
+        ranks[(obligation.id, ref)] = rank + 1
+        who = evaluation.terms.party(obligation.party)
+        name = who.name if who is not None else obligation.party
+        calendar = _party_calendar(evaluation, obligation.party)
+        alarm_on = (None if obligation.status in NO_ALARM
+                    else calendar.add_open_days(obligation.due, -ALARM_BUSINESS_DAYS))
+        summary = f"{_status_prefix(obligation.status, obligation.met_on)}{name}: {obligation.duty} ({deal})"
+        lines = [f"{obligation.clause}: {name} must {obligation.duty}.",
+                 f"Due {obligation.due} (deal {deal}, as of {evaluation.as_of}: {obligation.status}"
+                 + (f"; performed {obligation.met_on}" if obligation.met_on else "") + ").",
+                 "How the due date was computed:" if obligation.steps else "No computation recorded."]
+        lines.extend(f"- {step.clause}: {step.text}" + (f" [{step.date}]" if step.date else "")
+                     for step in obligation.steps)
+        if ref:
+            lines.append(f"Answers: {ref}.")
+        if alarm_on is not None:
+            lines.append(f"Reminder {alarm_on} at {opening}: {ALARM_BUSINESS_DAYS} business days before, "
+                         f"on {name}'s business calendar ({calendar.name}).")
+        found.append(Entry(deal, obligation_uid(deal, obligation.id, ref, rank), obligation.id,
+                           obligation.party, name, obligation.duty, obligation.clause, obligation.due,
+                           obligation.status, obligation.met_on, alarm_on, calendar.name, summary,
+                           "\n".join(lines), evaluation.as_of, opening))
+    return found
+
+
+def entries(deals: Iterable[Evaluation | DealCalendar], party: str | None = None) -> list[Entry]:
+    """Every obligation of every deal (only ``party``'s, when given), in due-date order."""
+    found = [entry for deal in deals
+             for entry in (deal if isinstance(deal, DealCalendar) else deal_calendar(deal)).entries
+             if party is None or entry.party == party]
+    return sorted(found, key=lambda entry: (entry.due, entry.deal, entry.uid))
+
+
+def calendar_ics(deals: Sequence[Evaluation | DealCalendar], party: str | None = None) -> bytes:
+    """The RFC 5545 bytes of ``entries(deals, party)`` (see the module's docstring)."""
+    from icalendar import Alarm, Calendar, Event
+
+    views = [deal if isinstance(deal, DealCalendar) else deal_calendar(deal) for deal in deals]
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    names = sorted({view.deal for view in views})
+    title = "pipedeal obligations: " + (", ".join(names) if len(names) <= 3 else f"{len(names)} deals")
+    cal.add("x-wr-calname", title + (f" ({party})" if party else ""))
+    for entry in entries(views, party):
+        stamp = dt.datetime.combine(entry.as_of, dt.time(0, 0), tzinfo=dt.UTC)
+        event = Event()
+        event.add("uid", entry.uid)
+        event.add("dtstamp", stamp)
+        event.add("last-modified", stamp)
+        event.add("dtstart", entry.due)
+        event.add("dtend", entry.due + dt.timedelta(days=1))
+        event.add("summary", entry.summary)
+        event.add("description", entry.description)
+        event.add("status", "CANCELLED" if entry.status in CANCELLED else "CONFIRMED")
+        event.add("transp", "TRANSPARENT")
+        event.add("categories", ["pipedeal", entry.deal, entry.party, entry.status])
+        event.add("x-pipedeal-deal", entry.deal)
+        event.add("x-pipedeal-obligation", entry.obligation)
+        event.add("x-pipedeal-clause", entry.clause)
+        event.add("x-pipedeal-status", entry.status)
+        if entry.alarm_on is not None:
+            at = dt.datetime.combine(entry.alarm_on, dt.time.fromisoformat(entry.opening))
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", f"In {ALARM_BUSINESS_DAYS} business days ({entry.due}): {entry.summary}")
+            # Relative to the all-day event's start (midnight of the due day, floating).
+            alarm.add("trigger", at - dt.datetime.combine(entry.due, dt.time(0, 0)))
+            event.add_component(alarm)
+        cal.add_component(event)
+    return cal.to_ical()
