@@ -489,42 +489,60 @@ StatusChoice = Enum("StatusChoice", {status: status for status in
                                      ("pending", "met", "missed", "waived", "not_applicable", "unconfirmed")})
 
 
-def _deal_names(deal: str | None, all_deals: bool, db: str | None, events: Path | None) -> tuple[list[str], str | None]:
-    """The deals a multi-deal command reads and the ledger URL: ``--deal``; else every deal of the ledger
-    (``--db``, $PIPEDEAL_DB, ./pipedeal.db); else the bundled FOCUS deal (``--all``: every bundled deal)."""
-    from pipedeal.deal.terms_file import BUNDLED_DEALS, DEFAULT_DEAL
-    from pipedeal.storage.workspace import default_db_url
+def _many_deals(deal: str | None, all_deals: bool, db: str | None, day: dt.date, then, *,
+                events: Path | None = None, prices: Path | None = None, allow_broken: bool = False,
+                known_on: str | None = None) -> tuple[list[tuple[str, Any]], list[Diagnostic]]:
+    """The one way a command reads several deals: ``(name, then(evaluation))`` for each, and the
+    findings of any broken ledger read anyway (``--allow-broken-ledger``), also printed on stderr.
+
+    ``--deal`` names one deal, read as every command reads one (``--events``/``--prices`` files
+    win, then the ledger, then a bundled deal or a terms file). Else every deal of the ledger
+    (``--db``, $PIPEDEAL_DB, ./pipedeal.db), read in a handful of queries and, when many, on
+    worker processes (``evaluate_ledger``: ``then`` must be a module-level function). With no
+    ledger, the bundled FOCUS deal (``--all``: every bundled deal). ``known_on`` reads each
+    history as recorded by then."""
+    from pipedeal.deal.terms_file import DEFAULT_DEAL, bundled_deal_names
+    from pipedeal.engine.evaluate import evaluate
+    from pipedeal.storage.workspace import broken_ledger_warnings, calendars_for, default_db_url, evaluate_ledger
 
     if deal is not None and all_deals:
         raise InputError([Diagnostic("CLI-CONFLICTING-OPTIONS", "name one deal with --deal, or every deal with --all",
                                      "command line", field="--all")])
     url = db if db is not None else default_db_url()
-    if deal is not None:
-        names = [deal]
-    elif url:
-        from pipedeal.storage import ledger as store
-
-        names = store.list_deals(url) or [DEFAULT_DEAL]
+    warnings: list[Diagnostic] = []
+    if deal is None and url and events is None:
+        instant = _known_on(known_on)
+        results = list(evaluate_ledger(_store_url(url), day, allow_broken_ledger=allow_broken, then=then,
+                                       warn=lambda name, findings: warnings.extend(findings), known_on=instant))
+        _print_warnings(broken_ledger_warnings(warnings))
+        return results, warnings
+    if deal is None:
+        names = bundled_deal_names() if all_deals else [DEFAULT_DEAL]
+        if events is not None and len(names) > 1:
+            raise InputError([Diagnostic("CLI-CONFLICTING-OPTIONS", f"--events is one deal's log; {len(names)} "
+                                         f"deals would read it ({', '.join(names)}): name one with --deal",
+                                         "command line", field="--events")])
     else:
-        names = sorted(path.name for path in BUNDLED_DEALS.iterdir() if (path / "terms.toml").is_file()) \
-            if all_deals else [DEFAULT_DEAL]
-    if events is not None and len(names) > 1:
-        raise InputError([Diagnostic("CLI-CONFLICTING-OPTIONS", f"--events is one deal's log; {len(names)} deals "
-                                     f"would read it ({', '.join(names)}): name one with --deal", "command line",
-                                     field="--events")])
-    return names, url
-
-
-def _each_deal(names: list[str], url: str | None, as_of: dt.date, events: Path | None, prices: Path | None,
-               allow_broken: bool):
-    """Each named deal evaluated as of ``as_of``: (name, inputs, evaluation)."""
-    from pipedeal.engine.evaluate import evaluate
-    from pipedeal.storage.workspace import calendars_for
-
+        names = [deal]
+    results = []
     for name in names:
-        inputs = _load(name, url or "", events, prices, allow_broken)
-        yield inputs.terms.deal.name, inputs, evaluate(inputs.terms, inputs.events, inputs.quotes,
-                                                       calendars_for(inputs.terms), as_of)
+        inputs = _load(name, url or "", events, prices, allow_broken, known_on)
+        warnings += inputs.ledger_warnings
+        evaluation = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars_for(inputs.terms), day)
+        results.append((inputs.terms.deal.name, then(evaluation)))
+    _print_warnings(broken_ledger_warnings(warnings))
+    return results, warnings
+
+
+def _known_party(parties: set[str], party: str | None, deals: int) -> None:
+    """A --party must be a party of at least one deal read (else the list would be empty by mistake)."""
+    if party is None or party in parties:
+        return
+    known = sorted(parties)
+    shown = ", ".join(known[:20]) + (f", ... ({len(known)} in all)" if len(known) > 20 else "")
+    raise InputError([Diagnostic("CLI-UNKNOWN-PARTY", f"no party {party!r} in "
+                                 f"{'this deal' if deals == 1 else 'these deals'} (parties: {shown or 'none'})",
+                                 "command line", field="--party")])
 
 
 @app.command()
@@ -541,6 +559,7 @@ def obligations(
     as_of: AsOfOption = None,
     fail_on_overdue: Annotated[bool, typer.Option(
         "--fail-on-overdue", help="Exit 1 when an obligation listed is missed and not performed.")] = False,
+    known_on: KnownOnOption = None,
     json_output: JsonOption = False,
     db: DbOption = None,
     events: EventsOption = None,
@@ -551,7 +570,7 @@ def obligations(
     met on, and its computation. Record performance with obligation_met or the duty's own event, a waiver with
     waiver (signed by the parties it is owed to)."""
     from pipedeal.outputs.render import render_obligations
-    from pipedeal.outputs.report import obligation_json
+    from pipedeal.outputs.report import obligation_rows
     from pipedeal.storage.workspace import parse_day
 
     def compute():
@@ -561,30 +580,24 @@ def obligations(
         if first and last and first > last:
             raise InputError([Diagnostic("CLI-BAD-DATE", f"--from {first} is after --to {last}", "command line",
                                          field="--from")])
-        names, url = _deal_names(deal, all_deals, db, events)
-        rows, warnings, parties = [], [], set()
-        for name, inputs, evaluation in _each_deal(names, url, day, events, prices, allow_broken_ledger):
-            warnings += [finding.as_dict() for finding in inputs.ledger_warnings]
-            parties |= {p.id for p in (inputs.terms.company, *inputs.terms.investors, *inputs.terms.parties)}
-            for obligation in evaluation.all_obligations:
-                if (first and obligation.due < first) or (last and obligation.due > last):
-                    continue
-                if party and party != obligation.party and party not in obligation.owed_to:
-                    continue
-                if status and obligation.status not in {choice.value for choice in status}:
-                    continue
-                rows.append(obligation_json(name, obligation))
-        if party and party not in parties:
-            raise InputError([Diagnostic("CLI-UNKNOWN-PARTY", f"no party {party!r} in {', '.join(names)} "
-                                         f"(parties: {', '.join(sorted(parties))})", "command line", field="--party")])
+        results, warnings = _many_deals(deal, all_deals, db, day, obligation_rows, events=events, prices=prices,
+                                        allow_broken=allow_broken_ledger, known_on=known_on)
+        _known_party(set().union(*(parties for _, (_, parties) in results)), party, len(results))
+        wanted = {choice.value for choice in status} if status else None
+        rows = [row for _, (deal_rows, _) in results for row in deal_rows
+                if not (first and row["due"] < first.isoformat()) and not (last and row["due"] > last.isoformat())
+                and not (party and party != row["party"] and party not in row["owed_to"])
+                and not (wanted and row["status"] not in wanted)]
         rows.sort(key=lambda row: (row["due"], row["deal"], row["id"]))
         return day, rows, warnings
 
     day, rows, warnings = _run(compute)
     if json_output:
         data: dict[str, Any] = {"as_of": day.isoformat(), "obligations": rows}
+        if known_on is not None:
+            data["known_on"] = _known_on(known_on).isoformat()
         if warnings:
-            data["ledger_warnings"] = warnings
+            data["ledger_warnings"] = [finding.as_dict() for finding in warnings]
         out.print_json(json.dumps(data))
     else:
         render_obligations(out, rows, day.isoformat())
@@ -596,6 +609,7 @@ def obligations(
 def covenants(
     on: Annotated[str, typer.Option("--on", help="The day (YYYY-MM-DD).")],
     deal: Annotated[str | None, typer.Option("--deal", help="One deal; default: every deal of the ledger.")] = None,
+    known_on: KnownOnOption = None,
     json_output: JsonOption = False,
     db: DbOption = None,
     events: EventsOption = None,
@@ -604,23 +618,18 @@ def covenants(
 ) -> None:
     """The covenants live on a day (RULES §5): SPA 6.9's window, the Effectiveness Period, the blackout cap's
     remaining days, W 14; each with its window and clause, and the obligations open that day."""
-    from pipedeal.engine.obligations import live_covenants
+    import functools
+
     from pipedeal.outputs.render import render_covenants, render_obligations
-    from pipedeal.outputs.report import covenant_json, obligation_json
-    from pipedeal.storage.workspace import calendars_for, parse_day
+    from pipedeal.outputs.report import covenant_rows
+    from pipedeal.storage.workspace import parse_day
 
     def compute():
         day = parse_day(on, "--on")
-        names, url = _deal_names(deal, False, db, events)
-        rows, open_rows = [], []
-        for name, inputs, evaluation in _each_deal(names, url, day, events, prices, allow_broken_ledger):
-            due = next((d.due for d in evaluation.deadlines if d.id == "rs_effectiveness"), None)
-            period = evaluation.default_days.period if evaluation.default_days else None
-            rows += [covenant_json(name, covenant) for covenant in live_covenants(
-                inputs.terms, evaluation.timeline, calendars_for(inputs.terms), day, due,
-                period.start if period else None, period.end if period else None, period.reason if period else "")]
-            open_rows += [obligation_json(name, o) for o in evaluation.all_obligations if o.status == "pending"]
-        return day, rows, open_rows
+        results, _ = _many_deals(deal, False, db, day, functools.partial(covenant_rows, day), events=events,
+                                 prices=prices, allow_broken=allow_broken_ledger, known_on=known_on)
+        return (day, [row for _, (live, _) in results for row in live],
+                [row for _, (_, pending) in results for row in pending])
 
     day, rows, open_rows = _run(compute)
     if json_output:
@@ -939,20 +948,26 @@ def calendar(
     deal: Annotated[str | None, typer.Option(
         "--deal", help="One deal: in the ledger, else a bundled deal name or a TERMS.toml path. "
         "Default: every deal of the ledger.")] = None,
-    all_deals: Annotated[bool, typer.Option("--all", help="Every deal of the ledger (the default).")] = False,
+    all_deals: Annotated[bool, typer.Option("--all", help="Every deal of the ledger (the default; with no ledger, "
+                                                          "every bundled deal).")] = False,
     party: Annotated[str | None, typer.Option("--party", help="Only the obligations of this party (id).")] = None,
     as_of: AsOfOption = None,
+    known_on: KnownOnOption = None,
     json_output: JsonOption = False,
     db: DbOption = None,
     allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """Every obligation as an all-day calendar event (RFC 5545 .ics) with its computation and a reminder
     5 business days before, on the obligated party's calendar; re-importing updates, never duplicates."""
-    from pipedeal.outputs.calendar import calendar_ics, entries
+    from pipedeal.outputs.calendar import calendar_ics, deal_calendar, entries
+    from pipedeal.storage.workspace import parse_day
 
     def build():
-        views = _calendar_views(deal, all_deals, db, as_of, allow_broken_ledger)
-        _known_party(views, party)
+        day = parse_day(as_of, "--as-of") if as_of else _today()
+        results, _ = _many_deals(deal, all_deals, db, day, deal_calendar, allow_broken=allow_broken_ledger,
+                                 known_on=known_on)
+        views = [view for _, view in results]
+        _known_party({p for view in views for p in view.parties}, party, len(views))
         data = calendar_ics(views, party)
         _output_file(out_file, "--out")
         _write_file(out_file, data, "--out")
@@ -967,36 +982,6 @@ def calendar(
         return
     out.print(f"Wrote {escape(str(out_file))}: {len(listed)} obligation(s) of {len(views)} deal(s)"
               + (f", party {escape(party)}" if party else "") + ".")
-
-
-def _calendar_views(deal: str | None, all_deals: bool, db: str | None, as_of: str | None,
-                    allow_broken: bool) -> list:
-    """One deal (as every command reads it) or every deal of the ledger (``evaluate_ledger``)."""
-    from pipedeal.outputs.calendar import deal_calendar
-    from pipedeal.storage.workspace import broken_ledger_warnings, default_db_url, evaluate_ledger, parse_day
-
-    if deal is not None and all_deals:
-        raise InputError([Diagnostic("CLI-CONFLICTING-OPTIONS", "give --deal NAME or --all, not both", "command line",
-                                     field="--all")])
-    if deal is not None:
-        return [deal_calendar(_evaluate(deal, db, as_of, None, None, allow_broken=allow_broken)[1])]
-    day = parse_day(as_of, "--as-of") if as_of else _today()
-    url = _store_url(db if db is not None else default_db_url())
-    return [view for _, view in evaluate_ledger(
-        url, day, allow_broken_ledger=allow_broken, then=deal_calendar,
-        warn=lambda name, findings: _print_warnings(broken_ledger_warnings(findings)))]
-
-
-def _known_party(views: list, party: str | None) -> None:
-    """A --party must be a party of at least one deal shown (else the calendar would be empty by mistake)."""
-    if party is None:
-        return
-    known = sorted({p for view in views for p in view.parties})
-    if party not in known:
-        shown = ", ".join(known[:20]) + (f", ... ({len(known)} in all)" if len(known) > 20 else "")
-        raise InputError([Diagnostic("CLI-UNKNOWN-PARTY", f"no party {party!r} in "
-                                     f"{'this deal' if len(views) == 1 else 'these deals'} "
-                                     f"(parties: {shown or 'none'})", "command line", field="--party")])
 
 
 @app.command()

@@ -126,7 +126,7 @@ def _deal_entries(evaluation: Evaluation) -> list[Entry]:
     ranks: dict[tuple[str, str | None], int] = {}
     found = []
     # A duty with no due day (an open covenant) has no place in a calendar.
-    for obligation in sorted((item for item in evaluation.obligations if item.due is not None),
+    for obligation in sorted((item for item in evaluation.all_obligations if item.due is not None),
                              key=lambda item: item.due):
         ref = getattr(obligation, "ref", None)
         rank = ranks.get((obligation.id, ref), 0)

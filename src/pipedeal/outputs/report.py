@@ -6,6 +6,7 @@ added, never renamed: scripts and spreadsheets read this.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -347,6 +348,34 @@ def obligation_json(deal: str, obligation: Deadline) -> dict[str, Any]:
     return {"deal": deal, **_deadline(obligation), "kind": obligation.kind, "owed_to": list(obligation.owed_to),
             "trigger": obligation.trigger, "waived_by": list(obligation.waived_by),
             "waived_on": _iso(obligation.waived_on), "quote": obligation.quote}
+
+
+def deal_parties(evaluation: Evaluation) -> set[str]:
+    """Every party id of the evaluated deal: the Company, the Investors and the other parties."""
+    terms = evaluation.terms
+    return {party.id for party in (terms.company, *terms.investors, *terms.parties)}
+
+
+def obligation_rows(evaluation: Evaluation) -> tuple[list[dict[str, Any]], set[str]]:
+    """``pipedeal obligations`` for one deal (a module-level function: ``evaluate_ledger`` may run it
+    in a worker): each obligation's row and the deal's parties."""
+    name = evaluation.terms.deal.name
+    return [obligation_json(name, obligation) for obligation in evaluation.all_obligations], deal_parties(evaluation)
+
+
+def covenant_rows(day: dt.date, evaluation: Evaluation) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``pipedeal covenants --on day`` for one deal: the covenants live that day (RULES §5) and the
+    obligations still pending."""
+    from pipedeal.engine.obligations import live_covenants
+
+    name = evaluation.terms.deal.name
+    due = next((d.due for d in evaluation.deadlines if d.kind == "rs_effectiveness"), None)
+    period = evaluation.default_days.period if evaluation.default_days else None
+    live = live_covenants(evaluation.terms, evaluation.timeline, evaluation.calendars, day, due,
+                          period.start if period else None, period.end if period else None,
+                          period.reason if period else "")
+    return ([covenant_json(name, covenant) for covenant in live],
+            [obligation_json(name, o) for o in evaluation.all_obligations if o.status == "pending"])
 
 
 def covenant_json(deal: str, covenant) -> dict[str, Any]:

@@ -144,8 +144,7 @@ def load_inputs(
                 refuse_broken_ledger(deal, db_url, loaded.findings)
             terms_text = loaded.terms_text
             terms = parse_terms(terms_text, ledger_terms_label(deal, db_url))
-            history = known_history([Recorded(Located(row.event, f"ledger of {deal}", None, row.seq), row.seq,
-                                              row.recorded_at) for row in loaded.events], known_on)
+            history = ledger_history(deal, loaded.events, known_on)
             quotes = (read_quote_file(prices_file) if prices_file
                       else QuoteBook(loaded.quotes, f"quotes of {deal} in {shown(db_url)}"))
             return DealInputs(terms, terms_text, f"ledger {shown(db_url)}", history.events,
@@ -171,6 +170,13 @@ def load_inputs(
         quotes, quotes_source = QuoteBook(), "no quotes"
     return DealInputs(terms, terms_text, terms_source, history.events, _described(events_source, history), quotes,
                       quotes_source, history=history)
+
+
+def ledger_history(deal: str, rows: Sequence[Any], known_on: dt.datetime | None = None) -> KnownHistory:
+    """A ledger deal's stored rows as known on ``known_on`` (every row when None), corrections
+    applied: the one reading of a ledger's history, for one deal or many (``evaluate_ledger``)."""
+    return known_history([Recorded(Located(row.event, f"ledger of {deal}", None, row.seq), row.seq, row.recorded_at)
+                          for row in rows], known_on)
 
 
 def file_history(events: list[Located], known_on: dt.datetime | None = None) -> KnownHistory:
@@ -262,6 +268,7 @@ def evaluate_ledger(
     warn: Callable[[str, list[Diagnostic]], None] | None = None,
     then: Callable[[Evaluation], Any] | None = None,
     workers: int | None = None,
+    known_on: dt.datetime | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """``(deal_name, evaluation)`` as of ``as_of`` for every deal of the ledger at ``db_url``
     (or those named in ``deals``), in name order: the one way to read many deals
@@ -280,6 +287,9 @@ def evaluate_ledger(
     not. With ``then``, a ledger of ``POOL_FROM_DEALS`` deals or more is split over
     ``workers`` forked processes (default: the CPUs, at most 4), each reading its share of
     the deals in its own four SELECTs; ``workers=1`` keeps everything in this process.
+
+    ``known_on``: each deal's history as the ledger knew it then, corrections applied
+    (``ledger_history``, as ``load_inputs`` reads one deal).
     """
     import os
 
@@ -289,14 +299,15 @@ def evaluate_ledger(
         names = list(deals) if deals is not None else store.list_deals(db_url)
         count = workers or min(os.cpu_count() or 1, 4)
         if count > 1 and len(names) >= (POOL_FROM_DEALS if workers is None else 2):
-            yield from _pooled(db_url, as_of, names, count, allow_broken_ledger, warn, then)
+            yield from _pooled(db_url, as_of, names, count, allow_broken_ledger, warn, then, known_on)
             return
-    for name, evaluation in _evaluated(db_url, as_of, deals, allow_broken_ledger, warn):
+    for name, evaluation in _evaluated(db_url, as_of, deals, allow_broken_ledger, warn, known_on):
         yield name, evaluation if then is None else then(evaluation)
 
 
 def _evaluated(db_url: str, as_of: dt.date, deals: Sequence[str] | None, allow_broken: bool,
-               warn: Callable[[str, list[Diagnostic]], None] | None) -> Iterator[tuple[str, Evaluation]]:
+               warn: Callable[[str, list[Diagnostic]], None] | None,
+               known_on: dt.datetime | None = None) -> Iterator[tuple[str, Evaluation]]:
     """``evaluate_ledger`` in this process (see there)."""
     from pipedeal.engine.evaluate import evaluate
     from pipedeal.storage import ledger as store
@@ -310,9 +321,9 @@ def _evaluated(db_url: str, as_of: dt.date, deals: Sequence[str] | None, allow_b
         if deal.findings and warn is not None:
             warn(name, deal.findings)
         terms = cached_terms(deal.terms_text, ledger_terms_label(name, db_url))
-        events = [Located(row.event, f"ledger of {name}", None, row.seq) for row in deal.events]
         quotes = QuoteBook(deal.quotes, f"quotes of {name} in {shown(db_url)}")
         try:
+            events = ledger_history(name, deal.events, known_on).events
             yield name, evaluate(terms, events, quotes, calendars_for(terms), as_of)
         except InputError as exc:
             raise InputError([replace(problem, message=f"deal {name}: {problem.message}")
@@ -336,6 +347,7 @@ def _can_fork() -> bool:
 
 
 def _share(db_url: str, as_of: dt.date, names: list[str], then: Callable[[Evaluation], Any],
+           known_on: dt.datetime | None = None,
            ) -> tuple[list[tuple[str, Any]], list[tuple[str, list[Diagnostic]]], list[Diagnostic] | None]:
     """One worker's share: (results, findings by deal, or the problems that refuse it all).
     Broken deals are evaluated (the parent decides whether to refuse): every worker must
@@ -345,7 +357,7 @@ def _share(db_url: str, as_of: dt.date, names: list[str], then: Callable[[Evalua
     found: list[tuple[str, list[Diagnostic]]] = []
     try:
         results = [(name, then(evaluation)) for name, evaluation in _evaluated(
-            db_url, as_of, names, True, lambda name, findings: found.append((name, findings)))]
+            db_url, as_of, names, True, lambda name, findings: found.append((name, findings)), known_on)]
     except InputError as exc:
         return [], found, exc.problems
     except CalendarRangeError as exc:  # as the CLI reports it (its arguments do not cross a pipe)
@@ -355,7 +367,7 @@ def _share(db_url: str, as_of: dt.date, names: list[str], then: Callable[[Evalua
 
 def _pooled(db_url: str, as_of: dt.date, names: list[str], count: int, allow_broken: bool,
             warn: Callable[[str, list[Diagnostic]], None] | None, then: Callable[[Evaluation], Any],
-            ) -> Iterator[tuple[str, Any]]:
+            known_on: dt.datetime | None = None) -> Iterator[tuple[str, Any]]:
     """``evaluate_ledger`` over ``count`` forked processes, deal ``i`` of the sorted names to
     worker ``i % count``: the parent has imported everything, so a fork starts at once."""
     import multiprocessing
@@ -364,7 +376,8 @@ def _pooled(db_url: str, as_of: dt.date, names: list[str], count: int, allow_bro
     ordered = sorted(names)
     shares = [ordered[worker::count] for worker in range(count)]
     with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
-        done = list(pool.map(_share, [db_url] * count, [as_of] * count, shares, [then] * count))
+        done = list(pool.map(_share, [db_url] * count, [as_of] * count, shares, [then] * count,
+                             [known_on] * count))
     broken = sorted(item for _, found, _ in done for item in found)
     refused = [problem for _, _, problems in done for problem in problems or ()]
     if broken and not allow_broken:
