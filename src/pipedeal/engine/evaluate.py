@@ -37,6 +37,7 @@ from pipedeal.engine.pricing import (
     fixed_purchase_price,
     price_the_deal,
 )
+from pipedeal.engine.notices import NoticeView, clocks
 from pipedeal.engine.registration import Deadline, registration_deadlines
 from pipedeal.engine.timeline import Context, Located, Reservation, Snapshot, Timeline, fold
 from pipedeal.engine.warrants import AdjustmentNotice, ExerciseResult
@@ -63,6 +64,8 @@ class Evaluation:
     reservation: Reservation | None = None
     readings: dict[str, object] = field(default_factory=dict)  # set for this run (--set), by ambiguity key
     calendars: Calendars | None = None  # the calendars the figures were counted in
+    # SPA 12.1, RRA 8: every notice sent by ``as_of``, when it took effect and what it started.
+    notices: tuple[NoticeView, ...] = ()
 
     @property
     def exercises(self) -> tuple[ExerciseResult, ...]:
@@ -113,7 +116,8 @@ def evaluate(
                       pricing=None,
                       allocations=allocations, capitalization=capitalization, deadlines=(),
                       state=timeline.at(as_of), timeline=timeline, events_applied=timeline.events_applied,
-                      problems=(*capitalization.problems, *_warnings(timeline)), breaches=_breaches(timeline))
+                      problems=(*capitalization.problems, *_warnings(timeline)), breaches=_breaches(timeline),
+                      notices=clocks(terms, timeline, (), {}, None, as_of))
     if timeline.closing_date is None:
         return base
     pricing = timeline.pricing or price_the_deal(terms, quotes, calendars.trading, timeline.closing_date)
@@ -139,7 +143,8 @@ def evaluate(
     return replace(base, pricing=pricing, deadlines=deadlines, default_days=defaults, damages=damages,
                    repurchase=repurchase, obligations=tuple(obligations), state=timeline.at(as_of),
                    timeline=timeline, breaches=_breaches(timeline), reservation=timeline.reservation(as_of),
-                   problems=(*capitalization.problems, *_warnings(timeline)))
+                   problems=(*capitalization.problems, *_warnings(timeline)),
+                   notices=clocks(terms, timeline, deadlines, damages, repurchase, as_of))
 
 
 def _breaches(timeline: Timeline) -> tuple[Diagnostic, ...]:

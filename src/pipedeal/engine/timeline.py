@@ -60,6 +60,7 @@ the Warrant is exercised, as a split's fraction is.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,7 @@ from pipedeal.base.steps import Steps
 from pipedeal.deal.clauses import Slot, cite, cite_all
 from pipedeal.deal.terms import Terms
 from pipedeal.engine import events as ev
+from pipedeal.engine.notices import Sent, sent
 from pipedeal.engine.pricing import RESERVE_SLOTS, Allocation, Pricing, allocate, price_the_deal
 from pipedeal.engine.warrants import (
     AdjustmentNotice,
@@ -408,6 +410,22 @@ class Timeline:
     events_applied: int
     change_days: tuple[dt.date, ...]  # every day on which something changed
     expired_on: dt.date | None  # the last exercise day (W 10-moved Termination Date), once it has passed
+    # SPA 12.1, RRA 8: every notice (a ``notice`` event, and every fact that is itself a notice), in the
+    # order applied, with the day it took effect for each recipient.
+    sent: tuple[Sent, ...] = ()
+
+    def notice_of(self, event: ev.EventBase) -> Sent | None:
+        """The timeline's record of the notice ``event`` (None: not a notice, or refused)."""
+        return self._sent_by_event.get(id(event))
+
+    def effective_day(self, event: ev.EventBase) -> dt.date | None:
+        """SPA 12.1: the day the notice ``event`` took effect (for every recipient); None: never."""
+        record = self.notice_of(event)
+        return record.effective if record is not None else event.date
+
+    @functools.cached_property
+    def _sent_by_event(self) -> dict[int, Sent]:
+        return {id(record.event): record for record in self.sent}
 
     @property
     def last_exercise_day(self) -> dt.date | None:
@@ -541,6 +559,8 @@ class Fold:
         self.exercises: list[ExerciseResult] = []
         self.adjustments: list[AdjustmentNotice] = []
         self.facts: dict[type, list[ev.EventBase]] = {}
+        self.sent: list[Sent] = []  # every notice applied (SPA 12.1), for the timeline
+        self.sent_by_event: dict[int, Sent] = {}
         self.change_days: set[int] = set()
         self.reserve_ok = True
         self.headroom_ok = True
@@ -602,8 +622,9 @@ class Fold:
         the register ("books for the registration and the registration of transfer of the
         Warrants") is this fold."""
         self._check_parties(event)
-        if isinstance(event, (ev.LdDemand, ev.Notice)):
-            self._check_mail_receipt(event)
+        notice = isinstance(event, (ev.SentAsNotice, ev.Notice))
+        if notice:
+            self._check_mail_receipt(event)  # type: ignore[arg-type]
         kind = event.type  # type: ignore[attr-defined]
         if kind == "closing":
             self._close(event)  # type: ignore[arg-type]
@@ -619,6 +640,8 @@ class Fold:
             handler(self, event, day)
         else:
             self.facts.setdefault(type(event), []).append(event)
+        if notice:
+            self._record_notice(event, day)  # type: ignore[arg-type]
         return self
 
     # -- helpers -----------------------------------------------------------------------------
@@ -637,12 +660,39 @@ class Fold:
                                f"no party {party!r} in the terms file (add it under [[parties]])",
                                "from" if name == "sender" else name)
 
-    def _check_mail_receipt(self, event: ev.LdDemand | ev.Notice) -> None:
+    def notice(self, event: ev.SentAsNotice | ev.Notice) -> Sent:
+        """SPA 12.1, RRA 8: the notice ``event`` and the day it takes effect for each recipient
+        (``notices.sent``), worked out once; a W 14 notice goes to the Warrants' holders then."""
+        found = self.sent_by_event.get(id(event))
+        if found is None:
+            holders = dict.fromkeys(self.certificates[cert_id].holder for cert_id in self.outstanding_ids)
+            item = self.current if self.current is not None and self.current.event is event else None
+            found = self.sent_by_event[id(event)] = sent(
+                self.ctx.terms, event, tuple(holders), file=item.file if item else None,
+                line=item.line if item else None, seq=item.seq if item else None)
+        return found
+
+    def _record_notice(self, event: ev.SentAsNotice | ev.Notice, day: dt.date) -> None:
+        """Keep the notice for the timeline; one that never takes effect (an unconfirmed fax,
+        email the agreement does not allow) starts no clock, and a warning says so."""
+        record = self.notice(event)
+        self.sent.append(record)
+        if record.effective is None:
+            never = "; ".join(f"{r.party}: {r.reason}" for r in record.receipts if r.day is None)
+            self.report("NOTICE-NEVER-EFFECTIVE", f"{record.kind} sent {record.date} by {record.method} never takes "
+                        f"effect ({never}): no clock starts from it", self.cite("SPA 12.1", "notices"), day,
+                        severity="warning")
+
+    def effective(self, event: ev.SentAsNotice) -> dt.date | None:
+        """The day a notice-like fact took effect for every recipient (its date without a delivery)."""
+        return self.notice(event).effective if event.delivered else event.date
+
+    def _check_mail_receipt(self, event: ev.SentAsNotice | ev.Notice) -> None:
         """SPA 12.1(c): a mailed notice is effective "upon actual receipt of such mailing"; PIPE-TERMS
         ``mail = "on_receipt"`` or ``{ business_days = N }`` after mailing. Only on receipt does a
         mailed notice (or demand) need its ``received_at``."""
         if event.method == "mail" and event.received_at is None and self.ctx.terms.notices.mail == "on_receipt":
-            what = "demand" if isinstance(event, ev.LdDemand) else "notice"
+            what = event.notice_word if isinstance(event, ev.SentAsNotice) else "notice"
             raise Rejected("EVENT-MISSING-FIELD", f"a mailed {what} takes effect on actual receipt (notices.mail = "
                            "\"on_receipt\"): give received_at", "received_at")
 
@@ -1142,11 +1192,15 @@ class Fold:
             checks.append(("record date", record or event.date))
         if takes_place:
             checks.append(("effective date", event.date))
+        # SPA 12.1: a notice is given when it takes effect (for the last holder to receive it).
+        given = [(n, self.effective(n)) for n in notices]  # type: ignore[arg-type]
         for label, day in checks:
             latest = day - dt.timedelta(days=days)
-            if any(n.date <= latest for n in notices):
+            if any(effective is not None and effective <= latest for _, effective in given):
                 continue
-            when = f"given {notices[0].date}" if notices else "not given"
+            first, effective = given[0] if given else (None, None)
+            when = "not given" if first is None else f"given {first.date}" if not first.delivered else (  # type: ignore[attr-defined]
+                f"sent {first.date}, " + (f"effective {effective}" if effective else "never effective"))
             self.report("W14-LATE-NOTICE", f"{event.type} of {event.date}: notice of the {label} {day} was "  # type: ignore[attr-defined]
                         f"{when}; due by {latest} ({days} days before)", self.cite("W 14 notice"), day)
 
@@ -1256,8 +1310,12 @@ class Fold:
             return
         needed, unit = grace.notice_days, grace.notice_unit or "calendar"
         latest = self.due(event.start, -needed, unit) if needed else event.start
-        if event.date > latest:
-            self.report("BLACKOUT-LATE-NOTICE", f"blackout from {event.start}: notice given {event.date}, due by "
+        # SPA 12.1: the notice is given when it takes effect, for the last Investor to receive it.
+        given = self.effective(event)
+        if given is None or given > latest:
+            when = f"given {event.date}" if not event.delivered else (
+                f"sent {event.date}, never effective" if given is None else f"sent {event.date}, effective {given}")
+            self.report("BLACKOUT-LATE-NOTICE", f"blackout from {event.start}: notice {when}, due by "
                         f"{latest} ({needed} {UNIT_WORDS[unit]} before the first blackout day)",
                         self.cite("RRA 3(g) notice", "registration.grace"), event.date)
 
@@ -1422,6 +1480,7 @@ class Fold:
             payments=tuple(facts.get(ev.LdPaid, ())),  # type: ignore[arg-type]
             period_ends=tuple(facts.get(ev.EffectivenessPeriodEnd, ())),  # type: ignore[arg-type]
             notices=tuple(facts.get(ev.Notice, ())),  # type: ignore[arg-type]
+            sent=tuple(self.sent),
             action_notices=tuple(facts.get(ev.CorporateActionNotice, ())),  # type: ignore[arg-type]
             financings=tuple(facts.get(ev.Financing, ())),  # type: ignore[arg-type]
             sales={lot: tuple(sold) for lot, sold in self.sales.items()},
