@@ -28,6 +28,7 @@ from pipedeal.engine.damages import (
     repurchase_election,
 )
 from pipedeal.engine.defaults import DefaultDays, default_days
+from pipedeal.engine.notices import NoticeView, clocks
 from pipedeal.engine.pricing import (
     Allocation,
     CapitalizationAfterClosing,
@@ -37,7 +38,6 @@ from pipedeal.engine.pricing import (
     fixed_purchase_price,
     price_the_deal,
 )
-from pipedeal.engine.notices import NoticeView, clocks
 from pipedeal.engine.registration import Deadline, registration_deadlines
 from pipedeal.engine.timeline import Context, Located, Reservation, Snapshot, Timeline, fold
 from pipedeal.engine.warrants import AdjustmentNotice, ExerciseResult

@@ -158,6 +158,21 @@ NoticeEvent = ev.Notice | ev.SentAsNotice
 
 
 @dataclass(frozen=True)
+class Clock:
+    """A period a notice started (or a duty it met), with its due day and clause."""
+
+    what: str
+    due: dt.date | None
+    clause: str
+    status: str | None = None  # met | missed | pending | not_applicable | None (nothing to perform)
+
+    def text(self) -> str:
+        due = f" due {self.due}" if self.due else ""
+        status = f": {self.status.replace('_', ' ')}" if self.status else ""
+        return f"{self.what}{due} ({self.clause}){status}"
+
+
+@dataclass(frozen=True)
 class Receipt:
     """One recipient's copy of a notice: the day (and moment) it took effect there, and why."""
 
@@ -189,6 +204,8 @@ class Sent:
     file: str | None = None
     line: int | None = None
     seq: int | None = None
+    # The notice's own deadline, as the fold judged it (RRA 3(g): 2 Trading Days before the blackout).
+    duties: list[Clock] = field(default_factory=list, compare=False)
 
     @property
     def delivered(self) -> bool:
@@ -267,21 +284,6 @@ def sent(terms: Terms, event: NoticeEvent, holders: Sequence[str] = (), *, file:
 # --- what each notice started, read from the evaluation --------------------------------------------
 
 @dataclass(frozen=True)
-class Clock:
-    """A period a notice started (or a duty it met), with its due day and clause."""
-
-    what: str
-    due: dt.date | None
-    clause: str
-    status: str | None = None  # met | missed | pending | not_applicable | None (nothing to perform)
-
-    def text(self) -> str:
-        due = f" due {self.due}" if self.due else ""
-        status = f": {self.status.replace('_', ' ')}" if self.status else ""
-        return f"{self.what}{due} ({self.clause}){status}"
-
-
-@dataclass(frozen=True)
 class NoticeView:
     """A notice as of the evaluation date: the timeline's record and the clocks it started."""
 
@@ -321,8 +323,7 @@ def clocks(terms: Terms, timeline: Timeline, deadlines: Sequence[Deadline], dama
         elif isinstance(event, ev.Blackout):
             found.append(Clock(f"blackout period {event.start} to {event.end}", None,
                                cite(terms, "RRA 3(g)", "registration.grace")))
-            found.extend(_duty_met(timeline, record, "BLACKOUT-LATE-NOTICE", "notice of the blackout",
-                                   cite(terms, "RRA 3(g) notice", "registration.grace")))
+            found.extend(record.duties)
         elif isinstance(event, ev.CorporateActionNotice):
             found.extend(_w14(terms, timeline, record, event))
         elif isinstance(event, ev.InsufficientSharesNotice):
@@ -344,17 +345,6 @@ def clocks(terms: Terms, timeline: Timeline, deadlines: Sequence[Deadline], dama
     return tuple(views)
 
 
-def _duty_met(timeline: Timeline, record: Sent, code: str, what: str, clause: str) -> list[Clock]:
-    """The notice's own deadline, as the fold judged it (a breach it reported, at this event)."""
-    late = [finding for finding in timeline.findings if finding.code == code and _at(finding, record)]
-    return [Clock(f"{what}: {finding.message}", None, clause, "missed") for finding in late] or [
-        Clock(f"{what}: given in time", None, clause, "met")]
-
-
-def _at(finding, record: Sent) -> bool:
-    return (finding.seq, finding.file, finding.line) == (record.seq, record.file, record.line)
-
-
 def _w14(terms: Terms, timeline: Timeline, record: Sent, event: ev.CorporateActionNotice) -> list[Clock]:
     """W 14: "at least 30 days' prior written notice" of the record date and of the effective date."""
     days = terms.warrants.corporate_action_notice_days
@@ -364,5 +354,5 @@ def _w14(terms: Terms, timeline: Timeline, record: Sent, event: ev.CorporateActi
     for label, day in (("record date", event.record_date), ("effective date", event.effective_date)):
         latest = day - dt.timedelta(days=days)
         status = "met" if effective is not None and effective <= latest else "missed"
-        found.append(Clock(f"notice of the {label} {day}, {days} days before: by {latest}", latest, clause, status))
+        found.append(Clock(f"notice of the {label} {day}, {days} days before it", latest, clause, status))
     return found

@@ -77,7 +77,7 @@ from pipedeal.base.steps import Steps
 from pipedeal.deal.clauses import Slot, cite, cite_all
 from pipedeal.deal.terms import Terms
 from pipedeal.engine import events as ev
-from pipedeal.engine.notices import Sent, sent
+from pipedeal.engine.notices import Clock, Sent, sent
 from pipedeal.engine.pricing import RESERVE_SLOTS, Allocation, Pricing, allocate, price_the_deal
 from pipedeal.engine.warrants import (
     AdjustmentNotice,
@@ -1312,12 +1312,16 @@ class Fold:
         latest = self.due(event.start, -needed, unit) if needed else event.start
         # SPA 12.1: the notice is given when it takes effect, for the last Investor to receive it.
         given = self.effective(event)
+        clause = self.cite("RRA 3(g) notice", "registration.grace")
+        self.notice(event).duties.append(Clock(
+            f"notice of the blackout, {needed} {UNIT_WORDS[unit]} before its first day {event.start}", latest, clause,
+            "missed" if given is None or given > latest else "met"))
         if given is None or given > latest:
             when = f"given {event.date}" if not event.delivered else (
                 f"sent {event.date}, never effective" if given is None else f"sent {event.date}, effective {given}")
             self.report("BLACKOUT-LATE-NOTICE", f"blackout from {event.start}: notice {when}, due by "
                         f"{latest} ({needed} {UNIT_WORDS[unit]} before the first blackout day)",
-                        self.cite("RRA 3(g) notice", "registration.grace"), event.date)
+                        clause, event.date)
 
     def _insufficient_notice(self, event: ev.InsufficientSharesNotice, day: dt.date) -> None:
         """RRA 3(a) kind: an Investor's notice calls for an additional statement; PIPE-TERMS
