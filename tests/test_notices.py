@@ -189,7 +189,7 @@ def test_a_corporate_action_notice_faxed_after_hours_on_the_last_day_is_late():
         late.message)
 
 
-def test_an_insufficient_shares_notice_couriered_from_vaduz_starts_the_additional_statement_days_on_arrival():
+def test_an_insufficient_shares_notice_by_courier_from_vaduz_counts_from_its_arrival():
     # RRA 3(a): file "within thirty (30) days of notice", effective within 120 days (RULES §3: of the
     # notice's effective date). Roseworth couriers it Fri 2000-12-22 from Vaduz to the Company in
     # Wilmington: effective Tue 2000-12-26 (Christmas Day Mon 25). Filing due 2000-12-26 + 30 = Thu
