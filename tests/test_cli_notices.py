@@ -91,7 +91,9 @@ def test_notices_reads_every_deal_in_the_ledger_unless_one_is_named(pipedeal, db
         ("focus-1999", ["notice"]), ("meridian-2006", ["notice", "blackout"])]
     assert data["deals"][0]["notices"][0]["source"]["seq"] == 6  # the ledger row, after the 5 bundled events
     # Meridian allows email (as a fax): its Grace Period notice took effect at 10:00 EST that Monday.
-    assert data["deals"][1]["notices"][0]["recipients"][0]["effective_at"] == "2006-10-30T10:00:00-05:00"
+    [receipt] = data["deals"][1]["notices"][0]["recipients"]
+    assert receipt["effective_at"] == "2006-10-30T10:00:00-05:00"
+    assert receipt["reason"].startswith("email (as a fax) delivery 2006-10-30 10:00 EST: a business day")
     one = json.loads(pipedeal("notices", "--db", db, "--deal", "meridian-2006", "--as-of", "2008-01-01",
                               "--json").stdout)
     assert [d["deal"] for d in one["deals"]] == ["meridian-2006"]

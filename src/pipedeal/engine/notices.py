@@ -77,7 +77,9 @@ def takes_effect(delivery: Delivery, calendar: BusinessCalendar, timezone: str, 
     def at_opening(day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, opening, zone)
 
+    label = delivery.method
     if delivery.method == "email":
+        label = "email (as a fax)"
         if rules.email != "as_fax":
             return Effect(None, "the agreement does not allow notice by email", rule=cite(terms, "SPA 12.1", "notices"))
         delivery = Delivery("fax", delivery.sent_at, delivery.received_at, delivery.confirmed)
@@ -89,13 +91,13 @@ def takes_effect(delivery: Delivery, calendar: BusinessCalendar, timezone: str, 
         day, time = local.date(), local.time()
         shown = f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
         if calendar.is_open(day) and opening <= time < closing:
-            return Effect(day, f"{delivery.method} delivery {shown}: a business day during business hours "
+            return Effect(day, f"{label} delivery {shown}: a business day during business hours "
                                f"where received ({rule})", local, rule)
         if calendar.is_open(day) and time < opening and before_hours == "same_day_opening":
-            return Effect(day, f"{delivery.method} delivery {shown}, before opening: effective at the opening "
+            return Effect(day, f"{label} delivery {shown}, before opening: effective at the opening "
                                "(notice_before_hours=same_day_opening)", at_opening(day), rule)
         following = calendar.next_open(day, inclusive=False)
-        return Effect(following, f"{delivery.method} delivery {shown}: not during business hours on a business "
+        return Effect(following, f"{label} delivery {shown}: not during business hours on a business "
                                  f"day where received{_closed_note(calendar, day)}, so the first business day "
                                  f"following, {following} ({rule})", at_opening(following), rule)
     if delivery.method == "courier":
