@@ -887,8 +887,8 @@ def demand_effect(timeline: Timeline, demand) -> tuple[dt.date | None, str]:
     """RULES §3: a demand takes effect as a notice to the Company (SPA 12.1, RRA 8), as the
     timeline recorded it (``notices.sent``); one recorded without ``sent_at`` and ``method``
     takes effect on its date."""
-    record = timeline.notice_of(demand)
-    if record is None or not record.delivered:
+    record = timeline.notice_of(demand) if demand.delivered else None
+    if record is None:
         return demand.date, f"demand dated {demand.date} (no delivery recorded: effective that day)"
     [receipt] = record.receipts  # a demand has one recipient, the Company
     return receipt.day, receipt.reason

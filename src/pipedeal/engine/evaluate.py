@@ -9,6 +9,7 @@ the timeline it returns.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -64,8 +65,12 @@ class Evaluation:
     reservation: Reservation | None = None
     readings: dict[str, object] = field(default_factory=dict)  # set for this run (--set), by ambiguity key
     calendars: Calendars | None = None  # the calendars the figures were counted in
-    # SPA 12.1, RRA 8: every notice sent by ``as_of``, when it took effect and what it started.
-    notices: tuple[NoticeView, ...] = ()
+
+    @functools.cached_property
+    def notices(self) -> tuple[NoticeView, ...]:
+        """SPA 12.1, RRA 8: every notice sent by ``as_of``, when it took effect and what it started
+        (worked out when first read: the figures do not need the notices that start no clock)."""
+        return clocks(self.terms, self.timeline, self.deadlines, self.damages, self.repurchase, self.as_of)
 
     @property
     def exercises(self) -> tuple[ExerciseResult, ...]:
@@ -116,8 +121,7 @@ def evaluate(
                       pricing=None,
                       allocations=allocations, capitalization=capitalization, deadlines=(),
                       state=timeline.at(as_of), timeline=timeline, events_applied=timeline.events_applied,
-                      problems=(*capitalization.problems, *_warnings(timeline)), breaches=_breaches(timeline),
-                      notices=clocks(terms, timeline, (), {}, None, as_of))
+                      problems=(*capitalization.problems, *_warnings(timeline)), breaches=_breaches(timeline))
     if timeline.closing_date is None:
         return base
     pricing = timeline.pricing or price_the_deal(terms, quotes, calendars.trading, timeline.closing_date)
@@ -143,8 +147,7 @@ def evaluate(
     return replace(base, pricing=pricing, deadlines=deadlines, default_days=defaults, damages=damages,
                    repurchase=repurchase, obligations=tuple(obligations), state=timeline.at(as_of),
                    timeline=timeline, breaches=_breaches(timeline), reservation=timeline.reservation(as_of),
-                   problems=(*capitalization.problems, *_warnings(timeline)),
-                   notices=clocks(terms, timeline, deadlines, damages, repurchase, as_of))
+                   problems=(*capitalization.problems, *_warnings(timeline)))
 
 
 def _breaches(timeline: Timeline) -> tuple[Diagnostic, ...]:

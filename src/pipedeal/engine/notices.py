@@ -20,6 +20,7 @@ for each recipient. ``clocks`` reads the evaluation for what each notice started
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -142,6 +143,13 @@ def _skipped(calendar: BusinessCalendar, after: dt.date, through: dt.date) -> st
     return f" (not a business day there: {'; '.join(names)})" if names else ""
 
 
+@functools.cache
+def recipient_calendar(country: str, subdivision: str | None) -> HolidayCalendar:
+    """A recipient's business days (``local_calendar``), built once per place and process: the
+    holidays are fixed data, and a deal's notices go to a handful of places."""
+    return local_calendar(country, subdivision)
+
+
 def notice_effect(terms: Terms, notice: ev.Notice) -> Effect:
     """PIPE-TERMS "Notices": "A recipient's business days are those of its country and
     subdivision in the terms file." The day a ``notice`` event takes effect where its recipient
@@ -151,7 +159,7 @@ def notice_effect(terms: Terms, notice: ev.Notice) -> Effect:
     if party is None:
         raise KeyError(notice.to)  # the fold refuses a notice to an unknown party first (EVENT-UNKNOWN-PARTY)
     delivery = Delivery(notice.method, notice.sent_at, notice.received_at, notice.confirmed)
-    return takes_effect(delivery, local_calendar(party.country, party.subdivision), party.timezone, terms)
+    return takes_effect(delivery, recipient_calendar(party.country, party.subdivision), party.timezone, terms)
 
 
 # --- every notice, as the fold records it ------------------------------------------------------------
@@ -187,7 +195,7 @@ class Receipt:
     timezone: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class Sent:
     """A notice on the timeline: who sent what to whom, how, and when it took effect.
 
@@ -202,12 +210,12 @@ class Sent:
     sent_at: dt.datetime | None
     received_at: dt.datetime | None
     receipts: tuple[Receipt, ...]
-    event: ev.EventBase = field(compare=False, repr=False)
+    event: ev.EventBase = field(repr=False)
     file: str | None = None
     line: int | None = None
     seq: int | None = None
     # The notice's own deadline, as the fold judged it (RRA 3(g): 2 Trading Days before the blackout).
-    duties: list[Clock] = field(default_factory=list, compare=False)
+    duties: list[Clock] = field(default_factory=list)
 
     @property
     def delivered(self) -> bool:
@@ -225,6 +233,29 @@ class Sent:
         return tuple(receipt.party for receipt in self.receipts)
 
 
+@dataclass(slots=True, eq=False)
+class Noticed:
+    """A notice as the fold met it: the event, where it came from, the holders of the Warrants then
+    (W 14's recipients) and, once worked out, its ``Sent`` record. The fold works a record out
+    when a clause it applies counts from the notice (a blackout, W 14) and the timeline the rest
+    when read (so a fold that only checks events pays for no notice it does not judge)."""
+
+    event: ev.EventBase
+    file: str | None
+    line: int | None
+    seq: int | None
+    holders: tuple[str, ...]
+    record: Sent | None = None
+    duties: list[Clock] = field(default_factory=list)  # as the fold judged them (``Sent.duties``)
+
+    def worked_out(self, terms: Terms, memo: dict) -> Sent:
+        if self.record is None:
+            self.record = sent(terms, self.event, self.holders, file=self.file, line=self.line,  # type: ignore[arg-type]
+                               seq=self.seq, memo=memo)
+            self.record.duties = self.duties
+        return self.record
+
+
 def _subject(event: NoticeEvent) -> str:
     if isinstance(event, ev.Notice):
         return event.subject
@@ -239,13 +270,18 @@ def _subject(event: NoticeEvent) -> str:
     return "election to repurchase the Shares instead of paying liquidated damages"
 
 
-def parties_of(terms: Terms, event: NoticeEvent, holders: Sequence[str] = ()) -> tuple[str, tuple[str, ...]]:
+def parties_of(terms: Terms, event: NoticeEvent, holders: Sequence[str] = (),
+               memo: dict | None = None) -> tuple[str, tuple[str, ...]]:
     """(sender, recipients): a ``notice`` names both; a demand and an insufficient-shares notice go
     from the Investor to the Company; a blackout notice and a repurchase election from the Company
     to every Investor; a W 14 notice to the holders of the outstanding Warrants (``holders``;
     before any Warrant is issued, the Investors)."""
     company = terms.company.id
-    investors = tuple(inv.id for inv in terms.investors)
+    investors = memo.get("investors") if memo is not None else None
+    if investors is None:
+        investors = tuple(inv.id for inv in terms.investors)
+        if memo is not None:
+            memo["investors"] = investors
     if isinstance(event, ev.Notice):
         return event.sender, (event.to,)
     if isinstance(event, ev.LdDemand | ev.InsufficientSharesNotice):
@@ -260,27 +296,41 @@ def calendar_name(country: str, subdivision: str | None) -> str:
 
 
 def sent(terms: Terms, event: NoticeEvent, holders: Sequence[str] = (), *, file: str | None = None,
-         line: int | None = None, seq: int | None = None) -> Sent:
+         line: int | None = None, seq: int | None = None, memo: dict | None = None) -> Sent:
     """SPA 12.1, RRA 8: the notice ``event`` with the day it takes effect for each recipient, on that
     recipient's business days and in its time zone. A notice-like fact recorded without
     ``sent_at`` and ``method`` takes effect on its ``date`` (RULES §3: "without them takes effect on
-    its ``date``"). The parties are known to the terms (the fold checks them first)."""
-    sender, recipients = parties_of(terms, event, holders)
+    its ``date``"). The parties are known to the terms (the fold checks them first).
+
+    ``memo`` (one per fold, so per terms) keeps each recipient's receipt by how the notice
+    travelled: notices sent alike to the same party take effect alike, worked out once."""
+    memo = {} if memo is None else memo
+    sender, recipients = parties_of(terms, event, holders, memo)
+    delivered = event.sent_at is not None and event.method is not None
+    how = ((event.method, event.sent_at, event.received_at, event.confirmed is not False) if delivered
+           else event.date)
     receipts = []
     for party_id in recipients:
-        party = terms.party(party_id)
-        assert party is not None
-        calendar = calendar_name(party.country, party.subdivision)
-        if event.sent_at is None or event.method is None:
-            receipts.append(Receipt(party_id, event.date, None, f"dated {event.date}: no delivery recorded, "
-                                    "effective that day", "", calendar, party.timezone))
-            continue
-        delivery = Delivery(event.method, event.sent_at, event.received_at, event.confirmed is not False)
-        effect = takes_effect(delivery, local_calendar(party.country, party.subdivision), party.timezone, terms)
-        receipts.append(Receipt(party_id, effect.day, effect.at, effect.reason, effect.rule, calendar,
-                                party.timezone))
+        key = (party_id, how)
+        receipt = memo.get(key)
+        if receipt is None:
+            receipt = memo[key] = _receipt(terms, party_id, event, delivered)
+        receipts.append(receipt)
     return Sent(event.type, event.date, sender, _subject(event), event.method, event.sent_at,  # type: ignore[attr-defined]
                 event.received_at, tuple(receipts), event, file, line, seq)
+
+
+def _receipt(terms: Terms, party_id: str, event: NoticeEvent, delivered: bool) -> Receipt:
+    party = terms.party(party_id)
+    assert party is not None
+    calendar = calendar_name(party.country, party.subdivision)
+    if not delivered:
+        return Receipt(party_id, event.date, None, f"dated {event.date}: no delivery recorded, effective that day",
+                       "", calendar, party.timezone)
+    delivery = Delivery(event.method, event.sent_at, event.received_at,  # type: ignore[arg-type]
+                        event.confirmed is not False)
+    effect = takes_effect(delivery, recipient_calendar(party.country, party.subdivision), party.timezone, terms)
+    return Receipt(party_id, effect.day, effect.at, effect.reason, effect.rule, calendar, party.timezone)
 
 
 # --- what each notice started, read from the evaluation --------------------------------------------

@@ -77,7 +77,7 @@ from pipedeal.base.steps import Steps
 from pipedeal.deal.clauses import Slot, cite, cite_all
 from pipedeal.deal.terms import Terms
 from pipedeal.engine import events as ev
-from pipedeal.engine.notices import Clock, Sent, sent
+from pipedeal.engine.notices import Clock, Noticed, Sent
 from pipedeal.engine.pricing import RESERVE_SLOTS, Allocation, Pricing, allocate, price_the_deal
 from pipedeal.engine.warrants import (
     AdjustmentNotice,
@@ -412,20 +412,29 @@ class Timeline:
     expired_on: dt.date | None  # the last exercise day (W 10-moved Termination Date), once it has passed
     # SPA 12.1, RRA 8: every notice (a ``notice`` event, and every fact that is itself a notice), in the
     # order applied, with the day it took effect for each recipient.
-    sent: tuple[Sent, ...] = ()
+    noticed: tuple[Noticed, ...] = ()
+    notice_memo: dict = field(default_factory=dict, compare=False, repr=False)  # notices.sent's memo
+
+    @functools.cached_property
+    def sent(self) -> tuple[Sent, ...]:
+        """Every notice, worked out: who sent it to whom, how, and when it took effect for each."""
+        return tuple(entry.worked_out(self.terms, self.notice_memo) for entry in self.noticed)
 
     def notice_of(self, event: ev.EventBase) -> Sent | None:
         """The timeline's record of the notice ``event`` (None: not a notice, or refused)."""
-        return self._sent_by_event.get(id(event))
+        entry = self._noticed_by_event.get(id(event))
+        return entry.worked_out(self.terms, self.notice_memo) if entry is not None else None
 
     def effective_day(self, event: ev.EventBase) -> dt.date | None:
         """SPA 12.1: the day the notice ``event`` took effect (for every recipient); None: never."""
+        if isinstance(event, ev.SentAsNotice) and not event.delivered:
+            return event.date  # no delivery recorded: effective on its date
         record = self.notice_of(event)
         return record.effective if record is not None else event.date
 
     @functools.cached_property
-    def _sent_by_event(self) -> dict[int, Sent]:
-        return {id(record.event): record for record in self.sent}
+    def _noticed_by_event(self) -> dict[int, Noticed]:
+        return {id(entry.event): entry for entry in self.noticed}
 
     @property
     def last_exercise_day(self) -> dt.date | None:
@@ -559,8 +568,9 @@ class Fold:
         self.exercises: list[ExerciseResult] = []
         self.adjustments: list[AdjustmentNotice] = []
         self.facts: dict[type, list[ev.EventBase]] = {}
-        self.sent: list[Sent] = []  # every notice applied (SPA 12.1), for the timeline
-        self.sent_by_event: dict[int, Sent] = {}
+        self.noticed: list[Noticed] = []  # every notice applied (SPA 12.1), for the timeline
+        self.noticed_by_event: dict[int, Noticed] = {}
+        self.notice_memo: dict = {}  # notices.sent's memo: (party, how sent) -> receipt
         self.change_days: set[int] = set()
         self.reserve_ok = True
         self.headroom_ok = True
@@ -663,20 +673,27 @@ class Fold:
     def notice(self, event: ev.SentAsNotice | ev.Notice) -> Sent:
         """SPA 12.1, RRA 8: the notice ``event`` and the day it takes effect for each recipient
         (``notices.sent``), worked out once; a W 14 notice goes to the Warrants' holders then."""
-        found = self.sent_by_event.get(id(event))
+        return self._noticed(event).worked_out(self.ctx.terms, self.notice_memo)
+
+    def _noticed(self, event: ev.SentAsNotice | ev.Notice) -> Noticed:
+        found = self.noticed_by_event.get(id(event))
         if found is None:
-            holders = dict.fromkeys(self.certificates[cert_id].holder for cert_id in self.outstanding_ids)
+            holders = tuple(dict.fromkeys(self.certificates[cert_id].holder for cert_id in self.outstanding_ids)
+                            ) if isinstance(event, ev.CorporateActionNotice) else ()
             item = self.current if self.current is not None and self.current.event is event else None
-            found = self.sent_by_event[id(event)] = sent(
-                self.ctx.terms, event, tuple(holders), file=item.file if item else None,
-                line=item.line if item else None, seq=item.seq if item else None)
+            found = self.noticed_by_event[id(event)] = Noticed(
+                event, item.file if item else None, item.line if item else None, item.seq if item else None,
+                holders)
         return found
 
     def _record_notice(self, event: ev.SentAsNotice | ev.Notice, day: dt.date) -> None:
-        """Keep the notice for the timeline; one that never takes effect (an unconfirmed fax,
-        email the agreement does not allow) starts no clock, and a warning says so."""
+        """Keep the notice for the timeline; a fact sent as a notice that never takes effect (an
+        unconfirmed fax, email the agreement does not allow) starts no clock, and a warning says so
+        (a bare ``notice`` starts none anyway: ``pipedeal notices`` shows it as never effective)."""
+        self.noticed.append(self._noticed(event))
+        if not isinstance(event, ev.SentAsNotice) or not event.delivered:
+            return  # without a delivery it takes effect on its date
         record = self.notice(event)
-        self.sent.append(record)
         if record.effective is None:
             never = "; ".join(f"{r.party}: {r.reason}" for r in record.receipts if r.day is None)
             self.report("NOTICE-NEVER-EFFECTIVE", f"{record.kind} sent {record.date} by {record.method} never takes "
@@ -1313,7 +1330,7 @@ class Fold:
         # SPA 12.1: the notice is given when it takes effect, for the last Investor to receive it.
         given = self.effective(event)
         clause = self.cite("RRA 3(g) notice", "registration.grace")
-        self.notice(event).duties.append(Clock(
+        self._noticed(event).duties.append(Clock(
             f"notice of the blackout, {needed} {UNIT_WORDS[unit]} before its first day {event.start}", latest, clause,
             "missed" if given is None or given > latest else "met"))
         if given is None or given > latest:
@@ -1484,7 +1501,7 @@ class Fold:
             payments=tuple(facts.get(ev.LdPaid, ())),  # type: ignore[arg-type]
             period_ends=tuple(facts.get(ev.EffectivenessPeriodEnd, ())),  # type: ignore[arg-type]
             notices=tuple(facts.get(ev.Notice, ())),  # type: ignore[arg-type]
-            sent=tuple(self.sent),
+            noticed=tuple(self.noticed), notice_memo=self.notice_memo,
             action_notices=tuple(facts.get(ev.CorporateActionNotice, ())),  # type: ignore[arg-type]
             financings=tuple(facts.get(ev.Financing, ())),  # type: ignore[arg-type]
             sales={lot: tuple(sold) for lot, sold in self.sales.items()},
