@@ -105,6 +105,7 @@ UNKNOWN_TO = {**FRIDAY_FAX, "to": "tudor"}
 UNKNOWN_FROM = {**FRIDAY_FAX, "from": "sullivan"}
 NO_OFFSET = {**FRIDAY_FAX, "sent_at": "2000-01-07T18:30:00"}
 DEMAND_NO_OFFSET = {**DEMAND, "sent_at": "2000-01-08T10:00:00"}
+OTHER_DAY = {**DEMAND, "date": "2000-01-07"}  # one notice, two days: refused
 
 
 @pytest.mark.parametrize(("event", "field", "code"), [
@@ -112,7 +113,8 @@ DEMAND_NO_OFFSET = {**DEMAND, "sent_at": "2000-01-08T10:00:00"}
     (UNKNOWN_FROM, "from", "EVENT-UNKNOWN-PARTY"),
     (NO_OFFSET, "sent_at", "EVENT-NO-OFFSET"),
     (DEMAND_NO_OFFSET, "sent_at", "EVENT-NO-OFFSET"),
-], ids=["to", "from", "offset", "demand-offset"])
+    (OTHER_DAY, "sent_at", "EVENT-INVALID"),
+], ids=["to", "from", "offset", "demand-offset", "other-day"])
 def test_a_bad_notice_in_a_file_is_refused_with_file_line_and_field(pipedeal, tmp_path, event, field, code):
     path = write(tmp_path, CLOSING, event)
     for command in (("evaluate",), ("notices",), ("report",)):

@@ -242,3 +242,24 @@ def test_an_unconfirmed_fax_blackout_notice_never_takes_effect_and_is_a_late_not
     assert [p.code for p in evaluation.problems if p.code == "NOTICE-NEVER-EFFECTIVE"] == ["NOTICE-NEVER-EFFECTIVE"]
     assert "notice sent 2000-04-10, never effective" in next(
         b.message for b in evaluation.breaches if b.code == "BLACKOUT-LATE-NOTICE")
+
+
+def test_a_mailed_notice_takes_effect_at_its_receipt_any_day():
+    # SPA 12.1(c): "upon actual receipt of such mailing": received Sat 2000-01-08 11:15 in Vaduz, and
+    # effective then, a Saturday or not.
+    event = notice("2000-01-03T12:00:00-05:00", "mail", "roseworth", received_at="2000-01-08T11:15:00+01:00")
+    _, [row] = only_notice([event], "2000-02-01")
+    [receipt] = row["recipients"]
+    assert (receipt["effective"], receipt["effective_at"], receipt["rule"]) == (
+        "2000-01-08", "2000-01-08T11:15:00+01:00", "SPA 12.1(c)")
+
+
+def test_an_insufficient_shares_notice_by_email_never_takes_effect_and_starts_no_deadline():
+    # FOCUS (1999) allows no notice by email: no additional statement is due, and a warning says why.
+    event = {"type": "insufficient_shares_notice", "investor": "raptor", "sent_at": "2000-06-01T10:00:00-04:00",
+             "method": "email"}
+    evaluation, [row] = only_notice([FILED, {"type": "rs_effective", "date": "2000-02-16"}, event], "2000-12-31")
+    assert (row["effective"], row["status"], row["started"]) == (None, "never", [])
+    assert not [d for d in evaluation.deadlines if d.id.startswith("additional")]
+    [warning] = [p for p in evaluation.problems if p.code == "NOTICE-NEVER-EFFECTIVE"]
+    assert "the agreement does not allow notice by email" in warning.message and warning.line == 4

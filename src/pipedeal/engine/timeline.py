@@ -1331,7 +1331,8 @@ class Fold:
         given = self.effective(event)
         clause = self.cite("RRA 3(g) notice", "registration.grace")
         self._noticed(event).duties.append(Clock(
-            f"notice of the blackout, {needed} {UNIT_WORDS[unit]} before its first day {event.start}", latest, clause,
+            f"notice of the blackout, {needed} {UNIT_WORDS[unit][:-1] if needed == 1 else UNIT_WORDS[unit]} before its "
+            f"first day {event.start}", latest, clause,
             "missed" if given is None or given > latest else "met"))
         if given is None or given > latest:
             when = f"given {event.date}" if not event.delivered else (
