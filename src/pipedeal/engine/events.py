@@ -95,6 +95,16 @@ class _Span(EventBase):
 NoticeMethod = Literal["hand", "fax", "courier", "mail", "email"]
 
 
+def _sent_on_date(value: dt.datetime | None, info: Any) -> dt.datetime | None:
+    """A notice's ``sent_at`` falls on its ``date`` (the sender's own day, as written), when both are given."""
+    day = info.data.get("date")
+    if value is not None and day is not None and value.date() != day:
+        raise PydanticCustomError("sent_day", "sent_at is on {sent}, not on the event's date {date}: one notice "
+                                  "has one day (leave date out to take sent_at's)",
+                                  {"sent": value.date().isoformat(), "date": day.isoformat()})
+    return value
+
+
 class SentAsNotice(EventBase):
     """SPA 12.1, RRA 8: a fact that is itself a notice (a demand, a blackout notice, a W 14 notice,
     an insufficient-shares notice, a repurchase election) may say how it was sent: with
@@ -125,12 +135,7 @@ class SentAsNotice(EventBase):
     @field_validator("sent_at")
     @classmethod
     def _same_day(cls, value: dt.datetime | None, info: Any) -> dt.datetime | None:
-        day = info.data.get("date")
-        if value is not None and day is not None and value.date() != day:
-            raise PydanticCustomError("sent_day", "sent_at is on {sent}, not on the event's date {date}: one notice "
-                                      "has one day (leave date out to take sent_at's)",
-                                      {"sent": value.date().isoformat(), "date": day.isoformat()})
-        return value
+        return _sent_on_date(value, info)
 
     @model_validator(mode="after")
     def _delivery(self) -> SentAsNotice:
@@ -459,6 +464,11 @@ class Notice(EventBase):
     subject: str
     received_at: Instant | None = None
     confirmed: bool = True  # SPA 12.1(a): a fax "with accurate confirmation"
+
+    @field_validator("sent_at")
+    @classmethod
+    def _same_day(cls, value: dt.datetime, info: Any) -> dt.datetime:
+        return _sent_on_date(value, info)  # type: ignore[return-value]
 
     @model_validator(mode="after")
     def _dates(self) -> Notice:
