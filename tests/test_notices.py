@@ -263,3 +263,20 @@ def test_an_insufficient_shares_notice_by_email_never_takes_effect_and_starts_no
     assert not [d for d in evaluation.deadlines if d.id.startswith("additional")]
     [warning] = [p for p in evaluation.problems if p.code == "NOTICE-NEVER-EFFECTIVE"]
     assert "the agreement does not allow notice by email" in warning.message and warning.line == 4
+
+
+def test_strict_names_the_before_hours_reading_when_it_moves_a_notice():
+    # A fax at 08:00 EST on Mon 2000-01-10: as written (next_business_day) Tue 01-11; read as
+    # same_day_opening, Mon 01-10 at 09:00. The report states the day, so --strict asks to confirm.
+    from scenario import focus_calendars, focus_terms
+
+    from pipedeal.engine.ambiguity import readings_that_move
+
+    events = log(CLOSING, notice("2000-01-10T08:00:00-05:00", "fax", "raptor"))
+    as_written, _ = only_notice([notice("2000-01-10T08:00:00-05:00", "fax", "raptor")], "2000-02-01")
+    _, [at_opening] = only_notice([notice("2000-01-10T08:00:00-05:00", "fax", "raptor")], "2000-02-01",
+                                  notice_before_hours="same_day_opening")
+    assert (as_written.notices[0].sent.effective, at_opening["effective"]) == (D("2000-01-11"), "2000-01-10")
+    moving = readings_that_move(focus_terms(), events, flat_quotes(), focus_calendars(), as_written, {},
+                                damages_only=False)
+    assert "notice_before_hours" in [entry.key for entry in moving]
