@@ -323,6 +323,7 @@ F = "tests/test_warrant_forms.py::"
 H = "tests/test_ld_reference.py::"
 T = "tests/test_one_timeline.py::"
 A = "tests/test_anti_dilution.py::"
+N = "tests/test_notices.py::"
 OB = "tests/test_obligations.py::"
 
 CLAUSES: tuple[Clause, ...] = (
@@ -373,8 +374,13 @@ CLAUSES: tuple[Clause, ...] = (
     Clause("SPA 12.1; RRA 8", "duty", "SPA 12.1 notices effective", "pipedeal.engine.notices.takes_effect",
            (T + "test_a_demand_faxed_on_a_saturday_takes_effect_on_monday_and_is_due_the_saturday_after",
             T + "test_a_fax_before_opening_takes_effect_the_next_business_day_as_written",
-            T + "test_a_fax_without_confirmation_never_takes_effect"),
-           note="(for LD demands; other notices are recorded but not yet checked)"),
+            T + "test_a_fax_without_confirmation_never_takes_effect",
+            N + "test_a_fax_at_half_past_six_new_york_time_on_a_friday_takes_effect_on_monday_at_opening",
+            N + "test_a_courier_sent_from_vaduz_before_christmas_counts_the_recipients_business_days",
+            N + "test_a_fax_received_in_boston_on_patriots_day_takes_effect_on_tuesday",
+            N + "test_a_fax_around_the_daylight_saving_changes_is_read_in_the_recipients_local_time"),
+           note="(every notice: a notice event, a demand, a blackout, W 14, insufficient-shares and repurchase "
+                "notices; `pipedeal notices`)"),
     Clause("SPA 13.6", "definition", "SPA 13.6 reporting entity", "pipedeal.base.quotes.parse_quotes",
            (Q + "test_a_quote_row_of_1999_fractions_is_stored_as_exact_decimals_with_a_comma_volume",
             Q + "test_a_non_terminating_bid_is_refused_naming_file_line_and_column")),
@@ -481,6 +487,8 @@ CLAUSES: tuple[Clause, ...] = (
             W + "test_a_split_noticed_29_days_before_its_record_date_is_a_breach",
             W + "test_a_merger_noticed_29_days_before_it_takes_place_is_a_breach_of_the_effective_date_notice",
             W + "test_a_merger_notice_less_than_30_days_before_its_voting_record_date_is_a_breach",
+            N + "test_a_corporate_action_notice_by_courier_reaches_vaduz_after_may_day_and_is_just_in_time",
+            N + "test_a_corporate_action_notice_faxed_after_hours_on_the_last_day_is_late",
             OB + "test_the_w14_notice_of_a_split_is_due_30_days_before_its_record_date")),
     Clause("RRA 3(a) (filing)", "date", "RRA 3(a) filing", "pipedeal.engine.registration.filing_deadline",
            (R + "test_filing_due_on_christmas_eve_1999_rolls_to_monday_the_27th",
@@ -501,7 +509,8 @@ CLAUSES: tuple[Clause, ...] = (
            "pipedeal.engine.registration.additional_deadlines",
            (D + "test_additional_statement_deadlines",
             D + "test_a_full_review_of_the_additional_statement_gives_it_150_days",
-            D + "test_additional_statement_effective_late_under_90_days")),
+            D + "test_additional_statement_effective_late_under_90_days",
+            N + "test_an_insufficient_shares_notice_by_courier_from_vaduz_counts_from_its_arrival")),
     Clause("RRA 3(b)", "date", "RRA 3(b) effectiveness period", "pipedeal.engine.defaults.effectiveness_period",
            (D + "test_as_written_a_lapse_after_the_rule_144k_date_is_still_a_default",
             D + "test_per_lot_rule144_stops_the_shares_damages_at_their_rule_144k_date",
@@ -528,7 +537,8 @@ CLAUSES: tuple[Clause, ...] = (
             D + "test_an_election_on_the_fifth_trading_day_paid_on_the_fifth_trading_day_after_is_valid",
             D + "test_a_late_election_is_void_and_damages_accrue_as_usual",
             D + "test_a_late_payment_voids_the_election",
-            D + "test_an_election_awaiting_payment_is_pending_and_damages_show_as_if_it_fails")),
+            D + "test_an_election_awaiting_payment_is_pending_and_damages_show_as_if_it_fails",
+            N + "test_a_repurchase_election_faxed_after_hours_is_made_the_next_day_and_its_payment_counts_from_then")),
     Clause("RRA 3(e)(B)", "number", "RRA 3(e)(B) rate",
            "pipedeal.engine.damages.investor_damages",
            (D + "test_no_filing_by_2000_01_10_is_a_14_day_filing_default",
@@ -569,7 +579,8 @@ CLAUSES: tuple[Clause, ...] = (
             D + "test_blackout_days_are_counted_in_a_rolling_year")),
     Clause("RRA 3(g) (notice)", "duty", "RRA 3(g) notice", "pipedeal.engine.timeline.Fold._blackout",
            (D + "test_a_late_blackout_notice_is_a_breach_not_a_default",
-            D + "test_a_blackout_notice_two_trading_days_ahead_is_on_time")),
+            D + "test_a_blackout_notice_two_trading_days_ahead_is_on_time",
+            N + "test_a_blackout_notice_faxed_on_patriots_day_is_given_when_the_last_investor_has_it")),
     Clause("RRA 4", "definition", "RRA 4 investor delay", "pipedeal.engine.defaults.default_days",
            (D + "test_an_investor_delay_of_all_investors_splits_the_filing_default_in_two",
             D + "test_an_investor_delay_naming_one_investor_excuses_only_that_investor")),

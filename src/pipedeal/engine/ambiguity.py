@@ -74,7 +74,8 @@ def damages_figures(result: Evaluation) -> tuple:
 
 def all_figures(result: Evaluation) -> tuple:
     """What ``report`` states: prices, allocations, every deadline and obligation with its
-    status, the default days of each kind, the damages, breaches, exercises and the register."""
+    status, the default days of each kind, the damages, breaches, exercises, the register and
+    the day each notice took effect."""
     pricing = result.pricing
     days = result.default_days
     return (
@@ -86,6 +87,8 @@ def all_figures(result: Evaluation) -> tuple:
         tuple((b.code, b.date) for b in result.breaches),
         tuple((e.warrant, e.date, e.shares_issued, e.fraction_cash, e.delivery_due) for e in result.exercises),
         tuple((a.effective_from, a.rows) for a in result.adjustments),
+        # SPA 12.1: when each notice took effect (notice_before_hours moves a fax before opening).
+        tuple((n.sent.kind, n.sent.date, n.sent.effective) for n in result.notices),
     )
 
 

@@ -38,7 +38,6 @@ from pipedeal.base.records import quick_init
 from pipedeal.deal.clauses import cite, deal_words
 from pipedeal.deal.terms import Terms
 from pipedeal.engine.defaults import DefaultDays, bears_damages, rule144_name
-from pipedeal.engine.notices import Delivery, takes_effect
 from pipedeal.engine.pricing import Allocation
 from pipedeal.engine.registration import UNIT_WORDS, Deadline, count
 from pipedeal.engine.timeline import Lot, Timeline
@@ -482,18 +481,26 @@ def repurchase_election(terms: Terms, timeline: Timeline, deal_days: Days, alloc
     if rule == "none":
         return Repurchase("void", election.date, None, None, None, None,
                           reason="the agreement gives the Company no right to repurchase instead of paying damages")
-    starts = [run for run in deal_days if run[0] <= election.date.toordinal()]
-    if not starts:
+    # The election is a notice (SPA 12.1, RRA 8): it is made, and "such notice" starts the payment
+    # days, when it takes effect for the last Investor (its date when no delivery is recorded).
+    elected = timeline.effective_day(election)
+    if elected is None:
         return Repurchase("void", election.date, None, None, None, None,
+                          reason=f"the election sent {election.date} never took effect as a notice")
+    starts = [run for run in deal_days if run[0] <= elected.toordinal()]
+    if not starts:
+        return Repurchase("void", elected, None, None, None, None,
                           reason="no Registration Default had begun when the election was made")
     run = starts[-1]
     begins = dt.date.fromordinal(run[0])
     election_due = count(begins, rule.election_days, rule.unit, calendars)
-    payment_due = count(election.date, rule.payment_days, rule.unit, calendars)
+    payment_due = count(elected, rule.payment_days, rule.unit, calendars)
     payment = next((e for e in timeline.repurchase_payments if election.date <= e.date <= as_of), None)
     paid_on = payment.date if payment else None
-    common = (election.date, begins, election_due, paid_on, payment_due)
-    if election.date > election_due:
+    common = (elected, begins, election_due, paid_on, payment_due)
+    if elected > as_of:
+        return Repurchase("pending", *common, reason=f"the election takes effect {elected}")
+    if elected > election_due:
         return Repurchase("void", *common, reason=f"elected after {election_due}, {rule.election_days} "
                           f"{UNIT_WORDS[rule.unit]} after damages began to accrue on {begins}")
     if payment is None:
@@ -973,14 +980,15 @@ def investor_damages(terms: Terms, plan: InvestorDays, market: MarketValues, tim
         late_interest_exact=interest, late_interest=cents(interest))
 
 
-def demand_effect(terms: Terms, demand, calendars: Calendars) -> tuple[dt.date | None, str]:
-    """RULES §3: a demand takes effect as a notice to the Company (SPA 12.1, RRA 8); one
-    recorded without ``sent_at`` and ``method`` takes effect on its date."""
-    if demand.sent_at is None:
+def demand_effect(timeline: Timeline, demand) -> tuple[dt.date | None, str]:
+    """RULES §3: a demand takes effect as a notice to the Company (SPA 12.1, RRA 8), as the
+    timeline recorded it (``notices.sent``); one recorded without ``sent_at`` and ``method``
+    takes effect on its date."""
+    record = timeline.notice_of(demand) if demand.delivered else None
+    if record is None:
         return demand.date, f"demand dated {demand.date} (no delivery recorded: effective that day)"
-    delivery = Delivery(demand.method, demand.sent_at, demand.received_at, demand.confirmed)
-    effect = takes_effect(delivery, calendars.company, terms.company.timezone, terms)
-    return effect.day, effect.reason
+    [receipt] = record.receipts  # a demand has one recipient, the Company
+    return receipt.day, receipt.reason
 
 
 def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketValues, timeline: Timeline,
@@ -1005,7 +1013,7 @@ def _demands(terms: Terms, plan: InvestorDays, accrual: Accrual, market: MarketV
         if event.investor != investor or event.date > as_of:
             continue
         amount = cents(accrual.through(event.date, market))
-        effective, effect = demand_effect(terms, event, calendars)
+        effective, effect = demand_effect(timeline, event)
         if effective is not None and effective > as_of:
             effective, effect = None, effect + f"; not yet in effect on {as_of}"
         if not on_demand:

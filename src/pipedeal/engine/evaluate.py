@@ -9,6 +9,7 @@ the timeline it returns.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -35,6 +36,7 @@ from pipedeal.engine.obligations import (
     settle,
     with_words,
 )
+from pipedeal.engine.notices import NoticeView, clocks
 from pipedeal.engine.pricing import (
     Allocation,
     CapitalizationAfterClosing,
@@ -77,6 +79,12 @@ class Evaluation:
         """Every obligation of the deal, by due date: ``obligations`` (registration, payments, deliveries)
         and the covenants' (RULES §5), one type, one lifecycle."""
         return tuple(sorted((*self.obligations, *self.covenant_obligations), key=lambda o: (o.due, o.id)))
+
+    @functools.cached_property
+    def notices(self) -> tuple[NoticeView, ...]:
+        """SPA 12.1, RRA 8: every notice sent by ``as_of``, when it took effect and what it started
+        (worked out when first read: the figures do not need the notices that start no clock)."""
+        return clocks(self.terms, self.timeline, self.deadlines, self.damages, self.repurchase, self.as_of)
 
     @property
     def exercises(self) -> tuple[ExerciseResult, ...]:

@@ -100,6 +100,66 @@ class _Span(EventBase):
         return self
 
 
+NoticeMethod = Literal["hand", "fax", "courier", "mail", "email"]
+
+
+def _sent_on_date(value: dt.datetime | None, info: Any) -> dt.datetime | None:
+    """A notice's ``sent_at`` falls on its ``date`` (the sender's own day, as written), when both are given."""
+    day = info.data.get("date")
+    if value is not None and day is not None and value.date() != day:
+        raise PydanticCustomError("sent_day", "sent_at is on {sent}, not on the event's date {date}: one notice "
+                                  "has one day (leave date out to take sent_at's)",
+                                  {"sent": value.date().isoformat(), "date": day.isoformat()})
+    return value
+
+
+class SentAsNotice(EventBase):
+    """SPA 12.1, RRA 8: a fact that is itself a notice (a demand, a blackout notice, a W 14 notice,
+    an insufficient-shares notice, a repurchase election) may say how it was sent: with
+    ``sent_at`` and ``method`` (``received_at`` for mail, ``confirmed: false`` for a fax without
+    its confirmation) it takes effect when a notice so sent would, where its recipient is, and
+    a clause that counts from the notice counts from that day; without them it takes effect on
+    its ``date``. ``date`` may be left out beside ``sent_at``: it is then the day ``sent_at``
+    names (the sender's own day); given, it must be that day."""
+
+    sent_at: Instant | None = None
+    method: NoticeMethod | None = None
+    received_at: Instant | None = None
+    # SPA 12.1(a) "with accurate confirmation": a fax is confirmed unless this says false
+    # (None, not True, by default: an event that says nothing stores nothing).
+    confirmed: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _date_from_sent_at(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("date") is None and isinstance(data.get("sent_at"), str):
+            try:
+                sent = dt.datetime.fromisoformat(data["sent_at"])
+            except ValueError:
+                return data  # the field's own validation names the problem
+            return {**data, "date": sent.date().isoformat()}
+        return data
+
+    @field_validator("sent_at")
+    @classmethod
+    def _same_day(cls, value: dt.datetime | None, info: Any) -> dt.datetime | None:
+        return _sent_on_date(value, info)
+
+    @model_validator(mode="after")
+    def _delivery(self) -> SentAsNotice:
+        if (self.sent_at is None) != (self.method is None):
+            raise ValueError(f"a {self.notice_word} sent as a notice needs both sent_at and method")
+        # Whether a mailed notice needs received_at is the deal's [notices] mail rule: the fold checks it.
+        return self
+
+    notice_word: ClassVar[str] = "notice"
+
+    @property
+    def delivered(self) -> bool:
+        """Whether the event records how it was sent (else it takes effect on its ``date``)."""
+        return self.sent_at is not None
+
+
 class Closing(EventBase):
     """SPA 2.1(a)(i): the Shares and Warrants are bought and delivered."""
 
@@ -162,8 +222,10 @@ class EffectivenessRestored(EventBase):
     statement: Statement = "primary"
 
 
-class Blackout(_Span):
+class Blackout(_Span, SentAsNotice):
     """RRA 3(g): notice of a Potential Material Event; ``date`` is the notice."""
+
+    notice_word: ClassVar[str] = "blackout notice"
 
     type: Literal["blackout"]
 
@@ -198,8 +260,10 @@ class _InvestorEvent(EventBase):
         return (self.investor,)
 
 
-class InsufficientSharesNotice(_InvestorEvent):
+class InsufficientSharesNotice(_InvestorEvent, SentAsNotice):
     """RRA 3(a): an Investor's notice that the registered shares are insufficient."""
+
+    notice_word: ClassVar[str] = "insufficient-shares notice"
 
     type: Literal["insufficient_shares_notice"]
 
@@ -211,8 +275,10 @@ class SharesSold(_InvestorEvent):
     shares: PositiveShares
 
 
-class RepurchaseElected(EventBase):
+class RepurchaseElected(SentAsNotice):
     """RRA 3(e)(A): the Company elects in writing to repurchase instead of paying LDs."""
+
+    notice_word: ClassVar[str] = "repurchase election"
 
     type: Literal["repurchase_elected"]
 
@@ -221,27 +287,14 @@ class RepurchasePaid(EventBase):
     type: Literal["repurchase_paid"]
 
 
-NoticeMethod = Literal["hand", "fax", "courier", "mail", "email"]
-
-
-class LdDemand(_InvestorEvent):
+class LdDemand(_InvestorEvent, SentAsNotice):
     """RRA 3(e): liquidated damages are payable "within five (5) calendar days of demand".
 
     A demand is a notice (SPA 12.1, RRA 8): with ``sent_at`` and ``method`` it takes
     effect when a notice so sent would; without them, on its ``date``."""
 
     type: Literal["ld_demand"]
-    sent_at: Instant | None = None
-    method: NoticeMethod | None = None
-    received_at: Instant | None = None
-    confirmed: bool = True
-
-    @model_validator(mode="after")
-    def _delivery(self) -> LdDemand:
-        if (self.sent_at is None) != (self.method is None):
-            raise ValueError("a demand sent as a notice needs both sent_at and method")
-        # Whether a mailed demand needs received_at is the deal's [notices] mail rule: the fold checks it.
-        return self
+    notice_word: ClassVar[str] = "demand"
 
 
 class LdPaid(_InvestorEvent):
@@ -380,8 +433,10 @@ class PriceReduction(_Span):
     price: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
 
 
-class CorporateActionNotice(EventBase):
+class CorporateActionNotice(SentAsNotice):
     """W 14: notice of a record date and of a corporate action, 30 days ahead."""
+
+    notice_word: ClassVar[str] = "corporate-action notice"
 
     type: Literal["corporate_action_notice"]
     action: str
@@ -417,6 +472,11 @@ class Notice(EventBase):
     subject: str
     received_at: Instant | None = None
     confirmed: bool = True  # SPA 12.1(a): a fax "with accurate confirmation"
+
+    @field_validator("sent_at")
+    @classmethod
+    def _same_day(cls, value: dt.datetime, info: Any) -> dt.datetime:
+        return _sent_on_date(value, info)  # type: ignore[return-value]
 
     @model_validator(mode="after")
     def _dates(self) -> Notice:
@@ -745,6 +805,9 @@ def _validation_problems(
             message, code = f"unknown field for a {named} event", "EVENT-UNKNOWN-FIELD"
         elif error["type"] == "missing":
             message, code = f"a {named} event needs this field", "EVENT-MISSING-FIELD"
+        elif error["type"] == "timezone_aware":
+            message, code = ("needs its time zone offset, e.g. 2000-01-07T18:30:00-05:00: a notice takes effect "
+                             "in the recipient's local time, so the instant must be exact"), "EVENT-NO-OFFSET"
         elif error["type"].startswith("date") or error["type"].startswith("datetime"):
             message, code = f"not a valid date: {error['msg']}", "EVENT-BAD-DATE"
         problems.append(

@@ -232,13 +232,17 @@ def additional_deadlines(terms: Terms, timeline: Timeline, notice: ev.Insufficie
     "full review" ..., 150 days) of the date of such notice"."""
     additional = terms.registration.additional
     assert additional != "none"
-    start = notice.date
-    ref = f"insufficient_shares_notice {start} from {notice.investor}"
+    # RULES §3: the days run from the notice's effective date (SPA 12.1); its date without a delivery.
+    start = timeline.effective_day(notice)
+    ref = f"insufficient_shares_notice {notice.date} from {notice.investor}"
+    if start is None:
+        return []  # it never took effect: no deadline (the fold warned, NOTICE-NEVER-EFFECTIVE)
+    named = "notice" if start == notice.date and not notice.delivered else f"notice sent {notice.date}, effective"
     facts = _additional_facts(timeline)
     rule = additional.filing
     clause = cite(terms, "RRA 3(a)", "registration.additional.filing")
     unrolled = count(start, rule.days, rule.unit, calendars)
-    steps = [Step(clause, f"notice {start} + {rule.days} {UNIT_WORDS[rule.unit]} = {unrolled}", unrolled)]
+    steps = [Step(clause, f"{named} {start} + {rule.days} {UNIT_WORDS[rule.unit]} = {unrolled}", unrolled)]
     unrolled = _blackout_extension(terms, timeline.blackouts, start, unrolled, "additional", steps)
     due = _roll(unrolled, calendars.sec, terms, steps)
     filed = facts.first("filed", start)
@@ -250,7 +254,7 @@ def additional_deadlines(terms: Terms, timeline: Timeline, notice: ev.Insufficie
         steps=tuple(steps), ref=ref, trigger=ref, owed_to=investor_ids(terms))
     rule_e = additional.effectiveness
     clause = cite(terms, "RRA 3(a)", "registration.additional.effectiveness")
-    unrolled, steps = _effective_by(rule_e, start, "notice", facts, calendars, clause)
+    unrolled, steps = _effective_by(rule_e, start, named, facts, calendars, clause)
     due = _roll(unrolled, calendars.sec, terms, steps)
     effective = facts.first("effective", start)
     effectiveness = Deadline(

@@ -60,6 +60,7 @@ the Warrant is exercised, as a split's fraction is.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,7 @@ from pipedeal.base.steps import Steps
 from pipedeal.deal.clauses import Slot, cite, cite_all
 from pipedeal.deal.terms import Terms
 from pipedeal.engine import events as ev
+from pipedeal.engine.notices import Clock, Noticed, Sent
 from pipedeal.engine.pricing import RESERVE_SLOTS, Allocation, Pricing, allocate, price_the_deal
 from pipedeal.engine.warrants import (
     AdjustmentNotice,
@@ -419,6 +421,31 @@ class Timeline:
     covenant_events: tuple[ev.EventBase, ...] = ()
     lifecycle: tuple[Located, ...] = ()
     corporate_actions: tuple[ev.EventBase, ...] = ()
+    # SPA 12.1, RRA 8: every notice (a ``notice`` event, and every fact that is itself a notice), in the
+    # order applied, with the day it took effect for each recipient.
+    noticed: tuple[Noticed, ...] = ()
+    notice_memo: dict = field(default_factory=dict, compare=False, repr=False)  # notices.sent's memo
+
+    @functools.cached_property
+    def sent(self) -> tuple[Sent, ...]:
+        """Every notice, worked out: who sent it to whom, how, and when it took effect for each."""
+        return tuple(entry.worked_out(self.terms, self.notice_memo) for entry in self.noticed)
+
+    def notice_of(self, event: ev.EventBase) -> Sent | None:
+        """The timeline's record of the notice ``event`` (None: not a notice, or refused)."""
+        entry = self._noticed_by_event.get(id(event))
+        return entry.worked_out(self.terms, self.notice_memo) if entry is not None else None
+
+    def effective_day(self, event: ev.EventBase) -> dt.date | None:
+        """SPA 12.1: the day the notice ``event`` took effect (for every recipient); None: never."""
+        if isinstance(event, ev.SentAsNotice) and not event.delivered:
+            return event.date  # no delivery recorded: effective on its date
+        record = self.notice_of(event)
+        return record.effective if record is not None else event.date
+
+    @functools.cached_property
+    def _noticed_by_event(self) -> dict[int, Noticed]:
+        return {id(entry.event): entry for entry in self.noticed}
 
     @property
     def last_exercise_day(self) -> dt.date | None:
@@ -552,6 +579,9 @@ class Fold:
         self.exercises: list[ExerciseResult] = []
         self.adjustments: list[AdjustmentNotice] = []
         self.facts: dict[type, list[ev.EventBase]] = {}
+        self.noticed: list[Noticed] = []  # every notice applied (SPA 12.1), for the timeline
+        self.noticed_by_event: dict[int, Noticed] = {}
+        self.notice_memo: dict = {}  # notices.sent's memo: (party, how sent) -> receipt
         self.change_days: set[int] = set()
         self.reserve_ok = True
         self.headroom_ok = True
@@ -616,8 +646,9 @@ class Fold:
         the register ("books for the registration and the registration of transfer of the
         Warrants") is this fold."""
         self._check_parties(event)
-        if isinstance(event, (ev.LdDemand, ev.Notice)):
-            self._check_mail_receipt(event)
+        notice = isinstance(event, (ev.SentAsNotice, ev.Notice))
+        if notice:
+            self._check_mail_receipt(event)  # type: ignore[arg-type]
         kind = event.type  # type: ignore[attr-defined]
         if kind == "closing":
             self._close(event)  # type: ignore[arg-type]
@@ -635,6 +666,8 @@ class Fold:
             handler(self, event, day)
         else:
             self.facts.setdefault(type(event), []).append(event)
+        if notice:
+            self._record_notice(event, day)  # type: ignore[arg-type]
         return self
 
     # -- helpers -----------------------------------------------------------------------------
@@ -653,12 +686,46 @@ class Fold:
                                f"no party {party!r} in the terms file (add it under [[parties]])",
                                "from" if name == "sender" else name)
 
-    def _check_mail_receipt(self, event: ev.LdDemand | ev.Notice) -> None:
+    def notice(self, event: ev.SentAsNotice | ev.Notice) -> Sent:
+        """SPA 12.1, RRA 8: the notice ``event`` and the day it takes effect for each recipient
+        (``notices.sent``), worked out once; a W 14 notice goes to the Warrants' holders then."""
+        return self._noticed(event).worked_out(self.ctx.terms, self.notice_memo)
+
+    def _noticed(self, event: ev.SentAsNotice | ev.Notice) -> Noticed:
+        found = self.noticed_by_event.get(id(event))
+        if found is None:
+            holders = tuple(dict.fromkeys(self.certificates[cert_id].holder for cert_id in self.outstanding_ids)
+                            ) if isinstance(event, ev.CorporateActionNotice) else ()
+            item = self.current if self.current is not None and self.current.event is event else None
+            found = self.noticed_by_event[id(event)] = Noticed(
+                event, item.file if item else None, item.line if item else None, item.seq if item else None,
+                holders)
+        return found
+
+    def _record_notice(self, event: ev.SentAsNotice | ev.Notice, day: dt.date) -> None:
+        """Keep the notice for the timeline; a fact sent as a notice that never takes effect (an
+        unconfirmed fax, email the agreement does not allow) starts no clock, and a warning says so
+        (a bare ``notice`` starts none anyway: ``pipedeal notices`` shows it as never effective)."""
+        self.noticed.append(self._noticed(event))
+        if not isinstance(event, ev.SentAsNotice) or not event.delivered:
+            return  # without a delivery it takes effect on its date
+        record = self.notice(event)
+        if record.effective is None:
+            never = "; ".join(f"{r.party}: {r.reason}" for r in record.receipts if r.day is None)
+            self.report("NOTICE-NEVER-EFFECTIVE", f"{record.kind} sent {record.date} by {record.method} never takes "
+                        f"effect ({never}): no clock starts from it", self.cite("SPA 12.1", "notices"), day,
+                        severity="warning")
+
+    def effective(self, event: ev.SentAsNotice) -> dt.date | None:
+        """The day a notice-like fact took effect for every recipient (its date without a delivery)."""
+        return self.notice(event).effective if event.delivered else event.date
+
+    def _check_mail_receipt(self, event: ev.SentAsNotice | ev.Notice) -> None:
         """SPA 12.1(c): a mailed notice is effective "upon actual receipt of such mailing"; PIPE-TERMS
         ``mail = "on_receipt"`` or ``{ business_days = N }`` after mailing. Only on receipt does a
         mailed notice (or demand) need its ``received_at``."""
         if event.method == "mail" and event.received_at is None and self.ctx.terms.notices.mail == "on_receipt":
-            what = "demand" if isinstance(event, ev.LdDemand) else "notice"
+            what = event.notice_word if isinstance(event, ev.SentAsNotice) else "notice"
             raise Rejected("EVENT-MISSING-FIELD", f"a mailed {what} takes effect on actual receipt (notices.mail = "
                            "\"on_receipt\"): give received_at", "received_at")
 
@@ -1160,11 +1227,15 @@ class Fold:
             checks.append(("record date", record or event.date))
         if takes_place:
             checks.append(("effective date", event.date))
+        # SPA 12.1: a notice is given when it takes effect (for the last holder to receive it).
+        given = [(n, self.effective(n)) for n in notices]  # type: ignore[arg-type]
         for label, day in checks:
             latest = day - dt.timedelta(days=days)
-            if any(n.date <= latest for n in notices):
+            if any(effective is not None and effective <= latest for _, effective in given):
                 continue
-            when = f"given {notices[0].date}" if notices else "not given"
+            first, effective = given[0] if given else (None, None)
+            when = "not given" if first is None else f"given {first.date}" if not first.delivered else (  # type: ignore[attr-defined]
+                f"sent {first.date}, " + (f"effective {effective}" if effective else "never effective"))
             self.report("W14-LATE-NOTICE", f"{event.type} of {event.date}: notice of the {label} {day} was "  # type: ignore[attr-defined]
                         f"{when}; due by {latest} ({days} days before)", self.cite("W 14 notice"), day)
 
@@ -1289,10 +1360,19 @@ class Fold:
             return
         needed, unit = grace.notice_days, grace.notice_unit or "calendar"
         latest = self.due(event.start, -needed, unit) if needed else event.start
-        if event.date > latest:
-            self.report("BLACKOUT-LATE-NOTICE", f"blackout from {event.start}: notice given {event.date}, due by "
+        # SPA 12.1: the notice is given when it takes effect, for the last Investor to receive it.
+        given = self.effective(event)
+        clause = self.cite("RRA 3(g) notice", "registration.grace")
+        self._noticed(event).duties.append(Clock(
+            f"notice of the blackout, {needed} {UNIT_WORDS[unit][:-1] if needed == 1 else UNIT_WORDS[unit]} before its "
+            f"first day {event.start}", latest, clause,
+            "missed" if given is None or given > latest else "met"))
+        if given is None or given > latest:
+            when = f"given {event.date}" if not event.delivered else (
+                f"sent {event.date}, never effective" if given is None else f"sent {event.date}, effective {given}")
+            self.report("BLACKOUT-LATE-NOTICE", f"blackout from {event.start}: notice {when}, due by "
                         f"{latest} ({needed} {UNIT_WORDS[unit]} before the first blackout day)",
-                        self.cite("RRA 3(g) notice", "registration.grace"), event.date)
+                        clause, event.date)
 
     def _insufficient_notice(self, event: ev.InsufficientSharesNotice, day: dt.date) -> None:
         """RRA 3(a) kind: an Investor's notice calls for an additional statement; PIPE-TERMS
@@ -1456,6 +1536,7 @@ class Fold:
             payments=tuple(facts.get(ev.LdPaid, ())),  # type: ignore[arg-type]
             period_ends=tuple(facts.get(ev.EffectivenessPeriodEnd, ())),  # type: ignore[arg-type]
             notices=tuple(facts.get(ev.Notice, ())),  # type: ignore[arg-type]
+            noticed=tuple(self.noticed), notice_memo=self.notice_memo,
             action_notices=tuple(facts.get(ev.CorporateActionNotice, ())),  # type: ignore[arg-type]
             financings=tuple(facts.get(ev.Financing, ())),  # type: ignore[arg-type]
             sales={lot: tuple(sold) for lot, sold in self.sales.items()},

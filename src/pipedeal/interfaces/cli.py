@@ -672,6 +672,51 @@ def warrants(
 
 
 @app.command()
+def notices(
+    deal: Annotated[str | None, typer.Option(
+        "--deal", help="A deal name or TERMS.toml path (default: every deal in the ledger, else focus-1999).")] = None,
+    as_of: AsOfOption = None,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
+    set_: SetOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
+) -> None:
+    """Every notice (SPA 12.1, RRA 8): sent, deemed effective for each recipient (the rule, its
+    calendar and time zone), and what it started (a payment due, a blackout, a filing deadline)."""
+    from pipedeal.outputs.report import notices_json
+
+    def compute() -> list[tuple[Any, Any]]:
+        return [_evaluate(name, db, as_of, events, prices, set_, allow_broken=allow_broken_ledger)
+                for name in _deals_to_read(deal, db, events)]
+
+    evaluated = _run(compute)
+    if json_output:
+        data: dict[str, Any] = {
+            "as_of": evaluated[0][1].as_of.isoformat(),
+            "deals": [_with_ledger_warnings({"deal": evaluation.terms.deal.name, "notices": notices_json(evaluation)},
+                                            inputs) for inputs, evaluation in evaluated]}
+        out.print_json(json.dumps(data))
+        return
+    from pipedeal.outputs.render import render_notices
+
+    for _, evaluation in evaluated:
+        render_notices(out, evaluation.terms, evaluation.as_of.isoformat(), notices_json(evaluation))
+
+
+def _deals_to_read(deal: str | None, db: str | None, events: Path | None) -> list[str]:
+    """``--deal``, else every deal the ledger holds (the ledger ``report`` would read), else FOCUS."""
+    if deal is not None or events is not None:
+        return [deal or "focus-1999"]
+    from pipedeal.storage import ledger as store
+    from pipedeal.storage.workspace import default_db_url
+
+    url = db if db is not None else default_db_url()
+    return (store.list_deals(url) if url else []) or ["focus-1999"]
+
+
+@app.command()
 def exercise(
     warrant: Annotated[str, typer.Argument(metavar="W-ID", help="The certificate to exercise, e.g. W-1.")],
     shares: Annotated[str, typer.Option("--shares", help="Warrant shares to exercise (a balance may be fractional).")],

@@ -348,3 +348,36 @@ def render_covenants(console: Console, rows: list[dict[str, Any]], day: str) -> 
     console.print(table)
     if not rows:
         console.print("[dim]No covenant is live that day.[/]")
+
+
+def render_notices(console: Console, terms: Terms, as_of: str, notices: list[dict[str, Any]]) -> None:
+    """``pipedeal notices``: every notice in the order sent, when it took effect for each recipient
+    (the moment, calendar and rule) and what it started (SPA 12.1, RRA 8)."""
+    clause = cite(terms, "SPA 12.1", "notices")
+    console.print(f"[bold]{escape(terms.deal.title)}[/]  ({escape(terms.deal.name)}): notices as of {as_of} "
+                  f"[dim]({escape(clause)})[/]")
+    if not notices:
+        console.print("[dim]No notice recorded by this date.[/]")
+        return
+    for number, row in enumerate(notices, start=1):
+        console.print(f"\n[bold]{number}. {escape(row['type'])}[/] {escape(row['from'])} → "
+                      f"{escape(', '.join(row['to']))}: {escape(row['subject'])}", soft_wrap=True)
+        if row["method"] is None:
+            console.print(f"   dated {row['date']}, no delivery recorded: taken as effective that day", soft_wrap=True)
+        else:
+            received = f", received {row['received_at']}" if row["received_at"] else ""
+            console.print(f"   sent {escape(row['sent_at'])} by {escape(row['method'])}{escape(received)}",
+                          soft_wrap=True)
+            style = {"never": "bold red", "not_yet_in_effect": "yellow"}.get(row["status"], "bold")
+            effective = row["effective"] or "never"
+            console.print(f"   deemed effective: [{style}]{effective}[/]"
+                          f"{' (not yet on ' + as_of + ')' if row['status'] == 'not_yet_in_effect' else ''}")
+            for receipt in row["recipients"]:
+                moment = receipt["effective_at"] or receipt["effective"] or "never"
+                console.print(f"     {escape(receipt['party'])}: {escape(moment)} [dim]({escape(receipt['calendar'])}, "
+                              f"{escape(receipt['timezone'])})[/]: {escape(receipt['reason'])}", soft_wrap=True)
+        for started in row["started"]:
+            style = STATUS_STYLE.get(started["status"] or "", "default")
+            console.print(f"   started: [{style}]{escape(started['text'])}[/]", soft_wrap=True)
+        if not row["started"]:
+            console.print("   [dim]started: no clock pipedeal counts[/]")

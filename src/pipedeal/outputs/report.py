@@ -270,6 +270,39 @@ def _capitalization(evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
+def _instant(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def notices_json(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """SPA 12.1, RRA 8: every notice sent by the evaluation date, in the order applied: who sent
+    it to whom and how, when it took effect for each recipient (the moment in the recipient's
+    local time, the rule and the calendar used) and what it started (``clocks``)."""
+    rows = []
+    for view in evaluation.notices:
+        record = view.sent
+        rows.append({
+            "type": record.kind,
+            "date": record.date.isoformat(),
+            "from": record.sender,
+            "to": list(record.recipients),
+            "subject": record.subject,
+            "method": record.method,
+            "sent_at": _instant(record.sent_at),
+            "received_at": _instant(record.received_at),
+            "effective": _iso(record.effective),
+            "status": view.status,
+            "recipients": [
+                {"party": r.party, "effective": _iso(r.day), "effective_at": _instant(r.at), "rule": r.rule or None,
+                 "calendar": r.calendar, "timezone": r.timezone, "reason": r.reason}
+                for r in record.receipts],
+            "started": [{"what": c.what, "due": _iso(c.due), "clause": c.clause, "status": c.status,
+                         "text": c.text()} for c in view.clocks],
+            "source": {"file": record.file, "line": record.line, "seq": record.seq},
+        })
+    return rows
+
+
 def _lot(lot, timeline: Timeline, as_of) -> dict[str, Any]:
     return {"lot": lot.id, "kind": lot.kind, "label": lot.label, "acquired": lot.acquired.isoformat(),
             "holding_from": lot.holding_from.isoformat(), "acquired_shares": lot.acquired_shares,
@@ -337,6 +370,7 @@ def to_json(evaluation: Evaluation) -> dict[str, Any]:
                      for entry in evaluation.terms.ambiguities],
         **_registration(evaluation),
         **_warrant_activity(evaluation),
+        "notices": notices_json(evaluation),
         "events_applied": evaluation.events_applied,
         "problems": [problem.as_dict() for problem in evaluation.problems],
     }
