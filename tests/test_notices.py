@@ -201,7 +201,7 @@ def test_an_insufficient_shares_notice_by_courier_from_vaduz_counts_from_its_arr
     assert [(c["what"], c["due"]) for c in row["started"]] == [
         ("file the additional Registration Statement", "2001-01-25"),
         ("cause the additional Registration Statement to be declared effective", "2001-04-25")]
-    filing = next(d for d in evaluation.deadlines if d.id == "additional_rs_filing")
+    filing = next(d for d in evaluation.deadlines if d.kind == "additional_rs_filing")
     assert filing.steps[0].text == "notice sent 2000-12-22, effective 2000-12-26 + 30 days = 2001-01-25"
 
 

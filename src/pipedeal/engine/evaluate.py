@@ -29,6 +29,7 @@ from pipedeal.engine.damages import (
     repurchase_election,
 )
 from pipedeal.engine.defaults import DefaultDays, default_days
+from pipedeal.engine.notices import NoticeView, clocks
 from pipedeal.engine.obligations import (
     covenant_obligations,
     financing_limit,
@@ -36,7 +37,6 @@ from pipedeal.engine.obligations import (
     settle,
     with_words,
 )
-from pipedeal.engine.notices import NoticeView, clocks
 from pipedeal.engine.pricing import (
     Allocation,
     CapitalizationAfterClosing,
