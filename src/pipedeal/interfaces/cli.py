@@ -491,7 +491,8 @@ StatusChoice = Enum("StatusChoice", {status: status for status in
 
 def _many_deals(deal: str | None, all_deals: bool, db: str | None, day: dt.date, then, *,
                 events: Path | None = None, prices: Path | None = None, allow_broken: bool = False,
-                known_on: str | None = None) -> tuple[list[tuple[str, Any]], list[Diagnostic]]:
+                known_on: str | None = None, assignments: list[str] | None = None,
+                ) -> tuple[list[tuple[str, Any]], list[Diagnostic]]:
     """The one way a command reads several deals: ``(name, then(evaluation))`` for each, and the
     findings of any broken ledger read anyway (``--allow-broken-ledger``), also printed on stderr.
 
@@ -500,7 +501,8 @@ def _many_deals(deal: str | None, all_deals: bool, db: str | None, day: dt.date,
     (``--db``, $PIPEDEAL_DB, ./pipedeal.db), read in a handful of queries and, when many, on
     worker processes (``evaluate_ledger``: ``then`` must be a module-level function). With no
     ledger, the bundled FOCUS deal (``--all``: every bundled deal). ``known_on`` reads each
-    history as recorded by then."""
+    history as recorded by then; ``assignments`` (--set) are one deal's readings, so they need
+    ``--deal`` when the ledger holds several deals."""
     from pipedeal.deal.terms_file import DEFAULT_DEAL, bundled_deal_names
     from pipedeal.engine.evaluate import evaluate
     from pipedeal.storage.workspace import broken_ledger_warnings, calendars_for, default_db_url, evaluate_ledger
@@ -510,6 +512,15 @@ def _many_deals(deal: str | None, all_deals: bool, db: str | None, day: dt.date,
                                      "command line", field="--all")])
     url = db if db is not None else default_db_url()
     warnings: list[Diagnostic] = []
+    if deal is None and url and events is None and assignments:
+        from pipedeal.storage import ledger as store
+
+        names = store.list_deals(_store_url(url))
+        if len(names) > 1:
+            raise InputError([Diagnostic("CLI-CONFLICTING-OPTIONS", f"--set gives one deal's readings; the ledger "
+                                         f"holds {len(names)} deals ({', '.join(names)}): name one with --deal",
+                                         "command line", field="--set")])
+        deal = names[0] if names else None
     if deal is None and url and events is None:
         instant = _known_on(known_on)
         results = list(evaluate_ledger(_store_url(url), day, allow_broken_ledger=allow_broken, then=then,
@@ -528,7 +539,8 @@ def _many_deals(deal: str | None, all_deals: bool, db: str | None, day: dt.date,
     for name in names:
         inputs = _load(name, url or "", events, prices, allow_broken, known_on)
         warnings += inputs.ledger_warnings
-        evaluation = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars_for(inputs.terms), day)
+        evaluation = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars_for(inputs.terms), day,
+                              _readings(assignments, inputs.terms))
         results.append((inputs.terms.deal.name, then(evaluation)))
     _print_warnings(broken_ledger_warnings(warnings))
     return results, warnings
@@ -681,39 +693,33 @@ def notices(
     events: EventsOption = None,
     prices: PricesOption = None,
     set_: SetOption = None,
+    known_on: KnownOnOption = None,
     allow_broken_ledger: AllowBrokenOption = False,
 ) -> None:
     """Every notice (SPA 12.1, RRA 8): sent, deemed effective for each recipient (the rule, its
     calendar and time zone), and what it started (a payment due, a blackout, a filing deadline)."""
-    from pipedeal.outputs.report import notices_json
+    from pipedeal.outputs.render import render_notices
+    from pipedeal.outputs.report import deal_notices
+    from pipedeal.storage.workspace import parse_day
 
-    def compute() -> list[tuple[Any, Any]]:
-        return [_evaluate(name, db, as_of, events, prices, set_, allow_broken=allow_broken_ledger)
-                for name in _deals_to_read(deal, db, events)]
+    def compute():
+        day = parse_day(as_of, "--as-of") if as_of else _today()
+        results, warnings = _many_deals(deal, False, db, day, deal_notices, events=events, prices=prices,
+                                        allow_broken=allow_broken_ledger, known_on=known_on, assignments=set_)
+        return day, results, warnings
 
-    evaluated = _run(compute)
+    day, results, warnings = _run(compute)
     if json_output:
-        data: dict[str, Any] = {
-            "as_of": evaluated[0][1].as_of.isoformat(),
-            "deals": [_with_ledger_warnings({"deal": evaluation.terms.deal.name, "notices": notices_json(evaluation)},
-                                            inputs) for inputs, evaluation in evaluated]}
+        data: dict[str, Any] = {"as_of": day.isoformat(),
+                                "deals": [{"deal": name, "notices": rows} for name, (_, rows) in results]}
+        if known_on is not None:
+            data["known_on"] = _known_on(known_on).isoformat()
+        if warnings:
+            data["ledger_warnings"] = [finding.as_dict() for finding in warnings]
         out.print_json(json.dumps(data))
         return
-    from pipedeal.outputs.render import render_notices
-
-    for _, evaluation in evaluated:
-        render_notices(out, evaluation.terms, evaluation.as_of.isoformat(), notices_json(evaluation))
-
-
-def _deals_to_read(deal: str | None, db: str | None, events: Path | None) -> list[str]:
-    """``--deal``, else every deal the ledger holds (the ledger ``report`` would read), else FOCUS."""
-    if deal is not None or events is not None:
-        return [deal or "focus-1999"]
-    from pipedeal.storage import ledger as store
-    from pipedeal.storage.workspace import default_db_url
-
-    url = db if db is not None else default_db_url()
-    return (store.list_deals(url) if url else []) or ["focus-1999"]
+    for _, (terms, rows) in results:
+        render_notices(out, terms, day.isoformat(), rows)
 
 
 @app.command()

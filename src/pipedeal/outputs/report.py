@@ -13,6 +13,7 @@ from typing import Any
 
 from pipedeal import __version__
 from pipedeal.base.money import exact_mul, exact_text, money_str, plain
+from pipedeal.deal.terms import Terms
 from pipedeal.engine.damages import InvestorDamages, collection_costs_owed
 from pipedeal.engine.defaults import kind_clause, runs_of
 from pipedeal.engine.evaluate import Evaluation
@@ -272,6 +273,12 @@ def _capitalization(evaluation: Evaluation) -> dict[str, Any]:
 
 def _instant(value) -> str | None:
     return value.isoformat() if value else None
+
+
+def deal_notices(evaluation: Evaluation) -> tuple[Terms, list[dict[str, Any]]]:
+    """``pipedeal notices`` for one deal (a module-level function: ``evaluate_ledger`` may run it in a
+    worker): the deal's terms and its notices."""
+    return evaluation.terms, notices_json(evaluation)
 
 
 def notices_json(evaluation: Evaluation) -> list[dict[str, Any]]:
