@@ -173,20 +173,27 @@ def test_a_corporate_action_notice_by_courier_reaches_vaduz_after_may_day_and_is
     assert row["to"] == ["raptor", "altar-rock", "roseworth"]  # the holders of W-1, W-2, W-3
     assert {r["party"]: r["effective"] for r in row["recipients"]} == {
         "raptor": "2001-05-01", "altar-rock": "2001-05-01", "roseworth": "2001-05-02"}
-    assert [(c["due"], c["status"]) for c in row["started"]] == [("2001-05-02", "met"), ("2001-05-16", "met")]
+    # A split is no reorganization: W 14 owes notice of its record date only (not of the day it takes place).
+    assert [(c["due"], c["status"]) for c in row["started"]] == [("2001-05-02", "met")]
     assert not [b for b in evaluation.breaches if b.code == "W14-LATE-NOTICE"]
 
 
 def test_a_corporate_action_notice_faxed_after_hours_on_the_last_day_is_late():
     # Faxed Wed 2001-05-02 18:00 EDT: after hours in Boston (Thu 05-03), midnight in Vaduz, before
-    # opening (Fri 05-04, the FOCUS text): given 05-04, after 05-02: late for the record date, in time
-    # for the effective date (05-16).
+    # opening (Fri 05-04, the FOCUS text): given 05-04, after 05-02: late for the record date (a split
+    # owes no notice of the day it takes place: W 14(ii) is for reorganizations, mergers ...).
     evaluation, [row] = only_notice([FILED, action_notice("2001-05-02T18:00:00-04:00", "fax"), SPLIT], "2001-07-01")
     assert row["effective"] == "2001-05-04"
-    assert [c["status"] for c in row["started"]] == ["missed", "met"]
+    assert [c["status"] for c in row["started"]] == ["missed"]
     [late] = [b for b in evaluation.breaches if b.code == "W14-LATE-NOTICE"]
     assert "notice of the record date 2001-06-01 was sent 2001-05-02, effective 2001-05-04; due by 2001-05-02" in (
         late.message)
+    # The W 14 obligation (RULES §5) reads the same day: given 05-04, the record-date notice was
+    # performed late (missed, met on 05-04). A split is no reorganization: W 14(ii)'s notice of the
+    # day it takes place is not owed.
+    duties = {o.id.rsplit(":", 1)[1]: (o.due, o.status, o.met_on) for o in evaluation.all_obligations
+              if o.kind == "corporate_action_notice"}
+    assert duties == {"record_date": (D("2001-05-02"), "missed", D("2001-05-04"))}
 
 
 def test_an_insufficient_shares_notice_by_courier_from_vaduz_counts_from_its_arrival():

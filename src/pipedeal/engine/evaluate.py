@@ -84,7 +84,8 @@ class Evaluation:
     def notices(self) -> tuple[NoticeView, ...]:
         """SPA 12.1, RRA 8: every notice sent by ``as_of``, when it took effect and what it started
         (worked out when first read: the figures do not need the notices that start no clock)."""
-        return clocks(self.terms, self.timeline, self.deadlines, self.damages, self.repurchase, self.as_of)
+        return clocks(self.terms, self.timeline, self.deadlines, self.damages, self.repurchase, self.as_of,
+                      self.covenant_obligations)
 
     @property
     def exercises(self) -> tuple[ExerciseResult, ...]:

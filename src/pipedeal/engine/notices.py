@@ -345,10 +345,11 @@ class NoticeView:
 
 
 def clocks(terms: Terms, timeline: Timeline, deadlines: Sequence[Deadline], damages: dict[str, InvestorDamages],
-           repurchase: Repurchase | None, as_of: dt.date) -> tuple[NoticeView, ...]:
+           repurchase: Repurchase | None, as_of: dt.date,
+           obligations: Sequence[Deadline] = ()) -> tuple[NoticeView, ...]:
     """Every notice sent on or before ``as_of``, in the order sent, with what it started: the
     payment a demand makes due (RRA 3(e)), the blackout and the notice's own deadline (RRA 3(g)),
-    W 14's 30 days before the record and effective dates, the additional Registration Statement's
+    the W 14 obligations the notice answers, the additional Registration Statement's
     deadlines (RRA 3(a)), the repurchase payment (RRA 3(e)(A)). Read from the evaluation's
     figures, never computed again here."""
     views = []
@@ -377,7 +378,7 @@ def clocks(terms: Terms, timeline: Timeline, deadlines: Sequence[Deadline], dama
                                cite(terms, "RRA 3(g)", "registration.grace")))
             found.extend(record.duties)
         elif isinstance(event, ev.CorporateActionNotice):
-            found.extend(_w14(terms, timeline, record, event))
+            found.extend(_w14(terms, record, event, obligations))
         elif isinstance(event, ev.InsufficientSharesNotice):
             ref = f"insufficient_shares_notice {event.date} from {event.investor}"
             found.extend(Clock(deadline.duty, deadline.due, deadline.clause, deadline.status)
@@ -397,14 +398,18 @@ def clocks(terms: Terms, timeline: Timeline, deadlines: Sequence[Deadline], dama
     return tuple(views)
 
 
-def _w14(terms: Terms, timeline: Timeline, record: Sent, event: ev.CorporateActionNotice) -> list[Clock]:
-    """W 14: "at least 30 days' prior written notice" of the record date and of the effective date."""
+def _w14(terms: Terms, record: Sent, event: ev.CorporateActionNotice,
+         obligations: Sequence[Deadline]) -> list[Clock]:
+    """W 14: "at least 30 days' prior written notice" of the record date (and, for a reorganization,
+    reclassification, merger ..., of the day it takes place): the W 14 obligations this notice
+    answers, as the evaluation worked them out. An action not yet in the log has none: then both
+    dates the notice names are shown, unconfirmed, since which limbs apply is known only then."""
     days = terms.warrants.corporate_action_notice_days
+    dates = {event.record_date - dt.timedelta(days=days), event.effective_date - dt.timedelta(days=days)}
+    answered = [o for o in obligations if o.kind == "corporate_action_notice" and o.due in dates]
+    if answered:
+        return [Clock(o.duty, o.due, o.clause, o.status) for o in sorted(answered, key=lambda o: o.due)]
     clause = cite(terms, "W 14 notice")
-    effective = record.effective
-    found = []
-    for label, day in (("record date", event.record_date), ("effective date", event.effective_date)):
-        latest = day - dt.timedelta(days=days)
-        status = "met" if effective is not None and effective <= latest else "missed"
-        found.append(Clock(f"notice of the {label} {day}, {days} days before it", latest, clause, status))
-    return found
+    return [Clock(f"notice of the {label} {day}, {days} days before it (the action is not in the log yet)",
+                  day - dt.timedelta(days=days), clause, "unconfirmed")
+            for label, day in (("record date", event.record_date), ("effective date", event.effective_date))]

@@ -258,7 +258,8 @@ def action_notice_obligations(terms: Terms, timeline: Timeline, as_of: dt.date) 
         holders = tuple(dict.fromkeys(cert.holder for cert in register.values() if cert.status == "outstanding"))
         for label, day in checks:
             due = day - dt.timedelta(days=days)
-            met_on = notices[0].date if notices else None
+            # SPA 12.1: a notice is given when it takes effect (for the last holder to receive it).
+            met_on = min(filter(None, (timeline.effective_day(notice) for notice in notices)), default=None)
             trigger = f"{kind} of {action.date} ({label.replace('_', ' ')} {day})"
             steps = (Step(clause, f"{label.replace('_', ' ')} {day} - {days} days = {due}", due),
                      _performance_step(clause, "corporate_action_notice", due, met_on, as_of))

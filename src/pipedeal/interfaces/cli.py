@@ -1059,9 +1059,10 @@ def _init(deal: str, db: str | None, empty: bool) -> None:
         out.print(f"Deal [bold]{terms.deal.name}[/] is already registered in ledger [bold]{escape(shown(url))}[/] "
                   "with these terms: nothing to do.")
     if bundle is not None and not empty:
-        # Only into an empty ledger: a concurrent init may have recorded the bundled log first.
-        _import_events(url, terms.deal.name, bundle / "events.jsonl", if_empty=True)
+        # Only into an empty ledger: a concurrent init may have recorded the bundled log first. Quotes
+        # first: the events are checked against them (a Closing priced from the quotes, as meridian's is).
         _import_quotes(url, terms.deal.name, bundle / "quotes.csv", if_empty=True)
+        _import_events(url, terms.deal.name, bundle / "events.jsonl", if_empty=True)
 
 
 def _validator(url: str, deal: str):
