@@ -240,35 +240,22 @@ def action_notice_obligations(terms: Terms, timeline: Timeline, as_of: dt.date) 
     clause = cite(terms, "W 14 notice", "warrants")
     words = cited_quote(terms, "W 14 notice", "warrants")
     obligations = []
-    for action in timeline.corporate_actions:
+    for duty in timeline.action_notice_duties:
+        action, label, day, due = duty.action, duty.label, duty.day, duty.due
         kind = action.type  # type: ignore[attr-defined]
-        record = getattr(action, "record_date", None)
-        notices = sorted((n for n in timeline.action_notices
-                          if n.effective_date == action.date or (record is not None and n.record_date == record)),
-                         key=lambda n: n.date)
-        if record is None and notices:
-            record = notices[0].record_date
-        takes_place = kind in ("reclassification", "merger")
-        checks = []
-        if record is not None or not takes_place:
-            checks.append(("record_date", record or action.date))
-        if takes_place:
-            checks.append(("effective_date", action.date))
         register = timeline.register_on(action.applies_on)
         holders = tuple(dict.fromkeys(cert.holder for cert in register.values() if cert.status == "outstanding"))
-        for label, day in checks:
-            due = day - dt.timedelta(days=days)
-            # SPA 12.1: a notice is given when it takes effect (for the last holder to receive it).
-            met_on = min(filter(None, (timeline.effective_day(notice) for notice in notices)), default=None)
-            trigger = f"{kind} of {action.date} ({label.replace('_', ' ')} {day})"
-            steps = (Step(clause, f"{label.replace('_', ' ')} {day} - {days} days = {due}", due),
-                     _performance_step(clause, "corporate_action_notice", due, met_on, as_of))
-            obligations.append(Deadline(
-                id=f"corporate_action_notice:{kind}:{action.date}:{label}", clause=clause, party=terms.company.id,
-                duty=f"give the Warrant holders notice of the {label.replace('_', ' ')} of the {kind}", due=due,
-                unrolled_due=due, status=_status(due, met_on, as_of), met_on=met_on,
-                met_by="corporate_action_notice" if met_on else None, steps=steps, ref=trigger, trigger=trigger,
-                owed_to=holders or investor_ids(terms), quote=words))
+        # SPA 12.1: a notice is given when it takes effect (for the last holder to receive it).
+        met_on = min(filter(None, (timeline.effective_day(notice) for notice in duty.notices)), default=None)
+        trigger = f"{kind} of {action.date} ({label.replace('_', ' ')} {day})"
+        steps = (Step(clause, f"{label.replace('_', ' ')} {day} - {days} days = {due}", due),
+                 _performance_step(clause, "corporate_action_notice", due, met_on, as_of))
+        obligations.append(Deadline(
+            id=f"corporate_action_notice:{kind}:{action.date}:{label}", clause=clause, party=terms.company.id,
+            duty=f"give the Warrant holders notice of the {label.replace('_', ' ')} of the {kind}", due=due,
+            unrolled_due=due, status=_status(due, met_on, as_of), met_on=met_on,
+            met_by="corporate_action_notice" if met_on else None, steps=steps, ref=trigger, trigger=trigger,
+            owed_to=holders or investor_ids(terms), quote=words))
     return obligations
 
 

@@ -371,6 +371,18 @@ class Snapshot:
 # --- the timeline -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class ActionNoticeDuty:
+    """W 14: a date of a corporate action the Warrant holders must have notice of, ``due`` the
+    last day to give it, and the notices that name the action (by date sent)."""
+
+    action: ev.EventBase
+    label: str  # record_date | effective_date
+    day: dt.date
+    due: dt.date
+    notices: tuple[ev.CorporateActionNotice, ...]
+
+
+@dataclass(frozen=True)
 class Timeline:
     """Everything the deal's history says, by day; read by every figure and every output."""
 
@@ -408,7 +420,6 @@ class Timeline:
     payments: tuple[ev.LdPaid, ...]
     period_ends: tuple[ev.EffectivenessPeriodEnd, ...]
     notices: tuple[ev.Notice, ...]
-    action_notices: tuple[ev.CorporateActionNotice, ...]
     financings: tuple[ev.Financing, ...]  # every issue recorded, adjusting or not (the adjustments are notices)
     sales: dict[str, tuple[tuple[dt.date, int], ...]]  # lot id -> (day, shares sold)
     allocations: tuple[Allocation, ...]  # what each investor bought at the Closing
@@ -420,7 +431,7 @@ class Timeline:
     # recorded (an unknown obligation id is named at its line), and the corporate actions W 14 notices precede.
     covenant_events: tuple[ev.EventBase, ...] = ()
     lifecycle: tuple[Located, ...] = ()
-    corporate_actions: tuple[ev.EventBase, ...] = ()
+    action_notice_duties: tuple[ActionNoticeDuty, ...] = ()
     # SPA 12.1, RRA 8: every notice (a ``notice`` event, and every fact that is itself a notice), in the
     # order applied, with the day it took effect for each recipient.
     noticed: tuple[Noticed, ...] = ()
@@ -591,7 +602,7 @@ class Fold:
         self.current: Located | None = None
         self.covenant_events: list[ev.EventBase] = []
         self.lifecycle: list[Located] = []
-        self.corporate_actions: list[ev.EventBase] = []
+        self.action_notice_duties: list[ActionNoticeDuty] = []
         # Set by every step that moves the reserve, the warrant shares or the Common, so
         # the SPA 6.2 / W 15 check runs only after those (a sale or a demand moves none).
         self.capital_changed = False
@@ -1213,31 +1224,34 @@ class Fold:
 
     def _late_action_notices(self, event: ev.EventBase) -> None:
         """W 14: "at least 30 days' prior written notice of the date on which a record date
-        shall be selected ... and ... of the date when the same shall take place"."""
-        self.corporate_actions.append(event)
+        shall be selected ... and ... of the date when the same shall take place": the dates owed
+        notice (``ActionNoticeDuty``, which the W 14 obligations read), and a breach for each
+        noticed late."""
         days = self.ctx.terms.warrants.corporate_action_notice_days
         record = getattr(event, "record_date", None)
-        notices = [n for n in self.facts.get(ev.CorporateActionNotice, ())
-                   if n.effective_date == event.date or (record is not None and n.record_date == record)]  # type: ignore[attr-defined]
+        notices = sorted((n for n in self.facts.get(ev.CorporateActionNotice, ())
+                          if n.effective_date == event.date or (record is not None and n.record_date == record)),  # type: ignore[attr-defined]
+                         key=lambda n: n.date)
         if record is None and notices:
             record = notices[0].record_date  # type: ignore[attr-defined]  # the record date the notice names
         takes_place = event.type in ("reclassification", "merger")  # type: ignore[attr-defined]
         checks = []
         if record is not None or not takes_place:
-            checks.append(("record date", record or event.date))
+            checks.append(("record_date", record or event.date))
         if takes_place:
-            checks.append(("effective date", event.date))
+            checks.append(("effective_date", event.date))
         # SPA 12.1: a notice is given when it takes effect (for the last holder to receive it).
         given = [(n, self.effective(n)) for n in notices]  # type: ignore[arg-type]
         for label, day in checks:
             latest = day - dt.timedelta(days=days)
+            self.action_notice_duties.append(ActionNoticeDuty(event, label, day, latest, tuple(notices)))  # type: ignore[arg-type]
             if any(effective is not None and effective <= latest for _, effective in given):
                 continue
             first, effective = given[0] if given else (None, None)
             when = "not given" if first is None else f"given {first.date}" if not first.delivered else (  # type: ignore[attr-defined]
                 f"sent {first.date}, " + (f"effective {effective}" if effective else "never effective"))
-            self.report("W14-LATE-NOTICE", f"{event.type} of {event.date}: notice of the {label} {day} was "  # type: ignore[attr-defined]
-                        f"{when}; due by {latest} ({days} days before)", self.cite("W 14 notice"), day)
+            self.report("W14-LATE-NOTICE", f"{event.type} of {event.date}: notice of the {label.replace('_', ' ')} "  # type: ignore[attr-defined]
+                        f"{day} was {when}; due by {latest} ({days} days before)", self.cite("W 14 notice"), day)
 
     def _covenant_fact(self, event: ev.EventBase, day: dt.date) -> None:
         """RULES §5: a fact that triggers or performs a covenant; the obligations read them in date order."""
@@ -1537,14 +1551,13 @@ class Fold:
             period_ends=tuple(facts.get(ev.EffectivenessPeriodEnd, ())),  # type: ignore[arg-type]
             notices=tuple(facts.get(ev.Notice, ())),  # type: ignore[arg-type]
             noticed=tuple(self.noticed), notice_memo=self.notice_memo,
-            action_notices=tuple(facts.get(ev.CorporateActionNotice, ())),  # type: ignore[arg-type]
             financings=tuple(facts.get(ev.Financing, ())),  # type: ignore[arg-type]
             sales={lot: tuple(sold) for lot, sold in self.sales.items()},
             allocations=self.allocations, exercise_window=self.window,
             events_applied=self.events_applied,
             change_days=tuple(dt.date.fromordinal(d) for d in sorted(self.change_days)),
             expired_on=self.expired_on, covenant_events=tuple(self.covenant_events),
-            lifecycle=tuple(self.lifecycle), corporate_actions=tuple(self.corporate_actions))
+            lifecycle=tuple(self.lifecycle), action_notice_duties=tuple(self.action_notice_duties))
 
 
 _HANDLERS = {
