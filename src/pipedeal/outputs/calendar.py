@@ -79,8 +79,8 @@ class Entry:
 
     def as_dict(self) -> dict[str, object]:
         return {"deal": self.deal, "uid": self.uid, "obligation": self.obligation, "kind": self.kind,
-                "party": self.party,
-                "duty": self.duty, "clause": self.clause, "due": self.due.isoformat(), "status": self.status,
+                "party": self.party, "duty": self.duty, "clause": self.clause, "due": self.due.isoformat(),
+                "status": self.status,
                 "met_on": self.met_on.isoformat() if self.met_on else None,
                 "alarm_on": self.alarm_on.isoformat() if self.alarm_on else None,
                 "alarm_calendar": self.alarm_calendar, "summary": self.summary}
