@@ -17,7 +17,7 @@ from scenario import FOCUS_DIR, D, evaluate_focus, log
 
 from pipedeal.base.diagnostics import InputError
 from pipedeal.engine.evaluate import evaluate
-from pipedeal.outputs.calendar import calendar_ics, deal_calendar, entries
+from pipedeal.outputs.calendar import calendar_ics, deal_calendar, entries, obligation_uid
 from pipedeal.storage.workspace import calendars_for, evaluate_ledger, load_inputs
 
 FOCUS_EVENTS = [json.loads(line) for line in (FOCUS_DIR / "events.jsonl").read_text().splitlines()]
@@ -45,15 +45,16 @@ def alarm_day(event) -> dt.date:
 
 
 def test_focus_in_march_2000_the_two_registration_deadlines_are_all_day_events_with_their_computation():
-    # As of 2000-03-01 FOCUS has two obligations (README's worked example):
+    # As of 2000-03-01 FOCUS has two registration deadlines (README's worked example):
     #   filing: Closing 1999-11-24 + 30 days = Fri 1999-12-24, Christmas observed at the SEC, rolled
     #           to Mon 1999-12-27; filed 2000-01-13: missed.
     #   effectiveness: clearance 2000-02-14 + 5 days = Sat 2000-02-19, rolled to Tue 2000-02-22
     #           (Mon 02-21 is Presidents' Day); effective 2000-02-16: met.
     data = calendar_ics([evaluate_focus(log(*FOCUS_EVENTS), "2000-03-01")])
     events = by_obligation(vevents(data))
-    assert sorted(events) == ["rs_effectiveness", "rs_filing"]
+    assert {key for key in events if key.startswith("rs_")} == {"rs_effectiveness", "rs_filing"}
     filing, effectiveness = events["rs_filing"], events["rs_effectiveness"]
+    assert str(filing["X-PIPEDEAL-KIND"]) == "rs_filing"
 
     assert filing.decoded("DTSTART") == D("1999-12-27") and type(filing.decoded("DTSTART")) is dt.date
     assert filing.decoded("DTEND") == D("1999-12-28")
@@ -79,18 +80,70 @@ def test_focus_in_march_2000_the_two_registration_deadlines_are_all_day_events_w
     assert filing.decoded("DTSTAMP") == dt.datetime(2000, 3, 1, tzinfo=dt.UTC)
 
 
+def test_focus_in_march_2000_the_covenants_dated_duties_are_events_beside_the_two_deadlines():
+    # RULES §5's covenant obligations of FOCUS as of 2000-03-01, each due day worked on the Trading
+    # Day calendar (XNAS) as the engine counts, each reminder 5 Massachusetts business days before:
+    #   draft review of the filing 2000-01-13 (RRA 3(c)): 5 Trading Days before: 01-12, 01-11, 01-10,
+    #       01-07, 01-06 -> Thu 2000-01-06; none recorded: missed. Reminder: 01-05, 01-04, 01-03,
+    #       12-31 (open in MA: New Year's Day 2000 is a Saturday MA does not move), 12-30 -> 1999-12-30.
+    #   draft review of the amendment 2000-02-10: 02-09, 02-08, 02-07, 02-04, 02-03 -> Thu 2000-02-03;
+    #       missed. Reminder: 02-02, 02-01, 01-31, 01-28, 01-27 -> 2000-01-27.
+    #   notice of effectiveness (RRA 3(a)): effective 2000-02-16 + 1 Trading Day = Thu 2000-02-17;
+    #       missed. Reminder: 02-16, 02-15, 02-14, 02-11, 02-10 -> 2000-02-10.
+    #   transfer agent instruction (RRA 5(g)): 2000-02-16 + 3 Trading Days: 02-17, 02-18, (Mon 02-21
+    #       Presidents' Day, closed) 02-22 -> Tue 2000-02-22; missed. Reminder: 02-18, 02-17, 02-16,
+    #       02-15, 02-14 (02-21 is a holiday in MA too) -> 2000-02-14.
+    #   SPA 6.9's financing limit ends 90 days after the effective date 2000-02-16: 13 days to 02-29
+    #       (2000 is a leap year), 31 to 03-31 (44), 30 to 04-30 (74), 16 more -> Tue 2000-05-16;
+    #       pending. Reminder: 05-15, 05-12, 05-11, 05-10, 05-09 -> 2000-05-09.
+    # With the two registration deadlines: 7 events, each once.
+    evaluation = evaluate_focus(log(*FOCUS_EVENTS), "2000-03-01")
+    events = by_obligation(vevents(calendar_ics([evaluation])))
+    assert len(events) == 7
+    expected = {  # id: (kind, due, reminder, status)
+        "draft_review:primary:2000-01-13": ("draft_review", D("2000-01-06"), D("1999-12-30"), "missed"),
+        "draft_review:primary:2000-02-10": ("draft_review", D("2000-02-03"), D("2000-01-27"), "missed"),
+        "effectiveness_notice:primary:2000-02-16": ("effectiveness_notice", D("2000-02-17"), D("2000-02-10"),
+                                                    "missed"),
+        "transfer_agent:primary:2000-02-16": ("transfer_agent", D("2000-02-22"), D("2000-02-14"), "missed"),
+        "discounted_financing:primary": ("discounted_financing", D("2000-05-16"), D("2000-05-09"), "pending"),
+    }
+    for key, (kind, due, reminder, status) in expected.items():
+        event = events[key]
+        assert (str(event["X-PIPEDEAL-KIND"]), event.decoded("DTSTART"), alarm_day(event),
+                str(event["X-PIPEDEAL-STATUS"])) == (kind, due, reminder, status), key
+    transfer = str(events["transfer_agent:primary:2000-02-16"]["DESCRIPTION"])
+    assert transfer.startswith("RRA 5(g): ")
+    assert "- RRA 5(g): rs_effective 2000-02-16 (primary) + 3 Trading Days = 2000-02-22 [2000-02-22]" in transfer
+    assert "Answers: rs_effective 2000-02-16 (primary)." in transfer
+    assert str(events["discounted_financing:primary"]["SUMMARY"]) == (
+        "FOCUS Enhancements, Inc.: sell no securities for cash below the bid, unless exempt, until the limit "
+        "ends (focus-1999)")
+
+
 def test_the_same_ledger_gives_the_same_bytes_and_a_moved_deadline_keeps_its_uid():
     # As of 1999-12-01 the effectiveness deadline is Closing + 120 days = Thu 2000-03-23 (no clearance
-    # yet); as of 2000-03-01 SEC clearance has pulled it to 2000-02-22. The same UID: an update, not a
-    # second event in the user's calendar.
+    # yet); as of 2000-03-01 SEC clearance has pulled it to 2000-02-22. SPA 6.9's limit ends 90 days
+    # after the effective date: projected from the deadline, 03-23 + 90 = Wed 2000-06-21 (8 days to
+    # 03-31, 30 to 04-30, 31 to 05-31, 21 more); once effective 2000-02-16, 2000-05-16. Each keeps its
+    # UID: an update, not a second event in the user's calendar.
     early = vevents(calendar_ics([evaluate_focus(log(*FOCUS_EVENTS), "1999-12-01")]))
     late_bytes = calendar_ics([evaluate_focus(log(*FOCUS_EVENTS), "2000-03-01")])
     assert late_bytes == calendar_ics([evaluate_focus(log(*FOCUS_EVENTS), "2000-03-01")])
     late = vevents(late_bytes)
     before, after = by_obligation(early), by_obligation(late)
+    assert sorted(before) == ["discounted_financing:primary", "rs_effectiveness", "rs_filing"]
     assert before["rs_effectiveness"].decoded("DTSTART") == D("2000-03-23")
     assert after["rs_effectiveness"].decoded("DTSTART") == D("2000-02-22")
-    assert {k: str(e["UID"]) for k, e in before.items()} == {k: str(e["UID"]) for k, e in after.items()}
+    assert before["discounted_financing:primary"].decoded("DTSTART") == D("2000-06-21")
+    assert after["discounted_financing:primary"].decoded("DTSTART") == D("2000-05-16")
+    # Every event of December is still there in March, under the same UID; the duties that arose
+    # since (the draft reviews, the notice and the transfer agent instruction) are new UIDs.
+    assert {k: str(e["UID"]) for k, e in before.items()} == {k: str(after[k]["UID"]) for k in before}
+    assert len({str(e["UID"]) for e in late}) == len(late) == 7
+    # The UID is the deal and the id, never the due date.
+    assert str(after["rs_effectiveness"]["UID"]) == obligation_uid("focus-1999", "rs_effectiveness")
+    assert not any(day in str(after["rs_effectiveness"]["UID"]) for day in ("2000-02-22", "20000222"))
     assert str(before["rs_filing"]["SUMMARY"]).startswith("FOCUS Enhancements")  # pending: no prefix
 
 
@@ -101,11 +154,12 @@ def test_a_payment_due_the_friday_after_patriots_day_is_reminded_on_massachusett
     # (On the SEC's calendar, where 04-17 is open, it would be 04-14.)
     evaluation = evaluate_focus(log(*FOCUS_EVENTS, {"type": "ld_demand", "date": "2000-04-16",
                                                     "investor": "raptor"}), "2000-04-18")
-    payment = by_obligation(vevents(calendar_ics([evaluation])))["ld_payment"]
+    [payment] = [e for e in vevents(calendar_ics([evaluation])) if str(e["X-PIPEDEAL-KIND"]) == "ld_payment"]
+    assert str(payment["X-PIPEDEAL-OBLIGATION"]) == "ld_payment:raptor:2000-04-16"  # the demand, not the due day
     assert payment.decoded("DTSTART") == D("2000-04-21")
     assert alarm_day(payment) == D("2000-04-13")
     assert "Answers: ld_demand 2000-04-16 by raptor." in str(payment["DESCRIPTION"])
-    [entry] = [e for e in entries([evaluation]) if e.obligation == "ld_payment"]
+    [entry] = [e for e in entries([evaluation]) if e.kind == "ld_payment"]
     assert (entry.alarm_on, entry.alarm_calendar) == (D("2000-04-13"), "US-MA")
 
 
@@ -118,24 +172,40 @@ def test_a_duty_of_the_investor_in_vaduz_is_reminded_on_liechtenstein_business_d
     from pipedeal.engine.registration import Deadline, Step
 
     evaluation = evaluate_focus(log(*FOCUS_EVENTS), "2000-08-01")
-    duty = Deadline(id="investor_information", clause="RRA 4", party="roseworth",
+    # FOCUS's own obligations (all_obligations: the deadlines and the covenants' duties) are the
+    # Company's; the synthetic duty replaces them all, so the calendar holds it alone.
+    assert {o.party for o in evaluation.all_obligations} == {"focus"}
+    duty = Deadline(id="investor_information:roseworth:2000-08-08", clause="RRA 4", party="roseworth",
                     duty="furnish the information the Company requests", due=D("2000-08-18"),
                     unrolled_due=D("2000-08-18"), status="pending", met_on=None, met_by=None,
                     steps=(Step("RRA 4", "requested 2000-08-08 + 10 days = 2000-08-18", D("2000-08-18")),))
-    [entry] = entries([replace(evaluation, obligations=(duty,))])
-    assert (entry.alarm_on, entry.alarm_calendar) == (D("2000-08-10"), "LI")
+    alone = replace(evaluation, obligations=(duty,), covenant_obligations=())
+    [entry] = entries([alone])
+    assert (entry.alarm_on, entry.alarm_calendar, entry.kind) == (D("2000-08-10"), "LI", "investor_information")
     assert entry.summary == "Roseworth Group, Ltd.: furnish the information the Company requests (focus-1999)"
-    [event] = vevents(calendar_ics([replace(evaluation, obligations=(duty,))], party="roseworth"))
+    # Beside FOCUS's own duties (only the synthetic one is Roseworth's): the same reminder on its calendar.
+    beside = replace(evaluation, obligations=(*evaluation.obligations, duty))
+    assert [e.obligation for e in entries([beside], party="roseworth")] == [duty.id]
+    [event] = vevents(calendar_ics([alone], party="roseworth"))
     assert alarm_day(event) == D("2000-08-10")
     assert "- RRA 4: requested 2000-08-08 + 10 days = 2000-08-18 [2000-08-18]" in str(event["DESCRIPTION"])
 
 
 def test_two_demands_of_one_investor_on_one_day_are_two_events_with_two_uids():
+    # The same demand recorded twice (as `events import --allow-duplicates` lets a user do) gives the
+    # engine two payments with one id, ld_payment:raptor:2000-04-16: the calendar shows both, the
+    # first under the deal-and-id UID, the second under its repeat's, so neither hides the other.
     demand = {"type": "ld_demand", "date": "2000-04-16", "investor": "raptor"}
     evaluation = evaluate_focus(log(*FOCUS_EVENTS, demand, demand), "2000-04-18")
-    payments = [e for e in vevents(calendar_ics([evaluation])) if str(e["X-PIPEDEAL-OBLIGATION"]) == "ld_payment"]
-    assert len(payments) == len([o for o in evaluation.obligations if o.id == "ld_payment"]) == 2
-    assert len({str(e["UID"]) for e in payments}) == 2
+    payments = [e for e in vevents(calendar_ics([evaluation])) if str(e["X-PIPEDEAL-KIND"]) == "ld_payment"]
+    assert len(payments) == len([o for o in evaluation.all_obligations if o.kind == "ld_payment"]) == 2
+    assert {str(e["X-PIPEDEAL-OBLIGATION"]) for e in payments} == {"ld_payment:raptor:2000-04-16"}
+    assert {str(e["UID"]) for e in payments} == {obligation_uid("focus-1999", "ld_payment:raptor:2000-04-16"),
+                                                  obligation_uid("focus-1999", "ld_payment:raptor:2000-04-16", 1)}
+    # One demand: one event, under the first UID.
+    [single] = [e for e in vevents(calendar_ics([evaluate_focus(log(*FOCUS_EVENTS, demand), "2000-04-18")]))
+                if str(e["X-PIPEDEAL-KIND"]) == "ld_payment"]
+    assert str(single["UID"]) == obligation_uid("focus-1999", "ld_payment:raptor:2000-04-16")
 
 
 def test_a_repurchase_election_left_unpaid_cancels_its_payment_event_without_adding_one():
@@ -157,9 +227,13 @@ def test_a_repurchase_election_left_unpaid_cancels_its_payment_event_without_add
 
 
 def test_party_keeps_only_that_partys_duties():
-    # Every FOCUS obligation is the Company's: the Company's calendar has them all, Raptor's none.
+    # Every FOCUS obligation as of 2000-03-01 is the Company's: the 2 registration deadlines and the 5
+    # covenant duties (2 draft reviews, the notice of effectiveness, the transfer agent instruction,
+    # SPA 6.9's limit; see the covenants test above): the Company's calendar has all 7, Raptor's none
+    # (the covenants are owed to Raptor, not by it).
     evaluation = evaluate_focus(log(*FOCUS_EVENTS), "2000-03-01")
-    assert len(vevents(calendar_ics([evaluation], party="focus"))) == 2
+    assert len(evaluation.all_obligations) == 7
+    assert len(vevents(calendar_ics([evaluation], party="focus"))) == 7
     assert vevents(calendar_ics([evaluation], party="raptor")) == []
 
 
@@ -206,7 +280,7 @@ def test_calendar_of_the_whole_ledger_has_every_obligation_of_every_deal_once(pi
     done = pipedeal("calendar", "--db", db, "--as-of", "2030-01-01", "--out", str(out), "--json")
     events = vevents(out.read_bytes())
     expected = bundled_entries("2030-01-01")
-    # FOCUS: 2 deadlines; lumen: 2 deadlines, 7 LD installments, 2 share deliveries (as the engine has them).
+    # Every obligation of both deals, covenant duties included (as the engine has them).
     assert len(expected) > 4
     assert sorted(str(e["UID"]) for e in events) == sorted(entry.uid for entry in expected)
     assert len({str(e["UID"]) for e in events}) == len(events)
@@ -231,8 +305,8 @@ def test_evaluate_ledger_gives_each_deal_as_its_own_files_do(db, pipedeal):
     for name, evaluation in evaluated.items():
         inputs = load_inputs(name)
         alone = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars_for(inputs.terms), D("2030-01-01"))
-        assert [(o.id, o.due, o.status, o.duty) for o in evaluation.obligations] == [
-            (o.id, o.due, o.status, o.duty) for o in alone.obligations]
+        assert [(o.id, o.due, o.status, o.duty) for o in evaluation.all_obligations] == [
+            (o.id, o.due, o.status, o.duty) for o in alone.all_obligations]
     assert list(dict(evaluate_ledger(db, D("2030-01-01"), ["lumen-2023"]))) == ["lumen-2023"]
     # Split over two worker processes (as a large ledger is), the same calendar entries in the same order.
     alone = list(evaluate_ledger(db, D("2030-01-01"), then=deal_calendar, workers=1))

@@ -8,12 +8,18 @@ Choices a calendar client makes visible, and why:
 
 - **All-day** on the due date (``DTSTART;VALUE=DATE``, ``DTEND`` the next day, ``TRANSP:
   TRANSPARENT``): a deadline is a day, not a meeting, and must not block anyone's free/busy time.
-- **UID**: a hash of the deal's name, the obligation's id and what it answers (``ref``: the
-  notice, demand or exercise it follows), at a fixed domain; never the due date, the order or the
-  clock. A due date that moves (a blackout extends the filing deadline, SEC clearance pulls the
-  effectiveness deadline earlier) updates the same event on re-import instead of adding one.
-  Two obligations with the same id and ref (two demands by one investor on one day) are told
-  apart by their rank among those, in due-date order.
+- **UID**: the obligation's id, then a hash of the deal's name and that id, at a fixed domain
+  (``ld_payment:raptor:2000-04-16-<24 hex>@obligations.pipedeal.invalid``). The id is unique in
+  its deal and names the duty's kind and what gives rise to it (the demand, notice or filing it
+  answers), never its due date; so the UID never depends on the due date, the order or the clock.
+  A due date that moves (a blackout extends the filing deadline, SEC clearance pulls the
+  effectiveness deadline and the end of the SPA 6.9 limit earlier) updates the same event on
+  re-import instead of adding one. The deal's name is in the hash because two deals share ids.
+  One case gives one id twice: the same demand recorded twice (``events import
+  --allow-duplicates``: two ``ld_demand`` of one investor on one day). The calendar still shows
+  two events, the second with its repeat number in the hash (``#1``), so neither hides the other.
+- **X-PIPEDEAL-KIND** is the duty's kind (the id's first part: ``ld_payment``, ``draft_review``),
+  for a client's filter; ``X-PIPEDEAL-OBLIGATION`` the id itself, as ``obligation_met`` names it.
 - **STATUS** says whether the *deadline* stands, not whether it was met: ``CONFIRMED`` for a
   pending, met, missed or unconfirmed duty (the date is fixed in every case, and clients show a
   CONFIRMED event plainly), ``CANCELLED`` only for a duty that no longer applies (a void
@@ -55,7 +61,8 @@ class Entry:
 
     deal: str
     uid: str
-    obligation: str
+    obligation: str  # the obligation's id, unique in its deal
+    kind: str  # the duty's kind, the id's first part
     party: str
     party_name: str
     duty: str
@@ -71,17 +78,20 @@ class Entry:
     opening: str  # the deal's business hours open (the reminder's time)
 
     def as_dict(self) -> dict[str, object]:
-        return {"deal": self.deal, "uid": self.uid, "obligation": self.obligation, "party": self.party,
-                "duty": self.duty, "clause": self.clause, "due": self.due.isoformat(), "status": self.status,
+        return {"deal": self.deal, "uid": self.uid, "obligation": self.obligation, "kind": self.kind,
+                "party": self.party, "duty": self.duty, "clause": self.clause, "due": self.due.isoformat(),
+                "status": self.status,
                 "met_on": self.met_on.isoformat() if self.met_on else None,
                 "alarm_on": self.alarm_on.isoformat() if self.alarm_on else None,
                 "alarm_calendar": self.alarm_calendar, "summary": self.summary}
 
 
-def obligation_uid(deal: str, obligation_id: str, ref: str | None, rank: int = 0) -> str:
-    """The obligation's UID: the same deal, obligation and reference give the same UID in every
-    export, whatever the as-of date, the due date or the order of the obligations."""
-    key = "\x1f".join([deal, obligation_id, ref or "", str(rank)])
+def obligation_uid(deal: str, obligation_id: str, repeat: int = 0) -> str:
+    """The obligation's UID: the same deal and obligation id (unique in the deal) give the same UID
+    in every export, whatever the as-of date, the due date or the order of the obligations;
+    ``repeat`` counts the earlier obligations of the deal with the same id (see the module's
+    docstring: only a duplicated event gives one)."""
+    key = f"{deal}\x1f{obligation_id}" + (f"\x1f#{repeat}" if repeat else "")
     return f"{obligation_id}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:24]}@{UID_DOMAIN}"
 
 
@@ -123,14 +133,13 @@ def deal_calendar(evaluation: Evaluation) -> DealCalendar:
 def _deal_entries(evaluation: Evaluation) -> list[Entry]:
     deal = evaluation.terms.deal.name
     opening = evaluation.terms.notices.business_hours[0]
-    ranks: dict[tuple[str, str | None], int] = {}
     found = []
+    repeats: dict[str, int] = {}
     # A duty with no due day (an open covenant) has no place in a calendar.
     for obligation in sorted((item for item in evaluation.all_obligations if item.due is not None),
                              key=lambda item: item.due):
-        ref = getattr(obligation, "ref", None)
-        rank = ranks.get((obligation.id, ref), 0)
-        ranks[(obligation.id, ref)] = rank + 1
+        repeat = repeats.get(obligation.id, 0)
+        repeats[obligation.id] = repeat + 1
         who = evaluation.terms.party(obligation.party)
         name = who.name if who is not None else obligation.party
         calendar = _party_calendar(evaluation, obligation.party)
@@ -143,12 +152,12 @@ def _deal_entries(evaluation: Evaluation) -> list[Entry]:
                  "How the due date was computed:" if obligation.steps else "No computation recorded."]
         lines.extend(f"- {step.clause}: {step.text}" + (f" [{step.date}]" if step.date else "")
                      for step in obligation.steps)
-        if ref:
-            lines.append(f"Answers: {ref}.")
+        if obligation.ref:
+            lines.append(f"Answers: {obligation.ref}.")
         if alarm_on is not None:
             lines.append(f"Reminder {alarm_on} at {opening}: {ALARM_BUSINESS_DAYS} business days before, "
                          f"on {name}'s business calendar ({calendar.name}).")
-        found.append(Entry(deal, obligation_uid(deal, obligation.id, ref, rank), obligation.id,
+        found.append(Entry(deal, obligation_uid(deal, obligation.id, repeat), obligation.id, obligation.kind,
                            obligation.party, name, obligation.duty, obligation.clause, obligation.due,
                            obligation.status, obligation.met_on, alarm_on, calendar.name, summary,
                            "\n".join(lines), evaluation.as_of, opening))
@@ -191,6 +200,7 @@ def calendar_ics(deals: Sequence[Evaluation | DealCalendar], party: str | None =
         event.add("categories", ["pipedeal", entry.deal, entry.party, entry.status])
         event.add("x-pipedeal-deal", entry.deal)
         event.add("x-pipedeal-obligation", entry.obligation)
+        event.add("x-pipedeal-kind", entry.kind)
         event.add("x-pipedeal-clause", entry.clause)
         event.add("x-pipedeal-status", entry.status)
         if entry.alarm_on is not None:
