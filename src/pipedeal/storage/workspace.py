@@ -137,8 +137,7 @@ def load_inputs(
             terms_text = loaded.terms_text
             terms = parse_terms(terms_text, ledger_terms_label(deal, db_url))
             events = [Located(row.event, f"ledger of {deal}", None, row.seq) for row in loaded.events]
-            quotes = (read_quote_file(prices_file) if prices_file
-                      else QuoteBook(loaded.quotes, f"quotes of {deal} in {shown(db_url)}"))
+            quotes = read_quote_file(prices_file) if prices_file else loaded.quotes
             return DealInputs(terms, terms_text, f"ledger {shown(db_url)}", events,
                               f"ledger {shown(db_url)} ({len(events)} events)", quotes,
                               str(prices_file) if prices_file else f"ledger {shown(db_url)}",
@@ -253,7 +252,6 @@ def _evaluated(db_url: str, as_of: dt.date, deals: Sequence[str] | None, allow_b
     """``evaluate_ledger`` in this process (see there)."""
     from pipedeal.engine.evaluate import evaluate
     from pipedeal.storage import ledger as store
-    from pipedeal.storage.database import shown
 
     loaded = store.load_deals(db_url, deals)
     broken = [(name, deal.findings) for name, deal in loaded if deal.findings]
@@ -264,7 +262,7 @@ def _evaluated(db_url: str, as_of: dt.date, deals: Sequence[str] | None, allow_b
             warn(name, deal.findings)
         terms = cached_terms(deal.terms_text, ledger_terms_label(name, db_url))
         events = [Located(row.event, f"ledger of {name}", None, row.seq) for row in deal.events]
-        quotes = QuoteBook(deal.quotes, f"quotes of {name} in {shown(db_url)}")
+        quotes = deal.quotes
         try:
             yield name, evaluate(terms, events, quotes, calendars_for(terms), as_of)
         except InputError as exc:
