@@ -99,7 +99,8 @@ def decode_payload(payload: str) -> EventBase:
             for error in exc.errors())) from exc
 
 
-def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = None) -> list[Diagnostic]:
+def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = None,
+          decoded: dict[int, EventBase] | None = None) -> list[Diagnostic]:
     """Recompute the chain of one deal's rows (in seq order) and say what does not fit.
 
     First each row's own hash is checked at its seq; a row whose hash fits only
@@ -107,7 +108,8 @@ def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = No
     edited. Then each row must link to the hash of the row that belongs just
     before it; a missing predecessor is a deleted row. Last, the newest row
     must be the deal's recorded head (``head``): rows cut from the end leave
-    an intact chain that stops short of it.
+    an intact chain that stops short of it. ``decoded`` (when given) receives each fitting row's
+    event by seq, so a reader does not decode the payloads a second time.
     """
     findings: list[Diagnostic] = []
     position = _chain_positions(rows)
@@ -124,7 +126,7 @@ def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = No
             continue
         if _fits(deal, row, row.seq, event_json):
             belongs_at[row.seq] = row.hash
-            findings.extend(_content_findings(deal, row, event_json))
+            findings.extend(_content_findings(deal, row, event_json, decoded))
             continue
         at = position.get(row.seq)
         if at is not None and at != row.seq and _fits(deal, row, at, event_json):
@@ -180,13 +182,16 @@ def _fits(deal: str, row: ChainRow, seq: int, event_json: Any) -> bool:
     return expected == row.hash and canonical_json(event_json) == row.payload
 
 
-def _content_findings(deal: str, row: ChainRow, event_json: Any) -> list[Diagnostic]:
+def _content_findings(deal: str, row: ChainRow, event_json: Any,
+                      decoded: dict[int, EventBase] | None = None) -> list[Diagnostic]:
     """The hash fits; the payload must still be an event and agree with its columns."""
     try:
         event = decode_payload(row.payload)
     except ValueError as exc:
         return [finding("LEDGER-UNPARSEABLE", deal, row.seq,
                         f"row seq {row.seq} is not a valid event: {exc}")]
+    if decoded is not None:
+        decoded[row.seq] = event
     if event_json.get("type") != row.type or event.date != row.date:
         return [finding("LEDGER-EDITED", deal, row.seq,
                         f"row seq {row.seq} was edited: its type/date columns disagree "

@@ -374,19 +374,20 @@ def load_deals(url: str | None, deal_names: Sequence[str] | None = None) -> list
             rows = [ChainRow(*row) for row in chains.get(deal.id, ())]
             imports = [QuoteImportRow(*row) for row in logs.get(deal.id, ())]
             head = (deal.quotes_seq, deal.quotes_hash)
-            findings = audit(deal.name, rows, head=(deal.head_seq, deal.head_hash))
+            decoded: dict[int, EventBase] = {}
+            findings = audit(deal.name, rows, head=(deal.head_seq, deal.head_hash), decoded=decoded)
             findings.extend(audit_terms(deal.name, deal.terms_toml, deal.terms_hash))
-            text = texts.get(deal.id, "")
+            text, days = texts.get(deal.id, ("", ""))
             source = f"quotes of {deal.name} in {where}"
             if quotes_agree(deal.name, imports, text, head):
                 # The table is what the log's imports wrote (each quote validated then): build each
                 # day's Quote when the evaluation first reads it.
-                book = _deferred_quotes(text, deal.name, decimals, source)
+                book = _deferred_quotes(text, days, deal.name, decimals, source)
             else:  # the rows themselves, for audit_quotes to name what differs
                 raw = _raw_quotes(connection, deal.id)
                 findings.extend(audit_quotes(deal.name, imports, raw, head=head))
                 book = QuoteBook(_parsed_quotes(raw, deal.name, decimals), source)
-            loaded.append((deal.name, LedgerDeal(deal.terms_toml, _decoded_events(rows, deal.name),
+            loaded.append((deal.name, LedgerDeal(deal.terms_toml, _decoded_events(rows, deal.name, decoded),
                                                  book, findings,
                                                  Anchor(deal.name, deal.head_seq, deal.head_hash))))
         return loaded
@@ -417,34 +418,46 @@ def _quote_text_column(dialect: str) -> Any:
     return literal("{", Text) + func.substr(body, 2) + literal("}", Text)
 
 
-def _quote_texts(connection: Connection, condition: Any) -> dict[int, str]:
+def _quote_texts(connection: Connection, condition: Any) -> dict[int, tuple[str, str]]:
     """Each deal's quotes table as ``quotes_agree`` compares it with the log: the rows' canonical
     JSON in date order, joined by commas, built by the database (PostgreSQL aggregates them, one
-    row a deal; SQLite's group_concat has no order before 3.44, so its rows are joined here)."""
+    row a deal; SQLite's group_concat has no order before 3.44, so its rows are joined here);
+    beside it the rows' dates as text, in the same order, joined by commas."""
     table = QuoteRow.__table__
     dialect = connection.dialect.name
     row = _quote_text_column(dialect)
     if dialect == "postgresql":
-        statement = select(table.c.deal_id, func.string_agg(
-            row, postgresql.aggregate_order_by(literal(",", Text), table.c.date))).group_by(table.c.deal_id)
+        day = func.to_char(table.c.date, "YYYY-MM-DD")
+        statement = select(
+            table.c.deal_id,
+            func.string_agg(row, postgresql.aggregate_order_by(literal(",", Text), table.c.date)),
+            func.string_agg(day, postgresql.aggregate_order_by(literal(",", Text), table.c.date)),
+        ).group_by(table.c.deal_id)
         if condition is not None:
             statement = statement.where(condition)
-        return {deal: text for deal, text in connection.execute(statement)}
-    statement = select(table.c.deal_id, row).order_by(table.c.deal_id, table.c.date)
+        return {deal: (text, days) for deal, text, days in connection.execute(statement)}
+    statement = select(table.c.deal_id, row, type_coerce(table.c.date, Text)).order_by(table.c.deal_id,
+                                                                                          table.c.date)
     if condition is not None:
         statement = statement.where(condition)
-    grouped: dict[int, list[str]] = {}
-    for deal, text in connection.execute(statement):
-        grouped.setdefault(deal, []).append(text)
-    return {deal: ",".join(texts) for deal, texts in grouped.items()}
+    grouped: dict[int, tuple[list[str], list[str]]] = {}
+    for deal, text, day in connection.execute(statement):
+        texts, days = grouped.setdefault(deal, ([], []))
+        texts.append(text)
+        days.append(str(day))
+    return {deal: (",".join(texts), ",".join(days)) for deal, (texts, days) in grouped.items()}
 
 
-def _deferred_quotes(text: str, deal_name: str, decimals: dict[str, Decimal], source: str) -> QuoteBook:
+def _deferred_quotes(text: str, days: str, deal_name: str, decimals: dict[str, Decimal],
+                     source: str) -> QuoteBook:
     """The quotes of a table proven equal to its import log (``quotes_agree``), each day's ``Quote``
-    built on first use."""
-    rows = json.loads(f"[{text}]")
-    return QuoteBook.deferred({dt.date.fromisoformat(row["date"]): row for row in rows},
-                              _quote_reader(deal_name, decimals), source)
+    built on first use. Proven equal to the log's canonical JSON, ``text`` is objects of a date
+    and decimal or integer texts: no brace inside a value, so "},{" separates the rows, one for
+    each of ``days`` (the same rows' dates, in the same order). A row is decoded when its day is
+    read; a row that does not read is LEDGER-UNPARSEABLE then, as it would be here."""
+    read = _quote_reader(deal_name, decimals)
+    rows = dict(zip(map(dt.date.fromisoformat, days.split(",")), text[1:-1].split("},{"), strict=True)) if text else {}
+    return QuoteBook.deferred(rows, lambda row: read(json.loads(f"{{{row}}}")), source)
 
 
 def import_quotes(url: str | None, deal_name: str, quotes: Sequence[Quote], if_empty: bool = False) -> int:
@@ -651,12 +664,14 @@ def _stored_events(connection: Connection, deal: int, deal_name: str) -> list[St
     return _decoded_events(_chain_rows(connection, deal), deal_name)
 
 
-def _decoded_events(rows: Iterable[ChainRow], deal_name: str) -> list[StoredEvent]:
-    """Each chain row's event, read through the event models (an unreadable row is an error)."""
+def _decoded_events(rows: Iterable[ChainRow], deal_name: str,
+                    decoded: dict[int, EventBase] | None = None) -> list[StoredEvent]:
+    """Each chain row's event, read through the event models (an unreadable row is an error);
+    ``decoded``: the events ``audit`` already read from these rows' payloads, by seq."""
     stored = []
     for row in rows:
         try:
-            event = decode_payload(row.payload)
+            event = decoded[row.seq] if decoded and row.seq in decoded else decode_payload(row.payload)
         except ValueError as exc:
             raise InputError([Diagnostic(
                 "LEDGER-UNPARSEABLE",
