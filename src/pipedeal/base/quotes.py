@@ -107,12 +107,12 @@ class QuoteBook:
         For quotes already known to be what was imported (a ledger's table proven equal to its
         import log, where every quote was validated as a ``Quote``): an evaluation reads the
         pricing window and the default days, not every day of every deal of a ledger, so the
-        others are never parsed. ``rows`` are in date order, one per date; ``read`` raises
+        others are never parsed. ``rows`` has one row per date; ``read`` raises
         what an unreadable row deserves (it is the same ``Quote`` validation as ever).
         """
         book = cls((), source)
         book._pending = dict(rows)
-        book._dates = list(book._pending)
+        book._dates = sorted(book._pending)  # already in order: a linear pass
         book._read = read
         return book
 

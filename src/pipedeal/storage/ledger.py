@@ -386,7 +386,7 @@ def load_deals(url: str | None, deal_names: Sequence[str] | None = None) -> list
             else:  # the rows themselves, for audit_quotes to name what differs
                 raw = _raw_quotes(connection, deal.id)
                 findings.extend(audit_quotes(deal.name, imports, raw, head=head))
-                book = QuoteBook(_parsed_quotes(raw, deal.name, decimals), source)
+                book = _suspect_quotes(raw, deal.name, decimals, source)
             loaded.append((deal.name, LedgerDeal(deal.terms_toml, _decoded_events(rows, deal.name, decoded),
                                                  book, findings,
                                                  Anchor(deal.name, deal.head_seq, deal.head_hash))))
@@ -446,6 +446,23 @@ def _quote_texts(connection: Connection, condition: Any) -> dict[int, tuple[str,
         texts.append(text)
         days.append(str(day))
     return {deal: (",".join(texts), ",".join(days)) for deal, (texts, days) in grouped.items()}
+
+
+def _suspect_quotes(raw: list[dict[str, Any]], deal_name: str, decimals: dict[str, Decimal],
+                    source: str) -> QuoteBook:
+    """The quotes of a table that differs from its log (``audit_quotes`` named how): a cell that
+    is no price, a forgery among them, is LEDGER-UNPARSEABLE only if a figure reads its day, so
+    the refusal of the ledger says what verify found rather than stopping at the first bad cell
+    (``--allow-broken-ledger`` then evaluates what can be read). A date that is no date cannot
+    even be placed: every row is read at once, as before."""
+    read = _quote_reader(deal_name, decimals)
+    try:
+        rows = {dt.date.fromisoformat(row["date"][:10]): row for row in raw}
+    except ValueError:
+        return QuoteBook([read(row) for row in raw], source)
+    if len(rows) != len(raw):
+        return QuoteBook([read(row) for row in raw], source)
+    return QuoteBook.deferred(rows, read, source)
 
 
 def _deferred_quotes(text: str, days: str, deal_name: str, decimals: dict[str, Decimal],
