@@ -221,4 +221,26 @@ def _event_ics(entry: Entry) -> bytes:
         # Relative to the all-day event's start (midnight of the due day, floating).
         alarm.add("trigger", at - dt.datetime.combine(entry.due, dt.time(0, 0)))
         event.add_component(alarm)
-    return event.to_ical()
+    # ``event.to_ical()`` folds each line a character at a time (half of the export's time for a
+    # thousand deals); the same folding on the line's bytes gives the same bytes.
+    return b"".join(_folded(line) + b"\r\n" for line in event.content_lines() if line)
+
+
+def _folded(line: str) -> bytes:
+    """RFC 5545 3.1 folding of one content line, as ``icalendar`` folds it: at most 74 octets a
+    line (the continuation's leading space aside), never inside a UTF-8 character, and a fold that
+    would fall just after a backslash or a caret (an escape) falls just before it."""
+    data = line.encode("utf-8")
+    if len(data) < 75:
+        return data
+    pieces, start = [], 0
+    while len(data) - start > 74:
+        end = start + 74
+        while 0x80 <= data[end] < 0xC0:  # a UTF-8 continuation byte: back to the character's start
+            end -= 1
+        if data[end - 1] in b"\\^":
+            end -= 1
+        pieces.append(data[start:end])
+        start = end
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces)
