@@ -195,9 +195,12 @@ def calendar_ics(deals: Sequence[Evaluation | DealCalendar], party: str | None =
 
 def _event_ics(entry: Entry) -> bytes:
     """One entry's VEVENT (``BEGIN:VEVENT`` to ``END:VEVENT``, CRLF-terminated lines)."""
-    from icalendar import Alarm, Event
+    from icalendar import Alarm, Event, vText
 
-    stamp = dt.datetime.combine(entry.as_of, dt.time(0, 0), tzinfo=dt.UTC)
+    # DTSTAMP and LAST-MODIFIED: midnight UTC of the as-of date, in RFC 5545's UTC form. Written
+    # as the text icalendar writes for that datetime: it looks up the time zone's names on every
+    # datetime (~170 us each, a third of the export's time), for a zone that is always UTC.
+    stamp = vText(f"{entry.as_of.year:04d}{entry.as_of.month:02d}{entry.as_of.day:02d}T000000Z")
     event = Event()
     event.add("uid", entry.uid)
     event.add("dtstamp", stamp)
