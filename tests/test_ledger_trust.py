@@ -225,6 +225,18 @@ def test_every_deal_read_at_once_is_checked_as_verify_checks_it(ledger: str, tam
     assert name == DEAL and messages(loaded.findings) == messages(expected)
 
 
+def test_a_sqlite_volume_cell_holding_text_that_spells_a_vwap_is_still_an_edit(sqlite_url: str) -> None:
+    # SQLite keeps a text in an integer column. Logged: {"date":"2000-01-13","volume":1000,"vwap":"1.75"};
+    # stored: volume '1000,"vwap":"1.75"' (text) and no vwap, which spells the same characters.
+    init_workspace(sqlite_url, DEAL, TERMS)
+    import_quotes(sqlite_url, DEAL, [Quote(JAN_13, volume=1000, vwap=Decimal("1.75"))])
+    raw(sqlite_url, "UPDATE quotes SET volume = '1000,\"vwap\":\"1.75\"', vwap = NULL")
+    expected = verify(sqlite_url, DEAL)
+    assert [finding.code for finding in expected] == ["LEDGER-EDITED"]
+    [(_, loaded)] = load_deals(sqlite_url)
+    assert messages(loaded.findings) == messages(expected)
+
+
 def test_a_deleted_quote_import_is_found_when_every_deal_is_read_at_once(ledger: str) -> None:
     raw(ledger, *drop_guards(ledger), "DELETE FROM quote_imports WHERE seq = 2")
     [(_, loaded)] = load_deals(ledger)

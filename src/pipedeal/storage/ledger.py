@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Text, delete, func, insert, literal, select, type_coerce, update
+from sqlalchemy import Connection, Text, case, delete, func, insert, literal, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pipedeal.base.diagnostics import Diagnostic, InputError
@@ -408,9 +408,18 @@ def _quote_text_column(dialect: str) -> Any:
     NULL one left out, prices as their stored text, the volume as a number."""
     table = QuoteRow.__table__
     day = func.to_char(table.c.date, "YYYY-MM-DD") if dialect == "postgresql" else table.c.date
-    parts = {name: literal(f',"{name}":', Text) + _json_text(table.c[name]) for name in PRICE_COLUMNS}
+    volume = func.cast(table.c.volume, Text)
+    prices = {name: _json_text(table.c[name]) for name in PRICE_COLUMNS}
+    if dialect != "postgresql":
+        # A SQLite column holds any type: a cell whose type pipedeal never writes (a volume that is
+        # text, a price that is a blob) must not spell the log's text; "!" makes it differ.
+        volume = case((func.typeof(table.c.volume) == "integer", volume),
+                      (table.c.volume.is_(None), None), else_=literal("!", Text))
+        prices = {name: case((func.typeof(table.c[name]) == "text", spelled), (table.c[name].is_(None), None),
+                             else_=literal("!", Text)) for name, spelled in prices.items()}
+    parts = {name: literal(f',"{name}":', Text) + spelled for name, spelled in prices.items()}
     parts["date"] = literal(',"date":', Text) + _json_text(day)
-    parts["volume"] = literal(',"volume":', Text) + func.cast(table.c.volume, Text)
+    parts["volume"] = literal(',"volume":', Text) + volume
     body = None
     for name in sorted(parts):
         part = parts[name] if name == "date" else func.coalesce(parts[name], literal("", Text))
