@@ -418,7 +418,10 @@ def _quote_text_column(dialect: str) -> Any:
         prices = {name: case((func.typeof(table.c[name]) == "text", spelled), (table.c[name].is_(None), None),
                              else_=literal("!", Text)) for name, spelled in prices.items()}
     parts = {name: literal(f',"{name}":', Text) + spelled for name, spelled in prices.items()}
-    parts["date"] = literal(',"date":', Text) + _json_text(day)
+    spelled_day = _json_text(day)
+    if dialect != "postgresql":
+        spelled_day = case((func.typeof(table.c.date) == "text", spelled_day), else_=literal("!", Text))
+    parts["date"] = literal(',"date":', Text) + spelled_day
     parts["volume"] = literal(',"volume":', Text) + volume
     body = None
     for name in sorted(parts):
@@ -453,7 +456,7 @@ def _quote_texts(connection: Connection, condition: Any) -> dict[int, tuple[str,
     for deal, text, day in connection.execute(statement):
         texts, days = grouped.setdefault(deal, ([], []))
         texts.append(text)
-        days.append(str(day))
+        days.append(day if isinstance(day, str) else "")  # not text: the row's spelling already differs
     return {deal: (",".join(texts), ",".join(days)) for deal, (texts, days) in grouped.items()}
 
 
