@@ -407,7 +407,7 @@ def _quote_text_column(dialect: str) -> Any:
     """SQL for one quotes row's ``canonical_json(quote_json(row))``: its fields in key order, a
     NULL one left out, prices as their stored text, the volume as a number."""
     table = QuoteRow.__table__
-    day = func.to_char(table.c.date, "YYYY-MM-DD") if dialect == "postgresql" else table.c.date
+    day = func.to_char(table.c.date, "yyyy-mm-dd") if dialect == "postgresql" else table.c.date
     volume = func.cast(table.c.volume, Text)
     prices = {name: _json_text(table.c[name]) for name in PRICE_COLUMNS}
     if dialect != "postgresql":
@@ -439,7 +439,7 @@ def _quote_texts(connection: Connection, condition: Any) -> dict[int, tuple[str,
     dialect = connection.dialect.name
     row = _quote_text_column(dialect)
     if dialect == "postgresql":
-        day = func.to_char(table.c.date, "YYYY-MM-DD")
+        day = func.to_char(table.c.date, "yyyy-mm-dd")
         statement = select(
             table.c.deal_id,
             func.string_agg(row, postgresql.aggregate_order_by(literal(",", Text), table.c.date)),
