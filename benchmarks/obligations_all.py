@@ -2,6 +2,7 @@
 
     python benchmarks/obligations_all.py [--deals 1000] [--rounds 5] [--postgres URL] [--as-of 2001-01-01]
                                          [--quotes-until 2000-12-31] [--build-workers 2] [--keep | --ledger URL]
+                                         [--baseline SRC]
 
 The ledger: a schema of its own in the PostgreSQL database (``--postgres``, default the test server's
 ``test`` database), dropped afterwards (``--keep`` prints its URL and keeps it). Deal ``i``
@@ -21,6 +22,8 @@ run of each side per round after a warm-up round, in this order:
 - ``python -c pass``: the interpreter alone;
 - ``pipedeal calendar --all --db URL --as-of D --out x.ics``: read, verify and evaluate every deal
   (``workspace.evaluate_ledger``) and write the calendar;
+- with ``--baseline SRC``, the same ``calendar --all`` with ``PYTHONPATH`` set to another tree's ``src``
+  (the tree before a change), checked to write the same bytes;
 - ``pipedeal obligations --all --json --db URL --as-of D``, once the command exists
   (``OBLIGATIONS_ALL``: the hook; it is timed when ``pipedeal obligations --help`` offers ``--all``).
 
@@ -174,6 +177,9 @@ def main() -> None:
     parser.add_argument("--build-workers", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the schema (its URL is printed)")
     parser.add_argument("--ledger", help="time this ledger (built by an earlier --keep run) instead")
+    parser.add_argument("--baseline", metavar="SRC",
+                        help="also time `calendar --all` of another tree's src (e.g. `git archive <commit> src`), "
+                             "in the same rounds: a before/after measured pair by pair")
     args = parser.parse_args()
 
     import psycopg
@@ -201,6 +207,14 @@ def main() -> None:
                 ("python -c pass", [sys.executable, "-c", "pass"], None),
                 ("calendar --all", [*python, "calendar", "--all", "--db", url, "--as-of", args.as_of,
                                     "--out", str(cwd / "x.ics")], f"of {args.deals} deal(s)")]
+            if args.baseline:
+                base_env = {**env, "PYTHONPATH": str(Path(args.baseline).resolve())}
+                sides.append(("baseline calendar --all", [*python, "calendar", "--all", "--db", url, "--as-of",
+                                                          args.as_of, "--out", str(cwd / "b.ics")],
+                              f"of {args.deals} deal(s)"))
+                envs = {"baseline calendar --all": base_env}
+            else:
+                envs = {}
             if has_obligations_all(env, cwd):
                 sides.append(("obligations --all --json", [*python, *OBLIGATIONS_ALL, "--db", url,
                                                            "--as-of", args.as_of], None))
@@ -209,7 +223,7 @@ def main() -> None:
             times: dict[str, list[float]] = {label: [] for label, _, _ in sides}
             for round_ in range(args.rounds + 1):  # round 0 warms the caches
                 for label, argv, expect in sides:
-                    seconds = run_once(argv, env, cwd, expect)
+                    seconds = run_once(argv, envs.get(label, env), cwd, expect)
                     if round_:
                         times[label].append(seconds)
             print(f"{args.rounds} rounds after a warm-up, one run of each side per round; load average "
@@ -219,6 +233,11 @@ def main() -> None:
                 low, median, p90 = figures(times[label])
                 print(f"  {label:<26} min {low:9.1f}   median {median:9.1f}   p90 {p90:9.1f} ms   "
                       f"{median / floor:7.1f}x python -c pass")
+            if args.baseline:
+                ratio = figures(times["baseline calendar --all"])[1] / figures(times["calendar --all"])[1]
+                same = (cwd / "b.ics").read_bytes() == (cwd / "x.ics").read_bytes()
+                print(f"  baseline / this tree (calendar --all, medians): {ratio:.2f}x; the same calendar bytes: "
+                      f"{'yes' if same else 'NO'}")
             for label in ("obligations --all --json", "calendar --all"):
                 if label in times:
                     median = figures(times[label])[1] / 1000

@@ -382,3 +382,27 @@ def test_stored_terms_are_parsed_once_and_a_damaged_cache_is_parsed_again(tmp_pa
         workspace.cached_terms(text.replace('trading = "XNAS"', 'trading = 7', 1), "terms of x")
     assert (refused.value.problems[0].file, refused.value.problems[0].line) == ("terms of x", 18)  # trading =
     assert len(list(tmp_path.glob("terms-*/*.pickle"))) == 1
+
+
+def test_long_lines_fold_exactly_as_icalendar_folds_them():
+    # calendar.py folds the VEVENT lines itself (icalendar's folding is a loop per character): a
+    # line of 74 octets stays whole, longer ones break every 74 octets (the continuation's space
+    # aside), never inside a UTF-8 character ("§" 2 octets, "€" 3, "📅" 4) and never just after
+    # a backslash or a caret (the escape moves to the next line). Every placement of those
+    # around the fold, against icalendar's own Contentline.
+    from icalendar.parser import Contentline
+
+    from pipedeal.outputs.calendar import _folded
+
+    lines = ["DESCRIPTION:" + "x" * n for n in (0, 61, 62, 63, 140, 300)]
+    for mark in ("§", "€", "📅", "\\,", "\\n", "^", "\\\\"):
+        for before in range(55, 80):
+            lines.append("DESCRIPTION:" + "y" * before + mark + "z" * 100 + mark * 30)
+    for line in lines:
+        assert _folded(line) == Contentline(line).to_ical(), line
+    # Worked by hand: "SUMMARY:" is 8 octets; with 66 x's the line is 74 octets and stays whole,
+    # with 67 it is 75: 74 octets, then CRLF, a space and the last x.
+    assert _folded("SUMMARY:" + "x" * 66) == b"SUMMARY:" + b"x" * 66
+    assert _folded("SUMMARY:" + "x" * 67) == b"SUMMARY:" + b"x" * 66 + b"\r\n x"
+    # A backslash as the 74th octet: the fold falls before it, so "\," stays on one line.
+    assert _folded("SUMMARY:" + "x" * 65 + "\\,tail") == b"SUMMARY:" + b"x" * 65 + b"\r\n \\,tail"

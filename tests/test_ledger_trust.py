@@ -12,7 +12,16 @@ from test_storage import DEAL, TERMS, accept_all, codes, ld_demands, located, ra
 
 from pipedeal.base.diagnostics import InputError
 from pipedeal.base.quotes import Quote
-from pipedeal.storage import anchor, append_events, import_quotes, init_workspace, load_deal, load_quotes, verify
+from pipedeal.storage import (
+    anchor,
+    append_events,
+    import_quotes,
+    init_workspace,
+    load_deal,
+    load_deals,
+    load_quotes,
+    verify,
+)
 from pipedeal.storage.database import downgrade, transaction
 
 JAN_13 = dt.date(2000, 1, 13)
@@ -187,3 +196,62 @@ def test_a_rewritten_row_at_the_anchor_is_reported(ledger: str) -> None:
     append_events(ledger, DEAL, ld_demands(1), accept_all)  # a different seq 6
     (finding,) = verify(ledger, DEAL, anchor=(kept.seq, kept.hash))
     assert finding.code == "LEDGER-ROLLED-BACK" and "no longer the anchored row" in finding.message
+
+
+# --- 1b. a ledger of many deals is checked as verify checks it (load_deals) ----------------
+#
+# `calendar --all` reads every deal with load_deals, which lets the database spell each deal's
+# quotes table as the import log spells it and compares the two texts; only a mismatch reads the
+# rows one by one. Each tampering below must give load_deals exactly verify's findings.
+
+FORGED_CELL = "'1.75\",\"close\":\"1.8125'"  # the text a naive concatenation would splice into place
+
+
+@pytest.mark.parametrize("tampering", [
+    "UPDATE quotes SET close = '9.5' WHERE date = '2000-01-13'",
+    "INSERT INTO quotes (deal_id, date, close) VALUES ((SELECT id FROM deals), '2000-02-01', '3')",
+    "DELETE FROM quotes WHERE date = '2000-01-14'",
+    "UPDATE quotes SET volume = NULL WHERE date = '2000-01-16'",
+    # Jan 13 is logged as {"bid":"1.75","close":"1.8125","date":...}: the close moved into the bid
+    # cell, quotes and all, spells the same text unless the cell's quotes are escaped as JSON's are.
+    f"UPDATE quotes SET bid = {FORGED_CELL}, close = NULL WHERE date = '2000-01-13'",
+    "UPDATE quotes SET bid = '1.75\\' WHERE date = '2000-01-15'",
+])
+def test_every_deal_read_at_once_is_checked_as_verify_checks_it(ledger: str, tampering: str) -> None:
+    raw(ledger, tampering)
+    expected = verify(ledger, DEAL)
+    assert expected, "the tampering must be visible to verify"
+    [(name, loaded)] = load_deals(ledger)
+    assert name == DEAL and messages(loaded.findings) == messages(expected)
+
+
+def test_a_sqlite_volume_cell_holding_text_that_spells_a_vwap_is_still_an_edit(sqlite_url: str) -> None:
+    # SQLite keeps a text in an integer column. Logged: {"date":"2000-01-13","volume":1000,"vwap":"1.75"};
+    # stored: volume '1000,"vwap":"1.75"' (text) and no vwap, which spells the same characters.
+    init_workspace(sqlite_url, DEAL, TERMS)
+    import_quotes(sqlite_url, DEAL, [Quote(JAN_13, volume=1000, vwap=Decimal("1.75"))])
+    raw(sqlite_url, "UPDATE quotes SET volume = '1000,\"vwap\":\"1.75\"', vwap = NULL")
+    expected = verify(sqlite_url, DEAL)
+    assert [finding.code for finding in expected] == ["LEDGER-EDITED"]
+    [(_, loaded)] = load_deals(sqlite_url)
+    assert messages(loaded.findings) == messages(expected)
+
+
+def test_a_deleted_quote_import_is_found_when_every_deal_is_read_at_once(ledger: str) -> None:
+    raw(ledger, *drop_guards(ledger), "DELETE FROM quote_imports WHERE seq = 2")
+    [(_, loaded)] = load_deals(ledger)
+    assert messages(loaded.findings) == [
+        "LEDGER-DELETED: quote import 2 missing at the end of the quote import log (deleted)"]
+
+
+def test_quotes_corrected_by_a_later_import_read_at_once_are_the_corrected_ones(ledger: str) -> None:
+    # Three imports: Jan 13-14, Jan 15-16, then a bid of 1 25/32 = 1.78125 for Jan 13 alone, which
+    # keeps that day's close 1.8125 and volume 1,000 (a re-import replaces only what it gives).
+    import_quotes(ledger, DEAL, [Quote(JAN_13, bid=Decimal("1.78125"))])
+    [(_, loaded)] = load_deals(ledger)
+    assert loaded.findings == [] and len(loaded.quotes) == 4
+    assert loaded.quotes.get(JAN_13) == Quote(JAN_13, close=Decimal("1.8125"), bid=Decimal("1.78125"), volume=1000)
+    # Every day as load_quotes reads it (one row at a time, every Decimal built at once).
+    assert loaded.quotes.quotes() == load_quotes(ledger, DEAL)
+    assert loaded.quotes.between(JAN_13, JAN_13 + dt.timedelta(days=3), "close") == [
+        (JAN_13 + dt.timedelta(days=i), Decimal("1.8125") + i) for i in range(4)]

@@ -555,9 +555,18 @@ def _cache_dir(cache_dir: str | os.PathLike[str] | None) -> Path:
     from_env = os.environ.get(CACHE_DIR_ENV)
     if from_env:
         return Path(from_env)
-    import platformdirs
+    # platformdirs costs ~50 us a call, and a ledger of many deals asks for every holiday
+    # calendar of every deal: kept per value of the variables it reads.
+    key = (os.environ.get("XDG_CACHE_HOME"), os.environ.get("HOME"), os.environ.get("LOCALAPPDATA"))
+    found = _USER_CACHE_DIRS.get(key)
+    if found is None:
+        import platformdirs
 
-    return Path(platformdirs.user_cache_dir("pipedeal"))
+        found = _USER_CACHE_DIRS[key] = Path(platformdirs.user_cache_dir("pipedeal"))
+    return found
+
+
+_USER_CACHE_DIRS: dict[tuple[str | None, ...], Path] = {}
 
 
 def session_cache_path(

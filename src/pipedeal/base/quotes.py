@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
@@ -96,15 +96,40 @@ class QuoteBook:
             known = self._by_date.get(quote.date)
             self._by_date[quote.date] = known.merged(quote) if known else quote
         self._dates = sorted(self._by_date)
+        self._pending: dict[dt.date, object] = {}
+        self._read: Callable[[object], Quote] | None = None
+
+    @classmethod
+    def deferred(cls, rows: Mapping[dt.date, object], read: Callable[[object], Quote],
+                 source: str | None = None) -> QuoteBook:
+        """A book of one quote per date whose ``Quote``s are built on first use: ``read(rows[day])``.
+
+        For quotes already known to be what was imported (a ledger's table proven equal to its
+        import log, where every quote was validated as a ``Quote``): an evaluation reads the
+        pricing window and the default days, not every day of every deal of a ledger, so the
+        others are never parsed. ``rows`` has one row per date; ``read`` raises
+        what an unreadable row deserves (it is the same ``Quote`` validation as ever).
+        """
+        book = cls((), source)
+        book._pending = dict(rows)
+        book._dates = sorted(book._pending)  # already in order: a linear pass
+        book._read = read
+        return book
 
     def __len__(self) -> int:
-        return len(self._by_date)
+        return len(self._dates)
 
     def get(self, day: dt.date) -> Quote | None:
-        return self._by_date.get(day)
+        quote = self._by_date.get(day)
+        if quote is None and self._pending:
+            row = self._pending.pop(day, None)
+            if row is not None:
+                assert self._read is not None
+                quote = self._by_date[day] = self._read(row)
+        return quote
 
     def value(self, day: dt.date, column: str) -> Decimal | None:
-        quote = self._by_date.get(day)
+        quote = self.get(day)
         return None if quote is None else getattr(quote, column)
 
     def between(self, first: dt.date, last: dt.date, column: str) -> list[tuple[dt.date, Decimal]]:
@@ -112,7 +137,7 @@ class QuoteBook:
         low, high = bisect_left(self._dates, first), bisect_right(self._dates, last)
         found = []
         for day in self._dates[low:high]:
-            value = getattr(self._by_date[day], column)
+            value = getattr(self.get(day), column)
             if value is not None:
                 found.append((day, value))
         return found
@@ -121,13 +146,13 @@ class QuoteBook:
         return list(self._dates)
 
     def quotes(self) -> list[Quote]:
-        return [self._by_date[day] for day in self._dates]
+        return [self.get(day) for day in self._dates]  # type: ignore[misc]
 
     def merged(self, newer: Iterable[Quote]) -> QuoteBook:
         return QuoteBook([*self.quotes(), *newer], self.source)
 
     def as_mapping(self) -> Mapping[dt.date, Quote]:
-        return dict(self._by_date)
+        return {day: self.get(day) for day in self._dates}  # type: ignore[misc]
 
 
 def price_problem(value: object) -> str | None:

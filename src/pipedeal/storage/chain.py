@@ -99,7 +99,8 @@ def decode_payload(payload: str) -> EventBase:
             for error in exc.errors())) from exc
 
 
-def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = None) -> list[Diagnostic]:
+def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = None,
+          decoded: dict[int, EventBase] | None = None) -> list[Diagnostic]:
     """Recompute the chain of one deal's rows (in seq order) and say what does not fit.
 
     First each row's own hash is checked at its seq; a row whose hash fits only
@@ -107,7 +108,8 @@ def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = No
     edited. Then each row must link to the hash of the row that belongs just
     before it; a missing predecessor is a deleted row. Last, the newest row
     must be the deal's recorded head (``head``): rows cut from the end leave
-    an intact chain that stops short of it.
+    an intact chain that stops short of it. ``decoded`` (when given) receives each fitting row's
+    event by seq, so a reader does not decode the payloads a second time.
     """
     findings: list[Diagnostic] = []
     position = _chain_positions(rows)
@@ -124,7 +126,7 @@ def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = No
             continue
         if _fits(deal, row, row.seq, event_json):
             belongs_at[row.seq] = row.hash
-            findings.extend(_content_findings(deal, row, event_json))
+            findings.extend(_content_findings(deal, row, event_json, decoded))
             continue
         at = position.get(row.seq)
         if at is not None and at != row.seq and _fits(deal, row, at, event_json):
@@ -180,13 +182,16 @@ def _fits(deal: str, row: ChainRow, seq: int, event_json: Any) -> bool:
     return expected == row.hash and canonical_json(event_json) == row.payload
 
 
-def _content_findings(deal: str, row: ChainRow, event_json: Any) -> list[Diagnostic]:
+def _content_findings(deal: str, row: ChainRow, event_json: Any,
+                      decoded: dict[int, EventBase] | None = None) -> list[Diagnostic]:
     """The hash fits; the payload must still be an event and agree with its columns."""
     try:
         event = decode_payload(row.payload)
     except ValueError as exc:
         return [finding("LEDGER-UNPARSEABLE", deal, row.seq,
                         f"row seq {row.seq} is not a valid event: {exc}")]
+    if decoded is not None:
+        decoded[row.seq] = event
     if event_json.get("type") != row.type or event.date != row.date:
         return [finding("LEDGER-EDITED", deal, row.seq,
                         f"row seq {row.seq} was edited: its type/date columns disagree "
@@ -357,6 +362,53 @@ def audit_quotes(
             findings.append(Diagnostic("LEDGER-EDITED", f"the quote of {day} was edited: {detail}", file=where,
                                        field="quotes"))
     return findings
+
+
+def quote_import_body_hash(entry: QuoteImportRow, deal: str) -> str:
+    """``quote_import_hash`` of an import as stored, without decoding its quotes: the body's
+    canonical JSON (keys sorted: deal, imported_at, quotes, seq) with the stored text spliced in
+    where ``canonical_json(quotes)`` goes. The stored text is the canonical one exactly when this
+    hash is the recorded one, so a fit proves both the hash and the canonical spelling that
+    ``audit_quotes`` checks by decoding and re-encoding."""
+    body = (f'{{"deal":{json.dumps(deal)},"imported_at":{json.dumps(as_utc(entry.imported_at).isoformat())},'
+            f'"quotes":{entry.quotes},"seq":{json.dumps(entry.seq)}}}')
+    return hashlib.sha256((entry.prev_hash + body).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def quotes_agree(deal: str, imports: Sequence[QuoteImportRow], table_text: str, head: tuple[int, str]) -> bool:
+    """Whether the quote import log is intact and its replay is exactly the quotes table, given
+    as ``table_text``: the ``canonical_json`` of each stored row's ``quote_json``, in date
+    order, joined by commas (the database builds it, see ``ledger._quote_text``).
+
+    A proof of the clean case only, for a ledger of many deals: ``True`` means ``audit_quotes``
+    would find nothing (every import at its seq, linked, hashing to its recorded hash, the last
+    one the head; the replay's canonical text equal to the table's, hence the same dates, fields
+    and values). ``False`` says nothing more: the caller runs ``audit_quotes`` on the rows for
+    the findings. One import (the usual case) is compared as text, without decoding it: an
+    import's quotes are written in date order, one per date (``QuoteBook``).
+    """
+    prev_hash = GENESIS_HASH
+    for expected_seq, entry in enumerate(imports, start=1):
+        if entry.seq != expected_seq or entry.prev_hash != prev_hash:
+            return False
+        if quote_import_body_hash(entry, deal) != entry.hash:
+            return False
+        prev_hash = entry.hash
+    if (len(imports), prev_hash) != (head[0], head[1] if imports else GENESIS_HASH):
+        return False
+    if not imports:
+        return table_text == ""
+    if len(imports) == 1:
+        logged = imports[0].quotes
+        return logged.startswith("[") and logged.endswith("]") and logged[1:-1] == table_text
+    replayed: dict[str, dict[str, Any]] = {}
+    try:
+        for entry in imports:
+            for quote in json.loads(entry.quotes):
+                replayed[quote["date"]] = {**replayed.get(quote["date"], {}), **quote}
+    except (ValueError, TypeError, KeyError, RecursionError):
+        return False
+    return canonical_json([replayed[day] for day in sorted(replayed)])[1:-1] == table_text
 
 
 def audit_anchor(deal: str, rows: Sequence[ChainRow], anchor: tuple[int | None, str]) -> list[Diagnostic]:

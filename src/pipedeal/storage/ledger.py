@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Text, delete, func, insert, select, type_coerce, update
+from sqlalchemy import Connection, Text, case, delete, func, insert, literal, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pipedeal.base.diagnostics import Diagnostic, InputError
@@ -50,9 +50,10 @@ from pipedeal.storage.chain import (
     decode_payload,
     quote_import_hash,
     quote_json,
+    quotes_agree,
     terms_hash,
 )
-from pipedeal.storage.database import deal_id, transaction, upgrade
+from pipedeal.storage.database import deal_id, resolve_url, shown, transaction, upgrade
 from pipedeal.storage.models import MAX_NAME, Deal, EventRow, FoldCheckpoint, QuoteRow
 from pipedeal.storage.models import QuoteImportRow as QuoteImportTable
 
@@ -314,7 +315,7 @@ class LedgerDeal:
 
     terms_text: str
     events: list[StoredEvent]
-    quotes: list[Quote]
+    quotes: QuoteBook  # named "quotes of DEAL in URL" in errors
     findings: list[Diagnostic]
     anchor: Anchor
 
@@ -327,7 +328,8 @@ def load_deal(url: str | None, deal_name: str) -> LedgerDeal:
         row = connection.execute(select(Deal.terms_toml, Deal.head_seq, Deal.head_hash)
                                  .where(Deal.id == deal)).one()
         return LedgerDeal(row.terms_toml, _stored_events(connection, deal, deal_name),
-                          _stored_quotes(connection, deal, deal_name), findings,
+                          QuoteBook(_stored_quotes(connection, deal, deal_name),
+                                    f"quotes of {deal_name} in {shown(url or resolve_url(url))}"), findings,
                           Anchor(deal_name, row.head_seq, row.head_hash))
 
 
@@ -373,25 +375,127 @@ def load_deals(url: str | None, deal_names: Sequence[str] | None = None) -> list
         logs = grouped(select(QuoteImportTable.deal_id, QuoteImportTable.seq, QuoteImportTable.imported_at,
                               QuoteImportTable.quotes, QuoteImportTable.prev_hash, QuoteImportTable.hash)
                        .order_by(QuoteImportTable.deal_id, QuoteImportTable.seq), QuoteImportTable)
-        table = QuoteRow.__table__
-        quote_rows: dict[int, list[dict[str, Any]]] = {}
-        condition = of_these(table.c)
-        statement = select(table.c.deal_id, *_quote_columns()).order_by(table.c.deal_id, table.c.date)
-        for row in connection.execute(statement if condition is None else statement.where(condition)):
-            quote_rows.setdefault(row[0], []).append(_quote_json(row[1:]))
+        texts = _quote_texts(connection, of_these(QuoteRow.__table__.c))
         loaded = []
         decimals: dict[str, Decimal] = {}
+        where = shown(url or resolve_url(url))
         for deal in deals:
             rows = [ChainRow(*row) for row in chains.get(deal.id, ())]
-            raw = quote_rows.get(deal.id, [])
-            findings = audit(deal.name, rows, head=(deal.head_seq, deal.head_hash))
+            imports = [QuoteImportRow(*row) for row in logs.get(deal.id, ())]
+            head = (deal.quotes_seq, deal.quotes_hash)
+            decoded: dict[int, EventBase] = {}
+            findings = audit(deal.name, rows, head=(deal.head_seq, deal.head_hash), decoded=decoded)
             findings.extend(audit_terms(deal.name, deal.terms_toml, deal.terms_hash))
-            findings.extend(audit_quotes(deal.name, [QuoteImportRow(*row) for row in logs.get(deal.id, ())], raw,
-                                         head=(deal.quotes_seq, deal.quotes_hash)))
-            loaded.append((deal.name, LedgerDeal(deal.terms_toml, _decoded_events(rows, deal.name),
-                                                 _parsed_quotes(raw, deal.name, decimals), findings,
+            text, days = texts.get(deal.id, ("", ""))
+            source = f"quotes of {deal.name} in {where}"
+            if quotes_agree(deal.name, imports, text, head):
+                # The table is what the log's imports wrote (each quote validated then): build each
+                # day's Quote when the evaluation first reads it.
+                book = _deferred_quotes(text, days, deal.name, decimals, source)
+            else:  # the rows themselves, for audit_quotes to name what differs
+                raw = _raw_quotes(connection, deal.id)
+                findings.extend(audit_quotes(deal.name, imports, raw, head=head))
+                book = _suspect_quotes(raw, deal.name, decimals, source)
+            loaded.append((deal.name, LedgerDeal(deal.terms_toml, _decoded_events(rows, deal.name, decoded),
+                                                 book, findings,
                                                  Anchor(deal.name, deal.head_seq, deal.head_hash))))
         return loaded
+
+
+def _json_text(value: Any) -> Any:
+    """SQL for ``json.dumps`` of a stored cell's text: quoted, ``\\`` and ``"`` escaped. Any other
+    character is left as is, where ``json.dumps`` would escape it: such a cell (never written by
+    pipedeal) then differs from the log's text, and the rows are compared one by one instead."""
+    text = type_coerce(value, Text)
+    escaped = func.replace(func.replace(text, literal("\\", Text), literal("\\\\", Text)),
+                           literal('"', Text), literal('\\"', Text))
+    return literal('"', Text) + escaped + literal('"', Text)
+
+
+def _quote_text_column(dialect: str) -> Any:
+    """SQL for one quotes row's ``canonical_json(quote_json(row))``: its fields in key order, a
+    NULL one left out, prices as their stored text, the volume as a number."""
+    table = QuoteRow.__table__
+    day = func.to_char(table.c.date, "yyyy-mm-dd") if dialect == "postgresql" else table.c.date
+    volume = func.cast(table.c.volume, Text)
+    prices = {name: _json_text(table.c[name]) for name in PRICE_COLUMNS}
+    if dialect != "postgresql":
+        # A SQLite column holds any type: a cell whose type pipedeal never writes (a volume that is
+        # text, a price that is a blob) must not spell the log's text; "!" makes it differ.
+        volume = case((func.typeof(table.c.volume) == "integer", volume),
+                      (table.c.volume.is_(None), None), else_=literal("!", Text))
+        prices = {name: case((func.typeof(table.c[name]) == "text", spelled), (table.c[name].is_(None), None),
+                             else_=literal("!", Text)) for name, spelled in prices.items()}
+    parts = {name: literal(f',"{name}":', Text) + spelled for name, spelled in prices.items()}
+    spelled_day = _json_text(day)
+    if dialect != "postgresql":
+        spelled_day = case((func.typeof(table.c.date) == "text", spelled_day), else_=literal("!", Text))
+    parts["date"] = literal(',"date":', Text) + spelled_day
+    parts["volume"] = literal(',"volume":', Text) + volume
+    body = None
+    for name in sorted(parts):
+        part = parts[name] if name == "date" else func.coalesce(parts[name], literal("", Text))
+        body = part if body is None else body + part
+    return literal("{", Text) + func.substr(body, 2) + literal("}", Text)
+
+
+def _quote_texts(connection: Connection, condition: Any) -> dict[int, tuple[str, str]]:
+    """Each deal's quotes table as ``quotes_agree`` compares it with the log: the rows' canonical
+    JSON in date order, joined by commas, built by the database (PostgreSQL aggregates them, one
+    row a deal; SQLite's group_concat has no order before 3.44, so its rows are joined here);
+    beside it the rows' dates as text, in the same order, joined by commas."""
+    table = QuoteRow.__table__
+    dialect = connection.dialect.name
+    row = _quote_text_column(dialect)
+    if dialect == "postgresql":
+        day = func.to_char(table.c.date, "yyyy-mm-dd")
+        statement = select(
+            table.c.deal_id,
+            func.string_agg(row, postgresql.aggregate_order_by(literal(",", Text), table.c.date)),
+            func.string_agg(day, postgresql.aggregate_order_by(literal(",", Text), table.c.date)),
+        ).group_by(table.c.deal_id)
+        if condition is not None:
+            statement = statement.where(condition)
+        return {deal: (text, days) for deal, text, days in connection.execute(statement)}
+    statement = select(table.c.deal_id, row, type_coerce(table.c.date, Text)).order_by(table.c.deal_id,
+                                                                                          table.c.date)
+    if condition is not None:
+        statement = statement.where(condition)
+    grouped: dict[int, tuple[list[str], list[str]]] = {}
+    for deal, text, day in connection.execute(statement):
+        texts, days = grouped.setdefault(deal, ([], []))
+        texts.append(text)
+        days.append(day if isinstance(day, str) else "")  # not text: the row's spelling already differs
+    return {deal: (",".join(texts), ",".join(days)) for deal, (texts, days) in grouped.items()}
+
+
+def _suspect_quotes(raw: list[dict[str, Any]], deal_name: str, decimals: dict[str, Decimal],
+                    source: str) -> QuoteBook:
+    """The quotes of a table that differs from its log (``audit_quotes`` named how): a cell that
+    is no price, a forgery among them, is LEDGER-UNPARSEABLE only if a figure reads its day, so
+    the refusal of the ledger says what verify found rather than stopping at the first bad cell
+    (``--allow-broken-ledger`` then evaluates what can be read). A date that is no date cannot
+    even be placed: every row is read at once, as before."""
+    read = _quote_reader(deal_name, decimals)
+    try:
+        rows = {dt.date.fromisoformat(row["date"][:10]): row for row in raw}
+    except ValueError:
+        return QuoteBook([read(row) for row in raw], source)
+    if len(rows) != len(raw):
+        return QuoteBook([read(row) for row in raw], source)
+    return QuoteBook.deferred(rows, read, source)
+
+
+def _deferred_quotes(text: str, days: str, deal_name: str, decimals: dict[str, Decimal],
+                     source: str) -> QuoteBook:
+    """The quotes of a table proven equal to its import log (``quotes_agree``), each day's ``Quote``
+    built on first use. Proven equal to the log's canonical JSON, ``text`` is objects of a date
+    and decimal or integer texts: no brace inside a value, so "},{" separates the rows, one for
+    each of ``days`` (the same rows' dates, in the same order). A row is decoded when its day is
+    read; a row that does not read is LEDGER-UNPARSEABLE then, as it would be here."""
+    read = _quote_reader(deal_name, decimals)
+    rows = dict(zip(map(dt.date.fromisoformat, days.split(",")), text[1:-1].split("},{"), strict=True)) if text else {}
+    return QuoteBook.deferred(rows, lambda row: read(json.loads(f"{{{row}}}")), source)
 
 
 def import_quotes(url: str | None, deal_name: str, quotes: Sequence[Quote], if_empty: bool = False) -> int:
@@ -553,8 +657,15 @@ def _stored_quotes(connection: Connection, deal: int, deal_name: str) -> list[Qu
 
 def _parsed_quotes(raw: list[dict[str, Any]], deal_name: str,
                    decimals: dict[str, Decimal] | None = None) -> list[Quote]:
-    """The ``quote_json`` rows of a deal's quotes table as ``Quote``s (an unreadable cell is an error).
-    ``decimals`` shares each distinct price text's ``Decimal`` (immutable) between rows and deals."""
+    """The ``quote_json`` rows of a deal's quotes table as ``Quote``s (an unreadable cell is an error)."""
+    read = _quote_reader(deal_name, decimals)
+    return [read(row) for row in raw]
+
+
+def _quote_reader(deal_name: str, decimals: dict[str, Decimal] | None = None) -> Callable[[Any], Quote]:
+    """A ``quote_json`` row of the deal's quotes table as a ``Quote`` (an unreadable cell is
+    LEDGER-UNPARSEABLE). ``decimals`` shares each distinct price text's ``Decimal`` (immutable)
+    between rows and deals."""
     known: dict[str, Decimal] = {} if decimals is None else decimals
 
     def number(text: str) -> Decimal:
@@ -563,17 +674,17 @@ def _parsed_quotes(raw: list[dict[str, Any]], deal_name: str,
             value = known[text] = Decimal(text)
         return value
 
-    quotes = []
-    for row in raw:
+    def read(row: dict[str, Any]) -> Quote:
         try:
-            quotes.append(Quote(date=dt.date.fromisoformat(row["date"][:10]),
-                                volume=None if row.get("volume") is None else int(row["volume"]),
-                                **{name: number(row[name]) if name in row else None for name in PRICE_COLUMNS}))
-        except (ValueError, ArithmeticError) as exc:
+            return Quote(date=dt.date.fromisoformat(row["date"][:10]),
+                         volume=None if row.get("volume") is None else int(row["volume"]),
+                         **{name: number(row[name]) if name in row else None for name in PRICE_COLUMNS})
+        except (ValueError, ArithmeticError, TypeError) as exc:
             raise InputError([Diagnostic(
                 "LEDGER-UNPARSEABLE", f"the ledger's quote of {row['date']} is not a valid quote: {exc}",
                 f"ledger of {deal_name}", field="quotes")]) from None
-    return quotes
+
+    return read
 
 
 def _chain_rows(connection: Connection, deal: int) -> Iterator[ChainRow]:
@@ -591,12 +702,14 @@ def _stored_events(connection: Connection, deal: int, deal_name: str) -> list[St
     return _decoded_events(_chain_rows(connection, deal), deal_name)
 
 
-def _decoded_events(rows: Iterable[ChainRow], deal_name: str) -> list[StoredEvent]:
-    """Each chain row's event, read through the event models (an unreadable row is an error)."""
+def _decoded_events(rows: Iterable[ChainRow], deal_name: str,
+                    decoded: dict[int, EventBase] | None = None) -> list[StoredEvent]:
+    """Each chain row's event, read through the event models (an unreadable row is an error);
+    ``decoded``: the events ``audit`` already read from these rows' payloads, by seq."""
     stored = []
     for row in rows:
         try:
-            event = decode_payload(row.payload)
+            event = decoded[row.seq] if decoded and row.seq in decoded else decode_payload(row.payload)
         except ValueError as exc:
             raise InputError([Diagnostic(
                 "LEDGER-UNPARSEABLE",
