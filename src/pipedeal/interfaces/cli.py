@@ -166,6 +166,11 @@ def _warn_broken_ledger(inputs) -> None:
     _print_warnings(inputs.warning_lines())
 
 
+def _print_json(data: Any) -> None:
+    """One JSON document on stdout, as is: Rich's pretty printer costs seconds on a large document."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
 def _print_warnings(lines: list[str]) -> None:
     for line in lines:
         err.print(f"[bold yellow]{escape(line)}[/]", soft_wrap=True)
@@ -259,7 +264,7 @@ def report(
                               "all" if strict else None, allow_broken_ledger, known_on)
     data = to_json(evaluation)
     if json_output:
-        out.print_json(json.dumps(_with_known_on(_with_ledger_warnings(data, inputs), inputs)))
+        _print_json(_with_known_on(_with_ledger_warnings(data, inputs), inputs))
         return
     from pipedeal.outputs.render import render_report
 
@@ -310,8 +315,8 @@ def ld(
     if json_output:
         from pipedeal.outputs.explain import explain_json
 
-        out.print_json(json.dumps(_with_known_on(_with_ledger_warnings(
-            explain_json(evaluation, investors, explain), inputs), inputs)))
+        _print_json(_with_known_on(_with_ledger_warnings(
+            explain_json(evaluation, investors, explain), inputs), inputs))
         return
     _print_known_on(inputs)
     render_damages(out, evaluation, investors, explain)
@@ -341,7 +346,7 @@ def changes(
     result = _run(_changes, deal, known_from, known_to, as_of, as_of_from, as_of_to, known_on, db, events, prices,
                   set_, allow_broken_ledger)
     if json_output:
-        out.print_json(json.dumps(result))
+        _print_json(result)
         return
     from pipedeal.outputs.render import render_changes
 
@@ -435,7 +440,7 @@ def ambiguities(
 
     inputs, table = _run(compute)
     if json_output:
-        out.print_json(json.dumps(_with_ledger_warnings(table, inputs) if isinstance(table, dict) else table))
+        _print_json(_with_ledger_warnings(table, inputs) if isinstance(table, dict) else table)
         return
     render_ambiguities(out, table)
 
@@ -610,7 +615,7 @@ def obligations(
             data["known_on"] = _known_on(known_on).isoformat()
         if warnings:
             data["ledger_warnings"] = [finding.as_dict() for finding in warnings]
-        out.print_json(json.dumps(data))
+        _print_json(data)
     else:
         render_obligations(out, rows, day.isoformat())
     if fail_on_overdue and any(row["status"] == "missed" and row["met_on"] is None for row in rows):
@@ -645,7 +650,7 @@ def covenants(
 
     day, rows, open_rows = _run(compute)
     if json_output:
-        out.print_json(json.dumps({"on": day.isoformat(), "covenants": rows, "open_obligations": open_rows}))
+        _print_json({"on": day.isoformat(), "covenants": rows, "open_obligations": open_rows})
         return
     render_covenants(out, rows, day.isoformat())
     if open_rows:
@@ -676,7 +681,7 @@ def warrants(
                            "command line", field="--lineage")])
     if json_output:
         keys = ("as_of", "warrants", "reservation", "exercises", "adjustments", "breaches")
-        out.print_json(json.dumps(_with_ledger_warnings({key: data[key] for key in keys}, inputs)))
+        _print_json(_with_ledger_warnings({key: data[key] for key in keys}, inputs))
         return
     from pipedeal.outputs.render import render_lineage, render_warrants
 
@@ -716,7 +721,7 @@ def notices(
             data["known_on"] = _known_on(known_on).isoformat()
         if warnings:
             data["ledger_warnings"] = [finding.as_dict() for finding in warnings]
-        out.print_json(json.dumps(data))
+        _print_json(data)
         return
     for _, (terms, rows) in results:
         render_notices(out, terms, day.isoformat(), rows)
@@ -1026,10 +1031,10 @@ def calendar(
 
     views, listed = _run(build)
     if json_output:
-        out.print_json(json.dumps({
+        _print_json({
             "file": str(out_file), "as_of": views[0].as_of.isoformat() if views else None,
             "deals": [view.deal for view in views], "party": party,
-            "events": [entry.as_dict() for entry in listed]}))
+            "events": [entry.as_dict() for entry in listed]})
         return
     out.print(f"Wrote {escape(str(out_file))}: {len(listed)} obligation(s) of {len(views)} deal(s)"
               + (f", party {escape(party)}" if party else "") + ".")
@@ -1222,7 +1227,7 @@ def events_list(
                     **({"claimed_recorded_at": row.claimed_recorded_at.isoformat()} if row.claimed_recorded_at
                        else {}),
                     "hash": row.hash, "event": event_to_json(row.event)} for row in rows]
-        out.print_json(json.dumps(payload))
+        _print_json(payload)
         return
     table = Table(title=f"Ledger of {deal}: {len(rows)} event(s)")
     for column in ("#", "date", "type", "details", "source", "recorded", "hash"):
@@ -1357,8 +1362,8 @@ def terms_check(
         _fail([Diagnostic("TERMS-UNREADABLE", f"cannot read the terms file: {exc}", str(path))])
     terms, problems = check_terms(text, str(path))
     if json_output:
-        out.print_json(json.dumps({"file": str(path), "complete": not problems,
-                                   "problems": [problem.as_dict() for problem in problems]}))
+        _print_json({"file": str(path), "complete": not problems,
+                                   "problems": [problem.as_dict() for problem in problems]})
     elif problems:
         err.print(f"[bold red]{escape(str(path))}: {len(problems)} problem(s)[/]")
         for problem in problems:
@@ -1404,8 +1409,8 @@ def codes(json_output: JsonOption = False,
         sys.stdout.write(catalogue_markdown())
         return
     if json_output:
-        out.print_json(json.dumps([{"code": c.code, "severity": c.severity, "stage": c.stage, "meaning": c.meaning}
-                                   for c in CATALOGUE]))
+        _print_json([{"code": c.code, "severity": c.severity, "stage": c.stage, "meaning": c.meaning}
+                                   for c in CATALOGUE])
         return
     table = Table(title="Diagnostic codes (error: nothing is computed or written; breach: a party failed a duty)")
     for column in ("code", "severity", "stage", "meaning"):
@@ -1424,7 +1429,7 @@ def clauses(json_output: JsonOption = False) -> None:
 
     words = deal_words(_run(resolve_terms, DEFAULT_DEAL)[0])
     if json_output:
-        out.print_json(json.dumps([clause.as_dict(words) for clause in CLAUSES]))
+        _print_json([clause.as_dict(words) for clause in CLAUSES])
         return
     table = Table(title="Operative clauses of the FOCUS agreement", show_lines=False)
     for column in ("clause", "what", "text", "rule", "tests"):
