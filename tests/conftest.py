@@ -85,3 +85,22 @@ def pipedeal_cli(cwd: Path, cache_dir: Path):
 
     run.cwd = cwd
     return run
+
+
+# The CLI tests' shared fixtures: a cache directory per module, the CLI run in the test's own
+# folder, and a ledger on each database.
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture
+def pipedeal(tmp_path, cache_dir):
+    return pipedeal_cli(tmp_path, cache_dir)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.db'}"
+    return request.getfixturevalue("postgres_url")

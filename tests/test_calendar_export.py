@@ -11,7 +11,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import pipedeal_cli
 from icalendar import Calendar
 from scenario import FOCUS_DIR, D, evaluate_focus, log
 
@@ -239,21 +238,7 @@ def test_party_keeps_only_that_partys_duties():
 
 # --- the ledger: every deal, in a handful of queries ------------------------------------------
 
-@pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("cache")
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'ledger.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
-@pytest.fixture
-def pipedeal(tmp_path, cache_dir):
-    return pipedeal_cli(tmp_path, cache_dir)
 
 
 def two_deal_ledger(pipedeal, db) -> None:

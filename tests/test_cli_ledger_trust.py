@@ -6,27 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from conftest import pipedeal_cli
 from scenario import jsonl
-
-
-@pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("cache")
-
-
-@pytest.fixture
-def pipedeal(tmp_path, cache_dir):
-    return pipedeal_cli(tmp_path, cache_dir)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'ledger.db'}"
-    return request.getfixturevalue("postgres_url")
 
 
 def sql(url: str, *statements: str) -> None:

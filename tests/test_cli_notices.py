@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import pipedeal_cli
 from scenario import FOCUS_DIR, jsonl
 
 CLOSING = {"type": "closing", "date": "1999-11-24"}
@@ -20,21 +19,7 @@ FRIDAY_FAX = {"type": "notice", "sent_at": "2000-01-07T18:30:00-05:00", "method"
               "to": "roseworth", "subject": "copy of the S-3 draft"}
 
 
-@pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("cache")
 
-
-@pytest.fixture
-def pipedeal(tmp_path, cache_dir):
-    return pipedeal_cli(tmp_path, cache_dir)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'ledger.db'}"
-    return request.getfixturevalue("postgres_url")
 
 
 def write(tmp_path: Path, *events: dict, name: str = "events.jsonl") -> Path:

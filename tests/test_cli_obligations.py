@@ -12,19 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from conftest import pipedeal_cli
 from scenario import jsonl
-
-
-@pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("cache")
-
-
-@pytest.fixture
-def pipedeal(tmp_path, cache_dir):
-    return pipedeal_cli(tmp_path, cache_dir)
 
 
 def rows(pipedeal, *args: str) -> list[dict]:

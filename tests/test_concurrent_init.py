@@ -9,15 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from conftest import pipedeal_cli
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'ledger.db'}"
-    return request.getfixturevalue("postgres_url")
 
 
 def test_two_inits_at_once_register_the_deal_once(db, tmp_path):

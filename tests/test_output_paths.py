@@ -4,21 +4,8 @@ is a clear error naming the path (OUTPUT-PATH), exit status 2, no traceback, not
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
-from conftest import pipedeal_cli
-
-
-@pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("cache")
-
-
-@pytest.fixture
-def pipedeal(tmp_path, cache_dir):
-    return pipedeal_cli(tmp_path, cache_dir)
-
 
 STATEMENT = ("statement", "--as-of", "2000-03-01", "--format", "html", "--investor", "raptor", "--out")
 EXERCISE_FORM = ("documents", "exercise", "W-1", "--shares", "100", "--method", "cash", "--date", "2000-06-01",

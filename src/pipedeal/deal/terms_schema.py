@@ -128,7 +128,8 @@ def _scalar(member: dict[str, Any]) -> str:
 
 
 def _number(value: float | int) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else str(value)
+    # A JSON Schema bound (a count or a rate), never money: whole ones get thousands separators.
+    return f"{int(value):,}" if value == int(value) else str(value)
 
 
 def _examples(path: str, data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
