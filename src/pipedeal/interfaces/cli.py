@@ -746,7 +746,6 @@ def exercise(
 def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, deal: str, db: str | None,
               allow_broken: bool = False) -> None:
     from pipedeal.outputs.render import render_exercise_choices
-    from pipedeal.storage import ledger as store
     from pipedeal.storage.workspace import calendars_for
 
     url = _store_url(db)
@@ -773,7 +772,9 @@ def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, 
     if dry_run:
         out.print("[dim]--dry-run: nothing recorded.[/]")
         return
-    store.append_events(url, deal, [("command line", None, event)], _validator(url, deal))
+    from pipedeal.storage.recording import record_events
+
+    record_events(url, deal, [("command line", None, event)], allow_duplicates=True)
     out.print(f"Recorded the {method} exercise of {warrant}.")
 
 
@@ -1070,75 +1071,12 @@ def _init(deal: str, db: str | None, empty: bool) -> None:
         _import_events(url, terms.deal.name, bundle / "events.jsonl", if_empty=True)
 
 
-def _validator(url: str, deal: str):
-    from pipedeal.base.quotes import QuoteBook
-    from pipedeal.deal.terms_file import parse_terms
-    from pipedeal.engine.append import check_ledger_append
-    from pipedeal.engine.history import Recorded, known_history
-    from pipedeal.engine.timeline import Located, make_context
-    from pipedeal.storage import ledger as store
-    from pipedeal.storage.workspace import calendars_for, ledger_terms_label
-
-    terms = parse_terms(store.deal_terms(url, deal), ledger_terms_label(deal, url))
-    calendars = calendars_for(terms)
-    # With the quotes the check covers W 3 too: a cashless exercise needs A > B.
-    quotes = QuoteBook(store.load_quotes(url, deal), f"quotes of {deal} in {url}")
-    ctx = make_context(terms, calendars.business, quotes, calendars.trading)
-
-    def validate(history, located):
-        def recorded():
-            return [Recorded(Located(row.event, f"ledger of {deal}", None, row.seq), row.seq, row.recorded_at)
-                    for row in history.events()]
-
-        new = [Located(event, file, line) for file, line, event in located]
-        checked = check_ledger_append(ctx, new, head_seq=history.head_seq, recorded=recorded,
-                                      checkpoint=history.checkpoint)
-        if not any(problem.severity == "error" for problem in checked.problems):
-            def after():
-                return known_history([*recorded(), *(Recorded(item, history.head_seq + number, None)
-                                                     for number, item in enumerate(new, start=1))]).events
-
-            lifecycle = _lifecycle_problems(terms, calendars, quotes, after, new)
-            if lifecycle:
-                return store.Verdict([*checked.problems, *lifecycle], None)
-        return store.Verdict(checked.problems, checked.checkpoint)
-
-    return validate
-
-
-def _lifecycle_problems(terms, calendars, quotes, after, new) -> list[Diagnostic]:
-    """RULES §5: an ``obligation_met`` or ``waiver`` must name an obligation the deal has (and a waiver be
-    signed by the parties it is owed to): known only from the whole history, evaluated once every event is in."""
-    from pipedeal.engine import events as ev
-    from pipedeal.engine.evaluate import evaluate
-
-    if not any(isinstance(item.event, ev.ObligationMet | ev.Waiver) for item in new):
-        return []
-    everything = after()
-    last = max(item.event.applies_on for item in everything)
-    try:
-        evaluate(terms, everything, quotes, calendars, last)
-    except InputError as exc:
-        return [problem for problem in exc.problems
-                if problem.code in ("OBLIGATION-UNKNOWN", "OBLIGATION-MET-BY-EVENT", "OBLIGATION-MET-EARLY",
-                                    "WAIVER-SIGNER")]
-    return []
-
-
 def _import_events(url: str, deal: str, path: Path, allow_duplicates: bool = False, if_empty: bool = False) -> None:
-    from pipedeal.storage import ledger as store
+    from pipedeal.storage.recording import record_events
     from pipedeal.storage.workspace import read_event_file
 
     located = [(item.file, item.line, item.event) for item in read_event_file(path)]
-    validate = _validator(url, deal)
-    if not allow_duplicates:
-        checks = validate
-
-        def validate(history, new):
-            duplicates = store.duplicate_events([row.event for row in history.events()], new)
-            return store.Verdict(duplicates) if duplicates else checks(history, new)
-
-    count = store.append_events(url, deal, located, validate, if_empty=if_empty)
+    count = record_events(url, deal, located, allow_duplicates=allow_duplicates, if_empty=if_empty)
     if count or not if_empty:
         out.print(f"Recorded {count} event(s) from {path}.")
 
@@ -1183,7 +1121,7 @@ def _add_event(event_type: str, fields: list[str], deal: str, db: str | None) ->
     from decimal import Decimal
 
     from pipedeal.engine.events import parse_events
-    from pipedeal.storage import ledger as store
+    from pipedeal.storage.recording import record_events
 
     data: dict[str, Any] = {"type": event_type}
     for assignment in fields:
@@ -1205,9 +1143,8 @@ def _add_event(event_type: str, fields: list[str], deal: str, db: str | None) ->
         data["from" if key == "from" else key] = value
     line = json.dumps(data, default=str)
     parsed = parse_events(line, "command line")
-    url = _store_url(db)
     located = [("command line", None, event) for _, event in parsed]
-    store.append_events(url, deal, located, _validator(url, deal))
+    record_events(_store_url(db), deal, located, allow_duplicates=True)
     out.print(f"Recorded 1 {event_type} event.")
 
 

@@ -45,18 +45,22 @@ def chain_hash(
     event: dict[str, Any],
     source_file: str | None,
     source_line: int | None,
+    recorded_by: str | None = None,
 ) -> str:
-    """sha256 of the previous hash and the entry's canonical JSON."""
-    body = canonical_json(
-        {
-            "deal": deal,
-            "seq": seq,
-            "recorded_at": as_utc(recorded_at).isoformat(),
-            "event": event,
-            "source_file": source_file,
-            "source_line": source_line,
-        }
-    )
+    """sha256 of the previous hash and the entry's canonical JSON. ``recorded_by`` (the web user
+    who wrote the row, migration 0006) is hashed only when there is one, so every row written
+    before it keeps its hash."""
+    entry: dict[str, Any] = {
+        "deal": deal,
+        "seq": seq,
+        "recorded_at": as_utc(recorded_at).isoformat(),
+        "event": event,
+        "source_file": source_file,
+        "source_line": source_line,
+    }
+    if recorded_by is not None:
+        entry["recorded_by"] = recorded_by
+    body = canonical_json(entry)
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
@@ -73,6 +77,7 @@ class ChainRow:
     source_line: int | None
     prev_hash: str
     hash: str
+    recorded_by: str | None = None
 
 
 def finding(code: str, deal: str, seq: int | None, message: str) -> Diagnostic:
@@ -178,7 +183,7 @@ def _head_findings(deal: str, rows: Sequence[ChainRow], head: tuple[int, str]) -
 
 def _fits(deal: str, row: ChainRow, seq: int, event_json: Any) -> bool:
     expected = chain_hash(row.prev_hash, deal, seq, row.recorded_at, event_json,
-                          row.source_file, row.source_line)
+                          row.source_file, row.source_line, row.recorded_by)
     return expected == row.hash and canonical_json(event_json) == row.payload
 
 

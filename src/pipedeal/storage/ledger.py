@@ -123,6 +123,7 @@ class StoredEvent:
     source_line: int | None
     hash: str
     prev_hash: str
+    recorded_by: str | None = None  # the web user who wrote it (None: the command line)
 
     @property
     def claimed_recorded_at(self) -> dt.datetime | None:
@@ -167,6 +168,7 @@ def append_events(
     validate: Validator,
     recorded_at: dt.datetime | None = None,
     if_empty: bool = False,
+    recorded_by: str | None = None,
 ) -> int:
     """Append events to the deal's ledger, all or nothing; returns how many were appended.
 
@@ -185,7 +187,7 @@ def append_events(
     Error-severity problems from ``validate`` raise ``InputError`` with all of
     its problems; warnings alone do not stop the import. ``if_empty`` appends only to an
     empty ledger, else does nothing (``init``'s bundled log, which a concurrent ``init`` may
-    have recorded first).
+    have recorded first). ``recorded_by`` names the web user who writes them (hashed into each row).
     """
     stamp = as_utc(recorded_at) if recorded_at else _now()
     with transaction(url, write=True) as connection:
@@ -204,12 +206,12 @@ def append_events(
             seq += 1
             payload = event_to_json(event)
             when = stamp  # the ledger's clock, never the file's claim (kept in the payload)
-            digest = chain_hash(prev_hash, deal_name, seq, when, payload, source_file, source_line)
+            digest = chain_hash(prev_hash, deal_name, seq, when, payload, source_file, source_line, recorded_by)
             rows.append({
                 "deal_id": deal, "seq": seq, "type": payload["type"], "date": event.date,
                 "payload": canonical_json(payload), "recorded_at": when,
                 "source_file": source_file, "source_line": source_line,
-                "prev_hash": prev_hash, "hash": digest,
+                "prev_hash": prev_hash, "hash": digest, "recorded_by": recorded_by,
             })
             prev_hash = digest
         _execute_batches(connection, insert(EventRow), rows)
@@ -370,7 +372,8 @@ def load_deals(url: str | None, deal_names: Sequence[str] | None = None) -> list
 
         chains = grouped(select(EventRow.deal_id, EventRow.seq, EventRow.type, EventRow.date, EventRow.payload,
                                 EventRow.recorded_at, EventRow.source_file, EventRow.source_line,
-                                EventRow.prev_hash, EventRow.hash).order_by(EventRow.deal_id, EventRow.seq),
+                                EventRow.prev_hash, EventRow.hash, EventRow.recorded_by)
+                         .order_by(EventRow.deal_id, EventRow.seq),
                          EventRow)
         logs = grouped(select(QuoteImportTable.deal_id, QuoteImportTable.seq, QuoteImportTable.imported_at,
                               QuoteImportTable.quotes, QuoteImportTable.prev_hash, QuoteImportTable.hash)
@@ -599,7 +602,7 @@ def _refuse_broken_head(connection: Connection, deal: int, deal_name: str) -> tu
                Deal.quotes_hash).where(Deal.id == deal)).one()
     last = connection.execute(
         select(EventRow.seq, EventRow.type, EventRow.date, EventRow.payload, EventRow.recorded_at,
-               EventRow.source_file, EventRow.source_line, EventRow.prev_hash, EventRow.hash)
+               EventRow.source_file, EventRow.source_line, EventRow.prev_hash, EventRow.hash, EventRow.recorded_by)
         .where(EventRow.deal_id == deal).order_by(EventRow.seq.desc()).limit(1)).one_or_none()
     findings = audit_head(deal_name, ChainRow(*last) if last else None, (row.head_seq, row.head_hash))
     findings.extend(audit_terms(deal_name, row.terms_toml, row.terms_hash))
@@ -691,7 +694,7 @@ def _chain_rows(connection: Connection, deal: int) -> Iterator[ChainRow]:
     rows = connection.execute(
         select(EventRow.seq, EventRow.type, EventRow.date, EventRow.payload,
                EventRow.recorded_at, EventRow.source_file, EventRow.source_line,
-               EventRow.prev_hash, EventRow.hash)
+               EventRow.prev_hash, EventRow.hash, EventRow.recorded_by)
         .where(EventRow.deal_id == deal).order_by(EventRow.seq)
     )
     for row in rows:
@@ -716,7 +719,7 @@ def _decoded_events(rows: Iterable[ChainRow], deal_name: str,
                 f"deal {deal_name!r} ledger row seq {row.seq} is not a valid event: {exc}",
                 field="payload")]) from None
         stored.append(StoredEvent(row.seq, event, row.recorded_at, row.source_file,
-                                  row.source_line, row.hash, row.prev_hash))
+                                  row.source_line, row.hash, row.prev_hash, row.recorded_by))
     return stored
 
 

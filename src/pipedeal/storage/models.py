@@ -31,6 +31,7 @@ from pipedeal.storage.chain import as_utc
 # hold another application's ``alembic_version``.
 VERSION_TABLE = "pipedeal_alembic_version"
 MAX_NAME = 200
+MAX_EMAIL = 254
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -114,6 +115,8 @@ class EventRow(Base):
     source_line: Mapped[int | None] = mapped_column(Integer)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Migration 0006: the web user who wrote the row (hashed into the chain); NULL from the command line.
+    recorded_by: Mapped[str | None] = mapped_column(String(MAX_EMAIL))
 
 
 class QuoteImportRow(Base):
@@ -161,3 +164,73 @@ class QuoteRow(Base):
     ask: Mapped[Decimal | None] = mapped_column(DecimalText)
     vwap: Mapped[Decimal | None] = mapped_column(DecimalText)  # migration 0005
     volume: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# The web workspace's accounts (migration 0006). Secrets are stored only as hashes: passwords
+# with argon2id, session ids and API tokens with sha256 (they are long random values).
+
+
+class User(Base):
+    """A person who signs in to the workspace, with one role."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(MAX_EMAIL), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class UserGrant(Base):
+    """A deal the user may see; for an investor, as which investor of it."""
+
+    __tablename__ = "user_grants"
+    __table_args__ = (UniqueConstraint("user_id", "deal_name", name="uq_user_grants_user_deal"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    deal_name: Mapped[str] = mapped_column(String(MAX_NAME))
+    investor: Mapped[str | None] = mapped_column(String(MAX_NAME))
+
+
+class WebSession(Base):
+    """A signed-in browser: the sha256 of its cookie, its CSRF token and when it lapses."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API, shown once and kept as its sha256."""
+
+    __tablename__ = "api_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class LoginFailure(Base):
+    """One wrong password for an account (the login rate limit counts them)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(MAX_EMAIL), index=True)
+    address: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class WorkspaceSecret(Base):
+    """The workspace's random key (per-user calendar feed tokens are derived from it)."""
+
+    __tablename__ = "workspace_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
