@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,6 +34,7 @@ documents_app = typer.Typer(help="Warrant forms and notices as PDF, HTML or DOCX
 export_app = typer.Typer(help="Export the deal to other formats.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The ledger's head, to keep outside the database.", no_args_is_help=True)
 terms_app = typer.Typer(help="Terms files in the PIPE terms language.", no_args_is_help=True)
+users_app = typer.Typer(help="Users of the web workspace (pipedeal serve).", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 app.add_typer(prices_app, name="prices")
 app.add_typer(schema_app, name="schema")
@@ -41,6 +42,7 @@ app.add_typer(documents_app, name="documents")
 app.add_typer(export_app, name="export")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(terms_app, name="terms")
+app.add_typer(users_app, name="users")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -1375,6 +1377,144 @@ def clauses(json_output: JsonOption = False) -> None:
         table.add_row(escape(clause.id), clause.kind, escape(clause.text(words)), clause.rule or "[yellow]not yet[/]",
                       "\n".join(clause.tests) or "[yellow]not yet[/]")
     out.print(table)
+
+
+class Role(StrEnum):
+    company = "company"
+    investor = "investor"
+    counsel = "counsel"
+    admin = "admin"
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Argument(help="The user's email: how it signs in.")],
+    role: Annotated[Role, typer.Option("--role", help="What the user sees: company and counsel a whole deal, an "
+                                       "investor only its own, an admin every deal.")],
+    deal: Annotated[str | None, typer.Option("--deal", help="The deal the user sees (not for an admin).")] = None,
+    investor: Annotated[str | None, typer.Option(
+        "--investor", help="For an investor user: its investor id in the deal.")] = None,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from one line of standard input.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Add a user of the web workspace, e.g. `echo "$PW" | pipedeal users add cfo@focus.example --role company
+    --deal focus-1999 --password-stdin`."""
+    from pipedeal.storage import accounts
+
+    def add() -> None:
+        if not password_stdin:
+            raise InputError([Diagnostic("USER-PASSWORD", "give the password on standard input with --password-stdin "
+                                         "(never on the command line, where other users can read it)",
+                                         "command line", field="--password-stdin")])
+        password = sys.stdin.readline().rstrip("\r\n")
+        accounts.add_user(_store_url(db), email, role.value, password, deal, investor)
+
+    _run(add)
+    err.print(f"Added {escape(accounts.normal_email(email))} as {role.value}"
+              + (f" of {escape(deal)}" if deal else "") + (f" (investor {escape(investor)})" if investor else "") + ".")
+
+
+@users_app.command("grant")
+def users_grant(
+    email: Annotated[str, typer.Argument(help="An existing user's email.")],
+    deal: Annotated[str, typer.Option("--deal", help="One more deal the user sees.")],
+    investor: Annotated[str | None, typer.Option("--investor", help="For an investor user: its id there.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Let an existing user see one more deal (a fund in several PIPEs, a firm on several deals)."""
+    from pipedeal.storage import accounts
+
+    _run(accounts.grant, _store_url(db), email, deal, investor)
+    err.print(f"{escape(accounts.normal_email(email))} now sees {escape(deal)}.")
+
+
+@users_app.command("list")
+def users_list(db: DbOption = None, json_output: JsonOption = False) -> None:
+    """Every user, its role and the deals it sees."""
+    from pipedeal.storage import accounts
+
+    users = _run(accounts.list_users, _store_url(db))
+    if json_output:
+        _print_json([{"email": user.email, "role": user.role,
+                      "deals": [{"deal": deal, "investor": investor} for deal, investor in user.grants.items()],
+                      "created_at": user.created_at.isoformat()} for user in users])
+        return
+    table = Table(title=f"{len(users)} user(s)")
+    for column in ("email", "role", "deals", "since"):
+        table.add_column(column)
+    for user in users:
+        seen = "every deal" if user.role == "admin" else ", ".join(
+            deal + (f" as {investor}" if investor else "") for deal, investor in user.grants.items())
+        table.add_row(escape(user.email), user.role, escape(seen), user.created_at.strftime("%Y-%m-%d"))
+    out.print(table)
+
+
+@users_app.command("token")
+def users_token(
+    email: Annotated[str, typer.Argument(help="The user the token signs in as.")],
+    db: DbOption = None,
+) -> None:
+    """Print a new API token (Authorization: Bearer TOKEN) on stdout: shown once, stored hashed."""
+    from pipedeal.storage import accounts
+
+    token = _run(accounts.issue_token, _store_url(db), email)
+    sys.stdout.write(token + "\n")
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="App processes (sessions are in the database, so any "
+                                         "number serve the same users).", min=1, max=64)] = 1,
+    init_bundled: Annotated[bool, typer.Option(
+        "--init-bundled", help="With no ledger yet, initialise it with the bundled deals without asking.")] = False,
+) -> None:
+    """The web workspace (FastAPI on uvicorn), in the foreground until Ctrl-C or SIGTERM; e.g.
+    `pipedeal serve --db postgresql://postgres@127.0.0.1/test --workers 4`."""
+    import os
+
+    url = _store_url(db)
+    _run(_ready_to_serve, url, init_bundled)
+    import uvicorn
+
+    os.environ["PIPEDEAL_DB"] = url
+    err.print(f"pipedeal workspace on http://{host}:{port}/ (ledger {escape(_shown_url(url))}); Ctrl-C stops it.")
+    uvicorn.run("pipedeal.interfaces.web.app:from_environment", factory=True, host=host, port=port,
+                workers=workers, log_level="warning", server_header=False, proxy_headers=False)
+
+
+def _shown_url(url: str) -> str:
+    from pipedeal.storage.database import shown
+
+    return shown(url)
+
+
+def _ready_to_serve(url: str, init_bundled: bool) -> None:
+    """A ledger must exist; with none yet, offer to initialise it with the bundled deals (asked only on a
+    terminal; never when the ledger exists)."""
+    from pipedeal.deal.terms_file import bundled_deal_names
+    from pipedeal.storage import ledger as store
+
+    try:
+        if store.list_deals(url):
+            return
+    except InputError as missing:
+        if not any(problem.code == "WORKSPACE-MISSING" for problem in missing.problems):
+            raise
+    names = bundled_deal_names()
+    if not init_bundled:
+        if not sys.stdin.isatty():
+            raise InputError([Diagnostic("WORKSPACE-MISSING", f"the ledger {_shown_url(url)} holds no deal yet: run "
+                                         "`pipedeal init`, or `pipedeal serve --init-bundled` to initialise it with "
+                                         f"the bundled deals ({', '.join(names)})", "command line", field="--db")])
+        if not typer.confirm(f"The ledger {_shown_url(url)} holds no deal yet. Initialise it with the bundled deals "
+                             f"({', '.join(names)})?", default=True, err=True):
+            raise typer.Exit(2)
+    for name in names:
+        _init(name, url, empty=False)
 
 
 def main() -> None:

@@ -89,7 +89,8 @@ def transaction(url: str | None, *, write: bool, create: bool = False) -> Iterat
     if not create and path is not None and not path.exists():
         raise InputError([_db_problem(
             "WORKSPACE-MISSING", f"there is no pipedeal workspace here: {INIT_HINT}", str(path))])
-    engine = _create_engine(resolved)
+    kept = _KEPT_ENGINES.get(resolved) if _keep_engines else None
+    engine = kept or _create_engine(resolved, pooled=_keep_engines)
     try:
         try:
             connection = engine.connect()
@@ -98,21 +99,45 @@ def transaction(url: str | None, *, write: bool, create: bool = False) -> Iterat
                 "DB-UNREACHABLE", f"cannot open the database: {_reason(exc)}", shown(resolved)
             )]) from None
         with connection, connection.execution_options(**{_WRITE: write}).begin():
-            if not create:
+            if not create and resolved not in _CURRENT:
                 _require_current(connection, resolved)
+                if _keep_engines:
+                    _CURRENT.add(resolved)
             yield connection
     except DBAPIError as exc:
         raise InputError([_db_problem(
             "DB-ERROR", f"the database refused: {_reason(exc)}", shown(resolved)
         )]) from exc
     finally:
-        engine.dispose()
+        if _keep_engines:
+            _KEPT_ENGINES.setdefault(resolved, engine)
+        else:
+            engine.dispose()
 
 
-def _create_engine(url: str) -> Engine:
+# A long-running process (the web workspace) keeps one pooled engine per database and checks the
+# schema revision once: a command line run opens, uses and closes its own.
+_keep_engines = False
+_KEPT_ENGINES: dict[str, Engine] = {}
+_CURRENT: set[str] = set()
+
+
+def keep_engines() -> None:
+    """Pool connections for the life of the process (call before the first transaction)."""
+    global _keep_engines
+    _keep_engines = True
+
+
+def _create_engine(url: str, pooled: bool = False) -> Engine:
     if make_url(url).get_backend_name() != "sqlite":
+        if pooled:
+            return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
         return create_engine(url, poolclass=NullPool)
-    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": _SQLITE_BUSY_SECONDS})
+    if pooled:
+        engine = create_engine(url, pool_size=8, max_overflow=8,
+                               connect_args={"timeout": _SQLITE_BUSY_SECONDS, "check_same_thread": False})
+    else:
+        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": _SQLITE_BUSY_SECONDS})
 
     @event.listens_for(engine, "connect")
     def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -1,0 +1,97 @@
+"""``pipedeal serve``: the web workspace, a FastAPI app over the same ledger as the command line.
+
+The app holds no state of its own but a cache of pure evaluations: users, sessions and events are
+in the database, so any number of processes behind any load balancer serve the same workspace.
+Pages (``pages.py``) and the JSON API (``api.py``) are thin: both read ``service.Workspace``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pipedeal.base.diagnostics import Diagnostic, InputError
+from pipedeal.interfaces.web.security import Guard
+from pipedeal.interfaces.web.service import NotVisible, Workspace
+
+HERE = Path(__file__).parent
+
+
+def create_app(db_url: str) -> FastAPI:
+    from pipedeal import __version__
+    from pipedeal.interfaces.web import api, pages
+
+    app = FastAPI(title="pipedeal", version=__version__, openapi_url="/api/openapi.json", docs_url=None,
+                  redoc_url=None, description="The life of a PIPE deal: every figure traced to its clause, each "
+                  "party seeing only its own. Sign in with POST /api/login (a session cookie and a CSRF token) or "
+                  "send `Authorization: Bearer TOKEN` (`pipedeal users token EMAIL`).")
+    app.state.workspace = Workspace(db_url)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(NotVisible)
+    async def not_visible(request: Request, exc: NotVisible):
+        return _refusal(request, 404, "not found")
+
+    @app.exception_handler(InputError)
+    async def bad_input(request: Request, exc: InputError):
+        return _refusal(request, 400, "; ".join(problem.message for problem in exc.problems[:5]),
+                        problems=[_problem(problem) for problem in exc.problems])
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError):
+        problems = [{"field": ".".join(str(part) for part in error.get("loc", ())[1:]) or None,
+                     "message": error.get("msg", "invalid")} for error in exc.errors()]
+        return _refusal(request, 422, "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5]),
+                        problems=problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return _refusal(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    return Guard(app)  # type: ignore[return-value]
+
+
+def from_environment() -> FastAPI:
+    """The app of ``pipedeal serve`` in each worker process (the ledger URL comes in $PIPEDEAL_DB)."""
+    import os
+
+    return create_app(os.environ["PIPEDEAL_DB"])
+
+
+def _problem(problem: Diagnostic) -> dict[str, Any]:
+    return {"code": problem.code, "message": problem.message, "field": problem.field, "line": problem.line}
+
+
+def _refusal(request: Request, status: int, detail: str, problems: list[dict[str, Any]] | None = None,
+             headers: dict[str, str] | None = None):
+    if request.url.path.startswith("/api") or "text/html" not in request.headers.get("accept", ""):
+        body: dict[str, Any] = {"detail": detail}
+        if problems:
+            body["problems"] = problems
+        return JSONResponse(body, status_code=status, headers=headers)
+    from pipedeal.interfaces.web.pages import error_page
+
+    return error_page(request, status, detail)
+
+
+def parse_as_of(text: str | None, field: str = "as_of") -> dt.date:
+    from pipedeal.storage.workspace import parse_day
+
+    if not text:
+        return dt.date.today()
+    return parse_day(text, field)
+
+
+def parse_known_on(text: str | None, field: str = "known_on") -> dt.datetime | None:
+    from pipedeal.storage.workspace import parse_instant
+
+    return parse_instant(text, field) if text else None
