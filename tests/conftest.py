@@ -46,6 +46,11 @@ def postgres_url() -> Iterator[str]:
     triggers and functions created through the URL land in it and tests never
     see each other. No server: skip locally, fail in CI (``CI=true``).
     """
+    yield from postgres_schema()
+
+
+def postgres_schema() -> Iterator[str]:
+    """``postgres_url``'s schema, for fixtures of any scope."""
     base = make_url(POSTGRES_URL)
     conninfo = base.set(drivername="postgresql").render_as_string(hide_password=False)
     try:
