@@ -1471,6 +1471,9 @@ def serve(
                                          "number serve the same users).", min=1, max=64)] = 1,
     init_bundled: Annotated[bool, typer.Option(
         "--init-bundled", help="With no ledger yet, initialise it with the bundled deals without asking.")] = False,
+    first_admin: Annotated[str | None, typer.Option(
+        "--first-admin", help="With no user yet, add this email as an admin first (its password is asked on a "
+        "terminal, else read from one line of standard input).")] = None,
 ) -> None:
     """The web workspace (FastAPI on uvicorn), in the foreground until Ctrl-C or SIGTERM; e.g.
     `pipedeal serve --db postgresql://postgres@127.0.0.1/test --workers 4`."""
@@ -1478,6 +1481,8 @@ def serve(
 
     url = _store_url(db)
     _run(_ready_to_serve, url, init_bundled)
+    if first_admin is not None:
+        _run(_first_admin, url, first_admin)
     import uvicorn
 
     os.environ["PIPEDEAL_DB"] = url
@@ -1490,6 +1495,23 @@ def _shown_url(url: str) -> str:
     from pipedeal.storage.database import shown
 
     return shown(url)
+
+
+def _first_admin(url: str, email: str) -> None:
+    """``serve --first-admin``: the workspace's first user, so a newcomer can sign in at once; with users
+    already there it changes nothing."""
+    from pipedeal.storage import accounts
+
+    if accounts.list_users(url):
+        err.print("The workspace has users already: --first-admin added none.")
+        return
+    if sys.stdin.isatty():
+        password = typer.prompt(f"A password for {email} (at least {accounts.MIN_PASSWORD} characters)",
+                                hide_input=True, confirmation_prompt=True, err=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    accounts.add_user(url, email, "admin", password)
+    err.print(f"Added {escape(accounts.normal_email(email))} as admin: sign in with it.")
 
 
 def _ready_to_serve(url: str, init_bundled: bool) -> None:
