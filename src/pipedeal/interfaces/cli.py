@@ -1539,8 +1539,40 @@ def _ready_to_serve(url: str, init_bundled: bool) -> None:
         _init(name, url, empty=False)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from pipedeal import __version__
+
+        sys.stdout.write(f"pipedeal {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print pipedeal's version and exit.")] = False) -> None:
+    """pipedeal: the life of a PIPE deal, every figure traced to its clause."""
+
+
+INTERNAL_ERROR = 3
+
+
 def main() -> None:
-    app()
+    """The command line; a bug of pipedeal's (never a user's mistake, which exits 2) exits 3 with a short
+    message and a hint to report it, the traceback only with PIPEDEAL_DEBUG=1."""
+    import os
+
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("pipedeal: interrupted.")
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("PIPEDEAL_DEBUG"):
+            raise
+        err.print(f"[bold red]pipedeal: internal error[/] ({escape(type(exc).__name__)}: {escape(str(exc)[:300])}). "
+                  "This is a bug in pipedeal, not in your input: please report it with the command you ran "
+                  "(PIPEDEAL_DEBUG=1 shows the traceback).", soft_wrap=True)
+        sys.exit(INTERNAL_ERROR)
 
 
 if __name__ == "__main__":
