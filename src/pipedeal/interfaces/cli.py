@@ -962,6 +962,61 @@ def documents_adjustments(
     _run(build)
 
 
+def _export_tables_command(kind: str, example: str):
+    def command(
+        directory: Annotated[Path, typer.Argument(metavar="DIR", help="The directory to write into.")],
+        deal: DealOption = "focus-1999",
+        as_of: AsOfOption = None,
+        db: DbOption = None,
+        events: EventsOption = None,
+        prices: PricesOption = None,
+        set_: SetOption = None,
+        allow_broken_ledger: AllowBrokenOption = False,
+        known_on: KnownOnOption = None,
+        json_output: JsonOption = False,
+    ) -> None:
+        _export_tables(kind, directory, deal, as_of, db, events, prices, set_, allow_broken_ledger, known_on,
+                       json_output)
+
+    command.__doc__ = ("The LD schedule (a row per rate segment), LD totals, the fully diluted capitalization with "
+                       f"percentages, the warrant register and the obligations: {example}")
+    return command
+
+
+export_app.command("csv")(_export_tables_command("csv", "one CSV file per table, e.g. `pipedeal export csv out/`."))
+export_app.command("xlsx")(_export_tables_command(
+    "xlsx", "one workbook, a sheet per table, e.g. `pipedeal export xlsx out/`."))
+
+
+def _export_tables(kind, directory, deal, as_of, db, events, prices, set_, allow_broken_ledger, known_on,
+                   json_output) -> None:
+    def build() -> list[Path]:
+        from pipedeal.outputs.explain import explain_json
+        from pipedeal.outputs.report import obligation_rows, to_json
+        from pipedeal.outputs.tables import deal_tables, write_tables
+
+        _, evaluation = _evaluate(deal, db, as_of, events, prices, set_, allow_broken=allow_broken_ledger,
+                                  known_on=known_on)
+        investors = [inv.id for inv in evaluation.terms.investors]
+        explained = explain_json(evaluation, investors, True)["explanations"]
+        names = {party.id: party.name for party in (*evaluation.terms.investors, *evaluation.terms.parties)}
+        tables = deal_tables(to_json(evaluation), explained, obligation_rows(evaluation)[0], names)
+        _output_dir(directory, "DIR")
+        stem = f"{evaluation.terms.deal.name}-{evaluation.as_of}"
+        try:
+            return write_tables(tables, directory, stem, kind, evaluation.terms.deal.title)
+        except OSError as exc:
+            raise InputError([Diagnostic("OUTPUT-PATH", f"cannot write into {str(directory)!r}: "
+                                         f"{exc.strerror or exc}", "command line", field="DIR")]) from None
+
+    written = _run(build)
+    if json_output:
+        _print_json({"written": [str(path) for path in written]})
+        return
+    for path in written:
+        out.print(f"Wrote {escape(str(path))}", soft_wrap=True)
+
+
 @export_app.command("ocf")
 def export_ocf(
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="The directory to write the OCF files into.")],
