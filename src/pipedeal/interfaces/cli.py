@@ -44,8 +44,20 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(terms_app, name="terms")
 app.add_typer(users_app, name="users")
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+def _console(stderr: bool = False) -> Console:
+    """Rich on a terminal wraps prose at word boundaries to the window; piped or redirected (no
+    $COLUMNS), nothing is hard-wrapped: a line is as long as its sentence or its table row needs."""
+    import os
+
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty() or os.environ.get("COLUMNS"):
+        return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, width=PIPED_WIDTH)
+
+
+PIPED_WIDTH = 100_000
+out = _console()
+err = _console(stderr=True)
 
 DealOption = Annotated[str, typer.Option("--deal", help="A bundled deal name or a TERMS.toml path.")]
 DbOption = Annotated[
