@@ -1424,6 +1424,14 @@ def codes(json_output: JsonOption = False,
     for entry in CATALOGUE:
         table.add_row(entry.code, entry.severity, entry.stage, escape(entry.meaning))
     out.print(table)
+    from pipedeal.base.diagnostics import EXIT_CODES
+
+    exits = Table(title="Exit codes")
+    exits.add_column("code")
+    exits.add_column("meaning", overflow="fold")
+    for code, meaning in EXIT_CODES:
+        exits.add_row(str(code), escape(meaning))
+    out.print(exits)
 
 
 @app.command()
@@ -1620,9 +1628,6 @@ def _options(version: Annotated[bool, typer.Option(
     """pipedeal: the life of a PIPE deal, every figure traced to its clause."""
 
 
-INTERNAL_ERROR = 3
-
-
 def main() -> None:
     """The command line; a bug of pipedeal's (never a user's mistake, which exits 2) exits 3 with a short
     message and a hint to report it, the traceback only with PIPEDEAL_DEBUG=1."""
@@ -1639,7 +1644,9 @@ def main() -> None:
         err.print(f"[bold red]pipedeal: internal error[/] ({escape(type(exc).__name__)}: {escape(str(exc)[:300])}). "
                   "This is a bug in pipedeal, not in your input: please report it with the command you ran "
                   "(PIPEDEAL_DEBUG=1 shows the traceback).", soft_wrap=True)
-        sys.exit(INTERNAL_ERROR)
+        from pipedeal.base.diagnostics import EXIT_INTERNAL
+
+        sys.exit(EXIT_INTERNAL)
 
 
 if __name__ == "__main__":
