@@ -218,7 +218,9 @@ def _damages_by_month(ws: Workspace, state: DealState, viewer, report: dict[str,
     """RRA 3(e)(B): each visible investor's damages by month, as a chart and as the same figures in a table."""
     from pipedeal.outputs.charts import damages_by_month, damages_by_month_svg
 
-    investors = ws.visible_investors(state, viewer)
+    # before the Closing no investor has a damages account yet: ``explain_json`` has nothing to explain
+    investors = [one for one in ws.visible_investors(state, viewer) if one in (state.report or {}).get(
+        "liquidated_damages", {})]
     explanations = {investor: ws.damages(state, viewer, investor)["explanations"][investor] for investor in investors}
     names = {row["investor"]: row["name"] for row in report.get("allocations") or []}
     return {"svg": Markup(damages_by_month_svg(report, explanations, investors)),
@@ -252,9 +254,13 @@ def damages_page(request: Request, deal: str, investor: str, as_of: str | None =
     page = deal_page(request, deal, as_of, known_on)
     ws, viewer, state = workspace(request), page.caller.viewer, page.state
     ws.investor(state, viewer, investor)
+    name = _investor_name(state, investor)
+    if investor not in (state.report or {}).get("liquidated_damages", {}):  # refused history, or before the Closing
+        return render_deal(request, "damages.html", page, f"damages:{investor}", investor=investor,
+                           investor_name=name, damages=None, explanation=None, ambiguities=None)
     document = ws.damages(state, viewer, investor)
     return render_deal(request, "damages.html", page, f"damages:{investor}", investor=investor,
-                       investor_name=_investor_name(state, investor), damages=document["liquidated_damages"][investor],
+                       investor_name=name, damages=document["liquidated_damages"][investor],
                        explanation=document["explanations"][investor], ambiguities=ws.ambiguities(state, viewer))
 
 
