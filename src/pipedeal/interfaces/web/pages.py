@@ -314,7 +314,9 @@ def warrants_page(request: Request, deal: str, as_of: str | None = None, known_o
              "method": method if method in ("cash", "cashless") else "cash"}
     return render_deal(request, "warrants.html", page, "warrants", report=document, register=register,
                        preview=preview, errors=errors, asked=asked, parties=_parties(ws, state, viewer),
-                       adjustments=document.get("adjustments") or [], http_status=400 if errors else 200)
+                       adjustments=[(number, notice.kind, notice.date) for number, notice in
+                                    enumerate(state.evaluation.adjustments if state.evaluation else (), start=1)],
+                       http_status=400 if errors else 200)
 
 
 def _own_warrant(register: list[dict[str, Any]], warrant: str) -> dict[str, Any] | None:
