@@ -47,11 +47,13 @@ def screenshots(tmp_path_factory, web) -> Path:
     return folder
 
 
-def signed_in(browser, web, key: str):
+def signed_in(browser, web, key: str, screenshot: Path | None = None):
     """A fresh browser context signed in as ``web.users[key]`` through the sign-in form."""
     context = browser.new_context(base_url=web.base_url, accept_downloads=True)
     page = context.new_page()
     page.goto("/login")
+    if screenshot is not None:
+        page.screenshot(path=screenshot)
     page.fill("#email", web.users[key].email)
     page.fill("#password", PASSWORD)
     page.click("form[action='/login'] button[type=submit]")
@@ -86,8 +88,8 @@ def ledger_rows(page) -> int:
 def test_the_company_and_each_investor_sign_in_and_read_the_dashboard_and_the_deal(browser, web, screenshots):
     investors = [entry.id for entry in web.terms[DEAL].investors]
     for key in [f"company:{DEAL}", *(f"investor:{DEAL}:{investor}" for investor in investors)]:
-        page = signed_in(browser, web, key)
         who = key.rsplit(":", 1)[1]
+        page = signed_in(browser, web, key, screenshots / "login.png" if key.startswith("company:") else None)
         assert page.locator("h1").inner_text() == "Obligations"
         assert page.locator("table.obligations tbody tr").count() >= 1
         assert web.users[key].email in page.locator(".who").inner_text()
@@ -117,6 +119,10 @@ def test_the_company_and_each_investor_sign_in_and_read_the_dashboard_and_the_de
         page.screenshot(path=screenshots / f"warrants-{who}.png", full_page=True)
         page.goto(f"/deals/{DEAL}?as_of={AS_OF}")
         page.screenshot(path=screenshots / f"deal-{who}.png", full_page=True)
+        if key.startswith("company:"):
+            page.click("nav.deal-nav >> text=Events")
+            assert page.locator("details.event-form").count() > 20  # every type for the company
+            page.screenshot(path=screenshots / "events-company.png", full_page=True)
         page.context.close()
 
 

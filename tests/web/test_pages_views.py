@@ -102,3 +102,42 @@ def test_a_form_without_its_csrf_token_is_refused_and_nothing_is_written(web):
                         data={"csrf_token": client.csrf, "type": "rs_effective", "date": "2000-03-01"})
     assert other.status_code == 400 and "no form for the event type" in other.text
     assert event_rows(client.get(f"/deals/{DEAL}/events", headers=HTML).text) == count
+
+
+def test_an_investor_previews_an_exercise_both_ways_and_downloads_the_notice_as_pdf_and_docx(web):
+    import html
+    import io
+    import zipfile
+
+    from pypdf import PdfReader
+
+    from pipedeal.base.formats import money
+    from pipedeal.interfaces.shared import exercise_outcomes
+    from pipedeal.storage.workspace import calendars_for, load_inputs
+
+    day = "2000-12-01"
+    inputs = load_inputs(DEAL, db_url=web.db_url)
+    outcomes = exercise_outcomes(inputs, calendars_for(inputs.terms), "W-1", "1000", day)
+    cash = outcomes["cash"][1]
+    client = web.client(f"investor:{DEAL}:raptor")
+    preview = client.get(f"/deals/{DEAL}/warrants", headers=HTML,
+                         params={"warrant": "W-1", "shares": "1000", "exercise_date": day})
+    assert preview.status_code == 200
+    assert money(cash.aggregate_price) in preview.text  # the cash price, computed here by the engine
+    cashless = preview.text.split('class="outcome cashless"', 1)[1].split("</section>", 1)[0]
+    _, result, problems = outcomes["cashless"]  # side by side: its figures, or why it is not allowed
+    if result is not None:
+        assert f"{result.shares_issued:,}" in cashless
+    else:
+        assert problems and html.escape(problems[0].message, quote=True) in cashless
+    query = {"warrant": "W-1", "shares": "1000", "exercise_date": day, "method": "cash"}
+    pdf = client.get(f"/deals/{DEAL}/warrants/exercise.pdf", params=query)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    text = " ".join(sheet.extract_text() for sheet in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert money(cash.aggregate_price) in text
+    docx = client.get(f"/deals/{DEAL}/warrants/exercise.docx", params=query)
+    assert docx.status_code == 200
+    document = zipfile.ZipFile(io.BytesIO(docx.content)).read("word/document.xml").decode()
+    assert money(cash.aggregate_price) in document
+    # another investor's certificate is not in its register: no form for it
+    assert client.get(f"/deals/{DEAL}/warrants/exercise.pdf", params={**query, "warrant": "W-3"}).status_code == 404

@@ -520,6 +520,9 @@ def _ledger_rows(ws: Workspace, state: DealState, viewer) -> list[dict[str, Any]
     from pipedeal.engine.events import event_to_json
     from pipedeal.storage import ledger as store
 
+    history = state.inputs.history
+    known_on = history.known_on if history is not None else None
+
     def build() -> list[dict[str, Any]]:
         rows = []
         for row in store.load_deal(ws.url, state.name).events:
@@ -527,7 +530,9 @@ def _ledger_rows(ws: Workspace, state: DealState, viewer) -> list[dict[str, Any]
             details = ", ".join(f"{key}={value}" for key, value in data.items()
                                 if key not in {"type", "date", "source", "recorded_at"})
             rows.append({**data, "seq": row.seq, "details": details, "recorded_by": row.recorded_by,
-                         "recorded_at": row.recorded_at.strftime("%Y-%m-%d %H:%M:%S UTC")})
+                         "recorded_at": row.recorded_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                         # read "as known on" an instant, an event recorded later is not in the figures
+                         "known": known_on is None or row.recorded_at <= known_on})
         return rows
 
     rows = ws.seen(state, viewer, state.view(("ledger",), build))
