@@ -504,7 +504,8 @@ def statement(
 
 def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db, events, prices, set_,
                 allow_broken=False) -> None:
-    from pipedeal.outputs.documents import render_pdf, render_statement_html
+    from pipedeal.interfaces.shared import statement_html
+    from pipedeal.outputs.documents import render_pdf
     from pipedeal.storage.workspace import parse_day
 
     if output_format not in ("pdf", "html"):
@@ -513,15 +514,10 @@ def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db
     inputs, evaluation = _evaluate(deal, db, as_of, events, prices, set_, allow_broken=allow_broken)
     today = parse_day(dated, "--date") if dated else _today()
     investors = _chosen_investors(evaluation, investor)
-    note = _data_note(inputs)
     _output_dir(out_dir, "--out")
     kind = "ld-demand" if letter else "ld-statement"
     for who in investors:
-        try:
-            html = render_statement_html(evaluation, who, letter=letter, today=today if letter else None,
-                                         data_note=note, ledger_anchor=inputs.ledger_anchor)
-        except ValueError as exc:
-            raise InputError([Diagnostic("STATEMENT-REFUSED", f"{who}: {exc}", "command line")]) from None
+        html = statement_html(inputs, evaluation, who, letter=letter, today=today)
         path = out_dir / f"{kind}-{evaluation.terms.deal.name}-{who}-{evaluation.as_of}.{output_format}"
         _write_file(path, render_pdf(html) if output_format == "pdf" else html.encode("utf-8"), "--out")
         out.print(f"Wrote {path}")
@@ -782,6 +778,7 @@ def exercise(
 
 def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, deal: str, db: str | None,
               allow_broken: bool = False) -> None:
+    from pipedeal.interfaces.shared import exercise_outcomes
     from pipedeal.outputs.render import render_exercise_choices
     from pipedeal.storage.workspace import calendars_for
 
@@ -791,14 +788,7 @@ def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, 
         raise InputError([Diagnostic("WORKSPACE-MISSING", f"deal {deal} is not in the ledger {url}: run "
                                   "`pipedeal init` first", "command line", field="--deal")])
     calendars = calendars_for(inputs.terms)
-    outcomes = {}
-    for way in ("cash", "cashless"):
-        event = _exercise_event(warrant, shares, way, date)
-        try:
-            result = _with_event(inputs, calendars, event)
-            outcomes[way] = (event, result.exercises[-1] if result.exercises else None, None)
-        except InputError as refusal:
-            outcomes[way] = (event, None, refusal.problems)
+    outcomes = exercise_outcomes(inputs, calendars, warrant, shares, date)
     if method not in outcomes:
         raise InputError([Diagnostic("CLI-BAD-METHOD", f"--method {method!r}: use cash or cashless", "command line",
                                   field="--method")])
@@ -813,52 +803,6 @@ def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, 
 
     record_events(url, deal, [("command line", None, event)], allow_duplicates=True)
     out.print(f"Recorded the {method} exercise of {warrant}.")
-
-
-def _exercise_event(warrant: str, shares: str, method: str, date: str):
-    """The exercise event the command line describes (a bad field is the user's mistake)."""
-    from pipedeal.engine.events import parse_events
-
-    data = {"type": "warrant_exercise", "date": date, "warrant": warrant, "shares": _number(shares),
-            "method": method}
-    [(_, event)] = parse_events(json.dumps(data), "command line")
-    return event
-
-
-def _same_shares(exercised, asked) -> bool:
-    """Whether a recorded exercise's shares are the --shares asked for (exactly, as fractions)."""
-    from decimal import Decimal
-    from fractions import Fraction
-
-    if asked == "all":
-        return True
-    return Fraction(exercised) == Fraction(Decimal(str(asked)))
-
-
-def _with_event(inputs, calendars, event):
-    """The deal evaluated with ``event`` added to its log, as of the event's date."""
-    from pipedeal.engine.evaluate import evaluate
-    from pipedeal.engine.timeline import Located
-
-    return evaluate(inputs.terms, [*inputs.events, Located(event, "command line", None)], inputs.quotes,
-                    calendars, event.date)
-
-
-def _data_note(inputs) -> str:
-    """Where the figures came from, printed in a document's footer (with any broken-ledger warning)."""
-    return " ".join([f"Quotes: {inputs.quotes_source}. Events: {inputs.events_source}.",
-                     *inputs.warning_lines()])
-
-
-def _number(text: str):
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InputError([Diagnostic("CLI-BAD-SHARES", f"--shares {text!r} is not a number", "command line",
-                                  field="--shares")]) from None
-    return int(value) if value == value.to_integral_value() else str(value)
 
 
 FormatOption = Annotated[str, typer.Option("--format", help="pdf, html or docx.")]
@@ -915,20 +859,14 @@ def documents_exercise(
 def _exercise_preview(deal, db, events, prices, warrant, shares, method, date, allow_broken=False):
     """The exercise as recorded in the ledger, or as it would be if recorded now."""
     from pipedeal.engine.evaluate import evaluate
+    from pipedeal.interfaces.shared import exercise_preview
     from pipedeal.storage.workspace import calendars_for, parse_day
 
     day = parse_day(date, "--date")
     inputs = _load(deal, db, events, prices, allow_broken)
     calendars = calendars_for(inputs.terms)
     evaluation = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars, day)
-    event = _exercise_event(warrant, shares, method, date)
-    for result in evaluation.exercises:
-        # A recorded exercise is the form's only if it is the one asked for, --shares included.
-        if ((result.warrant, result.date, result.method) == (warrant, day, method)
-                and _same_shares(result.shares_exercised, event.shares)):
-            return evaluation, result, _data_note(inputs)
-    evaluation = _with_event(inputs, calendars, event)
-    return evaluation, evaluation.exercises[-1], _data_note(inputs)
+    return exercise_preview(inputs, evaluation, calendars, warrant, shares, method, date)
 
 
 @documents_app.command("assignment")
@@ -947,11 +885,12 @@ def documents_assignment(
 ) -> None:
     """The Assignment Form (W 1, W 7), prefilled from the register."""
     def build() -> None:
+        from pipedeal.interfaces.shared import share_number
         from pipedeal.outputs.documents.warrant_forms import assignment_form_docx, assignment_form_html
         from pipedeal.storage.workspace import parse_day
 
         inputs, evaluation = _evaluate(deal, db, date, events, prices, allow_broken=allow_broken_ledger)
-        day, count = parse_day(date, "--date"), _number(shares)
+        day, count = parse_day(date, "--date"), share_number(shares)
         note = " ".join([f"Events: {inputs.events_source}.", *inputs.warning_lines()])
         _write_document("assignment-form", f"{warrant}-to-{to}-{day}", output_format, out_dir,
                         lambda: assignment_form_html(evaluation, warrant, to, count, day, data_note=note),
