@@ -18,7 +18,7 @@ def test_the_readme_states_the_exit_codes_the_command_line_uses():
 
 def test_codes_lists_them_and_a_script_sees_2_for_bad_input_and_0_for_the_version(pipedeal):
     listed = pipedeal("codes").stdout
-    for code, meaning in EXIT_CODES:
+    for _, meaning in EXIT_CODES:
         assert meaning.split(":")[0].split("(")[0].strip() in " ".join(listed.split())
     assert pipedeal("--version").stdout.startswith("pipedeal ")
     unknown = pipedeal("report", "--no-such-option", expect=2)

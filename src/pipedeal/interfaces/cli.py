@@ -267,6 +267,25 @@ def _evaluate(deal: str, db: str | None, as_of: str | None, events: Path | None,
     return inputs, evaluation
 
 
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+    html = "html"
+    pdf = "pdf"
+
+
+def _write_summary(inputs, evaluation, output_format: str, out_dir: Path) -> None:
+    """``report --format html|pdf``: the deal on one page (``outputs.documents.deal_summary``)."""
+    from pipedeal.interfaces.shared import data_note
+    from pipedeal.outputs.documents import render_pdf, render_summary_html
+
+    html = render_summary_html(evaluation, data_note(inputs), inputs.ledger_anchor)
+    _output_dir(out_dir, "--out")
+    path = out_dir / f"report-{evaluation.terms.deal.name}-{evaluation.as_of}.{output_format}"
+    _write_file(path, render_pdf(html) if output_format == "pdf" else html.encode("utf-8"), "--out")
+    out.print(f"Wrote {escape(str(path))}", soft_wrap=True)
+
+
 @app.command()
 def report(
     deal: DealOption = "focus-1999",
@@ -279,15 +298,24 @@ def report(
     strict: StrictOption = False,
     allow_broken_ledger: AllowBrokenOption = False,
     known_on: KnownOnOption = None,
+    output_format: Annotated[ReportFormat, typer.Option(
+        "--format", help="text (tables), json (as --json), or html or pdf: the deal on one page with its "
+        "charts, written into --out.")] = "text",
+    out_dir: Annotated[Path, typer.Option("--out", help="The directory an html or pdf report is written into.")]
+    = Path("."),
 ) -> None:
-    """The deal as of a date: quotes, Market and Exercise Price, allocations,
-    capitalization, registration deadlines, Registration Defaults and damages."""
+    """The deal as of a date: quotes, Market and Exercise Price, allocations, capitalization, registration
+    deadlines, Registration Defaults and damages; e.g. `pipedeal report --as-of 2000-06-30 --format pdf --out
+    reports/`."""
     from pipedeal.outputs.report import to_json
 
     inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices, set_,
                               "all" if strict else None, allow_broken_ledger, known_on)
+    if output_format in ("html", "pdf"):
+        _run(_write_summary, inputs, evaluation, output_format, out_dir)
+        return
     data = to_json(evaluation)
-    if json_output:
+    if json_output or output_format == "json":
         _print_json(_with_known_on(_with_ledger_warnings(data, inputs), inputs))
         return
     from pipedeal.outputs.render import render_report

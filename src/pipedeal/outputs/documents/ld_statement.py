@@ -350,6 +350,7 @@ def statement_context(
         "excluded_rows": _excluded_rows(evaluation, investor),
         "repurchase": _repurchase(evaluation, investor),
         "segments": _segment_rows(evaluation, investor),
+        "damages_chart": damages_chart(evaluation, [investor]),
         "rate_clause": _cited(terms, "RRA 3(e)(B) rate"),
         "market_clause": _cited(terms, "RRA 3(e)", f"RRA 3(e) market value {ld.market_value}" if ld.market_value
                                 else "RRA 3(e)(B) rate"),
@@ -386,6 +387,19 @@ def statement_context(
         **_wording(terms),
         **_variants(evaluation, investor),
     }
+
+
+def damages_chart(evaluation: Evaluation, investors: list[str]):
+    """The damages accruing by month of ``investors`` (``outputs.charts``), as markup for a template:
+    the statement shows its investor's, the deal summary every investor's."""
+    from markupsafe import Markup
+
+    from pipedeal.outputs.charts import damages_by_month_svg
+    from pipedeal.outputs.explain import explain_json
+    from pipedeal.outputs.report import to_json
+
+    explained = explain_json(evaluation, investors, True)
+    return Markup(damages_by_month_svg(to_json(evaluation), explained["explanations"], investors))
 
 
 # --- rendering ----------------------------------------------------------------------------------
