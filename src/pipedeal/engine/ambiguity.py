@@ -5,7 +5,7 @@ in force, and each investor's damages under every alternative, side by side; and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -20,11 +20,12 @@ from pipedeal.engine.timeline import Located
 
 def money_at_stake(
     terms: Terms, events: Sequence[Located], quotes: QuoteBook, calendars: Calendars, as_of: dt.date,
-    readings: dict[str, Any] | None = None,
+    readings: dict[str, Any] | None = None, progress: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """RULES.md: "every output that depends on one says so and can show the figure
     under each alternative". For each of the deal's ``[[ambiguities]]``, one evaluation per
-    value, the others as in force (or as ``readings`` set them)."""
+    value, the others as in force (or as ``readings`` set them). ``progress`` is called after each
+    evaluation (``alternatives_count`` of them): a caller's progress bar."""
     readings = readings or {}
     keys = []
     for entry in terms.ambiguities:
@@ -33,6 +34,8 @@ def money_at_stake(
         base = None
         for value in values(entry):
             result = evaluate(terms, events, quotes, calendars, as_of, {**readings, entry.key: value})
+            if progress is not None:
+                progress()
             damages = {investor: r.accrued for investor, r in result.damages.items()}
             total = sum(damages.values(), Decimal("0.00"))
             row = {
@@ -62,6 +65,11 @@ def money_at_stake(
             "values": rows,
         })
     return {"deal": terms.deal.name, "as_of": as_of.isoformat(), "keys": keys}
+
+
+def alternatives_count(terms: Terms) -> int:
+    """How many evaluations ``money_at_stake`` makes: one per value of each of the deal's readings."""
+    return sum(len(values(entry)) for entry in terms.ambiguities)
 
 
 def damages_figures(result: Evaluation) -> tuple:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from contextlib import contextmanager
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -497,17 +498,50 @@ def ambiguities(
     from pipedeal.outputs.render import render_ambiguities
 
     def compute():
-        inputs, evaluation = _evaluate(deal, db, as_of, events, prices, set_, allow_broken=allow_broken_ledger)
+        from pipedeal.engine.ambiguity import alternatives_count
         from pipedeal.storage.workspace import calendars_for
 
-        return inputs, money_at_stake(inputs.terms, inputs.events, inputs.quotes, calendars_for(inputs.terms),
-                                      evaluation.as_of, evaluation.readings)
+        inputs, evaluation = _evaluate(deal, db, as_of, events, prices, set_, allow_broken=allow_broken_ledger)
+        with _progress("Each reading's figures", alternatives_count(inputs.terms)) as advance:
+            return inputs, money_at_stake(inputs.terms, inputs.events, inputs.quotes, calendars_for(inputs.terms),
+                                          evaluation.as_of, evaluation.readings, progress=advance)
 
     inputs, table = _run(compute)
     if json_output:
         _print_json(_with_ledger_warnings(table, inputs) if isinstance(table, dict) else table)
         return
     render_ambiguities(out, table)
+
+
+class StatementFormat(StrEnum):
+    pdf = "pdf"
+    html = "html"
+
+
+class DocumentFormat(StrEnum):
+    pdf = "pdf"
+    html = "html"
+    docx = "docx"
+
+
+class Method(StrEnum):
+    cash = "cash"
+    cashless = "cashless"
+
+
+@contextmanager
+def _progress(description: str, total: int | None):
+    """A progress bar on stderr while long work runs, only when stderr is a terminal (never in a pipe
+    or a log); yields the function that advances it by one step."""
+    if not err.is_terminal or (total is not None and total < 2):
+        yield lambda: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda: bar.advance(task)
 
 
 @app.command()
@@ -517,21 +551,26 @@ def statement(
     as_of: AsOfOption = None,
     letter: Annotated[bool, typer.Option("--letter", help="A demand letter (RRA 3(e)) before the statement.")] = False,
     dated: Annotated[str | None, typer.Option("--date", help="The letter's date (default today).")] = None,
-    output_format: Annotated[str, typer.Option("--format", help="pdf or html.")] = "pdf",
+    output_format: Annotated[StatementFormat, typer.Option("--format", help="pdf or html.")] = "pdf",
     out_dir: Annotated[Path, typer.Option("--out", help="Directory to write into.")] = Path("."),
     db: DbOption = None,
     events: EventsOption = None,
     prices: PricesOption = None,
     set_: SetOption = None,
     allow_broken_ledger: AllowBrokenOption = False,
+    json_output: JsonOption = False,
 ) -> None:
-    """The liquidated damages statement (or demand letter) per investor, as PDF or HTML."""
-    _run(_statements, deal, investor, as_of, letter, dated, output_format, out_dir, db, events, prices, set_,
-         allow_broken_ledger)
+    """The liquidated damages statement (or demand letter) per investor, as PDF or HTML, e.g. `pipedeal statement
+    --investor raptor --letter --date 2000-07-05 --as-of 2000-06-30`."""
+    _json_mode(json_output)
+    written = _run(_statements, deal, investor, as_of, letter, dated, str(output_format), out_dir, db, events, prices,
+                   set_, allow_broken_ledger)
+    if json_output:
+        _print_json({"written": [str(path) for path in written]})
 
 
 def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db, events, prices, set_,
-                allow_broken=False) -> None:
+                allow_broken=False) -> list[Path]:
     from pipedeal.interfaces.shared import statement_html
     from pipedeal.outputs.documents import render_pdf
     from pipedeal.storage.workspace import parse_day
@@ -544,11 +583,16 @@ def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db
     investors = _chosen_investors(evaluation, investor)
     _output_dir(out_dir, "--out")
     kind = "ld-demand" if letter else "ld-statement"
-    for who in investors:
-        html = statement_html(inputs, evaluation, who, letter=letter, today=today)
-        path = out_dir / f"{kind}-{evaluation.terms.deal.name}-{who}-{evaluation.as_of}.{output_format}"
-        _write_file(path, render_pdf(html) if output_format == "pdf" else html.encode("utf-8"), "--out")
-        out.print(f"Wrote {path}")
+    written = []
+    with _progress("Statements", len(investors)) as advance:
+        for who in investors:
+            html = statement_html(inputs, evaluation, who, letter=letter, today=today)
+            path = out_dir / f"{kind}-{evaluation.terms.deal.name}-{who}-{evaluation.as_of}.{output_format}"
+            _write_file(path, render_pdf(html) if output_format == "pdf" else html.encode("utf-8"), "--out")
+            _human().print(f"Wrote {escape(str(path))}", soft_wrap=True)
+            written.append(path)
+            advance()
+    return written
 
 
 StatusChoice = Enum("StatusChoice", {status: status for status in
@@ -792,20 +836,25 @@ def notices(
 def exercise(
     warrant: Annotated[str, typer.Argument(metavar="W-ID", help="The certificate to exercise, e.g. W-1.")],
     shares: Annotated[str, typer.Option("--shares", help="Warrant shares to exercise (a balance may be fractional).")],
-    method: Annotated[str, typer.Option("--method", help="cash or cashless.")],
+    method: Annotated[Method, typer.Option("--method", help="cash or cashless.")],
     date: Annotated[str, typer.Option("--date", help="The exercise (election) date, YYYY-MM-DD.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the figures; record nothing.")] = False,
     deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
     db: DbOption = None,
     allow_broken_ledger: AllowBrokenOption = False,
+    json_output: JsonOption = False,
 ) -> None:
-    """Exercise a warrant (W 3): validate, show what is paid and received by cash and by
-    cashless exercise (with the W 4 fraction cash), and record the event."""
-    _run(_exercise, warrant, shares, method, date, dry_run, deal, db, allow_broken_ledger)
+    """Exercise a warrant (W 3): validate, show what is paid and received by cash and by cashless exercise (with
+    the W 4 fraction cash), and record the event; e.g. `pipedeal exercise W-1 --shares 1000 --method cashless
+    --date 2000-06-01 --dry-run`."""
+    _json_mode(json_output)
+    done = _run(_exercise, warrant, shares, str(method), date, dry_run, deal, db, allow_broken_ledger)
+    if json_output:
+        _print_json(done)
 
 
 def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, deal: str, db: str | None,
-              allow_broken: bool = False) -> None:
+              allow_broken: bool = False) -> dict[str, Any]:
     from pipedeal.interfaces.shared import exercise_outcomes
     from pipedeal.outputs.render import render_exercise_choices
     from pipedeal.storage.workspace import calendars_for
@@ -820,29 +869,34 @@ def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, 
     if method not in outcomes:
         raise InputError([Diagnostic("CLI-BAD-METHOD", f"--method {method!r}: use cash or cashless", "command line",
                                   field="--method")])
-    render_exercise_choices(out, outcomes, method)
+    render_exercise_choices(_human(), outcomes, method)
     event, _, problems = outcomes[method]
     if problems:
         raise InputError(problems)
+    from pipedeal.outputs.report import exercise_json
+
+    done = {"warrant": warrant, "method": method, "recorded": False,
+            "outcomes": {way: {"figures": None if result is None else exercise_json(result),
+                               "refused": [problem.as_dict() for problem in refused or ()]}
+                         for way, (_, result, refused) in outcomes.items()}}
     if dry_run:
-        out.print("[dim]--dry-run: nothing recorded.[/]")
-        return
+        _human().print("[dim]--dry-run: nothing recorded.[/]")
+        return done
     from pipedeal.storage.recording import record_events
 
     record_events(url, deal, [("command line", None, event)], allow_duplicates=True)
-    out.print(f"Recorded the {method} exercise of {warrant}.")
+    _human().print(f"Recorded the {method} exercise of {warrant}.")
+    return {**done, "recorded": True}
 
 
-FormatOption = Annotated[str, typer.Option("--format", help="pdf, html or docx.")]
+FormatOption = Annotated[DocumentFormat, typer.Option("--format", help="pdf, html or docx.")]
 OutOption = Annotated[Path, typer.Option("--out", help="Directory to write into.")]
 
 
-def _write_document(kind: str, name: str, output_format: str, out_dir: Path, html_of, docx_of) -> None:
+def _write_document(kind: str, name: str, output_format: str, out_dir: Path, html_of, docx_of) -> Path:
     from pipedeal.outputs.documents import render_pdf
 
-    if output_format not in ("pdf", "html", "docx"):
-        raise InputError([Diagnostic("CLI-BAD-FORMAT", f"--format {output_format!r}: use pdf, html or docx",
-                                  "command line", field="--format")])
+    output_format = str(output_format)
     try:
         if output_format == "docx":
             data = docx_of()
@@ -854,14 +908,15 @@ def _write_document(kind: str, name: str, output_format: str, out_dir: Path, htm
     _output_dir(out_dir, "--out")
     path = out_dir / f"{kind}-{name}.{output_format}"
     _write_file(path, data, "--out")
-    out.print(f"Wrote {path}")
+    _human().print(f"Wrote {escape(str(path))}", soft_wrap=True)
+    return path
 
 
 @documents_app.command("exercise")
 def documents_exercise(
     warrant: Annotated[str, typer.Argument(metavar="W-ID")],
     shares: Annotated[str, typer.Option("--shares", help="Warrant shares to exercise.")],
-    method: Annotated[str, typer.Option("--method", help="cash or cashless.")],
+    method: Annotated[Method, typer.Option("--method", help="cash or cashless.")],
     date: Annotated[str, typer.Option("--date", help="The exercise date.")],
     deal: DealOption = "focus-1999",
     output_format: FormatOption = "pdf",
@@ -870,18 +925,20 @@ def documents_exercise(
     events: EventsOption = None,
     prices: PricesOption = None,
     allow_broken_ledger: AllowBrokenOption = False,
+    json_output: JsonOption = False,
 ) -> None:
-    """The Notice of Exercise (W 3), prefilled from the register with the figures."""
-    def build() -> None:
+    """The Notice of Exercise (W 3), prefilled from the register with the figures, e.g. `pipedeal documents
+    exercise W-1 --shares 1000 --method cash --date 2000-06-01 --format docx`."""
+    def build() -> list[Path]:
         from pipedeal.outputs.documents.warrant_forms import exercise_notice_docx, exercise_notice_html
 
-        evaluation, result, note = _exercise_preview(deal, db, events, prices, warrant, shares, method, date,
+        evaluation, result, note = _exercise_preview(deal, db, events, prices, warrant, shares, str(method), date,
                                                      allow_broken_ledger)
-        _write_document("notice-of-exercise", f"{warrant}-{result.date}-{method}", output_format, out_dir,
-                        lambda: exercise_notice_html(evaluation, result, data_note=note),
-                        lambda: exercise_notice_docx(evaluation, result, data_note=note))
+        return [_write_document("notice-of-exercise", f"{warrant}-{result.date}-{method}", output_format, out_dir,
+                                lambda: exercise_notice_html(evaluation, result, data_note=note),
+                                lambda: exercise_notice_docx(evaluation, result, data_note=note))]
 
-    _run(build)
+    _written(build, json_output)
 
 
 def _exercise_preview(deal, db, events, prices, warrant, shares, method, date, allow_broken=False):
@@ -910,9 +967,11 @@ def documents_assignment(
     events: EventsOption = None,
     prices: PricesOption = None,
     allow_broken_ledger: AllowBrokenOption = False,
+    json_output: JsonOption = False,
 ) -> None:
-    """The Assignment Form (W 1, W 7), prefilled from the register."""
-    def build() -> None:
+    """The Assignment Form (W 1, W 7), prefilled from the register, e.g. `pipedeal documents assignment W-1
+    --to roseworth --shares 5000 --date 2000-06-01`."""
+    def build() -> list[Path]:
         from pipedeal.interfaces.shared import share_number
         from pipedeal.outputs.documents.warrant_forms import assignment_form_docx, assignment_form_html
         from pipedeal.storage.workspace import parse_day
@@ -920,11 +979,11 @@ def documents_assignment(
         inputs, evaluation = _evaluate(deal, db, date, events, prices, allow_broken=allow_broken_ledger)
         day, count = parse_day(date, "--date"), share_number(shares)
         note = " ".join([f"Events: {inputs.events_source}.", *inputs.warning_lines()])
-        _write_document("assignment-form", f"{warrant}-to-{to}-{day}", output_format, out_dir,
-                        lambda: assignment_form_html(evaluation, warrant, to, count, day, data_note=note),
-                        lambda: assignment_form_docx(evaluation, warrant, to, count, day, data_note=note))
+        return [_write_document("assignment-form", f"{warrant}-to-{to}-{day}", output_format, out_dir,
+                                lambda: assignment_form_html(evaluation, warrant, to, count, day, data_note=note),
+                                lambda: assignment_form_docx(evaluation, warrant, to, count, day, data_note=note))]
 
-    _run(build)
+    _written(build, json_output)
 
 
 @documents_app.command("adjustments")
@@ -940,9 +999,11 @@ def documents_adjustments(
     events: EventsOption = None,
     prices: PricesOption = None,
     allow_broken_ledger: AllowBrokenOption = False,
+    json_output: JsonOption = False,
 ) -> None:
-    """Every Notice of Adjustment (W 13) of the deal up to the date."""
-    def build() -> None:
+    """Every Notice of Adjustment (W 13) of the deal up to the date, e.g. `pipedeal documents adjustments
+    --holder raptor --as-of 2001-01-01`."""
+    def build() -> list[Path]:
         from pipedeal.deal.clauses import cite_all
         from pipedeal.outputs.documents.warrant_forms import adjustment_notice_docx, adjustment_notice_html
         from pipedeal.storage.workspace import parse_day
@@ -951,17 +1012,27 @@ def documents_adjustments(
         note = " ".join(inputs.warning_lines()) or None
         chosen = parse_day(dated, "--date") if dated else None
         if not evaluation.adjustments:
-            out.print(f"No adjustment ({cite_all(inputs.terms, 'W 11', 'W 12')}) by this date: no notice "
-                      "to write.")
+            _human().print(f"No adjustment ({cite_all(inputs.terms, 'W 11', 'W 12')}) by this date: no notice "
+                           "to write.")
+        written = []
         for notice in evaluation.adjustments:
             name = f"{notice.kind}-{notice.date}" + (f"-{holder}" if holder else "")
-            _write_document("notice-of-adjustment", name, output_format, out_dir,
-                            lambda n=notice: adjustment_notice_html(evaluation, n, holder, today=chosen or n.date,
-                                                                    data_note=note),
-                            lambda n=notice: adjustment_notice_docx(evaluation, n, holder, today=chosen or n.date,
-                                                                    data_note=note))
+            written.append(_write_document(
+                "notice-of-adjustment", name, output_format, out_dir,
+                lambda n=notice: adjustment_notice_html(evaluation, n, holder, today=chosen or n.date, data_note=note),
+                lambda n=notice: adjustment_notice_docx(evaluation, n, holder, today=chosen or n.date,
+                                                        data_note=note)))
+        return written
 
-    _run(build)
+    _written(build, json_output)
+
+
+def _written(build, json_output: bool) -> None:
+    """Run a command that writes files; with --json, list them as one JSON document."""
+    _json_mode(json_output)
+    written = _run(build)
+    if json_output:
+        _print_json({"written": [str(path) for path in written]})
 
 
 def _export_tables_command(kind: str, example: str):
@@ -1151,7 +1222,8 @@ def _import_events(url: str, deal: str, path: Path, allow_duplicates: bool = Fal
     from pipedeal.storage.workspace import read_event_file
 
     located = [(item.file, item.line, item.event) for item in read_event_file(path)]
-    count = record_events(url, deal, located, allow_duplicates=allow_duplicates, if_empty=if_empty)
+    with _progress(f"Checking and recording {len(located):,} events", None if len(located) > 1000 else 0):
+        count = record_events(url, deal, located, allow_duplicates=allow_duplicates, if_empty=if_empty)
     if count or not if_empty:
         _human().print(f"Recorded {count} event(s) from {escape(str(path))}.", soft_wrap=True)
     return count

@@ -215,19 +215,7 @@ def _warrant_activity(evaluation: Evaluation) -> dict[str, Any]:
             "outstanding": _count(reservation.outstanding),
             "headroom": _count(reservation.headroom),
         },
-        "exercises": [
-            {"warrant": r.warrant, "holder": r.holder, "date": r.date.isoformat(), "method": r.method,
-             "shares_exercised": _fraction_text(r.shares_exercised), "exercise_price": plain(r.exercise_price),
-             "aggregate_price": money_str(r.aggregate_price),
-             "average_price": None if r.average_price is None else plain(r.average_price),
-             "average_price_day": _iso(r.average_price_day), "shares_due": _fraction_text(r.shares_due),
-             "shares_issued": r.shares_issued, "fraction": _fraction_text(r.fraction),
-             "fraction_cash": money_str(r.fraction_cash),
-             "other_property": [{"asset": a, "quantity": plain(q)} for a, q in r.other_property],
-             "remainder_certificate": r.remainder_certificate, "delivery_due": r.delivery_due.isoformat(),
-             "holding_period_start": r.holding_period_start.isoformat(), "computation": list(r.computation)}
-            for r in evaluation.exercises
-        ],
+        "exercises": [exercise_json(r) for r in evaluation.exercises],
         "adjustments": [
             {"kind": n.kind, "clause": n.clause, "date": n.date.isoformat(), "record_date": _iso(n.record_date),
              "effective_from": n.effective_from.isoformat(), "until": _iso(n.until), "facts": n.facts,
@@ -389,6 +377,20 @@ def obligation_json(deal: str, obligation: Deadline) -> dict[str, Any]:
     return {"deal": deal, **_deadline(obligation), "kind": obligation.kind, "owed_to": list(obligation.owed_to),
             "trigger": obligation.trigger, "waived_by": list(obligation.waived_by),
             "waived_on": _iso(obligation.waived_on), "quote": obligation.quote}
+
+
+def exercise_json(r) -> dict[str, Any]:
+    """One warrant exercise (W 3, W 4) as ``exercises[]`` and ``pipedeal exercise --json`` print it."""
+    return {"warrant": r.warrant, "holder": r.holder, "date": r.date.isoformat(), "method": r.method,
+            "shares_exercised": _fraction_text(r.shares_exercised), "exercise_price": plain(r.exercise_price),
+            "aggregate_price": money_str(r.aggregate_price),
+            "average_price": None if r.average_price is None else plain(r.average_price),
+            "average_price_day": _iso(r.average_price_day), "shares_due": _fraction_text(r.shares_due),
+            "shares_issued": r.shares_issued, "fraction": _fraction_text(r.fraction),
+            "fraction_cash": money_str(r.fraction_cash),
+            "other_property": [{"asset": a, "quantity": plain(q)} for a, q in r.other_property],
+            "remainder_certificate": r.remainder_certificate, "delivery_due": r.delivery_due.isoformat(),
+            "holding_period_start": r.holding_period_start.isoformat(), "computation": list(r.computation)}
 
 
 def deal_parties(evaluation: Evaluation) -> set[str]:
