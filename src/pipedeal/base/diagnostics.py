@@ -162,14 +162,29 @@ CATALOGUE: tuple[Code, ...] = tuple([
 CODES: dict[str, Code] = {entry.code: entry for entry in CATALOGUE}
 
 
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "done"),
+    (EXIT_FINDINGS, "a check found something: `verify` findings, `obligations --fail-on-overdue` with an overdue "
+                    "obligation"),
+    (EXIT_BAD_INPUT, "bad input: a file, an event, an option or a value refused (each problem with its file, line "
+                     "and field); nothing was written"),
+    (EXIT_INTERNAL, "an internal error of pipedeal's: a one-line message and a hint to report it "
+                    "(`PIPEDEAL_DEBUG=1` shows the traceback)"),
+)
+"""The command line's exit statuses (README, `pipedeal codes`)."""
+
+
 def catalogue_markdown() -> str:
-    """docs/codes.md: every code, its severity, stage and meaning, as a Markdown table."""
+    """docs/codes.md: every code, its severity, stage and meaning, as a Markdown table; then the exit codes."""
     lines = ["# Diagnostic codes", "",
              "Every problem, warning and breach pipedeal reports carries one of these codes "
              "(`pipedeal codes` prints the same list). `error`: the input cannot be used and nothing "
              "is computed or written; `warning`: used, but worth a look; `breach`: a party failed a duty.",
              "", "| code | severity | stage | meaning |", "|---|---|---|---|"]
     lines += [f"| `{c.code}` | {c.severity} | {c.stage} | {c.meaning} |" for c in CATALOGUE]
+    lines += ["", "## Exit codes", "", "| code | meaning |", "|---|---|"]
+    lines += [f"| {code} | {meaning} |" for code, meaning in EXIT_CODES]
     return "\n".join(lines) + "\n"
 
 

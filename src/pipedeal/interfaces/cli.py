@@ -44,8 +44,30 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(terms_app, name="terms")
 app.add_typer(users_app, name="users")
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+def _console(stderr: bool = False) -> Console:
+    """Rich on a terminal wraps prose at word boundaries to the window; piped or redirected (no
+    $COLUMNS), nothing is hard-wrapped: a line is as long as its sentence or its table row needs."""
+    import os
+
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty() or os.environ.get("COLUMNS"):
+        return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, width=PIPED_WIDTH)
+
+
+PIPED_WIDTH = 100_000
+out = _console()
+err = _console(stderr=True)
+_human_lines = [out]  # where a command's human lines go: stdout, or stderr when stdout carries its --json
+
+
+def _human() -> Console:
+    return _human_lines[0]
+
+
+def _json_mode(json_output: bool) -> None:
+    """--json: stdout holds one JSON document, so the human lines go to stderr."""
+    _human_lines[0] = err if json_output else out
 
 DealOption = Annotated[str, typer.Option("--deal", help="A bundled deal name or a TERMS.toml path.")]
 DbOption = Annotated[
@@ -273,6 +295,11 @@ def report(
     render_report(out, data, inputs)
 
 
+class EvaluateFormat(StrEnum):
+    json = "json"
+    text = "text"
+
+
 @app.command()
 def evaluate(
     deal: DealOption = "focus-1999",
@@ -281,15 +308,23 @@ def evaluate(
     as_of: AsOfOption = None,
     set_: SetOption = None,
     strict: StrictOption = False,
-    json_output: Annotated[bool, typer.Option("--json", help="JSON (the only output of evaluate).")] = True,
+    json_output: Annotated[bool, typer.Option("--json", help="JSON (the default; see --format).")] = True,
     known_on: KnownOnOption = None,
+    output_format: Annotated[EvaluateFormat, typer.Option(
+        "--format", help="json (the stable JSON document) or text (the report's tables).")] = "json",
 ) -> None:
-    """A pure function of files, printed as the stable JSON: no database is read or written.
+    """A pure function of files, printed as the stable JSON: no database is read or written, e.g.
+    `pipedeal evaluate --events events.jsonl --prices quotes.csv --as-of 2000-06-30`.
     With --known-on, each line's own recorded_at says when it was known."""
     from pipedeal.outputs.report import to_json
 
     inputs, evaluation = _run(_evaluate, deal, "", as_of, events, prices, set_, "all" if strict else None,
                               False, known_on)
+    if output_format == "text":
+        from pipedeal.outputs.render import render_report
+
+        render_report(out, to_json(evaluation), inputs)
+        return
     sys.stdout.write(json.dumps(_with_known_on(to_json(evaluation), inputs), indent=2) + "\n")
 
 
@@ -901,6 +936,61 @@ def documents_adjustments(
     _run(build)
 
 
+def _export_tables_command(kind: str, example: str):
+    def command(
+        directory: Annotated[Path, typer.Argument(metavar="DIR", help="The directory to write into.")],
+        deal: DealOption = "focus-1999",
+        as_of: AsOfOption = None,
+        db: DbOption = None,
+        events: EventsOption = None,
+        prices: PricesOption = None,
+        set_: SetOption = None,
+        allow_broken_ledger: AllowBrokenOption = False,
+        known_on: KnownOnOption = None,
+        json_output: JsonOption = False,
+    ) -> None:
+        _export_tables(kind, directory, deal, as_of, db, events, prices, set_, allow_broken_ledger, known_on,
+                       json_output)
+
+    command.__doc__ = ("The LD schedule (a row per rate segment), LD totals, the fully diluted capitalization with "
+                       f"percentages, the warrant register and the obligations: {example}")
+    return command
+
+
+export_app.command("csv")(_export_tables_command("csv", "one CSV file per table, e.g. `pipedeal export csv out/`."))
+export_app.command("xlsx")(_export_tables_command(
+    "xlsx", "one workbook, a sheet per table, e.g. `pipedeal export xlsx out/`."))
+
+
+def _export_tables(kind, directory, deal, as_of, db, events, prices, set_, allow_broken_ledger, known_on,
+                   json_output) -> None:
+    def build() -> list[Path]:
+        from pipedeal.outputs.explain import explain_json
+        from pipedeal.outputs.report import obligation_rows, to_json
+        from pipedeal.outputs.tables import deal_tables, write_tables
+
+        _, evaluation = _evaluate(deal, db, as_of, events, prices, set_, allow_broken=allow_broken_ledger,
+                                  known_on=known_on)
+        investors = [inv.id for inv in evaluation.terms.investors]
+        explained = explain_json(evaluation, investors, True)["explanations"]
+        names = {party.id: party.name for party in (*evaluation.terms.investors, *evaluation.terms.parties)}
+        tables = deal_tables(to_json(evaluation), explained, obligation_rows(evaluation)[0], names)
+        _output_dir(directory, "DIR")
+        stem = f"{evaluation.terms.deal.name}-{evaluation.as_of}"
+        try:
+            return write_tables(tables, directory, stem, kind, evaluation.terms.deal.title)
+        except OSError as exc:
+            raise InputError([Diagnostic("OUTPUT-PATH", f"cannot write into {str(directory)!r}: "
+                                         f"{exc.strerror or exc}", "command line", field="DIR")]) from None
+
+    _json_mode(json_output)
+    written = _run(build)
+    for path in written:
+        _human().print(f"Wrote {escape(str(path))}", soft_wrap=True)
+    if json_output:
+        _print_json({"written": [str(path) for path in written]})
+
+
 @export_app.command("ocf")
 def export_ocf(
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="The directory to write the OCF files into.")],
@@ -912,9 +1002,12 @@ def export_ocf(
     events: EventsOption = None,
     prices: PricesOption = None,
     allow_broken_ledger: AllowBrokenOption = False,
+    json_output: JsonOption = False,
 ) -> None:
     """The deal as an Open Cap Format 1.2 package, validated offline against the official schemas."""
-    def build() -> None:
+    _json_mode(json_output)
+
+    def build() -> dict[str, Any]:
         from pipedeal.outputs.ocf import OcfExportError, default_schema_dir, validate_bundle, write_bundle
 
         _, evaluation = _evaluate(deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
@@ -927,17 +1020,22 @@ def export_ocf(
             raise InputError([Diagnostic("OUTPUT-PATH", f"cannot write into {str(directory)!r}: "
                                          f"{exc.strerror or exc}", "command line", field="DIR")]) from None
         for path in written:
-            out.print(f"Wrote {path}")
+            _human().print(f"Wrote {escape(str(path))}", soft_wrap=True)
+        done: dict[str, Any] = {"written": [str(path) for path in written], "validated_against": None}
         schema_dir = schemas or default_schema_dir()
         if schema_dir is None:
-            out.print("[yellow]No OCF schemas found (--schemas or $PIPEDEAL_OCF_DIR): not validated.[/]")
-            return
+            _human().print("[yellow]No OCF schemas found (--schemas or $PIPEDEAL_OCF_DIR): not validated.[/]")
+            return done
         errors = validate_bundle(directory, schema_dir)
         if errors:
             raise InputError([Diagnostic("OCF-INVALID", message, str(directory)) for message in errors])
-        out.print(f"[green]Valid Open Cap Format against the schemas in {schema_dir}.[/]")
+        _human().print(f"[green]Valid Open Cap Format against the schemas in {escape(str(schema_dir))}.[/]",
+                       soft_wrap=True)
+        return {**done, "validated_against": str(schema_dir)}
 
-    _run(build)
+    done = _run(build)
+    if json_output:
+        _print_json(done)
 
 
 @app.command()
@@ -987,12 +1085,16 @@ def init(
     deal: DealOption = "focus-1999",
     db: DbOption = None,
     empty: Annotated[bool, typer.Option(help="Do not import a bundled deal's events and quotes.")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Create the ledger database (Alembic migrations) and register the deal."""
-    _run(_init, deal, db, empty)
+    _json_mode(json_output)
+    done = _run(_init, deal, db, empty)
+    if json_output:
+        _print_json(done)
 
 
-def _init(deal: str, db: str | None, empty: bool) -> None:
+def _init(deal: str, db: str | None, empty: bool) -> dict[str, Any]:
     from pipedeal.storage import ledger as store
     from pipedeal.storage.database import shown
     from pipedeal.storage.workspace import resolve_terms
@@ -1001,35 +1103,41 @@ def _init(deal: str, db: str | None, empty: bool) -> None:
     url = _store_url(db)
     created = store.init_workspace(url, terms.deal.name, text)
     if created:
-        out.print(f"Ledger [bold]{escape(shown(url))}[/] holds deal [bold]{terms.deal.name}[/] ({escape(source)}).")
+        _human().print(f"Ledger [bold]{escape(shown(url))}[/] holds deal [bold]{terms.deal.name}[/] "
+                       f"({escape(source)}).", soft_wrap=True)
     else:
-        out.print(f"Deal [bold]{terms.deal.name}[/] is already registered in ledger [bold]{escape(shown(url))}[/] "
-                  "with these terms: nothing to do.")
+        _human().print(f"Deal [bold]{terms.deal.name}[/] is already registered in ledger [bold]{escape(shown(url))}"
+                       "[/] with these terms: nothing to do.", soft_wrap=True)
+    quotes = events = 0
     if bundle is not None and not empty:
         # Only into an empty ledger: a concurrent init may have recorded the bundled log first. Quotes
         # first: the events are checked against them (a Closing priced from the quotes, as meridian's is).
-        _import_quotes(url, terms.deal.name, bundle / "quotes.csv", if_empty=True)
-        _import_events(url, terms.deal.name, bundle / "events.jsonl", if_empty=True)
+        quotes = _import_quotes(url, terms.deal.name, bundle / "quotes.csv", if_empty=True)
+        events = _import_events(url, terms.deal.name, bundle / "events.jsonl", if_empty=True)
+    return {"deal": terms.deal.name, "ledger": shown(url), "registered": created, "terms": source,
+            "quotes_recorded": quotes, "events_recorded": events}
 
 
-def _import_events(url: str, deal: str, path: Path, allow_duplicates: bool = False, if_empty: bool = False) -> None:
+def _import_events(url: str, deal: str, path: Path, allow_duplicates: bool = False, if_empty: bool = False) -> int:
     from pipedeal.storage.recording import record_events
     from pipedeal.storage.workspace import read_event_file
 
     located = [(item.file, item.line, item.event) for item in read_event_file(path)]
     count = record_events(url, deal, located, allow_duplicates=allow_duplicates, if_empty=if_empty)
     if count or not if_empty:
-        out.print(f"Recorded {count} event(s) from {path}.")
+        _human().print(f"Recorded {count} event(s) from {escape(str(path))}.", soft_wrap=True)
+    return count
 
 
-def _import_quotes(url: str, deal: str, path: Path, if_empty: bool = False) -> None:
+def _import_quotes(url: str, deal: str, path: Path, if_empty: bool = False) -> int:
     from pipedeal.storage import ledger as store
     from pipedeal.storage.workspace import read_quote_file
 
     book = read_quote_file(path)
     count = store.import_quotes(url, deal, book.quotes(), if_empty=if_empty)
     if count or not if_empty:
-        out.print(f"Recorded {count} quote day(s) from {path}.")
+        _human().print(f"Recorded {count} quote day(s) from {escape(str(path))}.", soft_wrap=True)
+    return count
 
 
 @events_app.command("import")
@@ -1039,9 +1147,21 @@ def events_import(
     db: DbOption = None,
     allow_duplicates: Annotated[bool, typer.Option(
         "--allow-duplicates", help="Record events that are already in the ledger again.")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Append every event of a file, all or nothing; a file repeating a recorded event is refused."""
-    _run(lambda: _import_events(_store_url(db), deal, file, allow_duplicates))
+    _json_mode(json_output)
+    count = _run(lambda: _import_events(_store_url(db), deal, file, allow_duplicates))
+    if json_output:
+        _print_json({"deal": deal, "file": str(file), "events_recorded": count, "head": _head(db, deal)})
+
+
+def _head(db: str | None, deal: str) -> dict[str, Any]:
+    """The deal's ledger head after a write (what `pipedeal ledger anchor` prints), for --json."""
+    from pipedeal.storage import ledger as store
+
+    head = _run(lambda: store.anchor(_store_url(db), deal))
+    return {"seq": head.seq, "hash": head.hash, "anchor": str(head)}
 
 
 @events_app.command("add")
@@ -1053,12 +1173,19 @@ def events_add(
     ] = None,
     deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
     db: DbOption = None,
+    json_output: JsonOption = False,
 ) -> None:
-    """Append one event given as TYPE FIELD=VALUE ..."""
-    _run(_add_event, event_type, fields or [], deal, db)
+    """Append one event given as TYPE FIELD=VALUE ..., e.g. `pipedeal events add shares_sold date=2000-03-01
+    investor=raptor shares=1000`."""
+    _json_mode(json_output)
+    event = _run(_add_event, event_type, fields or [], deal, db)
+    if json_output:
+        from pipedeal.engine.events import event_to_json
+
+        _print_json({"deal": deal, "events_recorded": 1, "event": event_to_json(event), "head": _head(db, deal)})
 
 
-def _add_event(event_type: str, fields: list[str], deal: str, db: str | None) -> None:
+def _add_event(event_type: str, fields: list[str], deal: str, db: str | None):
     from decimal import Decimal
 
     from pipedeal.engine.events import parse_events
@@ -1086,7 +1213,8 @@ def _add_event(event_type: str, fields: list[str], deal: str, db: str | None) ->
     parsed = parse_events(line, "command line")
     located = [("command line", None, event) for _, event in parsed]
     record_events(_store_url(db), deal, located, allow_duplicates=True)
-    out.print(f"Recorded 1 {event_type} event.")
+    _human().print(f"Recorded 1 {event_type} event.")
+    return located[0][2]
 
 
 @events_app.command("list")
@@ -1137,9 +1265,13 @@ def prices_import(
     file: Annotated[Path, typer.Argument(help="A quote CSV: date and any of open,high,low,close,bid,ask,volume.")],
     deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
     db: DbOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Import daily quotes (decimals or 1999 fractions such as 1 13/16), all or nothing."""
-    _run(lambda: _import_quotes(_store_url(db), deal, file))
+    _json_mode(json_output)
+    count = _run(lambda: _import_quotes(_store_url(db), deal, file))
+    if json_output:
+        _print_json({"deal": deal, "file": str(file), "quote_days_recorded": count})
 
 
 @app.command()
@@ -1149,6 +1281,7 @@ def verify(
     anchor: Annotated[str | None, typer.Option(
         "--anchor", help="A head printed by `pipedeal ledger anchor` (SEQ:HASH, HASH, or the whole line): "
         "the ledger must still contain it.")] = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Recompute the ledger's hash chain and check the terms and quotes against theirs; report edited,
     deleted, reordered or inserted rows, and a ledger rolled back behind --anchor."""
@@ -1173,6 +1306,11 @@ def verify(
         return store.verify(url, target, anchor=(seq, digest))
 
     findings = _run(check)
+    if json_output:
+        _print_json({"verified": not findings, "findings": [finding.as_dict() for finding in findings]})
+        if findings:
+            raise typer.Exit(1)
+        return
     if not findings:
         out.print("[green]Ledger verified: every row matches its hash chain; the terms and quotes match "
                   "theirs[/]" + ("[green], and the anchor is in the chain.[/]" if anchor else "[green].[/]"))
@@ -1200,9 +1338,13 @@ def _parse_anchor(text: str) -> tuple[str | None, int | None, str]:
 def ledger_anchor(
     deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
     db: DbOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Print the deal's head (seq and hash). Keep it outside the database: `pipedeal verify --anchor`
     later shows whether the ledger was rolled back behind it, which nothing inside can show."""
+    if json_output:
+        _print_json({"deal": deal, **_head(db, deal)})
+        return
     from pipedeal.storage import ledger as store
 
     head = _run(lambda: store.anchor(_store_url(db), deal))
@@ -1296,6 +1438,14 @@ def codes(json_output: JsonOption = False,
     for entry in CATALOGUE:
         table.add_row(entry.code, entry.severity, entry.stage, escape(entry.meaning))
     out.print(table)
+    from pipedeal.base.diagnostics import EXIT_CODES
+
+    exits = Table(title="Exit codes")
+    exits.add_column("code")
+    exits.add_column("meaning", overflow="fold")
+    for code, meaning in EXIT_CODES:
+        exits.add_row(str(code), escape(meaning))
+    out.print(exits)
 
 
 @app.command()
@@ -1410,6 +1560,9 @@ def serve(
                                          "number serve the same users).", min=1, max=64)] = 1,
     init_bundled: Annotated[bool, typer.Option(
         "--init-bundled", help="With no ledger yet, initialise it with the bundled deals without asking.")] = False,
+    first_admin: Annotated[str | None, typer.Option(
+        "--first-admin", help="With no user yet, add this email as an admin first (its password is asked on a "
+        "terminal, else read from one line of standard input).")] = None,
 ) -> None:
     """The web workspace (FastAPI on uvicorn), in the foreground until Ctrl-C or SIGTERM; e.g.
     `pipedeal serve --db postgresql://postgres@127.0.0.1/test --workers 4`."""
@@ -1417,6 +1570,8 @@ def serve(
 
     url = _store_url(db)
     _run(_ready_to_serve, url, init_bundled)
+    if first_admin is not None:
+        _run(_first_admin, url, first_admin)
     import uvicorn
 
     os.environ["PIPEDEAL_DB"] = url
@@ -1429,6 +1584,23 @@ def _shown_url(url: str) -> str:
     from pipedeal.storage.database import shown
 
     return shown(url)
+
+
+def _first_admin(url: str, email: str) -> None:
+    """``serve --first-admin``: the workspace's first user, so a newcomer can sign in at once; with users
+    already there it changes nothing."""
+    from pipedeal.storage import accounts
+
+    if accounts.list_users(url):
+        err.print("The workspace has users already: --first-admin added none.")
+        return
+    if sys.stdin.isatty():
+        password = typer.prompt(f"A password for {email} (at least {accounts.MIN_PASSWORD} characters)",
+                                hide_input=True, confirmation_prompt=True, err=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    accounts.add_user(url, email, "admin", password)
+    err.print(f"Added {escape(accounts.normal_email(email))} as admin: sign in with it.")
 
 
 def _ready_to_serve(url: str, init_bundled: bool) -> None:
@@ -1456,8 +1628,54 @@ def _ready_to_serve(url: str, init_bundled: bool) -> None:
         _init(name, url, empty=False)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from pipedeal import __version__
+
+        sys.stdout.write(f"pipedeal {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print pipedeal's version and exit.")] = False) -> None:
+    """pipedeal: the life of a PIPE deal, every figure traced to its clause."""
+
+
 def main() -> None:
-    app()
+    """The command line; a bug of pipedeal's (never a user's mistake, which exits 2) exits 3 with a short
+    message and a hint to report it, the traceback only with PIPEDEAL_DEBUG=1."""
+    import os
+
+    from typer._click import exceptions as click  # the click Typer ships (its own copy since 0.26)
+    from typer.exceptions import Abort
+
+    try:
+        status = app(standalone_mode=False)
+    except click.NoArgsIsHelpError as shown_help:
+        shown_help.show()
+        sys.exit(shown_help.exit_code)
+    except click.ClickException as mistake:  # an unknown option, a value outside its choices: one line, exit 2
+        where = mistake.ctx.command_path if getattr(mistake, "ctx", None) else "pipedeal"
+        err.print(f"[bold red]{escape(where)}:[/] {escape(mistake.format_message())} "
+                  f"(see `{escape(where)} --help`)", soft_wrap=True)
+        sys.exit(mistake.exit_code)
+    except Abort:
+        err.print("pipedeal: aborted.")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("pipedeal: interrupted.")
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("PIPEDEAL_DEBUG"):
+            raise
+        err.print(f"[bold red]pipedeal: internal error[/] ({escape(type(exc).__name__)}: {escape(str(exc)[:300])}). "
+                  "This is a bug in pipedeal, not in your input: please report it with the command you ran "
+                  "(PIPEDEAL_DEBUG=1 shows the traceback).", soft_wrap=True)
+        from pipedeal.base.diagnostics import EXIT_INTERNAL
+
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(status if isinstance(status, int) else 0)
 
 
 if __name__ == "__main__":

@@ -151,7 +151,7 @@ def render_damages(console: Console, evaluation, investors: list[str], explain: 
         return
     for investor in investors:
         row = data["liquidated_damages"][investor]
-        console.rule(f"{escape(names[investor])} ({investor})")
+        _heading(console, f"{escape(names[investor])} ({investor})")
         if not explain:
             console.print(f"accrued {money(row['accrued'])} over {row['default_days']} default day(s); "
                           f"demanded {money(row['demanded'])}, paid {money(row['paid'])}, "
@@ -260,7 +260,7 @@ def render_exercise_choices(console: Console, outcomes: dict, chosen: str) -> No
     """W 3, W 4: what each way of exercising pays and delivers."""
     for way, (_event, result, problems) in outcomes.items():
         marker = " [bold](requested)[/]" if way == chosen else ""
-        console.rule(f"{way} exercise{marker}")
+        _heading(console, f"{way} exercise{marker}")
         if problems:
             for problem in problems:
                 console.print(f"[red]not allowed[/]: {escape(problem.message)}")
@@ -381,3 +381,13 @@ def render_notices(console: Console, terms: Terms, as_of: str, notices: list[dic
             console.print(f"   started: [{style}]{escape(started['text'])}[/]", soft_wrap=True)
         if not row["started"]:
             console.print("   [dim]started: no clock pipedeal counts[/]")
+
+
+HEADING_WIDTH = 100
+
+
+def _heading(console: Console, title: str) -> None:
+    """A titled rule, at most ``HEADING_WIDTH`` wide: piped output has no width to fill."""
+    from rich.rule import Rule
+
+    console.print(Rule(title), width=min(console.width, HEADING_WIDTH))

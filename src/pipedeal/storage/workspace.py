@@ -8,6 +8,7 @@ files stays fast.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -388,6 +389,7 @@ def _pooled(db_url: str, as_of: dt.date, names: list[str], count: int, allow_bro
     yield from sorted((item for results, _, _ in done for item in results), key=lambda item: item[0])
 
 
+@functools.lru_cache(maxsize=1)
 def _terms_code_fingerprint() -> str:
     """What a parsed ``Terms`` depends on besides its text: the terms language's code (every
     module of ``pipedeal.deal``), pydantic's and Python's versions. A change to any of them
