@@ -40,8 +40,10 @@ def browser() -> Iterator:
 
 
 @pytest.fixture(scope="module")
-def screenshots(tmp_path_factory, web) -> Path:
-    folder = tmp_path_factory.getbasetemp() / "screenshots" / web.db_url.split(":", 1)[0].split("+")[0]
+def screenshots(request, web) -> Path:
+    """The run's ``screenshots/`` folder, one per database, in pytest's cache folder (kept after the run,
+    where the numbered temporary folders of later runs would be removed)."""
+    folder = request.config.cache.mkdir("screenshots") / web.db_url.split(":", 1)[0].split("+")[0]
     folder.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {folder}")
     return folder
