@@ -103,6 +103,10 @@ def _blocks(terms: Terms):
             child = getattr(node, name)
             if isinstance(child, BaseModel):
                 yield from walk(child, f"{path}.{name}" if path else name)
+            elif isinstance(child, tuple):  # a list of blocks ([[closing.conditions]]): each by its id
+                for index, item in enumerate(child):
+                    if isinstance(item, Words):
+                        yield from walk(item, f"{path}.{name}[{getattr(item, 'id', index)}]")
 
     yield from walk(terms, "")
 

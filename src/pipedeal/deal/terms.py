@@ -27,6 +27,13 @@ sold under Rule 144, PIPE-TERMS' meaning), ``notices.before_hours`` (absent: a
 notice before opening on a business day takes effect at that day's opening, "the
 next recipient's business day at opening") and ``registration.additional =
 "none"`` (an agreement with no additional statement).
+
+It also has the optional ``[closing]`` block (issue 12): ``[[closing.conditions]]``
+(SPA 2.1(b) kind: whose condition, what satisfies it), ``[[closing.deliverables]]``
+(what, from whom, to whom) and ``[closing.finder]`` (SPA 13.9 kind: name, fee rate, the
+investors introduced, or ``"none"``). With it the Closing is a checked process
+(``engine/closing.py``); a fee rate or an introduction the agreement does not state is
+an input, listed in ``finder.inputs`` and shown as such.
 """
 
 from __future__ import annotations
@@ -631,6 +638,76 @@ class Quotation(Strict):
     """The words, verbatim."""
 
 
+# --- the Closing: conditions, deliverables, the finder --------------------------------------------
+
+ChecklistId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.()-]*$", max_length=60)]
+Side = Literal["company", "investors", "both"]
+
+
+class Condition(Words):
+    """SPA 2.1(b) kind: one condition to the Closing, whose it is (the side it protects, the only
+    side that may waive it) and what satisfies it. A ``delivery`` condition is satisfied once each
+    deliverable it lists is delivered (funds: each investor's wires equal its subscription); any
+    other kind by a ``condition_satisfied`` event."""
+
+    id: ChecklistId
+    """A short id events name ("2.1(b)(iv)")."""
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    """The condition in a few words, as the checklist shows it."""
+    protects: Side
+    """Whose condition it is: company, investors or both; only that side may waive it (both: both sides sign)."""
+    satisfied_by: Literal["delivery", "signature", "bring_down", "legal_permission"]
+    """What satisfies it: delivery (of the deliverables listed), signature, bring_down (of representations) or
+    legal_permission."""
+    deliverables: tuple[ChecklistId, ...] = ()
+    """For satisfied_by = "delivery": the ids of the [[closing.deliverables]] that satisfy it (none otherwise)."""
+
+
+class Deliverable(Words):
+    """A delivery at the Closing: what, from whom, to whom. ``each_investor`` means one delivery per
+    investor (each investor sees only its own); a ``funds`` deliverable is delivered by ``funds_received``
+    events summing to each investor's subscription, a ``document`` by ``deliverable_delivered`` events."""
+
+    id: ChecklistId
+    """A short id events name ("certificates")."""
+    what: Annotated[str, Field(min_length=1, max_length=300)]
+    """What is delivered, in words."""
+    kind: Literal["funds", "document"]
+    """funds (the Purchase Price, by wire) or document (certificates, instructions, agreements)."""
+    from_: Annotated[str, Field(min_length=1, max_length=40)] = Field(alias="from")
+    """Who delivers it: company, each_investor, or a party id of the terms."""
+    to: Annotated[str, Field(min_length=1, max_length=40)]
+    """Who receives it: company, each_investor, investors (all at once), or a party id of the terms."""
+
+
+class Finder(Words):
+    """SPA 13.9 kind: the finder or placement agent, its fee rate and the investors it introduced; the
+    fee is the rate times each introduced investor's subscription, each rounded half-up to the cent,
+    paid by the Company out of the proceeds."""
+
+    name: Annotated[str, Field(min_length=1, max_length=400)]
+    """The finder's name ("JWGenesis Securities, Inc.")."""
+    fee_rate: Rate
+    """The fee as a fraction of an introduced investor's subscription (0.05 = 5%)."""
+    introduced: tuple[PartyId, ...]
+    """The ids of the investors the finder introduced: only their subscriptions bear the fee."""
+    inputs: tuple[Literal["fee_rate", "introduced"], ...] = ()
+    """The keys of this block the agreement does not state: inputs, shown as such on every output."""
+
+
+class ClosingTerms(Words):
+    """The Closing as a checked process (SPA 2.1 kind): a ``closing`` event is refused while a condition is
+    neither satisfied nor waived, or an investor's funds received differ from its subscription. A deal with no
+    ``[closing]`` records the Closing as a bare fact."""
+
+    conditions: Annotated[tuple[Condition, ...], Field(min_length=1)]
+    """Each condition to the Closing."""
+    deliverables: tuple[Deliverable, ...] = ()
+    """Each delivery at the Closing (funds, certificates, instructions, agreements)."""
+    finder: Finder | NoLimit
+    """The finder (SPA 13.9 kind) and its fee, or "none" when the agreement has no finder."""
+
+
 class Terms(Strict):
     """A whole deal: the parties and every term the engine reads."""
 
@@ -662,6 +739,9 @@ class Terms(Strict):
     """The readings the text leaves open."""
     quotes: dict[str, Quotation] = {}
     """The deal's own clause and words by key (FOCUS's slot for the duty), for every output."""
+    closing: ClosingTerms | None = None
+    """Extension: the Closing's conditions, deliverables and finder (SPA 2.1, 13.9 kind); absent: the Closing is
+    recorded as a bare fact."""
     # Where the terms were read from: (file name, text), set by ``parse_terms`` so a
     # later check (an unknown Principal Market) can still name the file and line.
     _source: tuple[str, str] | None = PrivateAttr(default=None)

@@ -50,6 +50,8 @@ CLAUSE_KINDS: tuple[tuple[Loc, str], ...] = (
     (("deal", "fiscal_year_end"), "the financial statements exception (RRA 3(e) kind: the fiscal year end)"),
     (("deal",), "the deal's identity"),
     (("investors",), "the signature pages (each investor and what it buys)"),
+    (("closing", "finder"), "the brokerage clause (SPA 13.9 kind: the finder, its fee, whom it introduced)"),
+    (("closing",), "the Closing's conditions and deliverables (SPA 2.1 kind)"),
 )
 
 
@@ -155,6 +157,7 @@ def language_problems(terms: Terms, data: dict[str, Any]) -> list[Problem]:
     problems += _exclusive(terms)
     problems += _shapes(terms)
     problems += _ambiguity_problems(terms, data)
+    problems += _closing_problems(terms)
     return problems
 
 
@@ -245,6 +248,52 @@ def _shapes(terms: Terms) -> Iterator[Problem]:
     if not isinstance(w.initial_exercise, BaseModel) and not isinstance(w.termination, BaseModel) and (
             w.termination < w.initial_exercise):
         yield ("TERMS-INVALID", ("warrants", "termination"), "the Termination Date is before the first exercise day")
+
+
+def _closing_problems(terms: Terms) -> Iterator[Problem]:
+    """The Closing block's references: unique ids, deliverables that exist, parties that exist, a delivery
+    condition with its deliverables (and no other kind with any), funds from each investor to the Company,
+    introduced investors of the deal."""
+    closing = terms.closing
+    if closing is None:
+        return
+    for table, entries in (("conditions", closing.conditions), ("deliverables", closing.deliverables)):
+        seen: set[str] = set()
+        for index, entry in enumerate(entries):
+            if entry.id in seen:
+                yield ("TERMS-INVALID", ("closing", table, index, "id"), f"the id {entry.id!r} is used twice")
+            seen.add(entry.id)
+    known = {item.id for item in closing.deliverables}
+    for index, condition in enumerate(closing.conditions):
+        loc: Loc = ("closing", "conditions", index)
+        if condition.satisfied_by == "delivery" and not condition.deliverables:
+            yield ("TERMS-MISSING", (*loc, "deliverables"),
+                   "required: a delivery condition lists the deliverables that satisfy it")
+        if condition.satisfied_by != "delivery" and condition.deliverables:
+            yield ("TERMS-INVALID", (*loc, "deliverables"),
+                   f"a {condition.satisfied_by} condition is satisfied by a condition_satisfied event, not by "
+                   "deliverables (write satisfied_by = \"delivery\")")
+        for position, wanted in enumerate(condition.deliverables):
+            if wanted not in known:
+                yield ("TERMS-INVALID", (*loc, "deliverables", position),
+                       f"no deliverable {wanted!r} in [[closing.deliverables]] (ids: {', '.join(sorted(known))})")
+    sides = {"company", "each_investor"}
+    for index, item in enumerate(closing.deliverables):
+        loc = ("closing", "deliverables", index)
+        for name, value, allowed in (("from", item.from_, sides), ("to", item.to, sides | {"investors"})):
+            if value not in allowed and terms.party(value) is None:
+                yield ("TERMS-INVALID", (*loc, name), f"{value!r} is not {', '.join(sorted(allowed))} nor a party "
+                       "id of the terms")
+        if item.kind == "funds" and (item.from_, item.to) != ("each_investor", "company"):
+            yield ("TERMS-INVALID", (*loc, "kind"), "funds are delivered from each_investor to company "
+                   "(each investor's subscription, SPA 2.1(a)(i) kind)")
+    if sum(item.kind == "funds" for item in closing.deliverables) > 1:
+        yield ("TERMS-INVALID", ("closing", "deliverables"), "one funds deliverable at most: the subscriptions")
+    if closing.finder != "none":
+        for position, investor in enumerate(closing.finder.introduced):
+            if terms.investor(investor) is None:
+                yield ("TERMS-INVALID", ("closing", "finder", "introduced", position),
+                       f"no investor {investor!r} (investors: {', '.join(i.id for i in terms.investors)})")
 
 
 # --- ambiguities ---------------------------------------------------------------------------------------

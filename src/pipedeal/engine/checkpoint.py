@@ -27,9 +27,10 @@ from typing import Any
 from pipedeal.base.steps import Steps
 from pipedeal.engine import events as ev
 from pipedeal.engine.pricing import Allocation, Pricing, QuoteUsed
+from pipedeal.engine.closing import Tick
 from pipedeal.engine.timeline import Certificate, Context, Fold, Lapse, Located, Lot, Statement
 
-VERSION = 3  # 3: the Exercise Price base the anti-dilution adjustments move (exercise_base)
+VERSION = 4  # 4: the Closing's checklist (engine/closing.py) and the CHECKLIST phase of a day
 
 
 def _day(value: dt.date | None) -> str | None:
@@ -139,6 +140,9 @@ def take(fold: Fold) -> dict[str, Any]:
         "headroom_ok": fold.headroom_ok,
         "expired_on": _day(fold.expired_on),
         "queue": [[ordinal, phase, order, kind, _located(item)] for ordinal, phase, order, kind, item in fold.queue],
+        # SPA 2.1(b): the checklist events applied, replayed on resume (they are few and judge nothing later).
+        "checklist": [_located(Located(t.event, t.file, t.line, t.seq)) for t in fold.checklist.ticks],
+        "checklist_closed_on": _day(fold.checklist.closed_on),
     }
 
 
@@ -223,4 +227,9 @@ def resume(ctx: Context, data: dict[str, Any]) -> Fold:
     fold.expired_on = _date(data["expired_on"])
     fold.queue = [(ordinal, phase, order, kind, _relocated(item))
                   for ordinal, phase, order, kind, item in data["queue"]]
+    for entry in data["checklist"]:
+        item = _relocated(entry)
+        assert item is not None
+        fold.checklist.apply(item.event, Tick(item.event, item.file, item.line, item.seq), fold.expected_funds)
+    fold.checklist.closed_on = _date(data["checklist_closed_on"])
     return fold

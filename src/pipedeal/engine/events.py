@@ -586,6 +586,60 @@ class PressReleaseAnswer(_InvestorEvent):
     answer: Literal["consent", "objection"] = "consent"
 
 
+# --- the Closing's checklist (SPA 2.1(b), 13.9; issue 12) -------------------------------------------------
+
+ChecklistRef = Annotated[str, Field(min_length=1, max_length=60)]
+Cents = Annotated[Decimal, Field(gt=0, le=Decimal("9999999999999.99"), allow_inf_nan=False, decimal_places=2)]
+
+
+class ConditionSatisfied(EventBase):
+    """SPA 2.1(b): a condition to the Closing is satisfied (a signature, a bring-down of the
+    representations, a legal permission); a delivery condition is satisfied by its deliverables instead.
+    Dated on or before the Closing (same-day checklist events apply before the ``closing``)."""
+
+    type: Literal["condition_satisfied"]
+    condition: ChecklistRef = Field(description="the condition's id in [[closing.conditions]]")
+    by: Ref | None = Field(default=None, description="the party id who ticked it (the Company, a counsel)")
+    evidence: str | None = Field(default=None, description="what shows it: an officer's certificate, a filing")
+
+
+class ConditionWaived(EventBase):
+    """SPA 2.1(b): a condition waived, in writing, by the side it protects (``company``,
+    ``investors``; a condition for ``both`` needs both)."""
+
+    type: Literal["condition_waived"]
+    condition: ChecklistRef = Field(description="the condition's id in [[closing.conditions]]")
+    sides: Annotated[list[Literal["company", "investors"]], Field(min_length=1, max_length=2)] = Field(
+        description="the sides that signed the waiver: company, investors")
+    evidence: str | None = None
+
+
+class FundsReceived(_InvestorEvent):
+    """SPA 2.1(a)(i), (b)(ii): a wire of immediately available funds from an investor, in dollars and
+    cents; by the Closing each investor's wires must add up to its subscription to the cent."""
+
+    type: Literal["funds_received"]
+    amount: Cents
+    reference: str | None = Field(default=None, description="the wire's reference (Fed reference number)")
+
+
+class DeliverableDelivered(EventBase):
+    """SPA 2.1(b)(vii)-(ix): a deliverable of [[closing.deliverables]] delivered; one to or from
+    ``each_investor`` names the ``investor``."""
+
+    type: Literal["deliverable_delivered"]
+    deliverable: ChecklistRef = Field(description="the deliverable's id in [[closing.deliverables]]")
+    investor: Ref | None = Field(default=None, description="for a delivery to or from each investor: which one")
+    evidence: str | None = None
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        return (self.investor,) if self.investor else ()
+
+
+CHECKLIST_EVENTS = (ConditionSatisfied, ConditionWaived, FundsReceived, DeliverableDelivered)
+
+
 Fact = Annotated[
     Union[  # noqa: UP007 - a discriminated union reads better spelled out
         Closing,
@@ -631,6 +685,10 @@ Fact = Annotated[
         DelistingNoticeForwarded,
         PressReleaseDraft,
         PressReleaseAnswer,
+        ConditionSatisfied,
+        ConditionWaived,
+        FundsReceived,
+        DeliverableDelivered,
     ],
     Field(discriminator="type"),
 ]

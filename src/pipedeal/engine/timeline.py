@@ -26,8 +26,11 @@ one effect on its date, with two exceptions:
   (moved per W 10) every outstanding certificate is expired and its reserve
   released.
 
-On one day, those start-of-day effects come first, then the events in the order
-they were recorded (ledger sequence, or file line).
+On one day, those start-of-day effects come first, then the Closing's checklist events
+(``condition_satisfied``, ``condition_waived``, ``funds_received``, ``deliverable_delivered``:
+SPA 2.1(b)'s conditions are met before the Closing they condition, so a checklist recorded
+after a same-day ``closing`` still precedes it), then the other events in the order they
+were recorded (ledger sequence, or file line).
 
 A ``financing`` is one event with two effects, in this order: first the price-based
 anti-dilution adjustment of the Warrants (PIPE-TERMS "Warrants": not for a
@@ -77,6 +80,7 @@ from pipedeal.base.steps import Steps
 from pipedeal.deal.clauses import Slot, cite, cite_all
 from pipedeal.deal.terms import Terms
 from pipedeal.engine import events as ev
+from pipedeal.engine.closing import Checklist, Refusal, Tick, expected_funds
 from pipedeal.engine.notices import Clock, Noticed, Sent
 from pipedeal.engine.pricing import RESERVE_SLOTS, Allocation, Pricing, allocate, price_the_deal
 from pipedeal.engine.warrants import (
@@ -97,9 +101,11 @@ from pipedeal.engine.warrants import (
 )
 
 # Events that may be dated before the Closing (they do not presuppose it).
-# SPA 13.10: a press release may be proposed (and answered) at signing; a waiver may be signed then.
+# SPA 13.10: a press release may be proposed (and answered) at signing; a waiver may be signed then;
+# SPA 2.1(b): the Closing's checklist precedes it.
 PRE_CLOSING_TYPES = frozenset({"closing", "notice", "corporate_action_notice", "financing", "press_release_draft",
-                               "press_release_answer", "waiver"})
+                               "press_release_answer", "waiver", "condition_satisfied", "condition_waived",
+                               "funds_received", "deliverable_delivered"})
 # RULES §5: the facts that trigger or perform a covenant; read by engine/obligations.py.
 COVENANT_EVENTS = (ev.RsEffectiveNotice, ev.TransferAgentInstruction, ev.DraftRsDelivered, ev.CommentLetterReceived,
                    ev.CommentLetterForwarded, ev.DelistingNoticeReceived, ev.DelistingNoticeForwarded,
@@ -112,7 +118,7 @@ ONE_DAY = dt.timedelta(days=1)
 UNIT_WORDS = {"calendar": "days", "business": "Business Days", "trading": "Trading Days"}
 
 # Phases within a day (see the module docstring).
-START_OF_DAY, EVENT, END_OF_DAY = 0, 1, 2
+START_OF_DAY, CHECKLIST, EVENT, END_OF_DAY = 0, 1, 2, 3
 
 
 class Rejected(Exception):
@@ -436,6 +442,8 @@ class Timeline:
     # order applied, with the day it took effect for each recipient.
     noticed: tuple[Noticed, ...] = ()
     notice_memo: dict = field(default_factory=dict, compare=False, repr=False)  # notices.sent's memo
+    # SPA 2.1(b), 13.9: the Closing's checklist as the events left it (engine/closing.py).
+    checklist: Checklist | None = None
 
     @functools.cached_property
     def sent(self) -> tuple[Sent, ...]:
@@ -606,12 +614,15 @@ class Fold:
         # Set by every step that moves the reserve, the warrant shares or the Common, so
         # the SPA 6.2 / W 15 check runs only after those (a sale or a demand moves none).
         self.capital_changed = False
+        self.checklist = Checklist(terms)  # SPA 2.1(b), 13.9: the Closing's conditions, funds and deliveries
+        self._expected: dict[str, Decimal] | None = None
 
     # -- feeding and running ---------------------------------------------------------------
     def add(self, items: Iterable[Located]) -> None:
         for item in items:
             event = item.event
-            self._push(event.applies_on, EVENT, "event", item)
+            phase = CHECKLIST if isinstance(event, ev.CHECKLIST_EVENTS) else EVENT
+            self._push(event.applies_on, phase, "event", item)
             self.last_event = max(self.last_event or 0, event.applies_on.toordinal())
             if isinstance(event, RECAPITALIZATIONS) and event.record_date and event.record_date < event.date:
                 self._push(event.date, START_OF_DAY, "distribution", item)
@@ -851,12 +862,34 @@ class Fold:
                         self.cite_all("W 15 par value", "W 2", sep="; "), day)
 
     # -- the handlers ------------------------------------------------------------------------
+    @property
+    def expected_funds(self) -> dict[str, Decimal]:
+        """SPA 2.1(a)(i): what each investor wires at the Closing (computed once)."""
+        if self._expected is None:
+            self._expected = expected_funds(self.ctx.terms)
+        return self._expected
+
+    def _tick(self, event: ev.EventBase, day: dt.date) -> None:
+        """SPA 2.1(b): a checklist event (``engine/closing.py``); one the checklist refuses changes nothing."""
+        item = self.current
+        tick = Tick(event, item.file, item.line, item.seq) if item is not None else Tick(event)
+        try:
+            self.checklist.apply(event, tick, self.expected_funds)
+        except Refusal as refusal:
+            raise Rejected(refusal.code, refusal.message, refusal.field) from None
+
     def _close(self, event: ev.Closing) -> None:
         """SPA 1.4, 2.1(a)(i): on the Closing each Investor receives its Shares and one
-        Warrant (W-1, W-2, ... in the order of the terms file)."""
+        Warrant (W-1, W-2, ... in the order of the terms file). SPA 1.4, 2.1(b): with a checklist
+        in the terms, not while a condition is open or an investor's funds differ from its
+        subscription (``engine/closing.py``)."""
         if self.closing_date is not None:
             raise Rejected("EVENT-DUPLICATE-CLOSING", f"the Closing already happened on {self.closing_date}", "type")
         ctx, day = self.ctx, event.date
+        try:
+            self.checklist.close(day, self.expected_funds)
+        except Refusal as refusal:
+            raise Rejected(refusal.code, refusal.message, refusal.field) from None
         self.closing_date = day
         if ctx.quotes is not None and ctx.trading is not None:
             try:
@@ -1557,7 +1590,8 @@ class Fold:
             events_applied=self.events_applied,
             change_days=tuple(dt.date.fromordinal(d) for d in sorted(self.change_days)),
             expired_on=self.expired_on, covenant_events=tuple(self.covenant_events),
-            lifecycle=tuple(self.lifecycle), action_notice_duties=tuple(self.action_notice_duties))
+            lifecycle=tuple(self.lifecycle), action_notice_duties=tuple(self.action_notice_duties),
+            checklist=self.checklist)
 
 
 _HANDLERS = {
@@ -1579,6 +1613,7 @@ _HANDLERS = {
     ev.Blackout: Fold._blackout,
     ev.ObligationMet: Fold._lifecycle,
     ev.Waiver: Fold._lifecycle,
+    **{kind: Fold._tick for kind in ev.CHECKLIST_EVENTS},
     **{kind: Fold._covenant_fact for kind in COVENANT_EVENTS},
     **{kind: Fold._statement_event for kind in STATEMENT_EVENTS},
 }
