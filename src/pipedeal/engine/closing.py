@@ -27,7 +27,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
+from pipedeal.base.formats import money
 from pipedeal.deal.terms import ClosingTerms, Condition, Deliverable, Terms
 from pipedeal.engine import events as ev
 
@@ -181,8 +183,8 @@ class Checklist:
         due = subscriptions.get(event.investor, Decimal(0))
         total = self.received(event.investor) + event.amount
         if total > due:
-            raise Refusal("CLOSING-FUNDS-EXCESS", f"{event.investor}'s wires would total ${total:,.2f}, beyond its "
-                          f"subscription of ${due:,.2f}", "amount")
+            raise Refusal("CLOSING-FUNDS-EXCESS", f"{event.investor}'s wires would total {money(total)}, beyond its "
+                          f"subscription of {money(due)}", "amount")
         self.wires.setdefault(event.investor, []).append(tick)
 
     def _deliver(self, event: ev.DeliverableDelivered, tick: Tick) -> None:
@@ -220,7 +222,7 @@ class Checklist:
             short = self.short_funds(subscriptions)
             if short:
                 problems.append("funds received differ from the subscription: " + "; ".join(
-                    f"{inv} ${got:,.2f} of ${due:,.2f}" for inv, got, due in short))
+                    f"{inv} {money(got)} of {money(due)}" for inv, got, due in short))
             if problems:
                 raise Refusal("CLOSING-CONDITIONS-OPEN", "the Closing cannot happen: " + "; and ".join(problems), "type")
         self.closed_on = day
@@ -242,6 +244,94 @@ def expected_funds(terms: Terms) -> dict[str, Decimal]:
         except InputError:
             pass  # evaluate() names the bad allocation at its terms line
     return known
+
+
+def closing_json(terms: Terms, checklist: Checklist | None, closing_date: dt.date | None,
+                 as_of: dt.date) -> dict[str, Any]:
+    """The report's ``closing`` section: the checklist (each condition and delivery, its status, evidence and
+    who), the funds flow (each investor's wires, the finder's fee, the net proceeds) and what is still open.
+    Each record about one investor names it in ``investor`` (outputs/visibility.py keeps it from the others)."""
+    from pipedeal.base.money import money_str, plain
+
+    closing = terms.closing
+    if closing is None or checklist is None:
+        return {"checklist": "none", "status": "closed" if closing_date else "open",
+                "closing_date": _iso(closing_date), "conditions": [], "deliverables": [], "funds": [],
+                "finder": None, "totals": None, "open": []}
+    expected = expected_funds(terms)
+    fees = finder_fee(terms, expected)
+    names = {inv.id: inv.name for inv in terms.investors}
+
+    def where(tick: Tick | None) -> dict[str, Any]:
+        if tick is None:
+            return {"date": None, "evidence": None, "source": None, "line": None, "seq": None}
+        event = tick.event  # where it was recorded: its ledger seq, or its line (the file is the command's own)
+        return {"date": event.date.isoformat(), "evidence": getattr(event, "evidence", None) or event.note,
+                "source": event.source, "line": tick.line, "seq": tick.seq}
+
+    deliveries = []
+    for item in closing.deliverables:
+        base = {"deliverable": item.id, "what": item.what, "kind": item.kind, "from": item.from_, "to": item.to,
+                "clause": item.clause, "quote": item.quote}
+        if item.kind == "funds":
+            continue  # the funds flow below
+        for who in checklist.recipients(item):
+            tick = checklist.delivered.get((item.id, who))
+            row = {**base, "status": "delivered" if tick else ("open" if checklist.recorded else "not_recorded"),
+                   **where(tick)}
+            if who is not None:
+                row["investor"] = who
+            deliveries.append(row)
+    conditions = []
+    for condition in closing.conditions:
+        status = checklist.condition_status(condition, expected)
+        tick = checklist.waived.get(condition.id) or checklist.satisfied.get(condition.id)
+        if tick is None and status == "satisfied":  # a delivery condition: its last delivery
+            ticks = [t for (d, _), t in checklist.delivered.items() if d in condition.deliverables]
+            ticks += [t for inv in expected for t in checklist.wires.get(inv, ())
+                      if any(checklist.deliverable(d) is not None and checklist.deliverable(d).kind == "funds"  # type: ignore[union-attr]
+                             for d in condition.deliverables)]
+            tick = max(ticks, key=lambda t: t.event.date, default=None)
+        event = tick.event if tick else None
+        conditions.append({
+            "id": condition.id, "title": condition.title, "clause": condition.clause, "quote": condition.quote,
+            "protects": condition.protects, "satisfied_by": condition.satisfied_by,
+            "deliverables": list(condition.deliverables), "status": status,
+            "by": getattr(event, "by", None), "sides": list(getattr(event, "sides", []) or []),
+            **where(tick)})
+    funds = []
+    for investor, due in expected.items():
+        got = checklist.received(investor)
+        funds.append({
+            "investor": investor, "name": names[investor], "subscription": money_str(due), "received": money_str(got),
+            "status": "received" if got == due else ("short" if checklist.recorded else "not_recorded"),
+            "wires": [{"date": t.event.date.isoformat(), "amount": money_str(t.event.amount),  # type: ignore[attr-defined]
+                       "reference": t.event.reference, "line": t.line, "seq": t.seq}  # type: ignore[attr-defined]
+                      for t in checklist.wires.get(investor, ())],
+            "introduced": investor in fees, "finder_fee": money_str(fees[investor]) if investor in fees else None})
+    finder = closing.finder
+    received = sum((checklist.received(inv) for inv in expected), Decimal(0))
+    fee_total = sum(fees.values(), Decimal(0))
+    open_items = [f"{c['id']}: {c['title']}" for c in conditions if c["status"] in ("open", "not_recorded")]
+    open_items += [f"funds from {f['investor']}: {money(Decimal(f['received']))} of {money(Decimal(f['subscription']))}"
+                   for f in funds if f["status"] != "received"]
+    return {
+        "checklist": "recorded" if checklist.recorded else "not_recorded",
+        "status": "closed" if closing_date is not None and closing_date <= as_of else
+        "ready" if not open_items else "open",
+        "closing_date": _iso(closing_date), "clause": closing.clause, "quote": closing.quote,
+        "conditions": conditions, "deliverables": deliveries, "funds": funds,
+        "finder": None if finder == "none" else {
+            "name": finder.name, "fee_rate": plain(finder.fee_rate), "introduced": list(finder.introduced),
+            "inputs": list(finder.inputs), "clause": finder.clause, "quote": finder.quote},
+        "totals": {"subscriptions": money_str(sum(expected.values(), Decimal(0))), "received": money_str(received),
+                   "finder_fee": money_str(fee_total), "net_proceeds": money_str(received - fee_total)},
+        "open": open_items,
+    }
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def finder_fee(terms: Terms, subscriptions: dict[str, Decimal]) -> dict[str, Decimal]:

@@ -794,6 +794,30 @@ def warrants(
 
 
 @app.command()
+def closing(
+    deal: DealOption = "focus-1999",
+    as_of: AsOfOption = None,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
+) -> None:
+    """The Closing (SPA 2.1(b), 13.9): each condition and deliverable with its status, evidence and who; each
+    investor's wires, the finder's fee for the investors it introduced, the net proceeds, and what is still open."""
+    from pipedeal.outputs.report import to_json
+
+    inputs, evaluation = _run(_evaluate, deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
+    data = to_json(evaluation)
+    if json_output:
+        _print_json(_with_ledger_warnings({"deal": data["deal"], "as_of": data["as_of"], **data["closing"]}, inputs))
+        return
+    from pipedeal.outputs.render import render_closing
+
+    render_closing(out, data, inputs.terms)
+
+
+@app.command()
 def notices(
     deal: Annotated[str | None, typer.Option(
         "--deal", help="A deal name or TERMS.toml path (default: every deal in the ledger, else focus-1999).")] = None,

@@ -391,3 +391,62 @@ def _heading(console: Console, title: str) -> None:
     from rich.rule import Rule
 
     console.print(Rule(title), width=min(console.width, HEADING_WIDTH))
+
+
+CHECK_STYLE = {"satisfied": "green", "waived": "cyan", "delivered": "green", "received": "green", "open": "yellow",
+               "short": "yellow", "not_recorded": "dim"}
+
+
+def render_closing(console: Console, data: dict[str, Any], terms: Terms) -> None:
+    """SPA 2.1(b), 13.9: the Closing's checklist, deliveries and funds flow (the report's ``closing`` section)."""
+    closing = data["closing"]
+    if closing["checklist"] == "none":
+        console.print("The terms have no [closing] block: the Closing is recorded as a bare fact"
+                      + (f" (on {closing['closing_date']})." if closing["closing_date"] else "; none yet."))
+        return
+    state = {"closed": f"closed on {closing['closing_date']}", "ready": "every condition met: ready to close",
+             "open": "open"}[closing["status"]]
+    console.print(f"[bold]The Closing ({escape(closing['clause'] or 'terms')})[/]: {state}")
+    if closing["checklist"] == "not_recorded":
+        console.print("[dim]The log records no checklist event: the Closing was recorded as a bare fact, and no "
+                      "condition is shown as satisfied.[/]")
+    conditions = Table(title="Conditions")
+    for column in ("condition", "whose", "satisfied by", "status", "date", "by", "evidence"):
+        conditions.add_column(column)
+    for c in closing["conditions"]:
+        style = CHECK_STYLE.get(c["status"], "")
+        who = c["by"] or ", ".join(c["sides"]) or ""
+        conditions.add_row(escape(f"{c['clause'] or c['id']}: {c['title']}"), c["protects"],
+                           c["satisfied_by"].replace("_", " "), f"[{style}]{c['status']}[/]", c["date"] or "",
+                           escape(who), escape(c["evidence"] or ""))
+    console.print(conditions)
+    deliveries = Table(title="Deliveries")
+    for column in ("deliverable", "from", "to", "status", "date", "evidence"):
+        deliveries.add_column(column)
+    for d in closing["deliverables"]:
+        to = d.get("investor") or d["to"]
+        deliveries.add_row(escape(d["what"]), escape(d["investor"] if d["from"] == "each_investor" else d["from"]),
+                           escape(to), f"[{CHECK_STYLE.get(d['status'], '')}]{d['status']}[/]", d["date"] or "",
+                           escape(d["evidence"] or ""))
+    console.print(deliveries)
+    flow = Table(title="Funds flow")
+    for column in ("investor", "subscription", "received", "wires", "status", "finder's fee"):
+        flow.add_column(column, justify="right" if column in ("subscription", "received", "finder's fee") else "left")
+    for f in closing["funds"]:
+        wires = "; ".join(f"{w['date']} {money(w['amount'])}" for w in f["wires"])
+        flow.add_row(escape(f["name"]), money(f["subscription"]), money(f["received"]), wires,
+                     f"[{CHECK_STYLE.get(f['status'], '')}]{f['status']}[/]",
+                     money(f["finder_fee"]) if f["finder_fee"] else "")
+    console.print(flow)
+    finder, totals = closing["finder"], closing["totals"]
+    if finder:
+        inputs = f" (input, not stated in the agreement: {', '.join(finder['inputs'])})" if finder["inputs"] else ""
+        console.print(f"Finder ({escape(finder['clause'] or 'terms')}): {escape(finder['name'])}, "
+                      f"{percent(finder['fee_rate'])} of each introduced investor's subscription"
+                      f"{escape(inputs)}")
+    else:
+        console.print("Finder: none (the agreement names no finder).")
+    console.print(f"Received {money(totals['received'])} of {money(totals['subscriptions'])}; finder's fee "
+                  f"{money(totals['finder_fee'])}; net proceeds to the Company [bold]{money(totals['net_proceeds'])}[/]")
+    for item in closing["open"]:
+        console.print(f"[yellow]open[/] {escape(item)}")

@@ -14,6 +14,7 @@ from typing import Any
 from pipedeal import __version__
 from pipedeal.base.money import exact_mul, exact_text, money_str, plain
 from pipedeal.deal.terms import Terms
+from pipedeal.engine.closing import closing_json
 from pipedeal.engine.damages import InvestorDamages, collection_costs_owed
 from pipedeal.engine.defaults import kind_clause, runs_of
 from pipedeal.engine.evaluate import Evaluation
@@ -366,6 +367,7 @@ def to_json(evaluation: Evaluation) -> dict[str, Any]:
         **_registration(evaluation),
         **_warrant_activity(evaluation),
         "notices": notices_json(evaluation),
+        "closing": closing_json(terms, evaluation.timeline.checklist, evaluation.closing_date, evaluation.as_of),
         "events_applied": evaluation.events_applied,
         "problems": [problem.as_dict() for problem in evaluation.problems],
     }
