@@ -1051,6 +1051,33 @@ def documents_adjustments(
     _written(build, json_output)
 
 
+@documents_app.command("closing-statement")
+def documents_closing_statement(
+    deal: DealOption = "focus-1999",
+    as_of: AsOfOption = None,
+    output_format: FormatOption = "pdf",
+    out_dir: OutOption = Path("."),
+    db: DbOption = None,
+    events: EventsOption = None,
+    prices: PricesOption = None,
+    allow_broken_ledger: AllowBrokenOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """The closing statement (SPA 2.1, 13.9): the funds-flow memo (each wire, the finder's fee, the net proceeds)
+    and the conditions and deliveries checklist, e.g. `pipedeal documents closing-statement --format docx`."""
+    def build() -> list[Path]:
+        from pipedeal.outputs.documents.closing_statement import closing_statement_docx, closing_statement_html
+
+        inputs, evaluation = _evaluate(deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
+        note = " ".join([f"Events: {inputs.events_source}.", *inputs.warning_lines()])
+        return [_write_document("closing-statement", f"{evaluation.terms.deal.name}-{evaluation.as_of}",
+                                output_format, out_dir,
+                                lambda: closing_statement_html(evaluation, data_note=note),
+                                lambda: closing_statement_docx(evaluation, data_note=note))]
+
+    _written(build, json_output)
+
+
 def _written(build, json_output: bool) -> None:
     """Run a command that writes files; with --json, list them as one JSON document."""
     _json_mode(json_output)
