@@ -277,7 +277,10 @@ def closing_json(terms: Terms, checklist: Checklist | None, closing_date: dt.dat
             continue  # the funds flow below
         for who in checklist.recipients(item):
             tick = checklist.delivered.get((item.id, who))
-            row = {**base, "status": "delivered" if tick else ("open" if checklist.recorded else "not_recorded"),
+            listed = [c for c in closing.conditions if item.id in c.deliverables]
+            waived = bool(listed) and all(c.id in checklist.waived for c in listed)
+            row = {**base, "status": "delivered" if tick else "waived" if waived else
+                   "open" if checklist.recorded else "not_recorded",
                    **where(tick)}
             if who is not None:
                 row["investor"] = who
