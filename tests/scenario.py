@@ -57,6 +57,11 @@ def log(*events: dict) -> list[Located]:
 
 
 CLOSING = {"type": "closing", "date": "1999-11-24"}
+# The bundled FOCUS log: the closing, four registration facts, then the Closing's checklist (SPA 2.1(b): five
+# conditions ticked, three wires, five deliveries), recorded after them and applied before the same-day closing.
+FOCUS_LOG = 18
+FOCUS_CHECKLIST = ["condition_satisfied", "funds_received", "funds_received", "funds_received",
+                   *["condition_satisfied"] * 4, *["deliverable_delivered"] * 5]
 
 
 def evaluate_focus(events: list[Located], as_of: str, quotes: QuoteBook | None = None,

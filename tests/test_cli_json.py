@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from scenario import FOCUS_LOG
 
 
 def test_a_script_drives_a_ledger_from_init_to_verify_reading_only_json(pipedeal, tmp_path):
@@ -13,35 +14,36 @@ def test_a_script_drives_a_ledger_from_init_to_verify_reading_only_json(pipedeal
     init = pipedeal("init", "--db", db, "--json")
     assert json.loads(init.stdout) == {"deal": "focus-1999", "ledger": db, "registered": True,
                                        "terms": "bundled deal focus-1999", "quotes_recorded": 1299,
-                                       "events_recorded": 5}
-    assert "Recorded 5 event(s)" in init.stderr
+                                       "events_recorded": FOCUS_LOG}
+    assert f"Recorded {FOCUS_LOG} event(s)" in init.stderr
 
     (tmp_path / "sale.jsonl").write_text('{"type": "shares_sold", "date": "2000-03-01", "investor": "raptor", '
                                          '"shares": 1000}\n')
     imported = json.loads(pipedeal("events", "import", "sale.jsonl", "--db", db, "--json").stdout)
-    assert imported["events_recorded"] == 1 and imported["head"]["seq"] == 6
+    assert imported["events_recorded"] == 1 and imported["head"]["seq"] == FOCUS_LOG + 1
 
     added = json.loads(pipedeal("events", "add", "shares_sold", "date=2000-03-02", "investor=raptor",
                                 "shares=500", "--db", db, "--json").stdout)
     assert added["event"] == {"type": "shares_sold", "date": "2000-03-02", "investor": "raptor", "shares": 500}
-    assert added["head"]["seq"] == 7
+    assert added["head"]["seq"] == FOCUS_LOG + 2
 
     (tmp_path / "q.csv").write_text("date,close\n2000-03-03,2.5\n")
     quotes = json.loads(pipedeal("prices", "import", "q.csv", "--db", db, "--json").stdout)
     assert quotes["quote_days_recorded"] == 1
 
     anchor = json.loads(pipedeal("ledger", "anchor", "--db", db, "--json").stdout)
-    assert anchor["seq"] == 7 and anchor["anchor"] == f"focus-1999 seq 7 sha256:{anchor['hash']}"
+    head = FOCUS_LOG + 2
+    assert anchor["seq"] == head and anchor["anchor"] == f"focus-1999 seq {head} sha256:{anchor['hash']}"
     assert json.loads(pipedeal("verify", "--db", db, "--json").stdout) == {"verified": True, "findings": []}
 
     import sqlite3
 
     with sqlite3.connect(tmp_path / "ledger.db") as connection:  # an intruder with the file, past the trigger
         connection.execute("DROP TRIGGER events_no_update")
-        connection.execute("UPDATE events SET payload = replace(payload, '500', '501') WHERE seq = 7")
+        connection.execute(f"UPDATE events SET payload = replace(payload, '500', '501') WHERE seq = {FOCUS_LOG + 2}")
     broken = pipedeal("verify", "--db", db, "--json", expect=1)
     report = json.loads(broken.stdout)
-    assert report["verified"] is False and report["findings"][0]["seq"] == 7
+    assert report["verified"] is False and report["findings"][0]["seq"] == FOCUS_LOG + 2
 
 
 def test_exports_list_what_they_wrote_in_json(pipedeal):

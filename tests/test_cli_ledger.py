@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 from conftest import pipedeal_cli
-from scenario import FOCUS_DIR, jsonl
+from scenario import FOCUS_CHECKLIST, FOCUS_DIR, FOCUS_LOG, jsonl
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def ledger(pipedeal, db) -> list[dict]:
 def test_init_records_the_bundled_focus_log_and_the_report_reads_the_ledger(pipedeal, db):
     pipedeal("init", "--db", db)
     assert [row["event"]["type"] for row in ledger(pipedeal, db)] == [
-        "closing", "rs_filed", "rs_amended", "sec_clearance", "rs_effective"]
+        "closing", "rs_filed", "rs_amended", "sec_clearance", "rs_effective", *FOCUS_CHECKLIST]
     report = json.loads(pipedeal("report", "--db", db, "--as-of", "2000-03-01", "--json").stdout)
     assert report["pricing"]["market_price"] == "1.6375"
     assert [d["status"] for d in report["deadlines"]] == ["missed", "met"]
@@ -42,7 +42,7 @@ def test_an_import_with_one_bad_line_is_refused_whole_and_names_the_line(pipedea
     refused = pipedeal("events", "import", str(bad), "--db", db, expect=2)
     assert "march.jsonl, line 2, field shares" in refused.stderr
     assert "EVENT-SOLD-BEYOND-HOLDINGS" in refused.stderr
-    assert len(ledger(pipedeal, db)) == 5
+    assert len(ledger(pipedeal, db)) == FOCUS_LOG
 
 
 def test_a_good_import_appends_and_keeps_the_chain(pipedeal, db, tmp_path):
@@ -54,7 +54,7 @@ def test_a_good_import_appends_and_keeps_the_chain(pipedeal, db, tmp_path):
     ))
     pipedeal("events", "import", str(good), "--db", db)
     rows = ledger(pipedeal, db)
-    assert [row["seq"] for row in rows] == [1, 2, 3, 4, 5, 6, 7]
+    assert [row["seq"] for row in rows] == list(range(1, FOCUS_LOG + 3))
     assert rows[-1]["event"]["amount"] == "1234.57"
     pipedeal("verify", "--db", db)
 
@@ -73,7 +73,7 @@ def test_events_add_with_an_unknown_field_is_refused(pipedeal, db):
     refused = pipedeal("events", "add", "shares_sold", "date=2000-03-01", "investor=raptor",
                        "shares=10", "price=2", "--db", db, expect=2)
     assert "field price" in refused.stderr
-    assert len(ledger(pipedeal, db)) == 5
+    assert len(ledger(pipedeal, db)) == FOCUS_LOG
 
 
 def test_prices_import_is_all_or_nothing(pipedeal, db, tmp_path):

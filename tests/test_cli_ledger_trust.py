@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import sqlalchemy as sa
-from scenario import jsonl
+from scenario import FOCUS_LOG, jsonl
 
 
 def sql(url: str, *statements: str) -> None:
@@ -74,7 +74,7 @@ def test_allow_broken_ledger_reads_it_and_every_output_says_so(pipedeal, db, tmp
     (html,) = tmp_path.glob("ld-statement-*.html")
     assert "this ledger does not verify" in html.read_text()
     listed = pipedeal("events", "list", "--json", *allow)
-    assert len(json.loads(listed.stdout)) == 5 and "WARNING" in listed.stderr
+    assert len(json.loads(listed.stdout)) == FOCUS_LOG and "WARNING" in listed.stderr
 
 
 def test_appending_to_an_edited_ledger_is_refused(pipedeal, db, tmp_path):
@@ -92,7 +92,7 @@ def test_appending_to_an_edited_ledger_is_refused(pipedeal, db, tmp_path):
         refused = pipedeal(*command, "--db", db, expect=2)
         assert "refusing to append to a ledger that does not verify" in refused.stderr, command
     listed = pipedeal("events", "list", "--json", "--db", db, "--allow-broken-ledger")
-    assert len(json.loads(listed.stdout)) == 5
+    assert len(json.loads(listed.stdout)) == FOCUS_LOG
 
 
 def test_ledger_anchor_and_verify_anchor_show_a_rollback(pipedeal, tmp_path):
@@ -101,16 +101,17 @@ def test_ledger_anchor_and_verify_anchor_show_a_rollback(pipedeal, tmp_path):
     pipedeal("init", "--db", db)
     line = pipedeal("ledger", "anchor", "--db", db).stdout.strip()
     deal, word, seq, digest = line.split()
-    assert (deal, word, seq) == ("focus-1999", "seq", "5") and digest.startswith("sha256:")
-    for given in (line, f"5:{digest}", digest, digest.removeprefix("sha256:")):
+    assert (deal, word, seq) == ("focus-1999", "seq", str(FOCUS_LOG)) and digest.startswith("sha256:")
+    for given in (line, f"{FOCUS_LOG}:{digest}", digest, digest.removeprefix("sha256:")):
         assert "anchor is in the chain" in pipedeal("verify", "--db", db, "--anchor", given).stdout
     pipedeal("statement", "--db", db, "--as-of", "2000-03-01", "--letter", "--date", "2000-03-02",
              "--investor", "raptor", "--format", "html")
     (letter,) = tmp_path.glob("ld-demand-*.html")
     assert letter.read_text().count(line) == 2  # the footer and the letter's enclosure line
-    fourth = sqlite_hash(db_file, 4)
+    before_last = sqlite_hash(db_file, FOCUS_LOG - 1)
     sql(db, "DROP TRIGGER events_no_delete", "DROP TRIGGER deals_head_forward_only",
-        "DELETE FROM events WHERE seq = 5", f"UPDATE deals SET head_seq = 4, head_hash = '{fourth}'")
+        f"DELETE FROM events WHERE seq = {FOCUS_LOG}",
+        f"UPDATE deals SET head_seq = {FOCUS_LOG - 1}, head_hash = '{before_last}'")
     pipedeal("verify", "--db", db)  # the cut is invisible from inside
     found = pipedeal("verify", "--db", db, "--anchor", line, expect=1)
     assert "LEDGER-ROLLED-BACK" in found.stderr and "rolled back behind the anchor" in found.stderr
@@ -145,9 +146,10 @@ def test_importing_a_file_again_is_refused_naming_the_lines_and_the_seqs(pipedea
                             "recorded_at": "2000-03-07T09:00:00+00:00"},
                            {"type": "rs_effective", "date": "2000-02-16", "source": "illustrative"}))
     refused = pipedeal("events", "import", str(again), "--db", db, expect=2)
-    assert "again.jsonl, seq 7, line 2" in refused.stderr and "already in the ledger as seq 7" in refused.stderr
+    assert f"again.jsonl, seq {FOCUS_LOG + 2}, line 2" in refused.stderr and (
+        f"already in the ledger as seq {FOCUS_LOG + 2}" in refused.stderr)
     assert "again.jsonl, seq 5, line 3" in refused.stderr and "EVENT-DUPLICATE" in refused.stderr
     assert "line 1" not in refused.stderr
-    assert len(json.loads(pipedeal("events", "list", "--json", "--db", db).stdout)) == 7
+    assert len(json.loads(pipedeal("events", "list", "--json", "--db", db).stdout)) == FOCUS_LOG + 2
     pipedeal("events", "import", str(march), "--db", db, "--allow-duplicates")
-    assert len(json.loads(pipedeal("events", "list", "--json", "--db", db).stdout)) == 9
+    assert len(json.loads(pipedeal("events", "list", "--json", "--db", db).stdout)) == FOCUS_LOG + 4

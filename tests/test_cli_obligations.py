@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scenario import jsonl
+from scenario import FOCUS_LOG, jsonl
 
 
 def rows(pipedeal, *args: str) -> list[dict]:
@@ -117,7 +117,7 @@ def test_a_waiver_signed_by_the_wrong_party_is_refused_and_nothing_is_written(pi
                           "signed_by": ["focus"]}))
     done = pipedeal("events", "import", str(bad), "--db", db, expect=2)
     assert "line 2, field signed_by" in done.stderr and "WAIVER-SIGNER" in done.stderr
-    assert len(json.loads(pipedeal("events", "list", "--db", db, "--json").stdout)) == 5
+    assert len(json.loads(pipedeal("events", "list", "--db", db, "--json").stdout)) == FOCUS_LOG
     done = pipedeal("events", "add", "obligation_met", "date=2000-02-18",
                     "obligation=effectiveness_notice:primary:2000-02-17", "--db", db, expect=2)
     assert "OBLIGATION-UNKNOWN" in done.stderr and "effectiveness_notice:primary:2000-02-16" in done.stderr

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from conftest import pipedeal_cli
+from scenario import FOCUS_LOG
 
 
 def test_two_inits_at_once_register_the_deal_once(db, tmp_path):
@@ -23,9 +24,9 @@ def test_two_inits_at_once_register_the_deal_once(db, tmp_path):
         assert code == 0 and "Traceback" not in stderr, stderr
     outputs = sorted(stdout for _, stdout, _ in results)
     assert sum("is already registered" in text for text in outputs) == 1, outputs
-    assert sum("Recorded 5 event(s)" in text for text in outputs) == 1, outputs
+    assert sum(f"Recorded {FOCUS_LOG} event(s)" in text for text in outputs) == 1, outputs
     run = pipedeal_cli(tmp_path, tmp_path / "cache")
-    assert len(json.loads(run("events", "list", "--json", "--db", db).stdout)) == 5
+    assert len(json.loads(run("events", "list", "--json", "--db", db).stdout)) == FOCUS_LOG
     run("verify", "--db", db)
     again = run("init", "--db", db)
     assert "is already registered" in again.stdout and "Recorded" not in again.stdout
@@ -39,4 +40,4 @@ def test_init_after_an_interrupted_first_init_still_records_the_bundled_log(tmp_
     init_workspace(db, "focus-1999", (BUNDLED_DEALS / "focus-1999" / "terms.toml").read_text())
     run = pipedeal_cli(tmp_path, tmp_path / "cache")
     done = run("init", "--db", db)
-    assert "is already registered" in done.stdout and "Recorded 5 event(s)" in done.stdout
+    assert "is already registered" in done.stdout and f"Recorded {FOCUS_LOG} event(s)" in done.stdout

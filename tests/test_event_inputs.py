@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import pipedeal_cli
-from scenario import jsonl
+from scenario import FOCUS_LOG, jsonl
 
 from pipedeal.base.diagnostics import InputError
 from pipedeal.engine.events import parse_events
@@ -105,4 +105,4 @@ def test_events_add_refuses_a_type_given_as_a_field_and_deep_or_broken_text(pipe
     events.write_text('{"type": "ld_demand", "date": "2000-03-01", "investor": "raptor", "note": "\\udc80"}\n')
     refused = pipedeal("events", "import", str(events), "--db", db, expect=2)
     assert "bad.jsonl, line 1, field note" in refused.stderr
-    assert len(json.loads(pipedeal("events", "list", "--json", "--db", db).stdout)) == 5
+    assert len(json.loads(pipedeal("events", "list", "--json", "--db", db).stdout)) == FOCUS_LOG

@@ -109,7 +109,8 @@ CATALOGUE: tuple[Code, ...] = tuple([
             ("CLOSING-SATISFIED-BY-DELIVERY",
              "a condition_satisfied for a delivery condition (its deliverables satisfy it), or a deliverable_delivered "
              "for funds (funds_received records them)"),
-            ("CLOSING-WAIVER-SIDE", "a waiver not signed by the side the condition protects (company, investors, both)"),
+            ("CLOSING-WAIVER-SIDE",
+             "a waiver not signed by the side the condition protects (company, investors, both)"),
             ("CLOSING-FUNDS-EXCESS", "a wire that takes an investor's funds received beyond its subscription"),
             ("CLOSING-UNKNOWN-DELIVERABLE", "a deliverable_delivered naming no deliverable of the terms"),
             ("CLOSING-DELIVERED-TWICE", "a deliverable delivered twice (to the same investor)"),

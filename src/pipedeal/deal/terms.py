@@ -659,7 +659,7 @@ class Condition(Words):
     satisfied_by: Literal["delivery", "signature", "bring_down", "legal_permission"]
     """What satisfies it: delivery (of the deliverables listed), signature, bring_down (of representations) or
     legal_permission."""
-    deliverables: tuple[ChecklistId, ...] = ()
+    deliverables: tuple[ChecklistId, ...] = Field(default=(), examples=[["certificates"]])
     """For satisfied_by = "delivery": the ids of the [[closing.deliverables]] that satisfy it (none otherwise)."""
 
 

@@ -26,8 +26,8 @@ from typing import Any
 
 from pipedeal.base.steps import Steps
 from pipedeal.engine import events as ev
-from pipedeal.engine.pricing import Allocation, Pricing, QuoteUsed
 from pipedeal.engine.closing import Tick
+from pipedeal.engine.pricing import Allocation, Pricing, QuoteUsed
 from pipedeal.engine.timeline import Certificate, Context, Fold, Lapse, Located, Lot, Statement
 
 VERSION = 4  # 4: the Closing's checklist (engine/closing.py) and the CHECKLIST phase of a day

@@ -24,6 +24,7 @@ the net proceeds to the Company.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -198,8 +199,9 @@ class Checklist:
                           "(investor, amount)", "deliverable")
         per_investor = "each_investor" in (item.from_, item.to)
         if per_investor and event.investor is None:
-            raise Refusal("EVENT-MISSING-FIELD", f"{item.id} is delivered {'by' if item.from_ == 'each_investor' else 'to'}"
-                          " each investor: name the investor", "investor")
+            way = "by" if item.from_ == "each_investor" else "to"
+            raise Refusal("EVENT-MISSING-FIELD", f"{item.id} is delivered {way} each investor: name the investor",
+                          "investor")
         if not per_investor and event.investor is not None:
             raise Refusal("EVENT-INVALID", f"{item.id} is one delivery from {item.from_} to {item.to}: it names no "
                           "investor", "investor")
@@ -224,7 +226,8 @@ class Checklist:
                 problems.append("funds received differ from the subscription: " + "; ".join(
                     f"{inv} {money(got)} of {money(due)}" for inv, got, due in short))
             if problems:
-                raise Refusal("CLOSING-CONDITIONS-OPEN", "the Closing cannot happen: " + "; and ".join(problems), "type")
+                raise Refusal("CLOSING-CONDITIONS-OPEN", "the Closing cannot happen: " + "; and ".join(problems),
+                              "type")
         self.closed_on = day
 
 
@@ -239,10 +242,8 @@ def expected_funds(terms: Terms) -> dict[str, Decimal]:
     known = {inv.id: inv.subscription for inv in terms.investors if inv.subscription is not None}
     price = fixed_purchase_price(terms)
     if len(known) < len(terms.investors) and price is not None:
-        try:
+        with contextlib.suppress(InputError):  # evaluate() names a bad allocation at its terms line
             known = {a.investor: a.subscription for a in allocate(terms, price)}
-        except InputError:
-            pass  # evaluate() names the bad allocation at its terms line
     return known
 
 

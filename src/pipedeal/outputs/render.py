@@ -447,6 +447,7 @@ def render_closing(console: Console, data: dict[str, Any], terms: Terms) -> None
     else:
         console.print("Finder: none (the agreement names no finder).")
     console.print(f"Received {money(totals['received'])} of {money(totals['subscriptions'])}; finder's fee "
-                  f"{money(totals['finder_fee'])}; net proceeds to the Company [bold]{money(totals['net_proceeds'])}[/]")
+                  f"{money(totals['finder_fee'])}; net proceeds to the Company "
+                  f"[bold]{money(totals['net_proceeds'])}[/]")
     for item in closing["open"]:
         console.print(f"[yellow]open[/] {escape(item)}")
