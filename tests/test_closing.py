@@ -186,9 +186,12 @@ def test_a_condition_cannot_be_satisfied_twice_nor_waived_once_satisfied():
      "CLOSING-UNKNOWN-CONDITION", "condition", "no condition '2.1(b)(x)'"),
     ({"type": "condition_satisfied", "date": "1999-12-01", "condition": "2.1(b)(i)"},
      "CLOSING-CHECKLIST-CLOSED", "date", "the Closing happened on 1999-11-24"),
+    # After the ledger's last event: checked from the checkpoint kept for its head (the checklist replayed).
+    ({"type": "funds_received", "date": "2000-03-01", "investor": "raptor", "amount": "1.00"},
+     "CLOSING-CHECKLIST-CLOSED", "date", "the Closing happened on 1999-11-24"),
 ], ids=["unknown investor", "three decimals", "beyond the subscription", "deliverable not in the terms",
         "per-investor delivery without an investor", "funds as a document", "delivery condition ticked",
-        "unknown condition", "after the closing"])
+        "unknown condition", "after the closing", "after the closing, from the checkpoint"])
 def test_bad_checklist_input_is_refused_with_file_line_and_field_and_nothing_is_written(
         pipedeal, db, tmp_path, event, code, field, words):
     pipedeal("init", "--db", db)  # the bundled FOCUS log: closed on 1999-11-24

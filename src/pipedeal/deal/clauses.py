@@ -330,7 +330,27 @@ A = "tests/test_anti_dilution.py::"
 N = "tests/test_notices.py::"
 OB = "tests/test_obligations.py::"
 
+K = "tests/test_closing.py::"
+FOCUS_CLOSING = (K + "test_the_focus_checklist_closes_with_nine_conditions_three_wires_of_2000000_a_30000_fee_and_"
+                 "1970000_net")
+
 CLAUSES: tuple[Clause, ...] = (
+    Clause("SPA 2.1(b)", "duty", "closing", "pipedeal.engine.closing.Checklist.close",
+           (FOCUS_CLOSING,
+            K + "test_an_early_closing_is_refused_naming_the_open_conditions_and_the_short_wire",
+            K + "test_an_early_closing_imported_into_a_ledger_is_refused_and_nothing_is_written"),
+           note="(each condition of [[closing.conditions]], SPA 2.1(b)(i)-(ix); `pipedeal closing`)"),
+    Clause("SPA 2.1(b) (waiver)", "duty", "closing.conditions[2.1(b)(iv)]", "pipedeal.engine.closing.Checklist._waive",
+           (K + "test_the_investors_may_waive_their_own_condition_and_the_closing_then_happens",
+            K + "test_the_company_cannot_waive_a_condition_that_protects_the_investors",
+            K + "test_a_condition_for_both_sides_needs_both_to_waive_it")),
+    Clause("SPA 2.1(a)(i), 2.1(b)(ii)", "number", "closing.deliverables[purchase-price]",
+           "pipedeal.engine.closing.Checklist._wire",
+           (K + "test_a_wire_beyond_the_subscription_is_refused_before_any_closing",
+            K + "test_lumen_closes_on_its_own_conditions_with_a_waived_lock_up_and_a_7_percent_placement_fee")),
+    Clause("SPA 13.9", "number", "closing.finder", "pipedeal.engine.closing.finder_fee",
+           (FOCUS_CLOSING,),
+           note="(the fee rate and the investors introduced are inputs: the agreement states neither)"),
     Clause("SPA 1.4, 2.1(a)(i)", "date",
            "SPA 2.1(a)(i) closing",
            "pipedeal.engine.timeline.Fold._close",

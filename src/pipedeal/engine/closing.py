@@ -171,6 +171,8 @@ class Checklist:
         self.satisfied[condition.id] = tick
 
     def _waive(self, event: ev.ConditionWaived, tick: Tick) -> None:
+        """SPA 2.1(b): a condition is waived only by the side it protects ("as a condition to the Company's
+        obligations" is the Company's to waive); a condition of both sides needs both."""
         condition = self._known_condition(event.condition)
         needed = {"company", "investors"} if condition.protects == "both" else {condition.protects}
         missing = needed - set(event.sides)
@@ -181,6 +183,7 @@ class Checklist:
         self.waived[condition.id] = tick
 
     def _wire(self, event: ev.FundsReceived, tick: Tick, subscriptions: dict[str, Decimal]) -> None:
+        """SPA 2.1(a)(i), (b)(ii): an investor's wires add up to its Purchase Price, never beyond it."""
         due = subscriptions.get(event.investor, Decimal(0))
         total = self.received(event.investor) + event.amount
         if total > due:
@@ -212,7 +215,7 @@ class Checklist:
         self.delivered[key] = tick
 
     def close(self, day: dt.date, subscriptions: dict[str, Decimal]) -> None:
-        """SPA 1.4, 2.1(b): the Closing happens only once every condition is satisfied or waived and each
+        """SPA 2.1(b), 1.4: the Closing happens only once every condition is satisfied or waived and each
         investor's funds equal its subscription; raises ``Refusal`` naming what is open. A log with no checklist
         event keeps the Closing as a bare fact (see the module docstring)."""
         if self.closing is not None and self.recorded:
