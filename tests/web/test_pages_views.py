@@ -17,6 +17,7 @@ HTML = {"accept": "text/html"}
 
 def pages_of(web, deal: str, investors: list[str], as_of: str = AS_OF) -> list[str]:
     return [f"/deals/{deal}?as_of={as_of}", f"/deals/{deal}/warrants?as_of={as_of}", f"/deals/{deal}/events",
+            f"/deals/{deal}/closing?as_of={as_of}",
             *(f"/deals/{deal}/damages/{investor}?as_of={as_of}" for investor in investors)]
 
 
@@ -141,3 +142,25 @@ def test_an_investor_previews_an_exercise_both_ways_and_downloads_the_notice_as_
     assert money(cash.aggregate_price) in document
     # another investor's certificate is not in its register: no form for it
     assert client.get(f"/deals/{DEAL}/warrants/exercise.pdf", params={**query, "warrant": "W-3"}).status_code == 404
+
+
+def test_the_closing_checklist_page_shows_the_company_the_funds_flow_and_each_investor_only_its_own_wire(web):
+    from pypdf import PdfReader
+
+    company = web.client(f"company:{DEAL}")
+    page = company.get(f"/deals/{DEAL}/closing?as_of={AS_OF}", headers=HTML)
+    assert page.status_code == 200
+    assert page.text.count('class="status-satisfied"') == 9 and page.text.count('class="status-delivered"') == 5
+    for figure in ("$1,394,400.00", "$5,600.00", "$600,000.00", "$2,000,000.00", "$30,000.00", "$1,970,000.00"):
+        assert figure in page.text, figure
+    pdf = company.get(f"/deals/{DEAL}/closing/statement.pdf?as_of={AS_OF}")
+    assert pdf.status_code == 200
+    import io
+
+    assert "$1,970,000.00" in " ".join(sheet.extract_text() for sheet in PdfReader(io.BytesIO(pdf.content)).pages)
+    raptor = web.client(f"investor:{DEAL}:raptor")
+    own = raptor.get(f"/deals/{DEAL}/closing?as_of={AS_OF}", headers=HTML)
+    assert own.status_code == 200 and "$1,394,400.00" in own.text
+    assert "$600,000.00" not in own.text and "$1,970,000.00" not in own.text and "$30,000.00" not in own.text
+    assert own.text.count('class="status-delivered"') == 3  # its certificates, the instructions, the RRA
+    assert raptor.get(f"/deals/{DEAL}/closing/statement.pdf?as_of={AS_OF}").status_code == 404

@@ -319,6 +319,38 @@ def warrants_page(request: Request, deal: str, as_of: str | None = None, known_o
                        http_status=400 if errors else 200)
 
 
+@router.get("/deals/{deal}/closing", response_class=HTMLResponse)
+def closing_page(request: Request, deal: str, as_of: str | None = None, known_on: str | None = None) -> Response:
+    """SPA 2.1(b), 13.9: the Closing's checklist (each condition and delivery, its status, evidence and who), the
+    funds flow and what is still open, read from the report's ``closing`` section as the viewer may see it (an
+    investor: its own wires and deliveries); conditions are ticked by recording events on the events page."""
+    page = deal_page(request, deal, as_of, known_on)
+    ws, viewer, state = workspace(request), page.caller.viewer, page.state
+    document = ws.evaluation_document(state, viewer)
+    return render_deal(request, "closing.html", page, "closing", closing=document.get("closing"))
+
+
+@router.get("/deals/{deal}/closing/statement.pdf")
+def closing_statement(request: Request, deal: str, as_of: str | None = None, known_on: str | None = None) -> Response:
+    """The closing statement (``pipedeal documents closing-statement``): the whole funds flow, so only for a viewer
+    who sees the whole deal (the Company, counsel)."""
+    from pipedeal.outputs.documents import render_pdf
+    from pipedeal.outputs.documents.closing_statement import closing_statement_html
+
+    page = deal_page(request, deal, as_of, known_on)
+    ws, viewer, state = workspace(request), page.caller.viewer, page.state
+    if viewer.investor_in(deal) is not None:
+        raise HTTPException(404, "not found")
+    if state.evaluation is None:
+        raise InputError(state.problems)
+    try:
+        html = closing_statement_html(state.evaluation, data_note="Written by the pipedeal web workspace.")
+    except ValueError as refused:
+        raise HTTPException(404, str(refused)) from None
+    name = f"closing-statement-{deal}-{state.evaluation.as_of}.pdf"
+    return _download(render_pdf(ws.checked_body(state, viewer, html)), "pdf", name)
+
+
 def _own_warrant(register: list[dict[str, Any]], warrant: str) -> dict[str, Any] | None:
     return next((row for row in register if row["id"] == warrant), None)
 
