@@ -568,7 +568,7 @@ ADJUSTED = recorded(CLOSING, split("2000-06-01"), financing("2001-03-01", 1_000_
 
 def test_a_checkpoint_after_an_anti_dilution_adjustment_survives_the_trip_through_json():
     saved = checkpoint_of(ADJUSTED)
-    assert saved["version"] == VERSION == 3
+    assert saved["version"] == VERSION == 4
     # the Exercise Price base in Closing-share terms: 1.80125 at the Closing, then $1.00 x 3/2 from the issue
     assert saved["exercise_base"] == ["1441/800", [[D("2001-03-01").toordinal(), "3/2"]]]
     assert take(resume(context(), saved)) == saved

@@ -210,7 +210,14 @@ def test_evaluate_reads_a_users_terms_file_with_a_larger_altar_rock_subscription
     assert 'subscription = "5600.00"' in text
     (focus_files / "my-deal.toml").write_text(
         text.replace('subscription = "5600.00"', 'subscription = "8000.00"'))
-    data = pipedeal("evaluate", "--deal", "my-deal.toml", "--events", "events.jsonl",
+    # SPA 2.1(b)(ii): the Closing needs Altar Rock's whole $8,000.00 wired; the bundled $5,600.00 refuses it.
+    refused = pipedeal("evaluate", "--deal", "my-deal.toml", "--events", "events.jsonl", "--prices", "quotes.csv",
+                       "--as-of", "2000-03-01")
+    assert refused.code == 2 and "altar-rock $5,600.00 of $8,000.00" in refused.stderr
+    events = (focus_files / "events.jsonl").read_text()
+    assert events.count('"amount": "5600.00"') == 1
+    (focus_files / "my-events.jsonl").write_text(events.replace('"amount": "5600.00"', '"amount": "8000.00"'))
+    data = pipedeal("evaluate", "--deal", "my-deal.toml", "--events", "my-events.jsonl",
                     "--prices", "quotes.csv", "--as-of", "2000-03-01").json()
     allocations = {a["investor"]: a for a in data["allocations"]}
     assert (allocations["altar-rock"]["subscription"], allocations["altar-rock"]["shares"],

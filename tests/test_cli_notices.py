@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from scenario import FOCUS_DIR, jsonl
+from scenario import FOCUS_DIR, FOCUS_LOG, jsonl
 
 CLOSING = {"type": "closing", "date": "1999-11-24"}
 # Sat 2000-01-08 10:00 EST: takes effect Mon 2000-01-10 in Wilmington; payment due Sat 2000-01-15.
@@ -74,7 +74,7 @@ def test_notices_reads_every_deal_in_the_ledger_unless_one_is_named(pipedeal, db
     data = json.loads(pipedeal("notices", "--db", db, "--as-of", "2008-01-01", "--json").stdout)
     assert [(d["deal"], [n["type"] for n in d["notices"]]) for d in data["deals"]] == [
         ("focus-1999", ["notice"]), ("meridian-2006", ["notice", "blackout"])]
-    assert data["deals"][0]["notices"][0]["source"]["seq"] == 6  # the ledger row, after the 5 bundled events
+    assert data["deals"][0]["notices"][0]["source"]["seq"] == FOCUS_LOG + 1  # the row after the bundled log
     # Meridian allows email (as a fax): its Grace Period notice took effect at 10:00 EST that Monday.
     [receipt] = data["deals"][1]["notices"][0]["recipients"]
     assert receipt["effective_at"] == "2006-10-30T10:00:00-05:00"
