@@ -342,6 +342,8 @@ def test_the_closing_statement_docx_has_the_funds_table_and_the_net_proceeds(sta
     assert len(deliveries.rows) == 6
 
 
-def test_a_closing_statement_for_a_deal_without_a_checklist_is_refused(pipedeal):
-    done = pipedeal("documents", "closing-statement", "--deal", "meridian-2006", "--format", "html", expect=2)
-    assert "DOCUMENT-REFUSED" in done.stderr and "no [closing] block" in done.stderr
+def test_a_closing_statement_for_a_deal_without_a_checklist_says_the_closing_is_a_bare_fact(pipedeal):
+    pipedeal("documents", "closing-statement", "--deal", "meridian-2006", "--as-of", "2007-01-01", "--format", "html")
+    (written,) = pipedeal.cwd.glob("closing-statement-meridian-2006-*.html")
+    text = written.read_text(encoding="utf-8")
+    assert "no [closing] block: the Closing is recorded as a bare fact (on" in text and "Funds flow" not in text

@@ -163,4 +163,7 @@ def test_the_closing_checklist_page_shows_the_company_the_funds_flow_and_each_in
     assert own.status_code == 200 and "$1,394,400.00" in own.text
     assert "$600,000.00" not in own.text and "$1,970,000.00" not in own.text and "$30,000.00" not in own.text
     assert own.text.count('class="status-delivered"') == 3  # its certificates, the instructions, the RRA
-    assert raptor.get(f"/deals/{DEAL}/closing/statement.pdf?as_of={AS_OF}").status_code == 404
+    own_pdf = raptor.get(f"/deals/{DEAL}/closing/statement.pdf?as_of={AS_OF}")
+    assert own_pdf.status_code == 200
+    text = " ".join(sheet.extract_text() for sheet in PdfReader(io.BytesIO(own_pdf.content)).pages)
+    assert "$1,394,400.00" in text and "Roseworth" not in text and "$1,970,000.00" not in text

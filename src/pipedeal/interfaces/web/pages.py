@@ -332,21 +332,19 @@ def closing_page(request: Request, deal: str, as_of: str | None = None, known_on
 
 @router.get("/deals/{deal}/closing/statement.pdf")
 def closing_statement(request: Request, deal: str, as_of: str | None = None, known_on: str | None = None) -> Response:
-    """The closing statement (``pipedeal documents closing-statement``): the whole funds flow, so only for a viewer
-    who sees the whole deal (the Company, counsel)."""
+    """The closing statement (``pipedeal documents closing-statement``): the whole funds flow for the Company and
+    counsel; an investor's shows its own wire and deliveries (the ``closing`` section as it may see it), no totals."""
     from pipedeal.outputs.documents import render_pdf
     from pipedeal.outputs.documents.closing_statement import closing_statement_html
 
     page = deal_page(request, deal, as_of, known_on)
     ws, viewer, state = workspace(request), page.caller.viewer, page.state
-    if viewer.investor_in(deal) is not None:
-        raise HTTPException(404, "not found")
     if state.evaluation is None:
         raise InputError(state.problems)
-    try:
-        html = closing_statement_html(state.evaluation, data_note="Written by the pipedeal web workspace.")
-    except ValueError as refused:
-        raise HTTPException(404, str(refused)) from None
+    whole = viewer.investor_in(deal) is None
+    seen = ws.evaluation_document(state, viewer).get("closing")
+    html = closing_statement_html(state.evaluation, data_note="Written by the pipedeal web workspace.",
+                                  closing=seen, whole=whole)
     name = f"closing-statement-{deal}-{state.evaluation.as_of}.pdf"
     return _download(render_pdf(ws.checked_body(state, viewer, html)), "pdf", name)
 

@@ -18,14 +18,22 @@ STATUS_WORDS = {"satisfied": "Satisfied", "waived": "Waived", "open": "Open", "n
                 "delivered": "Delivered", "received": "Received", "short": "Short"}
 
 
-def closing_context(evaluation: Evaluation, data_note: str | None = None) -> dict[str, Any]:
-    """What the statement shows, from the report JSON."""
+def closing_context(evaluation: Evaluation, data_note: str | None = None,
+                    closing: dict[str, Any] | None = None, whole: bool = True) -> dict[str, Any]:
+    """What the statement shows, from the report JSON's ``closing`` section; ``closing`` is that section as one
+    investor may see it (outputs/visibility.py) and ``whole`` False leaves out the deal's totals and the finder."""
     from pipedeal.outputs.report import to_json
 
     terms = evaluation.terms
-    closing = to_json(evaluation)["closing"]
+    closing = closing if closing is not None else to_json(evaluation)["closing"]
     if closing["checklist"] == "none":
-        raise ValueError(f"{terms.deal.name}'s terms have no [closing] block: there is no checklist to state")
+        return {"title": f"Closing statement: {terms.deal.title}", "deal_title": terms.deal.title,
+                "as_of": long_date(evaluation.as_of), "data_note": data_note,
+                "illustrative": terms.deal.illustrative,
+                "none": "The terms have no [closing] block: the Closing is recorded as a bare fact"
+                        + (f" (on {long_date(evaluation.closing_date)})." if evaluation.closing_date else "; none yet."),
+                "state": "", "clause": "", "quote": None, "not_recorded": False, "conditions": [], "deliveries": [],
+                "funds": [], "finder": None, "totals": None, "open": [], "whole": whole}
     names = {party.id: party.name for party in (terms.company, *terms.investors, *terms.parties)}
     names.update({"company": terms.company.name, "investors": "the Investors", "each_investor": "each Investor"})
     totals, finder = closing["totals"], closing["finder"]
@@ -64,15 +72,18 @@ def closing_context(evaluation: Evaluation, data_note: str | None = None) -> dic
             "quote": finder["quote"], "introduced": ", ".join(names.get(i, i) for i in finder["introduced"]),
             "inputs": ", ".join({"fee_rate": "the fee rate", "introduced": "the investors introduced"}[k]
                                 for k in finder["inputs"])},
-        "totals": {key: money(Decimal(value)) for key, value in totals.items()},
+        "totals": {key: money(Decimal(value)) for key, value in totals.items()} if whole else None,
         "open": closing["open"],
+        "none": None,
+        "whole": whole,
     }
 
 
-def closing_statement_html(evaluation: Evaluation, *, data_note: str | None = None) -> str:
+def closing_statement_html(evaluation: Evaluation, *, data_note: str | None = None,
+                           closing: dict[str, Any] | None = None, whole: bool = True) -> str:
     from pipedeal.outputs.documents.ld_statement import environment
 
-    return environment().get_template(TEMPLATE).render(**closing_context(evaluation, data_note))
+    return environment().get_template(TEMPLATE).render(**closing_context(evaluation, data_note, closing, whole))
 
 
 def closing_statement_docx(evaluation: Evaluation, *, data_note: str | None = None) -> bytes:
@@ -82,6 +93,9 @@ def closing_statement_docx(evaluation: Evaluation, *, data_note: str | None = No
     c = closing_context(evaluation, data_note)
     doc = _Docx(c["title"], data_note)
     doc.title_block("CLOSING STATEMENT", c["deal_title"], f"{c['state']} · as of {c['as_of']}")
+    if c["none"]:
+        doc.paragraph(c["none"])
+        return doc.save()
     if c["illustrative"]:
         doc.paragraph(f"Illustrative: {c['illustrative']}.", italic=True, size=8.5)
     doc.heading("1. Funds flow")
