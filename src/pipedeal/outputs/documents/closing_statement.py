@@ -30,8 +30,9 @@ def closing_context(evaluation: Evaluation, data_note: str | None = None,
         return {"title": f"Closing statement: {terms.deal.title}", "deal_title": terms.deal.title,
                 "as_of": long_date(evaluation.as_of), "data_note": data_note,
                 "illustrative": terms.deal.illustrative,
-                "none": "The terms have no [closing] block: the Closing is recorded as a bare fact"
-                        + (f" (on {long_date(evaluation.closing_date)})." if evaluation.closing_date else "; none yet."),
+                "bare": "The terms have no [closing] block: the Closing is recorded as a bare fact"
+                        + (f" (on {long_date(evaluation.closing_date)})." if evaluation.closing_date
+                           else "; none yet."),
                 "state": "", "clause": "", "quote": None, "not_recorded": False, "conditions": [], "deliveries": [],
                 "funds": [], "finder": None, "totals": None, "open": [], "whole": whole}
     names = {party.id: party.name for party in (terms.company, *terms.investors, *terms.parties)}
@@ -74,7 +75,7 @@ def closing_context(evaluation: Evaluation, data_note: str | None = None,
                                 for k in finder["inputs"])},
         "totals": {key: money(Decimal(value)) for key, value in totals.items()} if whole else None,
         "open": closing["open"],
-        "none": None,
+        "bare": None,
         "whole": whole,
     }
 
@@ -93,8 +94,8 @@ def closing_statement_docx(evaluation: Evaluation, *, data_note: str | None = No
     c = closing_context(evaluation, data_note)
     doc = _Docx(c["title"], data_note)
     doc.title_block("CLOSING STATEMENT", c["deal_title"], f"{c['state']} · as of {c['as_of']}")
-    if c["none"]:
-        doc.paragraph(c["none"])
+    if c["bare"]:
+        doc.paragraph(c["bare"])
         return doc.save()
     if c["illustrative"]:
         doc.paragraph(f"Illustrative: {c['illustrative']}.", italic=True, size=8.5)
