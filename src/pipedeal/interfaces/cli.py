@@ -1165,18 +1165,21 @@ def events_list(
         payload = [{"seq": row.seq, "recorded_at": row.recorded_at.isoformat(),
                     **({"claimed_recorded_at": row.claimed_recorded_at.isoformat()} if row.claimed_recorded_at
                        else {}),
+                    **({"recorded_by": row.recorded_by} if row.recorded_by else {}),
                     "hash": row.hash, "event": event_to_json(row.event)} for row in rows]
         _print_json(payload)
         return
     table = Table(title=f"Ledger of {deal}: {len(rows)} event(s)")
-    for column in ("#", "date", "type", "details", "source", "recorded", "hash"):
+    by_web = any(row.recorded_by for row in rows)  # the column only when a web user wrote any row
+    for column in ("#", "date", "type", "details", "source", "recorded", *(("by",) if by_web else ()), "hash"):
         table.add_column(column)
     for row in rows:
         data = event_to_json(row.event)
         details = ", ".join(f"{k}={v}" for k, v in data.items()
                             if k not in {"type", "date", "source", "note", "recorded_at"})
         table.add_row(str(row.seq), data["date"], data["type"], escape(details), escape(data.get("source", "")),
-                      row.recorded_at.strftime("%Y-%m-%d %H:%M"), row.hash[:12])
+                      row.recorded_at.strftime("%Y-%m-%d %H:%M"),
+                      *((escape(row.recorded_by or "command line"),) if by_web else ()), row.hash[:12])
     out.print(table)
 
 

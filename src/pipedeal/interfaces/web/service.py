@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from pipedeal.storage.database import transaction
 from pipedeal.storage.models import Deal
 
 CACHE_ENTRIES = 256
+AUDIT_SECONDS = 5.0  # how stale "verified" on a page may be after a row is edited behind the ledger's back
 
 
 class NotVisible(Exception):
@@ -83,6 +85,7 @@ class Workspace:
         self._cache: OrderedDict[tuple, DealState] = OrderedDict()
         self._lock = threading.Lock()
         self._others: dict[tuple[str, str], Others] = {}
+        self._audits: dict[str, tuple[tuple, float, tuple]] = {}
 
     # The ledger ------------------------------------------------------------------------------------
 
@@ -99,6 +102,33 @@ class Workspace:
                                             Deal.terms_hash).where(Deal.name == deal)).one_or_none()
         return None if row is None else tuple(row)
 
+    def _audit(self, deal: str, head: tuple) -> tuple:
+        """What ``verify`` finds in the deal's ledger now (as of at most ``AUDIT_SECONDS`` ago).
+
+        A write moves the head, but a row edited in the database behind the ledger's back does not:
+        so the whole chain is verified again every few seconds, and what it finds is part of the
+        cache key (a ledger found broken is evaluated afresh, with its banner)."""
+        from pipedeal.storage import ledger as store
+
+        now = time.monotonic()
+        with self._lock:
+            known = self._audits.get(deal)
+        if known is not None and known[0] == head and now - known[1] < AUDIT_SECONDS:
+            return known[2]
+        findings = tuple(sorted({f"{finding.code}:{finding.seq}" for finding in store.verify(self.url, deal)}))
+        with self._lock:
+            self._audits[deal] = (head, now, findings)
+        return findings
+
+    def verify_now(self, deal: str) -> list[Diagnostic]:
+        """The ledger's findings read now, not cached: what a write must check first."""
+        from pipedeal.storage import ledger as store
+
+        findings = store.verify(self.url, deal)
+        with self._lock:
+            self._audits.pop(deal, None)
+        return findings
+
     def head_seq(self, deal: str) -> int:
         head = self._head(deal)
         return 0 if head is None else head[0]
@@ -110,7 +140,7 @@ class Workspace:
         head = self._head(deal)
         if head is None:
             raise NotVisible(deal)
-        key = (deal, head, as_of, known_on)
+        key = (deal, head, as_of, known_on, self._audit(deal, head))
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
@@ -122,6 +152,9 @@ class Workspace:
             state = self._evaluate(deal, head, as_of, known_on)
         except CalendarRangeError as exc:
             raise InputError([Diagnostic("CALENDAR-RANGE", str(exc), field="as_of")]) from None
+        except OverflowError:  # a date near 9999-12-31: the deal's windows run past the last date there is
+            raise InputError([Diagnostic("CALENDAR-RANGE", f"{as_of.isoformat()} is too far in the future to "
+                                         "evaluate", field="as_of")]) from None
         with self._lock:
             self._cache[key] = state
             while len(self._cache) > CACHE_ENTRIES:
