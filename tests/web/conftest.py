@@ -14,11 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import postgres_schema
 
 from pipedeal.deal.terms_file import bundled_deal_names
 from pipedeal.storage import accounts
 from pipedeal.storage.workspace import resolve_terms
-from conftest import postgres_schema
 
 PASSWORD = "correct horse battery staple"
 

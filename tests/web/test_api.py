@@ -10,11 +10,11 @@ import time
 
 import httpx
 import pytest
+from conftest import pipedeal_cli
 from sqlalchemy import create_engine, select, update
 
 from pipedeal.storage import accounts
 from pipedeal.storage.models import Deal, EventRow
-from conftest import pipedeal_cli
 from tests.web.conftest import PASSWORD
 
 SECURITY = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer"}
@@ -174,7 +174,7 @@ def test_recording_events_checks_the_token_the_role_and_the_event_and_stores_who
         assert_short_refusal(refused, 403)
         assert "roseworth" not in refused.text
     assert head_seq(web, deal) == middle
-    assert_short_refusal(raptor.post(f"/api/deals/lumen-2023/events", json=sale,
+    assert_short_refusal(raptor.post("/api/deals/lumen-2023/events", json=sale,
                                      headers={"X-CSRF-Token": raptor.csrf}), 404)
 
     # An event the CLI would refuse is refused here with the same problems, field by field; nothing written.

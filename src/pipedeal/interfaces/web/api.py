@@ -167,7 +167,8 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-@router.get("/deals/{deal}/evaluation", response_model=dict[str, Any], responses={**NOT_SIGNED_IN, **HIDDEN, **BAD_DATE})
+@router.get("/deals/{deal}/evaluation", response_model=dict[str, Any],
+            responses={**NOT_SIGNED_IN, **HIDDEN, **BAD_DATE})
 def evaluation(request: Request, caller: Annotated[Caller, Depends(signed_in)], deal: str, as_of: AsOf = None,
                known_on: KnownOn = None) -> Response:
     """The ``pipedeal evaluate --json`` document, as the caller may see it (an investor: its own figures only)."""
