@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query, Request, Response
 from fastapi.security import APIKeyCookie, HTTPBearer
 from pydantic import BaseModel, Field
 
@@ -144,10 +144,16 @@ def deals(request: Request, caller: Annotated[Caller, Depends(signed_in)]) -> li
 # Strings, read by the command line's own parsers (the same words for the same mistakes): a bad date is a
 # 400 naming the field. The schema still says what a good one looks like.
 AsOf = Annotated[str | None, Query(description="Evaluate as of this date (YYYY-MM-DD; default today)",
-                                   max_length=40, json_schema_extra={"format": "date"})]
+                                   min_length=10, max_length=40, json_schema_extra={"format": "date"})]
 KnownOn = Annotated[str | None, Query(description="Read the history as recorded by this instant "
                                       "(YYYY-MM-DDTHH:MM[:SS][+HH:MM], or a date: the end of that day, UTC)",
-                                      max_length=40, json_schema_extra={"format": "date-time"})]
+                                      min_length=10, max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}")]
+
+
+# Examples in the OpenAPI document (a bundled deal and one of its investors): what a reader, or a fuzzer, tries first.
+DealName = Annotated[str, Path(description="The deal's name in the ledger", examples=["focus-1999"], max_length=200)]
+InvestorId = Annotated[str, Path(description="The investor's id in the deal's terms", examples=["raptor"],
+                                 max_length=200)]
 
 
 def _state(request: Request, caller: Caller, deal: str, as_of: str | None, known_on: str | None):
@@ -169,8 +175,8 @@ def _plain(value: Any) -> Any:
 
 @router.get("/deals/{deal}/evaluation", response_model=dict[str, Any],
             responses={**NOT_SIGNED_IN, **HIDDEN, **BAD_DATE})
-def evaluation(request: Request, caller: Annotated[Caller, Depends(signed_in)], deal: str, as_of: AsOf = None,
-               known_on: KnownOn = None) -> Response:
+def evaluation(request: Request, caller: Annotated[Caller, Depends(signed_in)], deal: DealName,
+               as_of: AsOf = None, known_on: KnownOn = None) -> Response:
     """The ``pipedeal evaluate --json`` document, as the caller may see it (an investor: its own figures only)."""
     state = _state(request, caller, deal, as_of, known_on)
     return _json(workspace(request).evaluation_document(state, caller.viewer), request, state, caller)
@@ -178,8 +184,8 @@ def evaluation(request: Request, caller: Annotated[Caller, Depends(signed_in)], 
 
 @router.get("/deals/{deal}/obligations", response_model=list[dict[str, Any]],
             responses={**NOT_SIGNED_IN, **HIDDEN, **BAD_DATE})
-def obligations(request: Request, caller: Annotated[Caller, Depends(signed_in)], deal: str, as_of: AsOf = None,
-                known_on: KnownOn = None) -> Response:
+def obligations(request: Request, caller: Annotated[Caller, Depends(signed_in)], deal: DealName,
+                as_of: AsOf = None, known_on: KnownOn = None) -> Response:
     """Every obligation of the deal the caller may see (``pipedeal obligations --json`` rows)."""
     state = _state(request, caller, deal, as_of, known_on)
     return _json(workspace(request).obligations(state, caller.viewer), request, state, caller)
@@ -187,7 +193,8 @@ def obligations(request: Request, caller: Annotated[Caller, Depends(signed_in)],
 
 @router.get("/deals/{deal}/investors/{investor}/ld", response_model=dict[str, Any],
             responses={**NOT_SIGNED_IN, **HIDDEN, **BAD_DATE})
-def liquidated_damages(request: Request, caller: Annotated[Caller, Depends(signed_in)], deal: str, investor: str,
+def liquidated_damages(request: Request, caller: Annotated[Caller, Depends(signed_in)], deal: DealName,
+                       investor: InvestorId,
                        as_of: AsOf = None, known_on: KnownOn = None) -> Response:
     """One investor's liquidated damages with every step explained (``pipedeal ld --json --explain``)."""
     state = _state(request, caller, deal, as_of, known_on)
@@ -198,7 +205,7 @@ def liquidated_damages(request: Request, caller: Annotated[Caller, Depends(signe
              responses={**NOT_SIGNED_IN, **HIDDEN, 400: _refusal("The event is refused (or the ledger does not "
                                                                   "verify): nothing was written"),
                         403: _refusal("Missing X-CSRF-Token, or an event this role may not record")})
-def record_event(request: Request, caller: Annotated[Caller, Depends(writing)], deal: str,
+def record_event(request: Request, caller: Annotated[Caller, Depends(writing)], deal: DealName,
                  event: Annotated[dict[str, Any], Body(description="One event: exactly one line of an events file "
                                                        "(`pipedeal schema events`)")]) -> Recorded:
     """Append one event to the deal's ledger, checked exactly as ``pipedeal events add`` checks it."""
