@@ -1478,6 +1478,7 @@ def serve(
     """The web workspace (FastAPI on uvicorn), in the foreground until Ctrl-C or SIGTERM; e.g.
     `pipedeal serve --db postgresql://postgres@127.0.0.1/test --workers 4`."""
     import os
+    import signal
 
     url = _store_url(db)
     _run(_ready_to_serve, url, init_bundled)
@@ -1485,8 +1486,16 @@ def serve(
 
     os.environ["PIPEDEAL_DB"] = url
     err.print(f"pipedeal workspace on http://{host}:{port}/ (ledger {escape(_shown_url(url))}); Ctrl-C stops it.")
+    # uvicorn shuts down gracefully on SIGTERM or Ctrl-C, then raises the signal again to whatever handler was
+    # there before it: this one, so that a stop asked for is a clean exit (0), not a death by signal.
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, _stopped)
     uvicorn.run("pipedeal.interfaces.web.app:from_environment", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", server_header=False, proxy_headers=False)
+
+
+def _stopped(signum: int, frame: Any) -> None:
+    raise typer.Exit(0)
 
 
 def _shown_url(url: str) -> str:
