@@ -162,9 +162,19 @@ def _state(request: Request, caller: Caller, deal: str, as_of: str | None, known
     return workspace(request).state(caller.viewer, deal, parse_as_of(as_of), parse_known_on(known_on))
 
 
-def _json(document: Any, request: Request, state, caller: Caller) -> Response:
-    body = json.dumps(document, indent=1, ensure_ascii=False, default=_plain)
-    return Response(workspace(request).checked_body(state, caller.viewer, body), media_type="application/json")
+def _json(document: Any, request: Request, state, caller: Caller, key: tuple | None = None) -> Response:
+    """The document as JSON, checked for leaks; with ``key``, written and checked once per state and per
+    what the viewer may see (every company user of a deal reads the same bytes)."""
+    ws = workspace(request)
+
+    def body() -> bytes:
+        text = json.dumps(document() if callable(document) else document, indent=1, ensure_ascii=False,
+                          default=_plain)
+        return ws.checked_body(state, caller.viewer, text).encode()
+
+    if key is None:
+        return Response(body(), media_type="application/json")
+    return Response(state.view((*key, caller.viewer.investor_in(state.name)), body), media_type="application/json")
 
 
 def _plain(value: Any) -> Any:
@@ -179,7 +189,8 @@ def evaluation(request: Request, caller: Annotated[Caller, Depends(signed_in)], 
                as_of: AsOf = None, known_on: KnownOn = None) -> Response:
     """The ``pipedeal evaluate --json`` document, as the caller may see it (an investor: its own figures only)."""
     state = _state(request, caller, deal, as_of, known_on)
-    return _json(workspace(request).evaluation_document(state, caller.viewer), request, state, caller)
+    return _json(lambda: workspace(request).evaluation_document(state, caller.viewer), request, state, caller,
+                 key=("evaluation.json",))
 
 
 @router.get("/deals/{deal}/obligations", response_model=list[dict[str, Any]],
