@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query, Request, Response
 from fastapi.security import APIKeyCookie, HTTPBearer
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from pipedeal.interfaces.web import security
 from pipedeal.interfaces.web.security import Caller
@@ -58,8 +59,10 @@ _cookie = APIKeyCookie(name=security.SESSION_COOKIE, auto_error=False,
                        "send X-CSRF-Token)")
 
 
-def signed_in(request: Request, _token: Annotated[Any, Depends(_bearer)] = None,
-              _session: Annotated[Any, Depends(_cookie)] = None) -> Caller:
+async def signed_in(request: Request, _token: Annotated[Any, Depends(_bearer)] = None,
+                    _session: Annotated[Any, Depends(_cookie)] = None) -> Caller:
+    # async, on the event loop: one indexed SELECT is cheaper than a hop to the thread pool and back,
+    # which under load queues behind every other request's hops (measured: benchmarks/web_load.py).
     caller = security.caller_of(workspace(request).url, request.headers, request.cookies)
     if caller is None:
         raise HTTPException(401, "sign in first (POST /api/login) or send Authorization: Bearer TOKEN",
@@ -67,8 +70,8 @@ def signed_in(request: Request, _token: Annotated[Any, Depends(_bearer)] = None,
     return caller
 
 
-def writing(request: Request, caller: Annotated[Caller, Depends(signed_in)],
-            x_csrf_token: Annotated[str | None, Header()] = None) -> Caller:
+async def writing(request: Request, caller: Annotated[Caller, Depends(signed_in)],
+                  x_csrf_token: Annotated[str | None, Header()] = None) -> Caller:
     if not caller.csrf_ok(x_csrf_token):
         raise HTTPException(403, "a request signed in by the session cookie needs its X-CSRF-Token")
     return caller
@@ -135,7 +138,7 @@ def logout(request: Request, caller: Annotated[Caller, Depends(writing)]) -> Res
 
 
 @router.get("/deals", response_model=list[DealListing], responses=NOT_SIGNED_IN)
-def deals(request: Request, caller: Annotated[Caller, Depends(signed_in)]) -> list[DealListing]:
+async def deals(request: Request, caller: Annotated[Caller, Depends(signed_in)]) -> list[DealListing]:
     viewer = caller.viewer
     return [DealListing(deal=name, investor=viewer.investor_in(name))
             for name in workspace(request).visible_deals(viewer)]
@@ -185,10 +188,15 @@ def _plain(value: Any) -> Any:
 
 @router.get("/deals/{deal}/evaluation", response_model=dict[str, Any],
             responses={**NOT_SIGNED_IN, **HIDDEN, **BAD_DATE})
-def evaluation(request: Request, caller: Annotated[Caller, Depends(signed_in)], deal: DealName,
-               as_of: AsOf = None, known_on: KnownOn = None) -> Response:
+async def evaluation(request: Request, caller: Annotated[Caller, Depends(signed_in)], deal: DealName,
+                     as_of: AsOf = None, known_on: KnownOn = None) -> Response:
     """The ``pipedeal evaluate --json`` document, as the caller may see it (an investor: its own figures only)."""
-    state = _state(request, caller, deal, as_of, known_on)
+    # The most read document: served from the cache on the event loop; only an evaluation goes to a thread.
+    from pipedeal.interfaces.web.app import parse_as_of, parse_known_on
+
+    day, instant = parse_as_of(as_of), parse_known_on(known_on)
+    state = workspace(request).peek(caller.viewer, deal, day, instant) or await run_in_threadpool(
+        workspace(request).state, caller.viewer, deal, day, instant)
     return _json(lambda: workspace(request).evaluation_document(state, caller.viewer), request, state, caller,
                  key=("evaluation.json",))
 

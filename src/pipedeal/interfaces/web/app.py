@@ -8,6 +8,7 @@ Pages (``pages.py``) and the JSON API (``api.py``) are thin: both read ``service
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,24 @@ from pipedeal.interfaces.web.security import INTERNAL_ERROR, Guard, log
 from pipedeal.interfaces.web.service import NotVisible, Workspace
 
 HERE = Path(__file__).parent
+THREADS = 8
 
 
 def create_app(db_url: str) -> FastAPI:
     from pipedeal import __version__
     from pipedeal.interfaces.web import api, pages
 
-    app = FastAPI(title="pipedeal", version=__version__, openapi_url="/api/openapi.json", docs_url=None,
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # The sync endpoints' threads: as many as the database pool has connections. More only wait for
+        # one, and meanwhile fight over the GIL with the threads doing the work (benchmarks/web_load.py).
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+        yield
+
+    app = FastAPI(lifespan=lifespan, title="pipedeal", version=__version__, openapi_url="/api/openapi.json",
+                  docs_url=None,
                   redoc_url=None, description="The life of a PIPE deal: every figure traced to its clause, each "
                   "party seeing only its own. Sign in with POST /api/login (a session cookie and a CSRF token) or "
                   "send `Authorization: Bearer TOKEN` (`pipedeal users token EMAIL`).")

@@ -135,21 +135,13 @@ class Workspace:
 
     def state(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None = None) -> DealState:
         """The deal evaluated as of ``as_of`` (as known on ``known_on``), if the viewer may see it."""
-        if not viewer.sees_deal(deal):
-            raise NotVisible(deal)
-        head = self._head(deal)
-        if head is None:
-            raise NotVisible(deal)
-        key = (deal, head, as_of, known_on, self._audit(deal, head))
-        with self._lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-                return cached
+        key, cached = self._cached(viewer, deal, as_of, known_on)
+        if cached is not None:
+            return cached
         from pipedeal.base.calendars import CalendarRangeError
 
         try:
-            state = self._evaluate(deal, head, as_of, known_on)
+            state = self._evaluate(deal, key[1], as_of, known_on)
         except CalendarRangeError as exc:
             raise InputError([Diagnostic("CALENDAR-RANGE", str(exc), field="as_of")]) from None
         except OverflowError:  # a date near 9999-12-31: the deal's windows run past the last date there is
@@ -160,6 +152,26 @@ class Workspace:
             while len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
         return state
+
+    def peek(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None = None
+             ) -> DealState | None:
+        """``state(...)`` when it is cached (a few indexed SELECTs, no evaluation), else None: what an async
+        endpoint may call on the event loop before handing a miss to a thread."""
+        return self._cached(viewer, deal, as_of, known_on)[1]
+
+    def _cached(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None
+                ) -> tuple[tuple, DealState | None]:
+        if not viewer.sees_deal(deal):
+            raise NotVisible(deal)
+        head = self._head(deal)
+        if head is None:
+            raise NotVisible(deal)
+        key = (deal, head, as_of, known_on, self._audit(deal, head))
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+        return key, cached
 
     def _evaluate(self, deal: str, head: tuple, as_of: dt.date, known_on: dt.datetime | None) -> DealState:
         from pipedeal.engine.evaluate import evaluate
