@@ -127,7 +127,7 @@ async def client_loop(base: str, cookies: dict[str, str], until: float, warm_unt
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 async def drive(base: str, cookies: dict[str, str], clients: int, seconds: float

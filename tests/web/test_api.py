@@ -88,6 +88,11 @@ def test_signing_in_sets_a_new_http_only_session_each_time_and_signing_out_ends_
     assert_short_refusal(wrong, 401)
     assert_short_refusal(unknown, 401)
     assert wrong.json() == unknown.json()  # the answer must not tell a user that exists from one that does not
+    # What JSON can say and a database cannot store (NUL, a lone surrogate) is just a wrong email or password.
+    for odd in ({"email": "a\u0000@b.test", "password": PASSWORD}, {"email": "\udadf@b.test", "password": "\udb46x"},
+                {"email": web.users["admin"].email, "password": "\ud800" * 20}):
+        assert_short_refusal(web.client().post("/api/login", content=json.dumps(odd).encode(),
+                                               headers={"Content-Type": "application/json"}), 401, 422)
 
 
 def test_each_role_lists_and_reads_only_the_deals_and_investors_it_may_see(web):
@@ -310,7 +315,7 @@ def test_every_kind_of_answer_carries_the_security_headers(web):
         company.post("/api/deals/focus-1999/events", content=b"x" * (1024 * 1024 + 10),
                      headers={"X-CSRF-Token": company.csrf}),  # 413
         company.post("/api/login", content=b"{", headers={"Content-Type": "application/json"}),  # 422
-        company.get("/api/deals/focus-1999/evaluation", params={"as_of": "nope"}),  # 400
+        company.get("/api/deals/focus-1999/evaluation", params={"as_of": "2000-13-01"}),  # 400
     ]
     assert [answer.status_code for answer in answers] == [200, 200, 200, 200, 200, 404, 404, 404, 401, 413, 422, 400]
     assert answers[4].headers["content-type"].startswith("text/css")

@@ -96,6 +96,15 @@ def normal_email(email: str) -> str:
     return email.strip().lower()
 
 
+def storable(text: str) -> str:
+    """``text`` as a database can hold it: no NUL (PostgreSQL refuses it in text) and no lone surrogate
+    (UTF-8 cannot encode it), each replaced by U+FFFD. For what a request names that only has to be
+    looked up, never matched: no stored email or name holds either."""
+    if "\x00" not in text and (text.isascii() or not any("\ud800" <= c <= "\udfff" for c in text)):
+        return text
+    return "".join("\ufffd" if c == "\x00" or "\ud800" <= c <= "\udfff" else c for c in text)
+
+
 def _refuse(code: str, message: str, field_name: str) -> InputError:
     return InputError([Diagnostic(code, message, "command line", field=field_name)])
 
@@ -215,7 +224,7 @@ def sign_in(url: str, email: str, password: str, address: str | None, replaces: 
     whatever the address. A new session id every time (the one ``replaces`` names is dropped):
     a session id planted before sign-in is worth nothing after it."""
     now = now or _now()
-    email = normal_email(email)
+    email = storable(normal_email(email))
     since = now - FAILURE_WINDOW
     with transaction(url, write=True) as connection:
         failures = connection.execute(select(func.count()).select_from(LoginFailure).where(
@@ -262,7 +271,9 @@ def _verified(stored: str, password: str) -> bool:
     from argon2.exceptions import InvalidHashError, VerificationError
 
     try:
-        return _password_hasher().verify(stored, password)
+        # surrogatepass: a JSON "\\udc80" decodes to a lone surrogate, which UTF-8 cannot encode; such a
+        # password matches no stored one, but costs the same hashing to say so.
+        return _password_hasher().verify(stored, password.encode("utf-8", "surrogatepass"))
     except (VerificationError, InvalidHashError):
         return False
 

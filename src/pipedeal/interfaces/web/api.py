@@ -153,9 +153,9 @@ KnownOn = Annotated[str | None, Query(description="Read the history as recorded 
                                       min_length=10, max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}")]
 
 
-# Examples in the OpenAPI document (a bundled deal and one of its investors): what a reader, or a fuzzer, tries first.
-DealName = Annotated[str, Path(description="The deal's name in the ledger", examples=["focus-1999"], max_length=200)]
-InvestorId = Annotated[str, Path(description="The investor's id in the deal's terms", examples=["raptor"],
+# Examples in the OpenAPI document: placeholders, never a real deal or party (the document is public).
+DealName = Annotated[str, Path(description="The deal's name in the ledger", examples=["a-deal-2024"], max_length=200)]
+InvestorId = Annotated[str, Path(description="The investor's id in the deal's terms", examples=["an-investor"],
                                  max_length=200)]
 
 

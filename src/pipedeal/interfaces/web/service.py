@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.outputs.visibility import Others, for_investor, leaks, others_of
-from pipedeal.storage.accounts import Viewer
+from pipedeal.storage.accounts import Viewer, storable
 from pipedeal.storage.database import transaction
 from pipedeal.storage.models import Deal
 
@@ -97,6 +97,8 @@ class Workspace:
         return [name for name in self.deal_names() if viewer.sees_deal(name)]
 
     def _head(self, deal: str) -> tuple | None:
+        if storable(deal) != deal:  # a NUL or a lone surrogate from a URL: no deal is named so
+            return None
         with transaction(self.url, write=False) as connection:
             row = connection.execute(select(Deal.head_seq, Deal.head_hash, Deal.quotes_seq, Deal.quotes_hash,
                                             Deal.terms_hash).where(Deal.name == deal)).one_or_none()
