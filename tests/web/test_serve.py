@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 from conftest import pipedeal_cli
 
+from pipedeal.storage import accounts
 from tests.web.conftest import PASSWORD
 
 
@@ -71,13 +72,22 @@ def test_serve_refuses_no_ledger_without_a_terminal_initialises_when_told_and_ne
     assert len(json.loads(run("events", "list", "--deal", "focus-1999", "--db", db, "--json").stdout)) == 5
 
     # On a terminal, with the ledger there, it starts at once: no question, two workers, a clean stop.
+    # Behind a TLS-terminating load balancer (trusted by its address), the session cookie is Secure.
+    accounts.add_user(db, "cfo@focus.test", "company", PASSWORD, "focus-1999")
     controller, terminal = pty.openpty()
     port = _port()
-    again, log = _serve(tmp_path, cache_dir, "--db", db, "--port", str(port), "--workers", "2", stdin=terminal)
+    again, log = _serve(tmp_path, cache_dir, "--db", db, "--port", str(port), "--workers", "2",
+                        "--forwarded-allow-ips", "127.0.0.1", stdin=terminal)
     os.close(terminal)
     try:
         _answers(again, log, f"http://127.0.0.1:{port}")
         assert "Initialise" not in log.read_text() and "[Y/n]" not in log.read_text()
+        credentials = {"email": "cfo@focus.test", "password": PASSWORD}
+        behind = httpx.post(f"http://127.0.0.1:{port}/api/login", json=credentials,
+                            headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"})
+        assert behind.status_code == 200 and "secure" in behind.headers["set-cookie"].lower()
+        direct = httpx.post(f"http://127.0.0.1:{port}/api/login", json=credentials)
+        assert direct.status_code == 200 and "secure" not in direct.headers["set-cookie"].lower()
         _stops_cleanly(again, log)
     finally:
         os.close(controller)

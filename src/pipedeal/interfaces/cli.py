@@ -1474,6 +1474,10 @@ def serve(
                                          "number serve the same users).", min=1, max=64)] = 1,
     init_bundled: Annotated[bool, typer.Option(
         "--init-bundled", help="With no ledger yet, initialise it with the bundled deals without asking.")] = False,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        "--forwarded-allow-ips", help="Behind a load balancer that terminates TLS: its addresses (comma-separated), "
+        "whose X-Forwarded-For and X-Forwarded-Proto are believed (the client's address for the sign-in "
+        "throttle; https, so the session cookie is Secure).")] = None,
 ) -> None:
     """The web workspace (FastAPI on uvicorn), in the foreground until Ctrl-C or SIGTERM; e.g.
     `pipedeal serve --db postgresql://postgres@127.0.0.1/test --workers 4`."""
@@ -1491,7 +1495,8 @@ def serve(
     for stop in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop, _stopped)
     uvicorn.run("pipedeal.interfaces.web.app:from_environment", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", server_header=False, proxy_headers=False)
+                workers=workers, log_level="warning", server_header=False,
+                proxy_headers=forwarded_allow_ips is not None, forwarded_allow_ips=forwarded_allow_ips)
 
 
 def _stopped(signum: int, frame: Any) -> None:
