@@ -1,7 +1,7 @@
 """Load the web workspace: 50 concurrent clients on 127.0.0.1 against `pipedeal serve` on PostgreSQL.
 
     python benchmarks/web_load.py [--clients 50] [--seconds 20] [--workers 1] [--postgres URL]
-                                  [--as-user company|investor] [--profile FILE]
+                                  [--as-user company|investor] [--profile FILE] [--src DIR]
 
 The server: ``pipedeal serve --db URL --init-bundled --workers N`` in a process of its own, on a new
 schema of the PostgreSQL database (``--postgres``, default the test server's ``test`` database),
@@ -20,7 +20,9 @@ Printed for each: requests, requests/s, p50 / p95 / p99 latency and each over th
 (pair by pair in one run: the same clients, the same moments of the shared machine), and the errors
 (any status but 200, any exception: must be 0). The client runs on the same 2 cores as the server,
 so the absolute figures include its own cost; the ratios are what compares across runs.
-``--profile FILE`` runs the server under cProfile (one worker) and writes its stats there on stop.
+``--profile FILE`` runs the server under cProfile (one worker) and writes its stats there on stop (the
+main thread only: the sync endpoints' threads are not in it). ``--src DIR`` runs the server from another
+tree's ``src`` (e.g. ``git archive <commit> src | tar -x -C /tmp/before``): a before/after, run back to back.
 
 Target (issue 10): p95 <= 100 ms for each of the three pages; no error.
 """
@@ -70,11 +72,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(url: str, port: int, workers: int, workdir: Path, profile: str | None) -> subprocess.Popen:
+def start_server(url: str, port: int, workers: int, workdir: Path, profile: str | None,
+                 src: Path = SRC) -> subprocess.Popen:
     import httpx
 
     env = {k: v for k, v in os.environ.items() if k != "PIPEDEAL_DB"}
-    env["PYTHONPATH"] = os.pathsep.join([str(SRC), *filter(None, [env.get("PYTHONPATH")])])
+    env["PYTHONPATH"] = os.pathsep.join([str(src), *filter(None, [env.get("PYTHONPATH")])])
     command = [sys.executable, "-m", "pipedeal.interfaces.cli"]
     if profile:
         command = [sys.executable, "-m", "cProfile", "-o", profile, "-m", "pipedeal.interfaces.cli"]
@@ -150,6 +153,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=POSTGRES_URL)
     parser.add_argument("--as-user", choices=("company", "investor"), default="company")
     parser.add_argument("--profile", help="run the server under cProfile (one worker); its stats go to this file")
+    parser.add_argument("--src", type=Path, default=SRC, help="run the server from this tree's src (a before/after)")
     args = parser.parse_args()
 
     import httpx
@@ -165,7 +169,8 @@ def main() -> None:
     process = None
     try:
         with tempfile.TemporaryDirectory() as workdir:
-            process = start_server(url, port, 1 if args.profile else args.workers, Path(workdir), args.profile)
+            process = start_server(url, port, 1 if args.profile else args.workers, Path(workdir), args.profile,
+                                   args.src.resolve())
             if args.as_user == "company":
                 accounts.add_user(url, "cfo@focus.bench", "company", PASSWORD, "focus-1999")
                 email = "cfo@focus.bench"
@@ -187,7 +192,8 @@ def main() -> None:
         with psycopg.connect(conninfo, autocommit=True) as admin:
             admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
-    print(f"web_load: {os.cpu_count()} CPUs; pipedeal serve --workers {args.workers} on PostgreSQL; "
+    print(f"web_load: {os.cpu_count()} CPUs; pipedeal serve --workers {args.workers} on PostgreSQL, from "
+          f"{args.src}; "
           f"{args.clients} clients as the {args.as_user} user for {args.seconds:.0f} s (after a 3 s warm-up); "
           f"load average {load_before:.2f} -> {load_after:.2f}")
     reference = latencies[REFERENCE]
