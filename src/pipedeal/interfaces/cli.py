@@ -1331,18 +1331,21 @@ def events_list(
         payload = [{"seq": row.seq, "recorded_at": row.recorded_at.isoformat(),
                     **({"claimed_recorded_at": row.claimed_recorded_at.isoformat()} if row.claimed_recorded_at
                        else {}),
+                    **({"recorded_by": row.recorded_by} if row.recorded_by else {}),
                     "hash": row.hash, "event": event_to_json(row.event)} for row in rows]
         _print_json(payload)
         return
     table = Table(title=f"Ledger of {deal}: {len(rows)} event(s)")
-    for column in ("#", "date", "type", "details", "source", "recorded", "hash"):
+    by_web = any(row.recorded_by for row in rows)  # the column only when a web user wrote any row
+    for column in ("#", "date", "type", "details", "source", "recorded", *(("by",) if by_web else ()), "hash"):
         table.add_column(column)
     for row in rows:
         data = event_to_json(row.event)
         details = ", ".join(f"{k}={v}" for k, v in data.items()
                             if k not in {"type", "date", "source", "note", "recorded_at"})
         table.add_row(str(row.seq), data["date"], data["type"], escape(details), escape(data.get("source", "")),
-                      row.recorded_at.strftime("%Y-%m-%d %H:%M"), row.hash[:12])
+                      row.recorded_at.strftime("%Y-%m-%d %H:%M"),
+                      *((escape(row.recorded_by or "command line"),) if by_web else ()), row.hash[:12])
     out.print(table)
 
 
@@ -1662,10 +1665,15 @@ def serve(
     first_admin: Annotated[str | None, typer.Option(
         "--first-admin", help="With no user yet, add this email as an admin first (its password is asked on a "
         "terminal, else read from one line of standard input).")] = None,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        "--forwarded-allow-ips", help="Behind a load balancer that terminates TLS: its addresses (comma-separated), "
+        "whose X-Forwarded-For and X-Forwarded-Proto are believed (the client's address for the sign-in "
+        "throttle; https, so the session cookie is Secure).")] = None,
 ) -> None:
     """The web workspace (FastAPI on uvicorn), in the foreground until Ctrl-C or SIGTERM; e.g.
     `pipedeal serve --db postgresql://postgres@127.0.0.1/test --workers 4`."""
     import os
+    import signal
 
     url = _store_url(db)
     _run(_ready_to_serve, url, init_bundled)
@@ -1675,8 +1683,17 @@ def serve(
 
     os.environ["PIPEDEAL_DB"] = url
     err.print(f"pipedeal workspace on http://{host}:{port}/ (ledger {escape(_shown_url(url))}); Ctrl-C stops it.")
+    # uvicorn shuts down gracefully on SIGTERM or Ctrl-C, then raises the signal again to whatever handler was
+    # there before it: this one, so that a stop asked for is a clean exit (0), not a death by signal.
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, _stopped)
     uvicorn.run("pipedeal.interfaces.web.app:from_environment", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", server_header=False, proxy_headers=False)
+                workers=workers, log_level="warning", server_header=False,
+                proxy_headers=forwarded_allow_ips is not None, forwarded_allow_ips=forwarded_allow_ips)
+
+
+def _stopped(signum: int, frame: Any) -> None:
+    raise typer.Exit(0)
 
 
 def _shown_url(url: str) -> str:
