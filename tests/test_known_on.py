@@ -37,8 +37,8 @@ from scenario import flat_quotes, focus_calendars, focus_terms_text, jsonl
 from pipedeal.base.diagnostics import InputError
 from pipedeal.engine.evaluate import evaluate
 from pipedeal.engine.events import parse_events
-from pipedeal.interfaces.cli import _validator
 from pipedeal.storage import append_events, import_quotes, init_workspace, list_events, verify
+from pipedeal.storage.recording import ledger_validator as _validator
 from pipedeal.storage.workspace import load_inputs, parse_instant
 
 DEAL = "focus-1999"
