@@ -148,6 +148,7 @@ CATALOGUE: tuple[Code, ...] = tuple([
             ("USER-PASSWORD", "a web user's password too short or too long, or not given on standard input"),
             ("USER-ROLE", "a web user's role other than admin, company, counsel or investor"),
             ("CLI-UNKNOWN-PARTY", "a --party no deal read has"),
+            ("WEB-MISSING-FIELD", "a web form or document link without a field it needs"),
             ("CLI-CONFLICTING-OPTIONS",
              "options that cannot be used together (--deal with --all, --events with many deals)"),
             ("CLI-UNKNOWN-WARRANT", "a warrant id the register does not have"),

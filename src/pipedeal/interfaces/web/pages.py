@@ -350,14 +350,26 @@ def _field_errors(problems, renamed: dict[str, str] | None = None) -> dict[str, 
     return errors
 
 
+def _seen_deal(request: Request, deal: str, **needed: str | None) -> None:
+    """Who asks and whether they may see the deal come first (401 / 404), before the query is checked: a
+    document's missing or malformed parameters are refused only to someone who may see the deal."""
+    caller = require(request)
+    if not caller.viewer.sees_deal(deal) or deal not in workspace(request).visible_deals(caller.viewer):
+        raise NotVisible(deal)
+    missing = [name for name, value in needed.items() if not value]
+    if missing:
+        raise InputError([Diagnostic("WEB-MISSING-FIELD", f"give {', '.join(missing)}", "web", field=missing[0])])
+
+
 @router.get("/deals/{deal}/warrants/exercise.{kind}")
-def exercise_form(request: Request, deal: str, kind: str, warrant: str, shares: str, exercise_date: str,
-                  method: str = "cash") -> Response:
+def exercise_form(request: Request, deal: str, kind: str, warrant: str | None = None, shares: str | None = None,
+                  exercise_date: str | None = None, method: str = "cash") -> Response:
     """The Notice of Exercise (W 3), prefilled: ``pipedeal documents exercise``."""
     from pipedeal.interfaces.shared import exercise_preview
     from pipedeal.outputs.documents.warrant_forms import exercise_notice_docx, exercise_notice_html
     from pipedeal.storage.workspace import calendars_for
 
+    _seen_deal(request, deal, warrant=warrant, shares=shares, exercise_date=exercise_date)
     page = deal_page(request, deal, None, None, day=parse_as_of(exercise_date, "exercise_date"))
     ws, viewer, state = workspace(request), page.caller.viewer, page.state
     _document_kind(kind)
@@ -373,11 +385,13 @@ def exercise_form(request: Request, deal: str, kind: str, warrant: str, shares: 
 
 
 @router.get("/deals/{deal}/warrants/assignment.{kind}")
-def assignment_form(request: Request, deal: str, kind: str, warrant: str, to: str, shares: str,
-                    assignment_date: str) -> Response:
+def assignment_form(request: Request, deal: str, kind: str, warrant: str | None = None, to: str | None = None,
+                    shares: str | None = None, assignment_date: str | None = None) -> Response:
     """The Assignment Form (W 1, W 7), prefilled: ``pipedeal documents assignment``."""
     from pipedeal.interfaces.shared import data_note, share_number
     from pipedeal.outputs.documents.warrant_forms import assignment_form_docx, assignment_form_html
+
+    _seen_deal(request, deal, warrant=warrant, to=to, shares=shares, assignment_date=assignment_date)
 
     day = parse_as_of(assignment_date, "assignment_date")
     page = deal_page(request, deal, None, None, day=day)
@@ -396,7 +410,7 @@ def assignment_form(request: Request, deal: str, kind: str, warrant: str, to: st
 
 
 @router.get("/deals/{deal}/warrants/adjustments/{number}.{kind}")
-def adjustment_form(request: Request, deal: str, number: int, kind: str, as_of: str | None = None,
+def adjustment_form(request: Request, deal: str, number: str, kind: str, as_of: str | None = None,
                     known_on: str | None = None) -> Response:
     """The Notice of Adjustment (W 13) of the deal's ``number``-th adjustment (from 1): ``pipedeal documents
     adjustments``; an investor's is addressed to it alone."""
@@ -405,9 +419,9 @@ def adjustment_form(request: Request, deal: str, number: int, kind: str, as_of: 
     page = deal_page(request, deal, as_of, known_on)
     ws, viewer, state = workspace(request), page.caller.viewer, page.state
     _document_kind(kind)
-    if state.evaluation is None or not 1 <= number <= len(state.evaluation.adjustments):
-        raise NotVisible(str(number))
-    notice = state.evaluation.adjustments[number - 1]
+    if state.evaluation is None or not number.isdigit() or not 1 <= int(number) <= len(state.evaluation.adjustments):
+        raise NotVisible(number)
+    notice = state.evaluation.adjustments[int(number) - 1]
     holder = viewer.investor_in(deal)
     note = " ".join(state.inputs.warning_lines()) or None
     name = f"notice-of-adjustment-{notice.kind}-{notice.date}" + (f"-{holder}" if holder else "")
