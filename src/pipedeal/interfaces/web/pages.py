@@ -273,7 +273,6 @@ def damages_document(request: Request, deal: str, investor: str, kind: str, as_o
                      known_on: str | None = None) -> Response:
     """The statement (``statement.pdf``) or the demand letter before it (``demand.pdf``): ``pipedeal statement``."""
     from pipedeal.interfaces.shared import statement_html
-    from pipedeal.outputs.documents import render_pdf
 
     if kind not in ("statement", "demand"):
         raise HTTPException(404, "not found")
@@ -282,11 +281,21 @@ def damages_document(request: Request, deal: str, investor: str, kind: str, as_o
     ws.investor(state, viewer, investor)
     if state.evaluation is None:
         raise InputError(state.problems)
-    letter = kind == "demand"
-    html = statement_html(state.inputs, state.evaluation, investor, letter=letter, today=dt.date.today(),
-                          source="web")
+    letter, today = kind == "demand", dt.date.today()
+    html = state.view(("statement", investor, letter, today), lambda: statement_html(
+        state.inputs, state.evaluation, investor, letter=letter, today=today, source="web"))
     name = f"ld-{kind}-{deal}-{investor}-{state.evaluation.as_of}.pdf"
-    return _download(render_pdf(ws.checked_body(state, viewer, html)), "pdf", name)
+    return _download(_pdf(state, ws.checked_body(state, viewer, html)), "pdf", name)
+
+
+def _pdf(state: DealState, html: str) -> bytes:
+    """``html`` typeset, once per document and ledger state: every viewer of the same document gets the same
+    bytes, and WeasyPrint takes most of a download's time."""
+    import hashlib
+
+    from pipedeal.outputs.documents import render_pdf
+
+    return state.view(("pdf", hashlib.sha256(html.encode()).hexdigest()), lambda: render_pdf(html))
 
 
 def _download(data: bytes, kind: str, name: str) -> Response:
@@ -440,11 +449,9 @@ def _document_kind(kind: str) -> None:
 def _form_download(ws: Workspace, page: DealPage, kind: str, name: str, html_of, docx_of) -> Response:
     """A warrant form as PDF or DOCX. The HTML is built and checked first in both cases: the DOCX holds the
     same words, so a form that would show another investor is withheld whichever format is asked."""
-    from pipedeal.outputs.documents import render_pdf
-
     try:
         html = ws.checked_body(page.state, page.caller.viewer, html_of())
-        data = render_pdf(html) if kind == "pdf" else docx_of()
+        data = _pdf(page.state, html) if kind == "pdf" else docx_of()
     except ValueError as exc:
         raise InputError([Diagnostic("DOCUMENT-REFUSED", str(exc), "web")]) from None
     return _download(data, kind, f"{name}.{kind}")
