@@ -322,11 +322,16 @@ def _feed_key(connection) -> bytes:
     return bytes.fromhex(value)
 
 
+_FEED_KEYS: dict[str, bytes] = {}
+
+
 def feed_token(url: str, viewer: Viewer) -> str:
     """The secret of the user's calendar feed URL: derived from the workspace key, so it can be shown
-    again on every visit without being stored."""
-    with transaction(url, write=False) as connection:
-        key = _feed_key(connection)
+    again on every visit without being stored (the key, written once by the migration, is read once)."""
+    key = _FEED_KEYS.get(url)
+    if key is None:
+        with transaction(url, write=False) as connection:
+            key = _FEED_KEYS[url] = _feed_key(connection)
     return f"{viewer.user_id}-" + hmac.new(key, f"feed:{viewer.user_id}".encode(), hashlib.sha256).hexdigest()
 
 

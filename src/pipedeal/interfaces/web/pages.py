@@ -238,10 +238,15 @@ def deal_overview(request: Request, deal: str, as_of: str | None = None, known_o
     page = deal_page(request, deal, as_of, known_on)
     ws, viewer, state = workspace(request), page.caller.viewer, page.state
     document = ws.evaluation_document(state, viewer)
-    charts: dict[str, Any] = {}
-    if state.report is not None:
-        charts["timeline"] = Markup(defaults_timeline_svg(document))
-        charts["damages"] = _damages_by_month(ws, state, viewer, document)
+
+    def drawn() -> dict[str, Any]:
+        if state.report is None:
+            return {}
+        return {"timeline": Markup(defaults_timeline_svg(document)),
+                "damages": _damages_by_month(ws, state, viewer, document)}
+
+    # Drawn once per ledger state and visibility (the timeline alone is most of the page's time).
+    charts = state.view(("overview charts", viewer.investor_in(deal)), drawn)
     return render_deal(request, "deal.html", page, "overview", report=document, parties=_parties(ws, state, viewer),
                        obligations=ws.obligations(state, viewer), charts=charts)
 
