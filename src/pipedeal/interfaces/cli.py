@@ -1786,8 +1786,12 @@ def main() -> None:
     message and a hint to report it, the traceback only with PIPEDEAL_DEBUG=1."""
     import os
 
-    from typer._click import exceptions as click  # the click Typer ships (its own copy since 0.26)
-    from typer.exceptions import Abort
+    try:
+        from typer._click import exceptions as click  # the click Typer ships (its own copy since 0.26)
+        from typer.exceptions import Abort
+    except ImportError:  # an older Typer, on click itself
+        from click import exceptions as click
+        from click.exceptions import Abort
 
     try:
         status = _only_the_command_asked(sys.argv[1:])(standalone_mode=False)
