@@ -37,8 +37,8 @@ from scenario import flat_quotes, focus_calendars, focus_terms_text, jsonl
 from pipedeal.base.diagnostics import InputError
 from pipedeal.engine.evaluate import evaluate
 from pipedeal.engine.events import parse_events
-from pipedeal.interfaces.cli import _validator
 from pipedeal.storage import append_events, import_quotes, init_workspace, list_events, verify
+from pipedeal.storage.recording import ledger_validator
 from pipedeal.storage.workspace import load_inputs, parse_instant
 
 DEAL = "focus-1999"
@@ -66,7 +66,7 @@ def lines(*events: dict, name: str = "entry.jsonl"):
 
 def record(url: str, at: dt.datetime, *events: dict) -> int:
     """Append through the ledger's own check, the ledger clock set to ``at``."""
-    return append_events(url, DEAL, lines(*events), _validator(url, DEAL), recorded_at=at)
+    return append_events(url, DEAL, lines(*events), ledger_validator(url, DEAL), recorded_at=at)
 
 
 @pytest.fixture

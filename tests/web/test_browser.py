@@ -40,10 +40,13 @@ def browser() -> Iterator:
 
 
 @pytest.fixture(scope="module")
-def screenshots(request, web) -> Path:
+def screenshots(request, web, tmp_path_factory) -> Path:
     """The run's ``screenshots/`` folder, one per database, in pytest's cache folder (kept after the run,
-    where the numbered temporary folders of later runs would be removed)."""
-    folder = request.config.cache.mkdir("screenshots") / web.db_url.split(":", 1)[0].split("+")[0]
+    where the numbered temporary folders of later runs would be removed); in a temporary folder when the
+    cache is off (``-p no:cacheprovider``)."""
+    cache = getattr(request.config, "cache", None)
+    root = cache.mkdir("screenshots") if cache is not None else tmp_path_factory.mktemp("screenshots")
+    folder = root / web.db_url.split(":", 1)[0].split("+")[0]
     folder.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {folder}")
     return folder

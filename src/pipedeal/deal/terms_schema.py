@@ -24,9 +24,44 @@ REQUIRED_NOTE = (
     "every problem of a file with its line.")
 
 
+def _models() -> dict[str, type]:
+    """Every model of the terms language by name (the schema's ``$defs`` keys)."""
+    from pipedeal.deal.terms import Strict
+
+    found: dict[str, type] = {}
+    pending = [Strict]
+    while pending:
+        model = pending.pop()
+        found[model.__name__] = model
+        pending.extend(model.__subclasses__())
+    return found
+
+
+def _describe(schema: dict[str, Any]) -> None:
+    """Each property's description from its field's docstring (the models' one description of the
+    language), read from the source only here, when a schema is asked for."""
+    import inspect
+
+    from pydantic._internal._docs_extraction import extract_docstrings_from_cls
+
+    models = _models()
+    for name, node in [(Terms.__name__, schema), *schema.get("$defs", {}).items()]:
+        model = models.get(name)
+        if model is None or "properties" not in node:
+            continue
+        docs: dict[str, str] = {}
+        for base in reversed([k for k in model.__mro__ if k.__name__ in models]):
+            docs.update(extract_docstrings_from_cls(base, use_inspect=True))
+        for field_name, info in model.model_fields.items():
+            key = info.alias or field_name
+            if field_name in docs and key in node["properties"] and "description" not in node["properties"][key]:
+                node["properties"][key]["description"] = inspect.cleandoc(docs[field_name])
+
+
 def terms_json_schema() -> dict[str, Any]:
     """The JSON Schema (2020-12) of a terms file, read as the TOML it is written in."""
     schema = Terms.model_json_schema(by_alias=True, mode="validation")
+    _describe(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "pipedeal terms file (the PIPE terms language, written in TOML)"
     schema["description"] = REQUIRED_NOTE

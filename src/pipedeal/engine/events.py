@@ -9,6 +9,7 @@ the terms file and of the warrant register.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from decimal import Decimal
@@ -70,7 +71,9 @@ Ref = Annotated[str, Field(min_length=1, max_length=40)]
 class EventBase(BaseModel):
     """Fields every event has: RULES.md §6 "type, date ... recorded_at, source, note"."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # Each event type's validator is built on its first use, not at import: a command reading a
+    # handful of event types pays for those only (issue 11: start fast).
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     date: Day
     recorded_at: Annotated[AwareDatetime | dt.datetime, AfterValidator(within_years)] | None = None
@@ -729,16 +732,22 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 
-EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
-EVENT_TYPES: tuple[str, ...] = tuple(
-    model.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+EVENT_MODELS: dict[str, type[EventBase]] = {
+    model.model_fields["type"].annotation.__args__[0]: model  # type: ignore[union-attr]
     for model in (*Fact.__origin__.__args__, Correction)  # type: ignore[attr-defined]
-)
+}
+EVENT_TYPES: tuple[str, ...] = tuple(EVENT_MODELS)
+
+
+@functools.cache
+def event_adapter() -> TypeAdapter[Event]:
+    """Every event type at once (the JSON Schema, a correction's inner event): built on first use."""
+    return TypeAdapter(Event)
 
 
 def event_json_schema() -> dict[str, Any]:
     """The JSON Schema of one line of an event file."""
-    schema = EVENT_ADAPTER.json_schema(by_alias=True)
+    schema = event_adapter().json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "pipedeal event (one JSON object per line)"
     return schema
@@ -750,7 +759,12 @@ def event_to_json(event: EventBase) -> dict[str, Any]:
 
 
 def parse_event(data: Any) -> EventBase:
-    return EVENT_ADAPTER.validate_python(data)
+    """One event from decoded JSON: validated by its own type's model (the union only for what has no
+    plain type: a correction carries any event), so the errors are the same either way."""
+    model = EVENT_MODELS.get(data.get("type")) if isinstance(data, dict) else None
+    if model is None or model is Correction:
+        return event_adapter().validate_python(data)
+    return model.model_validate(data)
 
 
 def shape_problem(data: Any) -> tuple[str, str | None] | None:

@@ -26,7 +26,6 @@ app = typer.Typer(
     help="pipedeal: the life of a PIPE deal, every figure traced to its clause.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
 )
 events_app = typer.Typer(help="The append-only event ledger.", no_args_is_help=True)
 prices_app = typer.Typer(help="Daily quotes of the Common Stock.", no_args_is_help=True)
@@ -1383,18 +1382,21 @@ def events_list(
         payload = [{"seq": row.seq, "recorded_at": row.recorded_at.isoformat(),
                     **({"claimed_recorded_at": row.claimed_recorded_at.isoformat()} if row.claimed_recorded_at
                        else {}),
+                    **({"recorded_by": row.recorded_by} if row.recorded_by else {}),
                     "hash": row.hash, "event": event_to_json(row.event)} for row in rows]
         _print_json(payload)
         return
     table = Table(title=f"Ledger of {deal}: {len(rows)} event(s)")
-    for column in ("#", "date", "type", "details", "source", "recorded", "hash"):
+    by_web = any(row.recorded_by for row in rows)  # the column only when a web user wrote any row
+    for column in ("#", "date", "type", "details", "source", "recorded", *(("by",) if by_web else ()), "hash"):
         table.add_column(column)
     for row in rows:
         data = event_to_json(row.event)
         details = ", ".join(f"{k}={v}" for k, v in data.items()
                             if k not in {"type", "date", "source", "note", "recorded_at"})
         table.add_row(str(row.seq), data["date"], data["type"], escape(details), escape(data.get("source", "")),
-                      row.recorded_at.strftime("%Y-%m-%d %H:%M"), row.hash[:12])
+                      row.recorded_at.strftime("%Y-%m-%d %H:%M"),
+                      *((escape(row.recorded_by or "command line"),) if by_web else ()), row.hash[:12])
     out.print(table)
 
 
@@ -1714,10 +1716,15 @@ def serve(
     first_admin: Annotated[str | None, typer.Option(
         "--first-admin", help="With no user yet, add this email as an admin first (its password is asked on a "
         "terminal, else read from one line of standard input).")] = None,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        "--forwarded-allow-ips", help="Behind a load balancer that terminates TLS: its addresses (comma-separated), "
+        "whose X-Forwarded-For and X-Forwarded-Proto are believed (the client's address for the sign-in "
+        "throttle; https, so the session cookie is Secure).")] = None,
 ) -> None:
     """The web workspace (FastAPI on uvicorn), in the foreground until Ctrl-C or SIGTERM; e.g.
     `pipedeal serve --db postgresql://postgres@127.0.0.1/test --workers 4`."""
     import os
+    import signal
 
     url = _store_url(db)
     _run(_ready_to_serve, url, init_bundled)
@@ -1727,8 +1734,17 @@ def serve(
 
     os.environ["PIPEDEAL_DB"] = url
     err.print(f"pipedeal workspace on http://{host}:{port}/ (ledger {escape(_shown_url(url))}); Ctrl-C stops it.")
+    # uvicorn shuts down gracefully on SIGTERM or Ctrl-C, then raises the signal again to whatever handler was
+    # there before it: this one, so that a stop asked for is a clean exit (0), not a death by signal.
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, _stopped)
     uvicorn.run("pipedeal.interfaces.web.app:from_environment", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", server_header=False, proxy_headers=False)
+                workers=workers, log_level="warning", server_header=False,
+                proxy_headers=forwarded_allow_ips is not None, forwarded_allow_ips=forwarded_allow_ips)
+
+
+def _stopped(signum: int, frame: Any) -> None:
+    raise typer.Exit(0)
 
 
 def _shown_url(url: str) -> str:
@@ -1793,16 +1809,43 @@ def _options(version: Annotated[bool, typer.Option(
     """pipedeal: the life of a PIPE deal, every figure traced to its clause."""
 
 
+def _only_the_command_asked(argv: list[str]) -> typer.Typer:
+    """The command line with only the command asked for: Typer builds the click command of every command
+    it holds before running one (~0.3 s for all of pipedeal's), so a run of one command builds that one.
+    With no command, an option first (--help, --version) or shell completion, the whole command line."""
+    import os
+
+    if not argv or argv[0].startswith("-") or any(key.startswith("_PIPEDEAL_COMPLETE") for key in os.environ):
+        return app
+    from typer.main import get_command_name
+
+    name = argv[0]
+    commands = [info for info in app.registered_commands
+                if (info.name or get_command_name(info.callback.__name__)) == name]
+    groups = [info for info in app.registered_groups if info.name == name]
+    if not commands and not groups:
+        return app  # an unknown command: the whole command line says so, with its list
+    slim = typer.Typer(help=app.info.help, no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+    slim.registered_callback = app.registered_callback
+    slim.registered_commands = commands
+    slim.registered_groups = groups
+    return slim
+
+
 def main() -> None:
     """The command line; a bug of pipedeal's (never a user's mistake, which exits 2) exits 3 with a short
     message and a hint to report it, the traceback only with PIPEDEAL_DEBUG=1."""
     import os
 
-    from typer._click import exceptions as click  # the click Typer ships (its own copy since 0.26)
-    from typer.exceptions import Abort
+    try:
+        from typer._click import exceptions as click  # the click Typer ships (its own copy since 0.26)
+        from typer.exceptions import Abort
+    except ImportError:  # an older Typer, on click itself
+        from click import exceptions as click
+        from click.exceptions import Abort
 
     try:
-        status = app(standalone_mode=False)
+        status = _only_the_command_asked(sys.argv[1:])(standalone_mode=False)
     except click.NoArgsIsHelpError as shown_help:
         shown_help.show()
         sys.exit(shown_help.exit_code)

@@ -276,6 +276,8 @@ def explain_json(evaluation: Evaluation, investors: list[str], with_steps: bool)
     from pipedeal.outputs.report import to_json
 
     data = to_json(evaluation)
+    # Before the Closing is known (``--known-on`` before it was recorded) no investor has damages yet.
+    investors = [investor for investor in investors if investor in evaluation.damages]
     result: dict[str, object] = {
         "deal": data["deal"],
         "as_of": data["as_of"],

@@ -8,8 +8,10 @@ import json
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query, Request, Response
+from fastapi.security import APIKeyCookie, HTTPBearer
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from pipedeal.interfaces.web import security
 from pipedeal.interfaces.web.security import Caller
@@ -18,15 +20,49 @@ from pipedeal.storage import accounts
 
 router = APIRouter(prefix="/api", tags=["api"])
 
-NOT_SIGNED_IN = {401: {"description": "Not signed in"}}
-HIDDEN = {404: {"description": "No such deal or investor, or not one the caller may see"}}
+class Problem(BaseModel):
+    """One thing wrong with a request, named by its field (as ``pipedeal`` names it on the command line)."""
+
+    code: str | None = None
+    message: str
+    field: str | None = None
+    line: int | None = None
+
+
+class Refusal(BaseModel):
+    """Every 4xx and 5xx answer: a short message, and for a refused input the problems, field by field."""
+
+    detail: str
+    problems: list[Problem] | None = None
+
+
+def _refusal(description: str) -> dict[str, Any]:
+    return {"description": description, "model": Refusal}
+
+
+# Every operation may answer these: a malformed request, a body over 1 MB (refused before it is read).
+COMMON = {422: _refusal("The request is malformed (not JSON, a missing field, a value too long, ...)"),
+          413: _refusal("The request body is over 1 MB")}
+NOT_SIGNED_IN = {**COMMON, 401: _refusal("Not signed in (no session cookie, or no valid Bearer token)")}
+HIDDEN = {404: _refusal("No such deal or investor, or not one the caller may see")}
+BAD_DATE = {400: _refusal("A bad as_of or known_on date")}
 
 
 def workspace(request: Request) -> Workspace:
     return request.app.state.workspace
 
 
-def signed_in(request: Request) -> Caller:
+# Declared so that the OpenAPI document says how to authenticate (either one); read by ``caller_of``.
+_bearer = HTTPBearer(auto_error=False, description="An API token from `pipedeal users token EMAIL`")
+_cookie = APIKeyCookie(name=security.SESSION_COOKIE, auto_error=False,
+                       description="The session cookie POST /api/login sets (state-changing requests also "
+                       "send X-CSRF-Token)")
+
+
+async def signed_in(request: Request, _token: Annotated[Any, Depends(_bearer)] = None,
+                    _session: Annotated[Any, Depends(_cookie)] = None) -> Caller:
+    # async, on the event loop: one indexed SELECT is cheaper than a hop to the thread pool and back,
+    # which under load queues behind every other request's hops (measured: benchmarks/web_load.py).
     caller = security.caller_of(workspace(request).url, request.headers, request.cookies)
     if caller is None:
         raise HTTPException(401, "sign in first (POST /api/login) or send Authorization: Bearer TOKEN",
@@ -34,8 +70,8 @@ def signed_in(request: Request) -> Caller:
     return caller
 
 
-def writing(request: Request, caller: Annotated[Caller, Depends(signed_in)],
-            x_csrf_token: Annotated[str | None, Header()] = None) -> Caller:
+async def writing(request: Request, caller: Annotated[Caller, Depends(signed_in)],
+                  x_csrf_token: Annotated[str | None, Header()] = None) -> Caller:
     if not caller.csrf_ok(x_csrf_token):
         raise HTTPException(403, "a request signed in by the session cookie needs its X-CSRF-Token")
     return caller
@@ -81,8 +117,9 @@ def open_session(request: Request, response: Response, email: str, password: str
     return viewer
 
 
-@router.post("/login", response_model=SignedIn, responses={401: {"description": "Wrong email or password"},
-                                                            429: {"description": "Too many wrong passwords"}})
+@router.post("/login", response_model=SignedIn, responses={**COMMON, 401: _refusal("Wrong email or password"),
+                                                            429: _refusal("Too many wrong passwords for this "
+                                                                          "account: wait 15 minutes")})
 def login(request: Request, response: Response, credentials: Login) -> SignedIn:
     """Sign in: a session cookie (HttpOnly, SameSite=Lax, Secure over TLS) and the CSRF token that every
     state-changing request signed in by it must send as ``X-CSRF-Token``."""
@@ -90,7 +127,8 @@ def login(request: Request, response: Response, credentials: Login) -> SignedIn:
     return SignedIn(email=viewer.email, role=viewer.role, csrf_token=request.state.csrf_token)
 
 
-@router.post("/logout", status_code=204, responses=NOT_SIGNED_IN)
+@router.post("/logout", status_code=204, response_class=Response,
+             responses={**NOT_SIGNED_IN, 403: _refusal("A session cookie without its X-CSRF-Token")})
 def logout(request: Request, caller: Annotated[Caller, Depends(writing)]) -> Response:
     response = Response(status_code=204)
     if caller.session:
@@ -100,17 +138,25 @@ def logout(request: Request, caller: Annotated[Caller, Depends(writing)]) -> Res
 
 
 @router.get("/deals", response_model=list[DealListing], responses=NOT_SIGNED_IN)
-def deals(request: Request, caller: Annotated[Caller, Depends(signed_in)]) -> list[DealListing]:
+async def deals(request: Request, caller: Annotated[Caller, Depends(signed_in)]) -> list[DealListing]:
     viewer = caller.viewer
     return [DealListing(deal=name, investor=viewer.investor_in(name))
             for name in workspace(request).visible_deals(viewer)]
 
 
+# Strings, read by the command line's own parsers (the same words for the same mistakes): a bad date is a
+# 400 naming the field. The schema still says what a good one looks like.
 AsOf = Annotated[str | None, Query(description="Evaluate as of this date (YYYY-MM-DD; default today)",
-                                   max_length=40)]
+                                   min_length=10, max_length=40, json_schema_extra={"format": "date"})]
 KnownOn = Annotated[str | None, Query(description="Read the history as recorded by this instant "
                                       "(YYYY-MM-DDTHH:MM[:SS][+HH:MM], or a date: the end of that day, UTC)",
-                                      max_length=40)]
+                                      min_length=10, max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}")]
+
+
+# Examples in the OpenAPI document: placeholders, never a real deal or party (the document is public).
+DealName = Annotated[str, Path(description="The deal's name in the ledger", examples=["a-deal-2024"], max_length=200)]
+InvestorId = Annotated[str, Path(description="The investor's id in the deal's terms", examples=["an-investor"],
+                                 max_length=200)]
 
 
 def _state(request: Request, caller: Caller, deal: str, as_of: str | None, known_on: str | None):
@@ -119,9 +165,19 @@ def _state(request: Request, caller: Caller, deal: str, as_of: str | None, known
     return workspace(request).state(caller.viewer, deal, parse_as_of(as_of), parse_known_on(known_on))
 
 
-def _json(document: Any, request: Request, state, caller: Caller) -> Response:
-    body = json.dumps(document, indent=1, ensure_ascii=False, default=_plain)
-    return Response(workspace(request).checked_body(state, caller.viewer, body), media_type="application/json")
+def _json(document: Any, request: Request, state, caller: Caller, key: tuple | None = None) -> Response:
+    """The document as JSON, checked for leaks; with ``key``, written and checked once per state and per
+    what the viewer may see (every company user of a deal reads the same bytes)."""
+    ws = workspace(request)
+
+    def body() -> bytes:
+        text = json.dumps(document() if callable(document) else document, indent=1, ensure_ascii=False,
+                          default=_plain)
+        return ws.checked_body(state, caller.viewer, text).encode()
+
+    if key is None:
+        return Response(body(), media_type="application/json")
+    return Response(state.view((*key, caller.viewer.investor_in(state.name)), body), media_type="application/json")
 
 
 def _plain(value: Any) -> Any:
@@ -130,26 +186,34 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-@router.get("/deals/{deal}/evaluation", response_model=dict[str, Any], responses={**NOT_SIGNED_IN, **HIDDEN})
-def evaluation(request: Request, caller: Annotated[Caller, Depends(signed_in)], deal: str, as_of: AsOf = None,
-               known_on: KnownOn = None) -> Response:
+@router.get("/deals/{deal}/evaluation", response_model=dict[str, Any],
+            responses={**NOT_SIGNED_IN, **HIDDEN, **BAD_DATE})
+async def evaluation(request: Request, caller: Annotated[Caller, Depends(signed_in)], deal: DealName,
+                     as_of: AsOf = None, known_on: KnownOn = None) -> Response:
     """The ``pipedeal evaluate --json`` document, as the caller may see it (an investor: its own figures only)."""
-    state = _state(request, caller, deal, as_of, known_on)
-    return _json(workspace(request).evaluation_document(state, caller.viewer), request, state, caller)
+    # The most read document: served from the cache on the event loop; only an evaluation goes to a thread.
+    from pipedeal.interfaces.web.app import parse_as_of, parse_known_on
+
+    day, instant = parse_as_of(as_of), parse_known_on(known_on)
+    state = workspace(request).peek(caller.viewer, deal, day, instant) or await run_in_threadpool(
+        workspace(request).state, caller.viewer, deal, day, instant)
+    return _json(lambda: workspace(request).evaluation_document(state, caller.viewer), request, state, caller,
+                 key=("evaluation.json",))
 
 
 @router.get("/deals/{deal}/obligations", response_model=list[dict[str, Any]],
-            responses={**NOT_SIGNED_IN, **HIDDEN})
-def obligations(request: Request, caller: Annotated[Caller, Depends(signed_in)], deal: str, as_of: AsOf = None,
-                known_on: KnownOn = None) -> Response:
+            responses={**NOT_SIGNED_IN, **HIDDEN, **BAD_DATE})
+def obligations(request: Request, caller: Annotated[Caller, Depends(signed_in)], deal: DealName,
+                as_of: AsOf = None, known_on: KnownOn = None) -> Response:
     """Every obligation of the deal the caller may see (``pipedeal obligations --json`` rows)."""
     state = _state(request, caller, deal, as_of, known_on)
     return _json(workspace(request).obligations(state, caller.viewer), request, state, caller)
 
 
 @router.get("/deals/{deal}/investors/{investor}/ld", response_model=dict[str, Any],
-            responses={**NOT_SIGNED_IN, **HIDDEN})
-def liquidated_damages(request: Request, caller: Annotated[Caller, Depends(signed_in)], deal: str, investor: str,
+            responses={**NOT_SIGNED_IN, **HIDDEN, **BAD_DATE})
+def liquidated_damages(request: Request, caller: Annotated[Caller, Depends(signed_in)], deal: DealName,
+                       investor: InvestorId,
                        as_of: AsOf = None, known_on: KnownOn = None) -> Response:
     """One investor's liquidated damages with every step explained (``pipedeal ld --json --explain``)."""
     state = _state(request, caller, deal, as_of, known_on)
@@ -157,9 +221,10 @@ def liquidated_damages(request: Request, caller: Annotated[Caller, Depends(signe
 
 
 @router.post("/deals/{deal}/events", response_model=Recorded, status_code=201,
-             responses={**NOT_SIGNED_IN, **HIDDEN, 400: {"description": "The event is refused; nothing was written"},
-                        403: {"description": "Missing X-CSRF-Token, or a type this role may not record"}})
-def record_event(request: Request, caller: Annotated[Caller, Depends(writing)], deal: str,
+             responses={**NOT_SIGNED_IN, **HIDDEN, 400: _refusal("The event is refused (or the ledger does not "
+                                                                  "verify): nothing was written"),
+                        403: _refusal("Missing X-CSRF-Token, or an event this role may not record")})
+def record_event(request: Request, caller: Annotated[Caller, Depends(writing)], deal: DealName,
                  event: Annotated[dict[str, Any], Body(description="One event: exactly one line of an events file "
                                                        "(`pipedeal schema events`)")]) -> Recorded:
     """Append one event to the deal's ledger, checked exactly as ``pipedeal events add`` checks it."""

@@ -238,10 +238,15 @@ def deal_overview(request: Request, deal: str, as_of: str | None = None, known_o
     page = deal_page(request, deal, as_of, known_on)
     ws, viewer, state = workspace(request), page.caller.viewer, page.state
     document = ws.evaluation_document(state, viewer)
-    charts: dict[str, Any] = {}
-    if state.report is not None:
-        charts["timeline"] = Markup(defaults_timeline_svg(document))
-        charts["damages"] = _damages_by_month(ws, state, viewer, document)
+
+    def drawn() -> dict[str, Any]:
+        if state.report is None:
+            return {}
+        return {"timeline": Markup(defaults_timeline_svg(document)),
+                "damages": _damages_by_month(ws, state, viewer, document)}
+
+    # Drawn once per ledger state and visibility (the timeline alone is most of the page's time).
+    charts = state.view(("overview charts", viewer.investor_in(deal)), drawn)
     return render_deal(request, "deal.html", page, "overview", report=document, parties=_parties(ws, state, viewer),
                        obligations=ws.obligations(state, viewer), charts=charts)
 
@@ -273,7 +278,6 @@ def damages_document(request: Request, deal: str, investor: str, kind: str, as_o
                      known_on: str | None = None) -> Response:
     """The statement (``statement.pdf``) or the demand letter before it (``demand.pdf``): ``pipedeal statement``."""
     from pipedeal.interfaces.shared import statement_html
-    from pipedeal.outputs.documents import render_pdf
 
     if kind not in ("statement", "demand"):
         raise HTTPException(404, "not found")
@@ -282,11 +286,21 @@ def damages_document(request: Request, deal: str, investor: str, kind: str, as_o
     ws.investor(state, viewer, investor)
     if state.evaluation is None:
         raise InputError(state.problems)
-    letter = kind == "demand"
-    html = statement_html(state.inputs, state.evaluation, investor, letter=letter, today=dt.date.today(),
-                          source="web")
+    letter, today = kind == "demand", dt.date.today()
+    html = state.view(("statement", investor, letter, today), lambda: statement_html(
+        state.inputs, state.evaluation, investor, letter=letter, today=today, source="web"))
     name = f"ld-{kind}-{deal}-{investor}-{state.evaluation.as_of}.pdf"
-    return _download(render_pdf(ws.checked_body(state, viewer, html)), "pdf", name)
+    return _download(_pdf(state, ws.checked_body(state, viewer, html)), "pdf", name)
+
+
+def _pdf(state: DealState, html: str) -> bytes:
+    """``html`` typeset, once per document and ledger state: every viewer of the same document gets the same
+    bytes, and WeasyPrint takes most of a download's time."""
+    import hashlib
+
+    from pipedeal.outputs.documents import render_pdf
+
+    return state.view(("pdf", hashlib.sha256(html.encode()).hexdigest()), lambda: render_pdf(html))
 
 
 def _download(data: bytes, kind: str, name: str) -> Response:
@@ -380,14 +394,26 @@ def _field_errors(problems, renamed: dict[str, str] | None = None) -> dict[str, 
     return errors
 
 
+def _seen_deal(request: Request, deal: str, **needed: str | None) -> None:
+    """Who asks and whether they may see the deal come first (401 / 404), before the query is checked: a
+    document's missing or malformed parameters are refused only to someone who may see the deal."""
+    caller = require(request)
+    if not caller.viewer.sees_deal(deal) or deal not in workspace(request).visible_deals(caller.viewer):
+        raise NotVisible(deal)
+    missing = [name for name, value in needed.items() if not value]
+    if missing:
+        raise InputError([Diagnostic("WEB-MISSING-FIELD", f"give {', '.join(missing)}", "web", field=missing[0])])
+
+
 @router.get("/deals/{deal}/warrants/exercise.{kind}")
-def exercise_form(request: Request, deal: str, kind: str, warrant: str, shares: str, exercise_date: str,
-                  method: str = "cash") -> Response:
+def exercise_form(request: Request, deal: str, kind: str, warrant: str | None = None, shares: str | None = None,
+                  exercise_date: str | None = None, method: str = "cash") -> Response:
     """The Notice of Exercise (W 3), prefilled: ``pipedeal documents exercise``."""
     from pipedeal.interfaces.shared import exercise_preview
     from pipedeal.outputs.documents.warrant_forms import exercise_notice_docx, exercise_notice_html
     from pipedeal.storage.workspace import calendars_for
 
+    _seen_deal(request, deal, warrant=warrant, shares=shares, exercise_date=exercise_date)
     page = deal_page(request, deal, None, None, day=parse_as_of(exercise_date, "exercise_date"))
     ws, viewer, state = workspace(request), page.caller.viewer, page.state
     _document_kind(kind)
@@ -403,11 +429,13 @@ def exercise_form(request: Request, deal: str, kind: str, warrant: str, shares: 
 
 
 @router.get("/deals/{deal}/warrants/assignment.{kind}")
-def assignment_form(request: Request, deal: str, kind: str, warrant: str, to: str, shares: str,
-                    assignment_date: str) -> Response:
+def assignment_form(request: Request, deal: str, kind: str, warrant: str | None = None, to: str | None = None,
+                    shares: str | None = None, assignment_date: str | None = None) -> Response:
     """The Assignment Form (W 1, W 7), prefilled: ``pipedeal documents assignment``."""
     from pipedeal.interfaces.shared import data_note, share_number
     from pipedeal.outputs.documents.warrant_forms import assignment_form_docx, assignment_form_html
+
+    _seen_deal(request, deal, warrant=warrant, to=to, shares=shares, assignment_date=assignment_date)
 
     day = parse_as_of(assignment_date, "assignment_date")
     page = deal_page(request, deal, None, None, day=day)
@@ -426,7 +454,7 @@ def assignment_form(request: Request, deal: str, kind: str, warrant: str, to: st
 
 
 @router.get("/deals/{deal}/warrants/adjustments/{number}.{kind}")
-def adjustment_form(request: Request, deal: str, number: int, kind: str, as_of: str | None = None,
+def adjustment_form(request: Request, deal: str, number: str, kind: str, as_of: str | None = None,
                     known_on: str | None = None) -> Response:
     """The Notice of Adjustment (W 13) of the deal's ``number``-th adjustment (from 1): ``pipedeal documents
     adjustments``; an investor's is addressed to it alone."""
@@ -435,9 +463,9 @@ def adjustment_form(request: Request, deal: str, number: int, kind: str, as_of: 
     page = deal_page(request, deal, as_of, known_on)
     ws, viewer, state = workspace(request), page.caller.viewer, page.state
     _document_kind(kind)
-    if state.evaluation is None or not 1 <= number <= len(state.evaluation.adjustments):
-        raise NotVisible(str(number))
-    notice = state.evaluation.adjustments[number - 1]
+    if state.evaluation is None or not number.isdigit() or not 1 <= int(number) <= len(state.evaluation.adjustments):
+        raise NotVisible(number)
+    notice = state.evaluation.adjustments[int(number) - 1]
     holder = viewer.investor_in(deal)
     note = " ".join(state.inputs.warning_lines()) or None
     name = f"notice-of-adjustment-{notice.kind}-{notice.date}" + (f"-{holder}" if holder else "")
@@ -456,11 +484,9 @@ def _document_kind(kind: str) -> None:
 def _form_download(ws: Workspace, page: DealPage, kind: str, name: str, html_of, docx_of) -> Response:
     """A warrant form as PDF or DOCX. The HTML is built and checked first in both cases: the DOCX holds the
     same words, so a form that would show another investor is withheld whichever format is asked."""
-    from pipedeal.outputs.documents import render_pdf
-
     try:
         html = ws.checked_body(page.state, page.caller.viewer, html_of())
-        data = render_pdf(html) if kind == "pdf" else docx_of()
+        data = _pdf(page.state, html) if kind == "pdf" else docx_of()
     except ValueError as exc:
         raise InputError([Diagnostic("DOCUMENT-REFUSED", str(exc), "web")]) from None
     return _download(data, kind, f"{name}.{kind}")

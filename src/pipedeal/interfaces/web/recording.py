@@ -30,7 +30,7 @@ def parsed_event(data: dict[str, Any], source: str):
 
     line = json.dumps(data, default=lambda value: format(value, "f") if isinstance(value, Decimal) else str(value))
     if "\n" in line:
-        raise InputError([Diagnostic("EVENT-SHAPE", "one event is one line", source)])
+        raise InputError([Diagnostic("EVENT-INVALID", "one event is one line", source)])
     return parse_events(line, source)[0][1]
 
 
@@ -39,7 +39,8 @@ def record_one(workspace: Workspace, viewer: Viewer, deal: str, data: dict[str, 
     from pipedeal.storage.recording import record_events
 
     state = workspace.state(viewer, deal, dt.date.today())  # NotVisible when the viewer may not see the deal
-    if not state.verified:
+    # The whole chain read now, not the cached state's word: the append itself checks only the head row.
+    if not state.verified or workspace.verify_now(deal):
         raise InputError([Diagnostic("LEDGER-BROKEN", f"the ledger of {deal} does not verify: no event may be "
                                      "recorded until it is repaired (see `pipedeal verify`)", source)])
     event = parsed_event(data, source)

@@ -14,6 +14,7 @@ import hmac
 import logging
 from dataclasses import dataclass
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipedeal.storage import accounts
@@ -37,6 +38,9 @@ SECURITY_HEADERS = {
 }
 
 log = logging.getLogger("pipedeal.web")
+INTERNAL_ERROR = ("internal error: the server could not answer this request; please report it with the time "
+                  "it happened")
+TOO_LARGE = "the request body is over 1 MB"
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ class Guard:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
-            await _plain(send, 413, "the request body is over 1 MB")
+            await _plain(send, 413, TOO_LARGE)
             return
         received = 0
 
@@ -91,7 +95,9 @@ class Guard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > MAX_BODY:
-                    raise _TooLarge()
+                    # An HTTPException, so that FastAPI, reading a body (chunked: no Content-Length
+                    # told its size before), passes it on as a 413 instead of "error parsing the body".
+                    raise _TooLarge(413, TOO_LARGE)
             return message
 
         started = False
@@ -111,15 +117,14 @@ class Guard:
             await self.app(scope, limited_receive, with_headers)
         except _TooLarge:
             if not started:
-                await _plain(send, 413, "the request body is over 1 MB")
-        except Exception:  # a bug of ours: logged here, never shown
-            log.exception("internal error on %s %s", scope.get("method"), scope.get("path"))
-            if not started:
-                await _plain(send, 500, "internal error: the server could not answer this request; "
-                                        "please report it with the time it happened")
+                await _plain(send, 413, TOO_LARGE)
+        except Exception:  # a bug of ours: logged, never shown
+            if not started:  # once started, the app's own handler logged it and answered
+                log.exception("internal error on %s %s", scope.get("method"), scope.get("path"))
+                await _plain(send, 500, INTERNAL_ERROR)
 
 
-class _TooLarge(Exception):
+class _TooLarge(HTTPException):
     pass
 
 

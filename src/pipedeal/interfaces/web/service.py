@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,11 +23,12 @@ from sqlalchemy import select
 
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.outputs.visibility import Others, for_investor, leaks, others_of
-from pipedeal.storage.accounts import Viewer
+from pipedeal.storage.accounts import Viewer, storable
 from pipedeal.storage.database import transaction
 from pipedeal.storage.models import Deal
 
 CACHE_ENTRIES = 256
+AUDIT_SECONDS = 5.0  # how stale "verified" on a page may be after a row is edited behind the ledger's back
 
 
 class NotVisible(Exception):
@@ -83,6 +85,7 @@ class Workspace:
         self._cache: OrderedDict[tuple, DealState] = OrderedDict()
         self._lock = threading.Lock()
         self._others: dict[tuple[str, str], Others] = {}
+        self._audits: dict[str, tuple[tuple, float, tuple]] = {}
 
     # The ledger ------------------------------------------------------------------------------------
 
@@ -94,10 +97,39 @@ class Workspace:
         return [name for name in self.deal_names() if viewer.sees_deal(name)]
 
     def _head(self, deal: str) -> tuple | None:
+        if storable(deal) != deal:  # a NUL or a lone surrogate from a URL: no deal is named so
+            return None
         with transaction(self.url, write=False) as connection:
             row = connection.execute(select(Deal.head_seq, Deal.head_hash, Deal.quotes_seq, Deal.quotes_hash,
                                             Deal.terms_hash).where(Deal.name == deal)).one_or_none()
         return None if row is None else tuple(row)
+
+    def _audit(self, deal: str, head: tuple) -> tuple:
+        """What ``verify`` finds in the deal's ledger now (as of at most ``AUDIT_SECONDS`` ago).
+
+        A write moves the head, but a row edited in the database behind the ledger's back does not:
+        so the whole chain is verified again every few seconds, and what it finds is part of the
+        cache key (a ledger found broken is evaluated afresh, with its banner)."""
+        from pipedeal.storage import ledger as store
+
+        now = time.monotonic()
+        with self._lock:
+            known = self._audits.get(deal)
+        if known is not None and known[0] == head and now - known[1] < AUDIT_SECONDS:
+            return known[2]
+        findings = tuple(sorted({f"{finding.code}:{finding.seq}" for finding in store.verify(self.url, deal)}))
+        with self._lock:
+            self._audits[deal] = (head, now, findings)
+        return findings
+
+    def verify_now(self, deal: str) -> list[Diagnostic]:
+        """The ledger's findings read now, not cached: what a write must check first."""
+        from pipedeal.storage import ledger as store
+
+        findings = store.verify(self.url, deal)
+        with self._lock:
+            self._audits.pop(deal, None)
+        return findings
 
     def head_seq(self, deal: str) -> int:
         head = self._head(deal)
@@ -105,28 +137,43 @@ class Workspace:
 
     def state(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None = None) -> DealState:
         """The deal evaluated as of ``as_of`` (as known on ``known_on``), if the viewer may see it."""
-        if not viewer.sees_deal(deal):
-            raise NotVisible(deal)
-        head = self._head(deal)
-        if head is None:
-            raise NotVisible(deal)
-        key = (deal, head, as_of, known_on)
-        with self._lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-                return cached
+        key, cached = self._cached(viewer, deal, as_of, known_on)
+        if cached is not None:
+            return cached
         from pipedeal.base.calendars import CalendarRangeError
 
         try:
-            state = self._evaluate(deal, head, as_of, known_on)
+            state = self._evaluate(deal, key[1], as_of, known_on)
         except CalendarRangeError as exc:
             raise InputError([Diagnostic("CALENDAR-RANGE", str(exc), field="as_of")]) from None
+        except OverflowError:  # a date near 9999-12-31: the deal's windows run past the last date there is
+            raise InputError([Diagnostic("CALENDAR-RANGE", f"{as_of.isoformat()} is too far in the future to "
+                                         "evaluate", field="as_of")]) from None
         with self._lock:
             self._cache[key] = state
             while len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
         return state
+
+    def peek(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None = None
+             ) -> DealState | None:
+        """``state(...)`` when it is cached (a few indexed SELECTs, no evaluation), else None: what an async
+        endpoint may call on the event loop before handing a miss to a thread."""
+        return self._cached(viewer, deal, as_of, known_on)[1]
+
+    def _cached(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None
+                ) -> tuple[tuple, DealState | None]:
+        if not viewer.sees_deal(deal):
+            raise NotVisible(deal)
+        head = self._head(deal)
+        if head is None:
+            raise NotVisible(deal)
+        key = (deal, head, as_of, known_on, self._audit(deal, head))
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+        return key, cached
 
     def _evaluate(self, deal: str, head: tuple, as_of: dt.date, known_on: dt.datetime | None) -> DealState:
         from pipedeal.engine.evaluate import evaluate
