@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 from conftest import pipedeal_cli
+from scenario import FOCUS_LOG
 
 from pipedeal.storage import accounts
 from tests.web.conftest import PASSWORD
@@ -69,7 +70,7 @@ def test_serve_refuses_no_ledger_without_a_terminal_initialises_when_told_and_ne
     _answers(first, log, f"http://127.0.0.1:{port}")
     _stops_cleanly(first, log)
     run = pipedeal_cli(tmp_path, cache_dir)
-    assert len(json.loads(run("events", "list", "--deal", "focus-1999", "--db", db, "--json").stdout)) == 5
+    assert len(json.loads(run("events", "list", "--deal", "focus-1999", "--db", db, "--json").stdout)) == FOCUS_LOG
 
     # On a terminal, with the ledger there, it starts at once: no question, two workers, a clean stop.
     # Behind a TLS-terminating load balancer (trusted by its address), the session cookie is Secure.
