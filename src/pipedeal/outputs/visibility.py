@@ -12,7 +12,9 @@ The filter is structural first and textual second:
   dropped whole, and so is any record holding a text that names one (its id as a word, its legal
   name, or a notice address that is not the viewer's own): a computation step, a problem, a notice;
 - a list of party ids loses the other investors' ids (an obligation owed to every investor stays,
-  owed to the viewer).
+  owed to the viewer);
+- a sum over the investors (``AGGREGATES``: the Closing's totals) is dropped: beside the viewer's own
+  figure it would tell the others' (with two investors, exactly).
 
 ``leaks`` is the last guard: what of another investor a rendered body still holds (its id, name
 or address); the web refuses to send a body where it finds any.
@@ -57,12 +59,32 @@ def others_of(terms: Any, investor: str) -> Others:
     return Others(frozenset(ids), tuple(sorted(texts)), re.compile("|".join(parts)) if parts else None)
 
 
+AGGREGATES = (("closing", "totals"),)
+"""Where a document holds a sum over every investor (a path of mapping keys)."""
+
+
 def for_investor(document: Any, others: Others) -> Any:
     """``document`` (a JSON value) as ``others``' fellow investor may see it."""
     if not others.ids:
         return document
     seen = _filtered(document, others)
-    return None if seen is _DROP else seen
+    if seen is _DROP:
+        return None
+    for path in AGGREGATES:
+        holder = seen
+        for key in path[:-1]:
+            holder = holder.get(key) if isinstance(holder, dict) else None
+        if isinstance(holder, dict) and path[-1] in holder:
+            holder = {k: v for k, v in holder.items() if k != path[-1]}
+            seen = _replaced(seen, path[:-1], holder)
+    return seen
+
+
+def _replaced(document: dict, path: tuple[str, ...], value: Any) -> dict:
+    """``document`` with the value at ``path`` replaced (copies along the path: the input is shared)."""
+    if not path:
+        return value
+    return {**document, path[0]: _replaced(document[path[0]], path[1:], value)}
 
 
 def _filtered(value: Any, others: Others) -> Any:
