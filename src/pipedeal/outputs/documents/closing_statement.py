@@ -37,7 +37,7 @@ def closing_context(evaluation: Evaluation, data_note: str | None = None,
                 "funds": [], "finder": None, "totals": None, "open": [], "whole": whole}
     names = {party.id: party.name for party in (terms.company, *terms.investors, *terms.parties)}
     names.update({"company": terms.company.name, "investors": "the Investors", "each_investor": "each Investor"})
-    totals, finder = closing["totals"], closing["finder"]
+    totals, finder = closing.get("totals"), closing["finder"]  # no totals in what an investor sees
     state = {"closed": f"Closed on {long_date(evaluation.closing_date)}" if evaluation.closing_date else "Closed",
              "ready": "Every condition met: ready to close", "open": "Open"}[closing["status"]]
     return {
