@@ -44,7 +44,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -52,7 +51,7 @@ if importlib.util.find_spec("pipedeal") is None:
     sys.path.insert(0, str(SRC))
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import figures  # noqa: E402
+from timing import figures, schema_url  # noqa: E402
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_SECONDS = 3.0
@@ -115,17 +114,6 @@ def build_ledger(url: str, deals: int, quotes_until: str, workers: int) -> float
     with mp.get_context("fork").Pool(workers) as pool:
         pool.starmap(build_deals, [(url, chunk, quotes_until) for chunk in chunks])
     return time.perf_counter() - started
-
-
-def schema_url(base: str) -> tuple[str, str, str]:
-    """(a URL whose connections see only a new schema, the schema, the admin conninfo)."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(base)
-    schema = f"pipedeal_bench_{uuid.uuid4().hex[:10]}"
-    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    scoped = url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    return scoped, schema, conninfo
 
 
 def run_once(argv: list[str], env: dict[str, str], cwd: Path, expect: str | None) -> float:

@@ -40,12 +40,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 if importlib.util.find_spec("pipedeal") is None:
     sys.path.insert(0, str(SRC))
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import schema_url  # noqa: E402
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "a benchmark password"
@@ -53,17 +55,6 @@ TARGET_P95_MS = 100.0
 PAGES = {"trivial (/login)": "/login", "dashboard (/)": "/", "deal page": "/deals/focus-1999",
          "evaluation JSON": "/api/deals/focus-1999/evaluation"}
 REFERENCE = "trivial (/login)"
-
-
-def schema_url(base: str) -> tuple[str, str, str]:
-    """(a URL whose connections see only a new schema, the schema, the admin conninfo)."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(base)
-    schema = f"pipedeal_bench_{uuid.uuid4().hex[:10]}"
-    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    scoped = url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    return scoped, schema, conninfo
 
 
 def free_port() -> int:

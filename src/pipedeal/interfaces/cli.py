@@ -561,11 +561,8 @@ def statement(
 ) -> None:
     """The liquidated damages statement (or demand letter) per investor, as PDF or HTML, e.g. `pipedeal statement
     --investor raptor --letter --date 2000-07-05 --as-of 2000-06-30`."""
-    _json_mode(json_output)
-    written = _run(_statements, deal, investor, as_of, letter, dated, str(output_format), out_dir, db, events, prices,
-                   set_, allow_broken_ledger)
-    if json_output:
-        _print_json({"written": [str(path) for path in written]})
+    _written(lambda: _statements(deal, investor, as_of, letter, dated, str(output_format), out_dir, db, events,
+                                 prices, set_, allow_broken_ledger), json_output)
 
 
 def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db, events, prices, set_,
@@ -1127,17 +1124,15 @@ def _export_tables(kind, directory, deal, as_of, db, events, prices, set_, allow
         _output_dir(directory, "DIR")
         stem = f"{evaluation.terms.deal.name}-{evaluation.as_of}"
         try:
-            return write_tables(tables, directory, stem, kind, evaluation.terms.deal.title)
+            written = write_tables(tables, directory, stem, kind, evaluation.terms.deal.title)
         except OSError as exc:
             raise InputError([Diagnostic("OUTPUT-PATH", f"cannot write into {str(directory)!r}: "
                                          f"{exc.strerror or exc}", "command line", field="DIR")]) from None
+        for path in written:
+            _human().print(f"Wrote {escape(str(path))}", soft_wrap=True)
+        return written
 
-    _json_mode(json_output)
-    written = _run(build)
-    for path in written:
-        _human().print(f"Wrote {escape(str(path))}", soft_wrap=True)
-    if json_output:
-        _print_json({"written": [str(path) for path in written]})
+    _written(build, json_output)
 
 
 @export_app.command("ocf")
