@@ -32,8 +32,19 @@ def focus_terms() -> Terms:
     return parse_terms((FOCUS_DIR / "terms.toml").read_text(), "focus-1999/terms.toml")
 
 
-def focus_terms_text() -> str:
-    return (FOCUS_DIR / "terms.toml").read_text()
+def focus_terms_text(closing_block: bool = True) -> str:
+    """The FOCUS terms file; ``closing_block=False``: without its ``[closing]`` tables, for a docket about what
+    follows the Closing that records it as a bare fact (its events' seq numbers are the scenario's)."""
+    text = (FOCUS_DIR / "terms.toml").read_text()
+    if closing_block:
+        return text
+    kept, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("["):
+            skipping = line.lstrip("[").startswith("closing")
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
 
 
 @functools.cache
@@ -50,10 +61,62 @@ def focus_context():
     return make_context(focus_terms(), focus_calendars().business)
 
 
-def log(*events: dict) -> list[Located]:
-    """An event log from dicts, each located at its position (line numbers from 1)."""
+CHECKLIST_TYPES = {"condition_satisfied", "condition_waived", "funds_received", "deliverable_delivered"}
+
+
+def checklist_for(terms: Terms, closing_date: str, funds: dict[str, str] | None = None) -> list[dict]:
+    """SPA 2.1(b): the events that meet every condition of ``terms``' ``[closing]`` block on the Closing day,
+    for a scenario about what follows the Closing: each signature, bring-down and legal permission ticked, each
+    investor's wire of its subscription (``expected_funds``, or ``funds``), each document delivered to or from
+    whom it is."""
+    from pipedeal.engine.closing import Checklist, expected_funds
+
+    if terms.closing is None:
+        return []
+    book = Checklist(terms)
+    events: list[dict] = []
+    needed = {d for c in terms.closing.conditions if c.satisfied_by == "delivery" for d in c.deliverables}
+    for condition in terms.closing.conditions:
+        if condition.satisfied_by != "delivery":
+            events.append({"type": "condition_satisfied", "date": closing_date, "condition": condition.id})
+    for item in terms.closing.deliverables:
+        if item.id not in needed:
+            continue
+        if item.kind == "funds":
+            events += [{"type": "funds_received", "date": closing_date, "investor": investor, "amount": str(amount)}
+                       for investor, amount in (funds or expected_funds(terms)).items()]
+            continue
+        for investor in book.recipients(item):
+            events.append({"type": "deliverable_delivered", "date": closing_date, "deliverable": item.id,
+                           **({"investor": investor} if investor else {})})
+    return events
+
+
+def with_checklist(events: tuple[dict, ...], terms: Terms | None = None) -> tuple[dict, ...]:
+    """A log that records a Closing and no checklist event gets ``checklist_for`` its terms (FOCUS's unless
+    named) after its own events, so their line numbers stay, each recorded when the Closing was: SPA 2.1(b)
+    refuses a Closing with a condition open, and the fold applies a same-day checklist before the Closing
+    whenever it was recorded."""
+    if any(e.get("type") in CHECKLIST_TYPES for e in events):
+        return events
+    closing = next((e for e in events if e.get("type") == "closing"), None)
+    if closing is None:
+        return events
+    stamp = {"recorded_at": closing["recorded_at"]} if "recorded_at" in closing else {}  # recorded with it
+    return (*events, *({**event, **stamp} for event in checklist_for(terms or focus_terms(), closing["date"])))
+
+
+def log(*events: dict, terms: Terms | None = None, bare: bool = False) -> list[Located]:
+    """An event log from dicts, each located at its position (line numbers from 1); a Closing without its
+    checklist gets one (``with_checklist``; ``bare=True``: as given)."""
     return [Located(parse_event(event), "test.jsonl", number)
-            for number, event in enumerate(events, start=1)]
+            for number, event in enumerate(events if bare else with_checklist(events, terms), start=1)]
+
+
+def recorded(*events: dict, source: str = "ledger of focus-1999", terms: Terms | None = None) -> list[Located]:
+    """Ledger rows from dicts, each at its seq (from 1); a Closing without its checklist gets one, as in ``log``."""
+    return [Located(parse_event(event), source, None, seq)
+            for seq, event in enumerate(with_checklist(events, terms), start=1)]
 
 
 CLOSING = {"type": "closing", "date": "1999-11-24"}
@@ -70,8 +133,9 @@ def evaluate_focus(events: list[Located], as_of: str, quotes: QuoteBook | None =
                     D(as_of), overrides)
 
 
-def jsonl(*events: dict) -> str:
-    return "".join(json.dumps(event) + "\n" for event in events)
+def jsonl(*events: dict, terms: Terms | None = None, bare: bool = False) -> str:
+    """An events file's text; a Closing without its checklist gets one, as in ``log``."""
+    return "".join(json.dumps(event) + "\n" for event in (events if bare else with_checklist(events, terms)))
 
 
 def flat_quotes(close: str = "2.00", start: str = "1999-11-01", end: str = "2004-12-31",

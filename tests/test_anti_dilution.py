@@ -37,6 +37,7 @@ from scenario import (
     focus_terms_text,
     jsonl,
     log,
+    recorded,
 )
 from test_ocf import outstanding_warrants, schema_dir  # noqa: F401 - schema_dir is a fixture
 from test_warrant_forms import docx_text, html_text, pdf_text
@@ -542,10 +543,6 @@ def context(terms: Terms | None = None):
     calendars = focus_calendars()
     return make_context(terms or variant("full_ratchet", shares=True), calendars.business, flat_quotes("3.00"),
                         calendars.trading)
-
-
-def recorded(*events: dict) -> list[Located]:
-    return [Located(parse_event(event), "ledger of focus-1999", None, seq) for seq, event in enumerate(events, 1)]
 
 
 def new(*events: dict) -> list[Located]:

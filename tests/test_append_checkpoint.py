@@ -9,7 +9,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scenario import CLOSING, D, flat_quotes, focus_calendars, focus_terms
+from scenario import CLOSING, D, flat_quotes, focus_calendars, focus_terms, recorded
 from test_warrants import any_event
 
 from pipedeal.engine.append import check_append
@@ -23,10 +23,6 @@ PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[Heal
 def context():
     calendars = focus_calendars()
     return make_context(focus_terms(), calendars.business, flat_quotes("3.00"), calendars.trading)
-
-
-def recorded(*events: dict) -> list[Located]:
-    return [Located(parse_event(event), "ledger of focus-1999", None, seq) for seq, event in enumerate(events, 1)]
 
 
 def new(*events: dict) -> list[Located]:

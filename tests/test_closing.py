@@ -76,7 +76,7 @@ def test_the_focus_checklist_closes_with_nine_conditions_three_wires_of_2000000_
 
 
 def test_every_bundled_checklist_event_is_marked_illustrative():
-    for deal in ("focus-1999", "lumen-2023"):
+    for deal in ("focus-1999", "lumen-2023", "meridian-2006"):
         for item in bundled(deal):
             if item.event.type in ("condition_satisfied", "condition_waived", "funds_received",
                                    "deliverable_delivered"):
@@ -88,11 +88,41 @@ def test_the_checklist_recorded_after_a_same_day_closing_still_comes_before_it()
     assert evaluate_focus(events, "1999-12-01").closing_date.isoformat() == DAY
 
 
-def test_a_log_with_a_bare_closing_keeps_it_and_shows_every_condition_not_recorded():
-    closing = to_json(evaluate_focus(log(CLOSING), "1999-12-01"))["closing"]
-    assert closing["checklist"] == "not_recorded" and closing["status"] == "closed"
-    assert {c["status"] for c in closing["conditions"]} == {"not_recorded"}
-    assert closing["totals"]["received"] == "0.00"
+def test_a_bare_closing_is_refused_naming_every_condition_and_how_to_mend_the_log():
+    # Issue 12: "A closing event is refused while a condition is neither satisfied nor waived", the
+    # checklist recorded or not; a log written before the checklist existed is mended by appending it.
+    [problem] = refused(log(CLOSING, bare=True))
+    assert (problem.code, problem.line) == ("CLOSING-CONDITIONS-OPEN", 1)
+    for n in ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"):
+        assert f"2.1(b)({n}) (" in problem.message
+    assert "raptor $0.00 of $1,394,400.00" in problem.message
+    assert "the log records no checklist event" in problem.message
+    filed = {"type": "rs_filed", "date": "2000-01-13"}
+    mended = log(CLOSING, filed, SIGNED, *WIRES, *TICKED, *DELIVERED)  # recorded after the filing, dated before
+    evaluation = evaluate_focus(mended, "2000-03-01")
+    closing = to_json(evaluation)["closing"]
+    assert evaluation.closing_date.isoformat() == DAY
+    assert (closing["checklist"], closing["status"], closing["open"]) == ("recorded", "closed", [])
+
+
+def test_a_deal_without_a_closing_block_closes_as_a_bare_fact():
+    from scenario import D, focus_calendars, focus_quotes
+
+    from pipedeal.deal.terms_file import parse_terms
+    from pipedeal.engine.evaluate import evaluate
+
+    terms = parse_terms(focus_terms_text(closing_block=False), "no-checklist.toml")
+    evaluation = evaluate(terms, log(CLOSING, bare=True), focus_quotes(), focus_calendars(), D("1999-12-01"), {})
+    closing = to_json(evaluation)["closing"]
+    assert evaluation.closing_date.isoformat() == DAY
+    assert (closing["checklist"], closing["status"], closing["conditions"]) == ("none", "closed", [])
+
+
+def test_before_any_checklist_event_every_condition_is_open():
+    closing = to_json(evaluate_focus(log(), "1999-11-20"))["closing"]
+    assert (closing["checklist"], closing["status"]) == ("empty", "open")
+    assert {c["status"] for c in closing["conditions"]} == {"open"}
+    assert closing["totals"]["received"] == "0.00" and len(closing["open"]) == 9 + 3
 
 
 # --- a refused early closing --------------------------------------------------------------------------------
@@ -273,10 +303,52 @@ def test_lumen_refuses_its_closing_while_the_purchasers_bring_down_is_open():
     assert "2.3(b)(i) (the Company's representations" in caught.value.problems[0].message
 
 
-def _lumen_quotes():
+def test_meridian_checks_the_wire_of_an_investor_stated_by_shares_at_the_discounted_price(pipedeal):
+    # Pine Ridge states 300,001 Shares and no dollars; the Purchase Price is 85% of the mean close of the five
+    # Trading Days before the agreement: 0.85 x $2.40 = $2.04, so its wire is 300,001 x $2.04 = $612,002.04.
+    # Westbridge's 6% on Harbor Street ($2,040,000 -> $122,400.00) and Pine Ridge ($36,720.1224 -> $36,720.12).
+    data = json.loads(pipedeal("closing", "--deal", "meridian-2006", "--events",
+                               str(BUNDLED_DEALS / "meridian-2006" / "events.jsonl"), "--as-of", "2006-04-01",
+                               "--json").stdout)
+    assert (data["status"], data["closing_date"]) == ("closed", "2006-03-17")
+    assert [(c["id"], c["protects"], c["status"]) for c in data["conditions"]] == [
+        ("6(a)", "company", "satisfied"), ("6(b)", "company", "satisfied"), ("6(c)", "company", "satisfied"),
+        ("7(a)", "investors", "satisfied"), ("7(b)", "investors", "satisfied"), ("7(c)", "investors", "satisfied"),
+        ("7(d)", "both", "satisfied"), ("7(e)", "investors", "waived")]
+    assert [(f["investor"], f["subscription"], f["received"], f["finder_fee"]) for f in data["funds"]] == [
+        ("harbor-street", "2040000.00", "2040000.00", "122400.00"), ("crestline", "1020000.00", "1020000.00", None),
+        ("pine-ridge", "612002.04", "612002.04", "36720.12")]
+    assert data["totals"] == {"subscriptions": "3672002.04", "received": "3672002.04", "finder_fee": "159120.12",
+                              "net_proceeds": "3512881.92"}
+
+
+def test_meridian_refuses_a_wire_a_cent_beyond_the_discounted_price_and_a_waiver_by_the_company(tmp_path):
+    from pipedeal.deal.terms_file import read_terms
+    from pipedeal.engine.evaluate import evaluate
+    from pipedeal.storage.workspace import calendars_for
+
+    terms = read_terms(BUNDLED_DEALS / "meridian-2006" / "terms.toml")
+    quotes = _quotes("meridian-2006")
+    lines = (BUNDLED_DEALS / "meridian-2006" / "events.jsonl").read_text().replace(
+        '"amount": "612002.04"', '"amount": "612002.05"').replace(
+        '"condition": "7(e)", "sides": ["investors"]', '"condition": "7(e)", "sides": ["company"]')
+    events = [Located(event, "meridian.jsonl", line) for line, event in parse_events(lines, "meridian.jsonl")]
+    with pytest.raises(InputError) as caught:
+        evaluate(terms, events, quotes, calendars_for(terms), _day("2006-04-01"))
+    found = {p.code: p.message for p in caught.value.problems}
+    assert "pine-ridge's wires would total $612,002.05, beyond its subscription of $612,002.04" in \
+        found["CLOSING-FUNDS-EXCESS"]
+    assert "condition 7(e) protects the Investors: only the Investors may waive it" in found["CLOSING-WAIVER-SIDE"]
+
+
+def _quotes(deal: str):
     from pipedeal.base.quotes import QuoteBook, parse_quotes
 
-    return QuoteBook(parse_quotes((BUNDLED_DEALS / "lumen-2023" / "quotes.csv").read_text(), "quotes.csv"))
+    return QuoteBook(parse_quotes((BUNDLED_DEALS / deal / "quotes.csv").read_text(), "quotes.csv"))
+
+
+def _lumen_quotes():
+    return _quotes("lumen-2023")
 
 
 def _day(text: str):
@@ -343,7 +415,11 @@ def test_the_closing_statement_docx_has_the_funds_table_and_the_net_proceeds(sta
 
 
 def test_a_closing_statement_for_a_deal_without_a_checklist_says_the_closing_is_a_bare_fact(pipedeal):
-    pipedeal("documents", "closing-statement", "--deal", "meridian-2006", "--as-of", "2007-01-01", "--format", "html")
-    (written,) = pipedeal.cwd.glob("closing-statement-meridian-2006-*.html")
+    terms, events = pipedeal.cwd / "no-checklist.toml", pipedeal.cwd / "bare.jsonl"
+    terms.write_text(focus_terms_text(closing_block=False))
+    events.write_text(jsonl(CLOSING, bare=True))
+    pipedeal("documents", "closing-statement", "--deal", str(terms), "--events", str(events), "--prices",
+             str(FOCUS_DIR / "quotes.csv"), "--as-of", "2000-01-01", "--format", "html")
+    (written,) = pipedeal.cwd.glob("closing-statement-*.html")
     text = written.read_text(encoding="utf-8")
     assert "no [closing] block: the Closing is recorded as a bare fact (on" in text and "Funds flow" not in text

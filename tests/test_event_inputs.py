@@ -69,7 +69,7 @@ def test_a_warrant_exercise_may_name_all_or_a_fractional_balance_but_not_true():
     ({"type": "closing", "date": "1999-11-24", "recorded_at": "2222-01-01T00:00:00+00:00"}, "recorded_at"),
 ])
 def test_a_date_outside_1970_to_2100_is_refused(event, field):
-    [(code, line, found, message)] = problems(jsonl(event))
+    [(code, line, found, message)] = problems(jsonl(event, bare=True))
     assert (code, line, found) == ("EVENT-BAD-DATE", 1, field)
     assert "is outside 1970-01-01 to 2100-12-31" in message
 

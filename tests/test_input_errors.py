@@ -58,7 +58,7 @@ def test_every_bad_event_line_is_reported_with_its_field():
         {"type": "shares_sold", "date": "2000-02-30", "investor": "raptor", "shares": 10},
         {"type": "shares_sold", "date": "2000-03-01", "investor": "raptor", "shares": 10, "price": 2},
         {"type": "shares_sold", "date": "2000-03-01", "investor": "raptor", "shares": -5},
-        {"type": "warrant_exercise", "date": "2000-03-01", "warrant": "W-1", "shares": 5},
+        {"type": "warrant_exercise", "date": "2000-03-01", "warrant": "W-1", "shares": 5}, bare=True,
     ) + "{not json\n"
     with pytest.raises(InputError) as caught:
         parse_events(text, "log.jsonl")

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 from conftest import pipedeal_cli
-from scenario import flat_quotes, focus_calendars, focus_terms_text, jsonl
+from scenario import FOCUS_CHECKLIST, flat_quotes, focus_calendars, focus_terms_text, jsonl
 
 from pipedeal.base.diagnostics import InputError
 from pipedeal.engine.evaluate import evaluate
@@ -61,7 +61,7 @@ def url(request: pytest.FixtureRequest) -> str:
 
 
 def lines(*events: dict, name: str = "entry.jsonl"):
-    return [(name, line, event) for line, event in parse_events(jsonl(*events), name)]
+    return [(name, line, event) for line, event in parse_events(jsonl(*events, bare=True), name)]
 
 
 def record(url: str, at: dt.datetime, *events: dict) -> int:
@@ -71,7 +71,7 @@ def record(url: str, at: dt.datetime, *events: dict) -> int:
 
 @pytest.fixture
 def ledger(url: str) -> str:
-    init_workspace(url, DEAL, focus_terms_text())
+    init_workspace(url, DEAL, focus_terms_text(closing_block=False))
     import_quotes(url, DEAL, flat_quotes(end="2000-06-30").quotes())
     record(url, ENTERED, CLOSING, WRONG_FILING)
     record(url, CORRECTED, CORRECTION)
@@ -271,7 +271,7 @@ def test_evaluate_on_files_reads_each_lines_recorded_at(files, pipedeal) -> None
     before, data = accrued("2000-02-01T09:59:59")
     assert before == AS_RECORDED
     assert (data["known_on"], data["events_known"], data["events_recorded"]) == (
-        "2000-02-01T09:59:59+00:00", 2, 3)
+        "2000-02-01T09:59:59+00:00", 2 + len(FOCUS_CHECKLIST), 3 + len(FOCUS_CHECKLIST))  # the checklist
     after, _ = accrued("2000-02-01T05:00-05:00")
     assert after == AS_CORRECTED
     # Without --known-on every line is known, the correction applied.
@@ -394,12 +394,14 @@ def test_events_import_stamps_rows_with_the_ledger_clock_and_lists_the_files_cla
     started = dt.datetime.now(dt.UTC)
     pipedeal("events", "import", str(claimed), "--db", db)
     rows = json.loads(pipedeal("events", "list", "--db", db, "--json").stdout)
-    assert [row["claimed_recorded_at"] for row in rows] == ["1999-11-24T18:00:00+00:00", "2000-01-21T18:00:00+00:00"]
+    claims = [row["claimed_recorded_at"] for row in rows]  # the Closing's checklist follows, claimed with it
+    assert claims == ["1999-11-24T18:00:00+00:00", "2000-01-21T18:00:00+00:00",
+                      *["1999-11-24T18:00:00+00:00"] * (len(rows) - 2)]
     assert all(dt.datetime.fromisoformat(row["recorded_at"]) >= started - dt.timedelta(seconds=5) for row in rows)
     # As known on 2000-02-01 the ledger knew nothing: it learned both rows today, whatever the file claims.
     report = json.loads(pipedeal("report", "--db", db, "--as-of", "2000-03-01", "--known-on", "2000-02-01",
                                  "--json").stdout)
-    assert (report["closing_date"], report["events_known"], report["events_recorded"]) == (None, 0, 2)
+    assert (report["closing_date"], report["events_known"], report["events_recorded"]) == (None, 0, len(rows))
     assert report["liquidated_damages"] == {}
 
 

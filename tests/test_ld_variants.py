@@ -57,7 +57,7 @@ def flat():
 
 
 def run(terms, events: list[dict], as_of: str, **readings):
-    return evaluate_focus(log(CLOSING, *events), as_of, quotes=flat(), terms=terms, **readings)
+    return evaluate_focus(log(CLOSING, *events, terms=terms), as_of, quotes=flat(), terms=terms, **readings)
 
 
 def accrued(result) -> dict[str, Decimal]:

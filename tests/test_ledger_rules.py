@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from scenario import CLOSING, focus_context, log
+from scenario import CLOSING, focus_context, log, recorded
 
 from pipedeal.engine.append import check_append
 from pipedeal.engine.events import parse_event
@@ -114,8 +114,8 @@ def test_a_second_closing_is_refused():
 
 
 def test_a_backdated_sale_that_makes_a_recorded_sale_impossible_is_refused():
-    existing = [Located(parse_event(CLOSING), "ledger", seq=1), Located(parse_event(
-        {"type": "shares_sold", "date": "2000-03-10", "investor": "altar-rock", "shares": 3000}), "ledger", seq=2)]
+    existing = recorded(CLOSING, {"type": "shares_sold", "date": "2000-03-10", "investor": "altar-rock",
+                                  "shares": 3000}, source="ledger")
     new = [Located(parse_event({"type": "shares_sold", "date": "2000-03-01",
                                 "investor": "altar-rock", "shares": 1000}), "new.jsonl", 1)]
     found = check_append(focus_context(), new, existing=lambda: existing).problems
@@ -125,7 +125,7 @@ def test_a_backdated_sale_that_makes_a_recorded_sale_impossible_is_refused():
 
 
 def test_a_valid_append_has_no_problems():
-    existing = [Located(parse_event(CLOSING), "ledger", seq=1)]
+    existing = recorded(CLOSING, source="ledger")
     new = [Located(parse_event({"type": "rs_filed", "date": "2000-01-13"}), "new.jsonl", 1)]
     assert check_append(focus_context(), new, existing=lambda: existing).problems == []
 

@@ -10,12 +10,11 @@ the filing default runs from 1999-12-28 (the deadline 1999-12-24 rolled to 12-27
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from fractions import Fraction
 
 from ld_reference import daily_accruals
-from scenario import CLOSING, D, evaluate_focus, flat_quotes, focus_calendars, focus_quotes, log
+from scenario import CLOSING, D, evaluate_focus, flat_quotes, focus_calendars, focus_quotes, jsonl, log
 
 from pipedeal.outputs.report import to_json
 
@@ -165,9 +164,8 @@ def test_a_notice_of_adjustment_is_dated_by_its_event(tmp_path):
 
     run = pipedeal_cli(tmp_path, tmp_path / "cache")
     events = tmp_path / "events.jsonl"
-    events.write_text("".join(json.dumps(e) + "\n" for e in (
-        CLOSING, FILED, EFFECTIVE, {"type": "stock_split", "date": "2000-06-15", "ratio": "3:2",
-                                    "authorized": 60_000_000})))
+    events.write_text(jsonl(CLOSING, FILED, EFFECTIVE, {"type": "stock_split", "date": "2000-06-15", "ratio": "3:2",
+                                                        "authorized": 60_000_000}))
     run("documents", "adjustments", "--events", str(events), "--as-of", "2000-07-01", "--format", "html",
         "--out", str(tmp_path / "out"))
     [notice] = list((tmp_path / "out").iterdir())
@@ -226,10 +224,9 @@ def test_ld_explain_lists_the_excluded_lapse_days(tmp_path):
 
     run = pipedeal_cli(tmp_path, tmp_path / "cache")
     events = tmp_path / "events.jsonl"
-    events.write_text("".join(json.dumps(e) + "\n" for e in (
-        CLOSING, FILED, EFFECTIVE,
-        {"type": "effectiveness_lapsed", "date": "2001-02-10", "reason": "financial_statements"},
-        {"type": "effectiveness_restored", "date": "2001-03-21"})))
+    events.write_text(jsonl(CLOSING, FILED, EFFECTIVE,
+                            {"type": "effectiveness_lapsed", "date": "2001-02-10", "reason": "financial_statements"},
+                            {"type": "effectiveness_restored", "date": "2001-03-21"}))
     shown = run("ld", "--events", str(events), "--as-of", "2001-04-30", "--investor", "raptor", "--explain").stdout
     assert "2001-02-15 to 2001-03-20 (34 lapse day(s)) not a default" in " ".join(shown.split())
     assert "window 2001-02-15 to 2001-03-31" in " ".join(shown.split())

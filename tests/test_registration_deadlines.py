@@ -117,11 +117,12 @@ from pipedeal.engine.timeline import Located, Timeline, fold, make_context  # no
 
 def docket(terms, closing: dt.date, *events) -> Timeline:
     """The timeline of a Closing on ``closing`` and ``events`` (the deadlines read only this)."""
-    from scenario import focus_calendars
+    from scenario import focus_calendars, with_checklist
 
     from pipedeal.engine.events import parse_event
 
-    located = [Located(parse_event({"type": "closing", "date": closing.isoformat()})),
+    located = [*(Located(parse_event(e)) for e in with_checklist(({"type": "closing", "date": closing.isoformat()},),
+                                                                 terms)),
                *(Located(event) for event in events)]
     return fold(located, make_context(terms, focus_calendars().business))
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from scenario import CLOSING, D, focus_quotes, log
+from scenario import CLOSING, D, checklist_for, focus_quotes, log
 from variants import FILE, edited, evaluate_variant, line_of, variant
 
 from pipedeal.base.diagnostics import InputError
@@ -245,16 +245,22 @@ def test_an_investor_stated_by_shares_only_pays_shares_times_price():
 
 def test_shares_at_a_discounted_price_cost_shares_times_the_rounded_price():
     # Market Price 1.6375 less 40% = 0.9825, to the cent 0.98; 871,500 x 0.98 = 854,070.00 at the
-    # Closing, which allocates at the price in force.
+    # Closing, which allocates at the price in force; SPA 2.1(b)(ii): each wire is checked against it.
     terms = variant(discounted("0.40", "cent"), (RAPTOR, "shares = 871500"), (ALTAR, "shares = 3500"),
                     (ROSEWORTH, "shares = 375000"))
-    result = evaluate_variant(terms, log(CLOSING), "1999-11-30")
+    wires = {"raptor": "854070.00", "altar-rock": "3430.00", "roseworth": "367500.00"}
+    result = evaluate_variant(terms, log(CLOSING, *checklist_for(terms, "1999-11-24", wires)), "1999-11-30")
     assert result.pricing.purchase_price == Decimal("0.98")
     assert {a.investor: a.subscription for a in result.allocations} == {
         "raptor": Decimal("854070.00"),     # 871,500 x 0.98
         "altar-rock": Decimal("3430.00"),   # 3,500 x 0.98
         "roseworth": Decimal("367500.00"),  # 375,000 x 0.98
     }
+    # A wire of the undiscounted figure is beyond what the discounted price asks.
+    short = dict(wires, raptor="1394400.00")
+    with pytest.raises(InputError) as refused:
+        evaluate_variant(terms, log(CLOSING, *checklist_for(terms, "1999-11-24", short)), "1999-11-30")
+    assert "raptor's wires would total $1,394,400.00, beyond its subscription of $854,070.00" in str(refused.value)
 
 
 def test_shares_and_a_subscription_that_agree_are_accepted():

@@ -28,7 +28,7 @@ from variants import FIXED_EXERCISE_PRICE, evaluate_variant, variant
 
 from pipedeal.base.calendars import sec_calendar
 from pipedeal.engine.registration import effectiveness_deadline, filing_deadline
-from pipedeal.engine.timeline import Located, fold, make_context
+from pipedeal.engine.timeline import fold, make_context
 from pipedeal.outputs.report import to_json
 from pipedeal.storage.workspace import calendars_for
 
@@ -241,14 +241,8 @@ def counted_in(business: str, roll: str, unit: str):
 
 
 def docket(terms, calendars, closing: dt.date):
-    return fold([Located(parse({"type": "closing", "date": closing.isoformat()}))],
+    return fold(log({"type": "closing", "date": closing.isoformat()}, terms=terms),
                 make_context(terms, calendars.business))
-
-
-def parse(event: dict):
-    from pipedeal.engine.events import parse_event
-
-    return parse_event(event)
 
 
 @settings(max_examples=300, deadline=None)

@@ -27,7 +27,7 @@ import hypothesis
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scenario import CLOSING, D, evaluate_focus, flat_quotes, focus_calendars, focus_terms, log
+from scenario import CLOSING, D, checklist_for, evaluate_focus, flat_quotes, focus_calendars, focus_terms, log
 
 from pipedeal.base.diagnostics import InputError
 from pipedeal.engine.events import event_to_json, parse_event
@@ -784,7 +784,11 @@ class Register:
 
 
 def closed_state() -> Register:
-    return Register(quoted_context()).apply(parse_event(CLOSING))
+    """The register on the Closing day: its checklist ticked (SPA 2.1(b)), then the Closing."""
+    register = Register(quoted_context())
+    for event in checklist_for(focus_terms(), CLOSING["date"]):
+        register.apply(parse_event(event))
+    return register.apply(parse_event(CLOSING))
 
 
 def apply_event(register: Register, event, ctx=None):

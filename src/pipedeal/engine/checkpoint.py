@@ -230,6 +230,7 @@ def resume(ctx: Context, data: dict[str, Any]) -> Fold:
     for entry in data["checklist"]:
         item = _relocated(entry)
         assert item is not None
-        fold.checklist.apply(item.event, Tick(item.event, item.file, item.line, item.seq), fold.expected_funds)
+        fold.checklist.apply(item.event, Tick(item.event, item.file, item.line, item.seq),
+                             fold.funds_due(item.event.date))
     fold.checklist.closed_on = _date(data["checklist_closed_on"])
     return fold

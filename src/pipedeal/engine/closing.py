@@ -12,10 +12,12 @@ come before the ``closing`` event) and asks it, at the ``closing`` event, what i
 - an investor's funds are short until its wires add up to its subscription, to the cent;
   a wire beyond the subscription is refused.
 
-A log that records the Closing and no checklist event at all (every log written before the
-checklist existed) keeps its Closing as a bare fact: the checklist then reports each
-condition ``not_recorded`` (``Checklist.recorded`` is False), never satisfied. Once the log
-records one checklist event, the ``closing`` event is refused while anything is open.
+With conditions in the terms, a ``closing`` event is refused while anything is open, the
+checklist recorded or not (issue 12: "A closing event is refused while a condition is neither
+satisfied nor waived"). A log written before the checklist existed is mended by appending the
+checklist's events dated on or before the Closing: the fold applies them first, whenever they
+were recorded. Only a deal whose terms list no condition (no ``[closing]`` block) closes as a
+bare fact.
 
 The funds flow (``funds_flow``) reads the checklist: each investor's wires, the finder's fee
 (SPA 13.9: the rate times each introduced investor's subscription, half-up to the cent) and
@@ -67,15 +69,11 @@ class Checklist:
     delivered: dict[tuple[str, str | None], Tick] = field(default_factory=dict)  # (deliverable, investor) -> event
     ticks: list[Tick] = field(default_factory=list)  # every checklist event applied, in order
     closed_on: dt.date | None = None
+    due: dict[str, Decimal] | None = None  # each investor's funds as last checked (``expected_funds`` on the day)
 
     @property
     def closing(self) -> ClosingTerms | None:
         return self.terms.closing
-
-    @property
-    def recorded(self) -> bool:
-        """Whether the log records the checklist at all (else the Closing, if any, is a bare fact)."""
-        return bool(self.ticks)
 
     # -- reading -----------------------------------------------------------------------------------
     def condition(self, condition_id: str) -> Condition | None:
@@ -101,7 +99,7 @@ class Checklist:
         return all((item.id, who) in self.delivered for who in self.recipients(item))
 
     def condition_status(self, condition: Condition, subscriptions: dict[str, Decimal]) -> str:
-        """satisfied, waived, open; not_recorded when the log records no checklist at all."""
+        """satisfied, waived or open."""
         if condition.id in self.waived:
             return "waived"
         if condition.satisfied_by == "delivery":
@@ -110,13 +108,13 @@ class Checklist:
                 return "satisfied"
         elif condition.id in self.satisfied:
             return "satisfied"
-        return "open" if self.recorded else "not_recorded"
+        return "open"
 
     def open_conditions(self, subscriptions: dict[str, Decimal]) -> list[Condition]:
         closing = self.closing
         if closing is None:
             return []
-        return [c for c in closing.conditions if self.condition_status(c, subscriptions) in ("open", "not_recorded")]
+        return [c for c in closing.conditions if self.condition_status(c, subscriptions) == "open"]
 
     def short_funds(self, subscriptions: dict[str, Decimal]) -> list[tuple[str, Decimal, Decimal]]:
         """(investor, received, subscription) for each investor whose wires differ from its subscription."""
@@ -126,6 +124,7 @@ class Checklist:
     def apply(self, event: ev.EventBase, tick: Tick, subscriptions: dict[str, Decimal]) -> None:
         """One checklist event; raises ``Refusal`` (nothing changes) when the terms or the state forbid it."""
         closing = self.closing
+        self.due = subscriptions
         if closing is None:
             raise Refusal("CLOSING-NO-CHECKLIST", f"a {event.type} event needs a [closing] block in the terms "  # type: ignore[attr-defined]
                           "(its conditions and deliverables)", "type")
@@ -216,9 +215,10 @@ class Checklist:
 
     def close(self, day: dt.date, subscriptions: dict[str, Decimal]) -> None:
         """SPA 2.1(b), 1.4: the Closing happens only once every condition is satisfied or waived and each
-        investor's funds equal its subscription; raises ``Refusal`` naming what is open. A log with no checklist
-        event keeps the Closing as a bare fact (see the module docstring)."""
-        if self.closing is not None and self.recorded:
+        investor's funds equal its subscription; raises ``Refusal`` naming what is open, and how a log written
+        without its checklist is mended (see the module docstring)."""
+        self.due = subscriptions
+        if self.closing is not None:
             problems = []
             open_ = self.open_conditions(subscriptions)
             if open_:
@@ -229,21 +229,24 @@ class Checklist:
                 problems.append("funds received differ from the subscription: " + "; ".join(
                     f"{inv} {money(got)} of {money(due)}" for inv, got, due in short))
             if problems:
-                raise Refusal("CLOSING-CONDITIONS-OPEN", "the Closing cannot happen: " + "; and ".join(problems),
-                              "type")
+                mend = ("" if self.ticks else " (the log records no checklist event: record condition_satisfied, "
+                        "condition_waived, funds_received and deliverable_delivered events dated on or before the "
+                        "Closing; they apply before it whenever recorded)")
+                raise Refusal("CLOSING-CONDITIONS-OPEN", "the Closing cannot happen: " + "; and ".join(problems)
+                              + mend, "type")
         self.closed_on = day
 
 
-def expected_funds(terms: Terms) -> dict[str, Decimal]:
+def expected_funds(terms: Terms, price: Decimal | None = None) -> dict[str, Decimal]:
     """What each investor wires at the Closing (SPA 2.1(a)(i): "their proportionate amount of the Purchase
-    Price"): its subscription; for an investor that states only shares, its shares at a fixed Purchase Price
-    (plus warrant shares at the warrant purchase price). An investor of a discount deal that states only shares
-    is absent: its purchase price is known only once the Closing prices the deal."""
+    Price"): its subscription; for an investor that states only shares, its shares at the Purchase Price
+    (plus warrant shares at the warrant purchase price): the fixed one, else ``price`` (a discount deal's, as
+    the quotes give it for the Closing day). Without a price, such an investor is absent."""
     from pipedeal.base.diagnostics import InputError
     from pipedeal.engine.pricing import allocate, fixed_purchase_price
 
     known = {inv.id: inv.subscription for inv in terms.investors if inv.subscription is not None}
-    price = fixed_purchase_price(terms)
+    price = fixed_purchase_price(terms) or price
     if len(known) < len(terms.investors) and price is not None:
         with contextlib.suppress(InputError):  # evaluate() names a bad allocation at its terms line
             known = {a.investor: a.subscription for a in allocate(terms, price)}
@@ -262,7 +265,7 @@ def closing_json(terms: Terms, checklist: Checklist | None, closing_date: dt.dat
         return {"checklist": "none", "status": "closed" if closing_date else "open",
                 "closing_date": _iso(closing_date), "conditions": [], "deliverables": [], "funds": [],
                 "finder": None, "totals": None, "open": []}
-    expected = expected_funds(terms)
+    expected = checklist.due if checklist.due is not None else expected_funds(terms)
     fees = finder_fee(terms, expected)
     names = {inv.id: inv.name for inv in terms.investors}
 
@@ -284,7 +287,7 @@ def closing_json(terms: Terms, checklist: Checklist | None, closing_date: dt.dat
             listed = [c for c in closing.conditions if item.id in c.deliverables]
             waived = bool(listed) and all(c.id in checklist.waived for c in listed)
             row = {**base, "status": "delivered" if tick else "waived" if waived else
-                   "open" if checklist.recorded else "not_recorded",
+                   "open",
                    **where(tick)}
             if who is not None:
                 row["investor"] = who
@@ -311,7 +314,7 @@ def closing_json(terms: Terms, checklist: Checklist | None, closing_date: dt.dat
         got = checklist.received(investor)
         funds.append({
             "investor": investor, "name": names[investor], "subscription": money_str(due), "received": money_str(got),
-            "status": "received" if got == due else ("short" if checklist.recorded else "not_recorded"),
+            "status": "received" if got == due else "short",
             "wires": [{"date": t.event.date.isoformat(), "amount": money_str(t.event.amount),  # type: ignore[attr-defined]
                        "reference": t.event.reference, "line": t.line, "seq": t.seq}  # type: ignore[attr-defined]
                       for t in checklist.wires.get(investor, ())],
@@ -319,11 +322,11 @@ def closing_json(terms: Terms, checklist: Checklist | None, closing_date: dt.dat
     finder = closing.finder
     received = sum((checklist.received(inv) for inv in expected), Decimal(0))
     fee_total = sum(fees.values(), Decimal(0))
-    open_items = [f"{c['id']}: {c['title']}" for c in conditions if c["status"] in ("open", "not_recorded")]
+    open_items = [f"{c['id']}: {c['title']}" for c in conditions if c["status"] == "open"]
     open_items += [f"funds from {f['investor']}: {money(Decimal(f['received']))} of {money(Decimal(f['subscription']))}"
                    for f in funds if f["status"] != "received"]
     return {
-        "checklist": "recorded" if checklist.recorded else "not_recorded",
+        "checklist": "recorded" if checklist.ticks else "empty",
         "status": "closed" if closing_date is not None and closing_date <= as_of else
         "ready" if not open_items else "open",
         "closing_date": _iso(closing_date), "clause": closing.clause, "quote": closing.quote,

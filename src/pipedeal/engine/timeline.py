@@ -615,7 +615,7 @@ class Fold:
         # the SPA 6.2 / W 15 check runs only after those (a sale or a demand moves none).
         self.capital_changed = False
         self.checklist = Checklist(terms)  # SPA 2.1(b), 13.9: the Closing's conditions, funds and deliveries
-        self._expected: dict[str, Decimal] | None = None
+        self._expected: dict[dt.date | None, dict[str, Decimal]] | None = None  # funds_due by Closing day
 
     # -- feeding and running ---------------------------------------------------------------
     def add(self, items: Iterable[Located]) -> None:
@@ -862,19 +862,30 @@ class Fold:
                         self.cite_all("W 15 par value", "W 2", sep="; "), day)
 
     # -- the handlers ------------------------------------------------------------------------
-    @property
-    def expected_funds(self) -> dict[str, Decimal]:
-        """SPA 2.1(a)(i): what each investor wires at the Closing (computed once)."""
+    def funds_due(self, day: dt.date) -> dict[str, Decimal]:
+        """SPA 2.1(a)(i): what each investor wires at a Closing on ``day``: its subscription, or its shares at the
+        Purchase Price; for a discount deal with an investor stated by shares, at the price the quotes give a
+        Closing on that day (the Closing asks again on its own day)."""
+        ctx = self.ctx
         if self._expected is None:
-            self._expected = expected_funds(self.ctx.terms)
-        return self._expected
+            self._expected = {None: expected_funds(ctx.terms)}
+        known = self._expected[None]
+        if len(known) == len(ctx.terms.investors) or ctx.quotes is None or ctx.trading is None:
+            return known
+        if day not in self._expected:
+            try:
+                price = price_the_deal(ctx.terms, ctx.quotes, ctx.trading, day).purchase_price
+            except InputError:
+                price = None  # no quotes for that day: the Closing names them
+            self._expected[day] = expected_funds(ctx.terms, price) if price is not None else known
+        return self._expected[day]
 
     def _tick(self, event: ev.EventBase, day: dt.date) -> None:
         """SPA 2.1(b): a checklist event (``engine/closing.py``); one the checklist refuses changes nothing."""
         item = self.current
         tick = Tick(event, item.file, item.line, item.seq) if item is not None else Tick(event)
         try:
-            self.checklist.apply(event, tick, self.expected_funds)
+            self.checklist.apply(event, tick, self.funds_due(day))
         except Refusal as refusal:
             raise Rejected(refusal.code, refusal.message, refusal.field) from None
 
@@ -887,7 +898,7 @@ class Fold:
             raise Rejected("EVENT-DUPLICATE-CLOSING", f"the Closing already happened on {self.closing_date}", "type")
         ctx, day = self.ctx, event.date
         try:
-            self.checklist.close(day, self.expected_funds)
+            self.checklist.close(day, self.funds_due(day))
         except Refusal as refusal:
             raise Rejected(refusal.code, refusal.message, refusal.field) from None
         self.closing_date = day

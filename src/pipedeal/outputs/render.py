@@ -394,7 +394,7 @@ def _heading(console: Console, title: str) -> None:
 
 
 CHECK_STYLE = {"satisfied": "green", "waived": "cyan", "delivered": "green", "received": "green", "open": "yellow",
-               "short": "yellow", "not_recorded": "dim"}
+               "short": "yellow"}
 
 
 def render_closing(console: Console, data: dict[str, Any], terms: Terms) -> None:
@@ -407,9 +407,6 @@ def render_closing(console: Console, data: dict[str, Any], terms: Terms) -> None
     state = {"closed": f"closed on {closing['closing_date']}", "ready": "every condition met: ready to close",
              "open": "open"}[closing["status"]]
     console.print(f"[bold]The Closing ({escape(closing['clause'] or 'terms')})[/]: {state}")
-    if closing["checklist"] == "not_recorded":
-        console.print("[dim]The log records no checklist event: the Closing was recorded as a bare fact, and no "
-                      "condition is shown as satisfied.[/]")
     conditions = Table(title="Conditions")
     for column in ("condition", "whose", "satisfied by", "status", "date", "by", "evidence"):
         conditions.add_column(column)

@@ -14,7 +14,7 @@ from pipedeal.base.formats import long_date, money, percent
 from pipedeal.engine.evaluate import Evaluation
 
 TEMPLATE = "closing_statement.html.j2"
-STATUS_WORDS = {"satisfied": "Satisfied", "waived": "Waived", "open": "Open", "not_recorded": "Not recorded",
+STATUS_WORDS = {"satisfied": "Satisfied", "waived": "Waived", "open": "Open",
                 "delivered": "Delivered", "received": "Received", "short": "Short"}
 
 
@@ -33,7 +33,7 @@ def closing_context(evaluation: Evaluation, data_note: str | None = None,
                 "bare": "The terms have no [closing] block: the Closing is recorded as a bare fact"
                         + (f" (on {long_date(evaluation.closing_date)})." if evaluation.closing_date
                            else "; none yet."),
-                "state": "", "clause": "", "quote": None, "not_recorded": False, "conditions": [], "deliveries": [],
+                "state": "", "clause": "", "quote": None, "conditions": [], "deliveries": [],
                 "funds": [], "finder": None, "totals": None, "open": [], "whole": whole}
     names = {party.id: party.name for party in (terms.company, *terms.investors, *terms.parties)}
     names.update({"company": terms.company.name, "investors": "the Investors", "each_investor": "each Investor"})
@@ -50,7 +50,6 @@ def closing_context(evaluation: Evaluation, data_note: str | None = None,
         "quote": closing["quote"],
         "illustrative": terms.deal.illustrative,
         "data_note": data_note,
-        "not_recorded": closing["checklist"] == "not_recorded",
         "conditions": [{
             "clause": c["clause"] or c["id"], "title": c["title"], "protects": c["protects"],
             "satisfied_by": c["satisfied_by"].replace("_", " "), "status": STATUS_WORDS[c["status"]],
