@@ -18,8 +18,10 @@ for ``--seconds`` after a 3 s warm-up (the evaluations cached, the connections o
 
 Printed for each: requests, requests/s, p50 / p95 / p99 latency and each over the trivial page's
 (pair by pair in one run: the same clients, the same moments of the shared machine), and the errors
-(any status but 200, any exception: must be 0). The client runs on the same 2 cores as the server,
-so the absolute figures include its own cost; the ratios are what compares across runs.
+(any status but 200, any exception: must be 0); then the CPU time the server's processes and the
+client spent per request over the measured window (what other loads on the machine change least).
+The client runs on the same 2 cores as the server, so the absolute figures include its own cost; the
+ratios are what compares across runs.
 ``--profile FILE`` runs the server under cProfile (one worker) and writes its stats there on stop (the
 main thread only: the sync endpoints' threads are not in it). ``--src DIR`` runs the server from another
 tree's ``src`` (e.g. ``git archive <commit> src | tar -x -C /tmp/before``): a before/after, run back to back.
@@ -124,16 +126,41 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def drive(base: str, cookies: dict[str, str], clients: int, seconds: float
-                ) -> tuple[dict[str, list[float]], list[str], float]:
+def cpu_seconds(server: int) -> tuple[float, float]:
+    """CPU time (user + system) used so far by the server (its process and its workers) and by this client."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if entry.name == str(server) or fields[1] == str(server):  # the server, or one of its workers
+            used += int(fields[11]) + int(fields[12])
+    return used / ticks, time.process_time()
+
+
+async def drive(base: str, cookies: dict[str, str], clients: int, seconds: float, server: int
+                ) -> tuple[dict[str, list[float]], list[str], float, tuple[float, float]]:
     latencies: dict[str, list[float]] = {name: [] for name in PAGES}
     errors: list[str] = []
     start = time.perf_counter()
     warm_until = start + 3.0
     until = warm_until + seconds
-    await asyncio.gather(*(client_loop(base, cookies, until, warm_until, latencies, errors, number)
-                           for number in range(clients)))
-    return latencies, errors, time.perf_counter() - warm_until
+    spent: list[tuple[float, float]] = []
+
+    async def meter() -> None:  # CPU used over the measured window only (not the warm-up)
+        await asyncio.sleep(warm_until - time.perf_counter())
+        spent.append(cpu_seconds(server))
+        await asyncio.sleep(until - time.perf_counter())
+        spent.append(cpu_seconds(server))
+
+    await asyncio.gather(meter(), *(client_loop(base, cookies, until, warm_until, latencies, errors, number)
+                                    for number in range(clients)))
+    cpu = (spent[1][0] - spent[0][0], spent[1][1] - spent[0][1])
+    return latencies, errors, time.perf_counter() - warm_until, cpu
 
 
 def main() -> None:
@@ -172,7 +199,8 @@ def main() -> None:
             signed.raise_for_status()
             cookies = dict(signed.cookies)
             load_before = os.getloadavg()[0]
-            latencies, errors, elapsed = asyncio.run(drive(base, cookies, args.clients, args.seconds))
+            latencies, errors, elapsed, cpu = asyncio.run(drive(base, cookies, args.clients, args.seconds,
+                                                               process.pid))
             load_after = os.getloadavg()[0]
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=60)
@@ -207,6 +235,8 @@ def main() -> None:
     print(f"all: {total} requests, {total / elapsed:.1f}/s; mean latency "
           f"{statistics.fmean(v for values in latencies.values() for v in values) * 1000:.1f} ms; "
           f"errors: {len(errors)}" + (f" (first: {errors[:5]})" if errors else ""))
+    print(f"CPU per request (all pages, the measured window): server {cpu[0] / total * 1000:.2f} ms, "
+          f"this client {cpu[1] / total * 1000:.2f} ms (the database's own is not counted)")
     if "Traceback" in served_log:
         print("the server logged an internal error:\n" + served_log[-3000:])
     if errors or not met:

@@ -282,7 +282,7 @@ def session_viewer(url: str, token: str, now: dt.datetime | None = None) -> tupl
     """The viewer and CSRF token of a live session, or None. One SELECT (the session, its user and the
     user's grants joined): every signed-in request pays for it, so one round trip, not three."""
     now = now or _now()
-    with transaction(url, write=False) as connection:
+    with transaction(url, write=False, one_statement=True) as connection:
         rows = connection.execute(
             select(WebSession.csrf_token, WebSession.expires_at, User.id, User.email, User.role,
                    UserGrant.deal_name, UserGrant.investor)
@@ -308,7 +308,7 @@ def sign_out(url: str, token: str) -> None:
 
 def token_viewer(url: str, token: str) -> Viewer | None:
     """The user an API token belongs to, or None (one SELECT, as ``session_viewer``)."""
-    with transaction(url, write=False) as connection:
+    with transaction(url, write=False, one_statement=True) as connection:
         rows = connection.execute(
             select(User.id, User.email, User.role, UserGrant.deal_name, UserGrant.investor)
             .select_from(ApiToken).join(User, User.id == ApiToken.user_id)

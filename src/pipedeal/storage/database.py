@@ -44,7 +44,13 @@ _INIT_LOCK = 0x70697065  # PostgreSQL advisory lock serialising concurrent `init
 
 def resolve_url(url: str | None) -> str:
     """The database URL: the explicit one, else ``$PIPEDEAL_DB``, else ./pipedeal.db."""
-    chosen = url or os.environ.get(ENV_VAR) or DEFAULT_URL
+    return _resolved(url or os.environ.get(ENV_VAR) or DEFAULT_URL)
+
+
+@lru_cache(maxsize=64)
+def _resolved(chosen: str) -> str:
+    # Cached: every transaction of the web workspace resolves the same URL again (a refused URL raises,
+    # and an exception is never cached).
     try:
         parsed = make_url(chosen)
     except ArgumentError:
@@ -67,6 +73,7 @@ def _db_problem(code: str, message: str, url: str) -> Diagnostic:
     return Diagnostic(code, message, file=url)
 
 
+@lru_cache(maxsize=64)
 def sqlite_file(url: str) -> Path | None:
     """The database file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
     parsed = make_url(url)
@@ -76,14 +83,21 @@ def sqlite_file(url: str) -> Path | None:
 
 
 @contextmanager
-def transaction(url: str | None, *, write: bool, create: bool = False) -> Iterator[Connection]:
+def transaction(url: str | None, *, write: bool, create: bool = False,
+                one_statement: bool = False) -> Iterator[Connection]:
     """One transaction on the workspace at ``url``, committed if the block succeeds.
 
     Unless ``create`` (only ``init`` creates a workspace), the database must
     exist and be migrated to the current revision. Each call has its own
     engine, disposed at the end: a CLI command makes one call, and a held pool
     would keep SQLite files open.
+
+    ``one_statement``: a read of a single statement, atomic on its own. On PostgreSQL it runs
+    without BEGIN and COMMIT (autocommit): two round trips fewer, which is most of the cost of a
+    lookup the web workspace makes on every request (benchmarks/web_load.py).
     """
+    if one_statement and write:
+        raise ValueError("one_statement is for a read")
     resolved = resolve_url(url)
     path = sqlite_file(resolved)
     if not create and path is not None and not path.exists():
@@ -98,7 +112,10 @@ def transaction(url: str | None, *, write: bool, create: bool = False) -> Iterat
             raise InputError([_db_problem(
                 "DB-UNREACHABLE", f"cannot open the database: {_reason(exc)}", shown(resolved)
             )]) from None
-        with connection, connection.execution_options(**{_WRITE: write}).begin():
+        options: dict[str, Any] = {_WRITE: write}
+        if one_statement and connection.dialect.name == "postgresql":
+            options["isolation_level"] = "AUTOCOMMIT"
+        with connection, connection.execution_options(**options).begin():
             if not create and resolved not in _CURRENT:
                 _require_current(connection, resolved)
                 if _keep_engines:
@@ -131,7 +148,9 @@ def keep_engines() -> None:
 def _create_engine(url: str, pooled: bool = False) -> Engine:
     if make_url(url).get_backend_name() != "sqlite":
         if pooled:
-            return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+            engine = create_engine(url, pool_size=8, max_overflow=8)
+            event.listen(engine, "checkout", _alive_or_replaced)
+            return engine
         return create_engine(url, poolclass=NullPool)
     if pooled:
         engine = create_engine(url, pool_size=8, max_overflow=8,
@@ -151,6 +170,35 @@ def _create_engine(url: str, pooled: bool = False) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _alive_or_replaced(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled PostgreSQL connection checked before use, without a round trip when it is idle and sound.
+
+    What ``pool_pre_ping`` is for (a server restarted, a backend terminated) costs a ``SELECT 1`` on
+    every checkout, that is on every transaction. A server that ends a connection says so on its
+    socket (a FATAL message, then the close): an idle connection's socket that is readable, or a
+    connection psycopg already knows is broken, is pinged for real, and one that fails is replaced
+    (``DisconnectionError``: the pool opens a new one)."""
+    import select as polling
+
+    from sqlalchemy.exc import DisconnectionError
+
+    try:
+        broken = dbapi_connection.closed
+        if not broken and not polling.select([dbapi_connection.fileno()], [], [], 0)[0]:
+            return  # nothing waiting on an idle connection: it is as the server left it
+        if not broken:
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True
+            try:
+                dbapi_connection.execute("SELECT 1")
+            finally:
+                dbapi_connection.autocommit = autocommit
+            return
+    except Exception:  # any failure of the ping: the connection is replaced
+        pass
+    raise DisconnectionError("the database closed this pooled connection")
 
 
 def _reason(exc: DBAPIError) -> str:

@@ -147,11 +147,12 @@ def dashboard(request: Request, deal: str | None = None, party: str | None = Non
     ws = workspace(request)
     day = parse_as_of(as_of)
     rows = []
-    deals = ws.visible_deals(caller.viewer)
+    heads = ws.visible_heads(caller.viewer)
+    deals = list(heads)
     for name in deals:
         if deal and name != deal:
             continue
-        state = ws.state(caller.viewer, name, day)
+        state = ws.state(caller.viewer, name, day, head=heads[name])
         for row in ws.obligations(state, caller.viewer):
             if (party and party != row.get("party")) or (status and status != row.get("status")):
                 continue
@@ -701,8 +702,8 @@ def calendar_feed(request: Request, token: str) -> Response:
         raise HTTPException(404, "not found")
     day = dt.date.today()
     views, states = [], []
-    for name in ws.visible_deals(viewer):
-        state = ws.state(viewer, name, day)
+    for name, head in ws.visible_heads(viewer).items():
+        state = ws.state(viewer, name, day, head=head)
         if state.evaluation is not None:
             views.append(ws.calendar(state, viewer))
             states.append(state)
