@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
@@ -20,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from pipedeal.base import formats
 from pipedeal.base.diagnostics import Diagnostic, InputError
@@ -70,6 +71,53 @@ def render(request: Request, name: str, caller: Caller | None, state: DealState 
     return HTMLResponse(ws.checked_body(state, caller.viewer if caller else None, body), status_code=http_status)
 
 
+# Where a cached page's CSRF token goes: a value no page could hold otherwise (a new one each process).
+CSRF_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
+
+
+def who(viewer: accounts.Viewer) -> tuple:
+    """All of the viewer a page may show or depend on: part of a cached page's key."""
+    return viewer.user_id, viewer.email, viewer.role, tuple(sorted(viewer.grants.items()))
+
+
+class NotCached(Exception):
+    """What the event loop cannot serve from memory (an evaluation, a verify, a page to render): the
+    request goes to a thread instead."""
+
+
+def on_loop_or_thread(handler: Callable[..., Response]) -> Callable[..., Any]:
+    """An async endpoint of ``handler(request, ..., cached_only=)``: served on the event loop from memory
+    (an indexed SELECT or two, no thread hop), or in a thread when something is not in memory yet."""
+    from starlette.concurrency import run_in_threadpool
+
+    async def endpoint(request: Request, *args: Any) -> Response:
+        try:
+            return handler(request, *args, cached_only=True)
+        except NotCached:
+            return await run_in_threadpool(functools.partial(handler, request, *args, cached_only=False))
+
+    return endpoint
+
+
+def render_cached(request: Request, name: str, caller: Caller, key: tuple, context: Callable[[], dict[str, Any]],
+                  state: DealState | None = None, cached_only: bool = False) -> HTMLResponse:
+    """``render`` of a page that is a pure function of ``key`` and of the session's CSRF token: rendered and
+    checked once per key, the token put in at each request (never cached). ``key`` must name everything
+    the page shows: ``who`` is asking, the ``DealState.key`` of each deal it reads, its query. ``cached_only``:
+    ``NotCached`` rather than render."""
+    ws = workspace(request)
+
+    def build() -> tuple[bytes, ...]:
+        body = templates.get_template(name).render(request=request, caller=caller, viewer=caller.viewer,
+                                                   csrf_token=CSRF_SLOT, state=state, **context())
+        return tuple(ws.checked_body(state, caller.viewer, body).encode().split(CSRF_SLOT.encode()))
+
+    parts = ws.page((name, who(caller.viewer), *key), None if cached_only else build)
+    if parts is None:
+        raise NotCached(name)
+    return HTMLResponse(str(escape(caller.csrf_token or "")).encode().join(parts))
+
+
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
     caller = None
     try:
@@ -94,7 +142,7 @@ def require_csrf(caller: Caller, token: str | None) -> None:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request) -> Response:
+async def login_form(request: Request) -> Response:  # no I/O: on the event loop
     token = secrets.token_urlsafe(24)
     response = render(request, "login.html", None, login_token=token, error=None)
     response.set_cookie(security.LOGIN_COOKIE, token, httponly=True, samesite="strict",
@@ -140,27 +188,38 @@ def logout(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = 
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, deal: str | None = None, party: str | None = None, status: str | None = None,
-              as_of: str | None = None) -> Response:
+async def dashboard(request: Request, deal: str | None = None, party: str | None = None, status: str | None = None,
+                    as_of: str | None = None) -> Response:
     """Every obligation the viewer may see across its deals, the soonest due first."""
+    return await _dashboard_endpoint(request, deal, party, status, as_of)
+
+
+def _dashboard(request: Request, deal: str | None, party: str | None, status: str | None, as_of: str | None,
+               cached_only: bool) -> Response:
     caller = require(request)
     ws = workspace(request)
     day = parse_as_of(as_of)
-    rows = []
     heads = ws.visible_heads(caller.viewer)
     deals = list(heads)
-    for name in deals:
-        if deal and name != deal:
-            continue
-        state = ws.state(caller.viewer, name, day, head=heads[name])
-        for row in ws.obligations(state, caller.viewer):
-            if (party and party != row.get("party")) or (status and status != row.get("status")):
-                continue
-            rows.append(row)
-    rows.sort(key=lambda row: (row.get("due") or "9999-12-31", row.get("deal", ""), row.get("id", "")))
+    states = [(ws.peek if cached_only else ws.state)(caller.viewer, name, day, head=heads[name])
+              for name in deals if not deal or name == deal]
+    if None in states:
+        raise NotCached("dashboard")
     feed = f"{request.base_url}feed/{accounts.feed_token(ws.url, caller.viewer)}.ics"
-    return render(request, "dashboard.html", caller, rows=rows, deals=deals, chosen_deal=deal, party=party,
-                  status=status, as_of=day, feed=feed, today=dt.date.today().isoformat())
+    today = dt.date.today().isoformat()
+
+    def context() -> dict[str, Any]:
+        rows = [row for state in states for row in ws.obligations(state, caller.viewer)
+                if not (party and party != row.get("party")) and not (status and status != row.get("status"))]
+        rows.sort(key=lambda row: (row.get("due") or "9999-12-31", row.get("deal", ""), row.get("id", "")))
+        return {"rows": rows, "deals": deals, "chosen_deal": deal, "party": party, "status": status, "as_of": day,
+                "feed": feed, "today": today}
+
+    key = (tuple(state.key for state in states), tuple(deals), deal, party, status, day, feed, today)
+    return render_cached(request, "dashboard.html", caller, key, context, cached_only=cached_only)
+
+
+_dashboard_endpoint = on_loop_or_thread(_dashboard)
 
 
 # A deal's pages -------------------------------------------------------------------------------------
@@ -190,20 +249,29 @@ class DealPage:
 
 
 def deal_page(request: Request, deal: str, as_of: str | None, known_on: str | None,
-              day: dt.date | None = None) -> DealPage:
+              day: dt.date | None = None, cached_only: bool = False) -> DealPage:
     caller = require(request)
     ws = workspace(request)
-    state = ws.state(caller.viewer, deal, day or parse_as_of(as_of), parse_known_on(known_on))
+    state = (ws.peek if cached_only else ws.state)(caller.viewer, deal, day or parse_as_of(as_of),
+                                                    parse_known_on(known_on))
+    if state is None:
+        raise NotCached(deal)
     return DealPage(caller, state, deal, as_of or "", known_on or "")
 
 
 def render_deal(request: Request, name: str, page: DealPage, section: str, http_status: int = 200,
                 **context: Any) -> HTMLResponse:
+    return render(request, name, page.caller, page.state, http_status, **deal_context(request, page, section),
+                  **context)
+
+
+def deal_context(request: Request, page: DealPage, section: str) -> dict[str, Any]:
+    """What every deal page's template reads beside its own figures."""
     ws = workspace(request)
-    return render(request, name, page.caller, page.state, http_status, deal=page.deal, as_of=page.as_of,
-                  known_on=page.known_on, query=page.query, section=section, path=request.url.path,
-                  investors=ws.visible_investors(page.state, page.caller.viewer),
-                  whole_deal=page.caller.viewer.investor_in(page.deal) is None, **context)
+    return {"deal": page.deal, "as_of": page.as_of, "known_on": page.known_on, "query": page.query,
+            "section": section, "path": request.url.path,
+            "investors": ws.visible_investors(page.state, page.caller.viewer),
+            "whole_deal": page.caller.viewer.investor_in(page.deal) is None}
 
 
 def _parties(ws: Workspace, state: DealState, viewer) -> list[dict[str, Any]]:
@@ -230,26 +298,41 @@ def _damages_by_month(ws: Workspace, state: DealState, viewer, report: dict[str,
 
 
 @router.get("/deals/{deal}", response_class=HTMLResponse)
-def deal_overview(request: Request, deal: str, as_of: str | None = None, known_on: str | None = None) -> Response:
+async def deal_overview(request: Request, deal: str, as_of: str | None = None,
+                        known_on: str | None = None) -> Response:
     """A deal: parties, pricing and allocations, capitalization and warrants, deadlines with their computation,
     the Registration Defaults and each visible investor's damages by month (charts with the same figures
     as tables)."""
+    return await _deal_overview_endpoint(request, deal, as_of, known_on)
+
+
+def _deal_overview(request: Request, deal: str, as_of: str | None, known_on: str | None,
+                   cached_only: bool) -> Response:
     from pipedeal.outputs.charts import defaults_timeline_svg
 
-    page = deal_page(request, deal, as_of, known_on)
+    page = deal_page(request, deal, as_of, known_on, cached_only=cached_only)
     ws, viewer, state = workspace(request), page.caller.viewer, page.state
-    document = ws.evaluation_document(state, viewer)
 
-    def drawn() -> dict[str, Any]:
-        if state.report is None:
-            return {}
-        return {"timeline": Markup(defaults_timeline_svg(document)),
-                "damages": _damages_by_month(ws, state, viewer, document)}
+    def context() -> dict[str, Any]:
+        document = ws.evaluation_document(state, viewer)
 
-    # Drawn once per ledger state and visibility (the timeline alone is most of the page's time).
-    charts = state.view(("overview charts", viewer.investor_in(deal)), drawn)
-    return render_deal(request, "deal.html", page, "overview", report=document, parties=_parties(ws, state, viewer),
-                       obligations=ws.obligations(state, viewer), charts=charts)
+        def drawn() -> dict[str, Any]:
+            if state.report is None:
+                return {}
+            return {"timeline": Markup(defaults_timeline_svg(document)),
+                    "damages": _damages_by_month(ws, state, viewer, document)}
+
+        # Drawn once per ledger state and visibility (the timeline alone is most of the page's time).
+        charts = state.view(("overview charts", viewer.investor_in(deal)), drawn)
+        return {**deal_context(request, page, "overview"), "report": document,
+                "parties": _parties(ws, state, viewer), "obligations": ws.obligations(state, viewer), "charts": charts}
+
+    # The whole page, once per ledger state, viewer and point in time (its links keep as_of and known_on).
+    key = (state.key, page.deal, page.as_of, page.known_on, request.url.path)
+    return render_cached(request, "deal.html", page.caller, key, context, state, cached_only)
+
+
+_deal_overview_endpoint = on_loop_or_thread(_deal_overview)
 
 
 @router.get("/deals/{deal}/damages/{investor}", response_class=HTMLResponse)

@@ -28,6 +28,7 @@ from pipedeal.storage.database import transaction
 from pipedeal.storage.models import Deal
 
 CACHE_ENTRIES = 256
+PAGE_ENTRIES = 256  # rendered pages (a deal page is some 100 kB)
 _HEAD = (Deal.head_seq, Deal.head_hash, Deal.quotes_seq, Deal.quotes_hash, Deal.terms_hash)  # a deal's state
 AUDIT_SECONDS = 5.0  # how stale "verified" on a page may be after a row is edited behind the ledger's back
 
@@ -47,6 +48,7 @@ class DealState:
     evaluation: Any
     problems: list[Diagnostic]
     head: tuple
+    key: tuple = ()  # the cache's key of this state: (deal, head, as_of, known_on, what verify found)
     _views: dict[tuple, Any] = field(default_factory=dict)
 
     @property
@@ -84,6 +86,7 @@ class Workspace:
         keep_engines()
         self.url = resolve_url(url)
         self._cache: OrderedDict[tuple, DealState] = OrderedDict()
+        self._pages: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._others: dict[tuple[str, str], Others] = {}
         self._audits: dict[str, tuple[tuple, float, tuple]] = {}
@@ -111,8 +114,9 @@ class Workspace:
             row = connection.execute(select(*_HEAD).where(Deal.name == deal)).one_or_none()
         return None if row is None else tuple(row)
 
-    def _audit(self, deal: str, head: tuple) -> tuple:
-        """What ``verify`` finds in the deal's ledger now (as of at most ``AUDIT_SECONDS`` ago).
+    def _audit(self, deal: str, head: tuple, known_only: bool = False) -> tuple | None:
+        """What ``verify`` finds in the deal's ledger now (as of at most ``AUDIT_SECONDS`` ago); with
+        ``known_only``, None when it is due (verifying reads the whole ledger: not on the event loop).
 
         A write moves the head, but a row edited in the database behind the ledger's back does not:
         so the whole chain is verified again every few seconds, and what it finds is part of the
@@ -124,6 +128,8 @@ class Workspace:
             known = self._audits.get(deal)
         if known is not None and known[0] == head and now - known[1] < AUDIT_SECONDS:
             return known[2]
+        if known_only:
+            return None
         findings = tuple(sorted({f"{finding.code}:{finding.seq}" for finding in store.verify(self.url, deal)}))
         with self._lock:
             self._audits[deal] = (head, now, findings)
@@ -158,26 +164,49 @@ class Workspace:
         except OverflowError:  # a date near 9999-12-31: the deal's windows run past the last date there is
             raise InputError([Diagnostic("CALENDAR-RANGE", f"{as_of.isoformat()} is too far in the future to "
                                          "evaluate", field="as_of")]) from None
+        state.key = key
         with self._lock:
             self._cache[key] = state
             while len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
         return state
 
-    def peek(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None = None
-             ) -> DealState | None:
-        """``state(...)`` when it is cached (a few indexed SELECTs, no evaluation), else None: what an async
-        endpoint may call on the event loop before handing a miss to a thread."""
-        return self._cached(viewer, deal, as_of, known_on)[1]
+    def page(self, key: tuple, build: Callable[[], Any] | None) -> Any:
+        """A rendered page kept by ``key``, which must name everything the page shows (the viewer, the
+        ``DealState.key`` of each deal it reads, the query): built once, then served from memory until a
+        write moves a head (a new key) or newer pages push it out. With no ``build``: None when absent."""
+        with self._lock:
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
+                return found
+        if build is None:
+            return None
+        built = build()
+        with self._lock:
+            self._pages[key] = built
+            while len(self._pages) > PAGE_ENTRIES:
+                self._pages.popitem(last=False)
+        return built
+
+    def peek(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None = None,
+             head: tuple | None = None) -> DealState | None:
+        """``state(...)`` when it is cached and its ledger's audit is not due (one indexed SELECT at most,
+        no evaluation, no verify), else None: what an async endpoint may call on the event loop before
+        handing a miss to a thread."""
+        return self._cached(viewer, deal, as_of, known_on, head, known_only=True)[1]
 
     def _cached(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None,
-                head: tuple | None = None) -> tuple[tuple, DealState | None]:
+                head: tuple | None = None, known_only: bool = False) -> tuple[tuple, DealState | None]:
         if not viewer.sees_deal(deal):
             raise NotVisible(deal)
         head = head or self._head(deal)
         if head is None:
             raise NotVisible(deal)
-        key = (deal, head, as_of, known_on, self._audit(deal, head))
+        audit = self._audit(deal, head, known_only)
+        if audit is None:
+            return (), None
+        key = (deal, head, as_of, known_on, audit)
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
