@@ -80,31 +80,11 @@ def who(viewer: accounts.Viewer) -> tuple:
     return viewer.user_id, viewer.email, viewer.role, tuple(sorted(viewer.grants.items()))
 
 
-class NotCached(Exception):
-    """What the event loop cannot serve from memory (an evaluation, a verify, a page to render): the
-    request goes to a thread instead."""
-
-
-def on_loop_or_thread(handler: Callable[..., Response]) -> Callable[..., Any]:
-    """An async endpoint of ``handler(request, ..., cached_only=)``: served on the event loop from memory
-    (an indexed SELECT or two, no thread hop), or in a thread when something is not in memory yet."""
-    from starlette.concurrency import run_in_threadpool
-
-    async def endpoint(request: Request, *args: Any) -> Response:
-        try:
-            return handler(request, *args, cached_only=True)
-        except NotCached:
-            return await run_in_threadpool(functools.partial(handler, request, *args, cached_only=False))
-
-    return endpoint
-
-
 def render_cached(request: Request, name: str, caller: Caller, key: tuple, context: Callable[[], dict[str, Any]],
-                  state: DealState | None = None, cached_only: bool = False) -> HTMLResponse:
+                  state: DealState | None = None) -> HTMLResponse:
     """``render`` of a page that is a pure function of ``key`` and of the session's CSRF token: rendered and
     checked once per key, the token put in at each request (never cached). ``key`` must name everything
-    the page shows: ``who`` is asking, the ``DealState.key`` of each deal it reads, its query. ``cached_only``:
-    ``NotCached`` rather than render."""
+    the page shows: ``who`` is asking, the ``DealState.key`` of each deal it reads, its query."""
     ws = workspace(request)
 
     def build() -> tuple[bytes, ...]:
@@ -112,9 +92,7 @@ def render_cached(request: Request, name: str, caller: Caller, key: tuple, conte
                                                    csrf_token=CSRF_SLOT, state=state, **context())
         return tuple(ws.checked_body(state, caller.viewer, body).encode().split(CSRF_SLOT.encode()))
 
-    parts = ws.page((name, who(caller.viewer), *key), None if cached_only else build)
-    if parts is None:
-        raise NotCached(name)
+    parts = ws.page((name, who(caller.viewer), *key), build)
     return HTMLResponse(str(escape(caller.csrf_token or "")).encode().join(parts))
 
 
@@ -188,23 +166,15 @@ def logout(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = 
 
 
 @router.get("/", response_class=HTMLResponse)
-async def dashboard(request: Request, deal: str | None = None, party: str | None = None, status: str | None = None,
-                    as_of: str | None = None) -> Response:
+def dashboard(request: Request, deal: str | None = None, party: str | None = None, status: str | None = None,
+              as_of: str | None = None) -> Response:
     """Every obligation the viewer may see across its deals, the soonest due first."""
-    return await _dashboard_endpoint(request, deal, party, status, as_of)
-
-
-def _dashboard(request: Request, deal: str | None, party: str | None, status: str | None, as_of: str | None,
-               cached_only: bool) -> Response:
     caller = require(request)
     ws = workspace(request)
     day = parse_as_of(as_of)
     heads = ws.visible_heads(caller.viewer)
     deals = list(heads)
-    states = [(ws.peek if cached_only else ws.state)(caller.viewer, name, day, head=heads[name])
-              for name in deals if not deal or name == deal]
-    if None in states:
-        raise NotCached("dashboard")
+    states = [ws.state(caller.viewer, name, day, head=heads[name]) for name in deals if not deal or name == deal]
     feed = f"{request.base_url}feed/{accounts.feed_token(ws.url, caller.viewer)}.ics"
     today = dt.date.today().isoformat()
 
@@ -216,10 +186,7 @@ def _dashboard(request: Request, deal: str | None, party: str | None, status: st
                 "feed": feed, "today": today}
 
     key = (tuple(state.key for state in states), tuple(deals), deal, party, status, day, feed, today)
-    return render_cached(request, "dashboard.html", caller, key, context, cached_only=cached_only)
-
-
-_dashboard_endpoint = on_loop_or_thread(_dashboard)
+    return render_cached(request, "dashboard.html", caller, key, context)
 
 
 # A deal's pages -------------------------------------------------------------------------------------
@@ -249,13 +216,10 @@ class DealPage:
 
 
 def deal_page(request: Request, deal: str, as_of: str | None, known_on: str | None,
-              day: dt.date | None = None, cached_only: bool = False) -> DealPage:
+              day: dt.date | None = None) -> DealPage:
     caller = require(request)
     ws = workspace(request)
-    state = (ws.peek if cached_only else ws.state)(caller.viewer, deal, day or parse_as_of(as_of),
-                                                    parse_known_on(known_on))
-    if state is None:
-        raise NotCached(deal)
+    state = ws.state(caller.viewer, deal, day or parse_as_of(as_of), parse_known_on(known_on))
     return DealPage(caller, state, deal, as_of or "", known_on or "")
 
 
@@ -298,19 +262,13 @@ def _damages_by_month(ws: Workspace, state: DealState, viewer, report: dict[str,
 
 
 @router.get("/deals/{deal}", response_class=HTMLResponse)
-async def deal_overview(request: Request, deal: str, as_of: str | None = None,
-                        known_on: str | None = None) -> Response:
+def deal_overview(request: Request, deal: str, as_of: str | None = None, known_on: str | None = None) -> Response:
     """A deal: parties, pricing and allocations, capitalization and warrants, deadlines with their computation,
     the Registration Defaults and each visible investor's damages by month (charts with the same figures
     as tables)."""
-    return await _deal_overview_endpoint(request, deal, as_of, known_on)
-
-
-def _deal_overview(request: Request, deal: str, as_of: str | None, known_on: str | None,
-                   cached_only: bool) -> Response:
     from pipedeal.outputs.charts import defaults_timeline_svg
 
-    page = deal_page(request, deal, as_of, known_on, cached_only=cached_only)
+    page = deal_page(request, deal, as_of, known_on)
     ws, viewer, state = workspace(request), page.caller.viewer, page.state
 
     def context() -> dict[str, Any]:
@@ -329,10 +287,7 @@ def _deal_overview(request: Request, deal: str, as_of: str | None, known_on: str
 
     # The whole page, once per ledger state, viewer and point in time (its links keep as_of and known_on).
     key = (state.key, page.deal, page.as_of, page.known_on, request.url.path)
-    return render_cached(request, "deal.html", page.caller, key, context, state, cached_only)
-
-
-_deal_overview_endpoint = on_loop_or_thread(_deal_overview)
+    return render_cached(request, "deal.html", page.caller, key, context, state)
 
 
 @router.get("/deals/{deal}/damages/{investor}", response_class=HTMLResponse)

@@ -171,17 +171,15 @@ class Workspace:
                 self._cache.popitem(last=False)
         return state
 
-    def page(self, key: tuple, build: Callable[[], Any] | None) -> Any:
+    def page(self, key: tuple, build: Callable[[], Any]) -> Any:
         """A rendered page kept by ``key``, which must name everything the page shows (the viewer, the
         ``DealState.key`` of each deal it reads, the query): built once, then served from memory until a
-        write moves a head (a new key) or newer pages push it out. With no ``build``: None when absent."""
+        write moves a head (a new key) or newer pages push it out."""
         with self._lock:
             found = self._pages.get(key)
             if found is not None:
                 self._pages.move_to_end(key)
                 return found
-        if build is None:
-            return None
         built = build()
         with self._lock:
             self._pages[key] = built
@@ -189,12 +187,12 @@ class Workspace:
                 self._pages.popitem(last=False)
         return built
 
-    def peek(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None = None,
-             head: tuple | None = None) -> DealState | None:
+    def peek(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None = None
+             ) -> DealState | None:
         """``state(...)`` when it is cached and its ledger's audit is not due (one indexed SELECT at most,
         no evaluation, no verify), else None: what an async endpoint may call on the event loop before
         handing a miss to a thread."""
-        return self._cached(viewer, deal, as_of, known_on, head, known_only=True)[1]
+        return self._cached(viewer, deal, as_of, known_on, known_only=True)[1]
 
     def _cached(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None,
                 head: tuple | None = None, known_only: bool = False) -> tuple[tuple, DealState | None]:
