@@ -74,6 +74,11 @@ def _db_problem(code: str, message: str, url: str) -> Diagnostic:
 
 
 @lru_cache(maxsize=64)
+def _backend(url: str) -> str:
+    return make_url(url).get_backend_name()
+
+
+@lru_cache(maxsize=64)
 def sqlite_file(url: str) -> Path | None:
     """The database file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
     parsed = make_url(url)
@@ -94,7 +99,9 @@ def transaction(url: str | None, *, write: bool, create: bool = False,
 
     ``one_statement``: a read of a single statement, atomic on its own. On PostgreSQL it runs
     without BEGIN and COMMIT (autocommit): two round trips fewer, which is most of the cost of a
-    lookup the web workspace makes on every request (benchmarks/web_load.py).
+    lookup the web workspace makes on every request (benchmarks/web_load.py). Its connections are
+    an engine's of their own, in autocommit from the start (switching a pooled connection to
+    autocommit and back costs as much CPU as the rest of such a lookup).
     """
     if one_statement and write:
         raise ValueError("one_statement is for a read")
@@ -103,8 +110,9 @@ def transaction(url: str | None, *, write: bool, create: bool = False,
     if not create and path is not None and not path.exists():
         raise InputError([_db_problem(
             "WORKSPACE-MISSING", f"there is no pipedeal workspace here: {INIT_HINT}", str(path))])
-    kept = _KEPT_ENGINES.get(resolved) if _keep_engines else None
-    engine = kept or _create_engine(resolved, pooled=_keep_engines)
+    autocommit = one_statement and _backend(resolved) == "postgresql"
+    kept = _KEPT_ENGINES.get((resolved, autocommit)) if _keep_engines else None
+    engine = kept or _create_engine(resolved, pooled=_keep_engines, autocommit=autocommit)
     try:
         try:
             connection = engine.connect()
@@ -112,10 +120,7 @@ def transaction(url: str | None, *, write: bool, create: bool = False,
             raise InputError([_db_problem(
                 "DB-UNREACHABLE", f"cannot open the database: {_reason(exc)}", shown(resolved)
             )]) from None
-        options: dict[str, Any] = {_WRITE: write}
-        if one_statement and connection.dialect.name == "postgresql":
-            options["isolation_level"] = "AUTOCOMMIT"
-        with connection, connection.execution_options(**options).begin():
+        with connection, connection.execution_options(**{_WRITE: write}).begin():
             if not create and resolved not in _CURRENT:
                 _require_current(connection, resolved)
                 if _keep_engines:
@@ -127,7 +132,7 @@ def transaction(url: str | None, *, write: bool, create: bool = False,
         )]) from exc
     finally:
         if _keep_engines:
-            _KEPT_ENGINES.setdefault(resolved, engine)
+            _KEPT_ENGINES.setdefault((resolved, autocommit), engine)
         else:
             engine.dispose()
 
@@ -135,7 +140,7 @@ def transaction(url: str | None, *, write: bool, create: bool = False,
 # A long-running process (the web workspace) keeps one pooled engine per database and checks the
 # schema revision once: a command line run opens, uses and closes its own.
 _keep_engines = False
-_KEPT_ENGINES: dict[str, Engine] = {}
+_KEPT_ENGINES: dict[tuple[str, bool], Engine] = {}  # by URL and autocommit
 _CURRENT: set[str] = set()
 
 
@@ -145,13 +150,14 @@ def keep_engines() -> None:
     _keep_engines = True
 
 
-def _create_engine(url: str, pooled: bool = False) -> Engine:
+def _create_engine(url: str, pooled: bool = False, autocommit: bool = False) -> Engine:
     if make_url(url).get_backend_name() != "sqlite":
+        isolation = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
         if pooled:
-            engine = create_engine(url, pool_size=8, max_overflow=8)
+            engine = create_engine(url, pool_size=8, max_overflow=8, **isolation)
             event.listen(engine, "checkout", _alive_or_replaced)
             return engine
-        return create_engine(url, poolclass=NullPool)
+        return create_engine(url, poolclass=NullPool, **isolation)
     if pooled:
         engine = create_engine(url, pool_size=8, max_overflow=8,
                                connect_args={"timeout": _SQLITE_BUSY_SECONDS, "check_same_thread": False})

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.outputs.visibility import Others, for_investor, leaks, others_of
@@ -30,6 +30,9 @@ from pipedeal.storage.models import Deal
 CACHE_ENTRIES = 256
 PAGE_ENTRIES = 256  # rendered pages (a deal page is some 100 kB)
 _HEAD = (Deal.head_seq, Deal.head_hash, Deal.quotes_seq, Deal.quotes_hash, Deal.terms_hash)  # a deal's state
+# Built once: read on every request (SQLAlchemy builds and keys a statement anew each time it is written).
+_HEAD_QUERY = select(*_HEAD).where(Deal.name == bindparam("deal"))
+_HEADS_QUERY = select(Deal.name, *_HEAD).order_by(Deal.name)
 AUDIT_SECONDS = 5.0  # how stale "verified" on a page may be after a row is edited behind the ledger's back
 
 
@@ -104,14 +107,14 @@ class Workspace:
         """Each deal the viewer may see, by name, with its head (what ``state(..., head=)`` takes): one
         SELECT for every deal, where ``visible_deals`` and then ``state`` would make one per deal more."""
         with transaction(self.url, write=False, one_statement=True) as connection:
-            rows = connection.execute(select(Deal.name, *_HEAD).order_by(Deal.name)).all()
+            rows = connection.execute(_HEADS_QUERY).all()
         return {row[0]: tuple(row[1:]) for row in rows if viewer.sees_deal(row[0])}
 
     def _head(self, deal: str) -> tuple | None:
         if storable(deal) != deal:  # a NUL or a lone surrogate from a URL: no deal is named so
             return None
         with transaction(self.url, write=False, one_statement=True) as connection:
-            row = connection.execute(select(*_HEAD).where(Deal.name == deal)).one_or_none()
+            row = connection.execute(_HEAD_QUERY, {"deal": deal}).one_or_none()
         return None if row is None else tuple(row)
 
     def _audit(self, deal: str, head: tuple, known_only: bool = False) -> tuple | None:
