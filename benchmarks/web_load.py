@@ -18,8 +18,10 @@ for ``--seconds`` after a 3 s warm-up (the evaluations cached, the connections o
 
 Printed for each: requests, requests/s, p50 / p95 / p99 latency and each over the trivial page's
 (pair by pair in one run: the same clients, the same moments of the shared machine), and the errors
-(any status but 200, any exception: must be 0). The client runs on the same 2 cores as the server,
-so the absolute figures include its own cost; the ratios are what compares across runs.
+(any status but 200, any exception: must be 0); then the CPU time the server's processes and the
+client spent per request over the measured window (what other loads on the machine change least).
+The client runs on the same 2 cores as the server, so the absolute figures include its own cost; the
+ratios are what compares across runs.
 ``--profile FILE`` runs the server under cProfile (one worker) and writes its stats there on stop (the
 main thread only: the sync endpoints' threads are not in it). ``--src DIR`` runs the server from another
 tree's ``src`` (e.g. ``git archive <commit> src | tar -x -C /tmp/before``): a before/after, run back to back.
@@ -90,12 +92,25 @@ def start_server(url: str, port: int, workers: int, workdir: Path, profile: str 
     raise SystemExit("pipedeal serve did not answer")
 
 
+def spare_the_client() -> None:
+    """httpcore asks which async library runs it by ``import sniffio`` on every lock and request; without
+    sniffio installed (anyio no longer needs it) each ask is a failed import, a search of the whole
+    sys.path: some 4 per request, half a millisecond of this client's CPU on the cores the server shares.
+    ``None`` in sys.modules makes that import fail at once, with the same answer (asyncio)."""
+    if importlib.util.find_spec("sniffio") is None:
+        sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
+
+
 async def client_loop(base: str, cookies: dict[str, str], until: float, warm_until: float,
                       latencies: dict[str, list[float]], errors: list[str], offset: int) -> None:
     import httpx
 
     names = list(PAGES)
-    async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=30,
+    # The session cookie as a header, not through httpx's cookie jar (urllib's cookie policy run on every
+    # request, for one cookie that never changes); the /login form's own cookie is dropped as it comes:
+    # GET /login does not read it. The same requests reach the server, for less of the shared CPU.
+    session = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    async with httpx.AsyncClient(base_url=base, headers={"cookie": session}, timeout=30,
                                  limits=httpx.Limits(max_connections=1)) as client:
         turn = offset
         while True:
@@ -107,6 +122,7 @@ async def client_loop(base: str, cookies: dict[str, str], until: float, warm_unt
             started = time.perf_counter()
             try:
                 answer = await client.get(PAGES[name])
+                client.cookies.clear()
                 ok = answer.status_code == 200
                 why = f"{name}: {answer.status_code}"
             except httpx.HTTPError as exc:
@@ -124,16 +140,41 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def drive(base: str, cookies: dict[str, str], clients: int, seconds: float
-                ) -> tuple[dict[str, list[float]], list[str], float]:
+def cpu_seconds(server: int) -> tuple[float, float]:
+    """CPU time (user + system) used so far by the server (its process and its workers) and by this client."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if entry.name == str(server) or fields[1] == str(server):  # the server, or one of its workers
+            used += int(fields[11]) + int(fields[12])
+    return used / ticks, time.process_time()
+
+
+async def drive(base: str, cookies: dict[str, str], clients: int, seconds: float, server: int
+                ) -> tuple[dict[str, list[float]], list[str], float, tuple[float, float]]:
     latencies: dict[str, list[float]] = {name: [] for name in PAGES}
     errors: list[str] = []
     start = time.perf_counter()
     warm_until = start + 3.0
     until = warm_until + seconds
-    await asyncio.gather(*(client_loop(base, cookies, until, warm_until, latencies, errors, number)
-                           for number in range(clients)))
-    return latencies, errors, time.perf_counter() - warm_until
+    spent: list[tuple[float, float]] = []
+
+    async def meter() -> None:  # CPU used over the measured window only (not the warm-up)
+        await asyncio.sleep(warm_until - time.perf_counter())
+        spent.append(cpu_seconds(server))
+        await asyncio.sleep(until - time.perf_counter())
+        spent.append(cpu_seconds(server))
+
+    await asyncio.gather(meter(), *(client_loop(base, cookies, until, warm_until, latencies, errors, number)
+                                    for number in range(clients)))
+    cpu = (spent[1][0] - spent[0][0], spent[1][1] - spent[0][1])
+    return latencies, errors, time.perf_counter() - warm_until, cpu
 
 
 def main() -> None:
@@ -172,7 +213,9 @@ def main() -> None:
             signed.raise_for_status()
             cookies = dict(signed.cookies)
             load_before = os.getloadavg()[0]
-            latencies, errors, elapsed = asyncio.run(drive(base, cookies, args.clients, args.seconds))
+            spare_the_client()
+            latencies, errors, elapsed, cpu = asyncio.run(drive(base, cookies, args.clients, args.seconds,
+                                                               process.pid))
             load_after = os.getloadavg()[0]
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=60)
@@ -207,6 +250,8 @@ def main() -> None:
     print(f"all: {total} requests, {total / elapsed:.1f}/s; mean latency "
           f"{statistics.fmean(v for values in latencies.values() for v in values) * 1000:.1f} ms; "
           f"errors: {len(errors)}" + (f" (first: {errors[:5]})" if errors else ""))
+    print(f"CPU per request (all pages, the measured window): server {cpu[0] / total * 1000:.2f} ms, "
+          f"this client {cpu[1] / total * 1000:.2f} ms (the database's own is not counted)")
     if "Traceback" in served_log:
         print("the server logged an internal error:\n" + served_log[-3000:])
     if errors or not met:

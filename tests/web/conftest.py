@@ -74,15 +74,15 @@ def _users() -> dict[str, User]:
     return users
 
 
-def start_server(db_url: str, workdir: Path, cache_dir: Path) -> WebServer:
+def start_server(db_url: str, workdir: Path, cache_dir: Path, workers: int = 1) -> WebServer:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "PIPEDEAL_DB"}
     env["PIPEDEAL_CACHE_DIR"] = str(cache_dir)
     log = workdir / "serve.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "pipedeal.interfaces.cli", "serve", "--db", db_url, "--port", str(port),
-         "--init-bundled"], cwd=workdir, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL)
+         "--init-bundled", "--workers", str(workers)], cwd=workdir, env=env, stdout=log.open("w"),
+        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     server = WebServer(f"http://127.0.0.1:{port}", db_url, process, log)
     deadline = time.monotonic() + 180
     while True:

@@ -1734,7 +1734,9 @@ def serve(
     for stop in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop, _stopped)
     uvicorn.run("pipedeal.interfaces.web.app:from_environment", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", server_header=False,
+                # log_level warning already silences the access log; access_log=False also spares each
+                # request the building of its line
+                workers=workers, log_level="warning", access_log=False, server_header=False,
                 proxy_headers=forwarded_allow_ips is not None, forwarded_allow_ips=forwarded_allow_ips)
 
 

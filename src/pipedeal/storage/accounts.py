@@ -17,7 +17,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.storage.database import transaction
@@ -278,17 +278,20 @@ def _verified(stored: str, password: str) -> bool:
         return False
 
 
+# Built once: every signed-in request runs it, and SQLAlchemy builds and keys a statement anew each time.
+_SESSION_QUERY = (select(WebSession.csrf_token, WebSession.expires_at, User.id, User.email, User.role,
+                         UserGrant.deal_name, UserGrant.investor)
+                  .join(User, User.id == WebSession.user_id)
+                  .outerjoin(UserGrant, UserGrant.user_id == User.id)
+                  .where(WebSession.id_hash == bindparam("id_hash")))
+
+
 def session_viewer(url: str, token: str, now: dt.datetime | None = None) -> tuple[Viewer, str] | None:
     """The viewer and CSRF token of a live session, or None. One SELECT (the session, its user and the
     user's grants joined): every signed-in request pays for it, so one round trip, not three."""
     now = now or _now()
-    with transaction(url, write=False) as connection:
-        rows = connection.execute(
-            select(WebSession.csrf_token, WebSession.expires_at, User.id, User.email, User.role,
-                   UserGrant.deal_name, UserGrant.investor)
-            .join(User, User.id == WebSession.user_id)
-            .outerjoin(UserGrant, UserGrant.user_id == User.id)
-            .where(WebSession.id_hash == _digest(token))).all()
+    with transaction(url, write=False, one_statement=True) as connection:
+        rows = connection.execute(_SESSION_QUERY, {"id_hash": _digest(token)}).all()
     if not rows or rows[0].expires_at <= now:
         return None
     return _joined_viewer(rows), rows[0].csrf_token
@@ -308,7 +311,7 @@ def sign_out(url: str, token: str) -> None:
 
 def token_viewer(url: str, token: str) -> Viewer | None:
     """The user an API token belongs to, or None (one SELECT, as ``session_viewer``)."""
-    with transaction(url, write=False) as connection:
+    with transaction(url, write=False, one_statement=True) as connection:
         rows = connection.execute(
             select(User.id, User.email, User.role, UserGrant.deal_name, UserGrant.investor)
             .select_from(ApiToken).join(User, User.id == ApiToken.user_id)

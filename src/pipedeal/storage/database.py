@@ -44,7 +44,13 @@ _INIT_LOCK = 0x70697065  # PostgreSQL advisory lock serialising concurrent `init
 
 def resolve_url(url: str | None) -> str:
     """The database URL: the explicit one, else ``$PIPEDEAL_DB``, else ./pipedeal.db."""
-    chosen = url or os.environ.get(ENV_VAR) or DEFAULT_URL
+    return _resolved(url or os.environ.get(ENV_VAR) or DEFAULT_URL)
+
+
+@lru_cache(maxsize=64)
+def _resolved(chosen: str) -> str:
+    # Cached: every transaction of the web workspace resolves the same URL again (a refused URL raises,
+    # and an exception is never cached).
     try:
         parsed = make_url(chosen)
     except ArgumentError:
@@ -67,6 +73,12 @@ def _db_problem(code: str, message: str, url: str) -> Diagnostic:
     return Diagnostic(code, message, file=url)
 
 
+@lru_cache(maxsize=64)
+def _backend(url: str) -> str:
+    return make_url(url).get_backend_name()
+
+
+@lru_cache(maxsize=64)
 def sqlite_file(url: str) -> Path | None:
     """The database file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
     parsed = make_url(url)
@@ -76,21 +88,31 @@ def sqlite_file(url: str) -> Path | None:
 
 
 @contextmanager
-def transaction(url: str | None, *, write: bool, create: bool = False) -> Iterator[Connection]:
+def transaction(url: str | None, *, write: bool, create: bool = False,
+                one_statement: bool = False) -> Iterator[Connection]:
     """One transaction on the workspace at ``url``, committed if the block succeeds.
 
     Unless ``create`` (only ``init`` creates a workspace), the database must
     exist and be migrated to the current revision. Each call has its own
     engine, disposed at the end: a CLI command makes one call, and a held pool
     would keep SQLite files open.
+
+    ``one_statement``: a read of a single statement, atomic on its own. On PostgreSQL it runs
+    without BEGIN and COMMIT (autocommit): two round trips fewer, which is most of the cost of a
+    lookup the web workspace makes on every request (benchmarks/web_load.py). Its connections are
+    an engine's of their own, in autocommit from the start (switching a pooled connection to
+    autocommit and back costs as much CPU as the rest of such a lookup).
     """
+    if one_statement and write:
+        raise ValueError("one_statement is for a read")
     resolved = resolve_url(url)
     path = sqlite_file(resolved)
     if not create and path is not None and not path.exists():
         raise InputError([_db_problem(
             "WORKSPACE-MISSING", f"there is no pipedeal workspace here: {INIT_HINT}", str(path))])
-    kept = _KEPT_ENGINES.get(resolved) if _keep_engines else None
-    engine = kept or _create_engine(resolved, pooled=_keep_engines)
+    autocommit = one_statement and _backend(resolved) == "postgresql"
+    kept = _KEPT_ENGINES.get((resolved, autocommit)) if _keep_engines else None
+    engine = kept or _create_engine(resolved, pooled=_keep_engines, autocommit=autocommit)
     try:
         try:
             connection = engine.connect()
@@ -110,7 +132,7 @@ def transaction(url: str | None, *, write: bool, create: bool = False) -> Iterat
         )]) from exc
     finally:
         if _keep_engines:
-            _KEPT_ENGINES.setdefault(resolved, engine)
+            _KEPT_ENGINES.setdefault((resolved, autocommit), engine)
         else:
             engine.dispose()
 
@@ -118,7 +140,7 @@ def transaction(url: str | None, *, write: bool, create: bool = False) -> Iterat
 # A long-running process (the web workspace) keeps one pooled engine per database and checks the
 # schema revision once: a command line run opens, uses and closes its own.
 _keep_engines = False
-_KEPT_ENGINES: dict[str, Engine] = {}
+_KEPT_ENGINES: dict[tuple[str, bool], Engine] = {}  # by URL and autocommit
 _CURRENT: set[str] = set()
 
 
@@ -128,11 +150,14 @@ def keep_engines() -> None:
     _keep_engines = True
 
 
-def _create_engine(url: str, pooled: bool = False) -> Engine:
+def _create_engine(url: str, pooled: bool = False, autocommit: bool = False) -> Engine:
     if make_url(url).get_backend_name() != "sqlite":
+        isolation = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
         if pooled:
-            return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
-        return create_engine(url, poolclass=NullPool)
+            engine = create_engine(url, pool_size=8, max_overflow=8, **isolation)
+            event.listen(engine, "checkout", _alive_or_replaced)
+            return engine
+        return create_engine(url, poolclass=NullPool, **isolation)
     if pooled:
         engine = create_engine(url, pool_size=8, max_overflow=8,
                                connect_args={"timeout": _SQLITE_BUSY_SECONDS, "check_same_thread": False})
@@ -151,6 +176,35 @@ def _create_engine(url: str, pooled: bool = False) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _alive_or_replaced(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled PostgreSQL connection checked before use, without a round trip when it is idle and sound.
+
+    What ``pool_pre_ping`` is for (a server restarted, a backend terminated) costs a ``SELECT 1`` on
+    every checkout, that is on every transaction. A server that ends a connection says so on its
+    socket (a FATAL message, then the close): an idle connection's socket that is readable, or a
+    connection psycopg already knows is broken, is pinged for real, and one that fails is replaced
+    (``DisconnectionError``: the pool opens a new one)."""
+    import select as polling
+
+    from sqlalchemy.exc import DisconnectionError
+
+    try:
+        broken = dbapi_connection.closed
+        if not broken and not polling.select([dbapi_connection.fileno()], [], [], 0)[0]:
+            return  # nothing waiting on an idle connection: it is as the server left it
+        if not broken:
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True
+            try:
+                dbapi_connection.execute("SELECT 1")
+            finally:
+                dbapi_connection.autocommit = autocommit
+            return
+    except Exception:  # any failure of the ping: the connection is replaced
+        pass
+    raise DisconnectionError("the database closed this pooled connection")
 
 
 def _reason(exc: DBAPIError) -> str:

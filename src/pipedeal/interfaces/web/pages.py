@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
@@ -20,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from pipedeal.base import formats
 from pipedeal.base.diagnostics import Diagnostic, InputError
@@ -70,6 +71,31 @@ def render(request: Request, name: str, caller: Caller | None, state: DealState 
     return HTMLResponse(ws.checked_body(state, caller.viewer if caller else None, body), status_code=http_status)
 
 
+# Where a cached page's CSRF token goes: a value no page could hold otherwise (a new one each process).
+CSRF_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
+
+
+def who(viewer: accounts.Viewer) -> tuple:
+    """All of the viewer a page may show or depend on: part of a cached page's key."""
+    return viewer.user_id, viewer.email, viewer.role, tuple(sorted(viewer.grants.items()))
+
+
+def render_cached(request: Request, name: str, caller: Caller, key: tuple, context: Callable[[], dict[str, Any]],
+                  state: DealState | None = None) -> HTMLResponse:
+    """``render`` of a page that is a pure function of ``key`` and of the session's CSRF token: rendered and
+    checked once per key, the token put in at each request (never cached). ``key`` must name everything
+    the page shows: ``who`` is asking, the ``DealState.key`` of each deal it reads, its query."""
+    ws = workspace(request)
+
+    def build() -> tuple[bytes, ...]:
+        body = templates.get_template(name).render(request=request, caller=caller, viewer=caller.viewer,
+                                                   csrf_token=CSRF_SLOT, state=state, **context())
+        return tuple(ws.checked_body(state, caller.viewer, body).encode().split(CSRF_SLOT.encode()))
+
+    parts = ws.page((name, who(caller.viewer), *key), build)
+    return HTMLResponse(str(escape(caller.csrf_token or "")).encode().join(parts))
+
+
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
     caller = None
     try:
@@ -94,7 +120,7 @@ def require_csrf(caller: Caller, token: str | None) -> None:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request) -> Response:
+async def login_form(request: Request) -> Response:  # no I/O: on the event loop
     token = secrets.token_urlsafe(24)
     response = render(request, "login.html", None, login_token=token, error=None)
     response.set_cookie(security.LOGIN_COOKIE, token, httponly=True, samesite="strict",
@@ -146,20 +172,21 @@ def dashboard(request: Request, deal: str | None = None, party: str | None = Non
     caller = require(request)
     ws = workspace(request)
     day = parse_as_of(as_of)
-    rows = []
-    deals = ws.visible_deals(caller.viewer)
-    for name in deals:
-        if deal and name != deal:
-            continue
-        state = ws.state(caller.viewer, name, day)
-        for row in ws.obligations(state, caller.viewer):
-            if (party and party != row.get("party")) or (status and status != row.get("status")):
-                continue
-            rows.append(row)
-    rows.sort(key=lambda row: (row.get("due") or "9999-12-31", row.get("deal", ""), row.get("id", "")))
+    heads = ws.visible_heads(caller.viewer)
+    deals = list(heads)
+    states = [ws.state(caller.viewer, name, day, head=heads[name]) for name in deals if not deal or name == deal]
     feed = f"{request.base_url}feed/{accounts.feed_token(ws.url, caller.viewer)}.ics"
-    return render(request, "dashboard.html", caller, rows=rows, deals=deals, chosen_deal=deal, party=party,
-                  status=status, as_of=day, feed=feed, today=dt.date.today().isoformat())
+    today = dt.date.today().isoformat()
+
+    def context() -> dict[str, Any]:
+        rows = [row for state in states for row in ws.obligations(state, caller.viewer)
+                if not (party and party != row.get("party")) and not (status and status != row.get("status"))]
+        rows.sort(key=lambda row: (row.get("due") or "9999-12-31", row.get("deal", ""), row.get("id", "")))
+        return {"rows": rows, "deals": deals, "chosen_deal": deal, "party": party, "status": status, "as_of": day,
+                "feed": feed, "today": today}
+
+    key = (tuple(state.key for state in states), tuple(deals), deal, party, status, day, feed, today)
+    return render_cached(request, "dashboard.html", caller, key, context)
 
 
 # A deal's pages -------------------------------------------------------------------------------------
@@ -198,11 +225,17 @@ def deal_page(request: Request, deal: str, as_of: str | None, known_on: str | No
 
 def render_deal(request: Request, name: str, page: DealPage, section: str, http_status: int = 200,
                 **context: Any) -> HTMLResponse:
+    return render(request, name, page.caller, page.state, http_status, **deal_context(request, page, section),
+                  **context)
+
+
+def deal_context(request: Request, page: DealPage, section: str) -> dict[str, Any]:
+    """What every deal page's template reads beside its own figures."""
     ws = workspace(request)
-    return render(request, name, page.caller, page.state, http_status, deal=page.deal, as_of=page.as_of,
-                  known_on=page.known_on, query=page.query, section=section, path=request.url.path,
-                  investors=ws.visible_investors(page.state, page.caller.viewer),
-                  whole_deal=page.caller.viewer.investor_in(page.deal) is None, **context)
+    return {"deal": page.deal, "as_of": page.as_of, "known_on": page.known_on, "query": page.query,
+            "section": section, "path": request.url.path,
+            "investors": ws.visible_investors(page.state, page.caller.viewer),
+            "whole_deal": page.caller.viewer.investor_in(page.deal) is None}
 
 
 def _parties(ws: Workspace, state: DealState, viewer) -> list[dict[str, Any]]:
@@ -237,18 +270,24 @@ def deal_overview(request: Request, deal: str, as_of: str | None = None, known_o
 
     page = deal_page(request, deal, as_of, known_on)
     ws, viewer, state = workspace(request), page.caller.viewer, page.state
-    document = ws.evaluation_document(state, viewer)
 
-    def drawn() -> dict[str, Any]:
-        if state.report is None:
-            return {}
-        return {"timeline": Markup(defaults_timeline_svg(document)),
-                "damages": _damages_by_month(ws, state, viewer, document)}
+    def context() -> dict[str, Any]:
+        document = ws.evaluation_document(state, viewer)
 
-    # Drawn once per ledger state and visibility (the timeline alone is most of the page's time).
-    charts = state.view(("overview charts", viewer.investor_in(deal)), drawn)
-    return render_deal(request, "deal.html", page, "overview", report=document, parties=_parties(ws, state, viewer),
-                       obligations=ws.obligations(state, viewer), charts=charts)
+        def drawn() -> dict[str, Any]:
+            if state.report is None:
+                return {}
+            return {"timeline": Markup(defaults_timeline_svg(document)),
+                    "damages": _damages_by_month(ws, state, viewer, document)}
+
+        # Drawn once per ledger state and visibility (the timeline alone is most of the page's time).
+        charts = state.view(("overview charts", viewer.investor_in(deal)), drawn)
+        return {**deal_context(request, page, "overview"), "report": document,
+                "parties": _parties(ws, state, viewer), "obligations": ws.obligations(state, viewer), "charts": charts}
+
+    # The whole page, once per ledger state, viewer and point in time (its links keep as_of and known_on).
+    key = (state.key, page.deal, page.as_of, page.known_on, request.url.path)
+    return render_cached(request, "deal.html", page.caller, key, context, state)
 
 
 @router.get("/deals/{deal}/damages/{investor}", response_class=HTMLResponse)
@@ -701,8 +740,8 @@ def calendar_feed(request: Request, token: str) -> Response:
         raise HTTPException(404, "not found")
     day = dt.date.today()
     views, states = [], []
-    for name in ws.visible_deals(viewer):
-        state = ws.state(viewer, name, day)
+    for name, head in ws.visible_heads(viewer).items():
+        state = ws.state(viewer, name, day, head=head)
         if state.evaluation is not None:
             views.append(ws.calendar(state, viewer))
             states.append(state)

@@ -37,6 +37,9 @@ SECURITY_HEADERS = {
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
 
+_SECURITY_ENCODED = [(name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]  # once
+_SECURITY_NAMES = frozenset(name for name, _ in _SECURITY_ENCODED)
+
 log = logging.getLogger("pipedeal.web")
 INTERNAL_ERROR = ("internal error: the server could not answer this request; please report it with the time "
                   "it happened")
@@ -106,9 +109,9 @@ class Guard:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = [(k, v) for k, v in message.get("headers", []) if k.decode().lower() not in SECURITY_HEADERS]
-                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
-                if not any(k.decode().lower() == "cache-control" for k, _ in headers):
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _SECURITY_NAMES]
+                headers += _SECURITY_ENCODED
+                if not any(k.lower() == b"cache-control" for k, _ in headers):
                     headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}
             await send(message)

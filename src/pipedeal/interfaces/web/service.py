@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.outputs.visibility import Others, for_investor, leaks, others_of
@@ -28,6 +28,11 @@ from pipedeal.storage.database import transaction
 from pipedeal.storage.models import Deal
 
 CACHE_ENTRIES = 256
+PAGE_ENTRIES = 256  # rendered pages (a deal page is some 100 kB)
+_HEAD = (Deal.head_seq, Deal.head_hash, Deal.quotes_seq, Deal.quotes_hash, Deal.terms_hash)  # a deal's state
+# Built once: read on every request (SQLAlchemy builds and keys a statement anew each time it is written).
+_HEAD_QUERY = select(*_HEAD).where(Deal.name == bindparam("deal"))
+_HEADS_QUERY = select(Deal.name, *_HEAD).order_by(Deal.name)
 AUDIT_SECONDS = 5.0  # how stale "verified" on a page may be after a row is edited behind the ledger's back
 
 
@@ -46,6 +51,7 @@ class DealState:
     evaluation: Any
     problems: list[Diagnostic]
     head: tuple
+    key: tuple = ()  # the cache's key of this state: (deal, head, as_of, known_on, what verify found)
     _views: dict[tuple, Any] = field(default_factory=dict)
 
     @property
@@ -83,6 +89,7 @@ class Workspace:
         keep_engines()
         self.url = resolve_url(url)
         self._cache: OrderedDict[tuple, DealState] = OrderedDict()
+        self._pages: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._others: dict[tuple[str, str], Others] = {}
         self._audits: dict[str, tuple[tuple, float, tuple]] = {}
@@ -90,22 +97,29 @@ class Workspace:
     # The ledger ------------------------------------------------------------------------------------
 
     def deal_names(self) -> list[str]:
-        with transaction(self.url, write=False) as connection:
+        with transaction(self.url, write=False, one_statement=True) as connection:
             return list(connection.execute(select(Deal.name).order_by(Deal.name)).scalars())
 
     def visible_deals(self, viewer: Viewer) -> list[str]:
         return [name for name in self.deal_names() if viewer.sees_deal(name)]
 
+    def visible_heads(self, viewer: Viewer) -> dict[str, tuple]:
+        """Each deal the viewer may see, by name, with its head (what ``state(..., head=)`` takes): one
+        SELECT for every deal, where ``visible_deals`` and then ``state`` would make one per deal more."""
+        with transaction(self.url, write=False, one_statement=True) as connection:
+            rows = connection.execute(_HEADS_QUERY).all()
+        return {row[0]: tuple(row[1:]) for row in rows if viewer.sees_deal(row[0])}
+
     def _head(self, deal: str) -> tuple | None:
         if storable(deal) != deal:  # a NUL or a lone surrogate from a URL: no deal is named so
             return None
-        with transaction(self.url, write=False) as connection:
-            row = connection.execute(select(Deal.head_seq, Deal.head_hash, Deal.quotes_seq, Deal.quotes_hash,
-                                            Deal.terms_hash).where(Deal.name == deal)).one_or_none()
+        with transaction(self.url, write=False, one_statement=True) as connection:
+            row = connection.execute(_HEAD_QUERY, {"deal": deal}).one_or_none()
         return None if row is None else tuple(row)
 
-    def _audit(self, deal: str, head: tuple) -> tuple:
-        """What ``verify`` finds in the deal's ledger now (as of at most ``AUDIT_SECONDS`` ago).
+    def _audit(self, deal: str, head: tuple, known_only: bool = False) -> tuple | None:
+        """What ``verify`` finds in the deal's ledger now (as of at most ``AUDIT_SECONDS`` ago); with
+        ``known_only``, None when it is due (verifying reads the whole ledger: not on the event loop).
 
         A write moves the head, but a row edited in the database behind the ledger's back does not:
         so the whole chain is verified again every few seconds, and what it finds is part of the
@@ -117,6 +131,8 @@ class Workspace:
             known = self._audits.get(deal)
         if known is not None and known[0] == head and now - known[1] < AUDIT_SECONDS:
             return known[2]
+        if known_only:
+            return None
         findings = tuple(sorted({f"{finding.code}:{finding.seq}" for finding in store.verify(self.url, deal)}))
         with self._lock:
             self._audits[deal] = (head, now, findings)
@@ -135,9 +151,11 @@ class Workspace:
         head = self._head(deal)
         return 0 if head is None else head[0]
 
-    def state(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None = None) -> DealState:
-        """The deal evaluated as of ``as_of`` (as known on ``known_on``), if the viewer may see it."""
-        key, cached = self._cached(viewer, deal, as_of, known_on)
+    def state(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None = None,
+              head: tuple | None = None) -> DealState:
+        """The deal evaluated as of ``as_of`` (as known on ``known_on``), if the viewer may see it; ``head``:
+        the deal's head as ``visible_heads`` read it a moment ago (else it is read now)."""
+        key, cached = self._cached(viewer, deal, as_of, known_on, head)
         if cached is not None:
             return cached
         from pipedeal.base.calendars import CalendarRangeError
@@ -149,26 +167,47 @@ class Workspace:
         except OverflowError:  # a date near 9999-12-31: the deal's windows run past the last date there is
             raise InputError([Diagnostic("CALENDAR-RANGE", f"{as_of.isoformat()} is too far in the future to "
                                          "evaluate", field="as_of")]) from None
+        state.key = key
         with self._lock:
             self._cache[key] = state
             while len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
         return state
 
+    def page(self, key: tuple, build: Callable[[], Any]) -> Any:
+        """A rendered page kept by ``key``, which must name everything the page shows (the viewer, the
+        ``DealState.key`` of each deal it reads, the query): built once, then served from memory until a
+        write moves a head (a new key) or newer pages push it out."""
+        with self._lock:
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
+                return found
+        built = build()
+        with self._lock:
+            self._pages[key] = built
+            while len(self._pages) > PAGE_ENTRIES:
+                self._pages.popitem(last=False)
+        return built
+
     def peek(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None = None
              ) -> DealState | None:
-        """``state(...)`` when it is cached (a few indexed SELECTs, no evaluation), else None: what an async
-        endpoint may call on the event loop before handing a miss to a thread."""
-        return self._cached(viewer, deal, as_of, known_on)[1]
+        """``state(...)`` when it is cached and its ledger's audit is not due (one indexed SELECT at most,
+        no evaluation, no verify), else None: what an async endpoint may call on the event loop before
+        handing a miss to a thread."""
+        return self._cached(viewer, deal, as_of, known_on, known_only=True)[1]
 
-    def _cached(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None
-                ) -> tuple[tuple, DealState | None]:
+    def _cached(self, viewer: Viewer, deal: str, as_of: dt.date, known_on: dt.datetime | None,
+                head: tuple | None = None, known_only: bool = False) -> tuple[tuple, DealState | None]:
         if not viewer.sees_deal(deal):
             raise NotVisible(deal)
-        head = self._head(deal)
+        head = head or self._head(deal)
         if head is None:
             raise NotVisible(deal)
-        key = (deal, head, as_of, known_on, self._audit(deal, head))
+        audit = self._audit(deal, head, known_only)
+        if audit is None:
+            return (), None
+        key = (deal, head, as_of, known_on, audit)
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
