@@ -146,7 +146,7 @@ CATALOGUE: tuple[Code, ...] = tuple([
             ("OCF-INVALID", "the OCF package does not validate against the official schemas")),
     *_codes("command", "error",
             ("CLI-BAD-ANCHOR", "a verify --anchor that is not SEQ:HASH, or names no single deal"),
-            ("CLI-BAD-DATE", "a date on the command line is not YYYY-MM-DD"),
+            ("CLI-BAD-DATE", "a date that is not YYYY-MM-DD (a web form field, a URL parameter), or --from after --to"),
             ("CLI-BAD-KNOWN-ON", "a --known-on (or changes --from/--to) that is not an ISO date or date-time"),
             ("CLI-BAD-CHANGES", "changes given neither --from/--to nor --as-of-from/--as-of-to, or both"),
             ("CLI-BAD-FIELD", "an events add field is not FIELD=VALUE"),

@@ -74,7 +74,19 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", help="Ledger database URL (default $PIPEDEAL_DB, else sqlite:///pipedeal.db)."),
 ]
-AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date (YYYY-MM-DD).")]
+def _iso_day(text: str) -> dt.date:
+    """A date option's value (YYYY-MM-DD); click reports a bad one in one line naming the option, exit 2."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _date_option(*names: str, help: str) -> Any:
+    return typer.Option(*names, parser=_iso_day, metavar="yyyy-mm-dd", help=help)
+
+
+AsOfOption = Annotated[dt.date | None, _date_option("--as-of", help="Evaluate as of this date (default today).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the stable JSON instead of tables.")]
 EventsOption = Annotated[Path | None, typer.Option("--events", help="An event file instead of the ledger.")]
 PricesOption = Annotated[Path | None, typer.Option("--prices", help="A quote CSV instead of the ledger's.")]
@@ -237,7 +249,7 @@ def _with_known_on(data: dict[str, Any], inputs) -> dict[str, Any]:
             "events_known": history.known, "events_recorded": history.recorded}
 
 
-def _evaluate(deal: str, db: str | None, as_of: str | None, events: Path | None,
+def _evaluate(deal: str, db: str | None, as_of: dt.date | None, events: Path | None,
               prices: Path | None, assignments: list[str] | None = None,
               strict: str | None = None, allow_broken: bool = False, known_on: str | None = None):
     """Load and evaluate; ``strict`` (``"all"`` or ``"damages"``) refuses figures resting on
@@ -245,9 +257,9 @@ def _evaluate(deal: str, db: str | None, as_of: str | None, events: Path | None,
     evaluates the history as recorded by then."""
     from pipedeal.deal.readings import shown
     from pipedeal.engine.evaluate import evaluate
-    from pipedeal.storage.workspace import calendars_for, parse_day
+    from pipedeal.storage.workspace import calendars_for
 
-    day = parse_day(as_of, "--as-of") if as_of else _today()
+    day = as_of or _today()
     inputs = _load(deal, db, events, prices, allow_broken, known_on)
     readings = _readings(assignments, inputs.terms)
     calendars = calendars_for(inputs.terms)
@@ -394,9 +406,9 @@ def changes(
         "--from", help="The first knowledge instant (as --known-on): what the record said then.")] = None,
     known_to: Annotated[str | None, typer.Option("--to", help="The second knowledge instant.")] = None,
     as_of: AsOfOption = None,
-    as_of_from: Annotated[str | None, typer.Option(
+    as_of_from: Annotated[dt.date | None, _date_option(
         "--as-of-from", help="Instead of --from/--to: the first as-of date (YYYY-MM-DD).")] = None,
-    as_of_to: Annotated[str | None, typer.Option("--as-of-to", help="The second as-of date.")] = None,
+    as_of_to: Annotated[dt.date | None, _date_option("--as-of-to", help="The second as-of date.")] = None,
     known_on: KnownOnOption = None,
     json_output: JsonOption = False,
     db: DbOption = None,
@@ -445,12 +457,10 @@ def _changes(deal, known_from, known_to, as_of, as_of_from, as_of_to, known_on, 
         if as_of is not None:
             raise refuse("--as-of is what --as-of-from and --as-of-to each give", "--as-of")
         points = [(as_of_from, known_on, "--as-of-from"), (as_of_to, known_on, "--as-of-to")]
-    from pipedeal.storage.workspace import parse_day, parse_instant
+    from pipedeal.storage.workspace import parse_instant
 
-    for day, instant, option in points:  # a malformed point is refused, naming its option, before any read
-        if by_date:
-            parse_day(day, option)
-        else:
+    for _, instant, option in points:  # a malformed instant is refused, naming its option, before any read
+        if not by_date:
             parse_instant(instant, option)
     reports, told, warnings = [], [], []
     for day, instant, _ in points:
@@ -549,7 +559,7 @@ def statement(
     investor: Annotated[str | None, typer.Option("--investor", help="One investor (id); default every one.")] = None,
     as_of: AsOfOption = None,
     letter: Annotated[bool, typer.Option("--letter", help="A demand letter (RRA 3(e)) before the statement.")] = False,
-    dated: Annotated[str | None, typer.Option("--date", help="The letter's date (default today).")] = None,
+    dated: Annotated[dt.date | None, _date_option("--date", help="The letter's date (default today).")] = None,
     output_format: Annotated[StatementFormat, typer.Option("--format", help="pdf or html.")] = "pdf",
     out_dir: Annotated[Path, typer.Option("--out", help="Directory to write into.")] = Path("."),
     db: DbOption = None,
@@ -569,13 +579,12 @@ def _statements(deal, investor, as_of, letter, dated, output_format, out_dir, db
                 allow_broken=False) -> list[Path]:
     from pipedeal.interfaces.shared import statement_html
     from pipedeal.outputs.documents import render_pdf
-    from pipedeal.storage.workspace import parse_day
 
     if output_format not in ("pdf", "html"):
         raise InputError([Diagnostic("CLI-BAD-FORMAT", f"--format {output_format!r}: use pdf or html",
                                   "command line", field="--format")])
     inputs, evaluation = _evaluate(deal, db, as_of, events, prices, set_, allow_broken=allow_broken)
-    today = parse_day(dated, "--date") if dated else _today()
+    today = dated or _today()
     investors = _chosen_investors(evaluation, investor)
     _output_dir(out_dir, "--out")
     kind = "ld-demand" if letter else "ld-statement"
@@ -669,8 +678,8 @@ def obligations(
                                                               "deal); default: every deal of the ledger.")] = None,
     all_deals: Annotated[bool, typer.Option("--all", help="Every deal of the ledger (without one: every bundled "
                                                           "deal).")] = False,
-    from_: Annotated[str | None, typer.Option("--from", help="Only obligations due on or after this date.")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="Only obligations due on or before this date.")] = None,
+    from_: Annotated[dt.date | None, _date_option("--from", help="Only obligations due on or after this date.")] = None,
+    to: Annotated[dt.date | None, _date_option("--to", help="Only obligations due on or before this date.")] = None,
     party: Annotated[str | None, typer.Option("--party", help="Only what this party owes or is owed.")] = None,
     status: Annotated[list[StatusChoice] | None, typer.Option("--status", help="Only this status (repeatable).")] \
         = None,
@@ -689,12 +698,10 @@ def obligations(
     waiver (signed by the parties it is owed to)."""
     from pipedeal.outputs.render import render_obligations
     from pipedeal.outputs.report import obligation_rows
-    from pipedeal.storage.workspace import parse_day
 
     def compute():
-        day = parse_day(as_of, "--as-of") if as_of else _today()
-        first = parse_day(from_, "--from") if from_ else None
-        last = parse_day(to, "--to") if to else None
+        day = as_of or _today()
+        first, last = from_, to
         if first and last and first > last:
             raise InputError([Diagnostic("CLI-BAD-DATE", f"--from {first} is after --to {last}", "command line",
                                          field="--from")])
@@ -725,7 +732,7 @@ def obligations(
 
 @app.command()
 def covenants(
-    on: Annotated[str, typer.Option("--on", help="The day (YYYY-MM-DD).")],
+    on: Annotated[dt.date, _date_option("--on", help="The day.")],
     deal: Annotated[str | None, typer.Option("--deal", help="One deal; default: every deal of the ledger.")] = None,
     known_on: KnownOnOption = None,
     json_output: JsonOption = False,
@@ -740,10 +747,9 @@ def covenants(
 
     from pipedeal.outputs.render import render_covenants, render_obligations
     from pipedeal.outputs.report import covenant_rows
-    from pipedeal.storage.workspace import parse_day
 
     def compute():
-        day = parse_day(on, "--on")
+        day = on
         results, _ = _many_deals(deal, False, db, day, functools.partial(covenant_rows, day), events=events,
                                  prices=prices, allow_broken=allow_broken_ledger, known_on=known_on)
         return (day, [row for _, (live, _) in results for row in live],
@@ -830,10 +836,9 @@ def notices(
     calendar and time zone), and what it started (a payment due, a blackout, a filing deadline)."""
     from pipedeal.outputs.render import render_notices
     from pipedeal.outputs.report import deal_notices
-    from pipedeal.storage.workspace import parse_day
 
     def compute():
-        day = parse_day(as_of, "--as-of") if as_of else _today()
+        day = as_of or _today()
         results, warnings = _many_deals(deal, False, db, day, deal_notices, events=events, prices=prices,
                                         allow_broken=allow_broken_ledger, known_on=known_on, assignments=set_)
         return day, results, warnings
@@ -857,7 +862,7 @@ def exercise(
     warrant: Annotated[str, typer.Argument(metavar="W-ID", help="The certificate to exercise, e.g. W-1.")],
     shares: Annotated[str, typer.Option("--shares", help="Warrant shares to exercise (a balance may be fractional).")],
     method: Annotated[Method, typer.Option("--method", help="cash or cashless.")],
-    date: Annotated[str, typer.Option("--date", help="The exercise (election) date, YYYY-MM-DD.")],
+    date: Annotated[dt.date, _date_option("--date", help="The exercise (election) date.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the figures; record nothing.")] = False,
     deal: Annotated[str, typer.Option("--deal", help="The deal's name in the ledger.")] = "focus-1999",
     db: DbOption = None,
@@ -873,7 +878,7 @@ def exercise(
         _print_json(done)
 
 
-def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, deal: str, db: str | None,
+def _exercise(warrant: str, shares: str, method: str, date: dt.date, dry_run: bool, deal: str, db: str | None,
               allow_broken: bool = False) -> dict[str, Any]:
     from pipedeal.interfaces.shared import exercise_outcomes
     from pipedeal.outputs.render import render_exercise_choices
@@ -885,7 +890,7 @@ def _exercise(warrant: str, shares: str, method: str, date: str, dry_run: bool, 
         raise InputError([Diagnostic("WORKSPACE-MISSING", f"deal {deal} is not in the ledger {url}: run "
                                   "`pipedeal init` first", "command line", field="--deal")])
     calendars = calendars_for(inputs.terms)
-    outcomes = exercise_outcomes(inputs, calendars, warrant, shares, date)
+    outcomes = exercise_outcomes(inputs, calendars, warrant, shares, date.isoformat())
     if method not in outcomes:
         raise InputError([Diagnostic("CLI-BAD-METHOD", f"--method {method!r}: use cash or cashless", "command line",
                                   field="--method")])
@@ -937,7 +942,7 @@ def documents_exercise(
     warrant: Annotated[str, typer.Argument(metavar="W-ID")],
     shares: Annotated[str, typer.Option("--shares", help="Warrant shares to exercise.")],
     method: Annotated[Method, typer.Option("--method", help="cash or cashless.")],
-    date: Annotated[str, typer.Option("--date", help="The exercise date.")],
+    date: Annotated[dt.date, _date_option("--date", help="The exercise date.")],
     deal: DealOption = "focus-1999",
     output_format: FormatOption = "pdf",
     out_dir: OutOption = Path("."),
@@ -965,13 +970,12 @@ def _exercise_preview(deal, db, events, prices, warrant, shares, method, date, a
     """The exercise as recorded in the ledger, or as it would be if recorded now."""
     from pipedeal.engine.evaluate import evaluate
     from pipedeal.interfaces.shared import exercise_preview
-    from pipedeal.storage.workspace import calendars_for, parse_day
+    from pipedeal.storage.workspace import calendars_for
 
-    day = parse_day(date, "--date")
     inputs = _load(deal, db, events, prices, allow_broken)
     calendars = calendars_for(inputs.terms)
-    evaluation = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars, day)
-    return exercise_preview(inputs, evaluation, calendars, warrant, shares, method, date)
+    evaluation = evaluate(inputs.terms, inputs.events, inputs.quotes, calendars, date)
+    return exercise_preview(inputs, evaluation, calendars, warrant, shares, method, date.isoformat())
 
 
 @documents_app.command("assignment")
@@ -979,7 +983,7 @@ def documents_assignment(
     warrant: Annotated[str, typer.Argument(metavar="W-ID")],
     to: Annotated[str, typer.Option("--to", help="The assignee (a party id of the terms file).")],
     shares: Annotated[str, typer.Option("--shares", help="Warrant shares assigned.")],
-    date: Annotated[str, typer.Option("--date", help="The date of the assignment.")],
+    date: Annotated[dt.date, _date_option("--date", help="The date of the assignment.")],
     deal: DealOption = "focus-1999",
     output_format: FormatOption = "pdf",
     out_dir: OutOption = Path("."),
@@ -994,10 +998,8 @@ def documents_assignment(
     def build() -> list[Path]:
         from pipedeal.interfaces.shared import share_number
         from pipedeal.outputs.documents.warrant_forms import assignment_form_docx, assignment_form_html
-        from pipedeal.storage.workspace import parse_day
-
         inputs, evaluation = _evaluate(deal, db, date, events, prices, allow_broken=allow_broken_ledger)
-        day, count = parse_day(date, "--date"), share_number(shares)
+        day, count = date, share_number(shares)
         note = " ".join([f"Events: {inputs.events_source}.", *inputs.warning_lines()])
         return [_write_document("assignment-form", f"{warrant}-to-{to}-{day}", output_format, out_dir,
                                 lambda: assignment_form_html(evaluation, warrant, to, count, day, data_note=note),
@@ -1011,7 +1013,7 @@ def documents_adjustments(
     deal: DealOption = "focus-1999",
     holder: Annotated[str | None, typer.Option("--holder", help="One holder's notice (a party id).")] = None,
     as_of: AsOfOption = None,
-    dated: Annotated[str | None, typer.Option(
+    dated: Annotated[dt.date | None, _date_option(
         "--date", help="The notices' date (default: each adjustment's own date, W 13 'promptly').")] = None,
     output_format: FormatOption = "pdf",
     out_dir: OutOption = Path("."),
@@ -1026,11 +1028,10 @@ def documents_adjustments(
     def build() -> list[Path]:
         from pipedeal.deal.clauses import cite_all
         from pipedeal.outputs.documents.warrant_forms import adjustment_notice_docx, adjustment_notice_html
-        from pipedeal.storage.workspace import parse_day
 
         inputs, evaluation = _evaluate(deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
         note = " ".join(inputs.warning_lines()) or None
-        chosen = parse_day(dated, "--date") if dated else None
+        chosen = dated
         if not evaluation.adjustments:
             _human().print(f"No adjustment ({cite_all(inputs.terms, 'W 11', 'W 12')}) by this date: no notice "
                            "to write.")
@@ -1200,10 +1201,9 @@ def calendar(
     """Every obligation as an all-day calendar event (RFC 5545 .ics) with its computation and a reminder
     5 business days before, on the obligated party's calendar; re-importing updates, never duplicates."""
     from pipedeal.outputs.calendar import calendar_ics, deal_calendar, entries
-    from pipedeal.storage.workspace import parse_day
 
     def build():
-        day = parse_day(as_of, "--as-of") if as_of else _today()
+        day = as_of or _today()
         results, _ = _many_deals(deal, all_deals, db, day, deal_calendar, allow_broken=allow_broken_ledger,
                                  known_on=known_on)
         views = [view for _, view in results]
