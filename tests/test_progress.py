@@ -41,3 +41,17 @@ def test_ambiguities_and_statements_show_progress_on_a_terminal_stderr_only(tmp_
 
     piped = pipedeal("ambiguities", "--as-of", "2000-06-30")
     assert "Each reading's figures" not in piped.stderr + piped.stdout
+
+
+def test_a_piped_report_keeps_each_table_title_and_each_sentence_on_one_line(tmp_path, cache_dir):
+    # Issue 11: piped output is never hard-wrapped; a table is at least as wide as its title.
+    env = {k: v for k, v in os.environ.items() if k not in ("PIPEDEAL_DB", "COLUMNS")}
+    env.update({"PIPEDEAL_CACHE_DIR": str(cache_dir), "NO_COLOR": "1"})
+    done = subprocess.run([sys.executable, "-m", "pipedeal.interfaces.cli", "report", "--as-of", "2000-03-01"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = [line.strip() for line in done.stdout.splitlines()]
+    for title in ("SPA 1.10 Market Price: the mean of the bid on 5 Trading Days (before closing)",
+                  "Registration Defaults: days after the deadline, cure day excluded",
+                  "Liquidated damages per investor (RRA 3(e)(B)); `pipedeal ld --explain` shows each step"):
+        assert title in lines, title

@@ -18,9 +18,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from pipedeal.base.diagnostics import Diagnostic, InputError
+from pipedeal.outputs.terminal import Table
 
 app = typer.Typer(
     help="pipedeal: the life of a PIPE deal, every figure traced to its clause.",

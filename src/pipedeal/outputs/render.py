@@ -6,7 +6,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from pipedeal.base.formats import money, percent, price, share_count
 from pipedeal.base.money import plain
@@ -14,9 +13,12 @@ from pipedeal.deal.clauses import cite, cite_all
 from pipedeal.deal.readings import affects_damages
 from pipedeal.deal.terms import Terms
 from pipedeal.engine.pricing import RESERVE_SLOTS
+from pipedeal.outputs.terminal import Table
 from pipedeal.storage.workspace import DealInputs
 
 STATUS_STYLE = {"met": "green", "missed": "bold red", "pending": "yellow", "waived": "cyan"}
+
+
 
 
 def render_report(console: Console, data: dict[str, Any], inputs: DealInputs) -> None:
