@@ -872,13 +872,15 @@ class Fold:
         known = self._expected[None]
         if len(known) == len(ctx.terms.investors) or ctx.quotes is None or ctx.trading is None:
             return known
-        if day not in self._expected:
+        rule = ctx.terms.pricing.market_price
+        key = day if rule is None or rule.window_ends == "before_closing" else ctx.terms.deal.agreement_date
+        if key not in self._expected:  # a window counted from the agreement prices every Closing day alike
             try:
                 price = price_the_deal(ctx.terms, ctx.quotes, ctx.trading, day).purchase_price
             except InputError:
                 price = None  # no quotes for that day: the Closing names them
-            self._expected[day] = expected_funds(ctx.terms, price) if price is not None else known
-        return self._expected[day]
+            self._expected[key] = expected_funds(ctx.terms, price) if price is not None else known
+        return self._expected[key]
 
     def _tick(self, event: ev.EventBase, day: dt.date) -> None:
         """SPA 2.1(b): a checklist event (``engine/closing.py``); one the checklist refuses changes nothing."""
