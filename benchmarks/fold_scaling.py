@@ -157,6 +157,8 @@ class Code:
             self.layout = "old"
         deal = BUNDLED_DEALS / "focus-1999"
         self.terms = parse_terms((deal / "terms.toml").read_text(encoding="utf-8"), "focus-1999/terms.toml")
+        if self.layout == "new":  # the old code knows no Closing checklist: both sides fold the same bare docket
+            self.terms = self.terms.model_copy(update={"closing": None})
         self.quotes = QuoteBook(parse_quotes((deal / "quotes.csv").read_text(encoding="utf-8"),
                                              "focus-1999/quotes.csv"))
         self.calendars = calendars_for(self.terms)

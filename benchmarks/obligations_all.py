@@ -37,7 +37,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import importlib.util
+import json
 import multiprocessing as mp
 import os
 import subprocess
@@ -63,8 +65,18 @@ def deal_name(i: int) -> str:
     return f"focus-1999-b{i:04d}"
 
 
+@functools.cache
+def focus_checklist() -> tuple[dict, ...]:
+    """The bundled FOCUS log's Closing checklist (SPA 2.1(b)): every deal here is FOCUS under its own name."""
+    from pipedeal.deal.terms_file import BUNDLED_DEALS, DEFAULT_DEAL
+
+    lines = (BUNDLED_DEALS / DEFAULT_DEAL / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    checklist = {"condition_satisfied", "condition_waived", "funds_received", "deliverable_delivered"}
+    return tuple(event for event in map(json.loads, lines) if event["type"] in checklist)
+
+
 def docket(i: int) -> list[dict]:
-    """Deal ``i``'s events: FOCUS's shape, with dates that depend only on ``i``."""
+    """Deal ``i``'s events: FOCUS's shape (its Closing checklist too), with dates that depend only on ``i``."""
     day = dt.date.fromisoformat
     filed = day("1999-12-27") + dt.timedelta(days=(i * 7) % 60 - 20)
     clearance = filed + dt.timedelta(days=20 + (i * 11) % 30)
@@ -79,7 +91,7 @@ def docket(i: int) -> list[dict]:
     if i % 5 == 0:
         events.append({"type": "shares_sold", "date": (effective + dt.timedelta(days=30)).isoformat(),
                        "investor": "roseworth", "shares": 1000})
-    return sorted(events, key=lambda event: event["date"])
+    return sorted([*events, *focus_checklist()], key=lambda event: event["date"])
 
 
 def build_deals(url: str, numbers: list[int], quotes_until: str) -> None:

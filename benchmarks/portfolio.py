@@ -275,6 +275,7 @@ def _terms(universe: Universe, rng: random.Random, seed: int, index: int,
             readings[key] = values[0]
     terms = universe.with_readings(readings)
     return terms.model_copy(update={
+        "closing": None,  # random investors, no Closing checklist (the old code has none): a bare Closing
         "deal": terms.deal.model_copy(update=deal),
         "investors": investors,
         "warrants": terms.warrants.model_copy(update={"initial_exercise": first_exercise,
