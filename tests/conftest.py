@@ -52,14 +52,7 @@ def postgres_url() -> Iterator[str]:
 def postgres_schema() -> Iterator[str]:
     """``postgres_url``'s schema, for fixtures of any scope."""
     base = make_url(POSTGRES_URL)
-    conninfo = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        admin = psycopg.connect(conninfo, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        message = f"PostgreSQL at {base.render_as_string(hide_password=True)} unreachable: {exc}"
-        if _in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+    admin = _postgres_admin()
     schema = f"pipedeal_test_{uuid.uuid4().hex[:12]}"
     with admin:
         admin.execute(f'CREATE SCHEMA "{schema}"')
@@ -71,25 +64,143 @@ def postgres_schema() -> Iterator[str]:
             admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-def pipedeal_cli(cwd: Path, cache_dir: Path):
-    """Run the installed CLI as a user does: a fresh process in ``cwd``, no $PIPEDEAL_DB,
-    a wide terminal; a user's mistake must never show a traceback."""
+def postgres_database(template: str | None = None) -> Iterator[str]:
+    """The URL of a new database of its own, dropped after use; ``template``: a copy of that database
+    (``CREATE DATABASE ... TEMPLATE``, a file copy: ~0.1 s for a workspace holding the bundled deals),
+    which no one may be connected to meanwhile. For fixtures of any scope."""
+    base = make_url(POSTGRES_URL)
+    admin = _postgres_admin()
+    name = f"pipedeal_test_{uuid.uuid4().hex[:12]}"
+    with admin:
+        copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
+        admin.execute(f'CREATE DATABASE "{name}"{copy}')
+        try:
+            yield base.set(database=name).render_as_string(hide_password=False)
+        finally:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def _postgres_admin() -> psycopg.Connection:
+    """An autocommit connection to the test server's database; no server: skip locally, fail in CI."""
+    base = make_url(POSTGRES_URL)
+    conninfo = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        return psycopg.connect(conninfo, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        message = f"PostgreSQL at {base.render_as_string(hide_password=True)} unreachable: {exc}"
+        if _in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def pipedeal_cli(cwd: Path, cache_dir: Path, *, process: bool | None = None):
+    """Run the CLI as a user does: in ``cwd``, no $PIPEDEAL_DB, a wide terminal; a user's mistake must
+    never show a traceback.
+
+    By default the CLI's ``main()`` runs in this process (``cli_in_process``: the same code, its
+    standard streams captured, its exit status from ``sys.exit``), which spares the ~0.4 s of CPU a
+    fresh interpreter costs to import typer, rich, pydantic and SQLAlchemy. ``process=True`` (or
+    ``PIPEDEAL_TEST_CLI=process`` for the whole suite) runs ``python -m pipedeal.interfaces.cli`` in a
+    fresh process instead; tests about the process itself use that (test_cli_files, test_serve,
+    test_progress, test_cli_process)."""
     import subprocess
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "PIPEDEAL_DB"}
     env["PIPEDEAL_CACHE_DIR"] = str(cache_dir)
     env["COLUMNS"] = "200"
+    fresh = process if process is not None else os.environ.get("PIPEDEAL_TEST_CLI") == "process"
 
-    def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "pipedeal.interfaces.cli", *args], cwd=cwd, env=env,
-                              capture_output=True, text=True, timeout=180)
+    def run(*args: str, expect: int = 0, input: str = "") -> subprocess.CompletedProcess:
+        if fresh:
+            done = subprocess.run([sys.executable, "-m", "pipedeal.interfaces.cli", *args], cwd=cwd, env=env,
+                                  input=input, capture_output=True, text=True, timeout=180)
+        else:
+            done = cli_in_process(list(args), cwd, env, input)
         assert "Traceback" not in done.stderr, done.stderr
         assert done.returncode == expect, (done.stdout, done.stderr)
         return done
 
     run.cwd = cwd
     return run
+
+
+def cli_in_process(args: list[str], cwd: Path, env: dict[str, str], input: str = ""):
+    """``python -m pipedeal.interfaces.cli ARGS`` in ``cwd`` with ``env``, run by this process: ``main()``
+    with ``sys.argv``, the environment, the working directory and the standard streams (stdin ``input``,
+    not a terminal, as in a pipe) set as a fresh process would have them, then put back. The state a
+    fresh process starts without is reset: the CLI's consoles (built from $COLUMNS at import), the
+    database module's kept engines (a web ``Workspace`` built in this process keeps them), Python's
+    default warning filters and logging's last-resort handler (both print to stderr). What is left is
+    what a fresh process would rebuild identically: the imported modules and caches keyed by content."""
+    import io
+    import logging
+    import subprocess
+    import sys
+    import traceback
+    import types
+    import warnings
+
+    from pipedeal.interfaces import cli
+    from pipedeal.storage import database
+
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+    stderr = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+    saved_streams = sys.stdin, sys.stdout, sys.stderr, sys.argv, sys.modules["__main__"]
+    saved_env = dict(os.environ)
+    saved_cwd = os.getcwd()
+    saved_cli = cli.out, cli.err, list(cli._human_lines)
+    saved_db = database._keep_engines, database._CURRENT
+    root = logging.getLogger()
+    saved_logging = root.handlers[:], root.level, logging.root.manager.disable
+    code: int | str | None = 0
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        os.chdir(cwd)
+        sys.stdin, sys.stdout, sys.stderr = io.StringIO(input), stdout, stderr
+        # As ``python -m pipedeal.interfaces.cli``: click names the program after them ("python -m ...").
+        sys.argv = [cli.__file__, *args]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        sys.modules["__main__"].__package__ = "pipedeal.interfaces"
+        cli.out, cli.err = cli._console(), cli._console(stderr=True)
+        cli._human_lines[:] = [cli.out]
+        database._keep_engines, database._CURRENT = False, set()
+        root.handlers, root.level = [], logging.WARNING
+        logging.disable(logging.NOTSET)
+        with warnings.catch_warnings():
+            warnings.resetwarnings()
+            for action, category in (("ignore", DeprecationWarning), ("ignore", PendingDeprecationWarning),
+                                     ("ignore", ImportWarning), ("ignore", ResourceWarning)):
+                warnings.simplefilter(action, category)
+            try:
+                cli.main()
+            except SystemExit as exit_:
+                code = exit_.code
+            except BaseException:  # what a fresh process would print on its way out
+                traceback.print_exc(file=stderr)
+                code = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        sys.stdin, sys.stdout, sys.stderr, sys.argv, sys.modules["__main__"] = saved_streams
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        cli.out, cli.err, cli._human_lines[:] = saved_cli
+        database._keep_engines, database._CURRENT = saved_db
+        root.handlers, root.level = saved_logging[0], saved_logging[1]
+        logging.disable(saved_logging[2])
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # sys.exit("message"): printed to stderr, status 1
+        print(code, file=stderr)
+        code = 1
+
+    def text(stream: io.TextIOWrapper) -> str:
+        return stream.buffer.getvalue().decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # text=True
+
+    return subprocess.CompletedProcess(["pipedeal", *args], code, text(stdout), text(stderr))
 
 
 # The CLI tests' shared fixtures: a cache directory per module, the CLI run in the test's own

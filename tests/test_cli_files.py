@@ -1,4 +1,6 @@
-"""The installed ``pipedeal`` command on files, run as a user runs it: a fresh process.
+"""The installed ``pipedeal`` command on files, run as a user runs it: its ``main()`` in this process
+(conftest's ``cli_in_process``, which test_cli_process holds to what a fresh process answers), or a
+fresh process with ``PIPEDEAL_TEST_CLI=process``; the start-up test below runs fresh processes.
 
 No database: PIPEDEAL_DB is unset and each run's working directory is an empty
 temporary directory, so no ./pipedeal.db is found. The XNAS session cache lives
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import cli_in_process
 from scenario import FOCUS_DIR
 
 
@@ -42,16 +45,19 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def pipedeal(cache_dir: Path, tmp_path: Path):
-    """Run ``python -m pipedeal.interfaces.cli ARGS`` in ``tmp_path`` with no ledger database."""
+    """``python -m pipedeal.interfaces.cli ARGS`` in ``tmp_path`` with no ledger database."""
     env = {key: value for key, value in os.environ.items() if key != "PIPEDEAL_DB"}
     env.update({"PIPEDEAL_CACHE_DIR": str(cache_dir), "COLUMNS": "160", "NO_COLOR": "1",
                 "PYTHONIOENCODING": "utf-8"})
 
     def run(*args: str) -> Run:
-        done = subprocess.run(
-            [sys.executable, "-m", "pipedeal.interfaces.cli", *args],
-            cwd=tmp_path, env=env, capture_output=True, encoding="utf-8", timeout=120,
-        )
+        if os.environ.get("PIPEDEAL_TEST_CLI") != "process":
+            done = cli_in_process(list(args), tmp_path, env)
+        else:
+            done = subprocess.run(
+                [sys.executable, "-m", "pipedeal.interfaces.cli", *args],
+                cwd=tmp_path, env=env, capture_output=True, encoding="utf-8", timeout=120,
+            )
         return Run(done.returncode, done.stdout, done.stderr)
 
     return run

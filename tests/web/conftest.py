@@ -1,10 +1,16 @@
 """A real workspace server for the web tests: ``pipedeal serve`` in its own process, on a fresh SQLite
-file or PostgreSQL schema holding the three bundled deals, with one user per role and per investor."""
+file or PostgreSQL database holding the three bundled deals, with one user per role and per investor.
+
+That ledger is built once per test process and database (``pipedeal init`` of each bundled deal, as
+``serve --init-bundled`` does, then ``accounts.add_user`` for each user: 16 argon2 hashes, ~2.5 s of
+CPU) and each module's server gets a copy of its own: the SQLite file copied, the PostgreSQL database
+created from it as a template."""
 
 from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -14,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import postgres_schema
+from conftest import pipedeal_cli, postgres_database
 
 from pipedeal.deal.terms_file import bundled_deal_names
 from pipedeal.storage import accounts
@@ -75,6 +81,8 @@ def _users() -> dict[str, User]:
 
 
 def start_server(db_url: str, workdir: Path, cache_dir: Path, workers: int = 1) -> WebServer:
+    """``pipedeal serve --init-bundled`` on ``db_url`` (a copy of ``ledger_templates``': its deals and users
+    are there, so it initialises nothing), once it answers."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "PIPEDEAL_DB"}
     env["PIPEDEAL_CACHE_DIR"] = str(cache_dir)
@@ -96,10 +104,8 @@ def start_server(db_url: str, workdir: Path, cache_dir: Path, workers: int = 1) 
         if time.monotonic() > deadline:
             process.kill()
             raise RuntimeError(f"pipedeal serve did not answer: {log.read_text()}")
-        time.sleep(0.2)
+        time.sleep(0.1)
     server.users = _users()
-    for user in server.users.values():
-        accounts.add_user(db_url, user.email, user.role, PASSWORD, user.deal, user.investor)
     server.terms = {deal: resolve_terms(deal)[0] for deal in bundled_deal_names()}
     return server
 
@@ -112,21 +118,69 @@ def stop_server(server: WebServer) -> None:
         server.process.kill()
 
 
+def build_ledger(db_url: str, workdir: Path, cache_dir: Path) -> None:
+    """The web tests' ledger: the bundled deals recorded by ``pipedeal init`` (as ``serve --init-bundled``
+    records them) and every user of ``_users()``, with ``PASSWORD``."""
+    from pipedeal.storage import database
+
+    run = pipedeal_cli(workdir, cache_dir)
+    for deal in bundled_deal_names():
+        run("init", "--deal", deal, "--db", db_url)
+    kept = database._keep_engines
+    database._keep_engines = False  # no pooled connection may outlive the build (a template is copied)
+    try:
+        for user in _users().values():
+            accounts.add_user(db_url, user.email, user.role, PASSWORD, user.deal, user.investor)
+    finally:
+        database._keep_engines = kept
+
+
+@pytest.fixture(scope="session")
+def ledger_templates(tmp_path_factory) -> Iterator[dict]:
+    """Per database, the URL of the built ledger that the servers copy, built when first asked for."""
+    built: dict[str, str] = {}
+    closing: list[Iterator[str]] = []
+
+    def template(backend: str) -> str:
+        if backend not in built:
+            workdir = tmp_path_factory.mktemp(f"ledger-{backend}")
+            if backend == "sqlite":
+                url = f"sqlite:///{workdir / 'ledger.db'}"
+            else:
+                databases = postgres_database()
+                url = next(databases)
+                closing.append(databases)
+            build_ledger(url, workdir, tmp_path_factory.mktemp("cache"))
+            built[backend] = url
+        return built[backend]
+
+    yield template
+    for databases in closing:
+        databases.close()
+
+
+def copy_ledger(template: str, into: Path) -> Iterator[str]:
+    """A copy of the ledger at ``template`` of its own (the SQLite file copied into ``into``), dropped after."""
+    if template.startswith("sqlite"):
+        path = into / "ledger.db"
+        with sqlite3.connect(template.removeprefix("sqlite:///")) as source, sqlite3.connect(path) as target:
+            source.backup(target)
+        source.close()
+        target.close()
+        yield f"sqlite:///{path}"
+    else:
+        yield from postgres_database(template)
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def web(request, tmp_path_factory) -> Iterator[WebServer]:
-    """The workspace server, once per test module on each database."""
+def web(request, tmp_path_factory, ledger_templates) -> Iterator[WebServer]:
+    """The workspace server, once per test module on each database, on a ledger of its own."""
     workdir = tmp_path_factory.mktemp(f"web-{request.param}")
     cache_dir = tmp_path_factory.mktemp("cache")
-    if request.param == "sqlite":
-        schemas: Iterator[str] | None = None
-        url = f"sqlite:///{workdir / 'ledger.db'}"
-    else:
-        schemas = postgres_schema()
-        url = next(schemas)
-    server = start_server(url, workdir, cache_dir)
+    ledgers = copy_ledger(ledger_templates(request.param), workdir)
+    server = start_server(next(ledgers), workdir, cache_dir)
     try:
         yield server
     finally:
         stop_server(server)
-        if schemas is not None:
-            schemas.close()
+        ledgers.close()

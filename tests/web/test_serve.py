@@ -99,13 +99,9 @@ def test_serve_refuses_no_ledger_without_a_terminal_initialises_when_told_and_ne
 def test_users_add_refuses_bad_users_in_one_line_and_writes_nothing(db, tmp_path, cache_dir):
     run = pipedeal_cli(tmp_path, cache_dir)
     run("init", "--db", db)
-    env = {k: v for k, v in os.environ.items() if k != "PIPEDEAL_DB"}
-    env["PIPEDEAL_CACHE_DIR"] = str(cache_dir)
 
-    def add(*args: str, password: str = PASSWORD) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "pipedeal.interfaces.cli", "users", "add", *args, "--db", db,
-                               "--password-stdin"], input=password + "\n", cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=120)
+    def add(*args: str, password: str = PASSWORD, expect: int = 0) -> subprocess.CompletedProcess:
+        return run("users", "add", *args, "--db", db, "--password-stdin", input=password + "\n", expect=expect)
 
     assert add("cfo@focus.test", "--role", "company", "--deal", "focus-1999").returncode == 0
     before = run("users", "list", "--db", db, "--json").stdout
@@ -119,7 +115,7 @@ def test_users_add_refuses_bad_users_in_one_line_and_writes_nothing(db, tmp_path
         (("not-an-email", "--role", "admin"), PASSWORD, "not an email address"),
         (("who@focus.test", "--role", "admin", "--deal", "focus-1999"), PASSWORD, "every deal"),
     ):
-        done = add(*args, password=password)
+        done = add(*args, password=password, expect=2)
         problems = [line for line in done.stderr.splitlines() if line.startswith("  ")]
         assert done.returncode == 2, (args, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr and len(problems) == 1 and words in problems[0], done.stderr

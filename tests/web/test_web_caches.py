@@ -13,10 +13,9 @@ from collections.abc import Iterator
 import httpx
 import psycopg
 import pytest
-from conftest import postgres_schema
 from sqlalchemy.engine import make_url
 
-from tests.web.conftest import PASSWORD, WebServer, start_server, stop_server
+from tests.web.conftest import PASSWORD, WebServer, copy_ledger, start_server, stop_server
 
 WORKERS = 2
 FRESH_CONNECTIONS = 24  # each request on a new connection: the workers share the listening socket
@@ -25,25 +24,22 @@ NOTICE = "effectiveness_notice:primary:2000-02-16"  # missed in the bundled hist
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def served(request, tmp_path_factory) -> Iterator[tuple[WebServer, str | None]]:
-    """A workspace of two workers; on PostgreSQL its connections carry an application_name of their own."""
+def served(request, tmp_path_factory, ledger_templates) -> Iterator[tuple[WebServer, str | None]]:
+    """A workspace of two workers on a copy of the web tests' ledger; on PostgreSQL its connections carry an
+    application_name of their own."""
     workdir = tmp_path_factory.mktemp(f"caches-{request.param}")
     cache_dir = tmp_path_factory.mktemp("cache")
-    schemas, name = None, None
-    if request.param == "sqlite":
-        url = f"sqlite:///{workdir / 'ledger.db'}"
-    else:
-        schemas = postgres_schema()
+    ledgers = copy_ledger(ledger_templates(request.param), workdir)
+    url, name = next(ledgers), None
+    if request.param == "postgresql":
         name = f"pipedeal-test-{uuid.uuid4().hex[:8]}"
-        url = make_url(next(schemas)).update_query_dict({"application_name": name}).render_as_string(
-            hide_password=False)
+        url = make_url(url).update_query_dict({"application_name": name}).render_as_string(hide_password=False)
     server = start_server(url, workdir, cache_dir, workers=WORKERS)
     try:
         yield server, name
     finally:
         stop_server(server)
-        if schemas is not None:
-            schemas.close()
+        ledgers.close()
 
 
 def signed_in(server: WebServer, user: str) -> tuple[dict[str, str], str]:
