@@ -184,6 +184,7 @@ class PriceFormatError(ValueError):
     """A price cell that is neither a decimal nor a fraction."""
 
 
+@functools.lru_cache(maxsize=8192)  # a quote file repeats its prices ("1 5/8"); a Decimal is immutable
 def parse_price(text: str) -> Decimal:
     """Read a quoted price exactly.
 
