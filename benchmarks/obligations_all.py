@@ -71,8 +71,9 @@ def focus_checklist() -> tuple[dict, ...]:
     from pipedeal.deal.terms_file import BUNDLED_DEALS, DEFAULT_DEAL
 
     lines = (BUNDLED_DEALS / DEFAULT_DEAL / "events.jsonl").read_text(encoding="utf-8").splitlines()
-    checklist = {"condition_satisfied", "condition_waived", "funds_received", "deliverable_delivered"}
-    return tuple(event for event in map(json.loads, lines) if event["type"] in checklist)
+    from pipedeal.engine.events import CHECKLIST_TYPES
+
+    return tuple(event for event in map(json.loads, lines) if event["type"] in CHECKLIST_TYPES)
 
 
 def docket(i: int) -> list[dict]:

@@ -15,7 +15,7 @@ from pipedeal.base.quotes import QuoteBook, parse_quotes
 from pipedeal.deal.terms import Terms
 from pipedeal.deal.terms_file import BUNDLED_DEALS, parse_terms
 from pipedeal.engine.evaluate import Calendars, Evaluation, evaluate
-from pipedeal.engine.events import parse_event
+from pipedeal.engine.events import CHECKLIST_TYPES, parse_event
 from pipedeal.engine.timeline import Located, make_context
 from pipedeal.storage.workspace import calendars_for
 
@@ -61,7 +61,6 @@ def focus_context():
     return make_context(focus_terms(), focus_calendars().business)
 
 
-CHECKLIST_TYPES = {"condition_satisfied", "condition_waived", "funds_received", "deliverable_delivered"}
 
 
 def checklist_for(terms: Terms, closing_date: str, funds: dict[str, str] | None = None) -> list[dict]:

@@ -737,6 +737,7 @@ EVENT_MODELS: dict[str, type[EventBase]] = {
     for model in (*Fact.__origin__.__args__, Correction)  # type: ignore[attr-defined]
 }
 EVENT_TYPES: tuple[str, ...] = tuple(EVENT_MODELS)
+CHECKLIST_TYPES = frozenset(name for name, model in EVENT_MODELS.items() if model in CHECKLIST_EVENTS)
 
 
 @functools.cache

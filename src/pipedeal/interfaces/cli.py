@@ -75,11 +75,14 @@ DbOption = Annotated[
     typer.Option("--db", help="Ledger database URL (default $PIPEDEAL_DB, else sqlite:///pipedeal.db)."),
 ]
 def _iso_day(text: str) -> dt.date:
-    """A date option's value (YYYY-MM-DD); click reports a bad one in one line naming the option, exit 2."""
+    """A date option's value (``parse_day``, as a web form's); click reports a bad one in one line naming the
+    option, exit 2."""
+    from pipedeal.storage.workspace import parse_day
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        return parse_day(text, "")
+    except InputError as refused:
+        raise typer.BadParameter(refused.problems[0].message) from None
 
 
 def _date_option(*names: str, help: str) -> Any:
