@@ -141,6 +141,25 @@ print(json.dumps([before, "sqlalchemy" in sys.modules, Verdict.__module__, resol
     assert json.loads(done.stdout) == [False, True, "pipedeal.storage.ledger", "pipedeal.storage.database", True]
 
 
+def test_reading_a_ledger_imports_no_alembic_and_init_does(cache_dir, tmp_path):
+    """Issue 11: alembic (~100 ms) is loaded by the command that migrates, not by every read of a ledger."""
+    code = """
+import atexit, json, sys
+atexit.register(lambda: print(json.dumps("alembic" in sys.modules), file=sys.stderr))
+from pipedeal.interfaces.cli import main
+main()
+"""
+    env = {**{key: value for key, value in os.environ.items() if key != "PIPEDEAL_DB"},
+           "PIPEDEAL_CACHE_DIR": str(cache_dir), "NO_COLOR": "1"}
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    for argv, alembic in ((["init", "--db", url], True), (["report", "--db", url, "--as-of", "2000-03-01"], False),
+                          (["obligations", "--all", "--db", url, "--as-of", "2000-03-01"], False)):
+        done = subprocess.run([sys.executable, "-c", code, *argv], cwd=tmp_path, env=env, capture_output=True,
+                              encoding="utf-8", timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stderr.splitlines()[-1]) is alembic, argv
+
+
 def test_report_json_has_every_documented_key(pipedeal):
     data = pipedeal("report", "--as-of", "2000-03-01", "--json").json()
     assert data["as_of"] == "2000-03-01"

@@ -33,8 +33,8 @@ from pipedeal.storage import (
     resolve_url,
     verify,
 )
-from pipedeal.storage.database import downgrade, transaction
-from pipedeal.storage.models import VERSION_TABLE, Base, QuoteRow
+from pipedeal.storage.database import current_revision, downgrade, migrations_head, transaction
+from pipedeal.storage.models import SCHEMA_REVISION, VERSION_TABLE, Base, QuoteRow
 
 DEAL = DEFAULT_DEAL
 TERMS = (BUNDLED_DEALS / DEAL / "terms.toml").read_text()
@@ -408,3 +408,19 @@ def test_migrations_match_the_models_and_downgrade(workspace: str) -> None:
     assert problem.code == "WORKSPACE-MISSING"
     init_workspace(workspace, DEAL, TERMS)  # upgrade again from nothing
     assert list_deals(workspace) == [DEAL]
+
+
+def test_the_schema_revision_reads_are_alembics_own(workspace: str) -> None:
+    """Reads check the schema without importing alembic: its revision constant and its reading of the
+    version table must be alembic's, at the head and one migration back."""
+    assert SCHEMA_REVISION == migrations_head()
+    earlier = f"{int(SCHEMA_REVISION) - 1:04d}"
+    for revision in (SCHEMA_REVISION, earlier):
+        with transaction(workspace, write=True, create=True) as connection:
+            if revision != SCHEMA_REVISION:
+                downgrade(connection, revision)
+            alembics = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+            assert current_revision(connection) == alembics.get_current_revision() == revision
+    problem = problem_of(lambda: list_deals(workspace))
+    assert problem.code == "WORKSPACE-OUTDATED"
+    assert f"revision {earlier}, this pipedeal needs {SCHEMA_REVISION}" in problem.message
