@@ -25,7 +25,8 @@ run of each side per round after a warm-up round, in this order:
 - with ``--baseline SRC``, the same ``calendar --all`` with ``PYTHONPATH`` set to another tree's ``src``
   (the tree before a change), checked to write the same bytes;
 - ``pipedeal obligations --all --json --db URL --as-of D``, once the command exists
-  (``OBLIGATIONS_ALL``: the hook; it is timed when ``pipedeal obligations --help`` offers ``--all``).
+  (``OBLIGATIONS_ALL``: the hook; it is timed when ``pipedeal obligations --help`` offers ``--all``);
+  with ``--baseline SRC``, the baseline's too, checked to print the same JSON.
 
 Printed: min / median / p90 of each side, each command's median over the interpreter's, and one
 in-process breakdown of ``evaluate_ledger`` (the SELECTs and checks of ``load_deals``, then terms,
@@ -129,13 +130,14 @@ def build_ledger(url: str, deals: int, quotes_until: str, workers: int) -> float
     return time.perf_counter() - started
 
 
-def run_once(argv: list[str], env: dict[str, str], cwd: Path, expect: str | None) -> float:
+def run_once(argv: list[str], env: dict[str, str], cwd: Path, expect: str | None) -> tuple[float, str]:
+    """The wall seconds of one run of ``argv``, and what it printed on stdout."""
     started = time.perf_counter()
     done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0 or (expect is not None and expect not in done.stdout):
         raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr}")
-    return elapsed
+    return elapsed, done.stdout
 
 
 def has_obligations_all(env: dict[str, str], cwd: Path) -> bool:
@@ -208,23 +210,26 @@ def main() -> None:
                 ("python -c pass", [sys.executable, "-c", "pass"], None),
                 ("calendar --all", [*python, "calendar", "--all", "--db", url, "--as-of", args.as_of,
                                     "--out", str(cwd / "x.ics")], f"of {args.deals} deal(s)")]
+            envs: dict[str, dict[str, str]] = {}
             if args.baseline:
-                base_env = {**env, "PYTHONPATH": str(Path(args.baseline).resolve())}
+                envs["baseline calendar --all"] = {**env, "PYTHONPATH": str(Path(args.baseline).resolve())}
                 sides.append(("baseline calendar --all", [*python, "calendar", "--all", "--db", url, "--as-of",
                                                           args.as_of, "--out", str(cwd / "b.ics")],
                               f"of {args.deals} deal(s)"))
-                envs = {"baseline calendar --all": base_env}
-            else:
-                envs = {}
             if has_obligations_all(env, cwd):
                 sides.append(("obligations --all --json", [*python, *OBLIGATIONS_ALL, "--db", url,
                                                            "--as-of", args.as_of], None))
+                if args.baseline and has_obligations_all(envs["baseline calendar --all"], cwd):
+                    envs["baseline obligations --all --json"] = envs["baseline calendar --all"]
+                    sides.append(("baseline obligations --all --json", [*python, *OBLIGATIONS_ALL, "--db", url,
+                                                                        "--as-of", args.as_of], None))
             else:
                 print("  (pipedeal obligations --all does not exist yet: not timed; see OBLIGATIONS_ALL)")
             times: dict[str, list[float]] = {label: [] for label, _, _ in sides}
+            printed: dict[str, str] = {}
             for round_ in range(args.rounds + 1):  # round 0 warms the caches
                 for label, argv, expect in sides:
-                    seconds = run_once(argv, envs.get(label, env), cwd, expect)
+                    seconds, printed[label] = run_once(argv, envs.get(label, env), cwd, expect)
                     if round_:
                         times[label].append(seconds)
             print(f"{args.rounds} rounds after a warm-up, one run of each side per round; load average "
@@ -232,13 +237,19 @@ def main() -> None:
             floor = figures(times["python -c pass"])[1]
             for label, _, _ in sides:
                 low, median, p90 = figures(times[label])
-                print(f"  {label:<26} min {low:9.1f}   median {median:9.1f}   p90 {p90:9.1f} ms   "
+                print(f"  {label:<34} min {low:9.1f}   median {median:9.1f}   p90 {p90:9.1f} ms   "
                       f"{median / floor:7.1f}x python -c pass")
             if args.baseline:
                 ratio = figures(times["baseline calendar --all"])[1] / figures(times["calendar --all"])[1]
                 same = (cwd / "b.ics").read_bytes() == (cwd / "x.ics").read_bytes()
                 print(f"  baseline / this tree (calendar --all, medians): {ratio:.2f}x; the same calendar bytes: "
                       f"{'yes' if same else 'NO'}")
+                if "baseline obligations --all --json" in times:
+                    ratio = (figures(times["baseline obligations --all --json"])[1]
+                             / figures(times["obligations --all --json"])[1])
+                    same = printed["baseline obligations --all --json"] == printed["obligations --all --json"]
+                    print(f"  baseline / this tree (obligations --all --json, medians): {ratio:.2f}x; the same "
+                          f"JSON: {'yes' if same else 'NO'}")
             for label in ("obligations --all --json", "calendar --all"):
                 if label in times:
                     median = figures(times[label])[1] / 1000

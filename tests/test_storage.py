@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -14,6 +15,8 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.quotes import Quote, parse_quotes
@@ -33,6 +36,7 @@ from pipedeal.storage import (
     resolve_url,
     verify,
 )
+from pipedeal.storage.chain import canonical_json, chain_hash, stored_chain_hash
 from pipedeal.storage.database import current_revision, downgrade, migrations_head, transaction
 from pipedeal.storage.models import SCHEMA_REVISION, VERSION_TABLE, Base, QuoteRow
 
@@ -149,6 +153,30 @@ def test_payload_is_canonical_json(ledger: str) -> None:
         '{"amount":"1234.57","date":"2000-03-06","investor":"raptor","type":"ld_paid"}'
     )
     assert kind == "ld_paid" and str(day) == "2000-03-06"
+
+
+_json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
+                            lambda children: st.lists(children, max_size=3)
+                            | st.dictionaries(st.text(), children, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(deal=st.text(min_size=1), seq=st.integers(min_value=1, max_value=10**9),
+       event=st.dictionaries(st.text(), _json_values, max_size=4),
+       recorded_at=st.datetimes(timezones=st.just(dt.UTC)), source_file=st.none() | st.text(),
+       source_line=st.none() | st.integers(min_value=0), recorded_by=st.none() | st.text())
+def test_a_row_hashed_from_its_stored_text_hashes_as_the_entry_did(deal, seq, event, recorded_at, source_file,
+                                                                     source_line, recorded_by) -> None:
+    """Verify hashes each row's stored text; the hash written at append is of the whole entry's canonical
+    JSON, spelled here as the chain was first defined."""
+    entry = {"deal": deal, "seq": seq, "recorded_at": recorded_at.isoformat(), "event": event,
+             "source_file": source_file, "source_line": source_line}
+    if recorded_by is not None:
+        entry["recorded_by"] = recorded_by
+    first_defined = hashlib.sha256(("0" * 64 + canonical_json(entry)).encode()).hexdigest()
+    assert stored_chain_hash("0" * 64, deal, seq, recorded_at, canonical_json(event), source_file, source_line,
+                             recorded_by) == first_defined
+    assert chain_hash("0" * 64, deal, seq, recorded_at, event, source_file, source_line, recorded_by) == first_defined
 
 
 def test_chain_verifies_clean_and_continues_across_imports(ledger: str) -> None:
@@ -413,7 +441,7 @@ def test_migrations_match_the_models_and_downgrade(workspace: str) -> None:
 def test_the_schema_revision_reads_are_alembics_own(workspace: str) -> None:
     """Reads check the schema without importing alembic: its revision constant and its reading of the
     version table must be alembic's, at the head and one migration back."""
-    assert SCHEMA_REVISION == migrations_head()
+    assert migrations_head() == SCHEMA_REVISION
     earlier = f"{int(SCHEMA_REVISION) - 1:04d}"
     for revision in (SCHEMA_REVISION, earlier):
         with transaction(workspace, write=True, create=True) as connection:

@@ -1,5 +1,5 @@
 """``python -m pipedeal``: the command line."""
 
-from pipedeal.interfaces.cli import main
+from pipedeal.interfaces.cli import run
 
-main()
+run()

@@ -206,8 +206,17 @@ def _warn_broken_ledger(inputs) -> None:
 
 
 def _print_json(data: Any) -> None:
-    """One JSON document on stdout, as is: Rich's pretty printer costs seconds on a large document."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """One JSON document on stdout, indented by 2, as ``json.dumps(indent=2, ensure_ascii=False)`` spells it.
+    orjson writes the same bytes ~25x faster: an indent sends ``json`` to its pure-Python encoder, 0.17 s of
+    ``obligations --all --json`` over a thousand deals (Rich's pretty printer took seconds). A document orjson
+    declines (an integer over 64 bits) is left to ``json``."""
+    import orjson
+
+    try:
+        text = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+    sys.stdout.write(text + "\n")
 
 
 def _print_warnings(lines: list[str]) -> None:
@@ -1872,5 +1881,34 @@ def main() -> None:
     sys.exit(status if isinstance(status, int) else 0)
 
 
+def run() -> None:
+    """The installed ``pipedeal`` script and ``python -m pipedeal``: ``main()``, then out of the process
+    without the interpreter's teardown. Once the command is done (its output flushed, its database
+    connections closed, the exit handlers run), tearing down every module and object left costs
+    60 ms after ``report`` and 170 ms after ``obligations --all`` (benchmarks/README.md), for
+    nothing the user sees. Tests call ``main()``, which returns or raises as usual."""
+    import atexit
+    import os
+    import threading
+
+    try:
+        main()
+        code: Any = 0
+    except SystemExit as done:
+        code = done.code
+    if code is not None and not isinstance(code, int):  # sys.exit("message"), as Python reports it
+        print(code, file=sys.stderr)
+        code = 1
+    if threading.active_count() > 1:  # a thread still running is waited for by the usual exit
+        sys.exit(code)
+    import contextlib
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader gone (`| head`), a stream closed
+            stream.flush()
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":
-    main()
+    run()

@@ -15,6 +15,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from pydantic import ValidationError
@@ -47,21 +48,34 @@ def chain_hash(
     source_line: int | None,
     recorded_by: str | None = None,
 ) -> str:
-    """sha256 of the previous hash and the entry's canonical JSON. ``recorded_by`` (the web user
-    who wrote the row, migration 0006) is hashed only when there is one, so every row written
-    before it keeps its hash."""
-    entry: dict[str, Any] = {
-        "deal": deal,
-        "seq": seq,
-        "recorded_at": as_utc(recorded_at).isoformat(),
-        "event": event,
-        "source_file": source_file,
-        "source_line": source_line,
-    }
+    """sha256 of the previous hash and the entry's canonical JSON: ``deal``, ``seq``, ``recorded_at``
+    (UTC, ISO), the ``event``, ``source_file``, ``source_line``. ``recorded_by`` (the web user who
+    wrote the row, migration 0006) is hashed only when there is one, so every row written before it
+    keeps its hash."""
+    return stored_chain_hash(prev_hash, deal, seq, recorded_at, canonical_json(event), source_file, source_line,
+                             recorded_by)
+
+
+def _scalar_json(value: str | int | None) -> str:
+    """``canonical_json`` of a text, an integer or None, without building an encoder per value (a reader
+    spells five per ledger row)."""
+    if value is None:
+        return "null"
+    return encode_basestring_ascii(value) if isinstance(value, str) else int.__repr__(value)
+
+
+def stored_chain_hash(prev_hash: str, deal: str, seq: int, recorded_at: dt.datetime, payload: str,
+                      source_file: str | None, source_line: int | None, recorded_by: str | None = None) -> str:
+    """``chain_hash`` of an event given as its stored text, ``payload``: the entry's canonical JSON is
+    spelled around the text as ``canonical_json`` spells the entry (keys in order, no spaces). A
+    row whose own text hashes to its recorded hash is the text that was appended, so a reader of
+    the ledger checks each row without decoding and re-encoding its event."""
+    spell = _scalar_json
+    fields = [f'"deal":{spell(deal)}', f'"event":{payload}', f'"recorded_at":{spell(as_utc(recorded_at).isoformat())}']
     if recorded_by is not None:
-        entry["recorded_by"] = recorded_by
-    body = canonical_json(entry)
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+        fields.append(f'"recorded_by":{spell(recorded_by)}')
+    fields += [f'"seq":{spell(seq)}', f'"source_file":{spell(source_file)}', f'"source_line":{spell(source_line)}']
+    return hashlib.sha256((prev_hash + "{" + ",".join(fields) + "}").encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -121,20 +135,17 @@ def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = No
     belongs_at: dict[int, str] = {}  # seq -> hash of the row whose content belongs there
     moved: set[int] = set()
     for row in rows:
-        try:
-            event_json = json.loads(row.payload)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-            findings.append(finding("LEDGER-UNPARSEABLE", deal, row.seq,
-                                    f"row seq {row.seq} payload is not JSON: {reason}"))
+        if _fits(deal, row, row.seq):
             belongs_at[row.seq] = row.hash
+            findings.extend(_content_findings(deal, row, decoded))
             continue
-        if _fits(deal, row, row.seq, event_json):
+        if _not_json(row.payload) is not None:
+            findings.append(finding("LEDGER-UNPARSEABLE", deal, row.seq,
+                                    f"row seq {row.seq} payload is not JSON: {_not_json(row.payload)}"))
             belongs_at[row.seq] = row.hash
-            findings.extend(_content_findings(deal, row, event_json, decoded))
             continue
         at = position.get(row.seq)
-        if at is not None and at != row.seq and _fits(deal, row, at, event_json):
+        if at is not None and at != row.seq and _fits(deal, row, at):
             findings.append(finding("LEDGER-REORDERED", deal, row.seq,
                                     f"row seq {row.seq} was moved: its chain puts it at seq {at}"))
             belongs_at.setdefault(at, row.hash)
@@ -158,13 +169,10 @@ def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = No
 
 def audit_head(deal: str, last: ChainRow | None, head: tuple[int, str]) -> list[Diagnostic]:
     """The newest row alone, for an append: it must still fit its hash and be the recorded head."""
-    if last is not None:
-        try:
-            event_json = json.loads(last.payload)
-        except json.JSONDecodeError:
+    if last is not None and not _fits(deal, last, last.seq):
+        if _not_json(last.payload) is not None:
             return [finding("LEDGER-UNPARSEABLE", deal, last.seq, f"row seq {last.seq} payload is not JSON")]
-        if not _fits(deal, last, last.seq, event_json):
-            return [finding("LEDGER-EDITED", deal, last.seq, f"row seq {last.seq} was edited")]
+        return [finding("LEDGER-EDITED", deal, last.seq, f"row seq {last.seq} was edited")]
     return _head_findings(deal, [last] if last else [], head)
 
 
@@ -181,14 +189,24 @@ def _head_findings(deal: str, rows: Sequence[ChainRow], head: tuple[int, str]) -
     return []
 
 
-def _fits(deal: str, row: ChainRow, seq: int, event_json: Any) -> bool:
-    expected = chain_hash(row.prev_hash, deal, seq, row.recorded_at, event_json,
-                          row.source_file, row.source_line, row.recorded_by)
-    return expected == row.hash and canonical_json(event_json) == row.payload
+def _fits(deal: str, row: ChainRow, seq: int) -> bool:
+    """Whether the row, as stored, hashes to its recorded hash at ``seq``."""
+    return stored_chain_hash(row.prev_hash, deal, seq, row.recorded_at, row.payload, row.source_file,
+                             row.source_line, row.recorded_by) == row.hash
 
 
-def _content_findings(deal: str, row: ChainRow, event_json: Any,
-                      decoded: dict[int, EventBase] | None = None) -> list[Diagnostic]:
+def _not_json(payload: str) -> str | None:
+    """Why a stored payload is not JSON (None: it is)."""
+    try:
+        json.loads(payload)
+    except json.JSONDecodeError as exc:
+        return exc.msg
+    except RecursionError:
+        return "nested too deeply"
+    return None
+
+
+def _content_findings(deal: str, row: ChainRow, decoded: dict[int, EventBase] | None = None) -> list[Diagnostic]:
     """The hash fits; the payload must still be an event and agree with its columns."""
     try:
         event = decode_payload(row.payload)
@@ -197,7 +215,7 @@ def _content_findings(deal: str, row: ChainRow, event_json: Any,
                         f"row seq {row.seq} is not a valid event: {exc}")]
     if decoded is not None:
         decoded[row.seq] = event
-    if event_json.get("type") != row.type or event.date != row.date:
+    if event.type != row.type or event.date != row.date:
         return [finding("LEDGER-EDITED", deal, row.seq,
                         f"row seq {row.seq} was edited: its type/date columns disagree "
                         "with its payload")]
