@@ -220,3 +220,10 @@ def db(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'ledger.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The web tests first: scripts/test hands whole files to the xdist workers (``--dist loadfile``, so each
+    module's server starts once, not once per worker), and the web files are the longest; started last, one of
+    them would run alone at the end while the other worker idles."""
+    items.sort(key=lambda item: "web" not in item.path.parent.name)

@@ -242,19 +242,27 @@ def sign_in(url: str, email: str, password: str, address: str | None, replaces: 
         else:
             failed = False
             connection.execute(delete(LoginFailure).where(LoginFailure.email == email))
-            if replaces:
-                connection.execute(delete(WebSession).where(WebSession.id_hash == _digest(replaces)))
-            connection.execute(delete(WebSession).where(WebSession.expires_at < now))
-            token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-            connection.execute(insert(WebSession).values(
-                id_hash=_digest(token), user_id=user.id, csrf_token=csrf, created_at=now,
-                expires_at=now + dt.timedelta(hours=SESSION_HOURS)))
+            token, csrf = open_session(connection, user.id, now, replaces)
             viewer = _viewer(connection, user.id)
     # The failure is committed before refusing: a refused sign-in must still count.
     if failed:
         raise LoginRefused()
     assert viewer is not None
     return viewer, token, csrf
+
+
+def open_session(connection, user_id: int, now: dt.datetime, replaces: str | None = None) -> tuple[str, str]:
+    """A new session of user ``user_id`` in the caller's transaction, once its password was checked: (session
+    token, CSRF token). Only the tokens' holder has them: the table keeps the session's sha256. The session
+    ``replaces`` names and every expired one are dropped."""
+    if replaces:
+        connection.execute(delete(WebSession).where(WebSession.id_hash == _digest(replaces)))
+    connection.execute(delete(WebSession).where(WebSession.expires_at < now))
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    connection.execute(insert(WebSession).values(
+        id_hash=_digest(token), user_id=user_id, csrf_token=csrf, created_at=now,
+        expires_at=now + dt.timedelta(hours=SESSION_HOURS)))
+    return token, csrf
 
 
 _DUMMY_HASH: str | None = None
