@@ -421,3 +421,16 @@ def test_a_closing_before_the_trading_calendar_begins_is_refused(pipedeal, tmp_p
     (tmp_path / "old.jsonl").write_text('{"type": "closing", "date": "1950-11-24"}\n')
     assert_refused(pipedeal("evaluate", "--events", "old.jsonl", "--as-of", "1951-01-01"),
                    "1950-11-24")
+
+
+def test_every_json_document_is_spelled_as_json_dumps_indent_2_spells_it(capsys):
+    """One formatter for --json: orjson's bytes are json.dumps(indent=2, ensure_ascii=False)'s, and a document
+    orjson declines (an integer over 64 bits) is still written, by json."""
+    from pipedeal.interfaces.cli import _print_json
+
+    documents = [{"deal": "focus-1999", "quote": "Trading Day — “Vaduz”", "nested": [[], {}, [1, {"x": None}]],
+                  "flag": True, 7: "a key that is a number"},
+                 {"shares": 2**70, "name": "Roseworth Group, Ltd."}]
+    for document in documents:
+        _print_json(document)
+        assert capsys.readouterr().out == json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -377,7 +377,7 @@ def evaluate(
 
         render_report(out, to_json(evaluation), inputs)
         return
-    sys.stdout.write(json.dumps(_with_known_on(to_json(evaluation), inputs), indent=2) + "\n")
+    _print_json(_with_known_on(to_json(evaluation), inputs))
 
 
 @app.command()
@@ -1516,7 +1516,7 @@ def schema_events() -> None:
     """The JSON Schema of one line of an event file."""
     from pipedeal.engine.events import event_json_schema
 
-    sys.stdout.write(json.dumps(event_json_schema(), indent=2) + "\n")
+    _print_json(event_json_schema())
 
 
 @schema_app.command("terms")
@@ -1524,7 +1524,7 @@ def schema_terms() -> None:
     """The JSON Schema of a terms file (the PIPE terms language), each key with its meaning."""
     from pipedeal.deal.terms_schema import terms_json_schema
 
-    sys.stdout.write(json.dumps(terms_json_schema(), indent=2) + "\n")
+    _print_json(terms_json_schema())
 
 
 @terms_app.command("check")
