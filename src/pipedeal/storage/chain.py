@@ -139,9 +139,10 @@ def audit(deal: str, rows: Sequence[ChainRow], head: tuple[int, str] | None = No
             belongs_at[row.seq] = row.hash
             findings.extend(_content_findings(deal, row, decoded))
             continue
-        if _not_json(row.payload) is not None:
+        unreadable = _not_json(row.payload)
+        if unreadable is not None:
             findings.append(finding("LEDGER-UNPARSEABLE", deal, row.seq,
-                                    f"row seq {row.seq} payload is not JSON: {_not_json(row.payload)}"))
+                                    f"row seq {row.seq} payload is not JSON: {unreadable}"))
             belongs_at[row.seq] = row.hash
             continue
         at = position.get(row.seq)
