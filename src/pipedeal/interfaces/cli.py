@@ -1899,8 +1899,8 @@ def run() -> None:
     if code is not None and not isinstance(code, int):  # sys.exit("message"), as Python reports it
         print(code, file=sys.stderr)
         code = 1
-    if threading.active_count() > 1:  # a thread still running is waited for by the usual exit
-        sys.exit(code)
+    if threading.active_count() > 1 or sys.getprofile() or sys.gettrace():
+        sys.exit(code)  # a thread still running is waited for; a profiler or tracer writes its data at the end
     import contextlib
 
     atexit._run_exitfuncs()
