@@ -572,16 +572,39 @@ def test_damages_never_exceed_the_cap(docket, rate):
             assert damages.accrued == cents(cap)
 
 
+def test_a_whole_first_month_from_28_december_holds_a_day_more_than_one_from_31_january():
+    """PIPE-TERMS "first period": under the cumulative clock the whole first month of the joined timeline is
+    owed on its first day, and a month period runs to the same day of the next month, end of month clamped.
+    Filed on time, Raptor's only default days are 31 January to 29 February 2000 (an investor delay excuses
+    29 December to 30 January): the first month, 31 January to 29 February, holds 29 of them and 29 February
+    falls in the second: $13,944.00 + $13,944.00 / 30 = $14,408.80. Filed a day late, 28 December 1999 is a
+    default day too and starts the joined timeline: its first month (to 28 January on that timeline) holds
+    all 31 days, so Raptor is owed $13,944.00, less for a longer default. Found by the property above."""
+    events = [{"type": "closing", "date": "1999-11-24"}, {"type": "rs_filed", "date": "1999-11-25"},
+              {"type": "sec_clearance", "date": "1999-12-23"}, {"type": "rs_effective", "date": "2000-03-01"},
+              {"type": "investor_delay", "date": "1999-12-29", "start": "1999-12-29", "end": "2000-01-30"}]
+    late = [dict(event, date="1999-12-29") if event["type"] == "rs_filed" else event for event in events]
+    overrides = {"ld_market_value": "daily_close", "ld_schedule_clock": "cumulative", "ld_day_count": "thirty"}
+    owed = {}
+    for label, history in (("on time", events), ("a day late", late)):
+        result = evaluate_focus(log(*history), "2000-06-30", quotes=flat_quotes("0.1000"),
+                                terms=focus_variant(base="purchase_price_held", first_period="full"), **overrides)
+        raptor = result.damages["raptor"]
+        owed[label] = ([(str(period.first), str(period.last)) for period in raptor.periods], raptor.accrued)
+    assert owed["on time"] == ([("2000-01-31", "2000-02-29")], Decimal("14408.80"))
+    assert owed["a day late"] == ([("1999-12-28", "1999-12-28"), ("2000-01-31", "2000-02-29")], Decimal("13944.00"))
+
+
 @PROPERTY
 @given(dockets(safe=True, require_filing=True, variant=True), st.integers(1, 120),
        st.sampled_from(["thirty", "actual_365"]))
 def test_a_longer_default_never_owes_less_under_thirty_and_actual_365(docket, delay, day_count):
     """Pushing the filing later only adds default days; with a constant divisor each day's month can
-    only move later. Not so where the first period is owed whole on a day whose base may be lower,
-    or where a run merging into another loses a whole first month (the scenario above): left out."""
-    base, first_period, cap = docket.variant
-    clock = docket.overrides["ld_schedule_clock"]
-    assume(first_period == "prorated" or (clock == "cumulative" and base != "market_value_held"))
+    only move later. Not so where the first period is owed whole: its length depends on the day it
+    starts (the scenario below), and its base may be lower that day; nor where a run merging into
+    another loses a whole first month (the scenario above): left out."""
+    _, first_period, cap = docket.variant
+    assume(first_period == "prorated")
     assume(cap is None or cap[1] == "amount_invested")
     docket = replace(docket, overrides={**docket.overrides, "ld_day_count": day_count})
     before, after = filed_later(docket, delay)

@@ -152,7 +152,7 @@ def build_ledger(db_url: str, workdir: Path, cache_dir: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def ledger_templates(tmp_path_factory) -> Iterator[dict]:
+def ledger_templates(tmp_path_factory, cache_dir) -> Iterator[dict]:
     """Per database, the URL of the built ledger that the servers copy, built when first asked for."""
     built: dict[str, str] = {}
     closing: list[Iterator[str]] = []
@@ -166,7 +166,7 @@ def ledger_templates(tmp_path_factory) -> Iterator[dict]:
                 databases = postgres_database()
                 url = next(databases)
                 closing.append(databases)
-            build_ledger(url, workdir, tmp_path_factory.mktemp("cache"))
+            build_ledger(url, workdir, cache_dir)
             built[backend] = url
         return built[backend]
 
@@ -189,10 +189,9 @@ def copy_ledger(template: str, into: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def web(request, tmp_path_factory, ledger_templates) -> Iterator[WebServer]:
+def web(request, tmp_path_factory, ledger_templates, cache_dir) -> Iterator[WebServer]:
     """The workspace server, once per test module on each database, on a ledger of its own."""
     workdir = tmp_path_factory.mktemp(f"web-{request.param}")
-    cache_dir = tmp_path_factory.mktemp("cache")
     ledgers = copy_ledger(ledger_templates(request.param), workdir)
     server = start_server(next(ledgers), workdir, cache_dir)
     try:

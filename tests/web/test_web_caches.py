@@ -24,11 +24,10 @@ NOTICE = "effectiveness_notice:primary:2000-02-16"  # missed in the bundled hist
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def served(request, tmp_path_factory, ledger_templates) -> Iterator[tuple[WebServer, str | None]]:
+def served(request, tmp_path_factory, ledger_templates, cache_dir) -> Iterator[tuple[WebServer, str | None]]:
     """A workspace of two workers on a copy of the web tests' ledger; on PostgreSQL its connections carry an
     application_name of their own."""
     workdir = tmp_path_factory.mktemp(f"caches-{request.param}")
-    cache_dir = tmp_path_factory.mktemp("cache")
     ledgers = copy_ledger(ledger_templates(request.param), workdir)
     url, name = next(ledgers), None
     if request.param == "postgresql":
