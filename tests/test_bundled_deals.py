@@ -16,8 +16,8 @@ from pipedeal.deal.terms_file import BUNDLED_DEALS, bundled_deal_names
 
 
 @pytest.fixture(scope="module")
-def pipedeal(tmp_path_factory):
-    return pipedeal_cli(tmp_path_factory.mktemp("work"), tmp_path_factory.mktemp("cache"))
+def pipedeal(tmp_path_factory, cache_dir):
+    return pipedeal_cli(tmp_path_factory.mktemp("work"), cache_dir)
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,9 @@ from scenario import FOCUS_DIR
 
 
 @pytest.fixture(scope="module")
-def pipedeal(tmp_path_factory):
-    cache = tmp_path_factory.mktemp("cache")
+def pipedeal(tmp_path_factory, cache_dir):
     cwd = tmp_path_factory.mktemp("work")
-    run = pipedeal_cli(cwd, cache)
+    run = pipedeal_cli(cwd, cache_dir)
 
     return run
 

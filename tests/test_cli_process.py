@@ -29,8 +29,8 @@ STEPS = [
 
 
 @pytest.fixture(scope="module")
-def answers(tmp_path_factory) -> dict[str, list[tuple[int, str, str]]]:
-    cache = tmp_path_factory.mktemp("cache")
+def answers(tmp_path_factory, cache_dir) -> dict[str, list[tuple[int, str, str]]]:
+    cache = cache_dir
     found = {}
     for way, process in (("process", True), ("in-process", False)):
         cwd: Path = tmp_path_factory.mktemp(way)

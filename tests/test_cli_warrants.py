@@ -14,9 +14,9 @@ from pypdf import PdfReader
 
 
 @pytest.fixture(scope="module")
-def ledger(tmp_path_factory):
+def ledger(tmp_path_factory, cache_dir):
     work = tmp_path_factory.mktemp("work")
-    run = pipedeal_cli(work, tmp_path_factory.mktemp("cache"))
+    run = pipedeal_cli(work, cache_dir)
 
     run("init")
     run("events", "add", "corporate_action_notice", "date=2000-04-20", "action=3-for-2 split",

@@ -85,12 +85,12 @@ def visible(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory) -> dict[str, dict[str, str]]:
+def outputs(tmp_path_factory, cache_dir) -> dict[str, dict[str, str]]:
     """Every output of each illustrative deal, as its CLI writes it: name -> what a reader sees."""
     found: dict[str, dict[str, str]] = {}
     for deal, (as_of, warrant, day, _) in DEALS.items():
         cwd = tmp_path_factory.mktemp(deal)
-        run = pipedeal_cli(cwd, tmp_path_factory.mktemp("cache"))
+        run = pipedeal_cli(cwd, cache_dir)
         common = ("--deal", deal)
         report = run("report", *common, "--as-of", as_of, "--json").stdout
         texts = {
@@ -156,10 +156,10 @@ def test_the_lumen_report_labels_its_deadlines_and_defaults_with_its_own_clauses
 # --- FOCUS: every label as it was -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def focus(tmp_path_factory):
+def focus(tmp_path_factory, cache_dir):
     cwd = tmp_path_factory.mktemp("focus")
     shutil.copy(FIXTURES / "rich-events.jsonl", cwd / "rich-events.jsonl")
-    return pipedeal_cli(cwd, tmp_path_factory.mktemp("cache"))
+    return pipedeal_cli(cwd, cache_dir)
 
 
 def fixture(name: str):

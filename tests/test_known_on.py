@@ -256,8 +256,8 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def pipedeal(tmp_path: Path, tmp_path_factory):
-    return pipedeal_cli(tmp_path, tmp_path_factory.mktemp("cache"))
+def pipedeal(tmp_path: Path, cache_dir: Path):
+    return pipedeal_cli(tmp_path, cache_dir)
 
 
 def test_evaluate_on_files_reads_each_lines_recorded_at(files, pipedeal) -> None:

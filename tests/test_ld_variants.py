@@ -501,8 +501,8 @@ def variant_files(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def cli(tmp_path_factory, variant_files):
-    run = pipedeal_cli(tmp_path_factory.mktemp("work"), tmp_path_factory.mktemp("cache"))
+def cli(tmp_path_factory, variant_files, cache_dir):
+    run = pipedeal_cli(tmp_path_factory.mktemp("work"), cache_dir)
     files = ("--deal", str(variant_files / "terms.toml"), "--events", str(variant_files / "events.jsonl"),
              "--prices", str(FOCUS_DIR / "quotes.csv"), "--as-of", "2000-06-01")
     return lambda *args: run(*args, *files)
