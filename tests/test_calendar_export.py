@@ -369,6 +369,29 @@ def test_stored_terms_are_parsed_once_and_a_damaged_cache_is_parsed_again(tmp_pa
     assert len(list(tmp_path.glob("terms-*/*.pickle"))) == 1
 
 
+def test_a_quotes_file_is_parsed_once_and_a_bad_one_is_refused_with_its_line_every_time(tmp_path, monkeypatch):
+    from pipedeal.storage import workspace
+
+    monkeypatch.setenv("PIPEDEAL_CACHE_DIR", str(tmp_path / "cache"))
+    prices = tmp_path / "prices.csv"
+    prices.write_text((FOCUS_DIR / "quotes.csv").read_text())
+    first = workspace.read_quote_file(prices)
+    [kept] = list((tmp_path / "cache").glob("quotes-*/*.pickle"))
+    again = workspace.read_quote_file(prices, "the same prices, read back")
+    assert again.quotes() == first.quotes() and len(first.quotes()) > 1000
+    assert again.source == "the same prices, read back"
+    kept.write_bytes(b"torn")
+    assert workspace.read_quote_file(prices).quotes() == first.quotes()
+    # An edited file is parsed anew; a bad cell is refused with its line and column, every time, and never kept.
+    lines = prices.read_text().splitlines()
+    prices.write_text("\n".join([*lines[:3], lines[3].replace(",", ",x", 1), *lines[4:]]) + "\n")
+    for _ in range(2):
+        with pytest.raises(InputError) as refused:
+            workspace.read_quote_file(prices)
+        assert (refused.value.problems[0].file, refused.value.problems[0].line) == (str(prices), 4)
+    assert len(list((tmp_path / "cache").glob("quotes-*/*.pickle"))) == 1
+
+
 def test_long_lines_fold_exactly_as_icalendar_folds_them():
     # calendar.py folds the VEVENT lines itself (icalendar's folding is a loop per character): a
     # line of 74 octets stays whole, longer ones break every 74 octets (the continuation's space
