@@ -271,10 +271,14 @@ def test_a_bad_closing_block_is_refused_naming_the_key_and_its_line(old, new, co
 
 # --- the other bundled deal ---------------------------------------------------------------------------------------
 
+def bundled_closing(pipedeal, deal: str, as_of: str) -> dict:
+    """``pipedeal closing --json`` of a bundled deal, read from its bundled log."""
+    return json.loads(pipedeal("closing", "--deal", deal, "--events", str(BUNDLED_DEALS / deal / "events.jsonl"),
+                               "--as-of", as_of, "--json").stdout)
+
+
 def test_lumen_closes_on_its_own_conditions_with_a_waived_lock_up_and_a_7_percent_placement_fee(pipedeal):
-    data = json.loads(pipedeal("closing", "--deal", "lumen-2023", "--events",
-                               str(BUNDLED_DEALS / "lumen-2023" / "events.jsonl"), "--as-of", "2023-07-01",
-                               "--json").stdout)
+    data = bundled_closing(pipedeal, "lumen-2023", "2023-07-01")
     assert (data["status"], data["closing_date"]) == ("closed", "2023-06-14")
     assert [(c["id"], c["protects"], c["status"]) for c in data["conditions"]] == [
         ("2.3(a)(i)", "company", "satisfied"), ("2.3(a)(ii)", "company", "satisfied"),
@@ -307,9 +311,7 @@ def test_meridian_checks_the_wire_of_an_investor_stated_by_shares_at_the_discoun
     # Pine Ridge states 300,001 Shares and no dollars; the Purchase Price is 85% of the mean close of the five
     # Trading Days before the agreement: 0.85 x $2.40 = $2.04, so its wire is 300,001 x $2.04 = $612,002.04.
     # Westbridge's 6% on Harbor Street ($2,040,000 -> $122,400.00) and Pine Ridge ($36,720.1224 -> $36,720.12).
-    data = json.loads(pipedeal("closing", "--deal", "meridian-2006", "--events",
-                               str(BUNDLED_DEALS / "meridian-2006" / "events.jsonl"), "--as-of", "2006-04-01",
-                               "--json").stdout)
+    data = bundled_closing(pipedeal, "meridian-2006", "2006-04-01")
     assert (data["status"], data["closing_date"]) == ("closed", "2006-03-17")
     assert [(c["id"], c["protects"], c["status"]) for c in data["conditions"]] == [
         ("6(a)", "company", "satisfied"), ("6(b)", "company", "satisfied"), ("6(c)", "company", "satisfied"),

@@ -615,7 +615,8 @@ class Fold:
         # the SPA 6.2 / W 15 check runs only after those (a sale or a demand moves none).
         self.capital_changed = False
         self.checklist = Checklist(terms)  # SPA 2.1(b), 13.9: the Closing's conditions, funds and deliveries
-        self._expected: dict[dt.date | None, dict[str, Decimal]] | None = None  # funds_due by Closing day
+        self._funds_known: dict[str, Decimal] | None = None  # funds_due without a price from the quotes
+        self._funds_priced: dict[dt.date, dict[str, Decimal]] = {}  # funds_due by the day the quotes price
 
     # -- feeding and running ---------------------------------------------------------------
     def add(self, items: Iterable[Located]) -> None:
@@ -867,20 +868,20 @@ class Fold:
         Purchase Price; for a discount deal with an investor stated by shares, at the price the quotes give a
         Closing on that day (the Closing asks again on its own day)."""
         ctx = self.ctx
-        if self._expected is None:
-            self._expected = {None: expected_funds(ctx.terms)}
-        known = self._expected[None]
+        if self._funds_known is None:
+            self._funds_known = expected_funds(ctx.terms)
+        known = self._funds_known
         if len(known) == len(ctx.terms.investors) or ctx.quotes is None or ctx.trading is None:
             return known
         rule = ctx.terms.pricing.market_price
         key = day if rule is None or rule.window_ends == "before_closing" else ctx.terms.deal.agreement_date
-        if key not in self._expected:  # a window counted from the agreement prices every Closing day alike
+        if key not in self._funds_priced:  # a window counted from the agreement prices every Closing day alike
             try:
                 price = price_the_deal(ctx.terms, ctx.quotes, ctx.trading, day).purchase_price
             except InputError:
                 price = None  # no quotes for that day: the Closing names them
-            self._expected[key] = expected_funds(ctx.terms, price) if price is not None else known
-        return self._expected[key]
+            self._funds_priced[key] = expected_funds(ctx.terms, price) if price is not None else known
+        return self._funds_priced[key]
 
     def _tick(self, event: ev.EventBase, day: dt.date) -> None:
         """SPA 2.1(b): a checklist event (``engine/closing.py``); one the checklist refuses changes nothing."""

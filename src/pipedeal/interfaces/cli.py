@@ -74,6 +74,8 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", help="Ledger database URL (default $PIPEDEAL_DB, else sqlite:///pipedeal.db)."),
 ]
+
+
 def _iso_day(text: str) -> dt.date:
     """A date option's value (``parse_day``, as a web form's); click reports a bad one in one line naming the
     option, exit 2."""
@@ -471,8 +473,8 @@ def _changes(deal, known_from, known_to, as_of, as_of_from, as_of_to, known_on, 
         points = [(as_of_from, known_on, "--as-of-from"), (as_of_to, known_on, "--as-of-to")]
     from pipedeal.storage.workspace import parse_instant
 
-    for _, instant, option in points:  # a malformed instant is refused, naming its option, before any read
-        if not by_date:
+    if not by_date:  # a malformed instant is refused, naming its option, before any read
+        for _, instant, option in points:
             parse_instant(instant, option)
     reports, told, warnings = [], [], []
     for day, instant, _ in points:
@@ -713,16 +715,15 @@ def obligations(
 
     def compute():
         day = as_of or _today()
-        first, last = from_, to
-        if first and last and first > last:
-            raise InputError([Diagnostic("CLI-BAD-DATE", f"--from {first} is after --to {last}", "command line",
+        if from_ and to and from_ > to:
+            raise InputError([Diagnostic("CLI-BAD-DATE", f"--from {from_} is after --to {to}", "command line",
                                          field="--from")])
         results, warnings = _many_deals(deal, all_deals, db, day, obligation_rows, events=events, prices=prices,
                                         allow_broken=allow_broken_ledger, known_on=known_on)
         _known_party(set().union(*(parties for _, (_, parties) in results)), party, len(results))
         wanted = {choice.value for choice in status} if status else None
         rows = [row for _, (deal_rows, _) in results for row in deal_rows
-                if not (first and row["due"] < first.isoformat()) and not (last and row["due"] > last.isoformat())
+                if not (from_ and row["due"] < from_.isoformat()) and not (to and row["due"] > to.isoformat())
                 and not (party and party != row["party"] and party not in row["owed_to"])
                 and not (wanted and row["status"] not in wanted)]
         rows.sort(key=lambda row: (row["due"], row["deal"], row["id"]))
@@ -761,10 +762,9 @@ def covenants(
     from pipedeal.outputs.report import covenant_rows
 
     def compute():
-        day = on
-        results, _ = _many_deals(deal, False, db, day, functools.partial(covenant_rows, day), events=events,
+        results, _ = _many_deals(deal, False, db, on, functools.partial(covenant_rows, on), events=events,
                                  prices=prices, allow_broken=allow_broken_ledger, known_on=known_on)
-        return (day, [row for _, (live, _) in results for row in live],
+        return (on, [row for _, (live, _) in results for row in live],
                 [row for _, (_, pending) in results for row in pending])
 
     day, rows, open_rows = _run(compute)
@@ -1010,6 +1010,7 @@ def documents_assignment(
     def build() -> list[Path]:
         from pipedeal.interfaces.shared import share_number
         from pipedeal.outputs.documents.warrant_forms import assignment_form_docx, assignment_form_html
+
         inputs, evaluation = _evaluate(deal, db, date, events, prices, allow_broken=allow_broken_ledger)
         day, count = date, share_number(shares)
         note = " ".join([f"Events: {inputs.events_source}.", *inputs.warning_lines()])
@@ -1043,7 +1044,6 @@ def documents_adjustments(
 
         inputs, evaluation = _evaluate(deal, db, as_of, events, prices, allow_broken=allow_broken_ledger)
         note = " ".join(inputs.warning_lines()) or None
-        chosen = dated
         if not evaluation.adjustments:
             _human().print(f"No adjustment ({cite_all(inputs.terms, 'W 11', 'W 12')}) by this date: no notice "
                            "to write.")
@@ -1052,8 +1052,8 @@ def documents_adjustments(
             name = f"{notice.kind}-{notice.date}" + (f"-{holder}" if holder else "")
             written.append(_write_document(
                 "notice-of-adjustment", name, output_format, out_dir,
-                lambda n=notice: adjustment_notice_html(evaluation, n, holder, today=chosen or n.date, data_note=note),
-                lambda n=notice: adjustment_notice_docx(evaluation, n, holder, today=chosen or n.date,
+                lambda n=notice: adjustment_notice_html(evaluation, n, holder, today=dated or n.date, data_note=note),
+                lambda n=notice: adjustment_notice_docx(evaluation, n, holder, today=dated or n.date,
                                                         data_note=note)))
         return written
 

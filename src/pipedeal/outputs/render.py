@@ -19,8 +19,6 @@ from pipedeal.storage.workspace import DealInputs
 STATUS_STYLE = {"met": "green", "missed": "bold red", "pending": "yellow", "waived": "cyan"}
 
 
-
-
 def render_report(console: Console, data: dict[str, Any], inputs: DealInputs) -> None:
     terms = inputs.terms
     console.print(f"[bold]{escape(terms.deal.title)}[/]  ({escape(data['deal'])}, as of {data['as_of']})")

@@ -147,7 +147,7 @@ def keep_engines() -> None:
 
 
 def _create_engine(url: str, pooled: bool = False, autocommit: bool = False) -> Engine:
-    if make_url(url).get_backend_name() != "sqlite":
+    if _backend(url) != "sqlite":
         isolation = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
         if pooled:
             engine = create_engine(url, pool_size=8, max_overflow=8, **isolation)
@@ -226,11 +226,6 @@ def migrations_head() -> str | None:
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
-def head_revision() -> str:
-    """The schema revision this version of pipedeal reads and writes."""
-    return SCHEMA_REVISION
-
-
 def current_revision(connection: Connection) -> str | None:
     """The workspace's schema revision, as alembic records it (None: no pipedeal workspace), read
     without alembic."""
@@ -265,11 +260,11 @@ def _require_current(connection: Connection, url: str) -> None:
         raise InputError([_db_problem(
             "WORKSPACE-MISSING", f"the database holds no pipedeal workspace: {INIT_HINT}",
             shown(url))])
-    if revision != head_revision():
+    if revision != SCHEMA_REVISION:
         raise InputError([_db_problem(
             "WORKSPACE-OUTDATED",
             f"the workspace is at schema revision {revision}, this pipedeal needs "
-            f"{head_revision()}: run `pipedeal init` to upgrade it", shown(url))])
+            f"{SCHEMA_REVISION}: run `pipedeal init` to upgrade it", shown(url))])
 
 
 def deal_id(connection: Connection, name: str, *, lock: bool = False) -> int:
