@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, select, update
 
 from pipedeal.storage import accounts
 from pipedeal.storage.models import Deal, EventRow
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, http_client, http_get, http_post
 
 SECURITY = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer"}
 
@@ -73,14 +73,14 @@ def test_signing_in_sets_a_new_http_only_session_each_time_and_signing_out_ends_
     assert again.status_code == 200
     second = client.cookies["pipedeal_session"]
     assert second != first and again.json()["csrf_token"] != body["csrf_token"]
-    stale = httpx.Client(base_url=web.base_url, cookies={"pipedeal_session": first})
+    stale = http_client(base_url=web.base_url, cookies={"pipedeal_session": first})
     assert_short_refusal(stale.get("/api/deals"), 401)  # the session planted before the sign-in is dead
 
     # Signing out is a state change: the cookie alone (a cross-site form could send it) is not enough.
     assert_short_refusal(client.post("/api/logout"), 403)
     assert client.get("/api/deals").status_code == 200
     assert client.post("/api/logout", headers={"X-CSRF-Token": again.json()["csrf_token"]}).status_code == 204
-    replay = httpx.Client(base_url=web.base_url, cookies={"pipedeal_session": second})
+    replay = http_client(base_url=web.base_url, cookies={"pipedeal_session": second})
     assert_short_refusal(replay.get("/api/deals"), 401)
 
     wrong = web.client().post("/api/login", json={"email": web.users["admin"].email, "password": "not it at all"})
@@ -160,11 +160,11 @@ def test_recording_events_checks_the_token_the_role_and_the_event_and_stores_who
     run = pipedeal_cli(tmp_path, cache_dir)
     counsel = web.users[f"counsel:{deal}"].email
     token = run("users", "token", counsel, "--db", web.db_url).stdout.strip()
-    script = httpx.Client(base_url=web.base_url, headers={"Authorization": f"Bearer {token}"})
+    script = http_client(base_url=web.base_url, headers={"Authorization": f"Bearer {token}"})
     notice = {"type": "rs_amended", "date": "2000-02-20", "statement": "primary", "form": "S-3/A"}
     assert script.post(url, json=notice).status_code == 201
     assert ledger_rows(web, cache_dir, tmp_path, deal)[-1]["recorded_by"] == counsel
-    assert_short_refusal(httpx.post(web.base_url + url, json=notice, headers={"Authorization": "Bearer pd_nope"}),
+    assert_short_refusal(http_post(web.base_url + url, json=notice, headers={"Authorization": "Bearer pd_nope"}),
                          401)
 
     # An investor records its own sale, but not another investor's, nor the company's filings.
@@ -295,16 +295,16 @@ def test_bad_dates_unknown_names_huge_values_and_bad_tokens_are_short_4xx(web):
         assert_short_refusal(company.get(path), 404)
     assert_short_refusal(company.put(evaluation), 405)
     for authorization in ("Bearer garbage", "Bearer " + "x" * 6000, "Bearer", "Basic YTpi", "Bearer \u00e9t\u00e9"):
-        answer = httpx.get(web.base_url + "/api/deals", headers={"Authorization": authorization.encode()})
+        answer = http_get(web.base_url + "/api/deals", headers={"Authorization": authorization.encode()})
         assert_short_refusal(answer, 401)
-    assert_short_refusal(httpx.get(web.base_url + "/api/deals", cookies={"pipedeal_session": "z" * 3000}), 401)
+    assert_short_refusal(http_get(web.base_url + "/api/deals", cookies={"pipedeal_session": "z" * 3000}), 401)
 
 
 def test_every_kind_of_answer_carries_the_security_headers(web):
     company = web.client("company:focus-1999")
     html = {"Accept": "text/html"}
     answers = [
-        httpx.get(web.base_url + "/login"),  # a page
+        http_get(web.base_url + "/login"),  # a page
         company.get("/", headers=html),
         company.get("/api/deals"),  # the API
         company.get("/api/openapi.json"),
@@ -312,7 +312,7 @@ def test_every_kind_of_answer_carries_the_security_headers(web):
         company.get("/static/no-such.css"),
         company.get("/api/deals/lumen-2023/evaluation"),  # 404, JSON and HTML
         company.get("/deals/lumen-2023", headers=html),
-        httpx.get(web.base_url + "/api/deals"),  # 401
+        http_get(web.base_url + "/api/deals"),  # 401
         company.post("/api/deals/focus-1999/events", content=b"x" * (1024 * 1024 + 10),
                      headers={"X-CSRF-Token": company.csrf}),  # 413
         company.post("/api/login", content=b"{", headers={"Content-Type": "application/json"}),  # 422

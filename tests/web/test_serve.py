@@ -19,7 +19,7 @@ from conftest import pipedeal_cli
 from scenario import FOCUS_LOG
 
 from pipedeal.storage import accounts
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, http_get, http_post
 
 
 def _port() -> int:
@@ -42,7 +42,7 @@ def _answers(process: subprocess.Popen, log: Path, url: str) -> None:
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()
         try:
-            if httpx.get(url + "/login", timeout=2).status_code == 200:
+            if http_get(url + "/login", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -84,10 +84,10 @@ def test_serve_refuses_no_ledger_without_a_terminal_initialises_when_told_and_ne
         _answers(again, log, f"http://127.0.0.1:{port}")
         assert "Initialise" not in log.read_text() and "[Y/n]" not in log.read_text()
         credentials = {"email": "cfo@focus.test", "password": PASSWORD}
-        behind = httpx.post(f"http://127.0.0.1:{port}/api/login", json=credentials,
+        behind = http_post(f"http://127.0.0.1:{port}/api/login", json=credentials,
                             headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"})
         assert behind.status_code == 200 and "secure" in behind.headers["set-cookie"].lower()
-        direct = httpx.post(f"http://127.0.0.1:{port}/api/login", json=credentials)
+        direct = http_post(f"http://127.0.0.1:{port}/api/login", json=credentials)
         assert direct.status_code == 200 and "secure" not in direct.headers["set-cookie"].lower()
         _stops_cleanly(again, log)
     finally:

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.web.conftest import PASSWORD, WebServer, copy_ledger, start_server, stop_server
+from tests.web.conftest import PASSWORD, WebServer, copy_ledger, http_get, http_post, start_server, stop_server
 
 WORKERS = 2
 FRESH_CONNECTIONS = 24  # each request on a new connection: the workers share the listening socket
@@ -42,7 +42,7 @@ def served(request, tmp_path_factory, ledger_templates, cache_dir) -> Iterator[t
 
 
 def signed_in(server: WebServer, user: str) -> tuple[dict[str, str], str]:
-    answer = httpx.post(server.base_url + "/api/login", json={"email": server.users[user].email,
+    answer = http_post(server.base_url + "/api/login", json={"email": server.users[user].email,
                                                               "password": PASSWORD})
     assert answer.status_code == 200, answer.text
     return dict(answer.cookies), answer.json()["csrf_token"]
@@ -50,7 +50,7 @@ def signed_in(server: WebServer, user: str) -> tuple[dict[str, str], str]:
 
 def fresh(server: WebServer, path: str, cookies: dict[str, str]) -> httpx.Response:
     """One request on a connection of its own (so that, over many, every worker answers some), as a browser."""
-    return httpx.get(server.base_url + path, cookies=cookies, headers={"accept": "text/html"},
+    return http_get(server.base_url + path, cookies=cookies, headers={"accept": "text/html"},
                      follow_redirects=False, timeout=60)
 
 
@@ -67,7 +67,7 @@ def test_a_write_moves_the_head_and_the_next_page_on_every_worker_shows_it(serve
     assert "missed" in row_class(before[0].text, NOTICE).split()
     head = int(re.search(rf"{DEAL} seq (\d+)", before[-1].text).group(1))
 
-    written = httpx.post(server.base_url + f"/api/deals/{DEAL}/events", cookies=cookies,
+    written = http_post(server.base_url + f"/api/deals/{DEAL}/events", cookies=cookies,
                          headers={"X-CSRF-Token": csrf},
                          json={"type": "obligation_met", "date": "2000-02-17", "obligation": NOTICE})
     assert written.status_code == 201, written.text
@@ -97,7 +97,7 @@ def test_a_session_signed_out_is_refused_at_once_by_every_worker(served):
     for _ in range(FRESH_CONNECTIONS // 2):  # every page rendered and kept by both workers
         assert all(fresh(server, path, cookies).status_code == 200 for path in paths)
 
-    out = httpx.post(server.base_url + "/logout", cookies=cookies, data={"csrf_token": csrf},
+    out = http_post(server.base_url + "/logout", cookies=cookies, data={"csrf_token": csrf},
                      follow_redirects=False)
     assert out.status_code == 303
 

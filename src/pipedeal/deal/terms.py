@@ -36,11 +36,11 @@ investors introduced, or ``"none"``). With it the Closing is a checked process
 an input, listed in ``finder.inputs`` and shown as such.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: pydantic would then read every annotation back from
+# its text as each model is built, at import: ~4 ms of every command's start (issue 11).
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -101,8 +101,10 @@ Exemption = Literal["employee_plan", "compensatory", "existing_warrants", "inves
 class Strict(BaseModel):
     # Each field's docstring is its meaning, read only when the schema is asked for
     # (``terms_schema``): pydantic's use_attribute_docstrings reads every class's source at import,
-    # ~170 ms of every command's start (issue 11).
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # ~170 ms of every command's start (issue 11). The validators are built when a terms text is first
+    # validated (defer_build), not at import: a command that reads its terms back from the cache
+    # (``workspace.cached_terms``) never builds them, ~30 ms.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Words(Strict):
@@ -553,6 +555,11 @@ class LiquidatedDamages(Words):
 
 # --- notices, capitalization, ambiguities, quotations ----------------------------------------------
 
+class MailDays(Strict):
+    business_days: Annotated[int, Field(ge=0, le=30)]
+    """Business days after mailing."""
+
+
 class Notices(Words):
     """SPA 12.1 style: when a notice takes effect where it is received."""
 
@@ -577,14 +584,6 @@ class Notices(Words):
         return value
 
 
-class MailDays(Strict):
-    business_days: Annotated[int, Field(ge=0, le=30)]
-    """Business days after mailing."""
-
-
-Notices.model_rebuild()
-
-
 class Capitalization(Words):
     """SPA 4.3 style: authorized and outstanding capital before the Closing."""
 
@@ -604,7 +603,7 @@ class Capitalization(Words):
     """Shares reserved for the Warrants; absent: exactly the warrant shares the Closing issues."""
 
     @model_validator(mode="after")
-    def _outstanding_within_authorized(self) -> Capitalization:
+    def _outstanding_within_authorized(self) -> Self:
         if self.common_outstanding > self.common_authorized:
             raise ValueError("common_outstanding exceeds common_authorized")
         if self.preferred_outstanding > self.preferred_authorized:
@@ -761,7 +760,7 @@ class Terms(Strict):
         return filename, locate_key(text, loc)
 
     @model_validator(mode="after")
-    def _ids_are_unique(self) -> Terms:
+    def _ids_are_unique(self) -> Self:
         seen: set[str] = set()
         for party in (self.company, *self.investors, *self.parties):
             if party.id in seen:
@@ -794,7 +793,7 @@ class Terms(Strict):
                 raise KeyError(path)
         return node
 
-    def with_readings(self, readings: dict[str, Any]) -> Terms:
+    def with_readings(self, readings: dict[str, Any]) -> Self:
         """These terms with ambiguity ``key -> value`` readings in force (``--set``)."""
         if not readings:
             return self

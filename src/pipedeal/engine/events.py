@@ -6,15 +6,15 @@ refused, never guessed at. Parties and warrants are referred to by the ids of
 the terms file and of the warrant register.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: pydantic would then read every annotation back from
+# its text as each model is built, at import: ~3 ms of every command's start (issue 11).
 import datetime as dt
 import functools
 import json
 import re
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Self, Union
 
 from pydantic import (
     AfterValidator,
@@ -97,7 +97,7 @@ class _Span(EventBase):
     end: Day
 
     @model_validator(mode="after")
-    def _ordered(self) -> _Span:
+    def _ordered(self) -> Self:
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self
@@ -149,7 +149,7 @@ class SentAsNotice(EventBase):
         return _sent_on_date(value, info)
 
     @model_validator(mode="after")
-    def _delivery(self) -> SentAsNotice:
+    def _delivery(self) -> Self:
         if (self.sent_at is None) != (self.method is None):
             raise ValueError(f"a {self.notice_word} sent as a notice needs both sent_at and method")
         # Whether a mailed notice needs received_at is the deal's [notices] mail rule: the fold checks it.
@@ -385,7 +385,7 @@ class _Recapitalization(EventBase):
     direction: ClassVar[str | None] = None
 
     @model_validator(mode="after")
-    def _moves_the_right_way(self) -> _Recapitalization:
+    def _moves_the_right_way(self) -> Self:
         if self.record_date is not None and self.record_date > self.date:
             raise ValueError(f"record_date {self.record_date} is after the effective date {self.date}")
         if self.direction is None:
@@ -482,7 +482,7 @@ class Notice(EventBase):
         return _sent_on_date(value, info)  # type: ignore[return-value]
 
     @model_validator(mode="after")
-    def _dates(self) -> Notice:
+    def _dates(self) -> Self:
         # Whether a mailed notice needs received_at is the deal's [notices] mail rule: the fold checks it.
         if self.date is None:
             object.__setattr__(self, "date", self.sent_at.date())
@@ -711,7 +711,7 @@ class Correction(EventBase):
     event: Fact
 
     @model_validator(mode="after")
-    def _the_fact_s_date(self) -> Correction:
+    def _the_fact_s_date(self) -> Self:
         if self.event.recorded_at is not None:
             raise PydanticCustomError(
                 "correction_recorded_at", "the corrected event takes the correction's recording: "

@@ -86,7 +86,7 @@ def resolve_terms(deal: str) -> tuple[Terms, str, str, Path | None]:
     if bundle is not None:
         path = bundle / "terms.toml"
         text = path.read_text(encoding="utf-8")
-        return parse_terms(text, f"{deal}/terms.toml"), text, f"bundled deal {deal}", bundle
+        return cached_terms(text, f"{deal}/terms.toml"), text, f"bundled deal {deal}", bundle
     path = Path(deal)
     if not path.exists():
         names = ", ".join(bundled_deal_names())
@@ -94,7 +94,7 @@ def resolve_terms(deal: str) -> tuple[Terms, str, str, Path | None]:
             "DEAL-UNKNOWN", f"no bundled deal and no terms file named {deal!r} "
             f"(bundled: {names})", deal)])
     text = read_text(path, "TERMS-UNREADABLE")
-    return parse_terms(text, str(path)), text, str(path), None
+    return cached_terms(text, str(path)), text, str(path), None
 
 
 def read_event_file(path: Path) -> list[Located]:
@@ -150,7 +150,7 @@ def load_inputs(
             if not allow_broken_ledger:
                 refuse_broken_ledger(deal, db_url, loaded.findings)
             terms_text = loaded.terms_text
-            terms = parse_terms(terms_text, ledger_terms_label(deal, db_url))
+            terms = cached_terms(terms_text, ledger_terms_label(deal, db_url))
             history = ledger_history(deal, loaded.events, known_on)
             quotes = read_quote_file(prices_file) if prices_file else loaded.quotes
             return DealInputs(terms, terms_text, f"ledger {shown(db_url)}", history.events,
