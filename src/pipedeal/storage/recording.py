@@ -12,14 +12,13 @@ def ledger_validator(url: str, deal: str):
     the events' own rules against the history and the quotes (``check_ledger_append``), then the
     obligation lifecycle (RULES §5), which only the whole history can tell."""
     from pipedeal.base.quotes import QuoteBook
-    from pipedeal.deal.terms_file import parse_terms
     from pipedeal.engine.append import check_ledger_append
     from pipedeal.engine.history import Recorded, known_history
     from pipedeal.engine.timeline import Located, make_context
     from pipedeal.storage import ledger as store
-    from pipedeal.storage.workspace import calendars_for, ledger_terms_label
+    from pipedeal.storage.workspace import cached_terms, calendars_for, ledger_terms_label
 
-    terms = parse_terms(store.deal_terms(url, deal), ledger_terms_label(deal, url))
+    terms = cached_terms(store.deal_terms(url, deal), ledger_terms_label(deal, url))
     calendars = calendars_for(terms)
     # With the quotes the check covers W 3 too: a cashless exercise needs A > B.
     quotes = QuoteBook(store.load_quotes(url, deal), f"quotes of {deal} in {url}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import importlib.resources
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -445,4 +446,18 @@ def render_pdf(html: str) -> bytes:
     """Typeset ``html`` (as ``render_statement_html`` makes it) to PDF with WeasyPrint."""
     import weasyprint  # heavy, and needs Pango: only when a PDF is asked for
 
-    return weasyprint.HTML(string=html).write_pdf()
+    return weasyprint.HTML(string=html).write_pdf(font_config=_font_config())
+
+
+_FONTS = threading.local()
+
+
+def _font_config() -> Any:
+    """This thread's WeasyPrint font configuration, kept: a new one per document loads the fonts again,
+    ~60 ms of a statement's ~300. One per thread, as Pango's font maps are not shared between threads
+    (the web server typesets in its thread pool); no document declares a font of its own (@font-face)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    if getattr(_FONTS, "config", None) is None:
+        _FONTS.config = FontConfiguration()
+    return _FONTS.config
