@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from pipedeal.engine import events as ev
@@ -86,8 +86,14 @@ class Facts:
     known: list[ev.EventBase]
     deadlines: tuple[Deadline, ...]
 
-    def of(self, kind: type) -> list:
-        return [event for event in self.known if isinstance(event, kind)]
+    _of_kind: dict[type, tuple] = field(default_factory=dict, compare=False, repr=False)
+
+    def of(self, kind: type) -> tuple:
+        """The known events of ``kind``, in order; found once per kind (the reading asks for them day by day)."""
+        found = self._of_kind.get(kind)
+        if found is None:
+            found = self._of_kind[kind] = tuple(event for event in self.known if isinstance(event, kind))
+        return found
 
     def deadline(self, name: str) -> Deadline:
         return next(d for d in self.deadlines if d.id == name)
@@ -235,8 +241,8 @@ def _excused_by_request(terms, facts: Facts, request: ev.UnderwriterRequest, day
 
 def _excluded(terms, facts: Facts, investor: str, day: dt.date, kind: str) -> bool:
     """RRA 4 investor delays (every kind); RRA 3(e)(ii),(iv) underwriter requests."""
-    for event in facts.known:
-        if isinstance(event, ev.InvestorDelay | ev.UnderwriterRequest) and event.investor in (None, investor):
+    for event in facts.of(ev.InvestorDelay | ev.UnderwriterRequest):
+        if event.investor in (None, investor):
             if isinstance(event, ev.InvestorDelay) and event.start <= day <= event.end:
                 return True
             if isinstance(event, ev.UnderwriterRequest) and _excused_by_request(terms, facts, event, day, kind):
