@@ -227,7 +227,11 @@ def db(request, tmp_path) -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The web tests first: scripts/test hands whole files to the xdist workers (``--dist loadfile``, so each
-    module's server starts once, not once per worker), and the web files are the longest; started last, one of
-    them would run alone at the end while the other worker idles."""
-    items.sort(key=lambda item: "web" not in item.path.parent.name)
+    """The web tests first, then the files with the most tests: scripts/test hands whole files to the xdist
+    workers in this order (``--dist loadfile --no-loadscope-reorder``: each module's server starts once, not
+    once per worker), and the web files are the longest; started last, one of them would run alone at the end
+    while the other worker idles. (xdist's own order, by number of tests alone, put them last.)"""
+    tests_in: dict[Path, int] = {}
+    for item in items:
+        tests_in[item.path] = tests_in.get(item.path, 0) + 1
+    items.sort(key=lambda item: ("web" not in item.path.parent.name, -tests_in[item.path], str(item.path)))
