@@ -387,7 +387,6 @@ def closing_page(request: Request, deal: str, as_of: str | None = None, known_on
 def closing_statement(request: Request, deal: str, as_of: str | None = None, known_on: str | None = None) -> Response:
     """The closing statement (``pipedeal documents closing-statement``): the whole funds flow for the Company and
     counsel; an investor's shows its own wire and deliveries (the ``closing`` section as it may see it), no totals."""
-    from pipedeal.outputs.documents import render_pdf
     from pipedeal.outputs.documents.closing_statement import closing_statement_html
 
     page = deal_page(request, deal, as_of, known_on)
@@ -399,7 +398,7 @@ def closing_statement(request: Request, deal: str, as_of: str | None = None, kno
     html = closing_statement_html(state.evaluation, data_note="Written by the pipedeal web workspace.",
                                   closing=seen, whole=whole)
     name = f"closing-statement-{deal}-{state.evaluation.as_of}.pdf"
-    return _download(render_pdf(ws.checked_body(state, viewer, html)), "pdf", name)
+    return _download(_pdf(state, ws.checked_body(state, viewer, html)), "pdf", name)
 
 
 def _own_warrant(register: list[dict[str, Any]], warrant: str) -> dict[str, Any] | None:
