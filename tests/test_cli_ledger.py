@@ -31,49 +31,45 @@ def test_init_records_the_bundled_focus_log_and_the_report_reads_the_ledger(pipe
     pipedeal("verify", "--db", db)
 
 
-def test_an_import_with_one_bad_line_is_refused_whole_and_names_the_line(pipedeal, db, tmp_path):
-    pipedeal("init", "--db", db)
+def test_an_import_with_one_bad_line_is_refused_whole_and_names_the_line(pipedeal, focus_db, tmp_path):
     bad = tmp_path / "march.jsonl"
     bad.write_text(jsonl(
         {"type": "shares_sold", "date": "2000-03-01", "investor": "raptor", "shares": 1000},
         {"type": "shares_sold", "date": "2000-03-02", "investor": "altar-rock", "shares": 3501},
         {"type": "ld_demand", "date": "2000-03-03", "investor": "raptor"},
     ))
-    refused = pipedeal("events", "import", str(bad), "--db", db, expect=2)
+    refused = pipedeal("events", "import", str(bad), "--db", focus_db, expect=2)
     assert "march.jsonl, line 2, field shares" in refused.stderr
     assert "EVENT-SOLD-BEYOND-HOLDINGS" in refused.stderr
-    assert len(ledger(pipedeal, db)) == FOCUS_LOG
+    assert len(ledger(pipedeal, focus_db)) == FOCUS_LOG
 
 
-def test_a_good_import_appends_and_keeps_the_chain(pipedeal, db, tmp_path):
-    pipedeal("init", "--db", db)
+def test_a_good_import_appends_and_keeps_the_chain(pipedeal, focus_db, tmp_path):
     good = tmp_path / "march.jsonl"
     good.write_text(jsonl(
         {"type": "shares_sold", "date": "2000-03-01", "investor": "raptor", "shares": 1000},
         {"type": "ld_paid", "date": "2000-03-03", "investor": "raptor", "amount": "1234.57"},
     ))
-    pipedeal("events", "import", str(good), "--db", db)
-    rows = ledger(pipedeal, db)
+    pipedeal("events", "import", str(good), "--db", focus_db)
+    rows = ledger(pipedeal, focus_db)
     assert [row["seq"] for row in rows] == list(range(1, FOCUS_LOG + 3))
     assert rows[-1]["event"]["amount"] == "1234.57"
-    pipedeal("verify", "--db", db)
+    pipedeal("verify", "--db", focus_db)
 
 
-def test_events_add_takes_field_value_pairs(pipedeal, db):
-    pipedeal("init", "--db", db)
+def test_events_add_takes_field_value_pairs(pipedeal, focus_db):
     pipedeal("events", "add", "warrant_exercise", "date=2000-06-01", "warrant=W-2", "shares=100",
-             "method=cash", "--db", db)
-    report = json.loads(pipedeal("report", "--db", db, "--as-of", "2000-06-02", "--json").stdout)
+             "method=cash", "--db", focus_db)
+    report = json.loads(pipedeal("report", "--db", focus_db, "--as-of", "2000-06-02", "--json").stdout)
     assert [(w["id"], w["shares"], w["status"]) for w in report["warrants"]][1:] == [
         ("W-2", 350, "exercised"), ("W-3", 37500, "outstanding"), ("W-4", 250, "outstanding")]
 
 
-def test_events_add_with_an_unknown_field_is_refused(pipedeal, db):
-    pipedeal("init", "--db", db)
+def test_events_add_with_an_unknown_field_is_refused(pipedeal, focus_db):
     refused = pipedeal("events", "add", "shares_sold", "date=2000-03-01", "investor=raptor",
-                       "shares=10", "price=2", "--db", db, expect=2)
+                       "shares=10", "price=2", "--db", focus_db, expect=2)
     assert "field price" in refused.stderr
-    assert len(ledger(pipedeal, db)) == FOCUS_LOG
+    assert len(ledger(pipedeal, focus_db)) == FOCUS_LOG
 
 
 def test_prices_import_is_all_or_nothing(pipedeal, db, tmp_path):

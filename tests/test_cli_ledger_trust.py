@@ -58,10 +58,9 @@ def test_a_report_of_an_edited_ledger_is_refused_on_postgres(pipedeal, postgres_
     assert "the quote of 2000-01-13 was edited" in refused.stderr
 
 
-def test_allow_broken_ledger_reads_it_and_every_output_says_so(pipedeal, db, tmp_path):
-    pipedeal("init", "--db", db)
-    sql(db, EDIT_A_QUOTE)
-    allow = ("--db", db, "--allow-broken-ledger")
+def test_allow_broken_ledger_reads_it_and_every_output_says_so(pipedeal, focus_db, tmp_path):
+    sql(focus_db, EDIT_A_QUOTE)
+    allow = ("--db", focus_db, "--allow-broken-ledger")
     table = pipedeal("report", "--as-of", "2000-03-01", *allow)
     assert "WARNING: this ledger does not verify" in table.stderr
     assert "quote of 2000-01-13 was edited" in table.stderr
@@ -77,9 +76,8 @@ def test_allow_broken_ledger_reads_it_and_every_output_says_so(pipedeal, db, tmp
     assert len(json.loads(listed.stdout)) == FOCUS_LOG and "WARNING" in listed.stderr
 
 
-def test_appending_to_an_edited_ledger_is_refused(pipedeal, db, tmp_path):
-    pipedeal("init", "--db", db)
-    sql(db, EDIT_A_QUOTE)
+def test_appending_to_an_edited_ledger_is_refused(pipedeal, focus_db, tmp_path):
+    sql(focus_db, EDIT_A_QUOTE)
     events = tmp_path / "march.jsonl"
     events.write_text(jsonl({"type": "ld_demand", "date": "2000-03-03", "investor": "raptor"}))
     quotes = tmp_path / "q.csv"
@@ -89,9 +87,9 @@ def test_appending_to_an_edited_ledger_is_refused(pipedeal, db, tmp_path):
                     ("prices", "import", str(quotes)),
                     ("exercise", "W-1", "--shares", "100", "--method", "cash", "--date", "2000-06-01",
                      "--allow-broken-ledger")):
-        refused = pipedeal(*command, "--db", db, expect=2)
+        refused = pipedeal(*command, "--db", focus_db, expect=2)
         assert "refusing to append to a ledger that does not verify" in refused.stderr, command
-    listed = pipedeal("events", "list", "--json", "--db", db, "--allow-broken-ledger")
+    listed = pipedeal("events", "list", "--json", "--db", focus_db, "--allow-broken-ledger")
     assert len(json.loads(listed.stdout)) == FOCUS_LOG
 
 
@@ -134,22 +132,21 @@ def sqlite_hash(path: Path, seq: int) -> str:
         return connection.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()[0]
 
 
-def test_importing_a_file_again_is_refused_naming_the_lines_and_the_seqs(pipedeal, db, tmp_path):
-    pipedeal("init", "--db", db)
+def test_importing_a_file_again_is_refused_naming_the_lines_and_the_seqs(pipedeal, focus_db, tmp_path):
     march = tmp_path / "march.jsonl"
     march.write_text(jsonl({"type": "ld_demand", "date": "2000-03-03", "investor": "raptor"},
                            {"type": "shares_sold", "date": "2000-03-06", "investor": "raptor", "shares": 10}))
-    pipedeal("events", "import", str(march), "--db", db)
+    pipedeal("events", "import", str(march), "--db", focus_db)
     again = tmp_path / "again.jsonl"
     again.write_text(jsonl({"type": "ld_demand", "date": "2000-03-20", "investor": "raptor"},
                            {"type": "shares_sold", "date": "2000-03-06", "investor": "raptor", "shares": 10,
                             "recorded_at": "2000-03-07T09:00:00+00:00"},
                            {"type": "rs_effective", "date": "2000-02-16", "source": "illustrative"}))
-    refused = pipedeal("events", "import", str(again), "--db", db, expect=2)
+    refused = pipedeal("events", "import", str(again), "--db", focus_db, expect=2)
     assert f"again.jsonl, seq {FOCUS_LOG + 2}, line 2" in refused.stderr and (
         f"already in the ledger as seq {FOCUS_LOG + 2}" in refused.stderr)
     assert "again.jsonl, seq 5, line 3" in refused.stderr and "EVENT-DUPLICATE" in refused.stderr
     assert "line 1" not in refused.stderr
-    assert len(json.loads(pipedeal("events", "list", "--json", "--db", db).stdout)) == FOCUS_LOG + 2
-    pipedeal("events", "import", str(march), "--db", db, "--allow-duplicates")
-    assert len(json.loads(pipedeal("events", "list", "--json", "--db", db).stdout)) == FOCUS_LOG + 4
+    assert len(json.loads(pipedeal("events", "list", "--json", "--db", focus_db).stdout)) == FOCUS_LOG + 2
+    pipedeal("events", "import", str(march), "--db", focus_db, "--allow-duplicates")
+    assert len(json.loads(pipedeal("events", "list", "--json", "--db", focus_db).stdout)) == FOCUS_LOG + 4

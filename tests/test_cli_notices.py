@@ -62,16 +62,15 @@ def test_notices_without_a_ledger_reads_the_bundled_focus_deal(pipedeal):
     assert "No notice recorded by this date." in pipedeal("notices", "--as-of", "2000-03-01").stdout
 
 
-def test_notices_reads_every_deal_in_the_ledger_unless_one_is_named(pipedeal, db, tmp_path):
-    pipedeal("init", "--db", db)
+def test_notices_reads_every_deal_in_the_ledger_unless_one_is_named(pipedeal, focus_db, tmp_path):
     # Meridian's bundled events need its quotes first (the Market Price at its Closing): on main,
     # ``init --deal meridian-2006`` checks the events before it imports the quotes and refuses them.
     meridian = FOCUS_DIR.parent / "meridian-2006"
-    pipedeal("init", "--db", db, "--deal", "meridian-2006", "--empty")
-    pipedeal("prices", "import", str(meridian / "quotes.csv"), "--db", db, "--deal", "meridian-2006")
-    pipedeal("events", "import", str(meridian / "events.jsonl"), "--db", db, "--deal", "meridian-2006")
-    pipedeal("events", "import", str(write(tmp_path, FRIDAY_FAX)), "--db", db)
-    data = json.loads(pipedeal("notices", "--db", db, "--as-of", "2008-01-01", "--json").stdout)
+    pipedeal("init", "--db", focus_db, "--deal", "meridian-2006", "--empty")
+    pipedeal("prices", "import", str(meridian / "quotes.csv"), "--db", focus_db, "--deal", "meridian-2006")
+    pipedeal("events", "import", str(meridian / "events.jsonl"), "--db", focus_db, "--deal", "meridian-2006")
+    pipedeal("events", "import", str(write(tmp_path, FRIDAY_FAX)), "--db", focus_db)
+    data = json.loads(pipedeal("notices", "--db", focus_db, "--as-of", "2008-01-01", "--json").stdout)
     assert [(d["deal"], [n["type"] for n in d["notices"]]) for d in data["deals"]] == [
         ("focus-1999", ["notice"]), ("meridian-2006", ["notice", "blackout"])]
     assert data["deals"][0]["notices"][0]["source"]["seq"] == FOCUS_LOG + 1  # the row after the bundled log
@@ -79,7 +78,7 @@ def test_notices_reads_every_deal_in_the_ledger_unless_one_is_named(pipedeal, db
     [receipt] = data["deals"][1]["notices"][0]["recipients"]
     assert receipt["effective_at"] == "2006-10-30T10:00:00-05:00"
     assert receipt["reason"].startswith("email (as a fax) delivery 2006-10-30 10:00 EST: a business day")
-    one = json.loads(pipedeal("notices", "--db", db, "--deal", "meridian-2006", "--as-of", "2008-01-01",
+    one = json.loads(pipedeal("notices", "--db", focus_db, "--deal", "meridian-2006", "--as-of", "2008-01-01",
                               "--json").stdout)
     assert [d["deal"] for d in one["deals"]] == ["meridian-2006"]
 
@@ -113,28 +112,26 @@ def test_a_bad_notice_in_a_file_is_refused_with_file_line_and_field(pipedeal, tm
 
 @pytest.mark.parametrize(("event", "field"), [(UNKNOWN_TO, "to"), (UNKNOWN_FROM, "from"), (NO_OFFSET, "sent_at")],
                          ids=["to", "from", "offset"])
-def test_a_bad_notice_is_not_imported_into_the_ledger(pipedeal, db, tmp_path, event, field):
-    pipedeal("init", "--db", db)
-    before = json.loads(pipedeal("events", "list", "--db", db, "--json").stdout)
-    refused = pipedeal("events", "import", str(write(tmp_path, DEMAND, event, name="march.jsonl")), "--db", db,
+def test_a_bad_notice_is_not_imported_into_the_ledger(pipedeal, focus_db, tmp_path, event, field):
+    before = json.loads(pipedeal("events", "list", "--db", focus_db, "--json").stdout)
+    refused = pipedeal("events", "import", str(write(tmp_path, DEMAND, event, name="march.jsonl")), "--db", focus_db,
                        expect=2)
     assert f"march.jsonl, line 2, field {field}" in refused.stderr, refused.stderr
     assert "nothing was written" in refused.stderr
-    assert json.loads(pipedeal("events", "list", "--db", db, "--json").stdout) == before
+    assert json.loads(pipedeal("events", "list", "--db", focus_db, "--json").stdout) == before
 
 
-def test_a_bad_notice_is_not_added_from_the_command_line(pipedeal, db):
-    pipedeal("init", "--db", db)
-    before = json.loads(pipedeal("events", "list", "--db", db, "--json").stdout)
+def test_a_bad_notice_is_not_added_from_the_command_line(pipedeal, focus_db):
+    before = json.loads(pipedeal("events", "list", "--db", focus_db, "--json").stdout)
     refused = pipedeal("events", "add", "notice", "sent_at=2000-01-07T18:30:00-05:00", "method=fax", "from=focus",
-                       "to=tudor", "subject=draft", "--db", db, expect=2)
+                       "to=tudor", "subject=draft", "--db", focus_db, expect=2)
     assert "field to" in refused.stderr and "no party 'tudor' in the terms file" in refused.stderr
     refused = pipedeal("events", "add", "blackout", "sent_at=2000-03-01T10:00:00", "method=fax", "start=2000-03-06",
-                       "end=2000-03-10", "--db", db, expect=2)
+                       "end=2000-03-10", "--db", focus_db, expect=2)
     assert "field sent_at" in refused.stderr and "EVENT-NO-OFFSET" in refused.stderr
-    assert json.loads(pipedeal("events", "list", "--db", db, "--json").stdout) == before
+    assert json.loads(pipedeal("events", "list", "--db", focus_db, "--json").stdout) == before
     pipedeal("events", "add", "blackout", "sent_at=2000-03-01T10:00:00-05:00", "method=fax", "start=2000-03-06",
-             "end=2000-03-10", "--db", db)
-    [row] = json.loads(pipedeal("notices", "--db", db, "--as-of", "2000-04-01", "--json").stdout)["deals"][0][
+             "end=2000-03-10", "--db", focus_db)
+    [row] = json.loads(pipedeal("notices", "--db", focus_db, "--as-of", "2000-04-01", "--json").stdout)["deals"][0][
         "notices"]
     assert (row["type"], row["date"], row["effective"]) == ("blackout", "2000-03-01", "2000-03-01")

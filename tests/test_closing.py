@@ -223,15 +223,14 @@ def test_a_condition_cannot_be_satisfied_twice_nor_waived_once_satisfied():
         "per-investor delivery without an investor", "funds as a document", "delivery condition ticked",
         "unknown condition", "after the closing", "after the closing, from the checkpoint"])
 def test_bad_checklist_input_is_refused_with_file_line_and_field_and_nothing_is_written(
-        pipedeal, db, tmp_path, event, code, field, words):
-    pipedeal("init", "--db", db)  # the bundled FOCUS log: closed on 1999-11-24
-    before = json.loads(pipedeal("events", "list", "--db", db, "--json").stdout)
+        pipedeal, focus_db, tmp_path, event, code, field, words):
+    before = json.loads(pipedeal("events", "list", "--db", focus_db, "--json").stdout)
     bad = tmp_path / "bad.jsonl"
     bad.write_text(jsonl(event))
-    done = pipedeal("events", "import", str(bad), "--db", db, "--allow-duplicates", expect=2)
+    done = pipedeal("events", "import", str(bad), "--db", focus_db, "--allow-duplicates", expect=2)
     assert f"bad.jsonl, line 1, field {field}" in done.stderr and code in done.stderr, done.stderr
     assert words in done.stderr
-    assert json.loads(pipedeal("events", "list", "--db", db, "--json").stdout) == before
+    assert json.loads(pipedeal("events", "list", "--db", focus_db, "--json").stdout) == before
 
 
 def test_a_wire_beyond_the_subscription_is_refused_before_any_closing():

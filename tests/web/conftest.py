@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import ssl
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import pipedeal_cli, postgres_database
+from conftest import copy_ledger, pipedeal_cli, postgres_database
 
 from pipedeal.deal.terms_file import bundled_deal_names
 from pipedeal.interfaces.web import security
@@ -191,19 +190,6 @@ def ledger_templates(tmp_path_factory, cache_dir) -> Iterator[dict]:
     yield template
     for databases in closing:
         databases.close()
-
-
-def copy_ledger(template: str, into: Path) -> Iterator[str]:
-    """A copy of the ledger at ``template`` of its own (the SQLite file copied into ``into``), dropped after."""
-    if template.startswith("sqlite"):
-        path = into / "ledger.db"
-        with sqlite3.connect(template.removeprefix("sqlite:///")) as source, sqlite3.connect(path) as target:
-            source.backup(target)
-        source.close()
-        target.close()
-        yield f"sqlite:///{path}"
-    else:
-        yield from postgres_database(template)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
