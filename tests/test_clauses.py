@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import re
@@ -26,6 +27,7 @@ def _resolve(dotted: str):
     raise AssertionError(f"cannot import {dotted}")
 
 
+@functools.cache  # one parse per test file, not one per clause naming it
 def _test_names(path: str) -> set[str]:
     tree = ast.parse((REPO / path).read_text())
     return {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
