@@ -96,10 +96,10 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the stable JSON 
 EventsOption = Annotated[Path | None, typer.Option("--events", help="An event file instead of the ledger.")]
 PricesOption = Annotated[Path | None, typer.Option("--prices", help="A quote CSV instead of the ledger's.")]
 SetOption = Annotated[list[str] | None, typer.Option(
-    "--set", help="KEY=VALUE: a reading of one of the deal's [[ambiguities]] for this run.")]
+    "--set", help="KEY=VALUE: a reading of one of the deal's \\[\\[ambiguities]] for this run.")]
 StrictOption = Annotated[bool, typer.Option(
     "--strict",
-    help="Refuse figures that a reading of the deal's [[ambiguities]] not confirmed with --set would change.")]
+    help="Refuse figures that a reading of the deal's \\[\\[ambiguities]] not confirmed with --set would change.")]
 AllowBrokenOption = Annotated[bool, typer.Option(
     "--allow-broken-ledger", help="Read a ledger that does not verify anyway, with a warning on every output.")]
 KnownOnOption = Annotated[str | None, typer.Option(
@@ -515,7 +515,7 @@ def ambiguities(
     allow_broken_ledger: AllowBrokenOption = False,
     set_: SetOption = None,
 ) -> None:
-    """Every reading the deal's [[ambiguities]] leave open, the value in force, and each investor's
+    """Every reading the deal's \\[\\[ambiguities]] leave open, the value in force, and each investor's
     damages under every alternative, side by side: what each reading is worth."""
     from pipedeal.engine.ambiguity import money_at_stake
     from pipedeal.outputs.render import render_ambiguities
