@@ -392,6 +392,33 @@ def test_a_quotes_file_is_parsed_once_and_a_bad_one_is_refused_with_its_line_eve
     assert len(list((tmp_path / "cache").glob("quotes-*/*.pickle"))) == 1
 
 
+def test_an_event_file_is_parsed_once_and_a_bad_line_is_refused_with_its_line_every_time(tmp_path, monkeypatch):
+    from pipedeal.storage import workspace
+
+    monkeypatch.setenv("PIPEDEAL_CACHE_DIR", str(tmp_path / "cache"))
+    events = tmp_path / "events.jsonl"
+    events.write_text((FOCUS_DIR / "events.jsonl").read_text())
+    first = workspace.read_event_file(events)
+    [kept] = list((tmp_path / "cache").glob("events-*/*.pickle"))
+    again = workspace.read_event_file(events)
+    assert again == first and len(first) == 18
+    assert [(item.file, item.line) for item in again] == [(item.file, item.line) for item in first]
+    kept.write_bytes(b"torn")
+    assert workspace.read_event_file(events) == first
+    # The same text under another name: the lines are named by the file read.
+    moved = tmp_path / "moved.jsonl"
+    moved.write_text(events.read_text())
+    assert {item.file for item in workspace.read_event_file(moved)} == {str(moved)}
+    # An edited file is parsed anew; a bad line is refused with its line and field, every time, and never kept.
+    lines = events.read_text().splitlines()
+    events.write_text("\n".join([*lines[:2], lines[2].replace('"date": "', '"date": "x', 1), *lines[3:]]) + "\n")
+    for _ in range(2):
+        with pytest.raises(InputError) as refused:
+            workspace.read_event_file(events)
+        assert (refused.value.problems[0].file, refused.value.problems[0].line) == (str(events), 3)
+    assert len(list((tmp_path / "cache").glob("events-*/*.pickle"))) == 1
+
+
 def test_long_lines_fold_exactly_as_icalendar_folds_them():
     # calendar.py folds the VEVENT lines itself (icalendar's folding is a loop per character): a
     # line of 74 octets stays whole, longer ones break every 74 octets (the continuation's space
