@@ -103,7 +103,7 @@ class Strict(BaseModel):
     # (``terms_schema``): pydantic's use_attribute_docstrings reads every class's source at import,
     # ~170 ms of every command's start (issue 11). The validators are built when a terms text is first
     # validated (defer_build), not at import: a command that reads its terms back from the cache
-    # (``workspace.cached_terms``) never builds them, ~30 ms.
+    # (``workspace.cached_terms``) never builds them, ~15 ms.
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 

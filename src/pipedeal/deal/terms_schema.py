@@ -62,7 +62,7 @@ def _describe(schema: dict[str, Any]) -> None:
 def _field_docstrings() -> dict[tuple[str, str], dict[str, str]]:
     """Each model's own field docstrings, by (module, class name), from one parse of each module that
     defines a model. ``inspect.getsource`` of a class parses its whole module again: once per model and
-    base, that was a hundred parses of terms.py, ~0.3 s, for every schema."""
+    base, that was a hundred parses of terms.py, ~0.5 s, for every schema."""
     import ast
     import inspect
     import sys
