@@ -31,7 +31,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Text, delete, func, insert, literal, select, type_coerce, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from pipedeal.base.diagnostics import Diagnostic, InputError
 from pipedeal.base.quotes import PRICE_COLUMNS, Quote, QuoteBook
@@ -430,6 +429,8 @@ def _quote_texts(connection: Connection, condition: Any) -> dict[int, tuple[str,
     spells them (``_quote_json``, ``canonical_json``), in half the time SQLite takes to spell them."""
     table = QuoteRow.__table__
     if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql  # ~20 ms to import: only for a PostgreSQL ledger
+
         day = func.to_char(table.c.date, "yyyy-mm-dd")
         statement = select(
             table.c.deal_id,
@@ -708,9 +709,13 @@ def _decoded_events(rows: Iterable[ChainRow], deal_name: str,
 
 
 def _upsert(connection: Connection) -> Any:
-    """INSERT ... ON CONFLICT for the connection's backend (both spell it the same)."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(QuoteRow)
+    """INSERT ... ON CONFLICT for the connection's backend (both spell it the same); each dialect imported
+    only for a ledger of its own (PostgreSQL's costs ~20 ms)."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(QuoteRow)
 
 
 def _execute_batches(connection: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
