@@ -27,6 +27,7 @@ from pipedeal.engine.timeline import Located
 
 if TYPE_CHECKING:
     from pipedeal.engine.evaluate import Evaluation
+    from pipedeal.storage.ledger import LedgerDeal
 
 DEFAULT_SQLITE = "pipedeal.db"
 
@@ -124,6 +125,19 @@ def default_db_url() -> str | None:
     return None
 
 
+def _ledger_deal(db_url: str, deal: str) -> LedgerDeal | None:
+    """The deal as the ledger at ``db_url`` holds it (``ledger.load_deal``), or None when the ledger does not
+    hold it (then the deal is read from its files): one transaction, not a list of the deals and then a read."""
+    from pipedeal.storage import ledger as store
+
+    try:
+        return store.load_deal(db_url, deal)
+    except InputError as refused:
+        if [problem.code for problem in refused.problems] == ["DEAL-MISSING"]:
+            return None
+        raise
+
+
 def load_inputs(
     deal: str,
     *,
@@ -146,11 +160,10 @@ def load_inputs(
     ledger's clock; an event file's is its lines' own ``recorded_at``.
     """
     if db_url and events_file is None:
-        from pipedeal.storage import ledger as store
         from pipedeal.storage.database import shown
 
-        if deal in store.list_deals(db_url):
-            loaded = store.load_deal(db_url, deal)
+        loaded = _ledger_deal(db_url, deal)
+        if loaded is not None:
             if not allow_broken_ledger:
                 refuse_broken_ledger(deal, db_url, loaded.findings)
             terms_text = loaded.terms_text
