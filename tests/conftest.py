@@ -227,29 +227,37 @@ def db(request, tmp_path) -> str:
     return request.getfixturevalue("postgres_url")
 
 
-@pytest.fixture(scope="session")
-def focus_templates(tmp_path_factory, cache_dir) -> Iterator[Callable[[str], str]]:
-    """Per database, a ledger that ``pipedeal init`` filled with the bundled FOCUS deal (terms, quotes and log),
-    built when first asked for, once per test process: ``focus_db`` hands each test a copy."""
+def built_ledgers(tmp_path_factory, name: str, build: Callable[[str, Path], None]) -> Iterator[Callable[[str], str]]:
+    """For a session fixture to ``yield from``: per database, the URL of a ledger that ``build(url, workdir)``
+    fills, built when first asked for (a SQLite file, or a PostgreSQL database dropped at the end), for the
+    tests to copy (``copy_ledger``)."""
     built: dict[str, str] = {}
     closing: list[Iterator[str]] = []
 
     def template(backend: str) -> str:
         if backend not in built:
-            workdir = tmp_path_factory.mktemp(f"focus-{backend}")
+            workdir = tmp_path_factory.mktemp(f"{name}-{backend}")
             if backend == "sqlite":
                 url = f"sqlite:///{workdir / 'ledger.db'}"
             else:
                 databases = postgres_database()
                 url = next(databases)
                 closing.append(databases)
-            pipedeal_cli(workdir, cache_dir)("init", "--db", url)
+            build(url, workdir)
             built[backend] = url
         return built[backend]
 
     yield template
     for databases in closing:
         databases.close()
+
+
+@pytest.fixture(scope="session")
+def focus_templates(tmp_path_factory, cache_dir) -> Iterator[Callable[[str], str]]:
+    """Per database, a ledger that ``pipedeal init`` filled with the bundled FOCUS deal (terms, quotes and log),
+    built once per test process: ``focus_db`` hands each test a copy."""
+    yield from built_ledgers(tmp_path_factory, "focus",
+                             lambda url, workdir: pipedeal_cli(workdir, cache_dir)("init", "--db", url))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

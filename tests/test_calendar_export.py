@@ -383,13 +383,8 @@ def test_a_quotes_file_is_parsed_once_and_a_bad_one_is_refused_with_its_line_eve
     kept.write_bytes(b"torn")
     assert workspace.read_quote_file(prices).quotes() == first.quotes()
     # An edited file is parsed anew; a bad cell is refused with its line and column, every time, and never kept.
-    lines = prices.read_text().splitlines()
-    prices.write_text("\n".join([*lines[:3], lines[3].replace(",", ",x", 1), *lines[4:]]) + "\n")
-    for _ in range(2):
-        with pytest.raises(InputError) as refused:
-            workspace.read_quote_file(prices)
-        assert (refused.value.problems[0].file, refused.value.problems[0].line) == (str(prices), 4)
-    assert len(list((tmp_path / "cache").glob("quotes-*/*.pickle"))) == 1
+    _an_edited_line_is_refused_every_time_and_never_kept(workspace.read_quote_file, prices, 4, (",", ",x"),
+                                                         tmp_path / "cache", "quotes")
 
 
 def test_an_event_file_is_parsed_once_and_a_bad_line_is_refused_with_its_line_every_time(tmp_path, monkeypatch):
@@ -410,13 +405,22 @@ def test_an_event_file_is_parsed_once_and_a_bad_line_is_refused_with_its_line_ev
     moved.write_text(events.read_text())
     assert {item.file for item in workspace.read_event_file(moved)} == {str(moved)}
     # An edited file is parsed anew; a bad line is refused with its line and field, every time, and never kept.
-    lines = events.read_text().splitlines()
-    events.write_text("\n".join([*lines[:2], lines[2].replace('"date": "', '"date": "x', 1), *lines[3:]]) + "\n")
+    _an_edited_line_is_refused_every_time_and_never_kept(workspace.read_event_file, events, 3,
+                                                         ('"date": "', '"date": "x'), tmp_path / "cache", "events")
+
+
+def _an_edited_line_is_refused_every_time_and_never_kept(read, path, number: int, edit: tuple[str, str], cache,
+                                                         kind: str) -> None:
+    """Line ``number`` of ``path`` edited (``edit``'s first text replaced once by its second): ``read`` refuses
+    the file naming that line, again on a second read, and the cache keeps only the good parse read before."""
+    lines = path.read_text().splitlines()
+    edited = lines[number - 1].replace(*edit, 1)
+    path.write_text("\n".join([*lines[:number - 1], edited, *lines[number:]]) + "\n")
     for _ in range(2):
         with pytest.raises(InputError) as refused:
-            workspace.read_event_file(events)
-        assert (refused.value.problems[0].file, refused.value.problems[0].line) == (str(events), 3)
-    assert len(list((tmp_path / "cache").glob("events-*/*.pickle"))) == 1
+            read(path)
+        assert (refused.value.problems[0].file, refused.value.problems[0].line) == (str(path), number)
+    assert len(list(cache.glob(f"{kind}-*/*.pickle"))) == 1
 
 
 def test_long_lines_fold_exactly_as_icalendar_folds_them():

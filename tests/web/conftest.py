@@ -14,13 +14,13 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import copy_ledger, pipedeal_cli, postgres_database
+from conftest import built_ledgers, copy_ledger, pipedeal_cli
 
 from pipedeal.deal.terms_file import bundled_deal_names
 from pipedeal.interfaces.web import security
@@ -169,27 +169,9 @@ def build_ledger(db_url: str, workdir: Path, cache_dir: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def ledger_templates(tmp_path_factory, cache_dir) -> Iterator[dict]:
+def ledger_templates(tmp_path_factory, cache_dir) -> Iterator[Callable[[str], str]]:
     """Per database, the URL of the built ledger that the servers copy, built when first asked for."""
-    built: dict[str, str] = {}
-    closing: list[Iterator[str]] = []
-
-    def template(backend: str) -> str:
-        if backend not in built:
-            workdir = tmp_path_factory.mktemp(f"ledger-{backend}")
-            if backend == "sqlite":
-                url = f"sqlite:///{workdir / 'ledger.db'}"
-            else:
-                databases = postgres_database()
-                url = next(databases)
-                closing.append(databases)
-            build_ledger(url, workdir, cache_dir)
-            built[backend] = url
-        return built[backend]
-
-    yield template
-    for databases in closing:
-        databases.close()
+    yield from built_ledgers(tmp_path_factory, "ledger", lambda url, workdir: build_ledger(url, workdir, cache_dir))
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

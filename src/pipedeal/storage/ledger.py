@@ -425,8 +425,8 @@ def _quote_texts(connection: Connection, condition: Any) -> dict[int, tuple[str,
     """Each deal's quotes table as ``quotes_agree`` compares it with the log: the rows' canonical
     JSON in date order, joined by commas; beside it the rows' dates as text, in the same order, joined
     by commas. PostgreSQL spells and aggregates them, one row a deal, so that a ledger of a thousand
-    deals sends text, not rows. SQLite runs in this process: its rows are spelled as ``_quote_findings``
-    spells them (``_quote_json``, ``canonical_json``), in half the time SQLite takes to spell them."""
+    deals sends text, not rows. SQLite runs in this process: its rows are read as ``_raw_quotes`` reads
+    them (``_quote_json``) and spelled by ``canonical_json``, in half the time SQLite takes to spell them."""
     table = QuoteRow.__table__
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects import postgresql  # ~20 ms to import: only for a PostgreSQL ledger
@@ -559,18 +559,19 @@ def _verify_deal(connection: Connection, deal: int, name: str,
 
 def _quote_findings(connection: Connection, deal: int, name: str, quotes_seq: int, quotes_hash: str,
                     ) -> list[Diagnostic]:
-    """``audit_quotes`` of the deal's quote log and table, the clean case proven first (``quotes_agree``:
-    the log hashed as stored, the table spelled once) without decoding the log and spelling it twice:
-    a ledger checks its quotes before every append and import, ~7 ms instead of ~11 for FOCUS's."""
+    """``audit_quotes`` of the deal's quote log and table, the clean case proven first as ``load_deals``
+    proves it (``quotes_agree`` on ``_quote_texts``: the log hashed as stored, the table spelled once)
+    without decoding the log and spelling it twice: a ledger checks its quotes before every append and
+    import, ~7 ms instead of ~11 for FOCUS's on SQLite."""
     imports = [QuoteImportRow(*entry) for entry in connection.execute(
         select(QuoteImportTable.seq, QuoteImportTable.imported_at, QuoteImportTable.quotes,
                QuoteImportTable.prev_hash, QuoteImportTable.hash)
         .where(QuoteImportTable.deal_id == deal).order_by(QuoteImportTable.seq))]
     head = (quotes_seq, quotes_hash)
-    raw = _raw_quotes(connection, deal)
-    if quotes_agree(name, imports, canonical_json(raw)[1:-1], head):
+    text, _ = _quote_texts(connection, QuoteRow.__table__.c.deal_id == deal).get(deal, ("", ""))
+    if quotes_agree(name, imports, text, head):
         return []
-    return audit_quotes(name, imports, raw, head=head)
+    return audit_quotes(name, imports, _raw_quotes(connection, deal), head=head)
 
 
 def _refuse_unverified(connection: Connection, deal: int, deal_name: str) -> None:

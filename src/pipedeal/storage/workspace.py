@@ -102,8 +102,8 @@ def read_event_file(path: Path) -> list[Located]:
     """An event file's events with their lines, parsed once and kept between runs (``_parsed_and_kept``): a
     command reading the bundled log builds no validator (~10 ms), a bad line refused with its line and field."""
     text = read_text(path, "EVENTS-UNREADABLE")
-    fingerprint = _code_fingerprint("engine", EVENTS_CACHE_FORMAT) + _code_fingerprint("base", EVENTS_CACHE_FORMAT)
-    events = _parsed_and_kept("events", fingerprint, _text_key(text), lambda: parse_events(text, str(path)), list)
+    events = _parsed_and_kept("events", _code_fingerprint(EVENTS_CACHE_FORMAT, "engine", "base"), _text_key(text),
+                              lambda: parse_events(text, str(path)), list)
     return [Located(event, str(path), line) for line, event in events]
 
 
@@ -111,7 +111,7 @@ def read_quote_file(path: Path, label: str | None = None) -> QuoteBook:
     """A quotes file's prices, parsed once and kept between runs (``_parsed_and_kept``: ~15 ms for the
     FOCUS file's 1,300 rows, ~2 ms read back), a bad cell refused with its line and column."""
     text = read_text(path, "QUOTES-UNREADABLE")
-    quotes = _parsed_and_kept("quotes", _code_fingerprint("base", QUOTES_CACHE_FORMAT), _text_key(text),
+    quotes = _parsed_and_kept("quotes", _code_fingerprint(QUOTES_CACHE_FORMAT, "base"), _text_key(text),
                               lambda: parse_quotes(text, str(path)), list)
     return QuoteBook(quotes, label or str(path))
 
@@ -438,9 +438,9 @@ def _pooled(db_url: str, as_of: dt.date, names: list[str], count: int, allow_bro
 
 
 @functools.cache
-def _code_fingerprint(package: str, cache_format: int) -> str:
-    """What a parse kept by ``_parsed_and_kept`` depends on besides its text: the code of the package
-    that parses it (every module of ``pipedeal.<package>``), pydantic's and Python's versions and the
+def _code_fingerprint(cache_format: int, *packages: str) -> str:
+    """What a parse kept by ``_parsed_and_kept`` depends on besides its text: the code of the packages
+    that parse it (every module of each ``pipedeal.<package>``), pydantic's and Python's versions and the
     format of what is kept. A change to any of them makes every kept parse stale."""
     import hashlib
     import sys
@@ -450,8 +450,9 @@ def _code_fingerprint(package: str, cache_format: int) -> str:
     import pipedeal
 
     digest = hashlib.sha256(f"{pydantic.VERSION} {sys.version} {cache_format}".encode())
-    for source in sorted((Path(pipedeal.__file__).parent / package).glob("*.py")):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    for package in packages:
+        for source in sorted((Path(pipedeal.__file__).parent / package).glob("*.py")):
+            digest.update(source.name.encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()[:20]
 
 
@@ -508,7 +509,7 @@ def cached_terms(text: str, label: str) -> Terms:
     key = _text_key(text)
     terms = _TERMS_MEMO.get(key)
     if terms is None:
-        terms = _parsed_and_kept("terms", _code_fingerprint("deal", TERMS_CACHE_FORMAT), key,
+        terms = _parsed_and_kept("terms", _code_fingerprint(TERMS_CACHE_FORMAT, "deal"), key,
                                  lambda: _with_words(parse_terms(text, label)), Terms, _without_source)
         _TERMS_MEMO[key] = terms
     if terms._source is None or terms._source[0] != label:
